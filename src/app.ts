@@ -1,0 +1,94 @@
+// The composition root: builds the store, services, engine and the HTTP server for one node, and tears them down.
+import { access, constants, mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Engine } from './engine/engine.js';
+import { ProcessLauncher } from './engine/sandbox/process.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { HttpServer } from './server/http.js';
+import { createLambdaService } from './services/lambda/index.js';
+import { logsRoutes } from './services/logs/api.js';
+import { LogStore } from './services/logs/store.js';
+import { SqliteStore } from './store/sqlite.js';
+
+export interface AppOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  accountId: string;
+  defaultRegion: string;
+  idleTimeoutMs: number;
+  prestartPerKey: number;
+  accountConcurrency: number;
+  clock?: Clock;
+  /** Where unexpected internal errors are reported. */
+  log?: (msg: string) => void;
+}
+
+/** A failure to start that deserves one clear line, not a stack trace. */
+export class StartupError extends Error {}
+
+export interface App {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startApp(o: AppOptions): Promise<App> {
+  const clock = o.clock ?? systemClock;
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const dataDir = resolve(o.dataDir);
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await access(dataDir, constants.W_OK);
+  } catch (e) {
+    throw new StartupError(`data directory ${dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? 'error'}); choose another with --data or SELFLESS_DATA`);
+  }
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore(dataDir);
+  } catch (e) {
+    throw new StartupError(`cannot open the database in ${dataDir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const logs = new LogStore(store, clock);
+  await logs.init();
+  let url = `http://${o.host}:${o.port}`;
+  const engine = new Engine({
+    clock,
+    launcher: new ProcessLauncher(),
+    dataDir,
+    logs,
+    endpointUrl: () => url,
+    idleTimeoutMs: o.idleTimeoutMs,
+    prestartPerKey: o.prestartPerKey,
+    accountConcurrency: o.accountConcurrency,
+  });
+  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId });
+  const http = new HttpServer({
+    accountId: o.accountId,
+    defaultRegion: o.defaultRegion,
+    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId)],
+    onInternalError: (e, where) => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
+  try {
+    const addr = await http.listen(o.port, o.host);
+    url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${addr.port}`;
+  } catch (e) {
+    await store.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartupError(`port ${o.port} on ${o.host} is already in use; choose another with --port or SELFLESS_PORT`);
+    if (code === 'EACCES') throw new StartupError(`not allowed to listen on ${o.host}:${o.port}; choose a port above 1023 with --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartupError(`cannot listen on host ${o.host}: no such local address`);
+    throw e;
+  }
+  await engine.start();
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    stop: () =>
+      (stopping ??= (async () => {
+        await http.close();
+        await engine.close();
+        await logs.close();
+        await store.close();
+      })()),
+  };
+}

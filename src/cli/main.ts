@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// The `selfless` command: dispatches to subcommands; every failure is one line on stderr and a non-zero exit.
+import { StartupError } from '../app.js';
+import { logs } from './logs.js';
+import { parseArgs, UsageError } from './options.js';
+import { start } from './start.js';
+
+const USAGE = `usage: selfless <command> [options]
+
+commands:
+  start                 run selfless (--host 127.0.0.1 --port 9000 --data ./.selfless)
+  logs <function>       print a function's logs (--follow to keep printing, --endpoint URL, --region R)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const p = parseArgs(argv);
+  switch (p.command) {
+    case 'start':
+      return start(p);
+    case 'logs':
+      return logs(p);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      throw new UsageError(`unknown command '${p.command}'\n${USAGE}`);
+  }
+}
+
+process.on('unhandledRejection', (e) => {
+  process.stderr.write(`selfless: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const known = e instanceof UsageError || e instanceof StartupError;
+    process.stderr.write(`selfless: ${known ? (e as Error).message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(known ? 2 : 1);
+  },
+);

@@ -1,0 +1,46 @@
+// `selfless start`: runs the server until SIGINT/SIGTERM, printing the ready line the contract promises.
+import { startApp, StartupError } from '../app.js';
+import { int, str, type Parsed } from './options.js';
+
+export async function start(p: Parsed): Promise<number> {
+  const host = str(p, 'host', 'SELFLESS_HOST', '127.0.0.1');
+  const port = int(p, 'port', 'SELFLESS_PORT', 9000, 0, 65535);
+  const dataDir = str(p, 'data', 'SELFLESS_DATA', '.selfless');
+  const accountId = str(p, 'account-id', 'SELFLESS_ACCOUNT_ID', '000000000000');
+  if (!/^\d{12}$/.test(accountId)) throw new StartupError(`--account-id must be 12 digits (got '${accountId}')`);
+  let app;
+  try {
+    app = await startApp({
+      host,
+      port,
+      dataDir,
+      accountId,
+      defaultRegion: str(p, 'region', 'SELFLESS_REGION', 'us-east-1'),
+      idleTimeoutMs: int(p, 'idle-timeout', 'SELFLESS_IDLE_TIMEOUT_SECONDS', 600, 1, 86400) * 1000,
+      prestartPerKey: int(p, 'prestart', 'SELFLESS_PRESTART', 2, 0, 64),
+      accountConcurrency: int(p, 'account-concurrency', 'SELFLESS_ACCOUNT_CONCURRENCY', 1000, 1, 100000),
+    });
+  } catch (e) {
+    if (e instanceof StartupError) {
+      process.stderr.write(`selfless: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  process.stdout.write(`selfless ready on ${app.url}\n`);
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      app.stop().then(
+        () => resolve(0),
+        (e: unknown) => {
+          process.stderr.write(`selfless: error while stopping: ${e instanceof Error ? e.message : String(e)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

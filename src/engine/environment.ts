@@ -1,0 +1,375 @@
+// One execution environment: a runtime process, its private Runtime API, and the lifecycle state machine
+// Starting → Initializing → Idle ⇄ Invoking → Destroyed. It serves one invocation at a time and one spec for life.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../lib/clock.js';
+import { hex } from '../lib/ids.js';
+import { accepted, MAX_RUNTIME_PAYLOAD, reply, RuntimeApiServer, type RuntimeApiTarget } from './runtime-api/server.js';
+import type { RuntimeProcess } from './sandbox/launcher.js';
+import type { FunctionSpec, InvokeRequest, StreamSink } from './types.js';
+
+export type EnvState = 'Starting' | 'Initializing' | 'Idle' | 'Invoking' | 'Destroyed';
+
+const TRANSITIONS: Record<EnvState, readonly EnvState[]> = {
+  Starting: ['Initializing', 'Destroyed'],
+  Initializing: ['Idle', 'Destroyed'],
+  Idle: ['Invoking', 'Destroyed'],
+  Invoking: ['Idle', 'Destroyed'],
+  Destroyed: [],
+};
+
+export class IllegalTransition extends Error {
+  constructor(id: string, from: EnvState, to: EnvState) {
+    super(`environment ${id}: illegal transition ${from} → ${to}`);
+  }
+}
+
+/** How an invocation ended, before the engine turns it into Lambda's answer. */
+export type Outcome =
+  | { kind: 'response'; payload: Buffer; contentType?: string; streamed: boolean; streamError?: { errorType: string; body: string } }
+  | { kind: 'error'; payload: Buffer; errorType: string }
+  | { kind: 'timeout' }
+  | { kind: 'exit'; reason: string }
+  | { kind: 'tooLarge' };
+
+export type InitOutcome = { ok: true; initMs: number } | { ok: false; payload: Buffer; errorType: string; initMs: number };
+
+interface Current {
+  req: InvokeRequest;
+  deadlineMs: number;
+  delivered: boolean;
+  settle: (o: Outcome) => void;
+  cancelTimer: () => void;
+}
+
+/** Lines of output, split on \n; a runtime's \r inside a line keeps a multi-line message one event (AWS's convention). */
+export type LineListener = (line: string, env: Environment) => void;
+
+export class Environment implements RuntimeApiTarget {
+  readonly id = hex(16);
+  state: EnvState = 'Starting';
+  spec: FunctionSpec | undefined;
+  logStream = '';
+  /** `host:port` of this environment's Runtime API. */
+  runtimeApi = '';
+  lastUsed = 0;
+  invocations = 0;
+  private proc: RuntimeProcess | undefined;
+  private readonly api = new RuntimeApiServer(this);
+  private pendingNext: ServerResponse | undefined;
+  private pendingAssignment: ServerResponse | undefined;
+  private assignedEnv: Record<string, string> | undefined;
+  private current: Current | undefined;
+  private initWaiter: ((o: InitOutcome) => void) | undefined;
+  private initStarted = 0;
+  private initErrorBody: { payload: Buffer; errorType: string } | undefined;
+  private exitReason: string | undefined;
+  private readonly onDestroyed: ((env: Environment) => void)[] = [];
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onLine: LineListener,
+  ) {}
+
+  /** Starts listening; returns the `host:port` for AWS_LAMBDA_RUNTIME_API. */
+  async open(): Promise<string> {
+    const port = await this.api.listen();
+    this.runtimeApi = `127.0.0.1:${port}`;
+    return this.runtimeApi;
+  }
+
+  attach(proc: RuntimeProcess): void {
+    this.proc = proc;
+    splitLines(proc.stdout, (l) => this.onLine(l, this));
+    splitLines(proc.stderr, (l) => this.onLine(l, this));
+    proc.onExit((code, signal) => this.exited(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal.toLowerCase().replace(/^sig/, '')}` : `exit status ${code ?? 0}`));
+  }
+
+  whenDestroyed(fn: (env: Environment) => void): void {
+    this.onDestroyed.push(fn);
+  }
+
+  get pid(): number {
+    return this.proc?.pid ?? -1;
+  }
+
+  private peakMB = 0;
+
+  /**
+   * Peak memory for REPORT. Reading it costs a file read, so on the hot path the last reading is used and a fresh
+   * one is taken in the background (peak use only grows, so the figure lags by at most one invocation);
+   * `fresh` waits for a new reading (first invocation, Tail).
+   */
+  async maxMemoryMB(fresh: boolean): Promise<number> {
+    const read = (this.proc?.maxMemoryMB() ?? Promise.resolve(0)).then((mb) => (this.peakMB = Math.max(this.peakMB, mb)));
+    if (fresh || this.peakMB === 0) return read;
+    void read.catch(() => undefined);
+    return this.peakMB;
+  }
+
+  private to(next: EnvState): void {
+    if (!TRANSITIONS[this.state].includes(next)) throw new IllegalTransition(this.id, this.state, next);
+    this.state = next;
+  }
+
+  /**
+   * Binds this environment to a spec and runs Init until the runtime first asks for an invocation.
+   * `env` is delivered through the pre-start assignment when the process was started before it was needed.
+   */
+  init(spec: FunctionSpec, logStream: string, env: Record<string, string> | undefined, initTimeoutMs: number): Promise<InitOutcome> {
+    this.to('Initializing');
+    this.spec = spec;
+    this.logStream = logStream;
+    this.initStarted = this.clock.now();
+    if (env) {
+      this.assignedEnv = env;
+      if (this.pendingAssignment) this.sendAssignment(this.pendingAssignment);
+    }
+    return new Promise((resolve) => {
+      const cancel = this.clock.setTimer(initTimeoutMs, () => {
+        if (this.state === 'Initializing') {
+          this.finishInit({ ok: false, errorType: 'Runtime.InitTimeout', initMs: initTimeoutMs, payload: initTimeoutPayload(initTimeoutMs) });
+          this.destroy();
+        }
+      });
+      this.initWaiter = (o) => {
+        cancel();
+        resolve(o);
+      };
+    });
+  }
+
+  private finishInit(o: InitOutcome): void {
+    const w = this.initWaiter;
+    this.initWaiter = undefined;
+    w?.(o);
+  }
+
+  /** Runs one invocation; resolves with how it ended. The environment must be Idle. */
+  invoke(req: InvokeRequest, timeoutMs: number): Promise<Outcome> {
+    this.to('Invoking');
+    this.invocations++;
+    return new Promise((settle) => {
+      const deadlineMs = this.clock.now() + timeoutMs;
+      const cancelTimer = this.clock.setTimer(timeoutMs, () => this.complete({ kind: 'timeout' }));
+      this.current = { req, deadlineMs, delivered: false, settle, cancelTimer };
+      if (this.pendingNext) {
+        const res = this.pendingNext;
+        this.pendingNext = undefined;
+        this.deliver(res);
+      }
+    });
+  }
+
+  private complete(o: Outcome): void {
+    const c = this.current;
+    if (!c) return;
+    this.current = undefined;
+    c.cancelTimer();
+    if (o.kind === 'timeout' || o.kind === 'exit') {
+      if (this.state !== 'Destroyed') this.destroy();
+    } else if (this.state === 'Invoking') {
+      this.to('Idle');
+      this.lastUsed = this.clock.now();
+    }
+    c.settle(o);
+  }
+
+  private deliver(res: ServerResponse): void {
+    const c = this.current!;
+    c.delivered = true;
+    const h: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': c.req.payload.length,
+      'lambda-runtime-aws-request-id': c.req.requestId,
+      'lambda-runtime-deadline-ms': String(c.deadlineMs),
+      'lambda-runtime-invoked-function-arn': c.req.invokedArn,
+      'lambda-runtime-trace-id': c.req.traceId ?? traceId(this.clock.now()),
+    };
+    if (c.req.clientContext) h['lambda-runtime-client-context'] = c.req.clientContext;
+    if (c.req.cognitoIdentity) h['lambda-runtime-cognito-identity'] = c.req.cognitoIdentity;
+    res.writeHead(200, h);
+    res.end(c.req.payload);
+  }
+
+  // ---- Runtime API ----
+
+  assignment(res: ServerResponse): void {
+    if (this.assignedEnv) this.sendAssignment(res);
+    else this.pendingAssignment = res;
+  }
+
+  private sendAssignment(res: ServerResponse): void {
+    this.pendingAssignment = undefined;
+    reply(res, 200, { env: this.assignedEnv });
+  }
+
+  next(res: ServerResponse): void {
+    if (this.state === 'Initializing') {
+      this.to('Idle');
+      this.lastUsed = this.clock.now();
+      this.pendingNext = res;
+      this.finishInit({ ok: true, initMs: this.clock.now() - this.initStarted });
+      return;
+    }
+    if (this.state === 'Invoking' && this.current && !this.current.delivered) {
+      this.deliver(res);
+      return;
+    }
+    if (this.state === 'Destroyed') {
+      res.destroy();
+      return;
+    }
+    this.pendingNext = res;
+  }
+
+  private checkId(requestId: string, res: ServerResponse): Current | undefined {
+    const c = this.current;
+    if (!c || !c.delivered) {
+      reply(res, 403, { errorMessage: 'State transition is not allowed: no invocation in progress', errorType: 'InvalidStateTransition' });
+      return undefined;
+    }
+    if (c.req.requestId !== requestId) {
+      reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+      return undefined;
+    }
+    return c;
+  }
+
+  response(requestId: string, req: IncomingMessage, res: ServerResponse): void {
+    const c = this.checkId(requestId, res);
+    if (!c) {
+      req.resume();
+      return;
+    }
+    const mode = req.headers['lambda-runtime-function-response-mode'];
+    if (mode !== undefined && mode !== 'streaming') {
+      req.resume();
+      reply(res, 400, { errorMessage: `Invalid response mode: ${String(mode)}`, errorType: 'Runtime.InvalidResponseModeHeader' });
+      this.complete({ kind: 'error', errorType: 'Runtime.InvalidResponseModeHeader', payload: errorBody('Runtime.InvalidResponseModeHeader', 'Invalid response mode header') });
+      return;
+    }
+    const contentType = req.headers['content-type'];
+    if (mode === 'streaming' && c.req.stream) return this.streamTo(c.req.stream, contentType ?? 'application/octet-stream', req, res);
+    const limit = MAX_RUNTIME_PAYLOAD;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (ch: Buffer) => {
+      size += ch.length;
+      if (size <= limit) chunks.push(ch);
+    });
+    req.on('end', () => {
+      if (size > limit) {
+        reply(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${limit} bytes).`, errorType: 'RequestEntityTooLarge' });
+        this.complete({ kind: 'tooLarge' });
+        return;
+      }
+      const streamError = trailerError(req);
+      accepted(res);
+      this.complete({ kind: 'response', payload: Buffer.concat(chunks, size), contentType, streamed: false, streamError });
+    });
+    req.on('error', () => this.complete({ kind: 'exit', reason: 'exit status 1' }));
+  }
+
+  private streamTo(sink: StreamSink, contentType: string, req: IncomingMessage, res: ServerResponse): void {
+    sink.start(contentType);
+    req.on('data', (ch: Buffer) => sink.body.write(ch));
+    req.on('end', () => {
+      accepted(res);
+      this.complete({ kind: 'response', payload: Buffer.alloc(0), contentType, streamed: true, streamError: trailerError(req) });
+    });
+    req.on('error', () => this.complete({ kind: 'exit', reason: 'exit status 1' }));
+  }
+
+  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse): void {
+    const c = this.checkId(requestId, res);
+    if (!c) return;
+    accepted(res);
+    this.complete({ kind: 'error', errorType: errorType ?? 'Unhandled', payload: body.length > 0 ? body : errorBody(errorType ?? 'Unhandled', '') });
+  }
+
+  initError(errorType: string | undefined, body: Buffer, res: ServerResponse): void {
+    if (this.state !== 'Initializing') {
+      reply(res, 403, { errorMessage: 'State transition is not allowed: not initializing', errorType: 'InvalidStateTransition' });
+      return;
+    }
+    accepted(res);
+    this.initErrorBody = { errorType: errorType ?? 'Runtime.Unknown', payload: body };
+  }
+
+  private exited(reason: string): void {
+    this.exitReason = reason;
+    if (this.state === 'Initializing') {
+      const initMs = this.clock.now() - this.initStarted;
+      const e = this.initErrorBody;
+      this.finishInit(
+        e
+          ? { ok: false, initMs, ...e }
+          : { ok: false, initMs, errorType: 'Runtime.ExitError', payload: errorBody('Runtime.ExitError', `Runtime exited with error: ${reason}`) },
+      );
+    }
+    if (this.current) this.complete({ kind: 'exit', reason });
+    if (this.state !== 'Destroyed') this.destroy();
+  }
+
+  get exitedWith(): string | undefined {
+    return this.exitReason;
+  }
+
+  /** Kills the process and closes the Runtime API; idempotent. */
+  destroy(): void {
+    if (this.state === 'Destroyed') return;
+    this.to('Destroyed');
+    this.proc?.kill();
+    this.api.close();
+    this.pendingNext?.destroy();
+    this.pendingAssignment?.destroy();
+    this.pendingNext = undefined;
+    if (this.current) this.complete({ kind: 'exit', reason: this.exitReason ?? 'signal: killed' });
+    if (this.initWaiter) {
+      this.finishInit({ ok: false, initMs: this.clock.now() - this.initStarted, errorType: 'Runtime.ExitError', payload: errorBody('Runtime.ExitError', 'Runtime exited with error: signal: killed') });
+    }
+    for (const fn of this.onDestroyed) fn(this);
+  }
+}
+
+export function errorBody(errorType: string, errorMessage: string): Buffer {
+  return Buffer.from(JSON.stringify({ errorType, errorMessage }));
+}
+
+function initTimeoutPayload(ms: number): Buffer {
+  return errorBody('Runtime.InitTimeout', `Init phase timed out after ${(ms / 1000).toFixed(2)} seconds`);
+}
+
+function trailerError(req: IncomingMessage): { errorType: string; body: string } | undefined {
+  const t = req.trailers['lambda-runtime-function-error-type'];
+  if (!t) return undefined;
+  const b = req.trailers['lambda-runtime-function-error-body'];
+  let body = '';
+  try {
+    body = b ? Buffer.from(b, 'base64').toString('utf8') : '';
+  } catch {
+    body = '';
+  }
+  return { errorType: t, body };
+}
+
+function traceId(now: number): string {
+  return `Root=1-${Math.floor(now / 1000).toString(16)}-${hex(12)};Parent=${hex(8)};Sampled=0;Lineage=1:${hex(4)}:0`;
+}
+
+function splitLines(stream: NodeJS.ReadableStream, onLine: (l: string) => void): void {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buf += chunk;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+  stream.on('end', () => {
+    if (buf.length > 0) onLine(buf);
+    buf = '';
+  });
+}

@@ -1,0 +1,152 @@
+// What an environment runs and sees: the runtime command per family and the environment variables AWS sets.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { FunctionSpec } from './types.js';
+
+export type Family = 'node' | 'python' | 'provided';
+export const familyOf = (runtime: string): Family =>
+  runtime.startsWith('nodejs') ? 'node' : runtime.startsWith('python') ? 'python' : 'provided';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The package root (…/dist/src/engine → …). */
+const PACKAGE_ROOT = join(here, '..', '..', '..');
+export const NODE_RUNTIME_DIR = join(here, 'runtimes', 'node');
+export const PYTHON_RUNTIME_DIR = join(PACKAGE_ROOT, 'src', 'engine', 'runtimes', 'python');
+
+export interface RuntimeCommand {
+  command: string;
+  args: string[];
+  runtimeDir: string;
+}
+
+let pythonExe: string | undefined;
+
+/** Resolves the real python3 interpreter once (a pyenv shim would add tens of ms to every start). */
+export async function resolvePython(): Promise<string> {
+  if (pythonExe) return pythonExe;
+  try {
+    const { stdout } = await promisify(execFile)('python3', ['-c', 'import sys; print(sys.executable)']);
+    pythonExe = stdout.trim() || 'python3';
+  } catch {
+    pythonExe = 'python3';
+  }
+  return pythonExe;
+}
+
+/** Node's heap cap for a memory size, leaving room for the rest of the process as AWS's runtime does. */
+export const nodeHeapMB = (memoryMB: number): number => Math.max(16, Math.floor(memoryMB * 0.85));
+
+export function runtimeCommand(family: Family, memoryMB: number): RuntimeCommand | undefined {
+  if (family === 'node') {
+    return {
+      command: process.execPath,
+      args: [`--max-old-space-size=${nodeHeapMB(memoryMB)}`, join(NODE_RUNTIME_DIR, 'bootstrap.js')],
+      runtimeDir: NODE_RUNTIME_DIR,
+    };
+  }
+  if (family === 'python') {
+    return { command: pythonExe ?? 'python3', args: ['-u', join(PYTHON_RUNTIME_DIR, 'bootstrap.py')], runtimeDir: PYTHON_RUNTIME_DIR };
+  }
+  return undefined;
+}
+
+/**
+ * provided*: the package's own `bootstrap`, else one from a layer (`/opt/bootstrap`). Amazon Linux's /bin/sh is bash,
+ * and AWS's own shell-runtime tutorial relies on it (`source`, `function`, pipefail), so a `#!/bin/sh` bootstrap runs
+ * under bash here too.
+ */
+export async function providedCommand(taskRoot: string, optDir: string): Promise<RuntimeCommand | undefined> {
+  for (const bootstrap of [join(taskRoot, 'bootstrap'), join(optDir, 'bootstrap')]) {
+    let head: string;
+    try {
+      const fh = await open(bootstrap, 'r');
+      try {
+        const { buffer, bytesRead } = await fh.read(Buffer.alloc(64), 0, 64, 0);
+        head = buffer.subarray(0, bytesRead).toString('latin1');
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      continue;
+    }
+    if (/^#!\s*\/bin\/sh(\s|$)/.test(head) && existsSync('/bin/bash')) return { command: '/bin/bash', args: [bootstrap], runtimeDir: taskRoot };
+    return { command: bootstrap, args: [], runtimeDir: taskRoot };
+  }
+  return undefined;
+}
+
+export interface EnvPaths {
+  task: string;
+  opt: string;
+  runtime: string;
+  tmp: string;
+}
+
+const pythonMinor = (runtime: string): string => runtime.replace(/^python/, '');
+
+/** The base environment every runtime process starts with (also what a pre-started process has before assignment). */
+export function baseEnv(runtimeApi: string, paths: Pick<EnvPaths, 'tmp'>, extraPath: string[] = []): Record<string, string> {
+  const path = [...extraPath, dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'];
+  if (pythonExe?.startsWith('/')) path.splice(1, 0, dirname(pythonExe));
+  return {
+    PATH: [...new Set(path)].join(':'),
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    TMPDIR: paths.tmp,
+    HOME: paths.tmp,
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+  };
+}
+
+/** The complete environment of a function's runtime, exactly the variables AWS sets plus the function's own. */
+export function functionEnv(
+  spec: FunctionSpec,
+  paths: EnvPaths,
+  runtimeApi: string,
+  logStream: string,
+  endpointUrl: string,
+  initializationType: 'on-demand' | 'provisioned-concurrency',
+): Record<string, string> {
+  const family = familyOf(spec.runtime);
+  const env: Record<string, string> = {
+    ...baseEnv(runtimeApi, paths, [`${paths.opt}/bin`]),
+    LD_LIBRARY_PATH: [`${paths.task}/lib`, paths.task, `${paths.opt}/lib`, '/lib64', '/usr/lib64'].join(':'),
+    AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
+    AWS_LAMBDA_FUNCTION_VERSION: spec.version,
+    AWS_LAMBDA_LOG_GROUP_NAME: spec.logGroup,
+    AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+    AWS_LAMBDA_INITIALIZATION_TYPE: initializationType,
+    AWS_REGION: spec.region,
+    AWS_DEFAULT_REGION: spec.region,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_ACCESS_KEY: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: 'selfless',
+    AWS_ENDPOINT_URL: endpointUrl,
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000',
+    LAMBDA_TASK_ROOT: paths.task,
+    LAMBDA_RUNTIME_DIR: paths.runtime,
+    _HANDLER: spec.handler,
+  };
+  if (spec.logFormat === 'JSON') {
+    env['AWS_LAMBDA_LOG_FORMAT'] = 'JSON';
+    if (spec.applicationLogLevel) env['AWS_LAMBDA_LOG_LEVEL'] = spec.applicationLogLevel;
+  }
+  if (family === 'node') {
+    env['AWS_EXECUTION_ENV'] = `AWS_Lambda_${spec.runtime}`;
+    const major = /nodejs(\d+)/.exec(spec.runtime)?.[1] ?? '20';
+    env['NODE_PATH'] = [`${paths.opt}/nodejs/node${major}/node_modules`, `${paths.opt}/nodejs/node_modules`, `${paths.runtime}/node_modules`].join(':');
+  } else if (family === 'python') {
+    env['AWS_EXECUTION_ENV'] = `AWS_Lambda_${spec.runtime}`;
+    env['PYTHONPATH'] = [`${paths.opt}/python/lib/python${pythonMinor(spec.runtime)}/site-packages`, `${paths.opt}/python`, paths.runtime].join(':');
+  }
+  // The function's own variables win over the defaults AWS lets users override (PATH, LANG, NODE_PATH, …); reserved
+  // names were refused at configuration time.
+  return { ...env, ...spec.environment };
+}

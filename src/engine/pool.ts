@@ -1,0 +1,183 @@
+// The environment pool: idle environments per spec key, pre-started runtimes per (family, memory), idle reaping.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../lib/clock.js';
+import { Environment, type LineListener } from './environment.js';
+import { baseEnv, runtimeCommand, type Family } from './launch.js';
+import type { Launcher } from './sandbox/launcher.js';
+
+export interface PoolOptions {
+  clock: Clock;
+  launcher: Launcher;
+  dataDir: string;
+  /** Idle environments older than this are destroyed. */
+  idleTimeoutMs: number;
+  /** How many pre-started runtimes to keep ready per (family, memory) that has been used. */
+  prestartPerKey: number;
+  onLine: LineListener;
+}
+
+interface Prestarted {
+  env: Environment;
+  tmpDir: string;
+  optDir: string;
+}
+
+export class Pool {
+  private readonly idle = new Map<string, Environment[]>();
+  private readonly prestarted = new Map<string, Prestarted[]>();
+  private readonly starting = new Map<string, number>();
+  readonly live = new Set<Environment>();
+  private cancelSweep: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly o: PoolOptions) {}
+
+  start(): void {
+    this.scheduleSweep();
+  }
+
+  private scheduleSweep(): void {
+    const every = Math.max(1000, Math.min(30_000, Math.floor(this.o.idleTimeoutMs / 2)));
+    this.cancelSweep = this.o.clock.setTimer(every, () => {
+      this.reap();
+      if (!this.closed) this.scheduleSweep();
+    });
+  }
+
+  /** Destroys idle environments unused for longer than the idle timeout. */
+  reap(): number {
+    const cutoff = this.o.clock.now() - this.o.idleTimeoutMs;
+    let n = 0;
+    for (const list of this.idle.values()) {
+      for (const env of [...list]) {
+        if (env.lastUsed <= cutoff) {
+          env.destroy();
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** An idle environment for this exact spec key (most recently used first), or undefined. */
+  take(key: string): Environment | undefined {
+    const list = this.idle.get(key);
+    const env = list?.pop();
+    if (list && list.length === 0) this.idle.delete(key);
+    return env;
+  }
+
+  release(env: Environment): void {
+    if (env.state !== 'Idle' || !env.spec || this.closed) {
+      if (env.state !== 'Destroyed') env.destroy();
+      return;
+    }
+    let list = this.idle.get(env.spec.key);
+    if (!list) this.idle.set(env.spec.key, (list = []));
+    list.push(env);
+  }
+
+  /** Destroys idle environments whose key matches (a function changed or was deleted). */
+  retire(match: (key: string) => boolean): void {
+    for (const [key, list] of this.idle) {
+      if (!match(key)) continue;
+      for (const env of [...list]) env.destroy();
+    }
+  }
+
+  idleCount(key?: string): number {
+    if (key) return this.idle.get(key)?.length ?? 0;
+    let n = 0;
+    for (const l of this.idle.values()) n += l.length;
+    return n;
+  }
+
+  /** Creates and tracks a new environment with its own directories; the caller launches its process. */
+  async create(): Promise<{ env: Environment; tmpDir: string; optDir: string; runtimeApi: string }> {
+    const env = new Environment(this.o.clock, this.o.onLine);
+    const base = join(this.o.dataDir, 'envs', env.id);
+    const tmpDir = join(base, 'tmp');
+    const optDir = join(base, 'opt');
+    await mkdir(tmpDir, { recursive: true });
+    await mkdir(optDir, { recursive: true });
+    const runtimeApi = await env.open();
+    this.live.add(env);
+    env.whenDestroyed((e) => {
+      this.live.delete(e);
+      if (e.spec) {
+        const list = this.idle.get(e.spec.key);
+        const i = list?.indexOf(e) ?? -1;
+        if (list && i >= 0) list.splice(i, 1);
+        if (list?.length === 0) this.idle.delete(e.spec.key);
+      }
+      void rm(base, { recursive: true, force: true }).catch(() => undefined);
+    });
+    return { env, tmpDir, optDir, runtimeApi };
+  }
+
+  /** Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background. */
+  takePrestarted(family: Family, memoryMB: number): Prestarted | undefined {
+    if (family === 'provided' || this.o.prestartPerKey <= 0) return undefined;
+    const key = `${family}:${memoryMB}`;
+    const list = this.prestarted.get(key) ?? [];
+    this.prestarted.set(key, list);
+    let got: Prestarted | undefined;
+    while (!got && list.length > 0) {
+      const p = list.shift()!;
+      if (p.env.state === 'Starting') got = p;
+    }
+    this.fill(family, memoryMB);
+    return got;
+  }
+
+  /** Starts pre-started runtimes for (family, memory) until the target count is reached. */
+  fill(family: Family, memoryMB: number): void {
+    const key = `${family}:${memoryMB}`;
+    const have = (this.prestarted.get(key)?.length ?? 0) + (this.starting.get(key) ?? 0);
+    for (let i = have; i < this.o.prestartPerKey && !this.closed; i++) {
+      this.starting.set(key, (this.starting.get(key) ?? 0) + 1);
+      void this.prestart(family, memoryMB)
+        .then((p) => {
+          if (!p) return;
+          if (this.closed) return p.env.destroy();
+          const list = this.prestarted.get(key) ?? [];
+          this.prestarted.set(key, list);
+          list.push(p);
+        })
+        .catch(() => undefined)
+        .finally(() => this.starting.set(key, (this.starting.get(key) ?? 1) - 1));
+    }
+  }
+
+  private async prestart(family: Family, memoryMB: number): Promise<Prestarted | undefined> {
+    const { env, tmpDir, optDir, runtimeApi } = await this.create();
+    const paths = this.o.launcher.paths({ codeDir: undefined, optDir, runtimeDir: '', tmpDir });
+    const cmd = runtimeCommand(family, memoryMB);
+    if (!cmd) {
+      env.destroy();
+      return undefined;
+    }
+    const proc = this.o.launcher.launch({
+      command: cmd.command,
+      args: cmd.args,
+      env: { ...baseEnv(runtimeApi, paths), SELFLESS_PRESTART: '1' },
+      cwd: tmpDir,
+      memoryMB,
+      tmpDir,
+      tmpSizeMB: 512,
+      optDir,
+      runtimeDir: cmd.runtimeDir,
+    });
+    env.attach(proc);
+    return { env, tmpDir, optDir };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelSweep?.();
+    for (const env of [...this.live]) env.destroy();
+    this.idle.clear();
+    this.prestarted.clear();
+  }
+}

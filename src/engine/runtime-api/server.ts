@@ -1,0 +1,87 @@
+// The Runtime API (2018-06-01) for ONE environment: its own listener, so no environment can reach another's.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const MAX_RUNTIME_PAYLOAD = 6 * 1024 * 1024 + 100;
+
+/** What the environment answers behind the API; it owns the state machine, this file only speaks HTTP. */
+export interface RuntimeApiTarget {
+  /** Pre-start hand-over: resolves with the environment to adopt. */
+  assignment(res: ServerResponse): void;
+  next(res: ServerResponse): void;
+  response(requestId: string, req: IncomingMessage, res: ServerResponse): void;
+  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse): void;
+  initError(errorType: string | undefined, body: Buffer, res: ServerResponse): void;
+}
+
+export function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export const accepted = (res: ServerResponse): void => reply(res, 202, { status: 'OK' });
+
+function readAll(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+const PREFIX = '/2018-06-01/runtime/';
+
+export class RuntimeApiServer {
+  private readonly server: Server;
+
+  constructor(private readonly target: RuntimeApiTarget) {
+    this.server = createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 }, (req, res) => {
+      this.route(req, res).catch(() => {
+        if (!res.headersSent) reply(res, 500, { errorMessage: 'Internal error', errorType: 'ServiceError' });
+      });
+    });
+  }
+
+  listen(host = '127.0.0.1'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, host, () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): void {
+    this.server.close();
+    this.server.closeAllConnections();
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    if (req.method === 'GET' && url === '/2018-06-01/selfless/assignment') return this.target.assignment(res);
+    if (!url.startsWith(PREFIX)) {
+      req.resume();
+      return reply(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
+    }
+    const rest = url.slice(PREFIX.length);
+    if (req.method === 'GET' && rest === 'invocation/next') return this.target.next(res);
+    const errorType = req.headers['lambda-runtime-function-error-type'] as string | undefined;
+    if (req.method === 'POST' && rest === 'init/error') {
+      const body = await readAll(req, MAX_RUNTIME_PAYLOAD);
+      return this.target.initError(errorType, body ?? Buffer.alloc(0), res);
+    }
+    const m = /^invocation\/([^/]+)\/(response|error)$/.exec(rest);
+    if (req.method === 'POST' && m) {
+      const id = decodeURIComponent(m[1]!);
+      if (m[2] === 'response') return this.target.response(id, req, res);
+      const body = await readAll(req, MAX_RUNTIME_PAYLOAD);
+      return this.target.error(id, errorType, body ?? Buffer.alloc(0), res);
+    }
+    req.resume();
+    reply(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
+  }
+}

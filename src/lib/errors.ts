@@ -1,0 +1,100 @@
+// The one error table: every AWS wire error that selfless produces, with its HTTP status and fault side.
+//
+// Services throw `AwsError`s built from this table; the server serialises them for the protocol in use.
+// rest-json (Lambda) uses `status`; JSON-protocol services (SQS, Step Functions, Logs, Events) answer client
+// errors with 400 unless `jsonStatus` says otherwise, as AWS does.
+
+interface ErrorSpec {
+  status: number;
+  jsonStatus?: number;
+  /** The legacy query-protocol code (SQS's `x-amzn-query-error`). */
+  queryCode?: string;
+}
+
+export const ERROR_TABLE = {
+  // Generic / protocol level
+  UnknownOperationException: { status: 400 },
+  UnrecognizedClientException: { status: 403 },
+  AccessDeniedException: { status: 403 },
+  ValidationException: { status: 400 },
+  SerializationException: { status: 400 },
+  InternalFailure: { status: 500 },
+  ServiceException: { status: 500 },
+  ThrottlingException: { status: 400 },
+  // Lambda (rest-json)
+  InvalidParameterValueException: { status: 400 },
+  InvalidRequestContentException: { status: 400 },
+  ResourceNotFoundException: { status: 404, jsonStatus: 400 },
+  ResourceConflictException: { status: 409 },
+  ResourceInUseException: { status: 400 },
+  PreconditionFailedException: { status: 412 },
+  PolicyLengthExceededException: { status: 400 },
+  CodeStorageExceededException: { status: 400 },
+  AliasLimitExceededException: { status: 400 },
+  ProvisionedConcurrencyConfigNotFoundException: { status: 404 },
+  RequestTooLargeException: { status: 413 },
+  RequestEntityTooLargeException: { status: 413 },
+  UnsupportedMediaTypeException: { status: 415 },
+  TooManyRequestsException: { status: 429 },
+  ResourceNotReadyException: { status: 502 },
+  InvalidRuntimeException: { status: 502 },
+  InvalidZipFileException: { status: 502 },
+  ServiceQuotaExceededException: { status: 402 },
+  NotFound: { status: 404 },
+  // CloudWatch Logs (JSON)
+  InvalidParameterException: { status: 400 },
+  ResourceAlreadyExistsException: { status: 400 },
+  MethodNotAllowed: { status: 405 },
+} satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE | (string & {});
+
+export class AwsError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly jsonStatus: number;
+  readonly queryCode: string | undefined;
+  /** Extra members of the error body (e.g. `Reason` on TooManyRequestsException). */
+  readonly fields: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, opts: { fields?: Record<string, unknown>; headers?: Record<string, string>; status?: number } = {}) {
+    super(message);
+    const spec: ErrorSpec | undefined = (ERROR_TABLE as Record<string, ErrorSpec>)[code];
+    this.name = 'AwsError';
+    this.code = code;
+    this.status = opts.status ?? spec?.status ?? 400;
+    this.jsonStatus = opts.status ?? spec?.jsonStatus ?? (this.status >= 500 ? this.status : 400);
+    this.queryCode = spec?.queryCode;
+    this.fields = opts.fields ?? {};
+    this.headers = opts.headers ?? {};
+  }
+
+  get fault(): 'User' | 'Service' {
+    return this.status >= 500 ? 'Service' : 'User';
+  }
+}
+
+export const awsError = (code: ErrorCode, message: string, opts?: ConstructorParameters<typeof AwsError>[2]): AwsError =>
+  new AwsError(code, message, opts);
+
+export const notFound = (message: string): AwsError => new AwsError('ResourceNotFoundException', message);
+export const invalidParam = (message: string): AwsError => new AwsError('InvalidParameterValueException', message);
+
+/**
+ * Turns anything thrown into an AwsError without ever throwing itself, even for hostile objects
+ * (getters that throw, proxies, null). Unknown errors become a 500 ServiceException and are reported to `onInternal`.
+ */
+export function toAwsError(e: unknown, onInternal?: (e: unknown) => void): AwsError {
+  try {
+    if (e instanceof AwsError) return e;
+  } catch {
+    /* instanceof on a revoked proxy throws */
+  }
+  try {
+    onInternal?.(e);
+  } catch {
+    /* the reporter must not break serialisation */
+  }
+  return new AwsError('ServiceException', 'An internal error occurred.');
+}

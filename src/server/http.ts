@@ -1,0 +1,204 @@
+// The one HTTP listener: protocol dispatch (raw front doors, X-Amz-Target JSON, rest-json by path, query form),
+// region from the SigV4 scope, request ids, body limits, and AWS-shaped errors. It knows no service's logic.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError, toAwsError } from '../lib/errors.js';
+import { uuid } from '../lib/ids.js';
+import { BodyTooLarge, readBody } from './body.js';
+import { RestRouter } from './router.js';
+import { credentialScope } from './sigv4.js';
+import type { ApiRequest, ApiResponse, JsonService, RawRoute, ServiceRoutes } from './types.js';
+import { sendBody, sendError, type Protocol } from './wire.js';
+
+export interface HttpServerOptions {
+  accountId: string;
+  defaultRegion: string;
+  services: ServiceRoutes[];
+  /** Reports unexpected (non-AWS) errors; they reach the client as a 500 ServiceException. */
+  onInternalError: (e: unknown, where: string) => void;
+}
+
+const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
+const JSON_TYPES: Record<string, string> = { '1.0': 'application/x-amz-json-1.0', '1.1': 'application/x-amz-json-1.1' };
+
+export class HttpServer {
+  private readonly server: Server;
+  private readonly router = new RestRouter();
+  private readonly json = new Map<string, JsonService>();
+  private readonly raw: RawRoute[] = [];
+  private readonly query: NonNullable<ServiceRoutes['query']> = [];
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+
+  constructor(private readonly opts: HttpServerOptions) {
+    for (const s of opts.services) {
+      s.rest?.forEach((r) => this.router.add(r));
+      s.json?.forEach((j) => this.json.set(j.targetPrefix, j));
+      s.raw?.forEach((r) => this.raw.push(r));
+      s.query?.forEach((q) => this.query.push(q));
+    }
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+      this.inFlight++;
+      res.once('close', () => {
+        if (--this.inFlight === 0) this.drained?.();
+      });
+      this.handle(req, res).catch((e) => {
+        this.opts.onInternalError(e, 'dispatch');
+        if (!res.headersSent) sendError(res, new AwsError('ServiceException', 'An internal error occurred.'), 'rest', uuid());
+        else res.destroy();
+      });
+    });
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting connections and resolves once in-flight requests have finished (or after graceMs). */
+  async close(graceMs = 10_000): Promise<void> {
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) {
+      await Promise.race([new Promise<void>((r) => (this.drained = r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = uuid();
+    const host = req.headers.host ?? '127.0.0.1';
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${host}`);
+    } catch {
+      url = new URL('http://127.0.0.1/');
+    }
+    for (const r of this.raw) {
+      if (r.claims(req, url)) return r.handle(req, res, url);
+    }
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') return this.handleJson(req, res, url, requestId, target);
+
+    const match = this.router.match(req.method ?? 'GET', url.pathname, url.searchParams);
+    if ('route' in match) {
+      const { route, params } = match;
+      return this.run(req, res, url, requestId, 'rest', undefined, params, route.maxBody ?? DEFAULT_MAX_BODY, route.tooLarge, route.handler);
+    }
+    const ct = String(req.headers['content-type'] ?? '');
+    if (req.method === 'POST' && ct.startsWith('application/x-www-form-urlencoded') && this.query.length > 0) {
+      return this.handleQuery(req, res, url, requestId);
+    }
+    const err = match.methodMismatch
+      ? new AwsError('MethodNotAllowed', `The ${req.method} method is not allowed for ${url.pathname}`, { status: 405 })
+      : new AwsError('UnknownOperationException', `Unknown operation: ${req.method} ${url.pathname}`, { status: 404 });
+    req.resume();
+    sendError(res, err, 'rest', requestId);
+  }
+
+  private handleJson(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, target: string): Promise<void> {
+    const dot = target.lastIndexOf('.');
+    const svc = this.json.get(target.slice(0, dot));
+    const op = svc?.ops[target.slice(dot + 1)];
+    if (!svc || !op) {
+      req.resume();
+      sendError(res, new AwsError('UnknownOperationException', `Unknown operation ${target}`), 'json', requestId, svc?.errorNamespace);
+      return Promise.resolve();
+    }
+    return this.run(req, res, url, requestId, 'json', svc, {}, svc.maxBody ?? DEFAULT_MAX_BODY, undefined, op);
+  }
+
+  private async handleQuery(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, DEFAULT_MAX_BODY);
+    } catch {
+      sendError(res, new AwsError('RequestEntityTooLargeException', 'Request is too large.'), 'query', requestId);
+      return;
+    }
+    const form = new URLSearchParams(body.toString('utf8'));
+    const q = this.query.find((h) => h.matches(form, req));
+    if (!q) {
+      sendError(res, new AwsError('InvalidAction', `The action ${form.get('Action') ?? ''} is not valid for this endpoint.`), 'query', requestId);
+      return;
+    }
+    const api = this.apiRequest(req, url, requestId, {}, body);
+    try {
+      const out = await q.handle(api, form);
+      await this.respond(res, out, requestId, 'text/xml');
+    } catch (e) {
+      sendError(res, toAwsError(e, (x) => this.opts.onInternalError(x, `query ${form.get('Action')}`)), 'query', requestId);
+    }
+  }
+
+  private async run(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+    protocol: Protocol,
+    svc: JsonService | undefined,
+    params: Record<string, string>,
+    maxBody: number,
+    tooLarge: ((limit: number) => AwsError) | undefined,
+    handler: (r: ApiRequest) => Promise<ApiResponse>,
+  ): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBody);
+    } catch (e) {
+      const err =
+        e instanceof BodyTooLarge
+          ? (tooLarge?.(e.limit) ?? new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${e.limit} bytes.`))
+          : new AwsError('InvalidRequestContentException', 'Could not read the request body.');
+      sendError(res, err, protocol, requestId, svc?.errorNamespace);
+      return;
+    }
+    const api = this.apiRequest(req, url, requestId, params, body);
+    try {
+      const out = await handler(api);
+      await this.respond(res, out, requestId, svc ? (JSON_TYPES['1.0'] as string) : 'application/json');
+    } catch (e) {
+      sendError(res, toAwsError(e, (x) => this.opts.onInternalError(x, `${req.method} ${url.pathname}`)), protocol, requestId, svc?.errorNamespace);
+    }
+  }
+
+  private apiRequest(req: IncomingMessage, url: URL, requestId: string, params: Record<string, string>, body: Buffer): ApiRequest {
+    const scope = credentialScope(req.headers, url.searchParams);
+    const ac = new AbortController();
+    req.socket.once('close', () => ac.abort());
+    return {
+      requestId,
+      region: scope?.region ?? this.opts.defaultRegion,
+      accountId: this.opts.accountId,
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      params,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      baseUrl: `http://${req.headers.host ?? '127.0.0.1'}`,
+      signal: ac.signal,
+      header: (n) => {
+        const v = req.headers[n.toLowerCase()];
+        return Array.isArray(v) ? v.join(',') : v;
+      },
+    };
+  }
+
+  private async respond(res: ServerResponse, out: ApiResponse, requestId: string, jsonType: string): Promise<void> {
+    const headers: Record<string, string> = { 'x-amzn-RequestId': requestId, ...out.headers };
+    if (out.stream) {
+      await out.stream(res);
+      return;
+    }
+    sendBody(res, out.status ?? 200, headers, out.body, jsonType);
+  }
+}

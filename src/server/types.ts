@@ -1,0 +1,68 @@
+// What a service hands the server: rest-json routes, JSON-protocol targets, and raw HTTP front doors.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AwsError } from '../lib/errors.js';
+
+export interface ApiRequest {
+  readonly requestId: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** Base URL of this server as the client reached it (for URLs handed back, e.g. Code.Location). */
+  readonly baseUrl: string;
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+  header(name: string): string | undefined;
+}
+
+export interface ApiResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  /** A JSON value (serialised), a string or Buffer (sent as is), or undefined (empty body). */
+  body?: unknown;
+  /** Takes over the response for streaming; called after status and headers are decided by the handler itself. */
+  stream?: (res: ServerResponse) => Promise<void>;
+}
+
+export type Handler = (req: ApiRequest) => Promise<ApiResponse>;
+
+export interface RestRoute {
+  /** Operation name, as in the AWS model. */
+  op: string;
+  method: string;
+  /** Path template with `{Name}` segments; `{Name+}` matches the rest of the path. */
+  path: string;
+  /** Required query parameter for routes that share a path (e.g. `find=LayerVersion`). */
+  query?: { name: string; value?: string };
+  maxBody?: number;
+  tooLarge?: (limit: number) => AwsError;
+  handler: Handler;
+}
+
+export interface JsonService {
+  /** The X-Amz-Target prefix before the dot, e.g. `AWSStepFunctions`. */
+  targetPrefix: string;
+  /** Error type namespace for `__type`, e.g. `com.amazonaws.sqs`. */
+  errorNamespace?: string;
+  ops: Readonly<Record<string, Handler>>;
+  maxBody?: number;
+}
+
+/** A front door that answers plain HTTP (function URLs, gateways): gets the raw request when it claims it. */
+export interface RawRoute {
+  name: string;
+  claims(req: IncomingMessage, url: URL): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+}
+
+export interface ServiceRoutes {
+  rest?: RestRoute[];
+  json?: JsonService[];
+  raw?: RawRoute[];
+  /** Query-protocol (form-encoded `Action=`) handlers, e.g. SQS for older CLIs. */
+  query?: { matches(form: URLSearchParams, req: IncomingMessage): boolean; handle(req: ApiRequest, form: URLSearchParams): Promise<ApiResponse> }[];
+}

@@ -1,0 +1,95 @@
+// The Invoke API: resolves the function, checks the request as AWS does, runs it through the engine, maps the result.
+import type { Engine } from '../../engine/engine.js';
+import { AwsError } from '../../lib/errors.js';
+import type { ApiRequest, ApiResponse, RestRoute } from '../../server/types.js';
+import { combineQualifier, parseFunctionRef } from './arn.js';
+import type { FunctionRegistry } from './functions.js';
+import type { SpecCache } from './spec.js';
+import { Constraints } from './validate.js';
+
+export const MAX_SYNC_PAYLOAD = 6_291_456;
+const MAX_CLIENT_CONTEXT = 3583;
+
+export interface InvokeDeps {
+  registry: FunctionRegistry;
+  specs: SpecCache;
+  engine: Engine;
+  /** Resolves an alias to a version (set by the aliases part of the service). */
+  resolveQualifier?(region: string, name: string, qualifier: string): string;
+  /** Accepts an Event invocation durably (set by the async part of the service). */
+  enqueueEvent?(req: ApiRequest, functionRef: { region: string; name: string; qualifier?: string }, payload: Buffer): Promise<void>;
+}
+
+/** Checks that a payload is JSON, as Lambda does before invoking. */
+export function checkPayload(body: Buffer): Buffer {
+  if (body.length === 0) return Buffer.from('{}');
+  try {
+    JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new AwsError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${e instanceof Error ? e.message : 'invalid JSON'}`);
+  }
+  return body;
+}
+
+function clientContext(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.length > MAX_CLIENT_CONTEXT) {
+    throw new AwsError('InvalidParameterValueException', `Client context must be ${MAX_CLIENT_CONTEXT} bytes or less (base64).`);
+  }
+  const text = Buffer.from(raw, 'base64').toString('utf8');
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new AwsError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object.');
+  }
+  return text;
+}
+
+export function invokeRoutes(d: InvokeDeps): RestRoute[] {
+  const invoke = async (req: ApiRequest): Promise<ApiResponse> => {
+    const type = req.header('x-amz-invocation-type') ?? 'RequestResponse';
+    const logType = req.header('x-amz-log-type') ?? 'None';
+    new Constraints()
+      .oneOf('invocationType', type, ['Event', 'RequestResponse', 'DryRun'])
+      .oneOf('logType', logType, ['None', 'Tail'])
+      .throwIfAny();
+    const ref = parseFunctionRef(req.params['FunctionName'] ?? '');
+    const qualifier = combineQualifier(ref, req.query.get('Qualifier'));
+    const fn = d.registry.requireFunction(req.region, ref);
+    const version = qualifier && d.resolveQualifier ? d.resolveQualifier(req.region, fn.name, qualifier) : qualifier;
+    const resolved = d.registry.requireVersion(req.region, ref, version);
+    const payload = checkPayload(req.body);
+    if (type === 'DryRun') return { status: 204, headers: { 'X-Amz-Executed-Version': resolved.version } };
+    if (type === 'Event') {
+      if (payload.length > 1_048_576) {
+        throw new AwsError('RequestTooLargeException', `Request must be smaller than 1048576 bytes for the InvokeFunction operation`);
+      }
+      if (!d.enqueueEvent) throw new AwsError('InvalidParameterValueException', 'Asynchronous (Event) invocation is not available in this build of selfless.');
+      await d.enqueueEvent(req, { region: req.region, name: fn.name, qualifier }, payload);
+      return { status: 202 };
+    }
+    const spec = await d.specs.get(req.region, resolved);
+    const result = await d.engine.invoke(spec, {
+      requestId: req.requestId,
+      payload,
+      invokedArn: d.registry.arn(req.region, fn.name, qualifier),
+      clientContext: clientContext(req.header('x-amz-client-context')),
+      tail: logType === 'Tail',
+    });
+    const headers: Record<string, string> = { 'X-Amz-Executed-Version': result.executedVersion, 'content-type': 'application/json' };
+    if (result.functionError) headers['X-Amz-Function-Error'] = result.functionError;
+    if (result.logResult !== undefined) headers['X-Amz-Log-Result'] = result.logResult;
+    return { status: 200, headers, body: result.payload };
+  };
+
+  return [
+    {
+      op: 'Invoke',
+      method: 'POST',
+      path: '/2015-03-31/functions/{FunctionName}/invocations',
+      maxBody: MAX_SYNC_PAYLOAD,
+      tooLarge: () => new AwsError('RequestTooLargeException', `Request must be smaller than ${MAX_SYNC_PAYLOAD} bytes for the InvokeFunction operation`),
+      handler: invoke,
+    },
+  ];
+}

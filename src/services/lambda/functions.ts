@@ -1,0 +1,270 @@
+// The function registry: create, read, update, delete and tag functions, durably, with an in-memory read cache.
+import type { Clock } from '../../lib/clock.js';
+import { AwsError, notFound } from '../../lib/errors.js';
+import { lambdaTimestamp, uuid } from '../../lib/ids.js';
+import type { Store } from '../../store/store.js';
+import { functionArn, type FunctionRef } from './arn.js';
+import { decodeZipField, storeZip, type CodePackage } from './code.js';
+import { LATEST, type FunctionRecord, type StoredConfig } from './model.js';
+import { checkConfig, type CreateFunctionInput, type UpdateCodeInput, type UpdateConfigurationInput } from './validate.js';
+
+export const LAMBDA_MIGRATIONS = [
+  {
+    version: 1,
+    up: `CREATE TABLE lambda_functions (region TEXT NOT NULL, name TEXT NOT NULL, next_version INTEGER NOT NULL, tags TEXT NOT NULL,
+           created_at INTEGER NOT NULL, PRIMARY KEY (region, name));
+         CREATE TABLE lambda_versions (region TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, config TEXT NOT NULL,
+           PRIMARY KEY (region, name, version));`,
+  },
+];
+
+const key = (region: string, name: string): string => `${region}\u0000${name}`;
+
+export interface ResolvedVersion {
+  fn: FunctionRecord;
+  version: string;
+  config: StoredConfig;
+}
+
+export class FunctionRegistry {
+  private readonly fns = new Map<string, FunctionRecord>();
+  /** Names being created right now, so that two concurrent creates of one name cannot both pass the check. */
+  private readonly creating = new Set<string>();
+  /** Listeners told about every change of a version's configuration (the engine retires stale environments). */
+  private readonly listeners: ((region: string, name: string) => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    readonly accountId: string,
+  ) {}
+
+  onChange(fn: (region: string, name: string) => void): void {
+    this.listeners.push(fn);
+  }
+
+  async load(): Promise<void> {
+    await this.store.migrate('lambda', LAMBDA_MIGRATIONS);
+    const rows = await this.store.all<{ region: string; name: string; next_version: number; tags: string }>('SELECT * FROM lambda_functions');
+    for (const r of rows) {
+      this.fns.set(key(r.region, r.name), { region: r.region, name: r.name, nextVersion: r.next_version, tags: JSON.parse(r.tags), versions: new Map() });
+    }
+    const versions = await this.store.all<{ region: string; name: string; version: string; config: string }>('SELECT * FROM lambda_versions');
+    for (const v of versions) this.fns.get(key(v.region, v.name))?.versions.set(v.version, JSON.parse(v.config) as StoredConfig);
+  }
+
+  count(region: string): number {
+    let n = 0;
+    for (const f of this.fns.values()) if (f.region === region) n++;
+    return n;
+  }
+
+  totalCodeSize(region: string): number {
+    let n = 0;
+    for (const f of this.fns.values()) if (f.region === region) for (const v of f.versions.values()) n += v.CodeSize;
+    return n;
+  }
+
+  hasCode(shaHex: string): Promise<boolean> {
+    return this.store.blobs.has(shaHex);
+  }
+
+  codeBlobPath(shaHex: string): string {
+    return this.store.blobs.path(shaHex);
+  }
+
+  arn(region: string, name: string, qualifier?: string): string {
+    return functionArn(region, this.accountId, name, qualifier);
+  }
+
+  /** The function named by a ref in this region, or AWS's not-found error. */
+  requireFunction(region: string, ref: FunctionRef): FunctionRecord {
+    if (ref.accountId && ref.accountId !== this.accountId) throw notFound(`Function not found: ${this.arn(ref.region ?? region, ref.name)}`);
+    const fn = this.fns.get(key(ref.region ?? region, ref.name));
+    if (!fn) throw notFound(`Function not found: ${this.arn(ref.region ?? region, ref.name)}`);
+    return fn;
+  }
+
+  /** Resolves a version qualifier (`$LATEST` or a number); aliases are resolved by the caller before this. */
+  requireVersion(region: string, ref: FunctionRef, qualifier: string | undefined): ResolvedVersion {
+    const fn = this.requireFunction(region, ref);
+    const version = qualifier ?? LATEST;
+    const config = fn.versions.get(version);
+    if (!config) throw notFound(`Function not found: ${this.arn(fn.region, fn.name, version)}`);
+    return { fn, version, config };
+  }
+
+  list(region: string): FunctionRecord[] {
+    return [...this.fns.values()].filter((f) => f.region === region).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async create(region: string, input: CreateFunctionInput): Promise<ResolvedVersion> {
+    if (input.PackageType === 'Image') throw new AwsError('InvalidParameterValueException', 'PackageType Image is not supported by selfless; use a .zip file archive.');
+    if (!input.Runtime || !input.Handler) {
+      throw new AwsError('InvalidParameterValueException', 'Runtime and Handler are mandatory parameters for functions created with deployment packages.');
+    }
+    if (!input.Role) throw new AwsError('ValidationException', "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null");
+    checkConfig(input);
+    return this.createChecked(region, { ...input, Runtime: input.Runtime, Handler: input.Handler, Role: input.Role });
+  }
+
+  private async createChecked(region: string, input: CreateFunctionInput & { Runtime: string; Handler: string; Role: string }): Promise<ResolvedVersion> {
+    const k = key(region, input.FunctionName);
+    if (this.fns.has(k) || this.creating.has(k)) {
+      throw new AwsError('ResourceConflictException', `Function already exist: ${input.FunctionName}`);
+    }
+    this.creating.add(k);
+    try {
+      return await this.insert(region, input, await this.packageFrom(input.Code));
+    } finally {
+      this.creating.delete(k);
+    }
+  }
+
+  private async insert(region: string, input: CreateFunctionInput & { Runtime: string; Handler: string; Role: string }, pkg: CodePackage): Promise<ResolvedVersion> {
+    const now = this.clock.now();
+    const config: StoredConfig = {
+      FunctionName: input.FunctionName,
+      Runtime: input.Runtime,
+      Role: input.Role,
+      Handler: input.Handler,
+      Description: input.Description ?? '',
+      Timeout: input.Timeout ?? 3,
+      MemorySize: input.MemorySize ?? 128,
+      ...(input.Environment ? { Environment: { Variables: input.Environment.Variables ?? {} } } : {}),
+      ...(input.DeadLetterConfig?.TargetArn ? { DeadLetterConfig: { TargetArn: input.DeadLetterConfig.TargetArn } } : {}),
+      ...(input.KMSKeyArn ? { KMSKeyArn: input.KMSKeyArn } : {}),
+      TracingConfig: { Mode: input.TracingConfig?.Mode ?? 'PassThrough' },
+      ...(input.VpcConfig ? { VpcConfig: vpc(input.VpcConfig) } : {}),
+      Layers: (input.Layers ?? []).map((Arn) => ({ Arn, CodeSize: 0 })),
+      Architectures: input.Architectures ?? ['x86_64'],
+      EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
+      LoggingConfig: {
+        LogFormat: input.LoggingConfig?.LogFormat ?? 'Text',
+        ...(input.LoggingConfig?.LogFormat === 'JSON'
+          ? { ApplicationLogLevel: input.LoggingConfig.ApplicationLogLevel ?? 'INFO', SystemLogLevel: input.LoggingConfig.SystemLogLevel ?? 'INFO' }
+          : {}),
+        LogGroup: input.LoggingConfig?.LogGroup ?? `/aws/lambda/${input.FunctionName}`,
+      },
+      SnapStart: { ApplyOn: input.SnapStart?.ApplyOn ?? 'None', OptimizationStatus: 'Off' },
+      PackageType: 'Zip',
+      LastModified: lambdaTimestamp(now),
+      RevisionId: uuid(),
+      CodeSha256: pkg.sha256,
+      CodeSize: pkg.size,
+      codeShaHex: pkg.shaHex,
+    };
+    const fn: FunctionRecord = { region, name: input.FunctionName, nextVersion: 1, tags: input.Tags ?? {}, versions: new Map([[LATEST, config]]) };
+    await this.store.tx(async (q) => {
+      await q.run('INSERT INTO lambda_functions (region, name, next_version, tags, created_at) VALUES (?, ?, ?, ?, ?)', [
+        region, fn.name, fn.nextVersion, JSON.stringify(fn.tags), now,
+      ]);
+      await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [region, fn.name, LATEST, JSON.stringify(config)]);
+    });
+    this.fns.set(key(region, fn.name), fn);
+    return { fn, version: LATEST, config };
+  }
+
+  async updateConfiguration(region: string, ref: FunctionRef, input: UpdateConfigurationInput): Promise<ResolvedVersion> {
+    const cur = this.requireVersion(region, ref, LATEST);
+    checkRevision(cur.config, input.RevisionId);
+    checkConfig({ ...input, Runtime: input.Runtime });
+    const c = cur.config;
+    const next: StoredConfig = {
+      ...c,
+      ...(input.Role !== undefined ? { Role: input.Role } : {}),
+      ...(input.Handler !== undefined ? { Handler: input.Handler } : {}),
+      ...(input.Description !== undefined ? { Description: input.Description } : {}),
+      ...(input.Timeout !== undefined ? { Timeout: input.Timeout } : {}),
+      ...(input.MemorySize !== undefined ? { MemorySize: input.MemorySize } : {}),
+      ...(input.Runtime !== undefined ? { Runtime: input.Runtime } : {}),
+      ...(input.Environment !== undefined ? { Environment: { Variables: input.Environment.Variables ?? {} } } : {}),
+      ...(input.DeadLetterConfig !== undefined ? { DeadLetterConfig: input.DeadLetterConfig.TargetArn ? { TargetArn: input.DeadLetterConfig.TargetArn } : {} } : {}),
+      ...(input.KMSKeyArn !== undefined ? { KMSKeyArn: input.KMSKeyArn } : {}),
+      ...(input.TracingConfig?.Mode ? { TracingConfig: { Mode: input.TracingConfig.Mode } } : {}),
+      ...(input.VpcConfig !== undefined ? { VpcConfig: vpc(input.VpcConfig) } : {}),
+      ...(input.Layers !== undefined ? { Layers: input.Layers.map((Arn) => ({ Arn, CodeSize: 0 })) } : {}),
+      ...(input.EphemeralStorage !== undefined ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
+      ...(input.LoggingConfig !== undefined ? { LoggingConfig: { ...c.LoggingConfig, ...input.LoggingConfig } } : {}),
+      ...(input.SnapStart?.ApplyOn ? { SnapStart: { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' } } : {}),
+    };
+    if (!next.Handler && next.PackageType === 'Zip') {
+      throw new AwsError('InvalidParameterValueException', 'Runtime and Handler are mandatory parameters for functions created with deployment packages.');
+    }
+    return this.saveLatest(cur.fn, next);
+  }
+
+  async updateCode(region: string, ref: FunctionRef, input: UpdateCodeInput): Promise<ResolvedVersion> {
+    const cur = this.requireVersion(region, ref, LATEST);
+    checkRevision(cur.config, input.RevisionId);
+    if (input.Architectures) checkConfig({ Architectures: input.Architectures });
+    const pkg = await this.packageFrom(input);
+    const next: StoredConfig = {
+      ...cur.config,
+      CodeSha256: pkg.sha256,
+      CodeSize: pkg.size,
+      codeShaHex: pkg.shaHex,
+      ...(input.Architectures ? { Architectures: input.Architectures } : {}),
+    };
+    if (input.DryRun) return { ...cur, config: { ...next, RevisionId: cur.config.RevisionId } };
+    return this.saveLatest(cur.fn, next);
+  }
+
+  private async saveLatest(fn: FunctionRecord, config: StoredConfig): Promise<ResolvedVersion> {
+    const next = { ...config, LastModified: lambdaTimestamp(this.clock.now()), RevisionId: uuid() };
+    await this.store.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [JSON.stringify(next), fn.region, fn.name, LATEST]);
+    fn.versions.set(LATEST, next);
+    this.changed(fn);
+    return { fn, version: LATEST, config: next };
+  }
+
+  async delete(region: string, ref: FunctionRef, qualifier: string | undefined): Promise<void> {
+    const fn = this.requireFunction(region, ref);
+    if (qualifier !== undefined && qualifier !== LATEST) {
+      if (!fn.versions.has(qualifier)) throw notFound(`Function not found: ${this.arn(region, fn.name, qualifier)}`);
+      await this.store.run('DELETE FROM lambda_versions WHERE region = ? AND name = ? AND version = ?', [fn.region, fn.name, qualifier]);
+      fn.versions.delete(qualifier);
+    } else if (qualifier === LATEST) {
+      throw new AwsError('InvalidParameterValueException', '$LATEST version cannot be deleted without deleting the function.');
+    } else {
+      await this.store.tx(async (q) => {
+        await q.run('DELETE FROM lambda_versions WHERE region = ? AND name = ?', [fn.region, fn.name]);
+        await q.run('DELETE FROM lambda_functions WHERE region = ? AND name = ?', [fn.region, fn.name]);
+      });
+      this.fns.delete(key(fn.region, fn.name));
+    }
+    this.changed(fn);
+  }
+
+  async setTags(fn: FunctionRecord, tags: Record<string, string>): Promise<void> {
+    await this.store.run('UPDATE lambda_functions SET tags = ? WHERE region = ? AND name = ?', [JSON.stringify(tags), fn.region, fn.name]);
+    fn.tags = tags;
+  }
+
+  private changed(fn: FunctionRecord): void {
+    for (const l of this.listeners) l(fn.region, fn.name);
+  }
+
+  private async packageFrom(code: { ZipFile?: string; S3Bucket?: string; ImageUri?: string }): Promise<CodePackage> {
+    if (code.ZipFile === undefined) {
+      if (code.S3Bucket !== undefined || code.ImageUri !== undefined) {
+        throw new AwsError('InvalidParameterValueException', 'selfless accepts code as Code.ZipFile only (no S3 or container images).');
+      }
+      throw new AwsError('InvalidParameterValueException', 'Please provide a source for function code.');
+    }
+    return storeZip(this.store.blobs, decodeZipField(code.ZipFile));
+  }
+}
+
+function checkRevision(c: StoredConfig, revisionId: string | undefined): void {
+  if (revisionId !== undefined && revisionId !== c.RevisionId) {
+    throw new AwsError(
+      'PreconditionFailedException',
+      'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+    );
+  }
+}
+
+function vpc(v: NonNullable<CreateFunctionInput['VpcConfig']>): NonNullable<StoredConfig['VpcConfig']> {
+  return { SubnetIds: v.SubnetIds ?? [], SecurityGroupIds: v.SecurityGroupIds ?? [], VpcId: '', Ipv6AllowedForDualStack: v.Ipv6AllowedForDualStack ?? false };
+}

@@ -1,0 +1,57 @@
+// The stored shape of a function version and its rendering as AWS's FunctionConfiguration.
+import { functionArn } from './arn.js';
+
+/** One version's configuration as stored (the wire shape minus computed members, plus the code's hex hash). */
+export interface StoredConfig {
+  FunctionName: string;
+  Runtime?: string;
+  Role: string;
+  Handler?: string;
+  Description: string;
+  Timeout: number;
+  MemorySize: number;
+  Environment?: { Variables: Record<string, string> };
+  DeadLetterConfig?: { TargetArn?: string };
+  KMSKeyArn?: string;
+  TracingConfig: { Mode: 'Active' | 'PassThrough' };
+  VpcConfig?: { SubnetIds: string[]; SecurityGroupIds: string[]; VpcId: string; Ipv6AllowedForDualStack: boolean };
+  Layers: { Arn: string; CodeSize: number }[];
+  Architectures: string[];
+  EphemeralStorage: { Size: number };
+  LoggingConfig: { LogFormat: 'JSON' | 'Text'; ApplicationLogLevel?: string; SystemLogLevel?: string; LogGroup: string };
+  SnapStart: { ApplyOn: string; OptimizationStatus: string };
+  PackageType: 'Zip';
+  LastModified: string;
+  RevisionId: string;
+  CodeSha256: string;
+  CodeSize: number;
+  /** Hex SHA-256 of the zip: the key of its blob and of its unpacked directory. */
+  codeShaHex: string;
+}
+
+export interface FunctionRecord {
+  region: string;
+  name: string;
+  /** The next number PublishVersion will use; numbers are never reused. */
+  nextVersion: number;
+  tags: Record<string, string>;
+  versions: Map<string, StoredConfig>;
+}
+
+export const LATEST = '$LATEST';
+
+/** FunctionConfiguration exactly as Lambda returns it. */
+export function toWire(accountId: string, region: string, version: string, c: StoredConfig): Record<string, unknown> {
+  const { codeShaHex: _hidden, ...rest } = c;
+  return {
+    ...rest,
+    FunctionArn: functionArn(region, accountId, c.FunctionName, version === LATEST ? undefined : version),
+    Version: version,
+    Layers: c.Layers.length > 0 ? c.Layers : undefined,
+    State: 'Active',
+    LastUpdateStatus: 'Successful',
+    RuntimeVersionConfig: c.Runtime
+      ? { RuntimeVersionArn: `arn:aws:lambda:${region}::runtime:${Buffer.from(c.Runtime).toString('hex').padEnd(64, '0').slice(0, 64)}` }
+      : undefined,
+  };
+}

@@ -1,0 +1,54 @@
+// Turns a stored function version into the engine's FunctionSpec (cached per code + configuration identity).
+import type { FunctionSpec } from '../../engine/types.js';
+import type { BlobStore } from '../../store/store.js';
+import { functionArn } from './arn.js';
+import { codeDir } from './code.js';
+import type { ResolvedVersion } from './functions.js';
+
+export const specPrefix = (region: string, name: string): string => `${region}/${name}/`;
+
+export class SpecCache {
+  private readonly specs = new Map<string, FunctionSpec>();
+
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly accountId: string,
+    private readonly reservedFor: (region: string, name: string) => number | undefined,
+  ) {}
+
+  /** Drops cached specs of a function (after it changed). */
+  forget(region: string, name: string): void {
+    const prefix = specPrefix(region, name);
+    for (const k of this.specs.keys()) if (k.startsWith(prefix)) this.specs.delete(k);
+  }
+
+  async get(region: string, v: ResolvedVersion): Promise<FunctionSpec> {
+    const c = v.config;
+    const key = `${specPrefix(region, v.fn.name)}${v.version}/${c.RevisionId}`;
+    const cached = this.specs.get(key);
+    if (cached) return cached;
+    const spec: FunctionSpec = {
+      key,
+      region,
+      accountId: this.accountId,
+      functionName: c.FunctionName,
+      functionArn: functionArn(region, this.accountId, c.FunctionName),
+      version: v.version,
+      runtime: c.Runtime ?? 'provided.al2023',
+      handler: c.Handler ?? '',
+      memorySize: c.MemorySize,
+      timeout: c.Timeout,
+      ephemeralStorage: c.EphemeralStorage.Size,
+      environment: c.Environment?.Variables ?? {},
+      codeDir: await codeDir(this.blobs, c.codeShaHex),
+      logGroup: c.LoggingConfig.LogGroup,
+      logFormat: c.LoggingConfig.LogFormat,
+      applicationLogLevel: c.LoggingConfig.ApplicationLogLevel,
+      systemLogLevel: c.LoggingConfig.SystemLogLevel,
+      concurrencyKey: `${region}/${v.fn.name}`,
+      reservedConcurrency: this.reservedFor(region, v.fn.name),
+    };
+    this.specs.set(key, spec);
+    return spec;
+  }
+}

@@ -1,0 +1,93 @@
+// The log store: function output and platform lines by group and stream, written in small batches.
+import type { Clock } from '../../lib/clock.js';
+import type { LogEvent, LogSink } from '../../engine/types.js';
+import type { Store } from '../../store/store.js';
+
+export const LOGS_MIGRATIONS = [
+  {
+    version: 1,
+    up: `CREATE TABLE logs_streams (region TEXT NOT NULL, grp TEXT NOT NULL, stream TEXT NOT NULL, created INTEGER NOT NULL,
+           first_ts INTEGER, last_ts INTEGER, last_ingest INTEGER, PRIMARY KEY (region, grp, stream));
+         CREATE TABLE logs_groups (region TEXT NOT NULL, grp TEXT NOT NULL, created INTEGER NOT NULL, retention INTEGER,
+           PRIMARY KEY (region, grp));
+         CREATE TABLE logs_events (id INTEGER PRIMARY KEY AUTOINCREMENT, region TEXT NOT NULL, grp TEXT NOT NULL, stream TEXT NOT NULL,
+           ts INTEGER NOT NULL, ingest INTEGER NOT NULL, message TEXT NOT NULL);
+         CREATE INDEX logs_events_by_group ON logs_events (region, grp, ts);
+         CREATE INDEX logs_events_by_stream ON logs_events (region, grp, stream, id);`,
+  },
+];
+
+interface Pending {
+  region: string;
+  group: string;
+  stream: string;
+  event: LogEvent;
+}
+
+export interface StoredEvent {
+  id: number;
+  grp: string;
+  stream: string;
+  ts: number;
+  ingest: number;
+  message: string;
+}
+
+export class LogStore implements LogSink {
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.store.migrate('logs', LOGS_MIGRATIONS);
+  }
+
+  append(region: string, group: string, stream: string, events: LogEvent[]): void {
+    for (const event of events) this.pending.push({ region, group, stream, event });
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), 20);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything appended so far; resolves once it is in the database. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.flushing) await this.flushing;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const ingest = this.clock.now();
+    this.flushing = this.store
+      .tx(async (q) => {
+        const seen = new Set<string>();
+        for (const p of batch) {
+          const k = `${p.region}\u0000${p.group}\u0000${p.stream}`;
+          if (!seen.has(k)) {
+            seen.add(k);
+            await q.run('INSERT INTO logs_groups (region, grp, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.region, p.group, ingest]);
+            await q.run(
+              `INSERT INTO logs_streams (region, grp, stream, created, first_ts, last_ts, last_ingest) VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (region, grp, stream) DO UPDATE SET last_ts = excluded.last_ts, last_ingest = excluded.last_ingest`,
+              [p.region, p.group, p.stream, ingest, p.event.timestamp, p.event.timestamp, ingest],
+            );
+          }
+          await q.run('INSERT INTO logs_events (region, grp, stream, ts, ingest, message) VALUES (?, ?, ?, ?, ?, ?)', [
+            p.region, p.group, p.stream, p.event.timestamp, ingest, p.event.message,
+          ]);
+        }
+      })
+      .finally(() => (this.flushing = undefined));
+    await this.flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+  }
+}

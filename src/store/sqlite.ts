@@ -1,0 +1,100 @@
+// The embedded store: SQLite (better-sqlite3) in WAL mode with synchronous=FULL, so a commit is on disk.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type { Migration, Queryable, SqlValue, Store } from './store.js';
+import { DiskBlobStore } from './blobs.js';
+
+/** Serialises async transactions: better-sqlite3 has one connection, and an async tx must not interleave. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  lock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly blobs: DiskBlobStore;
+  private readonly db: Database.Database;
+  private readonly stmts = new Map<string, Database.Statement>();
+  private readonly mutex = new Mutex();
+  private inTx = false;
+
+  constructor(dataDir: string) {
+    this.db = new Database(join(dataDir, 'selfless.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec('CREATE TABLE IF NOT EXISTS store_migrations (owner TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (owner, version))');
+    this.blobs = new DiskBlobStore(join(dataDir, 'blobs'));
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private readonly direct: Queryable = {
+    get: async <T>(sql: string, params: readonly SqlValue[] = []) => this.stmt(sql).get(...params) as T | undefined,
+    all: async <T>(sql: string, params: readonly SqlValue[] = []) => this.stmt(sql).all(...params) as T[],
+    run: async (sql: string, params: readonly SqlValue[] = []) => ({ changes: this.stmt(sql).run(...params).changes }),
+  };
+
+  // Outside a transaction, statements wait for any running transaction so that they never join it by accident.
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.inTx ? this.mutex.lock(() => this.direct.get<T>(sql, params)) : this.direct.get<T>(sql, params);
+  }
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.inTx ? this.mutex.lock(() => this.direct.all<T>(sql, params)) : this.direct.all<T>(sql, params);
+  }
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+    return this.inTx ? this.mutex.lock(() => this.direct.run(sql, params)) : this.direct.run(sql, params);
+  }
+
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.mutex.lock(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.inTx = true;
+      try {
+        const out = await fn(this.direct);
+        this.db.exec('COMMIT');
+        return out;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      } finally {
+        this.inTx = false;
+      }
+    });
+  }
+
+  async migrate(owner: string, migrations: readonly Migration[]): Promise<void> {
+    const done = new Set(
+      (this.db.prepare('SELECT version FROM store_migrations WHERE owner = ?').all(owner) as { version: number }[]).map((r) => r.version),
+    );
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(m.version)) continue;
+      const sql = typeof m.up === 'string' ? m.up : m.up.sqlite;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.prepare('INSERT INTO store_migrations (owner, version) VALUES (?, ?)').run(owner, m.version);
+      })();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.lock(async () => undefined);
+    this.stmts.clear();
+    this.db.close();
+  }
+}

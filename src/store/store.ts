@@ -1,0 +1,40 @@
+// The persistence interface every service uses: SQL over a portable subset, versioned migrations, blobs.
+//
+// SQL uses `?` placeholders and the types TEXT, INTEGER, REAL, BLOB; a PostgreSQL store rewrites placeholders and
+// takes a dialect-specific migration where one is given. Each service owns its tables (prefixed with its name) and
+// never touches another service's.
+
+export type SqlValue = string | number | bigint | Buffer | null;
+
+export interface Migration {
+  version: number;
+  /** Portable SQL, or one text per dialect. Several statements may be separated by `;`. */
+  up: string | { sqlite: string; postgres: string };
+}
+
+export interface Queryable {
+  get<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  all<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+}
+
+export interface BlobStore {
+  /** Stores bytes under their SHA-256 (hex); durable (fsynced) before the promise resolves. */
+  put(data: Buffer): Promise<string>;
+  read(sha256hex: string): Promise<Buffer>;
+  has(sha256hex: string): Promise<boolean>;
+  /** A local file path holding the blob, for streaming it out. */
+  path(sha256hex: string): string;
+  /** A directory private to the blob store where derived data for a blob may live (e.g. an unpacked zip). */
+  derivedDir(kind: string, sha256hex: string): string;
+}
+
+export interface Store extends Queryable {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies the owner's migrations not yet applied, in version order, each in its own transaction. */
+  migrate(owner: string, migrations: readonly Migration[]): Promise<void>;
+  /** Runs fn in one transaction: all its writes commit together, durably, or none do. */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  readonly blobs: BlobStore;
+  close(): Promise<void>;
+}
