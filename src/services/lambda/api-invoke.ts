@@ -1,21 +1,14 @@
 // The Invoke API: resolves the function, checks the request as AWS does, runs it through the engine, maps the result.
-import type { Engine } from '../../engine/engine.js';
 import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, ApiResponse, RestRoute } from '../../server/types.js';
-import { combineQualifier, parseFunctionRef } from './arn.js';
-import type { FunctionRegistry } from './functions.js';
-import type { SpecCache } from './spec.js';
+import type { LambdaInvoker } from './invoker.js';
 import { Constraints } from './validate.js';
 
 export const MAX_SYNC_PAYLOAD = 6_291_456;
 const MAX_CLIENT_CONTEXT = 3583;
 
 export interface InvokeDeps {
-  registry: FunctionRegistry;
-  specs: SpecCache;
-  engine: Engine;
-  /** Resolves an alias to a version (set by the aliases part of the service). */
-  resolveQualifier?(region: string, name: string, qualifier: string): string;
+  invoker: LambdaInvoker;
   /** Accepts an Event invocation durably (set by the async part of the service). */
   enqueueEvent?(req: ApiRequest, functionRef: { region: string; name: string; qualifier?: string }, payload: Buffer): Promise<void>;
 }
@@ -53,11 +46,7 @@ export function invokeRoutes(d: InvokeDeps): RestRoute[] {
       .oneOf('invocationType', type, ['Event', 'RequestResponse', 'DryRun'])
       .oneOf('logType', logType, ['None', 'Tail'])
       .throwIfAny();
-    const ref = parseFunctionRef(req.params['FunctionName'] ?? '');
-    const qualifier = combineQualifier(ref, req.query.get('Qualifier'));
-    const fn = d.registry.requireFunction(req.region, ref);
-    const version = qualifier && d.resolveQualifier ? d.resolveQualifier(req.region, fn.name, qualifier) : qualifier;
-    const resolved = d.registry.requireVersion(req.region, ref, version);
+    const resolved = d.invoker.resolve(req.region, req.params['FunctionName'] ?? '', req.query.get('Qualifier') ?? undefined);
     const payload = checkPayload(req.body);
     if (type === 'DryRun') return { status: 204, headers: { 'X-Amz-Executed-Version': resolved.version } };
     if (type === 'Event') {
@@ -65,14 +54,15 @@ export function invokeRoutes(d: InvokeDeps): RestRoute[] {
         throw new AwsError('RequestTooLargeException', `Request must be smaller than 1048576 bytes for the InvokeFunction operation`);
       }
       if (!d.enqueueEvent) throw new AwsError('InvalidParameterValueException', 'Asynchronous (Event) invocation is not available in this build of selfless.');
-      await d.enqueueEvent(req, { region: req.region, name: fn.name, qualifier }, payload);
+      await d.enqueueEvent(req, { region: req.region, name: resolved.fn.name, qualifier: resolved.qualifier }, payload);
       return { status: 202 };
     }
-    const spec = await d.specs.get(req.region, resolved);
-    const result = await d.engine.invoke(spec, {
+    const result = await d.invoker.invoke({
+      region: req.region,
+      functionName: resolved.fn.name,
+      resolved,
       requestId: req.requestId,
       payload,
-      invokedArn: d.registry.arn(req.region, fn.name, qualifier),
       clientContext: clientContext(req.header('x-amz-client-context')),
       tail: logType === 'Tail',
     });

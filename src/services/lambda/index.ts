@@ -6,12 +6,15 @@ import type { Store } from '../../store/store.js';
 import { functionRoutes } from './api-functions.js';
 import { invokeRoutes } from './api-invoke.js';
 import { FunctionRegistry } from './functions.js';
+import { createInvoker, type LambdaInvoker } from './invoker.js';
 import { SpecCache, specPrefix } from './spec.js';
 
 export interface LambdaService {
   routes: ServiceRoutes;
   registry: FunctionRegistry;
   specs: SpecCache;
+  /** How other services invoke functions. */
+  invoker: LambdaInvoker;
 }
 
 export async function createLambdaService(deps: { store: Store; clock: Clock; engine: Engine; accountId: string }): Promise<LambdaService> {
@@ -23,14 +26,15 @@ export async function createLambdaService(deps: { store: Store; clock: Clock; en
     deps.engine.retire(specPrefix(region, name));
   });
   const concurrency = deps.engine.concurrency;
+  const invoker = createInvoker({ registry, specs, engine: deps.engine });
   const routes: ServiceRoutes = {
     rest: [
       ...functionRoutes({
         registry,
         accountSettings: () => ({ ConcurrentExecutions: concurrency.accountLimit, UnreservedConcurrentExecutions: concurrency.unreservedLimit }),
       }),
-      ...invokeRoutes({ registry, specs, engine: deps.engine }),
+      ...invokeRoutes({ invoker }),
     ],
   };
-  return { routes, registry, specs };
+  return { routes, registry, specs, invoker };
 }

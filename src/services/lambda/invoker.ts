@@ -1,0 +1,73 @@
+// The Lambda service's module API for other services (Step Functions, async worker, gateway, event sources):
+// resolve a function reference as the Invoke API does and run it through the engine.
+import type { Engine } from '../../engine/engine.js';
+import type { InvokeResult, StreamSink } from '../../engine/types.js';
+import { combineQualifier, parseFunctionRef } from './arn.js';
+import type { FunctionRegistry, ResolvedVersion } from './functions.js';
+import type { SpecCache } from './spec.js';
+
+export interface InvokeInput {
+  region: string;
+  /** Name, `name:qualifier`, partial or full ARN (qualified or not). */
+  functionName: string;
+  qualifier?: string;
+  payload: Buffer;
+  requestId: string;
+  tail?: boolean;
+  /** Decoded client context JSON. */
+  clientContext?: string;
+  stream?: StreamSink;
+  /** The caller already holds concurrency (async worker). */
+  admitted?: boolean;
+  /** Already resolved by the caller (so that alias routing picks a version once); skips resolution. */
+  resolved?: Resolved;
+}
+
+export interface Resolved extends ResolvedVersion {
+  region: string;
+  /** The qualifier the caller named (alias or version), undefined for the unqualified function. */
+  qualifier: string | undefined;
+  /** The ARN the function sees as invokedFunctionArn. */
+  invokedArn: string;
+}
+
+/** How other services call functions. Errors are AwsErrors (ResourceNotFoundException, TooManyRequestsException, …). */
+export interface LambdaInvoker {
+  resolve(region: string, functionName: string, qualifier?: string): Resolved;
+  invoke(input: InvokeInput): Promise<InvokeResult>;
+}
+
+export interface InvokerDeps {
+  registry: FunctionRegistry;
+  specs: SpecCache;
+  engine: Engine;
+  /** Resolves an alias (or picks a weighted version) to a version number; versions pass through. */
+  resolveQualifier?(region: string, name: string, qualifier: string): string;
+}
+
+export function createInvoker(d: InvokerDeps): LambdaInvoker {
+  const resolve = (region: string, functionName: string, qualifierParam?: string): Resolved => {
+    const ref = parseFunctionRef(functionName);
+    const qualifier = combineQualifier(ref, qualifierParam);
+    const fn = d.registry.requireFunction(region, ref);
+    const version = qualifier && d.resolveQualifier ? d.resolveQualifier(region, fn.name, qualifier) : qualifier;
+    const resolved = d.registry.requireVersion(region, ref, version);
+    return { ...resolved, region, qualifier, invokedArn: d.registry.arn(region, fn.name, qualifier) };
+  };
+  return {
+    resolve,
+    async invoke(i) {
+      const r = i.resolved ?? resolve(i.region, i.functionName, i.qualifier);
+      const spec = await d.specs.get(i.region, r);
+      return d.engine.invoke(spec, {
+        requestId: i.requestId,
+        payload: i.payload,
+        invokedArn: r.invokedArn,
+        clientContext: i.clientContext,
+        tail: i.tail ?? false,
+        stream: i.stream,
+        admitted: i.admitted,
+      });
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// The SQS service's module API for other parts of selfless (async destinations and DLQs, event source mappings,
+// Step Functions' sqs:sendMessage): queues addressed by ARN, no HTTP involved.
+
+/** A message attribute as SQS carries it (DataType `String`, `Number`, `Binary`, or with a `.custom` suffix). */
+export interface MessageAttribute {
+  DataType: string;
+  StringValue?: string;
+  BinaryValue?: Buffer;
+}
+
+export interface OutgoingMessage {
+  body: string;
+  messageAttributes?: Record<string, MessageAttribute>;
+  delaySeconds?: number;
+  /** FIFO queues only. */
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
+}
+
+export interface ReceivedMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  md5OfBody: string;
+  md5OfMessageAttributes?: string;
+  /** System attributes as SQS names them: ApproximateReceiveCount, SentTimestamp, SenderId,
+   *  ApproximateFirstReceiveTimestamp, and for FIFO MessageGroupId, MessageDeduplicationId, SequenceNumber. */
+  attributes: Record<string, string>;
+  messageAttributes: Record<string, MessageAttribute>;
+}
+
+export interface QueueInfo {
+  arn: string;
+  url: string;
+  fifo: boolean;
+  visibilityTimeoutSeconds: number;
+}
+
+/** Implemented by the SQS service; errors are AwsErrors (e.g. AWS.SimpleQueueService.NonExistentQueue). */
+export interface QueueBroker {
+  /** The queue with this ARN, or undefined when it does not exist. */
+  queue(queueArn: string): QueueInfo | undefined;
+  /** Durable before it resolves. */
+  send(queueArn: string, msg: OutgoingMessage): Promise<{ messageId: string }>;
+  /** Up to `max` visible messages (never waits longer than `waitMs`; 0 = return at once). */
+  receive(queueArn: string, max: number, opts?: { visibilityTimeoutSeconds?: number; waitMs?: number }): Promise<ReceivedMessage[]>;
+  deleteMessages(queueArn: string, receiptHandles: string[]): Promise<void>;
+  changeVisibility(queueArn: string, receiptHandle: string, seconds: number): Promise<void>;
+  /** Called (without arguments) whenever a message may have become available in the queue; returns an unsubscribe. */
+  onAvailable(queueArn: string, listener: () => void): () => void;
+}
