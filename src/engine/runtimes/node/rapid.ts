@@ -1,0 +1,117 @@
+// The Node runtime client's Runtime API client: next / response / error / init-error over one keep-alive socket.
+import { Agent, request, type IncomingHttpHeaders, type ClientRequest } from 'node:http';
+
+const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+
+export interface Invocation {
+  requestId: string;
+  deadlineMs: number;
+  invokedArn: string;
+  traceId: string | undefined;
+  clientContext: string | undefined;
+  cognitoIdentity: string | undefined;
+  body: Buffer;
+}
+
+export interface ErrorBody {
+  errorType: string;
+  errorMessage: string;
+  trace: string[];
+}
+
+export class RuntimeApi {
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(address: string) {
+    const i = address.lastIndexOf(':');
+    this.host = address.slice(0, i);
+    this.port = Number(address.slice(i + 1));
+  }
+
+  private call(method: string, path: string, headers: Record<string, string | number>, body?: Buffer | string): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: this.host, port: this.port, method, path, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** The private pre-start hand-over: waits until this process is assigned to a function; returns its environment. */
+  async assignment(): Promise<Record<string, string>> {
+    const r = await this.call('GET', '/2018-06-01/selfless/assignment', {});
+    return (JSON.parse(r.body.toString('utf8')) as { env: Record<string, string> }).env;
+  }
+
+  async next(): Promise<Invocation> {
+    const r = await this.call('GET', '/2018-06-01/runtime/invocation/next', {});
+    const h = r.headers;
+    const one = (k: string): string | undefined => {
+      const v = h[k];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    return {
+      requestId: one('lambda-runtime-aws-request-id') ?? '',
+      deadlineMs: Number(one('lambda-runtime-deadline-ms') ?? 0),
+      invokedArn: one('lambda-runtime-invoked-function-arn') ?? '',
+      traceId: one('lambda-runtime-trace-id'),
+      clientContext: one('lambda-runtime-client-context'),
+      cognitoIdentity: one('lambda-runtime-cognito-identity'),
+      body: r.body,
+    };
+  }
+
+  async response(requestId: string, body: Buffer | string): Promise<void> {
+    await this.call('POST', `/2018-06-01/runtime/invocation/${encodeURIComponent(requestId)}/response`, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    }, body);
+  }
+
+  async error(requestId: string, e: ErrorBody, xrayCause?: string): Promise<void> {
+    const text = JSON.stringify(e);
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'lambda-runtime-function-error-type': e.errorType,
+    };
+    if (xrayCause) headers['lambda-runtime-function-xray-error-cause'] = xrayCause;
+    await this.call('POST', `/2018-06-01/runtime/invocation/${encodeURIComponent(requestId)}/error`, headers, text);
+  }
+
+  async initError(e: ErrorBody): Promise<void> {
+    const text = JSON.stringify(e);
+    await this.call('POST', '/2018-06-01/runtime/init/error', {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'lambda-runtime-function-error-type': e.errorType,
+    }, text);
+  }
+
+  /** Opens a streaming response (chunked, with error trailers declared); the caller writes and ends it. */
+  streamingResponse(requestId: string, contentType: string, onDone: (err?: Error) => void): ClientRequest {
+    const req = request({
+      host: this.host,
+      port: this.port,
+      method: 'POST',
+      path: `/2018-06-01/runtime/invocation/${encodeURIComponent(requestId)}/response`,
+      agent,
+      headers: {
+        'content-type': contentType,
+        'transfer-encoding': 'chunked',
+        'lambda-runtime-function-response-mode': 'streaming',
+        trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+      },
+    }, (res) => {
+      res.resume();
+      res.on('end', () => onDone());
+    });
+    req.on('error', (e) => onDone(e));
+    return req;
+  }
+}
