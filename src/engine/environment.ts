@@ -63,6 +63,8 @@ export class Environment implements RuntimeApiTarget {
   private initStarted = 0;
   private initErrorBody: { payload: Buffer; errorType: string } | undefined;
   private exitReason: string | undefined;
+  /** The runtime announced it is exiting: never hand this environment another invocation. */
+  private doomed = false;
   private readonly onDestroyed: ((env: Environment) => void)[] = [];
 
   constructor(
@@ -165,7 +167,7 @@ export class Environment implements RuntimeApiTarget {
     if (!c) return;
     this.current = undefined;
     c.cancelTimer();
-    if (o.kind === 'timeout' || o.kind === 'exit') {
+    if (o.kind === 'timeout' || o.kind === 'exit' || this.doomed) {
       if (this.state !== 'Destroyed') this.destroy();
     } else if (this.state === 'Invoking') {
       this.to('Idle');
@@ -280,10 +282,11 @@ export class Environment implements RuntimeApiTarget {
     req.on('error', () => this.complete({ kind: 'exit', reason: 'exit status 1' }));
   }
 
-  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse): void {
+  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse, fatal: boolean): void {
     const c = this.checkId(requestId, res);
     if (!c) return;
     accepted(res);
+    if (fatal) this.doomed = true;
     this.complete({ kind: 'error', errorType: errorType ?? 'Unhandled', payload: body.length > 0 ? body : errorBody(errorType ?? 'Unhandled', '') });
   }
 

@@ -10,7 +10,8 @@ export interface RuntimeApiTarget {
   assignment(res: ServerResponse): void;
   next(res: ServerResponse): void;
   response(requestId: string, req: IncomingMessage, res: ServerResponse): void;
-  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse): void;
+  /** `fatal`: the runtime says it exits after this error (selfless's own runtimes), so the environment is not reused. */
+  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse, fatal: boolean): void;
   initError(errorType: string | undefined, body: Buffer, res: ServerResponse): void;
 }
 
@@ -79,7 +80,7 @@ export class RuntimeApiServer {
       const id = decodeURIComponent(m[1]!);
       if (m[2] === 'response') return this.target.response(id, req, res);
       const body = await readAll(req, MAX_RUNTIME_PAYLOAD);
-      return this.target.error(id, errorType, body ?? Buffer.alloc(0), res);
+      return this.target.error(id, errorType, body ?? Buffer.alloc(0), res, req.headers['lambda-runtime-selfless-fatal'] === '1');
     }
     req.resume();
     reply(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });

@@ -33,7 +33,7 @@ function fatal(e: unknown, kind: 'Uncaught Exception' | 'Unhandled Promise Rejec
   log('ERROR', `${kind} \t${JSON.stringify(body)}`);
   const inv = current;
   current = undefined;
-  const post = inv ? api.error(inv.requestId, body) : api.initError(body);
+  const post = inv ? api.error(inv.requestId, body, true) : api.initError(body);
   post.catch(() => undefined).finally(() => process.exit(exitCode));
 }
 

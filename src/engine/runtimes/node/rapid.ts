@@ -73,14 +73,15 @@ export class RuntimeApi {
     }, body);
   }
 
-  async error(requestId: string, e: ErrorBody, xrayCause?: string): Promise<void> {
+  /** `fatal`: this process exits right after (uncaught exception), so the platform must not reuse it. */
+  async error(requestId: string, e: ErrorBody, fatal = false): Promise<void> {
     const text = JSON.stringify(e);
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),
       'lambda-runtime-function-error-type': e.errorType,
     };
-    if (xrayCause) headers['lambda-runtime-function-xray-error-cause'] = xrayCause;
+    if (fatal) headers['lambda-runtime-selfless-fatal'] = '1';
     await this.call('POST', `/2018-06-01/runtime/invocation/${encodeURIComponent(requestId)}/error`, headers, text);
   }
 
