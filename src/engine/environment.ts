@@ -95,13 +95,17 @@ export class Environment implements RuntimeApiTarget {
   }
 
   private peakMB = 0;
+  private peakReadAt = 0;
 
   /**
    * Peak memory for REPORT. Reading it costs a file read, so on the hot path the last reading is used and a fresh
-   * one is taken in the background (peak use only grows, so the figure lags by at most one invocation);
+   * one is taken in the background at most once a second (peak use only grows, so the figure may lag a little);
    * `fresh` waits for a new reading (first invocation, Tail).
    */
   async maxMemoryMB(fresh: boolean): Promise<number> {
+    const now = this.clock.now();
+    if (!fresh && this.peakMB > 0 && now - this.peakReadAt < 1000) return this.peakMB;
+    this.peakReadAt = now;
     const read = (this.proc?.maxMemoryMB() ?? Promise.resolve(0)).then((mb) => (this.peakMB = Math.max(this.peakMB, mb)));
     if (fresh || this.peakMB === 0) return read;
     void read.catch(() => undefined);
@@ -237,7 +241,7 @@ export class Environment implements RuntimeApiTarget {
     return c;
   }
 
-  response(requestId: string, req: IncomingMessage, res: ServerResponse): void {
+  response(requestId: string, req: IncomingMessage, res: ServerResponse, thenNext: boolean): void {
     const c = this.checkId(requestId, res);
     if (!c) {
       req.resume();
@@ -266,8 +270,10 @@ export class Environment implements RuntimeApiTarget {
         return;
       }
       const streamError = trailerError(req);
-      accepted(res);
+      if (!thenNext) accepted(res);
       this.complete({ kind: 'response', payload: Buffer.concat(chunks, size), contentType, streamed: false, streamError });
+      // The same exchange now waits for the next invocation, exactly as GET /runtime/invocation/next would.
+      if (thenNext) this.next(res);
     });
     req.on('error', () => this.complete({ kind: 'exit', reason: 'exit status 1' }));
   }

@@ -82,7 +82,7 @@ export class LogStore implements LogSink {
             p.region, p.group, p.stream, p.event.timestamp, ingest, p.event.message,
           ]);
         }
-      })
+      }, { durable: false })
       .finally(() => (this.flushing = undefined));
     await this.flushing;
   }

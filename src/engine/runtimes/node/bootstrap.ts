@@ -41,13 +41,14 @@ function serialise(result: unknown): string {
   return JSON.stringify(result === undefined ? null : result);
 }
 
-async function finish(inv: Invocation, err: unknown, result: unknown, failed: boolean): Promise<void> {
-  if (current !== inv) return;
+/** Posts the outcome; resolves with the next invocation when the platform chained it onto the response. */
+async function finish(inv: Invocation, err: unknown, result: unknown, failed: boolean): Promise<Invocation | undefined> {
+  if (current !== inv) return undefined;
   current = undefined;
   if (failed) {
     log('ERROR', `Invoke Error ${formatted(err)}`);
     await api.error(inv.requestId, toErrorBody(err));
-    return;
+    return undefined;
   }
   let text: string;
   try {
@@ -55,12 +56,12 @@ async function finish(inv: Invocation, err: unknown, result: unknown, failed: bo
   } catch (e) {
     log('ERROR', `Invoke Error ${formatted(e)}`);
     await api.error(inv.requestId, toErrorBody(e));
-    return;
+    return undefined;
   }
-  await api.response(inv.requestId, text);
+  return api.responseThenNext(inv.requestId, text);
 }
 
-async function invokeStreaming(handler: Handler, inv: Invocation, event: unknown): Promise<void> {
+async function invokeStreaming(handler: Handler, inv: Invocation, event: unknown): Promise<undefined> {
   const stream = new ResponseStream(api, inv.requestId, highWaterMarkOf(handler));
   const context = buildContext(inv, () => undefined);
   try {
@@ -78,9 +79,11 @@ async function invokeStreaming(handler: Handler, inv: Invocation, event: unknown
   } finally {
     current = undefined;
   }
+  return undefined;
 }
 
-function invokeOnce(handler: Handler, inv: Invocation): Promise<void> {
+/** Runs one invocation; resolves with the next one when it arrived with the response's acknowledgement. */
+function invokeOnce(handler: Handler, inv: Invocation): Promise<Invocation | undefined> {
   current = inv;
   setRequestId(inv.requestId);
   if (inv.traceId) process.env['_X_AMZN_TRACE_ID'] = inv.traceId;
@@ -92,10 +95,10 @@ function invokeOnce(handler: Handler, inv: Invocation): Promise<void> {
     return finish(inv, e, undefined, true);
   }
   if (isStreaming(handler)) return invokeStreaming(handler, inv, event);
-  return new Promise<void>((resolve) => {
+  return new Promise<Invocation | undefined>((resolve, reject) => {
     const done = (err: unknown, result: unknown): void => {
       onEmptyLoop = undefined;
-      finish(inv, err, result, err !== null && err !== undefined).then(resolve, resolve);
+      finish(inv, err, result, err !== null && err !== undefined).then(resolve, reject);
     };
     const callback = (err?: unknown, result?: unknown): void => {
       if (context.callbackWaitsForEmptyEventLoop) onEmptyLoop = () => done(err, result);
@@ -141,10 +144,8 @@ async function main(): Promise<void> {
     await api.initError(toErrorBody(e)).catch(() => undefined);
     process.exit(129);
   }
-  for (;;) {
-    const inv = await api.next();
-    await invokeOnce(handler, inv);
-  }
+  let inv = await api.next();
+  for (;;) inv = (await invokeOnce(handler, inv)) ?? (await api.next());
 }
 
 main().catch((e: unknown) => {

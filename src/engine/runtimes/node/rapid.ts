@@ -19,6 +19,22 @@ export interface ErrorBody {
   trace: string[];
 }
 
+function toInvocation(r: { headers: IncomingHttpHeaders; body: Buffer }): Invocation {
+  const one = (k: string): string | undefined => {
+    const v = r.headers[k];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  return {
+    requestId: one('lambda-runtime-aws-request-id') ?? '',
+    deadlineMs: Number(one('lambda-runtime-deadline-ms') ?? 0),
+    invokedArn: one('lambda-runtime-invoked-function-arn') ?? '',
+    traceId: one('lambda-runtime-trace-id'),
+    clientContext: one('lambda-runtime-client-context'),
+    cognitoIdentity: one('lambda-runtime-cognito-identity'),
+    body: r.body,
+  };
+}
+
 export class RuntimeApi {
   private readonly host: string;
   private readonly port: number;
@@ -49,22 +65,21 @@ export class RuntimeApi {
   }
 
   async next(): Promise<Invocation> {
-    const r = await this.call('GET', '/2018-06-01/runtime/invocation/next', {});
-    const h = r.headers;
-    const one = (k: string): string | undefined => {
-      const v = h[k];
-      return Array.isArray(v) ? v[0] : v;
-    };
-    return {
-      requestId: one('lambda-runtime-aws-request-id') ?? '',
-      deadlineMs: Number(one('lambda-runtime-deadline-ms') ?? 0),
-      invokedArn: one('lambda-runtime-invoked-function-arn') ?? '',
-      traceId: one('lambda-runtime-trace-id'),
-      clientContext: one('lambda-runtime-client-context'),
-      cognitoIdentity: one('lambda-runtime-cognito-identity'),
-      body: r.body,
-    };
+    return toInvocation(await this.call('GET', '/2018-06-01/runtime/invocation/next', {}));
   }
+
+  /**
+   * Posts a response and waits for the next invocation in the same exchange (selfless's private route: one round
+   * trip per invocation instead of two). Undefined when the platform did not answer with an invocation.
+   */
+  async responseThenNext(requestId: string, body: string): Promise<Invocation | undefined> {
+    const r = await this.call('POST', `/2018-06-01/selfless/invocation/${encodeURIComponent(requestId)}/response-then-next`, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    }, body);
+    return r.status === 200 && r.headers['lambda-runtime-aws-request-id'] ? toInvocation(r) : undefined;
+  }
+
 
   async response(requestId: string, body: Buffer | string): Promise<void> {
     await this.call('POST', `/2018-06-01/runtime/invocation/${encodeURIComponent(requestId)}/response`, {
