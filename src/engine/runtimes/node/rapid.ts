@@ -1,5 +1,6 @@
 // The Node runtime client's Runtime API client: next / response / error / init-error over one keep-alive socket.
-import { Agent, request, type IncomingHttpHeaders, type ClientRequest } from 'node:http';
+import { Agent, request, type ClientRequest } from 'node:http';
+import { WireClient, type WireResponse } from './wire.js';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 2 });
 
@@ -19,11 +20,8 @@ export interface ErrorBody {
   trace: string[];
 }
 
-function toInvocation(r: { headers: IncomingHttpHeaders; body: Buffer }): Invocation {
-  const one = (k: string): string | undefined => {
-    const v = r.headers[k];
-    return Array.isArray(v) ? v[0] : v;
-  };
+function toInvocation(r: WireResponse): Invocation {
+  const one = (k: string): string | undefined => r.headers[k];
   return {
     requestId: one('lambda-runtime-aws-request-id') ?? '',
     deadlineMs: Number(one('lambda-runtime-deadline-ms') ?? 0),
@@ -38,24 +36,18 @@ function toInvocation(r: { headers: IncomingHttpHeaders; body: Buffer }): Invoca
 export class RuntimeApi {
   private readonly host: string;
   private readonly port: number;
+  private readonly wire: WireClient;
 
   constructor(address: string) {
     const i = address.lastIndexOf(':');
     this.host = address.slice(0, i);
     this.port = Number(address.slice(i + 1));
+    this.wire = new WireClient(this.host, this.port);
   }
 
-  private call(method: string, path: string, headers: Record<string, string | number>, body?: Buffer | string): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-    return new Promise((resolve, reject) => {
-      const req = request({ host: this.host, port: this.port, method, path, headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  private call(method: string, path: string, headers: Record<string, string | number>, body?: Buffer | string): Promise<WireResponse> {
+    const { ['content-length']: _ignored, ...rest } = headers;
+    return this.wire.request(method, path, rest, body);
   }
 
   /** The private pre-start hand-over: waits until this process is assigned to a function; returns its environment. */
