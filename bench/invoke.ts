@@ -9,6 +9,7 @@ const HANDLER = 'exports.handler = async (event) => ({ ok: true, n: event.n ?? 0
 const COLD = 30;
 const WARM = 2000;
 const LOAD_MS = 4000;
+const WARMUP_MS = 1500;
 
 interface Figures {
   coldP50: number;
@@ -36,6 +37,8 @@ async function measure(invokeUrl: (name: string) => string, warmName: string, co
   const rps: Record<number, number> = {};
   let failures = 0;
   for (const c of [1, 16, 64]) {
+    // Warm-up at this concurrency first, so that both measure steady state (every environment/worker exists).
+    await throughput(c, WARMUP_MS, () => call(warmName));
     const r = await throughput(c, LOAD_MS, () => call(warmName));
     rps[c] = r.rps;
     failures += r.failures;
@@ -93,7 +96,7 @@ export async function run(): Promise<Section> {
     `Trivial Node.js handler (\`${HANDLER}\`), 128 MB, process isolation. Client: one keep-alive HTTP agent on loopback calling the`,
     `Invoke API (\`POST /2015-03-31/functions/{name}/invocations\`) of each; serverless-offline ${'13'} with serverless 3 started by the bench in a temp dir.`,
     `Cold start: first invoke of ${COLD} functions (selfless: each freshly created, 150 ms after its CreateFunction; serverless-offline: ${COLD} functions defined at start, first call each).`,
-    `Warm: ${WARM} sequential invokes after 200 warm-up. Throughput: ${LOAD_MS / 1000} s at each concurrency. Failed calls during load: selfless ${selfless.failures}${o ? `, serverless-offline ${o.failures}` : ''}.`,
+    `Warm: ${WARM} sequential invokes after 200 warm-up. Throughput: ${LOAD_MS / 1000} s at each concurrency after ${WARMUP_MS / 1000} s of warm-up at that concurrency. Failed calls during load: selfless ${selfless.failures}${o ? `, serverless-offline ${o.failures}` : ''}.`,
     '',
     '| figure | selfless | serverless-offline | selfless ÷ offline |',
     '|---|---|---|---|',
