@@ -63,6 +63,8 @@ export class Environment implements RuntimeApiTarget {
   private initStarted = 0;
   private initErrorBody: { payload: Buffer; errorType: string } | undefined;
   private exitReason: string | undefined;
+  /** Set when the runtime ran out of memory (its heap cap, or the sandbox's memory limit): reported as Runtime.OutOfMemory. */
+  outOfMemory = false;
   /** The runtime announced it is exiting: never hand this environment another invocation. */
   private doomed = false;
   private readonly onDestroyed: ((env: Environment) => void)[] = [];
@@ -83,7 +85,7 @@ export class Environment implements RuntimeApiTarget {
     this.proc = proc;
     splitLines(proc.stdout, (l) => this.onLine(l, this));
     splitLines(proc.stderr, (l) => this.onLine(l, this));
-    proc.onExit((code, signal) => this.exited(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal.toLowerCase().replace(/^sig/, '')}` : `exit status ${code ?? 0}`));
+    proc.onExit((code, signal) => this.exited(signal ? `signal: ${signalText(signal)}` : `exit status ${code ?? 0}`));
   }
 
   whenDestroyed(fn: (env: Environment) => void): void {
@@ -340,6 +342,25 @@ export class Environment implements RuntimeApiTarget {
     for (const fn of this.onDestroyed) fn(this);
   }
 }
+
+/** Signals named as AWS's platform (written in Go) prints them: "signal: killed", "signal: aborted", … */
+const SIGNAL_TEXT: Record<string, string> = {
+  SIGKILL: 'killed',
+  SIGABRT: 'aborted',
+  SIGSEGV: 'segmentation fault',
+  SIGTERM: 'terminated',
+  SIGBUS: 'bus error',
+  SIGILL: 'illegal instruction',
+  SIGFPE: 'floating point exception',
+  SIGINT: 'interrupt',
+  SIGHUP: 'hangup',
+  SIGPIPE: 'broken pipe',
+  SIGQUIT: 'quit',
+  SIGTRAP: 'trace/breakpoint trap',
+  SIGXCPU: 'CPU time limit exceeded',
+  SIGXFSZ: 'file size limit exceeded',
+};
+export const signalText = (signal: string): string => SIGNAL_TEXT[signal] ?? signal.toLowerCase().replace(/^sig/, '');
 
 export function errorBody(errorType: string, errorMessage: string): Buffer {
   return Buffer.from(JSON.stringify({ errorType, errorMessage }));

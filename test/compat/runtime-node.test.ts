@@ -130,3 +130,14 @@ test('Python runtime: init failures carry AWS’s error types and logging uses A
   assert.match(log, /^printed$/m);
   assert.match(log, new RegExp(`^\\[INFO\\]\\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\t${id}\\tlogged 1$`, 'm'));
 });
+
+test('Node runtime: allocating past the memory size ends the environment with Runtime.OutOfMemory; the next invoke works', async () => {
+  const src = `let keep = []; exports.handler = async (e) => { if (e.hog) for (;;) keep.push(new Array(1e6).fill(Math.random())); return 'fine'; };`;
+  await createFunction(client, 'hog', { 'index.js': src }, { memory: 128, timeout: 30 });
+  const r = await invoke('hog', { hog: true });
+  assert.equal(r.FunctionError, 'Unhandled');
+  const body = json(r.Payload);
+  assert.equal(body.errorType, 'Runtime.OutOfMemory');
+  assert.match(body.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: signal: (aborted|killed)$/);
+  assert.equal(json((await invoke('hog')).Payload), 'fine');
+});
