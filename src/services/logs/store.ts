@@ -18,6 +18,8 @@ export const LOGS_MIGRATIONS = [
 ];
 
 const ROWS_PER_INSERT = 64;
+/** Lines wait this long to be written together (reads flush first, so nobody sees the delay but a crash). */
+const FLUSH_MS = 100;
 const rowSql = new Map<number, string>();
 const insertRows = (n: number): string => {
   let sql = rowSql.get(n);
@@ -58,7 +60,7 @@ export class LogStore implements LogSink {
   append(region: string, group: string, stream: string, events: LogEvent[]): void {
     for (const event of events) this.pending.push({ region, group, stream, event });
     if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), 20);
+      this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
       this.timer.unref();
     }
   }
