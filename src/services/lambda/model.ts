@@ -36,6 +36,18 @@ export interface FunctionRecord {
   nextVersion: number;
   tags: Record<string, string>;
   versions: Map<string, StoredConfig>;
+  aliases: Map<string, StoredAlias>;
+  /** Reserved concurrency (PutFunctionConcurrency); absent = draws on the account's unreserved pool. */
+  reserved?: number;
+}
+
+/** An alias as stored; its wire shape adds AliasArn. */
+export interface StoredAlias {
+  Name: string;
+  FunctionVersion: string;
+  Description: string;
+  RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> };
+  RevisionId: string;
 }
 
 export const LATEST = '$LATEST';
