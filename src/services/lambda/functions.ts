@@ -30,6 +30,8 @@ const key = (region: string, name: string): string => `${region}\u0000${name}`;
 export interface ChangeScope {
   version?: string;
   retire: boolean;
+  /** An alias that was created, retargeted or (with `deleted`) removed. */
+  alias?: { name: string; deleted: boolean };
 }
 export type ChangeListener = (region: string, name: string, scope: ChangeScope) => void;
 
@@ -291,13 +293,13 @@ export class FunctionRegistry {
       fn.region, fn.name, alias.Name, JSON.stringify(alias),
     ]);
     fn.aliases.set(alias.Name, alias);
-    this.changed(fn, { retire: false });
+    this.changed(fn, { retire: false, alias: { name: alias.Name, deleted: false } });
   }
 
   async deleteAlias(fn: FunctionRecord, name: string): Promise<void> {
     await this.store.run('DELETE FROM lambda_aliases WHERE region = ? AND name = ? AND alias = ?', [fn.region, fn.name, name]);
     fn.aliases.delete(name);
-    this.changed(fn, { retire: false });
+    this.changed(fn, { retire: false, alias: { name, deleted: true } });
   }
 
   async setReserved(fn: FunctionRecord, reserved: number | undefined): Promise<void> {

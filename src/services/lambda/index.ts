@@ -53,6 +53,8 @@ export async function createLambdaService(deps: {
     if (scope.retire && scope.version !== '$LATEST') {
       provisioned.forget(region, name, scope.version).catch((e: unknown) => deps.onError?.(e));
     }
+    // Provisioned concurrency on an alias follows the alias to its new version, or goes with it.
+    if (scope.alias) provisioned.aliasChanged(region, name, scope.alias.name, scope.alias.deleted).catch((e: unknown) => deps.onError?.(e));
   });
   const provisioned = new ProvisionedConcurrency(deps.store, deps.clock, registry, specs, deps.engine);
   const invoker = createInvoker({

@@ -31,6 +31,8 @@ interface Config {
   envs: Set<Environment>;
   /** Environments being initialised right now. */
   starting: number;
+  /** The version the environments run (an alias's target when they were provisioned). */
+  version?: string;
   active: boolean;
 }
 
@@ -50,7 +52,15 @@ export class ProvisionedConcurrency {
   async load(): Promise<void> {
     await this.store.migrate('lambda-provisioned', MIGRATIONS);
     const rows = await this.store.all<{ region: string; name: string; qualifier: string; requested: number; modified: number }>('SELECT * FROM lambda_provisioned');
-    for (const r of rows) this.track(r.region, r.name, r.qualifier, r.requested, r.modified);
+    for (const r of rows) {
+      const fn = this.registry.list(r.region).find((f) => f.name === r.name);
+      // A crash between deleting a function, version or alias and deleting its configuration leaves an orphan row.
+      if (!fn || (!fn.versions.has(r.qualifier) && !fn.aliases.has(r.qualifier))) {
+        await this.store.run('DELETE FROM lambda_provisioned WHERE region = ? AND name = ? AND qualifier = ?', [r.region, r.name, r.qualifier]);
+        continue;
+      }
+      this.track(r.region, r.name, r.qualifier, r.requested, r.modified);
+    }
   }
 
   /** Provisions the loaded configurations (once the engine runs). */
@@ -101,10 +111,11 @@ export class ProvisionedConcurrency {
     await this.drop(c);
   }
 
+  /** Forgets a configuration at once (so that a read right after the delete that caused it sees it gone), then durably. */
   private async drop(c: Config): Promise<void> {
-    await this.store.run('DELETE FROM lambda_provisioned WHERE region = ? AND name = ? AND qualifier = ?', [c.region, c.name, c.qualifier]);
     this.release(c, 0);
-    this.configs.delete(keyOf(c.region, c.name, c.qualifier));
+    if (this.configs.get(keyOf(c.region, c.name, c.qualifier)) === c) this.configs.delete(keyOf(c.region, c.name, c.qualifier));
+    await this.store.run('DELETE FROM lambda_provisioned WHERE region = ? AND name = ? AND qualifier = ?', [c.region, c.name, c.qualifier]);
   }
 
   /** A function (or one of its versions) was deleted: its configurations go with it. */
@@ -114,6 +125,20 @@ export class ProvisionedConcurrency {
       if (version !== undefined && c.qualifier !== version) continue;
       await this.drop(c);
     }
+  }
+
+  /**
+   * An alias changed: a configuration on it is re-provisioned for the alias's new version (IN_PROGRESS again; the old
+   * version's environments become on-demand ones), or deleted with the alias, as AWS does.
+   */
+  async aliasChanged(region: string, name: string, alias: string, deleted: boolean): Promise<void> {
+    const c = this.configs.get(keyOf(region, name, alias));
+    if (!c) return;
+    if (deleted) return this.drop(c);
+    const target = this.registry.requireFunction(region, { name }).aliases.get(alias)?.FunctionVersion;
+    if (c.version === undefined || c.version === target) return;
+    this.release(c, 0);
+    this.start(this.track(region, name, alias, c.requested, c.modified));
   }
 
   private track(region: string, name: string, qualifier: string, requested: number, modified: number): Config {
@@ -142,6 +167,7 @@ export class ProvisionedConcurrency {
     const fn = this.registry.requireFunction(c.region, { name: c.name });
     const resolved = this.registry.requireVersion(c.region, { name: fn.name }, c.qualifier);
     const spec = await this.specs.get(c.region, resolved);
+    c.version = resolved.version;
     const missing = c.requested - c.envs.size - c.starting;
     if (missing <= 0) {
       if (c.starting === 0) c.status = 'READY';
