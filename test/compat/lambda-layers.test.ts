@@ -14,6 +14,7 @@ import {
   PublishLayerVersionCommand,
   PublishVersionCommand,
   RemoveLayerVersionPermissionCommand,
+  UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
@@ -150,4 +151,28 @@ test('Layers: get by name and ARN, list with runtime filters, permissions, delet
   await client.send(new DeleteLayerVersionCommand({ LayerName: 'listed', VersionNumber: 1 }));
   assert.equal(await errName(client.send(new GetLayerVersionCommand({ LayerName: 'listed', VersionNumber: 1 }))), 'ResourceNotFoundException');
   assert.equal((await publish('listed', { 'x.txt': '3' })).Version, 3, 'layer version numbers are never reused');
+});
+
+test('Layers: a deleted layer version stays in functions that use it, survives kill -9, and cannot be added anew', async () => {
+  const gone = await publish('gone', { 'nodejs/node_modules/gone/index.js': 'module.exports = "still here";' });
+  const code = 'exports.handler = async () => require("gone");';
+  await createFunction(client, 'keeps-layer', { 'index.js': code });
+  await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'keeps-layer', Layers: [gone.LayerVersionArn!] }));
+  await client.send(new DeleteLayerVersionCommand({ LayerName: 'gone', VersionNumber: 1 }));
+  assert.equal(json((await invoke('keeps-layer')).Payload), 'still here');
+  // New code keeps the function's layers; the deleted version may not be given to another function.
+  await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'keeps-layer', ZipFile: await zip({ 'index.js': `${code} // v2` }) }));
+  await createFunction(client, 'wants-layer', { 'index.js': code });
+  assert.equal(
+    await errName(client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'wants-layer', Layers: [gone.LayerVersionArn!] }))),
+    'InvalidParameterValueException',
+  );
+  const dataDir = server.dataDir;
+  await server.stop('SIGKILL');
+  server = await startServer({ dataDir });
+  client = lambdaClient(server.url);
+  const r = await invoke('keeps-layer');
+  assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
+  assert.equal(json(r.Payload), 'still here');
+  assert.equal(await errName(client.send(new GetLayerVersionCommand({ LayerName: 'gone', VersionNumber: 1 }))), 'ResourceNotFoundException');
 });

@@ -55,7 +55,7 @@ export class FunctionRegistry {
   ) {}
 
   /** Resolves and checks a function's layer ARNs (set by the layers part of the service). */
-  layers: ((arns: readonly string[], functionUnzipped: number) => { Arn: string; CodeSize: number }[]) | undefined;
+  layers: ((arns: readonly string[], functionUnzipped: number, current?: readonly string[]) => { Arn: string; CodeSize: number }[]) | undefined;
 
   onChange(fn: ChangeListener): void {
     this.listeners.push(fn);
@@ -219,7 +219,7 @@ export class FunctionRegistry {
       ...(input.KMSKeyArn !== undefined ? { KMSKeyArn: input.KMSKeyArn } : {}),
       ...(input.TracingConfig?.Mode ? { TracingConfig: { Mode: input.TracingConfig.Mode } } : {}),
       ...(input.VpcConfig !== undefined ? { VpcConfig: vpc(input.VpcConfig) } : {}),
-      ...(input.Layers !== undefined ? { Layers: this.resolveLayers(input.Layers, c.unzippedSize ?? 0) } : {}),
+      ...(input.Layers !== undefined ? { Layers: this.resolveLayers(input.Layers, c.unzippedSize ?? 0, c.Layers) } : {}),
       ...(input.EphemeralStorage !== undefined ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
       ...(input.LoggingConfig !== undefined ? { LoggingConfig: { ...c.LoggingConfig, ...input.LoggingConfig } } : {}),
       ...(input.SnapStart?.ApplyOn ? { SnapStart: { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' } } : {}),
@@ -241,7 +241,7 @@ export class FunctionRegistry {
       CodeSize: pkg.size,
       codeShaHex: pkg.shaHex,
       unzippedSize: pkg.unzippedSize,
-      Layers: this.resolveLayers(cur.config.Layers.map((l) => l.Arn), pkg.unzippedSize),
+      Layers: this.resolveLayers(cur.config.Layers.map((l) => l.Arn), pkg.unzippedSize, cur.config.Layers),
       ...(input.Architectures ? { Architectures: input.Architectures } : {}),
     };
     if (input.DryRun) return { ...cur, config: { ...next, RevisionId: cur.config.RevisionId } };
@@ -346,10 +346,10 @@ export class FunctionRegistry {
     fn.tags = tags;
   }
 
-  private resolveLayers(arns: readonly string[], functionUnzipped: number): { Arn: string; CodeSize: number }[] {
+  private resolveLayers(arns: readonly string[], functionUnzipped: number, current: readonly { Arn: string }[] = []): { Arn: string; CodeSize: number }[] {
     if (arns.length === 0) return [];
     if (!this.layers) throw new AwsError('InvalidParameterValueException', 'Layers are not available in this build of selfless.');
-    return this.layers(arns, functionUnzipped);
+    return this.layers(arns, functionUnzipped, current.map((l) => l.Arn));
   }
 
   private changed(fn: FunctionRecord, scope: ChangeScope): void {

@@ -37,7 +37,7 @@ export async function createLambdaService(deps: {
   await registry.load();
   const layers = new LayerRegistry(deps.store, deps.clock, deps.accountId);
   await layers.load();
-  registry.layers = (arns, unzipped) => layers.resolve(arns, unzipped);
+  registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
   const concurrency = deps.engine.concurrency;
   const specs = new SpecCache(
     deps.store.blobs,

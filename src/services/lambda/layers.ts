@@ -15,6 +15,12 @@ const MIGRATIONS = [
          CREATE TABLE lambda_layers (region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, config TEXT NOT NULL,
            policy TEXT NOT NULL, PRIMARY KEY (region, name, version));`,
   },
+  {
+    // Deleted layer versions: gone from the API, but functions that use them keep their content, as in AWS.
+    version: 2,
+    up: `CREATE TABLE lambda_layers_deleted (region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, config TEXT NOT NULL,
+           PRIMARY KEY (region, name, version));`,
+  },
 ];
 
 export const LAYER_NAME_PATTERN = '(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+';
@@ -52,6 +58,8 @@ export class LayerRegistry {
   private readonly versions = new Map<string, Map<number, LayerVersion>>();
   private readonly next = new Map<string, number>();
   private readonly building = new Map<string, Promise<string>>();
+  /** Deleted layer versions by ARN (functions that already use them keep running with them). */
+  private readonly deleted = new Map<string, LayerVersion>();
 
   constructor(
     private readonly store: Store,
@@ -67,6 +75,19 @@ export class LayerRegistry {
     for (const r of await this.store.all<{ region: string; name: string; version: number; config: string }>('SELECT * FROM lambda_layers')) {
       this.byName(r.region, r.name, true).set(r.version, JSON.parse(r.config) as LayerVersion);
     }
+    for (const r of await this.store.all<{ config: string }>('SELECT config FROM lambda_layers_deleted')) {
+      const lv = JSON.parse(r.config) as LayerVersion;
+      this.deleted.set(this.versionArn(lv), lv);
+    }
+  }
+
+  private versionArn(lv: Pick<LayerVersion, 'region' | 'name' | 'version'>): string {
+    return `${this.layerArn(lv.region, lv.name)}:${lv.version}`;
+  }
+
+  /** A layer version a function already uses: live, or deleted since (its content stays). */
+  private inUse(arn: string): LayerVersion {
+    return this.deleted.get(arn) ?? this.byArn(arn);
   }
 
   layerArn(region: string, name: string): string {
@@ -144,8 +165,13 @@ export class LayerRegistry {
   }
 
   async delete(region: string, name: string, version: number): Promise<void> {
-    await this.store.run('DELETE FROM lambda_layers WHERE region = ? AND name = ? AND version = ?', [region, name, version]);
+    const lv = this.byName(region, name).get(version);
+    await this.store.tx(async (q) => {
+      await q.run('DELETE FROM lambda_layers WHERE region = ? AND name = ? AND version = ?', [region, name, version]);
+      if (lv) await q.run('INSERT OR REPLACE INTO lambda_layers_deleted (region, name, version, config) VALUES (?, ?, ?, ?)', [region, name, version, JSON.stringify(lv)]);
+    });
     this.byName(region, name).delete(version);
+    if (lv) this.deleted.set(this.versionArn(lv), lv);
   }
 
   async savePolicy(lv: LayerVersion, policy: Statement[]): Promise<void> {
@@ -158,8 +184,9 @@ export class LayerRegistry {
    * Checks a function's layer list (each must exist; function plus layers within 250 MB unzipped) and returns the
    * `Layers` members of its configuration.
    */
-  resolve(arns: readonly string[], functionUnzipped: number): { Arn: string; CodeSize: number }[] {
-    const layers = arns.map((arn) => ({ arn, lv: this.byArn(arn) }));
+  resolve(arns: readonly string[], functionUnzipped: number, current: readonly string[] = []): { Arn: string; CodeSize: number }[] {
+    // Layers the function already has may have been deleted since: it keeps them (AWS's behaviour); new ones must exist.
+    const layers = arns.map((arn) => ({ arn, lv: current.includes(arn) ? this.inUse(arn) : this.byArn(arn) }));
     const total = layers.reduce((n, l) => n + l.lv.unzippedSize, functionUnzipped);
     if (total > MAX_UNZIPPED) {
       throw new AwsError('InvalidParameterValueException', `Function code combined with layers exceeds the maximum allowed size of ${MAX_UNZIPPED} bytes. The actual size is ${total} bytes.`);
@@ -169,7 +196,7 @@ export class LayerRegistry {
 
   /** The merged `/opt` for an ordered list of layer version ARNs: built once per distinct list, then reused. */
   optDir(arns: readonly string[]): Promise<string> {
-    const shas = arns.map((a) => this.byArn(a).codeShaHex);
+    const shas = arns.map((a) => this.inUse(a).codeShaHex);
     const id = createHash('sha256').update(shas.join(',')).digest('hex');
     let p = this.building.get(id);
     if (!p) {
