@@ -116,6 +116,10 @@ test('Concurrency APIs: reserved concurrency takes no qualifier; provisioned nee
     (await errOf(client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'q', Qualifier: '1' })))).name,
     'ProvisionedConcurrencyConfigNotFoundException',
   );
+  // Without a reservation, provisioned environments must leave the unreserved minimum (1 of 10 here).
+  const tooMany = await errOf(client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'q', Qualifier: '1', ProvisionedConcurrentExecutions: 10 })));
+  assert.equal(tooMany.name, 'InvalidParameterValueException');
+  assert.match((tooMany as unknown as Error).message, /minimum value of \[1\]/);
   // Provisioned may not exceed the function's reservation.
   await client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'q', ReservedConcurrentExecutions: 1 }));
   assert.equal(

@@ -89,6 +89,18 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
         const c = new Constraints();
         if (n === undefined) c.custom('provisionedConcurrentExecutions', null, 'Member must not be null');
         c.int('provisionedConcurrentExecutions', n, 1).throwIfAny();
+        // Without a reservation, provisioned environments come out of the unreserved pool, which keeps its minimum
+        // (this also bounds how many runtimes one request can start).
+        if (fn.reserved === undefined && qualifier !== undefined) {
+          const floor = minUnreserved(concurrency.accountLimit);
+          const others = provisioned.unreservedTotal({ region: req.region, name: fn.name, qualifier });
+          if (concurrency.unreservedLimit - others - n! < floor) {
+            throw new AwsError(
+              'InvalidParameterValueException',
+              `Specified ProvisionedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${floor}].`,
+            );
+          }
+        }
         return { status: 202, body: await provisioned.put(req.region, fn.name, qualifier, n!) };
       },
     },

@@ -118,6 +118,17 @@ export class ProvisionedConcurrency {
     await this.store.run('DELETE FROM lambda_provisioned WHERE region = ? AND name = ? AND qualifier = ?', [c.region, c.name, c.qualifier]);
   }
 
+  /** Provisioned environments requested by functions without a reservation (they draw on the unreserved pool), but one. */
+  unreservedTotal(except?: { region: string; name: string; qualifier: string }): number {
+    let n = 0;
+    for (const c of this.configs.values()) {
+      if (except && c.region === except.region && c.name === except.name && c.qualifier === except.qualifier) continue;
+      const fn = this.registry.list(c.region).find((f) => f.name === c.name);
+      if (fn && fn.reserved === undefined) n += c.requested;
+    }
+    return n;
+  }
+
   /** A function (or one of its versions) was deleted: its configurations go with it. */
   async forget(region: string, name: string, version?: string): Promise<void> {
     for (const c of [...this.configs.values()]) {
