@@ -176,6 +176,25 @@ test('Provisioned concurrency: beyond the provisioned number on-demand environme
   );
 });
 
+test('Provisioned concurrency: on a weighted alias the environments are split between its two versions', async () => {
+  await createFunction(client, 'pw', { 'index.js': code('a') });
+  await client.send(new PublishVersionCommand({ FunctionName: 'pw' }));
+  await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'pw', ZipFile: await zip({ 'index.js': code('b') }), Publish: true }));
+  await client.send(new CreateAliasCommand({ FunctionName: 'pw', Name: 'split', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.5 } } }));
+  await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pw', Qualifier: 'split', ProvisionedConcurrentExecutions: 2 }));
+  assert.equal((await settled('pw', 'split')).Status, 'READY');
+  // One warm environment per version: one invocation at a time never starts cold, whichever version the weights pick.
+  const seen = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    const r = await invoke('pw:split', {}, true);
+    seen.add(r.ExecutedVersion!);
+    assert.equal(cold(r), false, `invocation ${i} of version ${r.ExecutedVersion} started cold`);
+    assert.equal(json(r.Payload).init, 'provisioned-concurrency');
+  }
+  assert.deepEqual([...seen].sort(), ['1', '2'], 'both versions ran (all 20 on one side has probability 2^-19)');
+  await client.send(new DeleteFunctionCommand({ FunctionName: 'pw' }));
+});
+
 test('Versions and aliases from the AWS CLI: publish, list, weighted alias, invoke through it, delete a version', async () => {
   await createFunction(client, 'clifn', { 'index.js': code('one') });
   const p1 = await cli(['lambda', 'publish-version', '--function-name', 'clifn', '--description', 'first']);
