@@ -9,13 +9,24 @@ import { LayerRegistry } from '../../src/services/lambda/layers.js';
 import { FakeClock } from '../../src/lib/clock.js';
 import { AwsError } from '../../src/lib/errors.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/store.js';
 import { zip } from '../helpers/zip.js';
 
 const MB = 1024 * 1024;
 
-async function registry(): Promise<{ layers: LayerRegistry; dir: string }> {
+async function registry(slow = false): Promise<{ layers: LayerRegistry; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'layers-'));
-  const layers = new LayerRegistry(new SqliteStore(dir), new FakeClock(), '000000000000');
+  const inner = new SqliteStore(dir);
+  // Slow storage: every transaction waits a little first, so that concurrent requests overlap inside the registry.
+  const store = !slow
+    ? inner
+    : Object.assign(Object.create(inner) as Store, {
+        tx: async <T>(fn: Parameters<Store['tx']>[0], opts?: { durable?: boolean }): Promise<T> => {
+          await new Promise((r) => setTimeout(r, 20));
+          return inner.tx(fn, opts) as Promise<T>;
+        },
+      });
+  const layers = new LayerRegistry(store, new FakeClock(), '000000000000');
   await layers.load();
   return { layers, dir };
 }
@@ -58,4 +69,12 @@ test('Reserved concurrency: AWS keeps 100 of 1,000 unreserved, the same tenth of
   assert.equal(minUnreserved(200), 20);
   assert.equal(minUnreserved(10), 1);
   assert.equal(minUnreserved(5), 0);
+});
+
+test('Layers: concurrent publishes of one layer get distinct version numbers', async () => {
+  const { layers, dir } = await registry(true);
+  const got = await Promise.all(Array.from({ length: 5 }, (_, i) => publish(layers, 'busy', { 'n.txt': String(i) })));
+  assert.deepEqual(got.map((l) => l.version).sort(), [1, 2, 3, 4, 5]);
+  assert.equal((await publish(layers, 'busy', { 'n.txt': 'last' })).version, 6);
+  rmSync(dir, { recursive: true, force: true });
 });

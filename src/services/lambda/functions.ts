@@ -47,6 +47,8 @@ export class FunctionRegistry {
   private readonly creating = new Set<string>();
   /** Listeners told about every change of a version's configuration (the engine retires stale environments). */
   private readonly listeners: ChangeListener[] = [];
+  /** The publish in progress per function (publishes of one function run one after another). */
+  private readonly publishing = new Map<string, Promise<ResolvedVersion>>();
 
   constructor(
     private readonly store: Store,
@@ -261,6 +263,18 @@ export class FunctionRegistry {
    * since the last published version, that version is returned instead, as AWS does.
    */
   async publish(region: string, ref: FunctionRef, opts: { CodeSha256?: string; RevisionId?: string; Description?: string }): Promise<ResolvedVersion> {
+    // One publish per function at a time: each must see the versions the previous one wrote (numbers, no-change check).
+    const k = key(ref.region ?? region, ref.name);
+    const run = (this.publishing.get(k) ?? Promise.resolve()).catch(() => undefined).then(() => this.publishNow(region, ref, opts));
+    this.publishing.set(k, run);
+    try {
+      return await run;
+    } finally {
+      if (this.publishing.get(k) === run) this.publishing.delete(k);
+    }
+  }
+
+  private async publishNow(region: string, ref: FunctionRef, opts: { CodeSha256?: string; RevisionId?: string; Description?: string }): Promise<ResolvedVersion> {
     const cur = this.requireVersion(region, ref, LATEST);
     checkRevision(cur.config, opts.RevisionId);
     if (opts.CodeSha256 !== undefined && opts.CodeSha256 !== cur.config.CodeSha256) {

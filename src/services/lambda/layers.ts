@@ -111,7 +111,9 @@ export class LayerRegistry {
   async publish(region: string, name: string, input: Omit<LayerVersion, 'region' | 'name' | 'version' | 'CreatedDate' | 'CodeSha256' | 'CodeSize' | 'unzippedSize' | 'codeShaHex' | 'policy' | 'policyRevision'>, zip: Buffer): Promise<LayerVersion> {
     const pkg: CodePackage = await storeZip(this.store.blobs, zip);
     const k = key(region, name);
+    // Taken before the write so that concurrent publishes of one layer get distinct numbers.
     const version = this.next.get(k) ?? 1;
+    this.next.set(k, version + 1);
     const lv: LayerVersion = {
       ...input,
       region,
@@ -126,12 +128,11 @@ export class LayerRegistry {
       policyRevision: hex(16),
     };
     await this.store.tx(async (q) => {
-      await q.run('INSERT INTO lambda_layer_names (region, name, next_version) VALUES (?, ?, ?) ON CONFLICT (region, name) DO UPDATE SET next_version = excluded.next_version', [
+      await q.run('INSERT INTO lambda_layer_names (region, name, next_version) VALUES (?, ?, ?) ON CONFLICT (region, name) DO UPDATE SET next_version = MAX(next_version, excluded.next_version)', [
         region, name, version + 1,
       ]);
       await q.run('INSERT INTO lambda_layers (region, name, version, config, policy) VALUES (?, ?, ?, ?, ?)', [region, name, version, JSON.stringify(lv), '[]']);
     });
-    this.next.set(k, version + 1);
     this.byName(region, name, true).set(version, lv);
     return lv;
   }
