@@ -49,6 +49,8 @@ export class FunctionRegistry {
   private readonly listeners: ChangeListener[] = [];
   /** The publish in progress per function (publishes of one function run one after another). */
   private readonly publishing = new Map<string, Promise<ResolvedVersion>>();
+  /** Aliases being created right now (function key + alias name). */
+  private readonly creatingAliases = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -300,6 +302,20 @@ export class FunctionRegistry {
   /** Published versions and $LATEST in AWS's order ($LATEST first, then by number). */
   versionsOf(fn: FunctionRecord): [string, StoredConfig][] {
     return [...fn.versions.entries()].sort(([a], [b]) => (a === LATEST ? -1 : b === LATEST ? 1 : Number(a) - Number(b)));
+  }
+
+  /** CreateAlias: the name is taken at once, so that of two concurrent creates of one alias, one gets AWS's conflict. */
+  async createAlias(fn: FunctionRecord, alias: StoredAlias): Promise<void> {
+    const k = `${key(fn.region, fn.name)}\u0000${alias.Name}`;
+    if (fn.aliases.has(alias.Name) || this.creatingAliases.has(k)) {
+      throw new AwsError('ResourceConflictException', `Alias already exists: ${this.arn(fn.region, fn.name, alias.Name)}`);
+    }
+    this.creatingAliases.add(k);
+    try {
+      await this.saveAlias(fn, alias);
+    } finally {
+      this.creatingAliases.delete(k);
+    }
   }
 
   async saveAlias(fn: FunctionRecord, alias: StoredAlias): Promise<void> {
