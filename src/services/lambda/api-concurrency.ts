@@ -26,12 +26,20 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
     return fn;
   };
 
+  // Puts check the account-wide minimum against every other reservation: one at a time, so two cannot both pass it.
+  let last: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = last.catch(() => undefined).then(fn);
+    last = run;
+    return run;
+  };
+
   return [
     {
       op: 'PutFunctionConcurrency',
       method: 'PUT',
       path: '/2017-10-31/functions/{FunctionName}/concurrency',
-      handler: async (req) => {
+      handler: (req) => serial(async () => {
         const fn = unqualifiedFn(req);
         const input = shape(ReservedShape, parseJsonBody(req.body));
         const n = input.ReservedConcurrentExecutions;
@@ -48,7 +56,7 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
         }
         await registry.setReserved(fn, n);
         return { body: { ReservedConcurrentExecutions: n } };
-      },
+      }),
     },
     {
       op: 'GetFunctionConcurrency',
@@ -82,7 +90,7 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
       op: 'PutProvisionedConcurrencyConfig',
       method: 'PUT',
       path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
-      handler: async (req) => {
+      handler: (req) => serial(async () => {
         const { fn, qualifier } = fnOf(req);
         const input = shape(ProvisionedShape, parseJsonBody(req.body));
         const n = input.ProvisionedConcurrentExecutions;
@@ -102,7 +110,7 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
           }
         }
         return { status: 202, body: await provisioned.put(req.region, fn.name, qualifier, n!) };
-      },
+      }),
     },
     {
       op: 'GetProvisionedConcurrencyConfig',
