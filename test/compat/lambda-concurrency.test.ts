@@ -14,6 +14,7 @@ import {
   GetFunctionConcurrencyCommand,
   GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
+  ListProvisionedConcurrencyConfigsCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
@@ -129,7 +130,7 @@ test('Concurrency APIs: reserved concurrency takes no qualifier; provisioned nee
   await client.send(new DeleteFunctionCommand({ FunctionName: 'q' }));
 });
 
-test('Provisioned concurrency: a function whose Init fails ends FAILED with the reason', async () => {
+test('Provisioned concurrency: a function whose Init fails ends FAILED with the reason; configurations list page by page', async () => {
   await createFunction(client, 'broken', { 'index.js': 'throw new Error("boom at init"); exports.handler = async () => 1;' });
   await client.send(new PublishVersionCommand({ FunctionName: 'broken' }));
   const put = await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'broken', Qualifier: '1', ProvisionedConcurrentExecutions: 1 }));
@@ -137,6 +138,18 @@ test('Provisioned concurrency: a function whose Init fails ends FAILED with the 
   const s = await settled('broken', '1');
   assert.equal(s.Status, 'FAILED');
   assert.match(s.StatusReason ?? '', /boom at init/);
+  // A second configuration (on an alias) and the list, page by page.
+  await client.send(new CreateAliasCommand({ FunctionName: 'broken', Name: 'live', FunctionVersion: '1' }));
+  await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'broken', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
+  const page1 = await client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'broken', MaxItems: 1 }));
+  assert.equal(page1.ProvisionedConcurrencyConfigs?.length, 1);
+  assert.ok(page1.NextMarker);
+  const page2 = await client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'broken', MaxItems: 1, Marker: page1.NextMarker }));
+  assert.equal(page2.NextMarker, undefined);
+  assert.deepEqual(
+    [...(page1.ProvisionedConcurrencyConfigs ?? []), ...(page2.ProvisionedConcurrencyConfigs ?? [])].map((c) => c.FunctionArn),
+    ['arn:aws:lambda:us-east-1:000000000000:function:broken:1', 'arn:aws:lambda:us-east-1:000000000000:function:broken:live'],
+  );
   await client.send(new DeleteFunctionCommand({ FunctionName: 'broken' }));
 });
 

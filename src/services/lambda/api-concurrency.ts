@@ -7,7 +7,7 @@ import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { combineQualifier, parseFunctionRef } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
 import type { ProvisionedConcurrency } from './provisioned.js';
-import { Constraints, parseJsonBody, shape } from './validate.js';
+import { checkMaxItems, Constraints, parseJsonBody, shape } from './validate.js';
 
 const ReservedShape = z.object({ ReservedConcurrentExecutions: z.number().int().optional() });
 const ProvisionedShape = z.object({ ProvisionedConcurrentExecutions: z.number().int().optional() });
@@ -83,7 +83,15 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
       query: { name: 'List', value: 'ALL' },
       handler: async (req) => {
         const fn = unqualifiedFn(req);
-        return { body: { ProvisionedConcurrencyConfigs: provisioned.list(req.region, fn.name) } };
+        const max = checkMaxItems(req.query.get('MaxItems')) ?? 50;
+        const marker = req.query.get('Marker');
+        const all = provisioned.list(req.region, fn.name).sort((a, b) => (String(a['FunctionArn']) < String(b['FunctionArn']) ? -1 : 1));
+        // The marker is the last ARN of the previous page.
+        const rest = marker === null ? all : all.filter((c) => String(c['FunctionArn']) > marker);
+        const page = rest.slice(0, Math.min(max, 50));
+        return {
+          body: { ProvisionedConcurrencyConfigs: page, ...(rest.length > page.length ? { NextMarker: String(page[page.length - 1]!['FunctionArn']) } : {}) },
+        };
       },
     },
     {
