@@ -5,6 +5,7 @@ import {
   AddLayerVersionPermissionCommand,
   CreateFunctionCommand,
   DeleteLayerVersionCommand,
+  GetAccountSettingsCommand,
   GetLayerVersionByArnCommand,
   GetLayerVersionCommand,
   GetLayerVersionPolicyCommand,
@@ -121,8 +122,11 @@ test('Layers: more than 5 layers or a missing layer version is refused with AWSâ
   assert.match((e as Error).message, /Layer version arn:aws:lambda:us-east-1:000000000000:layer:many:99 does not exist/);
 });
 
-test('Layers: get by name and ARN, list with runtime filters, permissions, delete (CLI too)', async () => {
+test('Layers: get by name and ARN, list with runtime filters, permissions, delete, counted in account usage (CLI too)', async () => {
+  const before = (await client.send(new GetAccountSettingsCommand({}))).AccountUsage?.TotalCodeSize ?? 0;
   const a = await publish('listed', { 'x.txt': '1' }, { CompatibleRuntimes: ['python3.12'] });
+  // AWS counts layer archives in the account's code storage.
+  assert.equal((await client.send(new GetAccountSettingsCommand({}))).AccountUsage?.TotalCodeSize, before + a.Content!.CodeSize!);
   const b = await publish('listed', { 'x.txt': '2' }, { CompatibleRuntimes: ['nodejs20.x'] });
   const got = await client.send(new GetLayerVersionCommand({ LayerName: 'listed', VersionNumber: 1 }));
   assert.equal(got.Content?.CodeSha256, a.Content?.CodeSha256);

@@ -91,8 +91,11 @@ export class FunctionRegistry {
     return n;
   }
 
+  /** Storage used by layer archives in a region (AWS counts them in the account's TotalCodeSize); set by the layers part. */
+  layersCodeSize: ((region: string) => number) | undefined;
+
   totalCodeSize(region: string): number {
-    let n = 0;
+    let n = this.layersCodeSize?.(region) ?? 0;
     for (const f of this.fns.values()) if (f.region === region) for (const v of f.versions.values()) n += v.CodeSize;
     return n;
   }

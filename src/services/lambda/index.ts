@@ -38,6 +38,7 @@ export async function createLambdaService(deps: {
   const layers = new LayerRegistry(deps.store, deps.clock, deps.accountId);
   await layers.load();
   registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
+  registry.layersCodeSize = (region) => layers.totalCodeSize(region);
   const concurrency = deps.engine.concurrency;
   const specs = new SpecCache(
     deps.store.blobs,

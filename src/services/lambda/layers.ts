@@ -158,6 +158,13 @@ export class LayerRegistry {
     return [...this.byName(region, name).values()].sort((a, b) => b.version - a.version);
   }
 
+  /** Bytes of layer archives in a region (live versions). */
+  totalCodeSize(region: string): number {
+    let n = 0;
+    for (const [k, m] of this.versions) if (k.startsWith(`${region}\u0000`)) for (const lv of m.values()) n += lv.CodeSize;
+    return n;
+  }
+
   names(region: string): string[] {
     return [...this.versions.entries()]
       .filter(([k, m]) => k.startsWith(`${region}\u0000`) && m.size > 0)
