@@ -49,7 +49,7 @@ export const ERROR_TABLE = {
   QueueDoesNotExist: { status: 400, queryCode: 'AWS.SimpleQueueService.NonExistentQueue' },
   QueueNameExists: { status: 400, queryCode: 'QueueAlreadyExists' },
   QueueDeletedRecently: { status: 400, queryCode: 'AWS.SimpleQueueService.QueueDeletedRecently' },
-  PurgeQueueInProgress: { status: 403, queryCode: 'AWS.SimpleQueueService.PurgeQueueInProgress' },
+  PurgeQueueInProgress: { status: 403, jsonStatus: 403, queryCode: 'AWS.SimpleQueueService.PurgeQueueInProgress' },
   MessageNotInflight: { status: 400, queryCode: 'AWS.SimpleQueueService.MessageNotInflight' },
   ReceiptHandleIsInvalid: { status: 400, queryCode: 'ReceiptHandleIsInvalid' },
   BatchEntryIdsNotDistinct: { status: 400, queryCode: 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct' },
@@ -65,7 +65,7 @@ export const ERROR_TABLE = {
   InvalidParameterValue: { status: 400, queryCode: 'InvalidParameterValue' },
   MissingParameter: { status: 400, queryCode: 'MissingParameter' },
   InvalidAction: { status: 400, queryCode: 'InvalidAction' },
-  OverLimit: { status: 403, queryCode: 'OverLimit' },
+  OverLimit: { status: 403, jsonStatus: 403, queryCode: 'OverLimit' },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE | (string & {});
