@@ -230,6 +230,22 @@ test('SQS: a long poll returns a message sent while it waits', async () => {
   assert.equal(got.Messages?.[0]?.Body, 'wake up');
 });
 
+test('SQS: a long poll whose client went away takes no message', async () => {
+  const url = await create('abandoned');
+  const { request } = await import('node:http');
+  const u = new URL(server.url);
+  const req = request({ host: u.hostname, port: u.port, method: 'POST', path: '/', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ReceiveMessage' } });
+  req.on('error', () => undefined);
+  req.end(JSON.stringify({ QueueUrl: url, WaitTimeSeconds: 20 }));
+  await new Promise((r) => setTimeout(r, 300));
+  req.destroy();
+  await new Promise((r) => setTimeout(r, 300));
+  await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'for the live client' }));
+  const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+  assert.equal(got.Messages?.[0]?.Body, 'for the live client');
+  assert.equal(got.Messages?.[0]?.Attributes?.ApproximateReceiveCount, '1');
+});
+
 test('SQS: RedrivePolicy moves a message to the dead-letter queue after maxReceiveCount receives', async () => {
   const dlqUrl = await create('orders-dlq');
   const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;

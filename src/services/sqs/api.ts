@@ -189,7 +189,7 @@ export const OPERATIONS: Record<string, Op> = {
     const wait = intParam('WaitTimeSeconds', input['WaitTimeSeconds'], 0, 20, 'Must be >= 0 and <= 20, if provided.') ?? q.attrs.ReceiveMessageWaitTimeSeconds;
     const sysNames = new Set([...strList(input['AttributeNames']), ...strList(input['MessageSystemAttributeNames'])].filter((n) => SYSTEM_NAMES.has(n)));
     const attrFilter = strList(input['MessageAttributeNames']);
-    const msgs = await s.receive(q, max, vt * 1000, wait * 1000, ctx.signal);
+    const msgs = await s.receive(q, max, vt * 1000, wait * 1000, wait > 0 ? ctx.signal : undefined);
     return msgs.length > 0 ? { Messages: msgs.map((m) => wireMessage(m, sysNames, attrFilter)) } : {};
   },
   DeleteMessage: async (s, input, ctx) => {
@@ -281,7 +281,15 @@ const parseJson = (req: ApiRequest): Input => {
   return v as Input;
 };
 
-export const ctxOf = (req: ApiRequest): Ctx => ({ region: req.region, baseUrl: req.baseUrl, path: req.path, signal: req.signal });
+export const ctxOf = (req: ApiRequest): Ctx => ({
+  region: req.region,
+  baseUrl: req.baseUrl,
+  path: req.path,
+  // Read only by long polls: the server makes the signal on first use.
+  get signal() {
+    return req.signal;
+  },
+});
 
 export function sqsRoutes(s: SqsService): ServiceRoutes {
   const ops: Record<string, (req: ApiRequest) => Promise<{ body: unknown }>> = {};
