@@ -1,6 +1,6 @@
 // The composition root: builds the store, services, engine and the HTTP server for one node, and tears them down.
 import { access, constants, mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Engine } from './engine/engine.js';
 import { ProcessLauncher } from './engine/sandbox/process.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -66,7 +66,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     accountConcurrency: o.accountConcurrency,
   });
   const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId });
-  const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log });
+  const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,

@@ -13,7 +13,7 @@ export interface SqsServiceHandle {
   close(): Promise<void>;
 }
 
-export async function createSqsService(o: { store: Store; clock: Clock; accountId: string; endpointUrl: () => string; log?: (m: string) => void }): Promise<SqsServiceHandle> {
+export async function createSqsService(o: { store: Store; clock: Clock; accountId: string; endpointUrl: () => string; log?: (m: string) => void; dbPath?: string }): Promise<SqsServiceHandle> {
   const service = new SqsService(o);
   await service.init();
   return { routes: sqsRoutes(service), broker: service.broker, service, close: () => service.close() };

@@ -102,6 +102,8 @@ export interface SqsServiceOptions {
   /** Base URL of this server, for queue URLs handed out by the module API. */
   endpointUrl: () => string;
   log?: (msg: string) => void;
+  /** The SQLite database file, so that group commits can run on a writer thread (see journal.ts). */
+  dbPath?: string;
 }
 
 export class SqsService {
@@ -115,7 +117,7 @@ export class SqsService {
   constructor(private readonly o: SqsServiceOptions) {
     this.clock = o.clock;
     this.accountId = o.accountId;
-    this.journal = new Journal(o.store, (e) => o.log?.(`selfless: sqs journal write failed: ${e instanceof Error ? e.message : String(e)}`));
+    this.journal = new Journal(o.store, (e) => o.log?.(`selfless: sqs journal write failed: ${e instanceof Error ? e.message : String(e)}`), o.dbPath);
   }
 
   async init(): Promise<void> {
