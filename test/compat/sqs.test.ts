@@ -11,7 +11,11 @@ import {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  AddPermissionCommand,
   ListDeadLetterSourceQueuesCommand,
+  ListMessageMoveTasksCommand,
+  RemovePermissionCommand,
+  StartMessageMoveTaskCommand,
   ListQueuesCommand,
   ListQueueTagsCommand,
   PurgeQueueCommand,
@@ -219,6 +223,14 @@ test('SQS: attributes, counts, SetQueueAttributes, PurgeQueue (once a minute) an
   assert.deepEqual((await sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags, { env: 'prod', team: 'core' });
   await sqs.send(new UntagQueueCommand({ QueueUrl: url, TagKeys: ['env'] }));
   assert.deepEqual((await sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags, { team: 'core' });
+  await sqs.send(new AddPermissionCommand({ QueueUrl: url, Label: 'p1', AWSAccountIds: ['111122223333'], Actions: ['SendMessage'] }));
+  const policy = JSON.parse((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['Policy'] }))).Attributes!.Policy!);
+  assert.deepEqual(policy.Statement[0].Action, ['SQS:SendMessage']);
+  assert.deepEqual(policy.Statement[0].Principal, { AWS: ['arn:aws:iam::111122223333:root'] });
+  await rejects(sqs.send(new AddPermissionCommand({ QueueUrl: url, Label: 'p1', AWSAccountIds: ['111122223333'], Actions: ['SendMessage'] })), 'InvalidParameterValue');
+  await sqs.send(new RemovePermissionCommand({ QueueUrl: url, Label: 'p1' }));
+  assert.equal((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['Policy'] }))).Attributes, undefined);
+  await rejects(sqs.send(new RemovePermissionCommand({ QueueUrl: url, Label: 'p1' })), 'InvalidParameterValue');
 });
 
 test('SQS: a long poll returns a message sent while it waits', async () => {
@@ -261,6 +273,17 @@ test('SQS: RedrivePolicy moves a message to the dead-letter queue after maxRecei
   assert.equal(dead.Messages?.[0]?.Body, 'poison');
   assert.equal(dead.Messages?.[0]?.Attributes?.DeadLetterQueueSourceArn, 'arn:aws:sqs:us-east-1:000000000000:orders-src');
   assert.deepEqual((await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlqUrl }))).queueUrls, [url]);
+  // Redrive back to the source queue (of the messages visible in the dead-letter queue).
+  await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: dlqUrl, ReceiptHandle: dead.Messages![0]!.ReceiptHandle, VisibilityTimeout: 0 }));
+  const task = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
+  assert.ok(task.TaskHandle);
+  const tasks = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }));
+  assert.equal(tasks.Results?.[0]?.Status, 'COMPLETED');
+  assert.equal(tasks.Results?.[0]?.ApproximateNumberOfMessagesMoved, 1);
+  const back = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+  assert.equal(back.Messages?.[0]?.Body, 'poison');
+  assert.equal(back.Messages?.[0]?.Attributes?.ApproximateReceiveCount, '1');
+  await rejects(sqs.send(new StartMessageMoveTaskCommand({ SourceArn: 'arn:aws:sqs:us-east-1:000000000000:nope' })), 'ResourceNotFoundException');
 });
 
 test('SQS FIFO: sequence numbers, deduplication, per-group order and one in-flight batch per group', async () => {

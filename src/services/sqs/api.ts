@@ -1,4 +1,5 @@
 // SQS wire operations over the domain: JSON protocol (`AmazonSQS.*`) handlers, shared by the query protocol.
+import { randomUUID } from 'node:crypto';
 import { AwsError, toAwsError } from '../../lib/errors.js';
 import type { ApiRequest, ServiceRoutes } from '../../server/types.js';
 import { md5OfAttributes } from './md5.js';
@@ -261,6 +262,64 @@ export const OPERATIONS: Record<string, Op> = {
   ListQueueTags: async (s, input, ctx) => {
     const q = queueOf(s, input, ctx);
     return Object.keys(q.tags).length > 0 ? { Tags: { ...q.tags } } : {};
+  },
+  AddPermission: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const label = str(input['Label'], 'Label');
+    const accounts = strList(input['AWSAccountIds']);
+    const actions = strList(input['Actions']);
+    if (accounts.length === 0) throw missing('AWSAccountIds');
+    if (actions.length === 0) throw missing('Actions');
+    const policy = q.attrs.Policy ? (JSON.parse(q.attrs.Policy) as { Version: string; Id?: string; Statement: { Sid?: string }[] }) : { Version: '2012-10-17', Id: `${q.arn}/SQSDefaultPolicy`, Statement: [] };
+    if (policy.Statement.some((st) => st.Sid === label)) throw new AwsError('InvalidParameterValue', `Value ${label} for parameter Label is invalid. Reason: Already exists.`);
+    policy.Statement.push({
+      Sid: label,
+      Effect: 'Allow',
+      Principal: { AWS: accounts.map((a) => `arn:aws:iam::${a}:root`) },
+      Action: actions.map((a) => (a === '*' ? 'SQS:*' : `SQS:${a}`)),
+      Resource: q.arn,
+    } as { Sid: string });
+    await s.setAttributes(q, { Policy: JSON.stringify(policy) });
+    return {};
+  },
+  RemovePermission: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const label = str(input['Label'], 'Label');
+    const policy = q.attrs.Policy ? (JSON.parse(q.attrs.Policy) as { Statement: { Sid?: string }[] }) : { Statement: [] };
+    const kept = policy.Statement.filter((st) => st.Sid !== label);
+    if (kept.length === policy.Statement.length) throw new AwsError('InvalidParameterValue', `Value ${label} for parameter Label is invalid. Reason: can't find label.`);
+    await s.setAttributes(q, { Policy: kept.length > 0 ? JSON.stringify({ ...policy, Statement: kept }) : '' });
+    return {};
+  },
+  StartMessageMoveTask: async (s, input) => {
+    const sourceArn = str(input['SourceArn'], 'SourceArn');
+    const src = s.byArn(sourceArn);
+    if (!src) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the SourceArn parameter does not exist.');
+    if (!s.list(src.region).some((x) => x.redrive?.deadLetterTargetArn === src.arn))
+      throw new AwsError('InvalidParameterValue', 'Source queue must be configured as a Dead Letter Queue.');
+    const destArn = input['DestinationArn'];
+    const dest = typeof destArn === 'string' && destArn !== '' ? s.byArn(destArn) : undefined;
+    if (typeof destArn === 'string' && destArn !== '' && !dest) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the DestinationArn parameter does not exist.');
+    const started = s.now();
+    const moved = s.redriveMessages(src, dest);
+    await s.journal.commit();
+    const handle = Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn })).toString('base64');
+    s.moveTasks.set(src.arn, [
+      { TaskHandle: handle, Status: 'COMPLETED', SourceArn: src.arn, ...(dest ? { DestinationArn: dest.arn } : {}), ApproximateNumberOfMessagesMoved: moved, ApproximateNumberOfMessagesToMove: moved, StartedTimestamp: started },
+      ...(s.moveTasks.get(src.arn) ?? []).slice(0, 9),
+    ]);
+    return { TaskHandle: handle };
+  },
+  ListMessageMoveTasks: async (s, input) => {
+    const sourceArn = str(input['SourceArn'], 'SourceArn');
+    if (!s.byArn(sourceArn)) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the SourceArn parameter does not exist.');
+    const max = intParam('MaxResults', input['MaxResults'], 1, 10, 'MaxResults must be between 1 and 10.') ?? 1;
+    return { Results: (s.moveTasks.get(sourceArn) ?? []).slice(0, max) };
+  },
+  CancelMessageMoveTask: async (_s, input) => {
+    str(input['TaskHandle'], 'TaskHandle');
+    // Moves complete within the StartMessageMoveTask call, so there is never a running task to cancel.
+    throw new AwsError('ResourceNotFoundException', 'Task does not exist or is not running.');
   },
   ListDeadLetterSourceQueues: async (s, input, ctx) => {
     const q = queueOf(s, input, ctx);

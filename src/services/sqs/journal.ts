@@ -116,8 +116,14 @@ export class Journal {
   private async write(batch: Stmt[]): Promise<void> {
     if (batch.length === 0) return;
     if (this.writer && !this.writer.broken) {
-      await this.writer.write(batch);
-      return;
+      try {
+        await this.writer.write(batch);
+        return;
+      } catch (e) {
+        // A dead writer thread loses nothing: its batch is committed on the main thread instead.
+        if (!this.writer.broken) throw e;
+        this.onError(e);
+      }
     }
     await this.store.tx(async (q) => {
       for (const [sql, params] of batch) await q.run(sql, params);

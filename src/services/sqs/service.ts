@@ -111,6 +111,8 @@ export class SqsService {
   private readonly listeners = new Map<string, Set<() => void>>(); // by ARN, survive queue re-creation
   readonly journal: Journal;
   private sweepCancel: (() => void) | undefined;
+  /** Recent (completed) message move tasks by source queue ARN, for ListMessageMoveTasks. */
+  readonly moveTasks = new Map<string, Record<string, unknown>[]>();
   private readonly clock: Clock;
   readonly accountId: string;
 
@@ -438,6 +440,42 @@ export class SqsService {
     if (m.state !== 'inflight') throw new AwsError('MessageNotInflight', 'Message not inflight.');
     q.mq.changeVisibility(m, seconds * 1000);
     this.journal.add('UPDATE sqs_messages SET visible_at = ? WHERE queue = ? AND id = ?', [m.visibleAt, q.arn, m.id]);
+  }
+
+  /**
+   * StartMessageMoveTask (dead-letter queue redrive): moves the visible messages of a dead-letter queue back to their
+   * source queues (or to `dest`), as new receives; returns how many moved.
+   */
+  redriveMessages(dlq: Queue, dest: Queue | undefined): number {
+    let moved = 0;
+    for (;;) {
+      const batch = dlq.mq.take(1000, 60_000);
+      if (batch.length === 0) break;
+      for (const m of batch) {
+        const target = dest ?? (m.dlqSource ? this.queues.get(m.dlqSource) : undefined);
+        if (!target || target.fifo !== dlq.fifo) {
+          // Nowhere to go: leave it in the dead-letter queue, visible again.
+          dlq.mq.changeVisibility(m, 0);
+          m.receiveCount--;
+          continue;
+        }
+        dlq.mq.delete(m.id);
+        this.journal.add('DELETE FROM sqs_messages WHERE queue = ? AND id = ?', [dlq.arn, m.id]);
+        const seq = target.nextSeq++;
+        const copy: Msg = { ...m, seq, receiveCount: 0, firstReceiveTs: 0, visibleAt: this.clock.now(), state: 'gone', gen: 0 };
+        delete copy.dlqSource;
+        if (target.fifo) copy.seqNumber = seqNumber(seq);
+        this.persistMessage(target, copy);
+        target.mq.add(copy);
+        moved++;
+      }
+      if (batch.every((m) => m.state !== 'gone')) break;
+    }
+    return moved;
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   queueUrl(baseUrl: string, q: Queue): string {
