@@ -1,4 +1,10 @@
 // SQS benchmark: messages sent, received and deleted per second through the HTTP API (JSON protocol, lean client).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../src/lib/clock.js';
+import { SqsService } from '../src/services/sqs/service.js';
+import { SqliteStore } from '../src/store/sqlite.js';
 import { startServer } from '../test/helpers/server.js';
 import { f2, http, pct, type Section } from './lib.js';
 
@@ -58,6 +64,45 @@ async function pipeline(call: Call, queueUrl: string, batch: number, producers: 
   return { sent, deleted, perSecond: deleted / secs, sendP50: pct(sendLat, 50), sendP99: pct(sendLat, 99) };
 }
 
+/** The same cycle through the QueueBroker module API in process (what event source mappings and destinations use). */
+async function broker(): Promise<{ perSecond: number; moved: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'selfless-bench-sqs-'));
+  const store = new SqliteStore(dir);
+  const svc = new SqsService({ store, clock: systemClock, accountId: '000000000000', endpointUrl: () => 'http://127.0.0.1', dbPath: join(dir, 'selfless.db') });
+  try {
+    await svc.init();
+    const q = await svc.createQueue('us-east-1', 'bench-broker', false, {}, {});
+    const b = svc.broker;
+    let moved = 0;
+    let sent = 0;
+    const t0 = performance.now();
+    const end = t0 + LOAD_MS;
+    const produce = async (): Promise<void> => {
+      while (performance.now() < end) {
+        await b.send(q.arn, { body: `{"n":${sent},"pad":"${'x'.repeat(100)}"}` });
+        sent++;
+      }
+    };
+    const consume = async (): Promise<void> => {
+      while (performance.now() < end || moved < sent) {
+        const msgs = await b.receive(q.arn, 100, { waitMs: 1000 });
+        if (msgs.length === 0) {
+          if (performance.now() >= end) return;
+          continue;
+        }
+        await b.deleteMessages(q.arn, msgs.map((m) => m.receiptHandle));
+        moved += msgs.length;
+      }
+    };
+    await Promise.all([...Array.from({ length: 64 }, produce), ...Array.from({ length: 4 }, consume)]);
+    return { perSecond: moved / ((performance.now() - t0) / 1000), moved };
+  } finally {
+    await svc.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<Section> {
   const server = await startServer();
   try {
@@ -68,6 +113,7 @@ export async function run(): Promise<Section> {
     await pipeline(call, single, 1, 4, 4).catch(() => undefined);
     const one = await pipeline(call, single, 1, 16, 16);
     const ten = await pipeline(call, batched, 10, 8, 8);
+    const mod = await broker();
     const lines = [
       'selfless started by the bench (SQLite, WAL, synchronous=FULL: every acknowledged send and delete is on disk; group commit).',
       `Client: one keep-alive HTTP agent on loopback speaking the JSON protocol (\`AmazonSQS.*\`) without the SDK; producers and consumers run`,
@@ -78,6 +124,7 @@ export async function run(): Promise<Section> {
       '|---|---|---|---|---|---|',
       `| SendMessage / ReceiveMessage(1) / DeleteMessage | 16 / 16 | ${one.sent} | ${one.deleted} | ${f2(one.perSecond)} | ${f2(one.sendP50)} / ${f2(one.sendP99)} ms |`,
       `| SendMessageBatch(10) / ReceiveMessage(10) / DeleteMessageBatch(10) | 8 / 8 | ${ten.sent} | ${ten.deleted} | ${f2(ten.perSecond)} | ${f2(ten.sendP50)} / ${f2(ten.sendP99)} ms |`,
+      `| QueueBroker module API in process: send(1) / receive(100) / deleteMessages(100), no HTTP | 64 / 4 | ${mod.moved} | ${mod.moved} | ${f2(mod.perSecond)} | n/a |`,
     ];
     return { title: 'SQS send+receive+delete (issue 6)', markdown: lines.join('\n') };
   } finally {
