@@ -70,6 +70,8 @@ export class Engine {
     const spec = env.spec;
     if (!spec) return;
     const message = line.replace(/\r/g, '\n');
+    // Node's own heap cap (process isolation) ends a runtime with this line before it aborts.
+    if (message.includes('JavaScript heap out of memory')) env.outOfMemory = true;
     this.o.logs.append(spec.region, spec.logGroup, env.logStream, [{ timestamp: this.o.clock.now(), message }]);
     this.running.get(env)?.tail?.push(message);
   }
@@ -118,7 +120,7 @@ export class Engine {
         maxMemoryUsedMB: maxMem,
         initMs,
         status: outcome.kind === 'timeout' ? 'timeout' : outcome.kind === 'exit' ? 'error' : undefined,
-        errorType: outcome.kind === 'exit' ? 'Runtime.ExitError' : undefined,
+        errorType: outcome.kind === 'exit' ? exitErrorType(env) : undefined,
       }),
     );
     this.running.delete(env);
@@ -146,8 +148,9 @@ export class Engine {
       }
       case 'exit': {
         const msg = `RequestId: ${req.requestId} Error: Runtime exited with error: ${o.reason}`;
-        this.platformLine(env, `${msg}\nRuntime.ExitError`);
-        return { ...base, payload: errorBody('Runtime.ExitError', msg), functionError: 'Unhandled' };
+        const type = exitErrorType(env);
+        this.platformLine(env, `${msg}\n${type}`);
+        return { ...base, payload: errorBody(type, msg), functionError: 'Unhandled' };
       }
     }
   }
@@ -232,6 +235,8 @@ export class Engine {
     return { env, init: await init };
   }
 }
+
+const exitErrorType = (env: Environment): string => (env.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError');
 
 /** `YYYY/MM/DD/[version]<32 hex>`, as AWS names log streams. */
 export function streamName(now: number, version: string): string {

@@ -172,18 +172,7 @@ export class HttpServer {
 
   private apiRequest(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, params: Record<string, string>, body: Buffer): ApiRequest {
     const scope = credentialScope(req.headers, url.searchParams);
-    // Made on first use, and tied to this response (not the keep-alive socket, which would collect one listener per
-    // request): aborted when the connection goes away before the response is finished.
     let ac: AbortController | undefined;
-    const signal = (): AbortSignal => {
-      if (!ac) {
-        const c = (ac = new AbortController());
-        if (res.closed) {
-          if (!res.writableFinished) c.abort();
-        } else res.once('close', () => !res.writableFinished && c.abort());
-      }
-      return ac.signal;
-    };
     return {
       requestId,
       region: scope?.region ?? this.opts.defaultRegion,
@@ -195,8 +184,15 @@ export class HttpServer {
       headers: req.headers,
       body,
       baseUrl: `http://${req.headers.host ?? '127.0.0.1'}`,
+      // Made on first use (long polls): aborted when the client goes away before the response is complete.
       get signal() {
-        return signal();
+        if (!ac) {
+          const c = (ac = new AbortController());
+          res.once('close', () => {
+            if (!res.writableFinished) c.abort();
+          });
+        }
+        return ac.signal;
       },
       header: (n) => {
         const v = req.headers[n.toLowerCase()];

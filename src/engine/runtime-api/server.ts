@@ -9,8 +9,10 @@ export interface RuntimeApiTarget {
   /** Pre-start hand-over: resolves with the environment to adopt. */
   assignment(res: ServerResponse): void;
   next(res: ServerResponse): void;
-  response(requestId: string, req: IncomingMessage, res: ServerResponse): void;
-  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse): void;
+  /** `thenNext`: selfless's own runtimes ask for the next invocation in the same exchange (one round trip less). */
+  response(requestId: string, req: IncomingMessage, res: ServerResponse, thenNext: boolean): void;
+  /** `fatal`: the runtime says it exits after this error (selfless's own runtimes), so the environment is not reused. */
+  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse, fatal: boolean): void;
   initError(errorType: string | undefined, body: Buffer, res: ServerResponse): void;
 }
 
@@ -63,6 +65,8 @@ export class RuntimeApiServer {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     if (req.method === 'GET' && url === '/2018-06-01/selfless/assignment') return this.target.assignment(res);
+    const chained = /^\/2018-06-01\/selfless\/invocation\/([^/]+)\/response-then-next$/.exec(url);
+    if (req.method === 'POST' && chained) return this.target.response(decodeURIComponent(chained[1]!), req, res, true);
     if (!url.startsWith(PREFIX)) {
       req.resume();
       return reply(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
@@ -77,9 +81,9 @@ export class RuntimeApiServer {
     const m = /^invocation\/([^/]+)\/(response|error)$/.exec(rest);
     if (req.method === 'POST' && m) {
       const id = decodeURIComponent(m[1]!);
-      if (m[2] === 'response') return this.target.response(id, req, res);
+      if (m[2] === 'response') return this.target.response(id, req, res, false);
       const body = await readAll(req, MAX_RUNTIME_PAYLOAD);
-      return this.target.error(id, errorType, body ?? Buffer.alloc(0), res);
+      return this.target.error(id, errorType, body ?? Buffer.alloc(0), res, req.headers['lambda-runtime-selfless-fatal'] === '1');
     }
     req.resume();
     reply(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
