@@ -52,8 +52,14 @@ for (const v of [1, 2] as const) {
     assert.equal(batch.Failed[0].Id, 'c');
     const two = await cli('receive-message', '--queue-url', url, '--max-number-of-messages', '10');
     assert.equal(two.Messages.length, 2);
+    const cmv = await cli('change-message-visibility-batch', '--queue-url', url, '--entries', `Id=v0,ReceiptHandle=${two.Messages[0].ReceiptHandle},VisibilityTimeout=60`, 'Id=v1,ReceiptHandle=bogus,VisibilityTimeout=60');
+    assert.deepEqual(cmv.Successful.map((x: { Id: string }) => x.Id), ['v0']);
+    assert.equal(cmv.Failed[0].Code, 'ReceiptHandleIsInvalid');
     const del = await cli('delete-message-batch', '--queue-url', url, '--entries', ...two.Messages.map((x: { ReceiptHandle: string }, i: number) => `Id=m${i},ReceiptHandle=${x.ReceiptHandle}`));
     assert.equal(del.Successful.length, 2);
+    await cli('tag-queue', '--queue-url', url, '--tags', 'owner=me');
+    await cli('untag-queue', '--queue-url', url, '--tag-keys', 'env');
+    assert.deepEqual((await cli('list-queue-tags', '--queue-url', url)).Tags, { team: 'core', owner: 'me' });
     await cli('set-queue-attributes', '--queue-url', url, '--attributes', 'MessageRetentionPeriod=120');
     assert.equal((await cli('get-queue-attributes', '--queue-url', url, '--attribute-names', 'MessageRetentionPeriod')).Attributes.MessageRetentionPeriod, '120');
     await cli('purge-queue', '--queue-url', url);
