@@ -88,7 +88,7 @@ test('SQS: CreateQueue is idempotent with the same attributes and QueueNameExist
   await rejects(create('badattr', { Bogus: '1' } as Record<string, string>), 'InvalidAttributeName');
 });
 
-test('SQS: send and receive with String, Number, Binary and custom attributes; the SDK verifies every MD5', async () => {
+test('SQS: send and receive with String, Number, Binary and custom attributes; the SDK verifies the body MD5s', async () => {
   const url = await create('attrs');
   const sent = await sqs.send(
     new SendMessageCommand({
