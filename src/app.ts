@@ -92,6 +92,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     queues: sqs.broker,
     stop: () =>
       (stopping ??= (async () => {
+        sqs.release();
         await http.close();
         await engine.close();
         await sqs.close();

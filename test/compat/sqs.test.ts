@@ -318,6 +318,24 @@ test('SQS FIFO: sequence numbers, deduplication, per-group order and one in-flig
   assert.deepEqual((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }))).Messages?.map((m) => m.Body), ['a4']);
 });
 
+test('SQS: SIGTERM answers pending long polls (empty) instead of cutting them off', async () => {
+  const s = await startServer();
+  const client = new SQSClient({ endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  try {
+    const url = (await client.send(new CreateQueueCommand({ QueueName: 'shutdown' }))).QueueUrl!;
+    const polling = client.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
+    await new Promise((r) => setTimeout(r, 300));
+    const exit = s.stop('SIGTERM');
+    const got = await polling;
+    assert.equal(got.$metadata.httpStatusCode, 200);
+    assert.equal(got.Messages, undefined);
+    assert.equal((await exit).code, 0);
+  } finally {
+    client.destroy();
+    removeDir(s.dataDir);
+  }
+});
+
 test('SQS durability: every acknowledged SendMessage survives kill -9', async () => {
   const s = await startServer();
   const client = new SQSClient({ endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });

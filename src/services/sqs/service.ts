@@ -26,7 +26,7 @@ const SWEEP_MS = 60_000;
 
 export class Queue {
   redrive: Redrive | undefined;
-  readonly waiters = new Set<{ attempt: () => void }>();
+  readonly waiters = new Set<{ attempt: () => void; cancel: () => void }>();
   readonly dedup = new Map<string, { messageId: string; seqNumber: string; expires: number }>();
   nextSeq = 1;
   lastPurge = -Infinity;
@@ -111,6 +111,7 @@ export class SqsService {
   private readonly listeners = new Map<string, Set<() => void>>(); // by ARN, survive queue re-creation
   readonly journal: Journal;
   private sweepCancel: (() => void) | undefined;
+  private releasing = false;
   /** Recent (completed) message move tasks by source queue ARN, for ListMessageMoveTasks. */
   readonly moveTasks = new Map<string, Record<string, unknown>[]>();
   private readonly clock: Clock;
@@ -164,12 +165,16 @@ export class SqsService {
     this.scheduleSweep();
   }
 
+  /** Ends every long poll now (empty) and makes new ones return at once: the server is shutting down. */
+  release(): void {
+    this.releasing = true;
+    for (const q of this.queues.values()) for (const w of [...q.waiters]) w.cancel();
+  }
+
   async close(): Promise<void> {
+    this.release();
     this.sweepCancel?.();
-    for (const q of this.queues.values()) {
-      q.mq.close();
-      for (const w of [...q.waiters]) w.attempt();
-    }
+    for (const q of this.queues.values()) q.mq.close();
     await this.journal.close();
   }
 
@@ -401,7 +406,7 @@ export class SqsService {
   /** Receives up to max messages, waiting up to waitMs for the first to arrive (without holding anything but a timer). */
   receive(q: Queue, max: number, visibilityMs: number, waitMs: number, signal?: AbortSignal): Promise<Msg[]> {
     const got = q.mq.take(max, visibilityMs);
-    if (got.length > 0 || waitMs <= 0 || signal?.aborted) return Promise.resolve(got);
+    if (got.length > 0 || waitMs <= 0 || signal?.aborted || this.releasing) return Promise.resolve(got);
     return new Promise((resolve) => {
       let done = false;
       const finish = (r: Msg[]): void => {
@@ -418,6 +423,7 @@ export class SqsService {
           const r = q.mq.take(max, visibilityMs);
           if (r.length > 0) finish(r);
         },
+        cancel: (): void => finish([]),
       };
       const onAbort = (): void => finish([]);
       const cancel = this.clock.setTimer(waitMs, () => finish([]));
