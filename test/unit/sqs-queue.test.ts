@@ -221,3 +221,28 @@ test('SQS: queues, messages, receive counts and dedup entries survive a restart'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SQS FIFO: DeduplicationScope messageGroup deduplicates per group; a FIFO source redrives to a FIFO dead-letter queue', async () => {
+  await withService(async (svc, clock) => {
+    const q = await svc.createQueue('us-east-1', 'g.fifo', true, { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' }, {});
+    const a = send(svc, q, 'x', { groupId: 'A', dedupId: 'same' });
+    const b = send(svc, q, 'x', { groupId: 'B', dedupId: 'same' });
+    assert.notEqual(a.messageId, b.messageId);
+    assert.equal(send(svc, q, 'x', { groupId: 'A', dedupId: 'same' }).messageId, a.messageId);
+
+    const dlq = await svc.createQueue('us-east-1', 'dead.fifo', true, { FifoQueue: 'true' }, {});
+    await assert.rejects(
+      svc.createQueue('us-east-1', 'mixed', false, { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 1 }) }, {}),
+      (e: unknown) => e instanceof AwsError && e.code === 'InvalidParameterValue',
+    );
+    const src = await svc.createQueue('us-east-1', 'src.fifo', true, { FifoQueue: 'true', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 1 }) }, {});
+    send(svc, src, 'p1', { groupId: 'g', dedupId: '1' });
+    send(svc, src, 'p2', { groupId: 'g', dedupId: '2' });
+    assert.deepEqual((await svc.receive(src, 10, 1000, 0)).map((m) => m.body), ['p1', 'p2']);
+    clock.advance(1000);
+    assert.deepEqual(await svc.receive(src, 10, 1000, 0), []);
+    const dead = await svc.receive(dlq, 10, 1000, 0);
+    assert.deepEqual(dead.map((m) => [m.body, m.groupId]), [['p1', 'g'], ['p2', 'g']]);
+    assert.ok(BigInt(dead[0]!.seqNumber!) < BigInt(dead[1]!.seqNumber!));
+  });
+});
