@@ -183,7 +183,10 @@ test('SQS: bad requests get SQS errors, never 500s', async () => {
   await rejects(sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 11 })), 'InvalidParameterValue');
   await rejects(sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 21 })), 'InvalidParameterValue');
   await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'bad \u0001 char' })), 'InvalidMessageContents');
-  await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(262145) })), 'InvalidParameterValue');
+  await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(1048577) })), 'InvalidParameterValue');
+  const small = await create('small', { MaximumMessageSize: '1024' });
+  await sqs.send(new SendMessageCommand({ QueueUrl: small, MessageBody: 'x'.repeat(1024) }));
+  await rejects(sqs.send(new SendMessageCommand({ QueueUrl: small, MessageBody: 'x'.repeat(1000), MessageAttributes: { big: { DataType: 'String', StringValue: 'y'.repeat(30) } } })), 'InvalidParameterValue');
   await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageAttributes: { n: { DataType: 'Number', StringValue: 'abc' } } })), 'InvalidParameterValue');
   await rejects(sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: 'garbage' })), 'ReceiptHandleIsInvalid', 'ReceiptHandleIsInvalid');
   await rejects(sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['Nope' as any] })), 'InvalidAttributeName');
@@ -209,7 +212,7 @@ test('SQS: attributes, counts, SetQueueAttributes, PurgeQueue (once a minute) an
   assert.equal(a.ApproximateNumberOfMessagesDelayed, '1');
   assert.equal(a.VisibilityTimeout, '30');
   assert.equal(a.MessageRetentionPeriod, '345600');
-  assert.equal(a.MaximumMessageSize, '262144');
+  assert.equal(a.MaximumMessageSize, '1048576');
   assert.match(a.CreatedTimestamp!, /^\d{10}$/);
   await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '5', ReceiveMessageWaitTimeSeconds: '3' } }));
   const b = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout', 'ReceiveMessageWaitTimeSeconds'] }))).Attributes!;
