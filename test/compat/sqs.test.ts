@@ -339,7 +339,7 @@ test('SQS: SIGTERM answers pending long polls (empty) instead of cutting them of
   }
 });
 
-test('SQS durability: every acknowledged SendMessage survives kill -9', async () => {
+test('SQS durability: every acknowledged SendMessage and DeleteMessage survives kill -9', async () => {
   const s = await startServer();
   const client = new SQSClient({ endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   const acked = new Set<string>();
@@ -359,10 +359,26 @@ test('SQS durability: every acknowledged SendMessage survives kill -9', async ()
         }
       }
     });
-    while (acked.size < 300) await new Promise((r) => setTimeout(r, 10));
+    // Meanwhile a consumer deletes messages: an acknowledged delete must not come back either.
+    const deleted = new Set<string>();
+    const consumer = (async () => {
+      while (!stop) {
+        try {
+          // A short visibility timeout: what was in flight at the kill is visible again soon after the restart.
+          const r = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 1 }));
+          for (const m of r.Messages ?? []) {
+            await client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
+            deleted.add(m.Body!);
+          }
+        } catch {
+          return;
+        }
+      }
+    })();
+    while (acked.size < 300 || deleted.size < 50) await new Promise((r) => setTimeout(r, 10));
     const exit = await s.stop('SIGKILL');
     stop = true;
-    await Promise.all(senders);
+    await Promise.all([...senders, consumer]);
     assert.equal(exit.signal, 'SIGKILL');
     client.destroy();
     const again = await startServer({ dataDir: s.dataDir });
@@ -372,12 +388,14 @@ test('SQS durability: every acknowledged SendMessage survives kill -9', async ()
       const url2 = `${again.url}/000000000000/durable`;
       const seen = new Set<string>();
       for (;;) {
-        const r = await c2.send(new ReceiveMessageCommand({ QueueUrl: url2, MaxNumberOfMessages: 10, VisibilityTimeout: 300 }));
+        const r = await c2.send(new ReceiveMessageCommand({ QueueUrl: url2, MaxNumberOfMessages: 10, VisibilityTimeout: 300, WaitTimeSeconds: 2 }));
         if (!r.Messages) break;
         for (const m of r.Messages) seen.add(m.Body!);
       }
-      const lost = [...acked].filter((b) => !seen.has(b));
+      const lost = [...acked].filter((b) => !seen.has(b) && !deleted.has(b));
       assert.deepEqual(lost, [], `${lost.length} of ${acked.size} acknowledged messages lost`);
+      const back = [...deleted].filter((b) => seen.has(b));
+      assert.deepEqual(back, [], `${back.length} of ${deleted.size} acknowledged deletes undone`);
     } finally {
       c2.destroy();
       await again.stop();
