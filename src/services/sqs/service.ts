@@ -304,7 +304,7 @@ export class SqsService {
     if (!target || p?.region !== region)
       throw new AwsError('InvalidParameterValue', `Value ${a.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`);
     if (target.fifo !== a.FifoQueue)
-      throw new AwsError('InvalidParameterValue', `Value ${a.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source..`);
+      throw new AwsError('InvalidParameterValue', `Value ${a.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source.`);
   }
 
   async deleteQueue(q: Queue): Promise<void> {
