@@ -65,7 +65,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     prestartPerKey: o.prestartPerKey,
     accountConcurrency: o.accountConcurrency,
   });
-  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId });
+  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
   const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
   const http = new HttpServer({
     accountId: o.accountId,
@@ -86,6 +86,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     throw e;
   }
   await engine.start();
+  lambda.resume();
   let stopping: Promise<void> | undefined;
   return {
     url,

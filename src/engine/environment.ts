@@ -53,6 +53,8 @@ export class Environment implements RuntimeApiTarget {
   runtimeApi = '';
   lastUsed = 0;
   invocations = 0;
+  /** Initialised ahead of demand for provisioned concurrency: never reaped for idleness. */
+  provisioned = false;
   private proc: RuntimeProcess | undefined;
   private readonly api = new RuntimeApiServer(this);
   private pendingNext: ServerResponse | undefined;
