@@ -83,3 +83,37 @@ for (const v of [1, 2] as const) {
     assert.ok(!((await cli('list-queues', '--queue-name-prefix', name)).QueueUrls ?? []).includes(url));
   });
 }
+
+test('SQS query protocol: nested batch entries with attributes, and XML answers as botocore reads them', async () => {
+  const post = async (params: Record<string, string>) => {
+    const r = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: new URLSearchParams({ Version: '2012-11-05', ...params }) });
+    return { status: r.status, text: await r.text() };
+  };
+  const created = await post({ Action: 'CreateQueue', QueueName: 'query-raw', 'Attribute.1.Name': 'VisibilityTimeout', 'Attribute.1.Value': '5', 'Tag.1.Key': 'k', 'Tag.1.Value': 'v' });
+  assert.equal(created.status, 200);
+  const url = /<QueueUrl>([^<]+)<\/QueueUrl>/.exec(created.text)![1]!;
+  const sent = await post({
+    Action: 'SendMessageBatch',
+    QueueUrl: url,
+    'SendMessageBatchRequestEntry.1.Id': 'one',
+    'SendMessageBatchRequestEntry.1.MessageBody': 'a & b',
+    'SendMessageBatchRequestEntry.1.MessageAttribute.1.Name': 'color',
+    'SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType': 'String',
+    'SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue': 'blue',
+    'SendMessageBatchRequestEntry.2.Id': 'two',
+    'SendMessageBatchRequestEntry.2.MessageBody': 'second',
+    'SendMessageBatchRequestEntry.2.DelaySeconds': '0',
+  });
+  assert.equal(sent.status, 200, sent.text);
+  assert.equal((sent.text.match(/<SendMessageBatchResultEntry>/g) ?? []).length, 2);
+  assert.match(sent.text, /<Id>one<\/Id><MessageId>[0-9a-f-]{36}<\/MessageId><MD5OfMessageBody>[0-9a-f]{32}<\/MD5OfMessageBody><MD5OfMessageAttributes>[0-9a-f]{32}<\/MD5OfMessageAttributes>/);
+  const got = await post({ Action: 'ReceiveMessage', QueueUrl: url, MaxNumberOfMessages: '10', 'AttributeName.1': 'All', 'MessageAttributeName.1': 'All' });
+  assert.match(got.text, /<Body>a &amp; b<\/Body>/);
+  assert.match(got.text, /<MessageAttribute><Name>color<\/Name><Value><StringValue>blue<\/StringValue><DataType>String<\/DataType><\/Value><\/MessageAttribute>/);
+  assert.match(got.text, /<Attribute><Name>ApproximateReceiveCount<\/Name><Value>1<\/Value><\/Attribute>/);
+  const bad = await post({ Action: 'ReceiveMessage', QueueUrl: url, MaxNumberOfMessages: 'lots' });
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /<Code>InvalidParameterValue<\/Code>/);
+  const unknown = await post({ Action: 'NoSuchAction' });
+  assert.equal(unknown.status, 400);
+});
