@@ -246,3 +246,13 @@ test('SQS FIFO: DeduplicationScope messageGroup deduplicates per group; a FIFO s
     assert.ok(BigInt(dead[0]!.seqNumber!) < BigInt(dead[1]!.seqNumber!));
   });
 });
+
+test('SQS: an attribute or tag named __proto__ is kept as a plain name', async () => {
+  await withService(async (svc) => {
+    const q = await svc.createQueue('us-east-1', 'proto', false, {}, {});
+    send(svc, q, 'x', { messageAttributes: JSON.parse('{"__proto__":{"DataType":"String","StringValue":"v"}}') });
+    const [m] = await svc.receive(q, 1, 1000, 0);
+    assert.deepEqual(Object.keys(m!.attrs), ['__proto__']);
+    assert.equal(Object.getOwnPropertyDescriptor(m!.attrs, '__proto__')?.value.StringValue, 'v');
+  });
+});

@@ -79,7 +79,7 @@ const attrsToJson = (a: Record<string, MessageAttribute>): string | null => {
 const attrsFromJson = (s: string | null): Record<string, MessageAttribute> => {
   if (!s) return {};
   const o = JSON.parse(s) as AttrJson;
-  const out: Record<string, MessageAttribute> = {};
+  const out: Record<string, MessageAttribute> = Object.create(null) as Record<string, MessageAttribute>;
   for (const [k, v] of Object.entries(o))
     out[k] = v.BinaryValue !== undefined ? { DataType: v.DataType, BinaryValue: Buffer.from(v.BinaryValue, 'base64') } : { DataType: v.DataType, StringValue: v.StringValue ?? '' };
   return out;
