@@ -256,3 +256,15 @@ test('SQS: an attribute or tag named __proto__ is kept as a plain name', async (
     assert.equal(Object.getOwnPropertyDescriptor(m!.attrs, '__proto__')?.value.StringValue, 'v');
   });
 });
+
+test('SQS FIFO: a long poll blocked by an in-flight group is woken when that group is settled', async () => {
+  await withService(async (svc) => {
+    const q = await svc.createQueue('us-east-1', 'wake.fifo', true, { FifoQueue: 'true', ContentBasedDeduplication: 'true' }, {});
+    send(svc, q, 'first', { groupId: 'g' });
+    send(svc, q, 'second', { groupId: 'g' });
+    const [first] = await svc.receive(q, 1, 30_000, 0);
+    const waiting = svc.receive(q, 1, 30_000, 20_000);
+    svc.deleteMessage(q, makeReceiptHandle(first!));
+    assert.deepEqual((await waiting).map((m) => m.body), ['second']);
+  });
+});
