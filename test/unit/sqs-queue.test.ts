@@ -186,6 +186,9 @@ test('SQS: ChangeMessageVisibility to 0 makes a message visible at once; on a vi
     svc.changeVisibility(q, makeReceiptHandle(m2!), 0);
     assert.throws(() => svc.changeVisibility(q, makeReceiptHandle(m2!), 10), (e: unknown) => e instanceof AwsError && e.code === 'MessageNotInflight');
     assert.throws(() => svc.deleteMessage(q, 'garbage'), (e: unknown) => e instanceof AwsError && e.code === 'ReceiptHandleIsInvalid');
+    const [m3] = await svc.receive(q, 1, 30_000, 0);
+    svc.changeVisibility(q, makeReceiptHandle(m3!), 43_200);
+    assert.throws(() => svc.changeVisibility(q, makeReceiptHandle(m3!), 43_201), (e: unknown) => e instanceof AwsError && /beyond the limit/.test(e.message));
   });
 });
 

@@ -444,6 +444,8 @@ export class SqsService {
     if (!m || m.receiveCount !== receiveCount)
       throw new AwsError('InvalidParameterValue', `Value ${String(handle)} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
     if (m.state !== 'inflight') throw new AwsError('MessageNotInflight', 'Message not inflight.');
+    if (m.receivedAt !== undefined && this.clock.now() + seconds * 1000 - m.receivedAt > 43_200_000)
+      throw new AwsError('InvalidParameterValue', `Value ${seconds} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]`);
     q.mq.changeVisibility(m, seconds * 1000);
     this.journal.add('UPDATE sqs_messages SET visible_at = ? WHERE queue = ? AND id = ?', [m.visibleAt, q.arn, m.id]);
   }
