@@ -5,7 +5,8 @@ import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
 import { hex, uuid } from '../../lib/ids.js';
 import type { Store } from '../../store/store.js';
-import type { MessageAttribute, OutgoingMessage, QueueBroker, QueueInfo, ReceivedMessage } from './broker.js';
+import type { MessageAttribute, QueueBroker } from './broker.js';
+import { createBroker } from './module-api.js';
 import { Journal } from './journal.js';
 import { md5Hex, md5OfAttributes } from './md5.js';
 import { MessageQueue, type Msg } from './messages.js';
@@ -501,50 +502,18 @@ export class SqsService {
   }
 
   /** The module API (no HTTP): queues addressed by ARN. */
-  readonly broker: QueueBroker = {
-    queue: (arn: string): QueueInfo | undefined => {
-      const q = this.queues.get(arn);
-      return q ? { arn: q.arn, url: this.queueUrl(this.o.endpointUrl(), q), fifo: q.fifo, visibilityTimeoutSeconds: q.attrs.VisibilityTimeout } : undefined;
-    },
-    send: async (arn: string, msg: OutgoingMessage) => {
-      const q = this.brokerQueue(arn);
-      const r = this.sendOne(
-        q,
-        {
-          body: msg.body,
-          messageAttributes: msg.messageAttributes,
-          delaySeconds: msg.delaySeconds,
-          groupId: msg.messageGroupId,
-          dedupId: msg.messageDeduplicationId ?? (q.fifo && !q.attrs.ContentBasedDeduplication ? uuid() : undefined),
-        },
-        this.accountId,
-      );
-      await this.journal.commit();
-      return { messageId: r.messageId };
-    },
-    receive: async (arn, max, opts) => {
-      const q = this.brokerQueue(arn);
-      const vt = opts?.visibilityTimeoutSeconds ?? q.attrs.VisibilityTimeout;
-      const msgs = await this.receive(q, Math.max(1, Math.min(max, 10_000)), vt * 1000, opts?.waitMs ?? 0);
-      return msgs.map(toReceived);
-    },
-    deleteMessages: async (arn, handles) => {
-      const q = this.brokerQueue(arn);
-      for (const h of handles) this.deleteMessage(q, h);
-      await this.journal.commit();
-    },
-    changeVisibility: async (arn, handle, seconds) => {
-      const q = this.brokerQueue(arn);
-      this.changeVisibility(q, handle, seconds);
-      await this.journal.commit();
-    },
-    onAvailable: (arn, listener) => this.onAvailable(arn, listener),
-  };
+  readonly broker: QueueBroker = createBroker(this);
 
-  private brokerQueue(arn: string): Queue {
+  /** The queue with this ARN, or QueueDoesNotExist. */
+  requireArn(arn: string): Queue {
     const q = this.queues.get(arn);
     if (!q) throw new AwsError('QueueDoesNotExist', `The specified queue does not exist: ${arn}`);
     return q;
+  }
+
+  /** Base URL of this server for queue URLs handed out without a request (module API). */
+  endpointUrl(): string {
+    return this.o.endpointUrl();
   }
 }
 
@@ -571,16 +540,4 @@ export function systemAttributes(m: Msg): Record<string, string> {
   const trace = m.sysAttrs['AWSTraceHeader']?.StringValue;
   if (trace !== undefined) a['AWSTraceHeader'] = trace;
   return a;
-}
-
-function toReceived(m: Msg): ReceivedMessage {
-  return {
-    messageId: m.id,
-    receiptHandle: makeReceiptHandle(m),
-    body: m.body,
-    md5OfBody: m.md5Body,
-    ...(m.md5Attrs ? { md5OfMessageAttributes: m.md5Attrs } : {}),
-    attributes: systemAttributes(m),
-    messageAttributes: m.attrs,
-  };
 }
