@@ -143,9 +143,15 @@ test('SQS FIFO: a visibility timeout returns the group head first (order kept on
     const q = await svc.createQueue('us-east-1', 'o.fifo', true, { FifoQueue: 'true' }, {});
     send(svc, q, '1', { groupId: 'g', dedupId: 'd1' });
     send(svc, q, '2', { groupId: 'g', dedupId: 'd2' });
-    assert.deepEqual((await svc.receive(q, 1, 5000, 0)).map((m) => m.body), ['1']);
+    const first = await svc.receive(q, 1, 5000, 0);
+    assert.deepEqual(first.map((m) => m.body), ['1']);
+    const stale = makeReceiptHandle(first[0]!);
     clock.advance(5000);
-    assert.deepEqual((await svc.receive(q, 10, 5000, 0)).map((m) => m.body), ['1', '2']);
+    const again = await svc.receive(q, 10, 5000, 0);
+    assert.deepEqual(again.map((m) => m.body), ['1', '2']);
+    // The first receive's handle expired with its visibility timeout: it may not delete the redelivered message.
+    assert.throws(() => svc.deleteMessage(q, stale), (e: unknown) => e instanceof AwsError && e.code === 'ReceiptHandleIsInvalid');
+    svc.deleteMessage(q, makeReceiptHandle(again[0]!));
   });
 });
 

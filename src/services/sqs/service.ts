@@ -433,9 +433,13 @@ export class SqsService {
     });
   }
 
-  /** DeleteMessage: a stale receipt handle of a message that is gone succeeds, as on SQS. */
+  /** DeleteMessage: a receipt handle of a message that is gone succeeds, as on SQS. */
   deleteMessage(q: Queue, handle: unknown): void {
-    const { id } = parseReceiptHandle(handle);
+    const { id, receiveCount } = parseReceiptHandle(handle);
+    // FIFO: only the current receive may delete (a late consumer must not delete a message redelivered in order).
+    const m = q.fifo ? q.mq.messages.get(id) : undefined;
+    if (m && (m.state !== 'inflight' || m.receiveCount !== receiveCount))
+      throw new AwsError('ReceiptHandleIsInvalid', `The receipt handle "${String(handle)}" has expired.`);
     if (q.mq.delete(id)) this.journal.add('DELETE FROM sqs_messages WHERE queue = ? AND id = ?', [q.arn, id]);
   }
 
