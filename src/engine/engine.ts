@@ -94,6 +94,7 @@ export class Engine {
     let env = this.pool.take(spec.key);
     let initMs: number | undefined;
     const cold = !env;
+    if (env) await env.thaw();
     if (!env) {
       const started = await this.coldStart(spec);
       env = started.env;
@@ -189,8 +190,15 @@ export class Engine {
     const family = familyOf(spec.runtime);
     const logStream = streamName(this.o.clock.now(), spec.version);
     const initTimeoutMs = Math.max(10_000, spec.timeout * 1000);
-    const pre = this.pool.takePrestarted(family, spec.memorySize);
+    // A function without network cannot adopt a runtime started in the shared network namespace.
+    const pre = spec.noNetwork && this.o.launcher.mode === 'sandbox' ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
+      try {
+        await pre.env.prepare(spec.codeDir, spec.optDir);
+      } catch (e) {
+        pre.env.destroy();
+        throw new AwsError('ServiceException', `Could not prepare the environment: ${e instanceof Error ? e.message : String(e)}`);
+      }
       const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
       const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType);
@@ -214,7 +222,7 @@ export class Engine {
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
       env.attach(
-        this.o.launcher.launch({
+        await this.o.launcher.launch({
           command: cmd.command,
           args: cmd.args,
           env: vars,

@@ -54,7 +54,8 @@ export class Environment implements RuntimeApiTarget {
   lastUsed = 0;
   invocations = 0;
   private proc: RuntimeProcess | undefined;
-  private readonly api = new RuntimeApiServer(this);
+  /** Only the environment's own processes may use its Runtime API, where the launcher can tell (sandbox). */
+  private readonly api = new RuntimeApiServer(this, (peer, ours) => (this.proc?.ownsPeer ? this.proc.ownsPeer(peer, ours) : this.proc !== undefined));
   private pendingNext: ServerResponse | undefined;
   private pendingAssignment: ServerResponse | undefined;
   private assignedEnv: Record<string, string> | undefined;
@@ -85,7 +86,29 @@ export class Environment implements RuntimeApiTarget {
     this.proc = proc;
     splitLines(proc.stdout, (l) => this.onLine(l, this));
     splitLines(proc.stderr, (l) => this.onLine(l, this));
-    proc.onExit((code, signal) => this.exited(signal ? `signal: ${signalText(signal)}` : `exit status ${code ?? 0}`));
+    proc.onExit((code, signal) => {
+      if (proc.oomKilled) this.outOfMemory = true;
+      this.exitedWithSignal(code, signal);
+    });
+  }
+
+  private exitedWithSignal(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exited(signal ? `signal: ${signalText(signal)}` : `exit status ${code ?? 0}`);
+  }
+
+  /** Freezes an idle environment where the launcher can (its timers and background work stop until `thaw`). */
+  freeze(): void {
+    if (this.state === 'Idle') void this.proc?.freeze?.().catch(() => undefined);
+  }
+
+  /** Resolves once a frozen environment runs again; immediate when it was never frozen. */
+  thaw(): Promise<void> | undefined {
+    return this.proc?.thaw?.();
+  }
+
+  /** Makes a pre-started sandbox see the function's code before it is assigned (a no-op for plain processes). */
+  async prepare(codeDir: string, optDir: string | undefined): Promise<void> {
+    await this.proc?.assign?.({ codeDir, optDir });
   }
 
   whenDestroyed(fn: (env: Environment) => void): void {

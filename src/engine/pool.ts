@@ -76,6 +76,8 @@ export class Pool {
     let list = this.idle.get(env.spec.key);
     if (!list) this.idle.set(env.spec.key, (list = []));
     list.push(env);
+    // As on AWS, an idle environment does not run: its timers and background work wait for the next invocation.
+    env.freeze();
   }
 
   /** Destroys idle environments whose key matches (a function changed or was deleted). */
@@ -158,7 +160,7 @@ export class Pool {
       env.destroy();
       return undefined;
     }
-    const proc = this.o.launcher.launch({
+    const proc = await this.o.launcher.launch({
       command: cmd.command,
       args: cmd.args,
       env: { ...baseEnv(runtimeApi, paths), SELFLESS_PRESTART: '1' },

@@ -26,13 +26,26 @@ export interface RuntimeProcess {
   kill(): void;
   /** Peak memory use in MB, as reported in REPORT's Max Memory Used. */
   maxMemoryMB(): Promise<number>;
+  /** Stops every process of the environment (idle between invocations); `thaw` resolves once it runs again. */
   freeze?(): Promise<void>;
   thaw?(): Promise<void>;
+  /** The host uid the environment runs as (sandbox: one per environment). */
+  readonly uid?: number;
+  /** True once the process is gone because it exceeded its memory limit (known before onExit listeners run). */
+  readonly oomKilled?: boolean;
+  /** Pre-started sandboxes: make the function's code (and layers) appear at /var/task (and /opt) before assignment. */
+  assign?(o: { codeDir: string; optDir?: string }): Promise<void>;
+  /** Whether a loopback connection from `peerPort` to our `ourPort` comes from this environment (Runtime API guard). */
+  ownsPeer?(peerPort: number, ourPort: number): Promise<boolean>;
 }
 
 export interface Launcher {
   readonly mode: 'process' | 'sandbox';
   /** Paths as the function sees them (process mode: host paths; sandbox: /var/task, /opt, /var/runtime, /tmp). */
   paths(o: Pick<LaunchOptions, 'codeDir' | 'optDir' | 'runtimeDir' | 'tmpDir'>): { task: string; opt: string; runtime: string; tmp: string };
-  launch(o: LaunchOptions): RuntimeProcess;
+  launch(o: LaunchOptions): RuntimeProcess | Promise<RuntimeProcess>;
+  /** Prepares shared state (mount points, cgroups); called once before the first launch. */
+  open?(): Promise<void>;
+  /** Releases shared state after every environment is gone. */
+  close?(): Promise<void>;
 }

@@ -1,0 +1,258 @@
+// Linux sandbox isolation: each environment runs under bubblewrap in its own mount, PID, IPC and UTS namespaces (and
+// network namespace on request), as its own unprivileged uid with no capabilities, inside its own cgroup.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import type { CgroupRoot, EnvCgroup } from './cgroup.js';
+import type { Launcher, LaunchOptions, RuntimeProcess } from './launcher.js';
+import { LateMounts } from './mounts.js';
+import { loopbackPeerUid } from './peer.js';
+import { Freezer } from './freezer.js';
+import { hex } from '../../lib/ids.js';
+
+/** AWS's quotas: 1,024 processes+threads and 1,024 open files per environment. */
+export const PIDS_MAX = 1024;
+export const NOFILE_MAX = 1024;
+/** Environments get uids from this range (one each, reused after the environment is gone). */
+export const UID_BASE = 200_000_000;
+const UID_SLOTS = 1_000_000;
+
+/** The /etc entries a runtime needs (name resolution, TLS roots, the dynamic linker); nothing secret. */
+const ETC = [
+  'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives', 'resolv.conf', 'hosts', 'host.conf', 'nsswitch.conf', 'gai.conf',
+  'services', 'protocols', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'pki', 'localtime', 'mime.types', 'os-release',
+];
+
+export interface SandboxConfig {
+  dataDir: string;
+  cgroups: CgroupRoot;
+  bwrap: string;
+  setpriv: string;
+  /** Host directories holding interpreters outside /usr (e.g. a pyenv Python), bound read-only at the same path. */
+  extraRoots: string[];
+}
+
+/** Exit codes that bwrap reports as 128+signal for a runtime killed by a signal (others are the runtime's own). */
+const SIGNAL_EXITS: Record<number, NodeJS.Signals> = { 134: 'SIGABRT', 135: 'SIGBUS', 132: 'SIGILL', 136: 'SIGFPE', 137: 'SIGKILL', 139: 'SIGSEGV' };
+
+export class SandboxLauncher implements Launcher {
+  readonly mode = 'sandbox' as const;
+  private readonly state: string;
+  private readonly mounts: LateMounts;
+  private readonly freeUids: number[] = [];
+  private nextUid = 0;
+  private readonly rootArgs: string[];
+  private readonly runtimes = new Map<string, Promise<string>>();
+
+  constructor(private readonly c: SandboxConfig) {
+    this.state = join(c.dataDir, 'sandbox');
+    this.mounts = new LateMounts(this.state);
+    this.rootArgs = systemArgs(this.state, c.extraRoots);
+  }
+
+  async open(): Promise<void> {
+    await mkdir(join(this.state, 'etc'), { recursive: true });
+    // Lambda runs functions as sbx_user1051; here each environment has its own uid, named the same.
+    await writeFile(join(this.state, 'etc', 'passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n');
+    await writeFile(join(this.state, 'etc', 'group'), 'root:x:0:\nnobody:x:65534:\n');
+    await this.mounts.open();
+  }
+
+  async close(): Promise<void> {
+    await this.mounts.close();
+    await this.c.cgroups.close();
+  }
+
+  paths() {
+    return { task: '/var/task', opt: '/opt', runtime: '/var/runtime', tmp: '/tmp' };
+  }
+
+  /**
+   * A runtime directory as the sandbox mounts it at /var/runtime: a copy that carries the module type of the package
+   * it came from (inside the sandbox no parent package.json is visible, and one at /var would change how the
+   * function's own .js files load).
+   */
+  private runtimeDir(dir: string): Promise<string> {
+    let p = this.runtimes.get(dir);
+    if (!p) {
+      p = (async () => {
+        const out = join(this.state, 'runtimes', createHash('sha256').update(dir).digest('hex').slice(0, 16));
+        await cp(dir, out, { recursive: true, force: true });
+        const type = await packageType(dir);
+        if (type) await writeFile(join(out, 'package.json'), JSON.stringify({ type }));
+        return out;
+      })();
+      this.runtimes.set(dir, p);
+      p.catch(() => this.runtimes.delete(dir));
+    }
+    return p;
+  }
+
+  private takeUid(): number {
+    return this.freeUids.pop() ?? UID_BASE + (this.nextUid++ % UID_SLOTS);
+  }
+
+  async launch(o: LaunchOptions): Promise<RuntimeProcess> {
+    const id = hex(8);
+    const uid = this.takeUid();
+    let cg: EnvCgroup;
+    try {
+      cg = await this.c.cgroups.create(id, { memoryMB: o.memoryMB, pids: PIDS_MAX, memoryForCpuMB: o.memoryMB });
+    } catch (e) {
+      this.freeUids.push(uid);
+      throw e;
+    }
+    const late = o.codeDir === undefined;
+    const runtimeSrc = o.runtimeDir && o.runtimeDir !== o.codeDir ? await this.runtimeDir(o.runtimeDir) : undefined;
+    const points = late ? await this.mounts.points(id) : undefined;
+    const taskSrc = points?.task ?? o.codeDir!;
+    const optSrc = points?.opt ?? o.optDir;
+    const toInside = (p: string): string => inside(p, [
+      [o.codeDir, '/var/task'],
+      [o.runtimeDir, '/var/runtime'],
+      [o.optDir, '/opt'],
+    ]);
+    const args = [
+      ...(o.noNetwork ? ['--unshare-net'] : []),
+      ...this.rootArgs,
+      '--perms', '1777', '--size', String(o.tmpSizeMB * 1024 * 1024), '--tmpfs', '/tmp',
+      '--ro-bind', taskSrc, '/var/task',
+      '--ro-bind', optSrc, '/opt',
+      ...(runtimeSrc ? ['--ro-bind', runtimeSrc, '/var/runtime'] : ['--symlink', '/var/task', '/var/runtime']),
+      '--chdir', o.cwd === o.codeDir ? '/var/task' : '/tmp',
+      '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
+      '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP',
+      '--',
+      this.c.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--',
+      // The function's variables are set only after privileges are gone: LD_PRELOAD & co. never touch a privileged process.
+      '/usr/bin/env', '-i', '--', ...Object.entries(o.env).map(([k, v]) => `${k}=${v}`),
+      toInside(o.command), ...o.args.map(toInside),
+    ];
+    // The shell joins the cgroup before bwrap starts, so everything the function ever forks is inside it.
+    const join_ = cg.procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
+    const child = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE_MAX} && ${join_} && exec "$@"`, 'sh', this.c.bwrap, ...args], {
+      env: { PATH: '/usr/bin:/bin' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const pid = child.pid ?? -1;
+    const freezer = new Freezer(cg);
+    let oom = false;
+    let gone = false;
+    const exitFns: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
+    const cleanup = async (): Promise<void> => {
+      await cg.killAll().catch(() => undefined);
+      await cg.remove().catch(() => undefined);
+      if (late) await this.mounts.release(id).catch(() => undefined);
+      this.freeUids.push(uid);
+    };
+    const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (gone) return;
+      gone = true;
+      void cg
+        .oomKilled()
+        .catch(() => false)
+        .then((killed) => {
+          oom = killed;
+          const sig = signal ?? (code !== null ? SIGNAL_EXITS[code] : undefined) ?? null;
+          for (const fn of exitFns) fn(sig ? null : code, sig);
+          return cleanup();
+        });
+    };
+    child.once('exit', exited);
+    child.once('error', () => exited(127, null));
+    return {
+      pid,
+      uid,
+      stdout: child.stdout!,
+      stderr: child.stderr!,
+      get oomKilled() {
+        return oom;
+      },
+      onExit: (fn) => void exitFns.push(fn),
+      kill: () => {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+        void cg.killAll().catch(() => undefined);
+      },
+      maxMemoryMB: () => cg.peakMB(),
+      freeze: () => freezer.freeze(),
+      thaw: () => freezer.thaw(),
+      assign: late
+        ? async (a) => {
+            const pairs: [string, string][] = [[a.codeDir, points!.task]];
+            if (a.optDir) pairs.push([a.optDir, points!.opt]);
+            await this.mounts.bind(id, pairs);
+          }
+        : undefined,
+      ownsPeer: async (peerPort, ourPort) => (await loopbackPeerUid(peerPort, ourPort)) === uid,
+    };
+  }
+}
+
+/** Maps a host path under one of the bound directories to where the sandbox sees it. */
+function inside(p: string, maps: [string | undefined, string][]): string {
+  for (const [host, target] of maps) {
+    if (!host) continue;
+    if (p === host) return target;
+    if (p.startsWith(host + sep)) return target + p.slice(host.length);
+  }
+  return p;
+}
+
+/** The namespaces and the read-only system view every environment shares. */
+function systemArgs(state: string, extraRoots: string[]): string[] {
+  const a = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session', '--hostname', 'localhost'];
+  a.push('--ro-bind', '/usr', '/usr');
+  for (const d of ['bin', 'sbin', 'lib', 'lib64', 'lib32', 'libx32']) {
+    const host = `/${d}`;
+    let real: string;
+    try {
+      real = realpathSync(host);
+    } catch {
+      continue;
+    }
+    // Merged-/usr systems have /bin → usr/bin: keep the symlink; otherwise bind the directory.
+    if (real !== host) a.push('--symlink', real.slice(1).startsWith('usr') ? real.slice(1) : real, host);
+    else a.push('--ro-bind', host, host);
+  }
+  // bwrap creates missing parents of a mount point as 0700; the unprivileged user must be able to traverse them.
+  const parents = new Set<string>(['/etc', '/var']);
+  for (const r of extraRoots) for (let d = dirname(r); d !== '/'; d = dirname(d)) parents.add(d);
+  for (const d of [...parents].sort()) a.push('--perms', '0755', '--dir', d);
+  for (const e of ETC) a.push('--ro-bind-try', `/etc/${e}`, `/etc/${e}`);
+  a.push('--ro-bind', join(state, 'etc', 'passwd'), '/etc/passwd', '--ro-bind', join(state, 'etc', 'group'), '/etc/group');
+  for (const r of extraRoots) a.push('--ro-bind', r, r);
+  a.push('--proc', '/proc', '--dev', '/dev', '--dir', '/var/tmp');
+  return a;
+}
+
+/** The "type" of the nearest package.json at or above a directory. */
+async function packageType(dir: string): Promise<string | undefined> {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      const pkg = JSON.parse(await readFile(join(d, 'package.json'), 'utf8')) as { type?: unknown };
+      return typeof pkg.type === 'string' ? pkg.type : undefined;
+    } catch {
+      /* keep looking */
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** The install prefix of an interpreter (…/bin/x → …) when it lives outside the system directories. */
+export function prefixOutsideUsr(executable: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(executable);
+  } catch {
+    return undefined;
+  }
+  if (/^\/(usr|bin|sbin|lib|lib64)\//.test(real)) return undefined;
+  return dirname(dirname(real));
+}

@@ -1,0 +1,73 @@
+// Late binding of a function's code into an already running sandbox (pre-started runtimes): each environment's
+// /var/task and /opt are host mount points inside a shared mount; bwrap makes its copies slaves, so a read-only bind
+// made on the host afterwards appears inside that one sandbox (and no other: a slave only sees its own subtree).
+import { execFile } from 'node:child_process';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const MOUNT = '/usr/bin/mount';
+const UMOUNT = '/usr/bin/umount';
+
+export class LateMounts {
+  /** Shared: children of this directory propagate into sandboxes that bound them. */
+  readonly shared: string;
+  /** Private: where a read-only bind is prepared before it moves under `shared` (a move keeps it read-only). */
+  private readonly stage: string;
+
+  constructor(stateDir: string) {
+    this.shared = join(stateDir, 'mnt');
+    this.stage = join(stateDir, 'stage');
+  }
+
+  async open(): Promise<void> {
+    await this.close();
+    await mkdir(this.shared, { recursive: true });
+    await mkdir(this.stage, { recursive: true });
+    await run('/bin/sh', [
+      '-c',
+      `${MOUNT} --bind "$1" "$1" && ${MOUNT} --make-shared "$1" && ${MOUNT} --bind "$2" "$2" && ${MOUNT} --make-private "$2"`,
+      'sh',
+      this.shared,
+      this.stage,
+    ]);
+  }
+
+  /** Creates an environment's empty mount points; returns their host paths. */
+  async points(id: string): Promise<{ task: string; opt: string }> {
+    const task = join(this.shared, id, 'task');
+    const opt = join(this.shared, id, 'opt');
+    await mkdir(task, { recursive: true });
+    await mkdir(opt, { recursive: true });
+    return { task, opt };
+  }
+
+  /** Binds host directories read-only onto an environment's mount points (pairs of [source, point]). */
+  async bind(id: string, pairs: [source: string, point: string][]): Promise<void> {
+    if (pairs.length === 0) return;
+    const script: string[] = [];
+    const args: string[] = [];
+    pairs.forEach(([source, point], i) => {
+      const staged = join(this.stage, `${id}-${i}`);
+      args.push(source, staged, point);
+      const [s, g, p] = [`"$${3 * i + 1}"`, `"$${3 * i + 2}"`, `"$${3 * i + 3}"`];
+      script.push(`mkdir -p ${g} && ${MOUNT} --bind -o ro ${s} ${g} && ${MOUNT} --move ${g} ${p} && rmdir ${g}`);
+    });
+    await run('/bin/sh', ['-c', `set -e; ${script.join(' && ')}`, 'sh', ...args], { env: { PATH: '/usr/bin:/bin' } });
+  }
+
+  /** Unmounts and removes an environment's mount points. Never deletes through a mount that is still there. */
+  async release(id: string): Promise<void> {
+    const dir = join(this.shared, id);
+    for (const p of ['task', 'opt']) await run(UMOUNT, ['-l', join(dir, p)]).catch(() => undefined);
+    for (const p of ['task', 'opt']) await rmdir(join(dir, p)).catch(() => undefined);
+    await rmdir(dir).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    for (const d of [this.shared, this.stage]) await run(UMOUNT, ['-R', '-l', d]).catch(() => undefined);
+    // Only empty directories remain once nothing is mounted; rmdir-style removal never follows into a mount.
+    await rm(this.stage, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
