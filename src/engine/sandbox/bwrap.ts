@@ -121,7 +121,7 @@ export class SandboxLauncher implements Launcher {
       '--ro-bind', taskSrc, '/var/task',
       '--ro-bind', optSrc, '/opt',
       ...(runtimeSrc ? ['--ro-bind', runtimeSrc, '/var/runtime'] : ['--symlink', '/var/task', '/var/runtime']),
-      '--chdir', o.cwd === o.codeDir ? '/var/task' : '/tmp',
+      '--chdir', o.cwd === o.codeDir || o.cwd === '/var/task' ? '/var/task' : '/tmp',
       '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
       '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP',
       '--',
