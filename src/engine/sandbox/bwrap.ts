@@ -15,9 +15,13 @@ import { hex } from '../../lib/ids.js';
 /** AWS's quotas: 1,024 processes+threads and 1,024 open files per environment. */
 export const PIDS_MAX = 1024;
 export const NOFILE_MAX = 1024;
-/** Environments get uids from this range (one each, reused after the environment is gone). */
+/**
+ * Environments get uids from this range (one each, reused after the environment is gone). Each selfless process takes
+ * its own block by pid, so two servers on one host never share a uid (the Runtime API guard relies on it).
+ */
 export const UID_BASE = 200_000_000;
-const UID_SLOTS = 1_000_000;
+const UID_SLOTS = 100_000;
+const uidBlock = (pid: number): number => UID_BASE + (pid % 20_000) * UID_SLOTS;
 
 /** The /etc entries a runtime needs (name resolution, TLS roots, the dynamic linker); nothing secret. */
 const ETC = [
@@ -30,7 +34,10 @@ export interface SandboxConfig {
   cgroups: CgroupRoot;
   bwrap: string;
   setpriv: string;
-  /** Host directories holding interpreters outside /usr (e.g. a pyenv Python), bound read-only at the same path. */
+  /**
+   * Install prefixes of interpreters outside /usr (e.g. a pyenv Python), bound read-only where AWS keeps its language
+   * runtimes: the first at /var/lang, others at /var/lang2, … (never under /root or the host path).
+   */
   extraRoots: string[];
 }
 
@@ -49,8 +56,11 @@ export class SandboxLauncher implements Launcher {
   constructor(private readonly c: SandboxConfig) {
     this.state = join(c.dataDir, 'sandbox');
     this.mounts = new LateMounts(this.state);
-    this.rootArgs = systemArgs(this.state, c.extraRoots);
+    this.langs = c.extraRoots.map((host, i): [string, string] => [host, i === 0 ? '/var/lang' : `/var/lang${i + 1}`]);
+    this.rootArgs = systemArgs(this.state, this.langs);
   }
+
+  private readonly langs: [string, string][];
 
   async open(): Promise<void> {
     await mkdir(join(this.state, 'etc'), { recursive: true });
@@ -90,8 +100,22 @@ export class SandboxLauncher implements Launcher {
     return p;
   }
 
+  /** The environment as seen inside: interpreter paths moved to /var/lang, whose libraries the loader must find. */
+  private insideEnv(env: Record<string, string>, toInside: (p: string) => string): Record<string, string> {
+    if (this.langs.length === 0) return env;
+    const out = { ...env };
+    const fix = (k: string, extra: string[]): void => {
+      const parts = (out[k] ?? '').split(':').filter(Boolean).map(toInside);
+      out[k] = [...new Set([...extra, ...parts])].join(':');
+    };
+    fix('PATH', []);
+    // AWS's runtimes have /var/lang/lib first on the library path too.
+    fix('LD_LIBRARY_PATH', this.langs.map(([, inside]) => `${inside}/lib`));
+    return out;
+  }
+
   private takeUid(): number {
-    return this.freeUids.pop() ?? UID_BASE + (this.nextUid++ % UID_SLOTS);
+    return this.freeUids.pop() ?? uidBlock(process.pid) + (this.nextUid++ % UID_SLOTS);
   }
 
   async launch(o: LaunchOptions): Promise<RuntimeProcess> {
@@ -113,7 +137,9 @@ export class SandboxLauncher implements Launcher {
       [o.codeDir, '/var/task'],
       [o.runtimeDir, '/var/runtime'],
       [o.optDir, '/opt'],
+      ...this.langs,
     ]);
+    const env = this.insideEnv(o.env, toInside);
     const args = [
       ...(o.noNetwork ? ['--unshare-net'] : []),
       ...this.rootArgs,
@@ -127,7 +153,7 @@ export class SandboxLauncher implements Launcher {
       '--',
       this.c.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--',
       // The function's variables are set only after privileges are gone: LD_PRELOAD & co. never touch a privileged process.
-      '/usr/bin/env', '-i', '--', ...Object.entries(o.env).map(([k, v]) => `${k}=${v}`),
+      '/usr/bin/env', '-i', '--', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
       toInside(o.command), ...o.args.map(toInside),
     ];
     // The shell joins the cgroup before bwrap starts, so everything the function ever forks is inside it.
@@ -206,7 +232,7 @@ function inside(p: string, maps: [string | undefined, string][]): string {
 }
 
 /** The namespaces and the read-only system view every environment shares. */
-function systemArgs(state: string, extraRoots: string[]): string[] {
+function systemArgs(state: string, langs: [string, string][]): string[] {
   const a = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session', '--hostname', 'localhost'];
   a.push('--ro-bind', '/usr', '/usr');
   for (const d of ['bin', 'sbin', 'lib', 'lib64', 'lib32', 'libx32']) {
@@ -223,11 +249,10 @@ function systemArgs(state: string, extraRoots: string[]): string[] {
   }
   // bwrap creates missing parents of a mount point as 0700; the unprivileged user must be able to traverse them.
   const parents = new Set<string>(['/etc', '/var']);
-  for (const r of extraRoots) for (let d = dirname(r); d !== '/'; d = dirname(d)) parents.add(d);
   for (const d of [...parents].sort()) a.push('--perms', '0755', '--dir', d);
   for (const e of ETC) a.push('--ro-bind-try', `/etc/${e}`, `/etc/${e}`);
   a.push('--ro-bind', join(state, 'etc', 'passwd'), '/etc/passwd', '--ro-bind', join(state, 'etc', 'group'), '/etc/group');
-  for (const r of extraRoots) a.push('--ro-bind', r, r);
+  for (const [host, inside] of langs) a.push('--ro-bind', host, inside);
   a.push('--proc', '/proc', '--dev', '/dev', '--dir', '/var/tmp');
   return a;
 }
