@@ -94,3 +94,19 @@ for (const mode of ['process', 'sandbox'] as Mode[]) {
     });
   });
 }
+
+test('Isolation: asking for the sandbox where it cannot work fails to start, saying why and how to fix it; auto falls back with a warning', async () => {
+  const env = { SELFLESS_BWRAP: '/nonexistent/bwrap' };
+  const { startServer } = await import('../helpers/server.js');
+  await assert.rejects(
+    startServer({ args: ['--isolation', 'sandbox'], env }),
+    (e: Error) => /--isolation sandbox cannot work on this machine: .*; to fix: .*--isolation process/.test(e.message),
+  );
+  const fallback = await startServer({ args: ['--isolation', 'auto'], env });
+  try {
+    assert.match(fallback.output(), /WARNING: isolation is "process".*the sandbox is unavailable/);
+  } finally {
+    await fallback.stop();
+    removeDir(fallback.dataDir);
+  }
+});

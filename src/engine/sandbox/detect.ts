@@ -32,8 +32,10 @@ async function probe(): Promise<{ reason: string; fix: string } | { bwrap: strin
       fix: 'run selfless as root (e.g. in a VM or container), or use --isolation process',
     };
   }
-  const bwrap = find(['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap']);
-  if (!bwrap) return { reason: 'bubblewrap (bwrap) is not installed', fix: 'install it (Debian/Ubuntu: apt-get install -y bubblewrap; Fedora: dnf install bubblewrap), or use --isolation process' };
+  // SELFLESS_BWRAP names another bubblewrap binary (a newer build); when set it is the only one considered.
+  const wanted = process.env['SELFLESS_BWRAP'];
+  const bwrap = wanted ? find([wanted]) : find(['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap']);
+  if (!bwrap) return { reason: wanted ? `bubblewrap is not at SELFLESS_BWRAP=${wanted}` : 'bubblewrap (bwrap) is not installed', fix: 'install it (Debian/Ubuntu: apt-get install -y bubblewrap; Fedora: dnf install bubblewrap), or use --isolation process' };
   const setpriv = find(['/usr/bin/setpriv', '/bin/setpriv']);
   if (!setpriv) return { reason: 'setpriv (util-linux) is not installed', fix: 'install util-linux, or use --isolation process' };
   if (!existsSync('/usr/bin/mount') || !existsSync('/usr/bin/env')) return { reason: '/usr/bin/mount or /usr/bin/env is missing', fix: 'install util-linux and coreutils, or use --isolation process' };
