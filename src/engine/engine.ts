@@ -191,7 +191,8 @@ export class Engine {
     const logStream = streamName(this.o.clock.now(), spec.version);
     const initTimeoutMs = Math.max(10_000, spec.timeout * 1000);
     // A function without network cannot adopt a runtime started in the shared network namespace.
-    const pre = spec.noNetwork && this.o.launcher.mode === 'sandbox' ? undefined : this.pool.takePrestarted(family, spec.memorySize);
+    const noNetwork = spec.noNetwork ?? spec.environment['SELFLESS_NETWORK'] === 'none';
+    const pre = noNetwork && this.o.launcher.mode === 'sandbox' ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
       try {
         await pre.env.prepare(spec.codeDir, spec.optDir);
@@ -233,7 +234,7 @@ export class Engine {
           codeDir: spec.codeDir,
           optDir,
           runtimeDir: cmd.runtimeDir,
-          noNetwork: spec.noNetwork,
+          noNetwork,
         }),
       );
     } catch (e) {

@@ -195,3 +195,17 @@ test('Freeze: frozen idle environments are reaped, their processes and cgroups g
     removeDir(reaper.server!.dataDir);
   }
 });
+
+test('Network: functions reach the network (this endpoint) by default; SELFLESS_NETWORK=none leaves loopback only, and the Runtime API still works', async (t) => {
+  if (s.skip) return t.skip(s.skip);
+  const probe = 'curl -sS -o /dev/null -w "%{http_code}" --max-time 3 "$AWS_ENDPOINT_URL/2015-03-31/functions" && echo " REACHED"; echo; ls /sys/class/net 2>/dev/null; cat /proc/net/dev | tail -n +3 | cut -d: -f1';
+  const open = await shell(client, SH, probe);
+  assert.match(open.out, /REACHED/, open.out);
+  await createFunction(client, 'escape-offline', { bootstrap: fixture('hostile-shell', 'bootstrap') }, { runtime: 'provided.al2023', handler: 'x', env: { SELFLESS_NETWORK: 'none' } });
+  const closed = await shell(client, 'escape-offline', probe);
+  assert.equal(closed.error, undefined, 'the offline function still answers through its Runtime API');
+  assert.doesNotMatch(closed.out, /REACHED/, closed.out);
+  const ifaces = closed.out.split('\n').map((l) => l.trim()).filter((l) => /^[a-z][a-z0-9]*$/.test(l));
+  assert.deepEqual([...new Set(ifaces)], ['lo'], closed.out);
+  assert.equal((await shell(client, 'escape-offline', 'echo warm')).out.trim(), 'warm');
+});

@@ -1,6 +1,8 @@
 // Linux sandbox isolation: each environment runs under bubblewrap in its own mount, PID, IPC and UTS namespaces (and
 // network namespace on request), as its own unprivileged uid with no capabilities, inside its own cgroup.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -34,6 +36,7 @@ export interface SandboxConfig {
   cgroups: CgroupRoot;
   bwrap: string;
   setpriv: string;
+  nsenter: string;
   /**
    * Install prefixes of interpreters outside /usr (e.g. a pyenv Python), bound read-only where AWS keeps its language
    * runtimes: the first at /var/lang, others at /var/lang2, … (never under /root or the host path).
@@ -100,6 +103,64 @@ export class SandboxLauncher implements Launcher {
     return p;
   }
 
+  /**
+   * Connects a no-network sandbox to its Runtime API: a forwarder listens on the same loopback address inside the
+   * sandbox's network namespace and relays to a unix socket here, which relays to the Runtime API. The relay's own
+   * connections are the only non-sandbox peers the Runtime API guard admits.
+   */
+  private async bridge(id: string, child: ChildProcess, runtimeApi: string): Promise<Bridge> {
+    const port = Number(/:(\d+)$/.exec(runtimeApi)?.[1]);
+    if (!port) throw new Error(`no Runtime API port in '${runtimeApi}'`);
+    // bwrap closes its ends of these pipes as it goes: their errors are expected, not crashes.
+    for (const fd of [3, 4]) (child.stdio[fd] as NodeJS.EventEmitter | null)?.on('error', () => undefined);
+    const childPid = await new Promise<number>((resolve, reject) => {
+      let info = '';
+      const info$ = child.stdio[4] as NodeJS.ReadableStream;
+      info$.setEncoding('utf8');
+      info$.on('data', (c: string) => {
+        info += c;
+        const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
+        if (m) resolve(Number(m[1]));
+      });
+      info$.on('end', () => reject(new Error('bubblewrap ended before the sandbox started')));
+    });
+    const sockDir = join(this.state, 'sock');
+    await mkdir(sockDir, { recursive: true, mode: 0o700 });
+    const sockPath = join(sockDir, `${id}.sock`);
+    const ports = new Set<number>();
+    const relay: Server = createServer((c) => {
+      const up = connect({ host: '127.0.0.1', port, noDelay: true });
+      up.on('connect', () => ports.add(up.localPort ?? 0));
+      up.on('close', () => ports.delete(up.localPort ?? 0));
+      c.pipe(up);
+      up.pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+      c.on('close', () => up.destroy());
+      up.on('close', () => c.destroy());
+    });
+    await new Promise<void>((resolve, reject) => relay.once('error', reject).listen(sockPath, resolve));
+    const fwd = spawn(this.c.nsenter, [`--net=/proc/${childPid}/ns/net`, '--', process.execPath, FORWARDER, String(port), sockPath], {
+      env: { PATH: '/usr/bin:/bin' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    fwd.on('error', () => undefined);
+    fwd.stdin!.on('error', () => undefined);
+    fwd.stdout!.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      fwd.stdout!.once('data', () => resolve());
+      fwd.once('exit', (code) => reject(new Error(`the Runtime API forwarder exited (${code ?? 'signal'})`)));
+    });
+    (child.stdio[3] as NodeJS.WritableStream).end('go');
+    return {
+      ports,
+      close: () => {
+        fwd.kill('SIGKILL');
+        relay.close();
+      },
+    };
+  }
+
   /** The environment as seen inside: interpreter paths moved to /var/lang, whose libraries the loader must find. */
   private insideEnv(env: Record<string, string>, toInside: (p: string) => string): Record<string, string> {
     if (this.langs.length === 0) return env;
@@ -141,7 +202,8 @@ export class SandboxLauncher implements Launcher {
     ]);
     const env = this.insideEnv(o.env, toInside);
     const args = [
-      ...(o.noNetwork ? ['--unshare-net'] : []),
+      // No network: a namespace with only loopback; bwrap waits (fd 3) until the Runtime API forwarder listens in it.
+      ...(o.noNetwork ? ['--unshare-net', '--block-fd', '3', '--info-fd', '4'] : []),
       ...this.rootArgs,
       '--perms', '1777', '--size', String(o.tmpSizeMB * 1024 * 1024), '--tmpfs', '/tmp',
       '--ro-bind', taskSrc, '/var/task',
@@ -160,15 +222,31 @@ export class SandboxLauncher implements Launcher {
     const join_ = cg.procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
     const child = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE_MAX} && ${join_} && exec "$@"`, 'sh', this.c.bwrap, ...args], {
       env: { PATH: '/usr/bin:/bin' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: o.noNetwork ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     const pid = child.pid ?? -1;
+    let bridge: Bridge | undefined;
+    if (o.noNetwork) {
+      try {
+        bridge = await this.bridge(id, child, o.env['AWS_LAMBDA_RUNTIME_API'] ?? '');
+      } catch (e) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        await cg.killAll().catch(() => undefined);
+        await cg.remove().catch(() => undefined);
+        throw e;
+      }
+    }
     const freezer = new Freezer(cg);
     let oom = false;
     let gone = false;
     const exitFns: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
     const cleanup = async (): Promise<void> => {
+      bridge?.close();
       await cg.killAll().catch(() => undefined);
       await cg.remove().catch(() => undefined);
       if (late) await this.mounts.release(id).catch(() => undefined);
@@ -216,10 +294,19 @@ export class SandboxLauncher implements Launcher {
             await this.mounts.bind(id, pairs);
           }
         : undefined,
-      ownsPeer: async (peerPort, ourPort) => (await loopbackPeerUid(peerPort, ourPort)) === uid,
+      // The relay's port is looked up after the read: its connect event may come after the accept.
+      ownsPeer: async (peerPort, ourPort) => (await loopbackPeerUid(peerPort, ourPort)) === uid || bridge?.ports.has(peerPort) === true,
     };
   }
 }
+
+interface Bridge {
+  /** Local ports of the relay's connections to the Runtime API. */
+  ports: Set<number>;
+  close(): void;
+}
+
+const FORWARDER = join(dirname(fileURLToPath(import.meta.url)), 'netns-forwarder.js');
 
 /** Maps a host path under one of the bound directories to where the sandbox sees it. */
 function inside(p: string, maps: [string | undefined, string][]): string {

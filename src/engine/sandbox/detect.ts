@@ -24,7 +24,7 @@ const find = (names: string[]): string | undefined => names.find((p) => existsSy
 export const PROCESS_WARNING = 'selfless: WARNING: isolation is "process": functions run as plain processes with your privileges and can read and change anything you can; use --isolation sandbox on Linux to contain them';
 
 /** Why the sandbox cannot run here and what to do about it; undefined when it can. */
-async function probe(): Promise<{ reason: string; fix: string } | { bwrap: string; setpriv: string; cgroups: CgroupRoot }> {
+async function probe(): Promise<{ reason: string; fix: string } | { bwrap: string; setpriv: string; nsenter: string; cgroups: CgroupRoot }> {
   if (process.platform !== 'linux') return { reason: `the sandbox needs Linux namespaces and cgroups (this is ${process.platform})`, fix: 'use --isolation process' };
   if (process.getuid?.() !== 0) {
     return {
@@ -38,7 +38,8 @@ async function probe(): Promise<{ reason: string; fix: string } | { bwrap: strin
   if (!bwrap) return { reason: wanted ? `bubblewrap is not at SELFLESS_BWRAP=${wanted}` : 'bubblewrap (bwrap) is not installed', fix: 'install it (Debian/Ubuntu: apt-get install -y bubblewrap; Fedora: dnf install bubblewrap), or use --isolation process' };
   const setpriv = find(['/usr/bin/setpriv', '/bin/setpriv']);
   if (!setpriv) return { reason: 'setpriv (util-linux) is not installed', fix: 'install util-linux, or use --isolation process' };
-  if (!existsSync('/usr/bin/mount') || !existsSync('/usr/bin/env')) return { reason: '/usr/bin/mount or /usr/bin/env is missing', fix: 'install util-linux and coreutils, or use --isolation process' };
+  const nsenter = find(['/usr/bin/nsenter', '/bin/nsenter']);
+  if (!nsenter || !existsSync('/usr/bin/mount') || !existsSync('/usr/bin/env')) return { reason: 'nsenter, /usr/bin/mount or /usr/bin/env is missing', fix: 'install util-linux and coreutils, or use --isolation process' };
   try {
     await run(bwrap, ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', '/usr/bin/true'], { timeout: 10_000 });
   } catch (e) {
@@ -53,7 +54,7 @@ async function probe(): Promise<{ reason: string; fix: string } | { bwrap: strin
   } catch (e) {
     return { reason: `cgroups are not usable: ${e instanceof Error ? e.message : String(e)}`, fix: 'mount cgroup v2 (or the v1 memory, pids, cpu and freezer controllers) writable for root, or use --isolation process' };
   }
-  return { bwrap, setpriv, cgroups };
+  return { bwrap, setpriv, nsenter, cgroups };
 }
 
 /**
@@ -71,7 +72,7 @@ export async function chooseLauncher(choice: IsolationChoice, dataDir: string, p
     .filter((x): x is string => !!x && x.startsWith('/'))
     .map(prefixOutsideUsr)
     .filter((x): x is string => !!x);
-  const launcher = new SandboxLauncher({ dataDir, cgroups: p.cgroups, bwrap: p.bwrap, setpriv: p.setpriv, extraRoots: [...new Set(extraRoots)] });
+  const launcher = new SandboxLauncher({ dataDir, cgroups: p.cgroups, bwrap: p.bwrap, setpriv: p.setpriv, nsenter: p.nsenter, extraRoots: [...new Set(extraRoots)] });
   try {
     await launcher.open();
   } catch (e) {
