@@ -53,7 +53,7 @@ class FakeCgroup {
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-test('Sandbox freezer: an environment idle for a loop turn is frozen, and thawed before it runs again', async () => {
+test('Sandbox freezer: an environment idle past the grace is frozen, and thawed before it runs again', async () => {
   const cg = new FakeCgroup();
   const f = new Freezer(cg);
   const frozen = f.freeze();
@@ -79,12 +79,15 @@ test('Sandbox freezer: a thaw right after going idle cancels the freeze (back-to
 test('Sandbox freezer: a thaw never overtakes the freeze it undoes', async () => {
   const order: string[] = [];
   let release!: () => void;
-  const f = new Freezer({
-    freeze: () => new Promise<void>((r) => (release = () => (order.push('freeze'), r()))),
-    thaw: async () => void order.push('thaw'),
-  });
+  const f = new Freezer(
+    {
+      freeze: () => new Promise<void>((r) => (release = () => (order.push('freeze'), r()))),
+      thaw: async () => void order.push('thaw'),
+    },
+    0,
+  );
   void f.freeze();
-  await turn();
+  await new Promise((r) => setTimeout(r, 5));
   const thawed = f.thaw();
   await turn();
   assert.deepEqual(order, []);

@@ -66,11 +66,12 @@ export class SandboxLauncher implements Launcher {
   private readonly langs: [string, string][];
 
   async open(): Promise<void> {
-    await mkdir(join(this.state, 'etc'), { recursive: true });
-    // Lambda runs functions as sbx_user1051; here each environment has its own uid, named the same.
-    await writeFile(join(this.state, 'etc', 'passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n');
-    await writeFile(join(this.state, 'etc', 'group'), 'root:x:0:\nnobody:x:65534:\n');
+    await mkdir(this.state, { recursive: true });
     await this.mounts.open();
+    await this.mounts.prepareEtc(join(this.state, 'etc'), ETC, {
+      passwd: 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n',
+      group: 'root:x:0:\nnobody:x:65534:\n',
+    });
   }
 
   async close(): Promise<void> {
@@ -335,10 +336,9 @@ function systemArgs(state: string, langs: [string, string][]): string[] {
     else a.push('--ro-bind', host, host);
   }
   // bwrap creates missing parents of a mount point as 0700; the unprivileged user must be able to traverse them.
-  const parents = new Set<string>(['/etc', '/var']);
+  const parents = new Set<string>(['/var']);
   for (const d of [...parents].sort()) a.push('--perms', '0755', '--dir', d);
-  for (const e of ETC) a.push('--ro-bind-try', `/etc/${e}`, `/etc/${e}`);
-  a.push('--ro-bind', join(state, 'etc', 'passwd'), '/etc/passwd', '--ro-bind', join(state, 'etc', 'group'), '/etc/group');
+  a.push('--ro-bind', join(state, 'etc'), '/etc');
   for (const [host, inside] of langs) a.push('--ro-bind', host, inside);
   a.push('--proc', '/proc', '--dev', '/dev', '--dir', '/var/tmp');
   return a;

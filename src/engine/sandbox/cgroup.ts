@@ -141,10 +141,12 @@ class V2Root implements CgroupRoot {
   async create(id: string, l: CgroupLimits): Promise<EnvCgroup> {
     const dir = join(this.where, id);
     await mkdir(dir);
-    await tryWrite(join(dir, 'memory.max'), String(l.memoryMB * 1024 * 1024));
-    await tryWrite(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
-    await tryWrite(join(dir, 'pids.max'), String(l.pids));
-    await tryWrite(join(dir, 'cpu.weight'), String(cpuWeight(l.memoryForCpuMB, 2)));
+    await Promise.all([
+      tryWrite(join(dir, 'memory.max'), String(l.memoryMB * 1024 * 1024)),
+      tryWrite(join(dir, 'memory.swap.max'), '0').catch(() => undefined),
+      tryWrite(join(dir, 'pids.max'), String(l.pids)),
+      tryWrite(join(dir, 'cpu.weight'), String(cpuWeight(l.memoryForCpuMB, 2))),
+    ]);
     const file = (f: string): string => join(dir, f);
     return {
       procsFiles: [file('cgroup.procs')],
@@ -194,13 +196,14 @@ class V1Root implements CgroupRoot {
 
   async create(id: string, l: CgroupLimits): Promise<EnvCgroup> {
     const d = Object.fromEntries(V1_CONTROLLERS.map((c) => [c, join(this.parents[c], id)])) as Record<(typeof V1_CONTROLLERS)[number], string>;
-    for (const c of V1_CONTROLLERS) await mkdir(d[c]);
+    await Promise.all(V1_CONTROLLERS.map((c) => mkdir(d[c])));
     const bytes = String(l.memoryMB * 1024 * 1024);
-    await tryWrite(join(d.memory, 'memory.limit_in_bytes'), bytes);
-    // Without swap accounting memsw does not exist; with it, forbid swapping past the limit as AWS has no swap.
-    await tryWrite(join(d.memory, 'memory.memsw.limit_in_bytes'), bytes).catch(() => undefined);
-    await tryWrite(join(d.pids, 'pids.max'), String(l.pids));
-    await tryWrite(join(d.cpu, 'cpu.shares'), String(cpuWeight(l.memoryForCpuMB, 1)));
+    await Promise.all([
+      // Without swap accounting memsw does not exist; with it, forbid swapping past the limit as AWS has no swap.
+      tryWrite(join(d.memory, 'memory.limit_in_bytes'), bytes).then(() => tryWrite(join(d.memory, 'memory.memsw.limit_in_bytes'), bytes).catch(() => undefined)),
+      tryWrite(join(d.pids, 'pids.max'), String(l.pids)),
+      tryWrite(join(d.cpu, 'cpu.shares'), String(cpuWeight(l.memoryForCpuMB, 1))),
+    ]);
     const state = join(d.freezer, 'freezer.state');
     return {
       procsFiles: V1_CONTROLLERS.map((c) => join(d[c], 'cgroup.procs')),

@@ -1,5 +1,5 @@
-// Freezing idle environments without taxing busy ones: a freeze is applied one event-loop turn after the environment
-// goes idle, so an invocation that arrives at once (back-to-back traffic) cancels it and pays no thaw.
+// Freezing idle environments without taxing busy ones: a freeze is applied a short grace after the environment goes
+// idle, so an invocation that arrives within it (back-to-back traffic) cancels the freeze and pays no thaw.
 // States: thawed → (freeze) pending → frozen → (thaw) thawed; a thaw while pending just cancels.
 
 export interface Freezable {
@@ -9,14 +9,21 @@ export interface Freezable {
 
 type State = 'thawed' | 'pending' | 'frozen';
 
+/** Longer than a client's round trip between back-to-back invokes; far shorter than any timer a function would notice. */
+export const FREEZE_GRACE_MS = 10;
+
 export class Freezer {
   private state: State = 'thawed';
   /** The cgroup write in flight, so that a thaw never overtakes the freeze it undoes. */
   private inFlight: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private settlePending: (() => void) | undefined;
 
-  constructor(private readonly cg: Freezable) {}
+  /** `graceMs`: how long an idle environment keeps running before it is frozen. */
+  constructor(
+    private readonly cg: Freezable,
+    private readonly graceMs = FREEZE_GRACE_MS,
+  ) {}
 
   get current(): State {
     return this.state;
@@ -27,14 +34,14 @@ export class Freezer {
     this.state = 'pending';
     return new Promise((resolve) => {
       this.settlePending = resolve;
-      this.timer = setImmediate(() => {
+      this.timer = setTimeout(() => {
         this.timer = undefined;
         this.settlePending = undefined;
         if (this.state !== 'pending') return resolve();
         this.state = 'frozen';
         this.inFlight = this.cg.freeze().catch(() => undefined);
         void this.inFlight.then(resolve);
-      });
+      }, this.graceMs);
     });
   }
 
@@ -42,7 +49,7 @@ export class Freezer {
   thaw(): Promise<void> {
     if (this.state === 'thawed') return this.inFlight;
     if (this.state === 'pending') {
-      if (this.timer) clearImmediate(this.timer);
+      if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       this.state = 'thawed';
       this.settlePending?.();

@@ -2,7 +2,7 @@
 // /var/task and /opt are host mount points inside a shared mount; bwrap makes its copies slaves, so a read-only bind
 // made on the host afterwards appears inside that one sandbox (and no other: a slave only sees its own subtree).
 import { execFile } from 'node:child_process';
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -65,7 +65,39 @@ export class LateMounts {
     await rmdir(dir).catch(() => undefined);
   }
 
+  /**
+   * Builds the sandbox's /etc once: copies of the small files, read-only binds of the directories, plus our own
+   * passwd/group. A sandbox then binds this one directory (recursively) instead of mounting each entry.
+   */
+  async prepareEtc(dir: string, entries: string[], own: Record<string, string>): Promise<void> {
+    // Left over from a crash: unmount whatever is still bound below before removing the directory.
+    for (const e of entries) await run(UMOUNT, ['-l', join(dir, e)]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    const binds: string[] = [];
+    for (const e of entries) {
+      const host = join('/etc', e);
+      const st = await stat(host).catch(() => undefined);
+      if (!st) continue;
+      if (st.isDirectory()) {
+        await mkdir(join(dir, e));
+        binds.push(host, join(dir, e));
+      } else if (st.isFile()) {
+        await copyFile(host, join(dir, e));
+      }
+    }
+    for (const [name, text] of Object.entries(own)) await writeFile(join(dir, name), text, { mode: 0o644 });
+    if (binds.length === 0) return;
+    const script = binds.map((_, i) => (i % 2 === 0 ? `${MOUNT} --bind -o ro "$${i + 1}" "$${i + 2}"` : '')).filter(Boolean).join(' && ');
+    this.etcBinds = binds.filter((_, i) => i % 2 === 1);
+    await run('/bin/sh', ['-c', script, 'sh', ...binds], { env: { PATH: '/usr/bin:/bin' } });
+  }
+
+  private etcBinds: string[] = [];
+
   async close(): Promise<void> {
+    for (const b of this.etcBinds) await run(UMOUNT, ['-l', b]).catch(() => undefined);
+    this.etcBinds = [];
     for (const d of [this.shared, this.stage]) await run(UMOUNT, ['-R', '-l', d]).catch(() => undefined);
     // Only empty directories remain once nothing is mounted; rmdir-style removal never follows into a mount.
     await rm(this.stage, { recursive: true, force: true }).catch(() => undefined);

@@ -1,0 +1,103 @@
+// Sandbox cost benchmark: what `--isolation sandbox` adds to a cold start and to a warm invoke, against `process`.
+import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startServer } from '../test/helpers/server.js';
+import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
+import { zip } from '../test/helpers/zip.js';
+import { f2, http, latencies, pct, type Section } from './lib.js';
+
+const HANDLER = 'exports.handler = async (event) => ({ ok: true, n: event.n ?? 0 });';
+const COLD_NODE = 20;
+const COLD_SHELL = 10;
+const WARM = 2000;
+const IDLE_CALLS = 100;
+const IDLE_GAP_MS = 20;
+
+interface Figures {
+  coldNode: number[];
+  coldShell: number[];
+  warm: number[];
+  afterIdle: number[];
+}
+
+async function measure(mode: 'process' | 'sandbox'): Promise<Figures> {
+  const server = await startServer({ args: ['--isolation', mode] });
+  try {
+    const client = lambdaClient(server.url);
+    const nodeZip = await zip({ 'index.js': HANDLER });
+    const tutorial = (f: string): Buffer => readFileSync(join(ROOT, 'test', 'fixtures', 'functions', 'shell-tutorial', f));
+    const shellZip = await zip({ bootstrap: tutorial('bootstrap'), 'function.sh': tutorial('function.sh') });
+    const create = (name: string, runtime: string, handler: string, code: Buffer) =>
+      client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime as never, Role: ROLE, Handler: handler, Code: { ZipFile: code } }));
+    const url = (name: string): string => `${server.url}/2015-03-31/functions/${name}/invocations`;
+    const call = async (name: string, expect: string): Promise<void> => {
+      const r = await http(url(name), 'POST', '{"n":1}', { 'content-type': 'application/json' });
+      if (r.status !== 200 || !r.body.includes(expect)) throw new Error(`${mode}: invoke of ${name} failed: ${r.status} ${r.body}`);
+    };
+    const cold = async (n: number, prefix: string, runtime: string, handler: string, code: Buffer, expect: string): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        await create(`${prefix}-${i}`, runtime, handler, code);
+        // Let the pre-started pool refill, as it would between deploys.
+        await new Promise((r) => setTimeout(r, 150));
+        const t = performance.now();
+        await call(`${prefix}-${i}`, expect);
+        out.push(performance.now() - t);
+      }
+      return out;
+    };
+    const coldNode = await cold(COLD_NODE, 'cold-node', 'nodejs20.x', 'index.handler', nodeZip, '"ok":true');
+    const coldShell = await cold(COLD_SHELL, 'cold-sh', 'provided.al2023', 'function.handler', shellZip, 'Echoing request');
+    await create('warm', 'nodejs20.x', 'index.handler', nodeZip);
+    const warm = await latencies(WARM, 200, () => call('warm', '"ok":true'));
+    // Invokes that find the environment frozen: each pays the thaw.
+    const afterIdle: number[] = [];
+    for (let i = 0; i < IDLE_CALLS; i++) {
+      await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
+      const t = performance.now();
+      await call('warm', '"ok":true');
+      afterIdle.push(performance.now() - t);
+    }
+    return { coldNode, coldShell, warm, afterIdle };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function run(): Promise<Section> {
+  const p = await measure('process');
+  const s = await measure('sandbox');
+  const row = (label: string, a: number[], b: number[], q: number): string => {
+    const [x, y] = [pct(a, q), pct(b, q)];
+    return `| ${label} p${q} | ${f2(x)} ms | ${f2(y)} ms | ${f2(y - x)} ms |`;
+  };
+  const lines = [
+    'Same machine, same server build, one mode after the other (`selfless start --isolation process|sandbox`); client: one keep-alive',
+    'HTTP agent on loopback calling the Invoke API. Node: a trivial handler (`' + HANDLER + '`), 128 MB, adopted by a pre-started',
+    `runtime (the sandbox binds the code into the running sandbox at /var/task). Shell: AWS's shell-tutorial bootstrap (provided.al2023, no`,
+    `pre-start: the cold start includes bwrap, namespaces, cgroup setup and bash). Cold: first invoke of ${COLD_NODE} (Node) / ${COLD_SHELL} (shell)`,
+    `freshly created functions. Warm: ${WARM} back-to-back invokes after 200 warm-up. After idle: ${IDLE_CALLS} invokes ${IDLE_GAP_MS} ms apart, so each finds its`,
+    'environment frozen (sandbox) and pays the thaw.',
+    '',
+    '| figure | process | sandbox | added by the sandbox |',
+    '|---|---|---|---|',
+    row('cold start, Node (pre-started)', p.coldNode, s.coldNode, 50),
+    row('cold start, Node (pre-started)', p.coldNode, s.coldNode, 99),
+    row('cold start, shell (provided)', p.coldShell, s.coldShell, 50),
+    row('warm invoke, back-to-back', p.warm, s.warm, 50),
+    row('warm invoke, back-to-back', p.warm, s.warm, 99),
+    row('warm invoke after 20 ms idle (thaw)', p.afterIdle, s.afterIdle, 50),
+    '',
+    'Targets (issue 5): at most 10 ms added to a cold start and 0.1 ms to a warm invoke.',
+  ];
+  return { title: 'Sandbox cost (issue 5)', markdown: lines.join('\n') };
+}
+
+// `node dist/bench/sandbox.js` runs this section alone and prints it.
+if (process.argv[1]?.endsWith('sandbox.js')) {
+  void run().then((s) => {
+    process.stdout.write(`## ${s.title}\n\n${s.markdown}\n`);
+    process.exit(0);
+  });
+}
