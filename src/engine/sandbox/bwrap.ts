@@ -55,6 +55,8 @@ export class SandboxLauncher implements Launcher {
   private nextUid = 0;
   private readonly rootArgs: string[];
   private readonly runtimes = new Map<string, Promise<string>>();
+  /** Cleanups of environments that ended, until they are done. */
+  private readonly cleanups = new Set<Promise<void>>();
 
   constructor(private readonly c: SandboxConfig) {
     this.state = join(c.dataDir, 'sandbox');
@@ -75,6 +77,9 @@ export class SandboxLauncher implements Launcher {
   }
 
   async close(): Promise<void> {
+    // Environments were killed by the pool; wait (briefly) until each has been cleaned up so its cgroup can go.
+    const deadline = new Promise((r) => setTimeout(r, 3000).unref());
+    await Promise.race([Promise.all([...this.cleanups]), deadline]);
     await this.mounts.close();
     await this.c.cgroups.close();
   }
@@ -256,7 +261,7 @@ export class SandboxLauncher implements Launcher {
     const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (gone) return;
       gone = true;
-      void cg
+      const done = cg
         .oomKilled()
         .catch(() => false)
         .then((killed) => {
@@ -264,7 +269,10 @@ export class SandboxLauncher implements Launcher {
           const sig = signal ?? (code !== null ? SIGNAL_EXITS[code] : undefined) ?? null;
           for (const fn of exitFns) fn(sig ? null : code, sig);
           return cleanup();
-        });
+        })
+        .catch(() => undefined);
+      this.cleanups.add(done);
+      void done.then(() => this.cleanups.delete(done));
     };
     child.once('exit', exited);
     child.once('error', () => exited(127, null));

@@ -132,6 +132,7 @@ class V2Root implements CgroupRoot {
           : `cannot enable cgroup controllers in ${own} (${code ?? String(e)}); run as root or in a delegated cgroup`,
       );
     }
+    await sweepStale(own);
     const where = join(own, `selfless-${pid}`);
     await mkdir(where, { recursive: true });
     await tryWrite(join(where, 'cgroup.subtree_control'), '+memory +pids +cpu');
@@ -181,7 +182,9 @@ class V1Root implements CgroupRoot {
   static async open(own: Map<string, string>, pid: number): Promise<V1Root> {
     const parents = {} as Record<(typeof V1_CONTROLLERS)[number], string>;
     for (const c of V1_CONTROLLERS) {
-      const dir = join(MOUNT, c, own.get(c) ?? '/', `selfless-${pid}`);
+      const base = join(MOUNT, c, own.get(c) ?? '/');
+      await sweepStale(base);
+      const dir = join(base, `selfless-${pid}`);
       try {
         await mkdir(dir, { recursive: true });
       } catch (e) {
@@ -239,6 +242,8 @@ export async function sweepStale(root: string): Promise<void> {
     if (!m || existsSync(`/proc/${m[1]}`)) continue;
     const dir = join(root, n);
     const kids = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    await rmdirRetry([...kids.filter((k) => k.isDirectory()).map((k) => join(dir, k.name)), dir].slice(0, 1000));
+    // One attempt each: a group that still holds processes (it should not) is left alone.
+    for (const k of kids) if (k.isDirectory()) await rmdir(join(dir, k.name)).catch(() => undefined);
+    await rmdir(dir).catch(() => undefined);
   }
 }
