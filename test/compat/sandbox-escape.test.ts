@@ -209,3 +209,35 @@ test('Network: functions reach the network (this endpoint) by default; SELFLESS_
   assert.deepEqual([...new Set(ifaces)], ['lo'], closed.out);
   assert.equal((await shell(client, 'escape-offline', 'echo warm')).out.trim(), 'warm');
 });
+
+test('Sandbox: environments of a selfless killed with -9 (even frozen ones) are gone once selfless starts again', async (t) => {
+  if (s.skip) return t.skip(s.skip);
+  const first = await startInMode('sandbox');
+  const c = lambdaClient(first.server!.url);
+  await createFunction(c, 'orphan', { 'index.js': fixture('hostile-node', 'index.js') });
+  const { uid } = json((await invoke(c, 'orphan', { action: 'whoami' })).Payload) as { uid: number };
+  await new Promise((r) => setTimeout(r, 100)); // idle long enough to be frozen
+  await first.server!.stop('SIGKILL');
+  const owned = (): number =>
+    readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .filter((n) => {
+        try {
+          return new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${n}/status`, 'utf8'));
+        } catch {
+          return false;
+        }
+      }).length;
+  const second = await startInMode('sandbox', [], first.server!.dataDir);
+  try {
+    let left = owned();
+    for (let i = 0; i < 25 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = owned();
+    }
+    assert.equal(left, 0, 'no process of the killed server’s environment survives the restart');
+  } finally {
+    await second.server!.stop();
+    removeDir(first.server!.dataDir);
+  }
+});

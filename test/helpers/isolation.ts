@@ -12,9 +12,9 @@ export interface ModeServer {
   skip?: string;
 }
 
-export async function startInMode(mode: Mode, args: string[] = []): Promise<ModeServer> {
+export async function startInMode(mode: Mode, args: string[] = [], dataDir?: string): Promise<ModeServer> {
   try {
-    return { server: await startServer({ args: ['--isolation', mode, ...args] }) };
+    return { server: await startServer({ args: ['--isolation', mode, ...args], dataDir }) };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const why = /cannot work on this machine: (.*)/.exec(msg)?.[1];

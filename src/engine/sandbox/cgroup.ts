@@ -132,7 +132,7 @@ class V2Root implements CgroupRoot {
           : `cannot enable cgroup controllers in ${own} (${code ?? String(e)}); run as root or in a delegated cgroup`,
       );
     }
-    await sweepStale(own);
+    await sweepStale([own]);
     const where = join(own, `selfless-${pid}`);
     await mkdir(where, { recursive: true });
     await tryWrite(join(where, 'cgroup.subtree_control'), '+memory +pids +cpu');
@@ -181,10 +181,9 @@ class V1Root implements CgroupRoot {
 
   static async open(own: Map<string, string>, pid: number): Promise<V1Root> {
     const parents = {} as Record<(typeof V1_CONTROLLERS)[number], string>;
+    await sweepStale(V1_CONTROLLERS.map((c) => join(MOUNT, c, own.get(c) ?? '/')));
     for (const c of V1_CONTROLLERS) {
-      const base = join(MOUNT, c, own.get(c) ?? '/');
-      await sweepStale(base);
-      const dir = join(base, `selfless-${pid}`);
+      const dir = join(MOUNT, c, own.get(c) ?? '/', `selfless-${pid}`);
       try {
         await mkdir(dir, { recursive: true });
       } catch (e) {
@@ -229,21 +228,38 @@ class V1Root implements CgroupRoot {
   }
 }
 
-/** Removes parent groups left by selfless processes that no longer exist (after kill -9). */
-export async function sweepStale(root: string): Promise<void> {
+/**
+ * Clears parent groups left by selfless processes that no longer exist (after kill -9). Their environments may still
+ * be running, or frozen: a v1 frozen task ignores even SIGKILL until thawed, so each group is thawed and killed first.
+ * Returns the directories to remove once those processes are gone.
+ */
+export async function killStale(root: string): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(root);
   } catch {
-    return;
+    return [];
   }
+  const dirs: string[] = [];
   for (const n of names) {
     const m = /^selfless-(\d+)$/.exec(n);
     if (!m || existsSync(`/proc/${m[1]}`)) continue;
     const dir = join(root, n);
-    const kids = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    // One attempt each: a group that still holds processes (it should not) is left alone.
-    for (const k of kids) if (k.isDirectory()) await rmdir(join(dir, k.name)).catch(() => undefined);
-    await rmdir(dir).catch(() => undefined);
+    const kids = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((k) => k.isDirectory()).map((k) => join(dir, k.name));
+    for (const k of kids) {
+      await tryWrite(join(k, 'cgroup.kill'), '1').catch(() => undefined);
+      killPids(await pidsIn(join(k, 'cgroup.procs')));
+      await tryWrite(join(k, 'freezer.state'), 'THAWED').catch(() => undefined);
+      await tryWrite(join(k, 'cgroup.freeze'), '0').catch(() => undefined);
+    }
+    dirs.push(...kids, dir);
   }
+  return dirs;
+}
+
+/** Kills what stale groups still hold (see killStale) and removes them. */
+export async function sweepStale(roots: string[]): Promise<void> {
+  const dirs: string[] = [];
+  for (const r of roots) dirs.push(...(await killStale(r)));
+  if (dirs.length > 0) await rmdirRetry(dirs);
 }
