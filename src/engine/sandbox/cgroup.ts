@@ -112,9 +112,31 @@ export async function openCgroups(pid = process.pid): Promise<CgroupRoot> {
   throw new Error(`no usable cgroup hierarchy: ${MOUNT} has neither cgroup v2 nor the v1 ${V1_CONTROLLERS.join('/')} controllers`);
 }
 
+/**
+ * The parent group's CPU weight follows the sum of its environments' weights: otherwise every sandbox together would
+ * weigh as much as one host process (the default weight), and a busy host would starve them all.
+ */
+class ParentWeight {
+  private total = 0;
+  private writing: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly file: string,
+    private readonly clamp: (n: number) => number,
+  ) {}
+  add(w: number): Promise<void> {
+    this.total += w;
+    const value = String(this.clamp(this.total));
+    this.writing = this.writing.then(() => tryWrite(this.file, value)).catch(() => undefined);
+    return this.writing;
+  }
+}
+
 class V2Root implements CgroupRoot {
+  private readonly weight: ParentWeight;
   readonly version = 2 as const;
-  private constructor(readonly where: string) {}
+  private constructor(readonly where: string) {
+    this.weight = new ParentWeight(join(where, 'cpu.weight'), (n) => Math.min(10000, Math.max(1, n)));
+  }
 
   static async open(mount: string, ownPath: string, pid: number): Promise<V2Root> {
     const own = join(mount, ownPath);
@@ -148,6 +170,8 @@ class V2Root implements CgroupRoot {
       tryWrite(join(dir, 'pids.max'), String(l.pids)),
       tryWrite(join(dir, 'cpu.weight'), String(cpuWeight(l.memoryForCpuMB, 2))),
     ]);
+    const w = cpuWeight(l.memoryForCpuMB, 2);
+    await this.weight.add(w);
     const file = (f: string): string => join(dir, f);
     return {
       procsFiles: [file('cgroup.procs')],
@@ -163,7 +187,10 @@ class V2Root implements CgroupRoot {
           killPids(await pidsIn(file('cgroup.procs')));
         }
       },
-      remove: () => rmdirRetry([dir]),
+      remove: async () => {
+        await rmdirRetry([dir]);
+        await this.weight.add(-w);
+      },
     };
   }
 
@@ -174,10 +201,13 @@ class V2Root implements CgroupRoot {
 
 class V1Root implements CgroupRoot {
   readonly version = 1 as const;
+  private readonly weight: ParentWeight;
   private constructor(
     private readonly parents: Record<(typeof V1_CONTROLLERS)[number], string>,
     readonly where: string,
-  ) {}
+  ) {
+    this.weight = new ParentWeight(join(parents.cpu, 'cpu.shares'), (n) => Math.min(262144, Math.max(2, n)));
+  }
 
   static async open(own: Map<string, string>, pid: number): Promise<V1Root> {
     const parents = {} as Record<(typeof V1_CONTROLLERS)[number], string>;
@@ -206,6 +236,8 @@ class V1Root implements CgroupRoot {
       tryWrite(join(d.pids, 'pids.max'), String(l.pids)),
       tryWrite(join(d.cpu, 'cpu.shares'), String(cpuWeight(l.memoryForCpuMB, 1))),
     ]);
+    const w = cpuWeight(l.memoryForCpuMB, 1);
+    await this.weight.add(w);
     const state = join(d.freezer, 'freezer.state');
     return {
       procsFiles: V1_CONTROLLERS.map((c) => join(d[c], 'cgroup.procs')),
@@ -219,7 +251,10 @@ class V1Root implements CgroupRoot {
         killPids(await pidsIn(join(d.pids, 'cgroup.procs')));
         await tryWrite(state, 'THAWED').catch(() => undefined);
       },
-      remove: () => rmdirRetry(V1_CONTROLLERS.map((c) => d[c])),
+      remove: async () => {
+        await rmdirRetry(V1_CONTROLLERS.map((c) => d[c]));
+        await this.weight.add(-w);
+      },
     };
   }
 
