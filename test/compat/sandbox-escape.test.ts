@@ -75,6 +75,13 @@ test('Escape: /var/task, /opt and the system directories are read-only; /tmp is 
   assert.notEqual(r.out.trim().split('\n').pop(), '0', 'the function does not run as root');
 });
 
+test('Escape: code bound into a pre-started sandbox is read-only too', async (t) => {
+  if (s.skip) return t.skip(s.skip);
+  const r = json((await invoke(client, NODE, { action: 'write' })).Payload) as Record<string, string>;
+  assert.equal(r['/tmp/ok'], 'written');
+  for (const f of ['/var/task/pwned', '/opt/pwned', '/var/runtime/pwned']) assert.match(r[f] ?? '', /^(EROFS|EACCES)$/, `${f}: ${r[f]}`);
+});
+
 test('Escape: no capabilities and no_new_privs inside the sandbox', async (t) => {
   if (s.skip) return t.skip(s.skip);
   const r = await shell(client, SH, 'grep -E "^(CapEff|CapPrm|CapBnd|NoNewPrivs)" /proc/self/status');

@@ -37,6 +37,8 @@ export interface SandboxConfig {
   bwrap: string;
   setpriv: string;
   nsenter: string;
+  /** A Python for the resident mount helper (faster late binds); optional. */
+  python?: string;
   /**
    * Install prefixes of interpreters outside /usr (e.g. a pyenv Python), bound read-only where AWS keeps its language
    * runtimes: the first at /var/lang, others at /var/lang2, … (never under /root or the host path).
@@ -60,7 +62,7 @@ export class SandboxLauncher implements Launcher {
 
   constructor(private readonly c: SandboxConfig) {
     this.state = join(c.dataDir, 'sandbox');
-    this.mounts = new LateMounts(this.state);
+    this.mounts = new LateMounts(this.state, c.python);
     this.langs = c.extraRoots.map((host, i): [string, string] => [host, i === 0 ? '/var/lang' : `/var/lang${i + 1}`]);
     this.rootArgs = systemArgs(this.state, this.langs);
   }

@@ -72,7 +72,7 @@ export async function chooseLauncher(choice: IsolationChoice, dataDir: string, p
     .filter((x): x is string => !!x && x.startsWith('/'))
     .map(prefixOutsideUsr)
     .filter((x): x is string => !!x);
-  const launcher = new SandboxLauncher({ dataDir, cgroups: p.cgroups, bwrap: p.bwrap, setpriv: p.setpriv, nsenter: p.nsenter, extraRoots: [...new Set(extraRoots)] });
+  const launcher = new SandboxLauncher({ dataDir, cgroups: p.cgroups, bwrap: p.bwrap, setpriv: p.setpriv, nsenter: p.nsenter, python: pythonExe?.startsWith('/') ? pythonExe : undefined, extraRoots: [...new Set(extraRoots)] });
   try {
     await launcher.open();
   } catch (e) {

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { MountHelper } from './mount-helper.js';
 
 const run = promisify(execFile);
 const MOUNT = '/usr/bin/mount';
@@ -16,7 +17,13 @@ export class LateMounts {
   /** Private: where a read-only bind is prepared before it moves under `shared` (a move keeps it read-only). */
   private readonly stage: string;
 
-  constructor(stateDir: string) {
+  private helper: MountHelper | undefined;
+
+  /** `python`: an interpreter for the resident mount helper; without one every bind runs mount(8). */
+  constructor(
+    stateDir: string,
+    private readonly python?: string,
+  ) {
     this.shared = join(stateDir, 'mnt');
     this.stage = join(stateDir, 'stage');
   }
@@ -32,6 +39,7 @@ export class LateMounts {
       this.shared,
       this.stage,
     ]);
+    if (this.python) this.helper = await MountHelper.start(this.python);
   }
 
   /** Creates an environment's empty mount points; returns their host paths. */
@@ -46,6 +54,11 @@ export class LateMounts {
   /** Binds host directories read-only onto an environment's mount points (pairs of [source, point]). */
   async bind(id: string, pairs: [source: string, point: string][]): Promise<void> {
     if (pairs.length === 0) return;
+    if (this.helper) {
+      const error = await this.helper.call(pairs.map(([source, point], i) => [source, join(this.stage, `${id}-${i}`), point]), []);
+      if (error) throw new Error(error);
+      return;
+    }
     const script: string[] = [];
     const args: string[] = [];
     pairs.forEach(([source, point], i) => {
@@ -60,7 +73,9 @@ export class LateMounts {
   /** Unmounts and removes an environment's mount points. Never deletes through a mount that is still there. */
   async release(id: string): Promise<void> {
     const dir = join(this.shared, id);
-    for (const p of ['task', 'opt']) await run(UMOUNT, ['-l', join(dir, p)]).catch(() => undefined);
+    const points = ['task', 'opt'].map((p) => join(dir, p));
+    if (this.helper) await this.helper.call([], points);
+    else for (const p of points) await run(UMOUNT, ['-l', p]).catch(() => undefined);
     for (const p of ['task', 'opt']) await rmdir(join(dir, p)).catch(() => undefined);
     await rmdir(dir).catch(() => undefined);
   }
@@ -96,6 +111,8 @@ export class LateMounts {
   private etcBinds: string[] = [];
 
   async close(): Promise<void> {
+    this.helper?.close();
+    this.helper = undefined;
     for (const b of this.etcBinds) await run(UMOUNT, ['-l', b]).catch(() => undefined);
     this.etcBinds = [];
     for (const d of [this.shared, this.stage]) await run(UMOUNT, ['-R', '-l', d]).catch(() => undefined);
