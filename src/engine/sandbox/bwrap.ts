@@ -183,6 +183,16 @@ export class SandboxLauncher implements Launcher {
     return out;
   }
 
+  /** Who is connecting: one exact sock_diag lookup through the helper, else a scan of /proc/net/tcp. */
+  private async peerUid(peerPort: number, ourPort: number): Promise<number | undefined> {
+    const h = this.mounts.helper;
+    if (h) {
+      const uid = await h.peerUid(peerPort, ourPort);
+      if (uid !== undefined) return uid;
+    }
+    return loopbackPeerUid(peerPort, ourPort);
+  }
+
   private takeUid(): number {
     return this.freeUids.pop() ?? uidBlock(process.pid) + (this.nextUid++ % UID_SLOTS);
   }
@@ -306,7 +316,7 @@ export class SandboxLauncher implements Launcher {
           }
         : undefined,
       // The relay's port is looked up after the read: its connect event may come after the accept.
-      ownsPeer: async (peerPort, ourPort) => (await loopbackPeerUid(peerPort, ourPort)) === uid || bridge?.ports.has(peerPort) === true,
+      ownsPeer: async (peerPort, ourPort) => (await this.peerUid(peerPort, ourPort)) === uid || bridge?.ports.has(peerPort) === true,
     };
   }
 }

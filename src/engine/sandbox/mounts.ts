@@ -17,7 +17,7 @@ export class LateMounts {
   /** Private: where a read-only bind is prepared before it moves under `shared` (a move keeps it read-only). */
   private readonly stage: string;
 
-  private helper: MountHelper | undefined;
+  helper: MountHelper | undefined;
 
   /** `python`: an interpreter for the resident mount helper; without one every bind runs mount(8). */
   constructor(
