@@ -141,3 +141,17 @@ test('Node runtime: allocating past the memory size ends the environment with Ru
   assert.match(body.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: signal: (aborted|killed)$/);
   assert.equal(json((await invoke('hog')).Payload), 'fine');
 });
+
+test('Node runtime: a streamifyResponse handler invoked synchronously answers with everything it wrote', async () => {
+  const src = `exports.handler = awslambda.streamifyResponse(async (event, stream, ctx) => {
+  stream.setContentType('text/plain');
+  stream.write('hello ');
+  await new Promise((r) => setTimeout(r, 20));
+  stream.write(ctx.functionName);
+  stream.end();
+});`;
+  await createFunction(client, 'streamer', { 'index.js': src });
+  const r = await invoke('streamer');
+  assert.equal(r.FunctionError, undefined);
+  assert.equal(Buffer.from(r.Payload ?? []).toString(), 'hello streamer');
+});
