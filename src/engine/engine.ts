@@ -235,6 +235,7 @@ export class Engine {
           optDir,
           runtimeDir: cmd.runtimeDir,
           noNetwork,
+          adoptRuntimeApiConnection: (socket) => env.adoptConnection(socket),
         }),
       );
     } catch (e) {

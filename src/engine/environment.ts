@@ -1,6 +1,7 @@
 // One execution environment: a runtime process, its private Runtime API, and the lifecycle state machine
 // Starting → Initializing → Idle ⇄ Invoking → Destroyed. It serves one invocation at a time and one spec for life.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { hex } from '../lib/ids.js';
 import { accepted, MAX_RUNTIME_PAYLOAD, reply, RuntimeApiServer, type RuntimeApiTarget } from './runtime-api/server.js';
@@ -55,7 +56,7 @@ export class Environment implements RuntimeApiTarget {
   invocations = 0;
   private proc: RuntimeProcess | undefined;
   /** Only the environment's own processes may use its Runtime API, where the launcher can tell (sandbox). */
-  private readonly api = new RuntimeApiServer(this, (peer, ours) => (this.proc?.ownsPeer ? this.proc.ownsPeer(peer, ours) : this.proc !== undefined));
+  private readonly api = new RuntimeApiServer(this, (peer, ours, address) => (this.proc?.ownsPeer ? this.proc.ownsPeer(peer, ours, address) : this.proc !== undefined));
   private pendingNext: ServerResponse | undefined;
   private pendingAssignment: ServerResponse | undefined;
   private assignedEnv: Record<string, string> | undefined;
@@ -104,6 +105,12 @@ export class Environment implements RuntimeApiTarget {
   /** Resolves once a frozen environment runs again; immediate when it was never frozen. */
   thaw(): Promise<void> | undefined {
     return this.proc?.thaw?.();
+  }
+
+  /** Serves a Runtime API connection that reached this environment by a trusted path (the no-network bridge). */
+  adoptConnection(socket: Socket): void {
+    if (this.state === 'Destroyed') socket.destroy();
+    else this.api.adopt(socket);
   }
 
   /** Makes a pre-started sandbox see the function's code before it is assigned (a no-op for plain processes). */

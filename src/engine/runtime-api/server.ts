@@ -40,7 +40,7 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer | undefine
 const PREFIX = '/2018-06-01/runtime/';
 
 /** Decides whether a new connection may speak to this Runtime API (the sandbox admits only its own environment). */
-export type ConnectionGuard = (peerPort: number, ourPort: number) => boolean | Promise<boolean>;
+export type ConnectionGuard = (peerPort: number, ourPort: number, peerAddress: string) => boolean | Promise<boolean>;
 
 export class RuntimeApiServer {
   private readonly server: Server;
@@ -80,12 +80,17 @@ export class RuntimeApiServer {
       sock.resume();
     };
     try {
-      const r = guard(sock.remotePort ?? 0, sock.localPort ?? 0);
+      const r = guard(sock.remotePort ?? 0, sock.localPort ?? 0, sock.remoteAddress ?? '');
       if (typeof r === 'boolean') pass(r);
       else r.then(pass, () => sock.destroy());
     } catch {
       sock.destroy();
     }
+  }
+
+  /** Serves a connection that arrived by another way (already trusted: e.g. a unix socket only one sandbox reaches). */
+  adopt(sock: Socket): void {
+    this.server.emit('connection', sock);
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 // Linux sandbox isolation: each environment runs under bubblewrap in its own mount, PID, IPC and UTS namespaces (and
 // network namespace on request), as its own unprivileged uid with no capabilities, inside its own cgroup.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
@@ -113,10 +113,10 @@ export class SandboxLauncher implements Launcher {
 
   /**
    * Connects a no-network sandbox to its Runtime API: a forwarder listens on the same loopback address inside the
-   * sandbox's network namespace and relays to a unix socket here, which relays to the Runtime API. The relay's own
-   * connections are the only non-sandbox peers the Runtime API guard admits.
+   * sandbox's network namespace and relays to a unix socket here, whose connections go straight to the environment's
+   * Runtime API server (only that sandbox can reach the socket, so they need no peer check).
    */
-  private async bridge(id: string, child: ChildProcess, runtimeApi: string): Promise<Bridge> {
+  private async bridge(id: string, child: ChildProcess, runtimeApi: string, adopt: (s: Socket) => void): Promise<Bridge> {
     const port = Number(/:(\d+)$/.exec(runtimeApi)?.[1]);
     if (!port) throw new Error(`no Runtime API port in '${runtimeApi}'`);
     // bwrap closes its ends of these pipes as it goes: their errors are expected, not crashes.
@@ -135,17 +135,9 @@ export class SandboxLauncher implements Launcher {
     const sockDir = join(this.state, 'sock');
     await mkdir(sockDir, { recursive: true, mode: 0o700 });
     const sockPath = join(sockDir, `${id}.sock`);
-    const ports = new Set<number>();
     const relay: Server = createServer((c) => {
-      const up = connect({ host: '127.0.0.1', port, noDelay: true });
-      up.on('connect', () => ports.add(up.localPort ?? 0));
-      up.on('close', () => ports.delete(up.localPort ?? 0));
-      c.pipe(up);
-      up.pipe(c);
-      c.on('error', () => up.destroy());
-      up.on('error', () => c.destroy());
-      c.on('close', () => up.destroy());
-      up.on('close', () => c.destroy());
+      c.on('error', () => undefined);
+      adopt(c);
     });
     await new Promise<void>((resolve, reject) => relay.once('error', reject).listen(sockPath, resolve));
     const fwd = spawn(this.c.nsenter, [`--net=/proc/${childPid}/ns/net`, '--', process.execPath, FORWARDER, String(port), sockPath], {
@@ -161,7 +153,6 @@ export class SandboxLauncher implements Launcher {
     });
     (child.stdio[3] as NodeJS.WritableStream).end('go');
     return {
-      ports,
       close: () => {
         fwd.kill('SIGKILL');
         relay.close();
@@ -247,7 +238,8 @@ export class SandboxLauncher implements Launcher {
     let bridge: Bridge | undefined;
     if (o.noNetwork) {
       try {
-        bridge = await this.bridge(id, child, o.env['AWS_LAMBDA_RUNTIME_API'] ?? '');
+        if (!o.adoptRuntimeApiConnection) throw new Error('a function without network needs adoptRuntimeApiConnection');
+        bridge = await this.bridge(id, child, o.env['AWS_LAMBDA_RUNTIME_API'] ?? '', o.adoptRuntimeApiConnection);
       } catch (e) {
         try {
           process.kill(-pid, 'SIGKILL');
@@ -315,15 +307,12 @@ export class SandboxLauncher implements Launcher {
             await this.mounts.bind(id, pairs);
           }
         : undefined,
-      // The relay's port is looked up after the read: its connect event may come after the accept.
-      ownsPeer: async (peerPort, ourPort) => (await this.peerUid(peerPort, ourPort)) === uid || bridge?.ports.has(peerPort) === true,
+      ownsPeer: async (peerPort, ourPort, peerAddress) => peerAddress === '127.0.0.1' && (await this.peerUid(peerPort, ourPort)) === uid,
     };
   }
 }
 
 interface Bridge {
-  /** Local ports of the relay's connections to the Runtime API. */
-  ports: Set<number>;
   close(): void;
 }
 

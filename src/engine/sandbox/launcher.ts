@@ -1,4 +1,5 @@
 // How an environment's process starts: the interface both isolation modes implement.
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
 export interface LaunchOptions {
@@ -15,6 +16,8 @@ export interface LaunchOptions {
   optDir: string;
   runtimeDir: string;
   noNetwork?: boolean;
+  /** Hands a connection that reached the Runtime API by another way than TCP (the no-network bridge) to its server. */
+  adoptRuntimeApiConnection?: (socket: Socket) => void;
 }
 
 export interface RuntimeProcess {
@@ -36,7 +39,7 @@ export interface RuntimeProcess {
   /** Pre-started sandboxes: make the function's code (and layers) appear at /var/task (and /opt) before assignment. */
   assign?(o: { codeDir: string; optDir?: string }): Promise<void>;
   /** Whether a loopback connection from `peerPort` to our `ourPort` comes from this environment (Runtime API guard). */
-  ownsPeer?(peerPort: number, ourPort: number): Promise<boolean>;
+  ownsPeer?(peerPort: number, ourPort: number, peerAddress: string): Promise<boolean>;
 }
 
 export interface Launcher {
