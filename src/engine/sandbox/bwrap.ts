@@ -229,7 +229,10 @@ export class SandboxLauncher implements Launcher {
     ];
     // The shell joins the cgroup before bwrap starts, so everything the function ever forks is inside it.
     const join_ = cg.procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
-    const child = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE_MAX} && ${join_} && exec "$@"`, 'sh', this.c.bwrap, ...args], {
+    // bwrap starts inside the helper's mount namespace when it has one (that is where the code binds are).
+    const ns = this.mounts.namespace;
+    const head = ns ? [this.c.nsenter, `--mount=${ns}`, '--', this.c.bwrap] : [this.c.bwrap];
+    const child = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE_MAX} && ${join_} && exec "$@"`, 'sh', ...head, ...args], {
       env: { PATH: '/usr/bin:/bin' },
       stdio: o.noNetwork ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       detached: true,

@@ -32,6 +32,11 @@ export class LateMounts {
     await this.close();
     await mkdir(this.shared, { recursive: true });
     await mkdir(this.stage, { recursive: true });
+    if (this.python) this.helper = await MountHelper.start(this.python);
+    if (this.helper) {
+      await this.helper.setup([[this.shared, 'shared'], [this.stage, 'private']], []);
+      return;
+    }
     await run('/bin/sh', [
       '-c',
       `${MOUNT} --bind "$1" "$1" && ${MOUNT} --make-shared "$1" && ${MOUNT} --bind "$2" "$2" && ${MOUNT} --make-private "$2"`,
@@ -39,7 +44,11 @@ export class LateMounts {
       this.shared,
       this.stage,
     ]);
-    if (this.python) this.helper = await MountHelper.start(this.python);
+  }
+
+  /** The mount namespace sandboxes must start in (the helper's own), or undefined for the host's. */
+  get namespace(): string | undefined {
+    return this.helper?.private ? `/proc/${this.helper.pid}/ns/mnt` : undefined;
   }
 
   /** Creates an environment's empty mount points; returns their host paths. */
@@ -105,14 +114,25 @@ export class LateMounts {
     if (binds.length === 0) return;
     const script = binds.map((_, i) => (i % 2 === 0 ? `${MOUNT} --bind -o ro "$${i + 1}" "$${i + 2}"` : '')).filter(Boolean).join(' && ');
     this.etcBinds = binds.filter((_, i) => i % 2 === 1);
+    if (this.helper) {
+      await this.helper.setup([], binds.flatMap((b, i) => (i % 2 === 0 ? [[b, binds[i + 1]!] as [string, string]] : [])));
+      return;
+    }
     await run('/bin/sh', ['-c', script, 'sh', ...binds], { env: { PATH: '/usr/bin:/bin' } });
   }
 
   private etcBinds: string[] = [];
 
   async close(): Promise<void> {
+    const own = this.helper?.private === true;
     this.helper?.close();
     this.helper = undefined;
+    // In the helper's own namespace every mount goes with it; otherwise unmount them from the host.
+    if (own) {
+      this.etcBinds = [];
+      await rm(this.stage, { recursive: true, force: true }).catch(() => undefined);
+      return;
+    }
     for (const b of this.etcBinds) await run(UMOUNT, ['-l', b]).catch(() => undefined);
     this.etcBinds = [];
     for (const d of [this.shared, this.stage]) await run(UMOUNT, ['-R', '-l', d]).catch(() => undefined);
