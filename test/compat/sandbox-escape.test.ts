@@ -217,7 +217,7 @@ test('Network: functions reach the network (this endpoint) by default; SELFLESS_
   assert.equal((await shell(client, 'escape-offline', 'echo warm')).out.trim(), 'warm');
 });
 
-test('Sandbox: environments of a selfless killed with -9 (even frozen ones) are gone once selfless starts again', async (t) => {
+test('Sandbox: a selfless killed with -9 leaves no mounts on the host; its environments (even frozen ones) are gone once it starts again', async (t) => {
   if (s.skip) return t.skip(s.skip);
   const first = await startInMode('sandbox');
   const c = lambdaClient(first.server!.url);
@@ -225,6 +225,8 @@ test('Sandbox: environments of a selfless killed with -9 (even frozen ones) are 
   const { uid } = json((await invoke(c, 'orphan', { action: 'whoami' })).Payload) as { uid: number };
   await new Promise((r) => setTimeout(r, 100)); // idle long enough to be frozen
   await first.server!.stop('SIGKILL');
+  // Its mounts lived in the helper's own mount namespace: nothing of the data dir is mounted on the host.
+  assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(first.server!.dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   const owned = (): number =>
     readdirSync('/proc')
       .filter((n) => /^\d+$/.test(n))
