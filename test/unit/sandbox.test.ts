@@ -95,3 +95,14 @@ test('Sandbox freezer: a thaw never overtakes the freeze it undoes', async () =>
   await thawed;
   assert.deepEqual(order, ['freeze', 'thaw']);
 });
+
+test('Sandbox freezer: a disposed environment is never frozen afterwards', async () => {
+  const cg = new FakeCgroup();
+  const f = new Freezer(cg, 0);
+  const pending = f.freeze();
+  f.dispose();
+  await pending;
+  await f.freeze();
+  await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(cg.ops, []);
+});

@@ -259,6 +259,7 @@ export class SandboxLauncher implements Launcher {
     let gone = false;
     const exitFns: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
     const cleanup = async (): Promise<void> => {
+      freezer.dispose();
       bridge?.close();
       await cg.killAll().catch(() => undefined);
       await cg.remove().catch(() => undefined);
@@ -293,6 +294,7 @@ export class SandboxLauncher implements Launcher {
       },
       onExit: (fn) => void exitFns.push(fn),
       kill: () => {
+        freezer.dispose();
         try {
           process.kill(-pid, 'SIGKILL');
         } catch {

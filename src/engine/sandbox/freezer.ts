@@ -29,8 +29,19 @@ export class Freezer {
     return this.state;
   }
 
+  private disposed = false;
+
+  /** The environment is going away: no freeze may start any more. */
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.settlePending?.();
+    this.settlePending = undefined;
+  }
+
   freeze(): Promise<void> {
-    if (this.state !== 'thawed') return this.inFlight;
+    if (this.disposed || this.state !== 'thawed') return this.inFlight;
     this.state = 'pending';
     return new Promise((resolve) => {
       this.settlePending = resolve;
