@@ -85,6 +85,14 @@ for (const mode of ['process', 'sandbox'] as Mode[]) {
       assert.equal(r.out.trim(), 'hi');
     });
 
+    test(`Isolation (${mode}): the function's user has a name (sandbox: sbx_user1051, as on AWS)`, async (t) => {
+      if (s.skip) return t.skip(s.skip);
+      await createFunction(client, 'contract-user', { 'app.py': 'import getpass, os\ndef handler(e, c):\n    return {"user": getpass.getuser(), "home": os.path.expanduser("~")}\n' }, { runtime: 'python3.12', handler: 'app.handler' });
+      const r = json((await invoke(client, 'contract-user')).Payload);
+      assert.equal(typeof r.user, 'string', JSON.stringify(r));
+      if (mode === 'sandbox') assert.equal(r.user, 'sbx_user1051');
+    });
+
     test(`Isolation (${mode}): open files are capped at 1,024 (AWS's quota)`, async (t) => {
       if (s.skip) return t.skip(s.skip);
       await createFunction(client, 'contract-fd', { 'index.js': fixture('hostile-node', 'index.js') });

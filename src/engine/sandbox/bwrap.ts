@@ -24,6 +24,7 @@ export const NOFILE_MAX = 1024;
 export const UID_BASE = 200_000_000;
 const UID_SLOTS = 100_000;
 const uidBlock = (pid: number): number => UID_BASE + (pid % 20_000) * UID_SLOTS;
+const PASSWD_SLOTS = 1024;
 
 /** The /etc entries a runtime needs (name resolution, TLS roots, the dynamic linker); nothing secret. */
 const ETC = [
@@ -72,9 +73,14 @@ export class SandboxLauncher implements Launcher {
   async open(): Promise<void> {
     await mkdir(this.state, { recursive: true });
     await this.mounts.open();
+    // Lambda's functions run as sbx_user1051; every environment uid of this server's block gets that name (the first
+    // PASSWD_SLOTS of them: more concurrent environments than that still run, only nameless), so getpwuid() works.
+    const base = uidBlock(process.pid);
+    const users = Array.from({ length: PASSWD_SLOTS }, (_, i) => `sbx_user1051:x:${base + i}:${base + i}::/tmp:/sbin/nologin\n`).join('');
+    const groups = Array.from({ length: PASSWD_SLOTS }, (_, i) => `sbx_user1051:x:${base + i}:\n`).join('');
     await this.mounts.prepareEtc(join(this.state, 'etc'), ETC, {
-      passwd: 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n',
-      group: 'root:x:0:\nnobody:x:65534:\n',
+      passwd: `root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n${users}`,
+      group: `root:x:0:\nnobody:x:65534:\n${groups}`,
     });
   }
 
