@@ -250,13 +250,10 @@ export class SandboxLauncher implements Launcher {
         if (!o.adoptRuntimeApiConnection) throw new Error('a function without network needs adoptRuntimeApiConnection');
         bridge = await this.bridge(id, child, o.env['AWS_LAMBDA_RUNTIME_API'] ?? '', o.adoptRuntimeApiConnection);
       } catch (e) {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
+        killGroup(pid);
         await cg.killAll().catch(() => undefined);
         await cg.remove().catch(() => undefined);
+        this.freeUids.push(uid);
         throw e;
       }
     }
@@ -301,11 +298,7 @@ export class SandboxLauncher implements Launcher {
       onExit: (fn) => void exitFns.push(fn),
       kill: () => {
         freezer.dispose();
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
+        if (!killGroup(pid)) child.kill('SIGKILL');
         void cg.killAll().catch(() => undefined);
       },
       maxMemoryMB: () => cg.peakMB(),
@@ -320,6 +313,17 @@ export class SandboxLauncher implements Launcher {
         : undefined,
       ownsPeer: async (peerPort, ourPort, peerAddress) => peerAddress === '127.0.0.1' && (await this.peerUid(peerPort, ourPort)) === uid,
     };
+  }
+}
+
+/** SIGKILLs a process group; false when there is none (never signals a group for an unknown pid). */
+function killGroup(pid: number): boolean {
+  if (pid <= 1) return false;
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
   }
 }
 
