@@ -2,7 +2,7 @@
 // serving other functions. Sandbox mode only (the process mode makes no such promise; docs/security.md says so).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { removeDir } from '../helpers/server.js';
@@ -248,5 +248,41 @@ test('Sandbox: a selfless killed with -9 leaves no mounts on the host; its envir
   } finally {
     await second.server!.stop();
     removeDir(first.server!.dataDir);
+  }
+});
+
+test('Resources: the environment’s cgroup has memory = MemorySize, 1,024 pids and a CPU weight proportional to memory', async (t) => {
+  if (s.skip) return t.skip(s.skip);
+  await createFunction(client, 'escape-limits', { 'index.js': fixture('hostile-node', 'index.js') }, { memory: 512 });
+  const { uid } = json((await invoke(client, 'escape-limits', { action: 'whoami' })).Payload) as { uid: number };
+  const pid = readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .find((n) => {
+      try {
+        return new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${n}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+  assert.ok(pid, 'the environment’s process is visible on the host');
+  const groups = new Map(
+    readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+      .trim()
+      .split('\n')
+      .flatMap((l) => {
+        const [, ctrls, path] = /^\d+:([^:]*):(.*)$/.exec(l) ?? [];
+        return (ctrls ?? '').split(',').map((c) => [c, path ?? ''] as const);
+      }),
+  );
+  const read = (file: string): string => readFileSync(file, 'utf8').trim();
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+    const dir = `/sys/fs/cgroup${groups.get('')}`;
+    assert.equal(read(`${dir}/memory.max`), String(512 * 1024 * 1024));
+    assert.equal(read(`${dir}/pids.max`), '1024');
+    assert.equal(read(`${dir}/cpu.weight`), String(Math.round((100 * 512) / 1769)));
+  } else {
+    assert.equal(read(`/sys/fs/cgroup/memory${groups.get('memory')}/memory.limit_in_bytes`), String(512 * 1024 * 1024));
+    assert.equal(read(`/sys/fs/cgroup/pids${groups.get('pids')}/pids.max`), '1024');
+    assert.equal(read(`/sys/fs/cgroup/cpu${groups.get('cpu')}/cpu.shares`), String(Math.round((1024 * 512) / 1769)));
   }
 });
