@@ -75,7 +75,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     prestartPerKey: o.prestartPerKey,
     accountConcurrency: o.accountConcurrency,
   });
-  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId });
+  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
@@ -95,6 +95,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     throw e;
   }
   await engine.start();
+  lambda.resume();
   let stopping: Promise<void> | undefined;
   return {
     url,

@@ -185,6 +185,28 @@ export class Engine {
     };
   }
 
+  /**
+   * Provisioned concurrency: initialises one environment ahead of demand (AWS_LAMBDA_INITIALIZATION_TYPE
+   * provisioned-concurrency) and parks it idle, exempt from reaping. Resolves with the environment, or the init failure.
+   */
+  async provision(spec: FunctionSpec): Promise<{ ok: true; env: Environment } | { ok: false; reason: string }> {
+    const { env, init } = await this.coldStart(spec, 'provisioned-concurrency');
+    if (!init.ok) {
+      env.destroy();
+      let reason = init.errorType;
+      try {
+        reason = `${init.errorType}: ${(JSON.parse(init.payload.toString('utf8')) as { errorMessage?: string }).errorMessage ?? ''}`;
+      } catch {
+        // keep the error type alone
+      }
+      return { ok: false, reason };
+    }
+    this.platformLine(env, initReportLine(init.initMs));
+    env.provisioned = true;
+    this.pool.release(env);
+    return { ok: true, env };
+  }
+
   /** Starts (or adopts a pre-started) environment for a spec and runs its Init phase. */
   async coldStart(spec: FunctionSpec, initializationType: 'on-demand' | 'provisioned-concurrency' = 'on-demand'): Promise<{ env: Environment; init: InitOutcome }> {
     const family = familyOf(spec.runtime);

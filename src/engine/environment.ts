@@ -54,6 +54,8 @@ export class Environment implements RuntimeApiTarget {
   runtimeApi = '';
   lastUsed = 0;
   invocations = 0;
+  /** Initialised ahead of demand for provisioned concurrency: never reaped for idleness. */
+  provisioned = false;
   private proc: RuntimeProcess | undefined;
   /** Only the environment's own processes may use its Runtime API, where the launcher can tell (sandbox). */
   private readonly api = new RuntimeApiServer(this, (peer, ours, address) => (this.proc?.ownsPeer ? this.proc.ownsPeer(peer, ours, address) : this.proc !== undefined));

@@ -51,7 +51,7 @@ export class Pool {
     let n = 0;
     for (const list of this.idle.values()) {
       for (const env of [...list]) {
-        if (env.lastUsed <= cutoff) {
+        if (env.lastUsed <= cutoff && !env.provisioned) {
           env.destroy();
           n++;
         }
