@@ -69,7 +69,13 @@ test('Escape: another environment’s /tmp is not visible', async (t) => {
 
 test('Escape: /var/task, /opt and the system directories are read-only; /tmp is writable', async (t) => {
   if (s.skip) return t.skip(s.skip);
-  const r = await shell(client, SH, ['/var/task', '/opt', '/usr', '/usr/bin', '/etc', '/var/runtime', '/'].map((d) => `touch ${d}/pwned 2>/dev/null && echo WROTE:${d}`).join('\n') + '\ntouch /tmp/ok && echo TMP-OK\nid -u');
+  const r = await shell(
+    client,
+    SH,
+    ['/var/task', '/opt', '/usr', '/usr/bin', '/etc', '/var/runtime', '/'].map((d) => `touch ${d}/pwned 2>/dev/null && echo WROTE:${d}`).join('\n') +
+      '\necho 1 > /proc/sys/vm/drop_caches 2>/dev/null && echo WROTE:/proc/sys' +
+      '\ntouch /tmp/ok && echo TMP-OK\nid -u',
+  );
   assert.doesNotMatch(r.out, /WROTE:/, r.out);
   assert.match(r.out, /TMP-OK/);
   assert.notEqual(r.out.trim().split('\n').pop(), '0', 'the function does not run as root');

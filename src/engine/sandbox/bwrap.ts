@@ -364,7 +364,8 @@ function systemArgs(state: string, langs: [string, string][]): string[] {
   for (const d of [...parents].sort()) a.push('--perms', '0755', '--dir', d);
   a.push('--ro-bind', join(state, 'etc'), '/etc');
   for (const [host, inside] of langs) a.push('--ro-bind', host, inside);
-  a.push('--proc', '/proc', '--dev', '/dev', '--dir', '/var/tmp');
+  // bwrap leaves /proc/sys writable for root-owned entries; nothing in a function should tune the kernel.
+  a.push('--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', '--dev', '/dev', '--dir', '/var/tmp');
   return a;
 }
 
