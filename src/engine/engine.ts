@@ -94,7 +94,8 @@ export class Engine {
     let env = this.pool.take(spec.key);
     let initMs: number | undefined;
     const cold = !env;
-    if (env) await env.thaw();
+    // A frozen environment thaws while the event is handed over: it reads the event as soon as it runs again.
+    if (env) void env.thaw();
     if (!env) {
       const started = await this.coldStart(spec);
       env = started.env;

@@ -50,7 +50,7 @@ export class Freezer {
         this.settlePending = undefined;
         if (this.state !== 'pending') return resolve();
         this.state = 'frozen';
-        this.inFlight = this.cg.freeze().catch(() => undefined);
+        this.inFlight = this.inFlight.then(() => this.cg.freeze()).catch(() => undefined);
         void this.inFlight.then(resolve);
       }, this.graceMs);
     });
