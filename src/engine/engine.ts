@@ -215,7 +215,9 @@ export class Engine {
     const initTimeoutMs = Math.max(10_000, spec.timeout * 1000);
     // A function without network cannot adopt a runtime started in the shared network namespace.
     const noNetwork = spec.noNetwork ?? spec.environment['SELFLESS_NETWORK'] === 'none';
-    const pre = noNetwork && this.o.launcher.mode === 'sandbox' ? undefined : this.pool.takePrestarted(family, spec.memorySize);
+    // Nor can one that needs a larger /tmp than pre-started sandboxes have (the default 512 MB).
+    const sandboxed = this.o.launcher.mode === 'sandbox';
+    const pre = sandboxed && (noNetwork || spec.ephemeralStorage !== 512) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
       try {
         await pre.env.prepare(spec.codeDir, spec.optDir);
@@ -223,6 +225,20 @@ export class Engine {
         pre.env.destroy();
         throw new AwsError('ServiceException', `Could not prepare the environment: ${e instanceof Error ? e.message : String(e)}`);
       }
+    }
+    if (pre && family === 'provided') {
+      const optDir = spec.optDir ?? pre.optDir;
+      const cmd = await providedCommand(spec.codeDir, optDir);
+      if (cmd) {
+        const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir: pre.tmpDir });
+        const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType);
+        const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
+        pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir });
+        return { env: pre.env, init: await init };
+      }
+      // No bootstrap: the plain path below reports it as AWS does.
+      pre.env.destroy();
+    } else if (pre) {
       const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
       const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType);

@@ -115,6 +115,11 @@ export class Environment implements RuntimeApiTarget {
     else this.api.adopt(socket);
   }
 
+  /** Runs a deferred (pre-started custom runtime) environment's command. */
+  start(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string }): void {
+    this.proc?.start?.(command, args, env, dirs);
+  }
+
   /** Makes a pre-started sandbox see the function's code before it is assigned (a no-op for plain processes). */
   async prepare(codeDir: string, optDir: string | undefined): Promise<void> {
     await this.proc?.assign?.({ codeDir, optDir });

@@ -120,7 +120,7 @@ export class Pool {
 
   /** Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background. */
   takePrestarted(family: Family, memoryMB: number): Prestarted | undefined {
-    if (family === 'provided' || this.o.prestartPerKey <= 0) return undefined;
+    if ((family === 'provided' && !this.o.launcher.prestartsProvided) || this.o.prestartPerKey <= 0) return undefined;
     const key = `${family}:${memoryMB}`;
     const list = this.prestarted.get(key) ?? [];
     this.prestarted.set(key, list);
@@ -155,7 +155,8 @@ export class Pool {
   private async prestart(family: Family, memoryMB: number): Promise<Prestarted | undefined> {
     const { env, tmpDir, optDir, runtimeApi } = await this.create();
     const paths = this.o.launcher.paths({ codeDir: undefined, optDir, runtimeDir: '', tmpDir });
-    const cmd = runtimeCommand(family, memoryMB);
+    // A custom runtime's bootstrap is the function's code: the launcher builds the environment now, runs it later.
+    const cmd = family === 'provided' && this.o.launcher.prestartsProvided ? { command: '', args: [], runtimeDir: '' } : runtimeCommand(family, memoryMB);
     if (!cmd) {
       env.destroy();
       return undefined;
@@ -170,6 +171,7 @@ export class Pool {
       tmpSizeMB: 512,
       optDir,
       runtimeDir: cmd.runtimeDir,
+      deferred: family === 'provided',
     });
     env.attach(proc);
     return { env, tmpDir, optDir };

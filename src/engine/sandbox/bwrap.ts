@@ -50,8 +50,16 @@ export interface SandboxConfig {
 /** Exit codes that bwrap reports as 128+signal for a runtime killed by a signal (others are the runtime's own). */
 const SIGNAL_EXITS: Record<number, NodeJS.Signals> = { 134: 'SIGABRT', 135: 'SIGBUS', 132: 'SIGILL', 136: 'SIGFPE', 137: 'SIGKILL', 139: 'SIGSEGV' };
 
+/**
+ * What a deferred (pre-started custom runtime) sandbox runs until it is given its command: it reads NUL-terminated
+ * items from stdin (the function's variables, then the command and its arguments) and becomes that command with
+ * exactly that environment. It already runs unprivileged, so the variables never reach a privileged process.
+ */
+const WAITER = `args=(); while IFS= read -r -d '' x; do args+=("$x"); done; [ \${#args[@]} -gt 0 ] || exit 0; cd /var/task && exec /usr/bin/env -i -- "\${args[@]}"`;
+
 export class SandboxLauncher implements Launcher {
   readonly mode = 'sandbox' as const;
+  readonly prestartsProvided = true;
   private readonly state: string;
   private readonly mounts: LateMounts;
   private readonly freeUids: number[] = [];
@@ -216,6 +224,7 @@ export class SandboxLauncher implements Launcher {
       ...this.langs,
     ]);
     const env = this.insideEnv(o.env, toInside);
+    const [command, commandArgs] = o.deferred ? ['/bin/bash', ['-c', WAITER]] : [toInside(o.command), o.args.map(toInside)];
     const args = [
       // No network: a namespace with only loopback; bwrap waits (fd 3) until the Runtime API forwarder listens in it.
       ...(o.noNetwork ? ['--unshare-net', '--block-fd', '3', '--info-fd', '4'] : []),
@@ -231,7 +240,7 @@ export class SandboxLauncher implements Launcher {
       this.c.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--',
       // The function's variables are set only after privileges are gone: LD_PRELOAD & co. never touch a privileged process.
       '/usr/bin/env', '-i', '--', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      toInside(o.command), ...o.args.map(toInside),
+      command, ...commandArgs,
     ];
     // The shell joins the cgroup before bwrap starts, so everything the function ever forks is inside it.
     const join_ = cg.procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
@@ -240,7 +249,7 @@ export class SandboxLauncher implements Launcher {
     const head = ns ? [this.c.nsenter, `--mount=${ns}`, '--', this.c.bwrap] : [this.c.bwrap];
     const child = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE_MAX} && ${join_} && exec "$@"`, 'sh', ...head, ...args], {
       env: { PATH: '/usr/bin:/bin' },
-      stdio: o.noNetwork ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+      stdio: [o.deferred ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(o.noNetwork ? (['pipe', 'pipe'] as const) : [])],
       detached: true,
     });
     const pid = child.pid ?? -1;
@@ -304,6 +313,14 @@ export class SandboxLauncher implements Launcher {
       maxMemoryMB: () => cg.peakMB(),
       freeze: () => freezer.freeze(),
       thaw: () => freezer.thaw(),
+      start: o.deferred
+        ? (cmd, cmdArgs, vars, dirs) => {
+            const map = (p: string): string => inside(p, [[dirs.codeDir, '/var/task'], [dirs.optDir, '/opt'], ...this.langs]);
+            const items = [...Object.entries(this.insideEnv(vars, map)).map(([k, v]) => `${k}=${v}`), map(cmd), ...cmdArgs.map(map)];
+            child.stdin!.on('error', () => undefined);
+            child.stdin!.end(items.map((x) => `${x.replace(/\0/g, '')}\0`).join(''));
+          }
+        : undefined,
       assign: late
         ? async (a) => {
             const pairs: [string, string][] = [[a.codeDir, points!.task]];
