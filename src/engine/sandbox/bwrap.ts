@@ -66,8 +66,8 @@ export class SandboxLauncher implements Launcher {
   private nextUid = 0;
   private readonly rootArgs: string[];
   private readonly runtimes = new Map<string, Promise<string>>();
-  /** Cleanups of environments that ended, until they are done. */
-  private readonly cleanups = new Set<Promise<void>>();
+  /** Every launched environment until it has exited and been cleaned up (close waits for them). */
+  private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly c: SandboxConfig) {
     this.state = join(c.dataDir, 'sandbox');
@@ -93,9 +93,10 @@ export class SandboxLauncher implements Launcher {
   }
 
   async close(): Promise<void> {
-    // Environments were killed by the pool; wait (briefly) until each has been cleaned up so its cgroup can go.
+    // Environments were killed by the pool; wait (briefly) until each has exited and been cleaned up so its cgroup
+    // can go.
     const deadline = new Promise((r) => setTimeout(r, 3000).unref());
-    await Promise.race([Promise.all([...this.cleanups]), deadline]);
+    await Promise.race([Promise.all([...this.running]), deadline]);
     await this.mounts.close();
     await this.c.cgroups.close();
   }
@@ -278,10 +279,14 @@ export class SandboxLauncher implements Launcher {
       if (late) await this.mounts.release(id).catch(() => undefined);
       this.freeUids.push(uid);
     };
+    let finished!: () => void;
+    const finishedP = new Promise<void>((r) => (finished = r));
+    this.running.add(finishedP);
+    void finishedP.then(() => this.running.delete(finishedP));
     const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (gone) return;
       gone = true;
-      const done = cg
+      void cg
         .oomKilled()
         .catch(() => false)
         .then((killed) => {
@@ -290,9 +295,8 @@ export class SandboxLauncher implements Launcher {
           for (const fn of exitFns) fn(sig ? null : code, sig);
           return cleanup();
         })
-        .catch(() => undefined);
-      this.cleanups.add(done);
-      void done.then(() => this.cleanups.delete(done));
+        .catch(() => undefined)
+        .then(finished);
     };
     child.once('exit', exited);
     child.once('error', () => exited(127, null));
