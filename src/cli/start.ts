@@ -32,7 +32,7 @@ export async function start(p: Parsed): Promise<number> {
     }
     throw e;
   }
-  process.stdout.write(`selfless ready on ${app.url}\n`);
+  const ready = `selfless ready on ${app.url}\n`;
   return new Promise((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -45,7 +45,9 @@ export async function start(p: Parsed): Promise<number> {
         },
       );
     };
+    // Handlers first: whoever reads the ready line may signal at once.
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    process.stdout.write(ready);
   });
 }
