@@ -5,6 +5,7 @@ import { Engine } from './engine/engine.js';
 import { ProcessLauncher } from './engine/sandbox/process.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
+import { createGateway } from './services/gateway/index.js';
 import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
 import { LogStore } from './services/logs/store.js';
@@ -62,11 +63,14 @@ export async function startApp(o: AppOptions): Promise<App> {
     accountConcurrency: o.accountConcurrency,
   });
   const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
+  const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  const gateway = await createGateway({ store, clock, accountId: o.accountId, invoker: lambda.invoker, urls: lambda.urls, onInternalError });
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
-    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId)],
-    onInternalError: (e, where) => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    // The gateway's raw front doors come first: they claim requests by host or path before AWS protocol routing.
+    services: [gateway.routes, lambda.routes, logsRoutes(store, logs, clock, o.accountId)],
+    onInternalError,
   });
   try {
     const addr = await http.listen(o.port, o.host);
