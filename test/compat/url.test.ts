@@ -10,6 +10,7 @@ import {
   GetFunctionUrlConfigCommand,
   ListFunctionUrlConfigsCommand,
   PublishVersionCommand,
+  PutFunctionConcurrencyCommand,
   UpdateFunctionUrlConfigCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
@@ -207,4 +208,17 @@ test('Function URLs: a URL on an alias runs the alias; deleting the function rem
   assert.equal((await call(pathForm(id))).json().arn, 'arn:aws:lambda:us-east-1:000000000000:function:aliased:live');
   await client.send(new DeleteFunctionCommand({ FunctionName: 'aliased' }));
   assert.equal((await call(pathForm(id))).status, 404);
+});
+
+test('Function URLs: a timed-out function answers 502 and a throttled one 429', async () => {
+  await createFunction(client, 'slow', { 'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 5000)); return 1; };' }, { timeout: 1 });
+  const slow = await newUrl('slow');
+  const t = await call(pathForm(slow));
+  assert.equal(t.status, 502);
+  await createFunction(client, 'held', { 'index.js': NODE_ECHO });
+  await client.send(new PutFunctionConcurrencyCommand({ FunctionName: 'held', ReservedConcurrentExecutions: 0 }));
+  const held = await newUrl('held');
+  const r = await call(pathForm(held));
+  assert.equal(r.status, 429);
+  assert.deepEqual(r.json(), { Message: 'Rate Exceeded.' });
 });
