@@ -140,6 +140,15 @@ test("Gateway: ALB routes send AWS's ALB events, with and without multi-value he
   if (hasCorpus()) assert.deepEqual(shapeDiff(sample('alb-lambda-target-request-multivalue-headers.json'), mv, { maps: ['multiValueHeaders', 'multiValueQueryStringParameters'] }), []);
   const big = await call(gw('alb1', '/up'), { method: 'POST', body: Buffer.alloc(1024 * 1024 + 1, 97) });
   assert.equal(big.status, 413);
+  await putApi('alb3', { type: 'ALB', routes: [{ method: 'POST', path: '/r', function: 'respond' }] });
+  const ask = (value: unknown) => call(gw('alb3', '/r'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value }) });
+  const ok = await ask({ statusCode: 200, statusDescription: '200 OK', headers: { 'content-type': 'text/html' }, body: '<p>hi</p>' });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.statusMessage, 'OK');
+  assert.equal(ok.text, '<p>hi</p>');
+  const huge = await call(gw('alb3', '/r'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: { statusCode: 200 }, bigBody: 1024 * 1024 }) });
+  assert.equal(huge.status, 502, 'ALB refuses responses over 1 MB');
+  assert.match(huge.text, /502 Bad Gateway/);
 });
 
 test('Gateway: route precedence as API Gateway does it (literal over {param} over {proxy+}, a method over ANY, $default last)', async () => {
@@ -161,6 +170,13 @@ test('Gateway: route precedence as API Gateway does it (literal over {param} ove
   assert.equal(await tag('GET', '/other'), 'fallback');
   const f = (await call(gw('prec', '/other'))).json().event;
   assert.equal(f.routeKey, '$default');
+  // An HTTP API route may ask for payload format 1.0.
+  await putApi('mixed', { type: 'HTTP', stage: 'v1', routes: [{ method: 'GET', path: '/old/{id}', function: 't-param', payloadFormatVersion: '1.0' }] });
+  const old = (await call(gw('mixed', '/v1/old/9'))).json().event;
+  assert.equal(old.resource, '/old/{id}');
+  assert.equal(old.path, '/old/9');
+  assert.deepEqual(old.pathParameters, { id: '9' });
+  assert.equal(old.requestContext.stage, 'v1');
 });
 
 test("Gateway: AWS's error bodies and response mapping (multiValueHeaders, binary bodies, bad responses)", async () => {

@@ -222,3 +222,17 @@ test('Function URLs: a timed-out function answers 502 and a throttled one 429', 
   assert.equal(r.status, 429);
   assert.deepEqual(r.json(), { Message: 'Rate Exceeded.' });
 });
+
+test('Function URLs: configurations survive kill -9 and keep their addresses', async () => {
+  await createFunction(client, 'durable', { 'index.js': NODE_ECHO });
+  const id = await newUrl('durable', { Cors: { AllowOrigins: ['*'] } });
+  await server.stop('SIGKILL');
+  server = await startServer({ dataDir: server.dataDir });
+  client = lambdaClient(server.url);
+  const g = await client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'durable' }));
+  assert.equal(urlIdOf(g.FunctionUrl!), id);
+  assert.deepEqual(g.Cors, { AllowOrigins: ['*'] });
+  const r = await call(pathForm(id, '/again'));
+  assert.equal(r.status, 200);
+  assert.equal(r.json().rawPath, '/again');
+});

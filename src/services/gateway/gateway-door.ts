@@ -131,6 +131,8 @@ async function handle(d: GatewayDoorDeps, req: IncomingMessage, res: ServerRespo
     return finish(errorAnswer(api.type, throttled ? 'throttled' : 'failed'));
   }
   if (result.functionError) return finish(errorAnswer(api.type, 'failed'));
+  // ALB refuses Lambda responses over 1 MB (502), as its documentation states.
+  if (route.format === 'alb' && result.payload.length > ALB_MAX_BODY) return finish(errorAnswer(api.type, 'failed'));
   const mapped = route.format === '1.0' ? mapV1(result.payload) : route.format === '2.0' ? mapV2(result.payload) : mapAlb(result.payload, api.multiValueHeaders === true);
   finish(mapped ?? errorAnswer(api.type, 'failed'));
 }

@@ -109,9 +109,7 @@ export function send(res: ServerResponse, a: HttpAnswer, extra: [string, string]
     const n = k.toLowerCase();
     if (n === 'content-length' || n === 'transfer-encoding' || n === 'connection') continue;
     const cur = headers[n];
-    if (cur === undefined) headers[n] = v;
-    else if (n === 'set-cookie') headers[n] = Array.isArray(cur) ? [...cur, v] : [cur, v];
-    else headers[n] = Array.isArray(cur) ? [...cur, v] : [cur, v];
+    headers[n] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];
   }
   headers['content-length'] = String(a.body.length);
   if (a.statusMessage) res.writeHead(a.status, a.statusMessage, headers);
