@@ -1,6 +1,7 @@
 // Compatibility: response streaming — InvokeWithResponseStream read by @aws-sdk/client-lambda's event-stream decoder,
 // and function URLs in RESPONSE_STREAM mode delivering bytes to the client before the function finishes.
 import { after, before, test } from 'node:test';
+import { execFile } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { CreateFunctionUrlConfigCommand, InvokeWithResponseStreamCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { removeDir, startServer, type Running } from '../helpers/server.js';
@@ -90,4 +91,26 @@ test('Function URLs: a BUFFERED URL in front of a streaming handler answers with
   assert.equal(r.headers['x-streamed'], 'yes');
   assert.equal(r.text, 'first;second;done');
   assert.ok(r.firstByteMs > 1000, 'buffered: nothing before the end');
+});
+
+test("InvokeWithResponseStream: botocore (the AWS CLI's and boto3's core) decodes the same event stream", async () => {
+  const py = `
+import botocore.session, json, sys
+c = botocore.session.get_session().create_client('lambda', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
+r = c.invoke_with_response_stream(FunctionName='plain', Payload=b'{"who":"boto"}')
+events = []
+for ev in r['EventStream']:
+    for k, v in ev.items():
+        events.append([k, v['Payload'].decode() if 'Payload' in v else v])
+print(json.dumps({'version': r['ExecutedVersion'], 'events': events}))
+`;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('python3', ['-c', py, server.url], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+  );
+  const r = JSON.parse(out) as { version: string; events: [string, unknown][] };
+  assert.equal(r.version, '$LATEST');
+  assert.deepEqual(r.events, [
+    ['PayloadChunk', '{"hello":"boto"}'],
+    ['InvokeComplete', {}],
+  ]);
 });
