@@ -220,6 +220,11 @@ test("Gateway: AWS's error bodies and response mapping (multiValueHeaders, binar
   assert.equal(mv.text, 'ok');
   const bin = await ask('errs', '/prod/r', { value: { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0, 255, 1]).toString('base64'), isBase64Encoded: true } });
   assert.deepEqual([...bin.body], [0, 255, 1]);
+  await createFunction(client, 'sleepy', { 'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 3000)); return { statusCode: 200 }; };' }, { timeout: 10 });
+  await putApi('slow', { type: 'REST', stage: 's', routes: [{ path: '/z', function: 'sleepy', timeoutInMillis: 500 }] });
+  const late = await call(gw('slow', '/s/z'));
+  assert.equal(late.status, 504);
+  assert.deepEqual(late.json(), { message: 'Endpoint request timed out' });
   const inferred = await ask('errs2', '/r', { value: { a: 1 } });
   assert.equal(inferred.status, 200);
   assert.deepEqual(inferred.json(), { a: 1 });

@@ -39,9 +39,10 @@ function locate(req: IncomingMessage, url: URL): { id: string; rawPath: string }
 }
 
 /** AWS's error answers per front-door style. */
-function errorAnswer(type: StoredApi['type'], kind: 'notFound' | 'noRoute' | 'failed' | 'throttled' | 'tooLarge' | 'forbidden'): HttpAnswer {
+function errorAnswer(type: StoredApi['type'], kind: 'notFound' | 'noRoute' | 'failed' | 'throttled' | 'tooLarge' | 'forbidden' | 'timeout'): HttpAnswer {
   if (type === 'ALB') {
     const t: Record<typeof kind, [number, string]> = {
+      timeout: [502, 'Bad Gateway'],
       notFound: [404, 'Not Found'],
       noRoute: [404, 'Not Found'],
       failed: [502, 'Bad Gateway'],
@@ -65,6 +66,8 @@ function errorAnswer(type: StoredApi['type'], kind: 'notFound' | 'noRoute' | 'fa
       return jsonAnswer(429, { message: 'Too Many Requests' });
     case 'tooLarge':
       return jsonAnswer(413, { message: 'Request Too Long' });
+    case 'timeout':
+      return rest ? jsonAnswer(504, { message: 'Endpoint request timed out' }) : jsonAnswer(503, { message: 'Service Unavailable' });
   }
 }
 
@@ -122,14 +125,25 @@ async function handle(d: GatewayDoorDeps, req: IncomingMessage, res: ServerRespo
   const info = requestInfo(req, url, loc.rawPath, body, requestId, d.clock.now());
   const domainName = `${api.id}.execute-api.${api.region}.amazonaws.com`;
   const event = buildEvent(route.format, api, info, routePath, route.def.path, route.method, params, d.accountId, domainName);
-  let result: InvokeResult;
+  let result: InvokeResult | 'timeout';
+  // API Gateway stops waiting after its integration timeout (the function runs on); ALB waits for the function.
+  let cancel: () => void = () => undefined;
+  const limit = api.type === 'ALB' ? undefined : (route.def.timeoutInMillis ?? (api.type === 'REST' ? 29_000 : 30_000));
+  const timedOut = new Promise<'timeout'>((r) => {
+    if (limit !== undefined) cancel = d.clock.setTimer(limit, () => r('timeout'));
+  });
+  const invocation = d.invoker.invoke({ region: api.region, functionName: route.def.function, payload: Buffer.from(JSON.stringify(event)), requestId });
+  invocation.catch(() => undefined);
   try {
-    result = await d.invoker.invoke({ region: api.region, functionName: route.def.function, payload: Buffer.from(JSON.stringify(event)), requestId });
+    result = await Promise.race([invocation, timedOut]);
   } catch (e) {
     if (!(e instanceof AwsError)) d.onInternalError(e, 'gateway');
     const throttled = e instanceof AwsError && e.code === 'TooManyRequestsException';
     return finish(errorAnswer(api.type, throttled ? 'throttled' : 'failed'));
+  } finally {
+    cancel();
   }
+  if (result === 'timeout') return finish(errorAnswer(api.type, 'timeout'));
   if (result.functionError) return finish(errorAnswer(api.type, 'failed'));
   // ALB refuses Lambda responses over 1 MB (502), as its documentation states.
   if (route.format === 'alb' && result.payload.length > ALB_MAX_BODY) return finish(errorAnswer(api.type, 'failed'));

@@ -28,6 +28,8 @@ export const RouteShape = z
     function: z.string().min(1),
     /** The event this route sends: 1.0 (REST), 2.0 (HTTP API) or alb; defaults from the API's type. */
     payloadFormatVersion: z.enum(['1.0', '2.0', 'alb']).optional(),
+    /** API Gateway's integration timeout: 50–29000 ms (REST; default 29000) or 50–30000 ms (HTTP; default 30000). */
+    timeoutInMillis: z.number().int().optional(),
   })
   .strict();
 
@@ -90,6 +92,10 @@ const defaultFormat = (t: ApiType): PayloadFormat => (t === 'REST' ? '1.0' : t =
 
 export function compile(api: StoredApi): CompiledRoute[] {
   return api.routes.map((def) => {
+    const maxTimeout = api.type === 'REST' ? 29_000 : 30_000;
+    if (def.timeoutInMillis !== undefined && (def.timeoutInMillis < 50 || def.timeoutInMillis > maxTimeout)) {
+      throw new AwsError('ValidationException', `timeoutInMillis must be between 50 and ${maxTimeout}.`);
+    }
     const isDefault = def.path === '$default';
     if (isDefault && api.type !== 'HTTP') throw new AwsError('ValidationException', 'Only HTTP APIs have a $default route.');
     return {
