@@ -1,7 +1,6 @@
 // The function URL front door: `<url-id>.lambda-url.<region>.localhost` and `/lambda-url/<url-id>/…` requests become
 // payload 2.0 events; buffered responses are mapped as AWS does, RESPONSE_STREAM URLs relay chunks as they come.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
 import type { InvokeResult } from '../../engine/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
@@ -16,6 +15,7 @@ import { v2Event } from './events.js';
 import { requestInfo } from './request.js';
 import { jsonAnswer, mapV2, send, type HttpAnswer } from './responses.js';
 import { PreludeSplitter, HTTP_INTEGRATION } from './prelude.js';
+import { preludeHeaders, StreamRelay } from './stream-relay.js';
 
 const HOST_RE = /^([a-z0-9]{32})\.lambda-url\.([a-z0-9-]+)\.localhost(?::\d+)?$/i;
 const PATH_PREFIX = '/lambda-url/';
@@ -128,13 +128,6 @@ function bufferedAnswer(r: InvokeResult): HttpAnswer {
   return mapV2(r.payload) ?? failure(undefined);
 }
 
-function preludeHeaders(p: { headers?: Record<string, unknown>; cookies?: unknown[] }): [string, string][] {
-  const out: [string, string][] = [];
-  for (const [k, v] of Object.entries(p.headers ?? {})) out.push([k, String(v)]);
-  for (const c of p.cookies ?? []) out.push(['set-cookie', String(c)]);
-  return out;
-}
-
 /** RESPONSE_STREAM: bytes reach the client as the function writes them. */
 async function streamed(
   d: UrlDoorDeps,
@@ -146,55 +139,15 @@ async function streamed(
   base: [string, string][],
   finish: (a: HttpAnswer) => void,
 ): Promise<void> {
-  let split: PreludeSplitter | undefined;
-  let started = false;
-  const head = (status: number, headers: [string, string][]): void => {
-    const h: Record<string, string | string[]> = {};
-    for (const [k, v] of [...(cors.length > 0 ? withoutCors(headers) : headers), ...cors, ...base]) {
-      const n = k.toLowerCase();
-      if (n === 'content-length') continue;
-      const cur = h[n];
-      h[n] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];
-    }
-    res.writeHead(status, h);
-    res.flushHeaders();
-  };
-  const body = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      if (split) {
-        const out = split.push(chunk);
-        if (out && !res.headersSent) head(out.prelude.statusCode ?? 200, preludeHeaders(out.prelude));
-        if (out && out.body.length > 0) res.write(out.body);
-      } else res.write(chunk);
-      cb();
-    },
-  });
-  const sink = {
-    start(contentType: string): void {
-      started = true;
-      if (contentType === HTTP_INTEGRATION) split = new PreludeSplitter();
-      else head(200, [['content-type', contentType]]);
-    },
-    body,
-  };
+  const relay = new StreamRelay(res, (h) => [...(cors.length > 0 ? withoutCors(h) : h), ...cors, ...base]);
   let result: InvokeResult;
   try {
-    result = await d.invoker.invoke({ region: cfg.region, functionName: cfg.functionName, qualifier: cfg.qualifier, payload, requestId, stream: sink });
+    result = await d.invoker.invoke({ region: cfg.region, functionName: cfg.functionName, qualifier: cfg.qualifier, payload, requestId, stream: relay.sink });
   } catch (e) {
-    if (started && res.headersSent) {
-      res.destroy();
-      return;
-    }
+    if (relay.streamed) return relay.abort();
     if (!(e instanceof AwsError)) d.onInternalError(e, 'function url stream');
     return finish(failure(e));
   }
-  await new Promise<void>((r) => body.end(r));
-  if (!started) return finish(bufferedAnswer(result));
-  if (split && !res.headersSent) {
-    const p = split.end();
-    head(p.prelude.statusCode ?? 200, preludeHeaders(p.prelude));
-    res.write(p.body);
-  }
-  if (!res.headersSent) head(result.streamError ? 502 : 200, []);
-  res.end();
+  await relay.finish();
+  if (!relay.streamed) finish(bufferedAnswer(result));
 }
