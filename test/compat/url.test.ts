@@ -116,6 +116,9 @@ test("Function URLs: curl reaches a Node function by host name and the event mat
   assert.equal(e.requestContext.http.path, '/my/path');
   assert.equal(e.requestContext.http.userAgent, 'agent');
   assert.equal(e.requestContext.http.sourceIp, '127.0.0.1');
+  assert.equal(e.headers['x-forwarded-for'], '127.0.0.1');
+  assert.equal(e.headers['x-forwarded-proto'], 'http');
+  assert.match(e.headers['x-amzn-trace-id'], /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
   assert.equal(e.requestContext.apiId, id);
   assert.equal(e.requestContext.domainPrefix, id);
   assert.equal(typeof e.requestContext.timeEpoch, 'number');

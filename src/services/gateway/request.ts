@@ -1,4 +1,5 @@
 // One HTTP request as every front door sees it: raw header pairs, path and query, body, caller and timing.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export interface HttpRequestInfo {
@@ -22,18 +23,31 @@ export function requestInfo(req: IncomingMessage, url: URL, rawPath: string, bod
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
+  const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  addForwarded(pairs, sourceIp, String(req.socket.localPort ?? 80), now);
   return {
     method: req.method ?? 'GET',
     rawPath,
     rawQuery: q >= 0 ? raw.slice(q + 1) : url.search.slice(1),
     headerPairs: pairs,
     body,
-    sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+    sourceIp,
     userAgent: String(req.headers['user-agent'] ?? ''),
     protocol: `HTTP/${req.httpVersion}`,
     requestId,
     timeEpoch: now,
   };
+}
+
+/** The headers AWS's front ends add on the way to the function: X-Forwarded-For/-Port/-Proto and a trace id. */
+function addForwarded(pairs: [string, string][], sourceIp: string, port: string, now: number): void {
+  const at = pairs.findIndex(([k]) => k.toLowerCase() === 'x-forwarded-for');
+  if (at >= 0) pairs[at] = [pairs[at]![0], `${pairs[at]![1]}, ${sourceIp}`];
+  else pairs.push(['X-Forwarded-For', sourceIp]);
+  const has = (n: string): boolean => pairs.some(([k]) => k.toLowerCase() === n);
+  if (!has('x-forwarded-port')) pairs.push(['X-Forwarded-Port', port]);
+  if (!has('x-forwarded-proto')) pairs.push(['X-Forwarded-Proto', 'http']);
+  if (!has('x-amzn-trace-id')) pairs.push(['X-Amzn-Trace-Id', `Root=1-${Math.floor(now / 1000).toString(16)}-${randomBytes(12).toString('hex')}`]);
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
