@@ -45,6 +45,11 @@ export async function createLambdaService(deps: {
   registry.layers = (arns, unzipped) => layers.resolve(arns, unzipped);
   const urls = new UrlRegistry(deps.store, deps.clock);
   await urls.load();
+  const urlTargetExists = (region: string, name: string, q: string | undefined): boolean => {
+    const fn = registry.list(region).find((f) => f.name === name);
+    return fn !== undefined && (q === undefined || q === '$LATEST' || fn.aliases.has(q));
+  };
+  await urls.prune(urlTargetExists);
   const concurrency = deps.engine.concurrency;
   const specs = new SpecCache(
     deps.store.blobs,
@@ -55,8 +60,7 @@ export async function createLambdaService(deps: {
   concurrency.setReservedTotal(registry.reservedTotal());
   registry.onChange((region, name, scope) => {
     // A deleted function (or alias) takes its URLs with it.
-    const fn = registry.list(region).find((f) => f.name === name);
-    urls.forget(region, name, (q) => fn !== undefined && (q === undefined || q === '$LATEST' || fn.aliases.has(q))).catch((e: unknown) => deps.onError?.(e));
+    urls.forget(region, name, (q) => urlTargetExists(region, name, q)).catch((e: unknown) => deps.onError?.(e));
     specs.forget(region, name);
     concurrency.setReservedTotal(registry.reservedTotal());
     if (scope.retire) deps.engine.retire(`${specPrefix(region, name)}${scope.version !== undefined ? `${scope.version}/` : ''}`);

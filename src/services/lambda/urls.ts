@@ -93,6 +93,11 @@ export class UrlRegistry {
     this.byId.delete(c.urlId);
   }
 
+  /** Drops URLs whose function or alias is gone (a crash between deleting a function and its URLs leaves some). */
+  async prune(exists: (region: string, name: string, qualifier: string | undefined) => boolean): Promise<void> {
+    for (const c of [...this.byKey.values()]) if (!exists(c.region, c.functionName, c.qualifier)) await this.delete(c);
+  }
+
   /** Drops the URLs of a deleted function (or of a deleted alias). */
   async forget(region: string, name: string, exists: (qualifier: string | undefined) => boolean): Promise<void> {
     for (const c of this.list(region, name)) if (!exists(c.qualifier)) await this.delete(c);
