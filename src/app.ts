@@ -7,6 +7,7 @@ import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engi
 import type { Launcher } from './engine/sandbox/launcher.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
+import { loadGatewayConfig } from './services/gateway/config.js';
 import { createGateway } from './services/gateway/index.js';
 import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
@@ -24,6 +25,8 @@ export interface AppOptions {
   accountConcurrency: number;
   /** sandbox | process | auto (the sandbox where this machine supports it). */
   isolation?: IsolationChoice;
+  /** A JSON file of gateway APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
+  gatewayConfig?: string;
   clock?: Clock;
   /** Where unexpected internal errors are reported. */
   log?: (msg: string) => void;
@@ -79,6 +82,14 @@ export async function startApp(o: AppOptions): Promise<App> {
   const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
   const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   const gateway = await createGateway({ store, clock, accountId: o.accountId, invoker: lambda.invoker, urls: lambda.urls, onInternalError });
+  if (o.gatewayConfig) {
+    try {
+      await loadGatewayConfig(gateway.table, o.gatewayConfig, o.defaultRegion);
+    } catch (e) {
+      await store.close();
+      throw new StartupError(e instanceof Error ? e.message : String(e));
+    }
+  }
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,

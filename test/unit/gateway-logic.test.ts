@@ -8,6 +8,12 @@ import { mapAlb, mapV1, mapV2 } from '../../src/services/gateway/responses.js';
 import { PreludeSplitter } from '../../src/services/gateway/prelude.js';
 import { eventMessage, invokeComplete } from '../../src/services/lambda/api-stream.js';
 import { shapeDiff } from '../fixtures/gateway/shape.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { RouteTable } from '../../src/services/gateway/routes.js';
+import { loadGatewayConfig } from '../../src/services/gateway/config.js';
 
 const api = (type: StoredApi['type'], routes: StoredApi['routes']): StoredApi => ({ id: 'a', type, region: 'us-east-1', stage: 'dev', routes });
 
@@ -90,4 +96,27 @@ test('Shape comparison: catches missing keys, extra keys and type changes, and h
   assert.deepEqual(shapeDiff(sample, { m: {}, n: { k: 2 } }, { maps: ['m'], optional: ['a'] }), []);
   assert.deepEqual(shapeDiff(sample, { a: null, m: {}, n: { k: 2 } }, { maps: ['m'], nullable: ['a'] }), []);
   assert.deepEqual(shapeDiff(sample, { a: 'x', m: { h: 3 }, n: { k: 2 } }, { maps: ['m'] }), ['m.h: expected string, got number']);
+});
+
+test('Gateway config file: APIs are put into the route table; a bad file is refused with a message naming the problem', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'selfless-gwcfg-'));
+  const store = new SqliteStore(dir);
+  try {
+    const table = new RouteTable(store);
+    await table.load();
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ apis: { shop: { type: 'REST', stage: 'dev', routes: [{ method: 'GET', path: '/pets/{id}', function: 'pets' }] } } }));
+    assert.equal(await loadGatewayConfig(table, good, 'eu-west-1'), 1);
+    assert.equal(table.get('shop')?.api.region, 'eu-west-1');
+    assert.equal(findRoute(table.get('shop')!.routes, 'GET', '/pets/1').match?.route.def.function, 'pets');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ apis: { x: { type: 'REST', routes: [{ path: 'nope', function: 'f' }] } } }));
+    await assert.rejects(loadGatewayConfig(table, bad, 'us-east-1'), /gateway config .*bad\.json: API x: Route path nope must start with \//);
+    writeFileSync(bad, '{"apis": {"x": {"type": "SOAP", "routes": []}}}');
+    await assert.rejects(loadGatewayConfig(table, bad, 'us-east-1'), /apis\.x\.type/);
+    await assert.rejects(loadGatewayConfig(table, join(dir, 'missing.json'), 'us-east-1'), /ENOENT/);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
