@@ -7,6 +7,8 @@ import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engi
 import type { Launcher } from './engine/sandbox/launcher.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
+import { loadGatewayConfig } from './services/gateway/config.js';
+import { createGateway } from './services/gateway/index.js';
 import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
 import type { QueueBroker } from './services/sqs/broker.js';
@@ -25,6 +27,8 @@ export interface AppOptions {
   accountConcurrency: number;
   /** sandbox | process | auto (the sandbox where this machine supports it). */
   isolation?: IsolationChoice;
+  /** A JSON file of gateway APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
+  gatewayConfig?: string;
   clock?: Clock;
   /** Where unexpected internal errors are reported. */
   log?: (msg: string) => void;
@@ -81,11 +85,23 @@ export async function startApp(o: AppOptions): Promise<App> {
   });
   const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
   const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
+  const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  const gateway = await createGateway({ store, clock, accountId: o.accountId, invoker: lambda.invoker, urls: lambda.urls, onInternalError });
+  if (o.gatewayConfig) {
+    try {
+      await loadGatewayConfig(gateway.table, o.gatewayConfig, o.defaultRegion);
+    } catch (e) {
+      await sqs.close();
+      await store.close();
+      throw new StartupError(e instanceof Error ? e.message : String(e));
+    }
+  }
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
-    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes],
-    onInternalError: (e, where) => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    // The gateway's raw front doors come first: they claim requests by host or path before AWS protocol routing.
+    services: [gateway.routes, lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes],
+    onInternalError,
   });
   try {
     const addr = await http.listen(o.port, o.host);

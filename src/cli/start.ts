@@ -24,6 +24,7 @@ export async function start(p: Parsed): Promise<number> {
       prestartPerKey: int(p, 'prestart', 'SELFLESS_PRESTART', 2, 0, 64),
       accountConcurrency: int(p, 'account-concurrency', 'SELFLESS_ACCOUNT_CONCURRENCY', 1000, 1, 100000),
       isolation,
+      gatewayConfig: str(p, 'gateway', 'SELFLESS_GATEWAY_CONFIG', '') || undefined,
     });
   } catch (e) {
     if (e instanceof StartupError) {
