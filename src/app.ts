@@ -1,12 +1,18 @@
 // The composition root: builds the store, services, engine and the HTTP server for one node, and tears them down.
 import { access, constants, mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Engine } from './engine/engine.js';
-import { ProcessLauncher } from './engine/sandbox/process.js';
+import { resolvePython } from './engine/launch.js';
+import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
+import type { Launcher } from './engine/sandbox/launcher.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
+import { loadGatewayConfig } from './services/gateway/config.js';
+import { createGateway } from './services/gateway/index.js';
 import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
+import type { QueueBroker } from './services/sqs/broker.js';
+import { createSqsService } from './services/sqs/index.js';
 import { LogStore } from './services/logs/store.js';
 import { SqliteStore } from './store/sqlite.js';
 
@@ -19,6 +25,10 @@ export interface AppOptions {
   idleTimeoutMs: number;
   prestartPerKey: number;
   accountConcurrency: number;
+  /** sandbox | process | auto (the sandbox where this machine supports it). */
+  isolation?: IsolationChoice;
+  /** A JSON file of gateway APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
+  gatewayConfig?: string;
   clock?: Clock;
   /** Where unexpected internal errors are reported. */
   log?: (msg: string) => void;
@@ -29,6 +39,8 @@ export class StartupError extends Error {}
 
 export interface App {
   url: string;
+  /** The SQS module API (queues by ARN) for services built on queues. */
+  queues: QueueBroker;
   stop(): Promise<void>;
 }
 
@@ -48,12 +60,22 @@ export async function startApp(o: AppOptions): Promise<App> {
   } catch (e) {
     throw new StartupError(`cannot open the database in ${dataDir}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  let launcher: Launcher;
+  try {
+    const chosen = await chooseLauncher(o.isolation ?? 'auto', dataDir, await resolvePython());
+    launcher = chosen.launcher;
+    if (chosen.warning) log(chosen.warning);
+  } catch (e) {
+    await store.close();
+    if (e instanceof SandboxUnavailable) throw new StartupError(e.message);
+    throw e;
+  }
   const logs = new LogStore(store, clock);
   await logs.init();
   let url = `http://${o.host}:${o.port}`;
   const engine = new Engine({
     clock,
-    launcher: new ProcessLauncher(),
+    launcher,
     dataDir,
     logs,
     endpointUrl: () => url,
@@ -62,17 +84,32 @@ export async function startApp(o: AppOptions): Promise<App> {
     accountConcurrency: o.accountConcurrency,
   });
   const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
+  const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
+  const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  const gateway = await createGateway({ store, clock, accountId: o.accountId, invoker: lambda.invoker, urls: lambda.urls, onInternalError });
+  if (o.gatewayConfig) {
+    try {
+      await loadGatewayConfig(gateway.table, o.gatewayConfig, o.defaultRegion);
+    } catch (e) {
+      await sqs.close();
+      await store.close();
+      throw new StartupError(e instanceof Error ? e.message : String(e));
+    }
+  }
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
-    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId)],
-    onInternalError: (e, where) => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    // The gateway's raw front doors come first: they claim requests by host or path before AWS protocol routing.
+    services: [gateway.routes, lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes],
+    onInternalError,
   });
   try {
     const addr = await http.listen(o.port, o.host);
     url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${addr.port}`;
   } catch (e) {
+    await sqs.close();
     await store.close();
+    await launcher.close?.();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new StartupError(`port ${o.port} on ${o.host} is already in use; choose another with --port or SELFLESS_PORT`);
     if (code === 'EACCES') throw new StartupError(`not allowed to listen on ${o.host}:${o.port}; choose a port above 1023 with --port`);
@@ -84,10 +121,14 @@ export async function startApp(o: AppOptions): Promise<App> {
   let stopping: Promise<void> | undefined;
   return {
     url,
+    queues: sqs.broker,
     stop: () =>
       (stopping ??= (async () => {
+        sqs.release();
         await http.close();
         await engine.close();
+        await launcher.close?.();
+        await sqs.close();
         await logs.close();
         await store.close();
       })()),

@@ -14,6 +14,9 @@ import { invokeRoutes } from './api-invoke.js';
 import { FunctionRegistry } from './functions.js';
 import { createInvoker, type LambdaInvoker } from './invoker.js';
 import { SpecCache, specPrefix } from './spec.js';
+import { urlRoutes } from './api-urls.js';
+import { streamRoutes } from './api-stream.js';
+import { UrlRegistry } from './urls.js';
 
 export interface LambdaService {
   routes: ServiceRoutes;
@@ -21,6 +24,8 @@ export interface LambdaService {
   specs: SpecCache;
   /** How other services invoke functions. */
   invoker: LambdaInvoker;
+  /** Function URL configurations (the front door in services/gateway reads them). */
+  urls: UrlRegistry;
   /** Starts background work that needs the running engine (provisioned concurrency after a restart). */
   resume(): void;
 }
@@ -39,6 +44,13 @@ export async function createLambdaService(deps: {
   await layers.load();
   registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
   registry.layersCodeSize = (region) => layers.totalCodeSize(region);
+  const urls = new UrlRegistry(deps.store, deps.clock);
+  await urls.load();
+  const urlTargetExists = (region: string, name: string, q: string | undefined): boolean => {
+    const fn = registry.list(region).find((f) => f.name === name);
+    return fn !== undefined && (q === undefined || q === '$LATEST' || fn.aliases.has(q));
+  };
+  await urls.prune(urlTargetExists);
   const concurrency = deps.engine.concurrency;
   const specs = new SpecCache(
     deps.store.blobs,
@@ -48,6 +60,8 @@ export async function createLambdaService(deps: {
   );
   concurrency.setReservedTotal(registry.reservedTotal());
   registry.onChange((region, name, scope) => {
+    // A deleted function (or alias) takes its URLs with it.
+    urls.forget(region, name, (q) => urlTargetExists(region, name, q)).catch((e: unknown) => deps.onError?.(e));
     specs.forget(region, name);
     concurrency.setReservedTotal(registry.reservedTotal());
     if (scope.retire) deps.engine.retire(`${specPrefix(region, name)}${scope.version !== undefined ? `${scope.version}/` : ''}`);
@@ -82,8 +96,10 @@ export async function createLambdaService(deps: {
       ...concurrencyRoutes(registry, concurrency, provisioned),
       ...layerRoutes(layers),
       ...invokeRoutes({ invoker }),
+      ...streamRoutes({ invoker }),
+      ...urlRoutes(registry, urls),
     ],
   };
   await provisioned.load();
-  return { routes, registry, specs, invoker, resume: () => provisioned.resume() };
+  return { routes, registry, specs, invoker, urls, resume: () => provisioned.resume() };
 }
