@@ -113,7 +113,7 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
           if (concurrency.unreservedLimit - others - n! < floor) {
             throw new AwsError(
               'InvalidParameterValueException',
-              `Specified ProvisionedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${floor}].`,
+              `Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${floor}].`,
             );
           }
         }
