@@ -21,6 +21,7 @@ import {
   PutProvisionedConcurrencyConfigCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
+  type GetProvisionedConcurrencyConfigCommandOutput,
   type InvokeCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
@@ -52,7 +53,7 @@ const errOf = (p: Promise<unknown>) => p.then(() => ({ name: 'no error' }) as { 
 const cold = (r: InvokeCommandOutput) => /Init Duration/.test(Buffer.from(r.LogResult ?? '', 'base64').toString());
 const cli = (args: string[]) => awsCli(hasV2() ? 2 : 1, server.url, args);
 
-async function settled(name: string, qualifier: string): Promise<{ Status?: string; StatusReason?: string }> {
+async function settled(name: string, qualifier: string): Promise<GetProvisionedConcurrencyConfigCommandOutput> {
   for (let i = 0; i < 200; i++) {
     const s = await client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: qualifier }));
     if (s.Status !== 'IN_PROGRESS') return s;
@@ -206,6 +207,29 @@ test('Provisioned concurrency: on a weighted alias the environments are split be
   }
   assert.deepEqual([...seen].sort(), ['1', '2'], 'both versions ran (all 20 on one side has probability 2^-19)');
   await client.send(new DeleteFunctionCommand({ FunctionName: 'pw' }));
+});
+
+test('Provisioned concurrency: an environment that dies is replaced, so a burst of that size stays warm', async () => {
+  const handler = `exports.handler = async (e) => { if (e.die) process.exit(3); if (e.sleep) await new Promise(r => setTimeout(r, e.sleep)); return process.env.AWS_LAMBDA_INITIALIZATION_TYPE; };`;
+  await createFunction(client, 'pk', { 'index.js': handler });
+  await client.send(new PublishVersionCommand({ FunctionName: 'pk' }));
+  await client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pk', Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
+  assert.equal((await settled('pk', '1')).Status, 'READY');
+  const died = await invoke('pk:1', { die: true });
+  assert.equal(died.FunctionError, 'Unhandled');
+  let s = await settled('pk', '1');
+  for (let i = 0; i < 100 && s.Status === 'READY' && s.AvailableProvisionedConcurrentExecutions !== 2; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    s = await settled('pk', '1');
+  }
+  assert.equal(s.Status, 'READY');
+  assert.equal(s.AvailableProvisionedConcurrentExecutions, 2);
+  const burst = await Promise.all(Array.from({ length: 2 }, () => invoke('pk:1', { sleep: 800 }, true)));
+  for (const r of burst) {
+    assert.equal(json(r.Payload), 'provisioned-concurrency');
+    assert.equal(cold(r), false);
+  }
+  await client.send(new DeleteFunctionCommand({ FunctionName: 'pk' }));
 });
 
 test('Versions and aliases from the AWS CLI: publish, list, weighted alias, invoke through it, delete a version', async () => {
