@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
 import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
+import { createStatesService } from './services/states/index.js';
 import { LogStore } from './services/logs/store.js';
 import { SqliteStore } from './store/sqlite.js';
 
@@ -62,10 +63,11 @@ export async function startApp(o: AppOptions): Promise<App> {
     accountConcurrency: o.accountConcurrency,
   });
   const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId });
+  const states = await createStatesService({ store, clock, lambda: lambda.invoker, accountId: o.accountId });
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
-    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId)],
+    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId), states.routes],
     onInternalError: (e, where) => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
   try {
@@ -86,6 +88,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     stop: () =>
       (stopping ??= (async () => {
         await http.close();
+        await states.close();
         await engine.close();
         await logs.close();
         await store.close();

@@ -1,0 +1,505 @@
+// The interpreter: runs one execution's states over its history, with Retry/Catch, variables, Map/Parallel and tasks.
+import { randomUUID } from 'node:crypto';
+import { evalRule, isTimestamp } from '../asl/choice.js';
+import { evalJsonata, evalJsonataTemplate } from '../asl/jsonata.js';
+import { applyPath, applyResultPath, evalExpr, evalTemplate, queryPath, StatesError, stringify, type Json, type PathScope } from '../asl/paths.js';
+import { History, Thread, type HistoryEvent } from './history.js';
+import { runTask, type TaskDeps } from './tasks.js';
+
+type Obj = Record<string, Json>;
+
+export interface ExecInfo {
+  arn: string;
+  name: string;
+  smArn: string;
+  smName: string;
+  roleArn: string;
+  input: Json;
+  startTime: number;
+  type: 'STANDARD' | 'EXPRESS';
+  definition: Obj;
+}
+
+/** Where a Standard execution resumes after a restart: the top-level state it had reached. */
+export interface Checkpoint {
+  state: string;
+  input: Json;
+  vars: Record<string, Json>;
+  /** The state's Entered event is already in the history (a Wait resumes its timer instead of re-entering). */
+  entered?: { thread: number; at: number; until?: number };
+}
+
+export interface ExecHooks {
+  onEvent?(e: HistoryEvent): void;
+  checkpoint?(cp: Checkpoint): void;
+  /** Sleeps until `at` (durably for Standard); rejects when the execution is aborted. */
+  sleep(at: number, signal: AbortSignal): Promise<void>;
+}
+
+export class Aborted extends Error {}
+
+class Scope {
+  readonly vars = new Map<string, Json>();
+  constructor(readonly parent?: Scope) {}
+  get(n: string): Json | undefined {
+    return this.vars.has(n) ? this.vars.get(n) : this.parent?.get(n);
+  }
+  all(): Record<string, Json> {
+    const o: Record<string, Json> = this.parent ? this.parent.all() : {};
+    for (const [k, v] of this.vars) o[k] = v;
+    return o;
+  }
+}
+
+const ENTER: Record<string, string> = { Pass: 'Pass', Task: 'Task', Choice: 'Choice', Wait: 'Wait', Succeed: 'Succeed', Fail: 'Fail', Parallel: 'Parallel', Map: 'Map' };
+
+export function errorMatches(list: Json[], error: string): boolean {
+  return list.some((e) => e === error || (e === 'States.ALL' && error !== 'States.Runtime' && error !== 'States.DataLimitExceeded') || (e === 'States.TaskFailed' && error !== 'States.Timeout' && error !== 'States.Runtime' && error !== 'States.DataLimitExceeded' && !error.startsWith('States.') ));
+}
+
+interface Frame {
+  thread: Thread;
+  scope: Scope;
+  mapItem?: { Index: number; Value: Json };
+  lang: 'JSONPath' | 'JSONata';
+  top: boolean;
+}
+
+export class Execution {
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' = 'RUNNING';
+  output?: Json;
+  error?: string;
+  cause?: string;
+  stopTime?: number;
+  readonly history: History;
+  private readonly ac = new AbortController();
+  private transitions = 0;
+
+  constructor(
+    readonly info: ExecInfo,
+    private readonly deps: TaskDeps,
+    private readonly hooks: ExecHooks,
+    prior: HistoryEvent[] = [],
+  ) {
+    this.history = new History(() => deps.clock.now(), hooks.onEvent);
+    this.history.events.push(...prior);
+  }
+
+  get signal(): AbortSignal {
+    return this.ac.signal;
+  }
+  get transitionCount(): number {
+    return this.transitions;
+  }
+
+  start(): void {
+    this.history.push('ExecutionStarted', 0, 'executionStartedEventDetails', {
+      input: stringify(this.info.input),
+      inputDetails: { truncated: false },
+      roleArn: this.info.roleArn,
+    });
+  }
+
+  /** Runs to the end (or from a checkpoint). Never throws. */
+  async run(resume?: Checkpoint): Promise<void> {
+    const def = this.info.definition;
+    const scope = new Scope();
+    if (resume) for (const [k, v] of Object.entries(resume.vars)) scope.vars.set(k, v);
+    const thread = new Thread(this.history, resume?.entered?.thread ?? (this.history.events.length > 1 ? this.history.events.length : 0));
+    const lang = def['QueryLanguage'] === 'JSONata' ? 'JSONata' : 'JSONPath';
+    let timeoutCancel: (() => void) | undefined;
+    try {
+      const timeout = def['TimeoutSeconds'];
+      const run = this.runProgram(def, resume?.input ?? this.info.input, { thread, scope, lang, top: true }, resume);
+      let out: Json;
+      if (typeof timeout === 'number') {
+        const timedOut = new Promise<never>((_, rej) => {
+          timeoutCancel = this.deps.wheel.at(this.info.startTime + timeout * 1000, () => rej(new StatesError('States.Timeout', '')));
+        });
+        out = await Promise.race([run, timedOut]);
+      } else out = await run;
+      this.finish('SUCCEEDED', thread, { output: out });
+    } catch (e) {
+      if (this.status !== 'RUNNING') return;
+      if (e instanceof StatesError && e.error === 'States.Timeout' && thread) {
+        this.ac.abort();
+        this.finish('TIMED_OUT', thread, { error: 'States.Timeout', cause: e.cause || undefined });
+      } else if (e instanceof StatesError) this.finish('FAILED', thread, { error: e.error, cause: e.cause });
+      else if (e instanceof Aborted) return;
+      else this.finish('FAILED', thread, { error: 'States.Runtime', cause: e instanceof Error ? e.message : String(e) });
+    } finally {
+      timeoutCancel?.();
+    }
+  }
+
+  stop(error?: string, cause?: string): void {
+    if (this.status !== 'RUNNING') return;
+    this.status = 'ABORTED';
+    this.error = error;
+    this.cause = cause;
+    this.stopTime = this.deps.clock.now();
+    this.ac.abort();
+    const d: Record<string, unknown> = {};
+    if (error !== undefined) d['error'] = error;
+    if (cause !== undefined) d['cause'] = cause;
+    this.history.push('ExecutionAborted', this.history.events.length, 'executionAbortedEventDetails', d);
+  }
+
+  private finish(status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT', thread: Thread, r: { output?: Json; error?: string; cause?: string }): void {
+    this.status = status;
+    this.stopTime = this.deps.clock.now();
+    if (status === 'SUCCEEDED') {
+      this.output = r.output;
+      thread.add('ExecutionSucceeded', 'executionSucceededEventDetails', { output: stringify(r.output), outputDetails: { truncated: false } });
+    } else {
+      this.error = r.error;
+      this.cause = r.cause;
+      const d: Record<string, unknown> = {};
+      if (r.error !== undefined) d['error'] = r.error;
+      if (r.cause !== undefined) d['cause'] = r.cause;
+      thread.add(status === 'FAILED' ? 'ExecutionFailed' : 'ExecutionTimedOut', status === 'FAILED' ? 'executionFailedEventDetails' : 'executionTimedOutEventDetails', d);
+    }
+  }
+
+  private context(state: string, entered: number, retry: number, f: Frame, token?: string): Json {
+    const c: Obj = {
+      Execution: { Id: this.info.arn, Input: this.info.input, StartTime: new Date(this.info.startTime).toISOString(), Name: this.info.name, RoleArn: this.info.roleArn, RedriveCount: 0 },
+      State: { EnteredTime: new Date(entered).toISOString(), Name: state, RetryCount: retry },
+      StateMachine: { Id: this.info.smArn, Name: this.info.smName },
+    };
+    if (token) c['Task'] = { Token: token };
+    if (f.mapItem) c['Map'] = { Item: f.mapItem };
+    return c;
+  }
+
+  private check(): void {
+    if (this.ac.signal.aborted) throw new Aborted();
+  }
+
+  async runProgram(prog: Obj, input: Json, f: Frame, resume?: Checkpoint): Promise<Json> {
+    const states = prog['States'] as Record<string, Obj>;
+    let name = resume?.state ?? (prog['StartAt'] as string);
+    let cur = input;
+    let entered = resume?.entered;
+    const lang = prog['QueryLanguage'] === 'JSONata' ? 'JSONata' : f.lang;
+    for (;;) {
+      this.check();
+      const st = states[name]!;
+      if (f.top) this.hooks.checkpoint?.({ state: name, input: cur, vars: f.scope.all(), entered: undefined });
+      const r = await this.runState(name, st, cur, { ...f, lang: st['QueryLanguage'] === 'JSONata' ? 'JSONata' : st['QueryLanguage'] === 'JSONPath' ? 'JSONPath' : lang }, entered);
+      entered = undefined;
+      this.transitions++;
+      if (r.next === undefined) return r.output;
+      name = r.next;
+      cur = r.output;
+    }
+  }
+
+  private async runState(name: string, st: Obj, rawInput: Json, f: Frame, resumed?: Checkpoint['entered']): Promise<{ output: Json; next?: string }> {
+    const type = st['Type'] as string;
+    const enteredAt = resumed?.at ?? this.deps.clock.now();
+    if (!resumed) f.thread.add(`${ENTER[type]}StateEntered`, 'stateEnteredEventDetails', { name, input: stringify(rawInput), inputDetails: { truncated: false } });
+    const ctx = (retry = 0, token?: string): Json => this.context(name, enteredAt, retry, f, token);
+    const jsonata = f.lang === 'JSONata';
+    const pscope = (input: Json, retry = 0): PathScope => ({ input, context: ctx(retry), vars: (n) => f.scope.get(n) });
+    const bindings = (input: Json, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ...f.scope.all(), states: { input, context: ctx(), ...extra } });
+    const exit = (output: Json, next: string | undefined): { output: Json; next?: string } => {
+      if (type !== 'Fail') f.thread.add(`${ENTER[type]}StateExited`, 'stateExitedEventDetails', { name, output: stringify(output), outputDetails: { truncated: false } });
+      return { output, next };
+    };
+    const nextOf = (): string | undefined => (st['End'] === true ? undefined : (st['Next'] as string));
+    const assign = async (result: Json, input: Json, tpl: Json | undefined, extra: Record<string, unknown> = {}): Promise<void> => {
+      if (!tpl) return;
+      const vals = jsonata ? await evalJsonataTemplate(tpl, bindings(input, { result, ...extra })) : evalTemplate(tpl, pscope(result), 'Assign');
+      for (const [k, v] of Object.entries(vals as Obj)) f.scope.vars.set(k, v);
+    };
+    const fixCause = (e: StatesError): StatesError => {
+      if (!e.cause.includes('{state}')) return e;
+      const evs = f.thread.hist.events;
+      let evId = 0;
+      for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type.endsWith('StateEntered') && (evs[i]!['stateEnteredEventDetails'] as { name: string }).name === name) { evId = evs[i]!.id; break; }
+      return new StatesError(e.error, e.cause.replace('{state}', name).replace('{event}', String(evId)));
+    };
+
+    try {
+      // Input processing
+      let input: Json;
+      if (jsonata) input = rawInput;
+      else input = applyPath(st['InputPath'] as string | null | undefined, rawInput, 'InputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+
+      switch (type) {
+        case 'Pass': {
+          let result: Json;
+          if (jsonata) {
+            result = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input;
+            await assign(result, input, st['Assign']);
+            return exit(result, nextOf());
+          }
+          const eff = st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], pscope(input)) : input;
+          result = st['Result'] !== undefined ? st['Result'] : eff;
+          await assign(result, input, st['Assign']);
+          const out = applyPath(st['OutputPath'] as string | null | undefined, applyResultPath(st['ResultPath'] as string | null | undefined, rawInput, result), 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+          return exit(out, nextOf());
+        }
+        case 'Succeed': {
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+          return exit(out, undefined);
+        }
+        case 'Fail': {
+          let error: Json | undefined = st['Error'];
+          let cause: Json | undefined = st['Cause'];
+          if (jsonata) {
+            if (error !== undefined) error = await evalJsonataTemplate(error, bindings(input));
+            if (cause !== undefined) cause = await evalJsonataTemplate(cause, bindings(input));
+          } else {
+            if (st['ErrorPath'] !== undefined) error = evalExpr(st['ErrorPath'] as string, pscope(input), 'ErrorPath');
+            if (st['CausePath'] !== undefined) cause = evalExpr(st['CausePath'] as string, pscope(input), 'CausePath');
+          }
+          throw new StatesError(error === undefined ? '' : String(error), cause === undefined ? '' : String(cause));
+        }
+        case 'Choice': {
+          const choices = st['Choices'] as Obj[];
+          for (const c of choices) {
+            let ok: boolean;
+            if (jsonata) {
+              const cond = c['Condition'];
+              const v = typeof cond === 'string' && cond.startsWith('{%') ? await evalJsonata(cond.slice(2, -2), bindings(input)) : cond;
+              if (typeof v !== 'boolean') throw new StatesError('States.QueryEvaluationError', `The Condition of a Choice rule must evaluate to a boolean but was ${stringify(v)}`);
+              ok = v;
+            } else ok = evalRule(c as Record<string, Json>, pscope(input));
+            if (ok) {
+              await assign(input, input, c['Assign']);
+              const out = jsonata ? (c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+              return exit(out, c['Next'] as string);
+            }
+          }
+          if (typeof st['Default'] === 'string') {
+            await assign(input, input, st['Assign']);
+            const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+            return exit(out, st['Default']);
+          }
+          throw new StatesError('States.NoChoiceMatched', `No Matches!`);
+        }
+        case 'Wait': {
+          let until = resumed?.until;
+          if (until === undefined) {
+            let secs: Json | undefined = st['Seconds'];
+            let ts: Json | undefined = st['Timestamp'];
+            if (jsonata) {
+              if (secs !== undefined) secs = await evalJsonataTemplate(secs, bindings(input));
+              if (ts !== undefined) ts = await evalJsonataTemplate(ts, bindings(input));
+            }
+            if (st['SecondsPath'] !== undefined) secs = evalExpr(st['SecondsPath'] as string, pscope(input), 'SecondsPath');
+            if (st['TimestampPath'] !== undefined) ts = evalExpr(st['TimestampPath'] as string, pscope(input), 'TimestampPath');
+            if (secs !== undefined) {
+              if (typeof secs !== 'number' || !Number.isInteger(secs) || secs < 0) throw new StatesError('States.Runtime', `An error occurred while executing the state '${name}'. The SecondsPath parameter does not reference a valid integer value: ${stringify(secs)}`);
+              until = enteredAt + secs * 1000;
+            } else {
+              if (!isTimestamp(ts)) throw new StatesError('States.Runtime', `An error occurred while executing the state '${name}'. The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${stringify(ts)}`);
+              until = Date.parse(ts);
+            }
+          }
+          if (f.top) this.hooks.checkpoint?.({ state: name, input: rawInput, vars: f.scope.all(), entered: { thread: f.thread.last, at: enteredAt, until } });
+          if (until > this.deps.clock.now()) await this.hooks.sleep(until, this.ac.signal);
+          this.check();
+          await assign(input, input, st['Assign']);
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+          return exit(out, nextOf());
+        }
+        case 'Task':
+        case 'Parallel':
+        case 'Map':
+          return await this.runWithRetry(name, st, rawInput, input, f, enteredAt, { pscope, bindings, exit, nextOf, assign, ctx });
+      }
+      throw new StatesError('States.Runtime', `Unknown state type ${type}`);
+    } catch (e) {
+      if (e instanceof StatesError) {
+        const fe = fixCause(e);
+        if (type === 'Fail' || type === 'Choice' || type === 'Pass' || type === 'Wait' || type === 'Succeed') {
+          if (e.error === 'States.Runtime' || e.error === 'States.QueryEvaluationError' || e.error === 'States.ResultPathMatchFailure' || type === 'Choice' && e.error !== 'States.NoChoiceMatched') {
+            f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: fe.error, cause: fe.cause, state: name });
+          }
+        }
+        throw fe;
+      }
+      throw e;
+    }
+  }
+
+  private async runWithRetry(
+    name: string,
+    st: Obj,
+    rawInput: Json,
+    input: Json,
+    f: Frame,
+    enteredAt: number,
+    h: {
+      pscope: (i: Json, retry?: number) => PathScope;
+      bindings: (i: Json, extra?: Record<string, unknown>) => Record<string, unknown>;
+      exit: (o: Json, n: string | undefined) => { output: Json; next?: string };
+      nextOf: () => string | undefined;
+      assign: (r: Json, i: Json, tpl: Json | undefined, extra?: Record<string, unknown>) => Promise<void>;
+      ctx: (retry?: number, token?: string) => Json;
+    },
+  ): Promise<{ output: Json; next?: string }> {
+    const type = st['Type'] as string;
+    const jsonata = f.lang === 'JSONata';
+    const retriers = (st['Retry'] as Obj[] | undefined) ?? [];
+    const attempts = retriers.map(() => 0);
+    for (let retry = 0; ; retry++) {
+      try {
+        let params: Json;
+        if (jsonata) params = st['Arguments'] !== undefined ? await evalJsonataTemplate(st['Arguments'], h.bindings(input)) : input;
+        else if (type === 'Map') params = input;
+        else if (type === 'Task') {
+          params = st['Parameters'] !== undefined ? input : input; // Task parameters are evaluated with the token below
+        } else params = st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], h.pscope(input, retry)) : input;
+        let result: Json;
+        if (type === 'Task') {
+          result = await runTask(this.deps, {
+            name,
+            state: st,
+            thread: f.thread,
+            signal: this.ac.signal,
+            standard: this.info.type === 'STANDARD',
+            params: (token) => (jsonata ? params : st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], { input, context: h.ctx(retry, token), vars: (n) => f.scope.get(n) }) : input),
+            timeoutSeconds: await this.numField(st, 'TimeoutSeconds', input, h, jsonata),
+            heartbeatSeconds: await this.numField(st, 'HeartbeatSeconds', input, h, jsonata),
+            execArn: this.info.arn,
+          });
+        } else if (type === 'Parallel') result = await this.runParallel(st, params, f);
+        else result = await this.runMap(name, st, input, f, h, jsonata);
+        // Result processing
+        let out: Json;
+        if (jsonata) {
+          await h.assign(result, input, st['Assign']);
+          out = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], h.bindings(input, { result })) : result;
+        } else {
+          if (st['ResultSelector'] !== undefined) result = evalTemplate(st['ResultSelector'], h.pscope(result, retry), 'ResultSelector');
+          await h.assign(result, input, st['Assign']);
+          out = applyPath(st['OutputPath'] as string | null | undefined, applyResultPath(st['ResultPath'] as string | null | undefined, rawInput, result), 'OutputPath', { context: h.ctx(), vars: (n) => f.scope.get(n) });
+        }
+        return h.exit(out, h.nextOf());
+      } catch (e) {
+        if (!(e instanceof StatesError)) throw e;
+        if (type === 'Parallel') f.thread.add('ParallelStateFailed');
+        if (type === 'Map') f.thread.add('MapStateFailed');
+        const ri = retriers.findIndex((r) => errorMatches(r['ErrorEquals'] as Json[], e.error));
+        if (ri >= 0) {
+          const r = retriers[ri]!;
+          const max = typeof r['MaxAttempts'] === 'number' ? r['MaxAttempts'] : 3;
+          if (attempts[ri]! < max) {
+            const interval = typeof r['IntervalSeconds'] === 'number' ? r['IntervalSeconds'] : 1;
+            const rate = typeof r['BackoffRate'] === 'number' ? r['BackoffRate'] : 2;
+            let delay = interval * rate ** attempts[ri]!;
+            if (typeof r['MaxDelaySeconds'] === 'number') delay = Math.min(delay, r['MaxDelaySeconds']);
+            if (r['JitterStrategy'] === 'FULL') delay = Math.random() * delay;
+            attempts[ri]!++;
+            await this.hooks.sleep(this.deps.clock.now() + delay * 1000, this.ac.signal);
+            this.check();
+            continue;
+          }
+        }
+        const catchers = (st['Catch'] as Obj[] | undefined) ?? [];
+        const c = catchers.find((x) => errorMatches(x['ErrorEquals'] as Json[], e.error));
+        if (!c) throw e;
+        const errObj: Json = { Error: e.error, Cause: e.cause };
+        let out: Json;
+        if (jsonata) {
+          await h.assign(null, input, c['Assign'], { errorOutput: errObj });
+          out = c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], h.bindings(input, { errorOutput: errObj })) : errObj;
+        } else {
+          await h.assign(errObj, input, c['Assign']);
+          out = applyResultPath(c['ResultPath'] as string | null | undefined, rawInput, errObj);
+        }
+        return h.exit(out, c['Next'] as string);
+      }
+    }
+  }
+
+  private async numField(st: Obj, field: string, input: Json, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown> }, jsonata: boolean): Promise<number | undefined> {
+    let v: Json | undefined = st[field];
+    if (jsonata && typeof v === 'string') v = await evalJsonataTemplate(v, h.bindings(input));
+    if (st[`${field}Path`] !== undefined) v = queryPath(st[`${field}Path`] as string, h.pscope(input));
+    return typeof v === 'number' ? v : undefined;
+  }
+
+  private async runParallel(st: Obj, input: Json, f: Frame): Promise<Json> {
+    f.thread.add('ParallelStateStarted');
+    const branches = st['Branches'] as Obj[];
+    const ac = new AbortController();
+    const runBranch = (b: Obj): Promise<Json> => this.runProgram(b, input, { thread: f.thread.fork(), scope: new Scope(f.scope), lang: f.lang, top: false });
+    let results: Json[];
+    if (branches.every(instant)) {
+      results = [];
+      for (const b of branches) results.push(await runBranch(b));
+    } else
+      results = await Promise.all(branches.map(runBranch)).catch((e: unknown) => {
+        ac.abort();
+        throw e;
+      });
+    f.thread.add('ParallelStateSucceeded');
+    return results;
+  }
+
+  private async runMap(name: string, st: Obj, input: Json, f: Frame, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown>; ctx: () => Json }, jsonata: boolean): Promise<Json> {
+    let items: Json;
+    if (jsonata) items = st['Items'] !== undefined ? await evalJsonataTemplate(st['Items'], h.bindings(input)) : input;
+    else items = applyPath(st['ItemsPath'] as string | undefined, input, 'ItemsPath', { context: h.ctx(), vars: (n) => f.scope.get(n) });
+    if (!Array.isArray(items)) throw new StatesError('States.Runtime', `An error occurred while executing the state '${name}'. The ItemsPath field must be an array but was ${typeof items === 'object' ? 'object' : typeof items}`);
+    f.thread.add('MapStateStarted', 'mapStateStartedEventDetails', { length: items.length });
+    const proc = (st['ItemProcessor'] ?? st['Iterator']) as Obj;
+    const selector = st['ItemSelector'] ?? st['Parameters'];
+    let max = typeof st['MaxConcurrency'] === 'number' ? st['MaxConcurrency'] : 0;
+    if (st['MaxConcurrencyPath'] !== undefined) max = Number(queryPath(st['MaxConcurrencyPath'] as string, h.pscope(input)) ?? 0);
+    const tolCount = typeof st['ToleratedFailureCount'] === 'number' ? st['ToleratedFailureCount'] : st['ToleratedFailureCountPath'] ? Number(queryPath(st['ToleratedFailureCountPath'] as string, h.pscope(input))) : undefined;
+    const tolPct = typeof st['ToleratedFailurePercentage'] === 'number' ? st['ToleratedFailurePercentage'] : st['ToleratedFailurePercentagePath'] ? Number(queryPath(st['ToleratedFailurePercentagePath'] as string, h.pscope(input))) : undefined;
+    const tolerant = tolCount !== undefined || tolPct !== undefined;
+    const results: Json[] = new Array(items.length).fill(null);
+    let failures = 0;
+    let firstErr: StatesError | undefined;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length && !firstErr) {
+        const i = next++;
+        const t = f.thread.fork();
+        t.add('MapIterationStarted', 'mapIterationStartedEventDetails', { index: i, name });
+        const frame: Frame = { thread: t, scope: new Scope(f.scope), lang: f.lang, top: false, mapItem: { Index: i, Value: items[i]! } };
+        try {
+          let itemInput: Json = items[i]!;
+          if (selector !== undefined) {
+            if (jsonata) itemInput = await evalJsonataTemplate(selector, { ...f.scope.all(), states: { input, context: this.context(name, this.deps.clock.now(), 0, frame) } });
+            else itemInput = evalTemplate(selector, { input, context: this.context(name, this.deps.clock.now(), 0, frame), vars: (n) => f.scope.get(n) }, 'ItemSelector');
+          }
+          frame.mapItem = undefined;
+          results[i] = await this.runProgram(proc, itemInput, frame);
+          t.add('MapIterationSucceeded', 'mapIterationSucceededEventDetails', { index: i, name }, false);
+          f.thread.last = Math.max(f.thread.last, t.last);
+        } catch (e) {
+          if (!(e instanceof StatesError)) throw e;
+          t.add('MapIterationFailed', 'mapIterationFailedEventDetails', { index: i, name }, false);
+          f.thread.last = Math.max(f.thread.last, t.last);
+          failures++;
+          results[i] = { Error: e.error, Cause: e.cause };
+          const over = tolerant && ((tolCount === undefined || failures > tolCount) && (tolPct === undefined || (failures * 100) / items.length > tolPct));
+          if (!tolerant) firstErr ??= e;
+          else if (over) firstErr ??= new StatesError('States.ExceedToleratedFailureThreshold', 'The specified tolerated failure threshold was exceeded');
+        }
+      }
+    };
+    // Processors that never wait (Pass/Choice/Succeed/Fail only) run one after another: same result, AWS's event order.
+    const n = instant(proc) ? 1 : max > 0 ? Math.min(max, items.length) : items.length;
+    await Promise.all(Array.from({ length: Math.max(n, 1) }, () => worker()));
+    if (firstErr) throw firstErr;
+    f.thread.add('MapStateSucceeded');
+    return results;
+  }
+}
+
+/** True when no state of the program can wait on anything outside the interpreter. */
+function instant(prog: Obj): boolean {
+  if (prog['QueryLanguage'] === 'JSONata') return false;
+  return Object.values(prog['States'] as Record<string, Obj>).every((s) => ['Pass', 'Choice', 'Succeed', 'Fail'].includes(s['Type'] as string) && s['QueryLanguage'] !== 'JSONata');
+}
+
+export const newExecName = (): string => randomUUID();
