@@ -174,6 +174,8 @@ export class Execution {
 
   private check(): void {
     if (this.ac.signal.aborted) throw new Aborted();
+    // AWS's hard limit on a Standard history; it also stops runaway loops from exhausting memory.
+    if (this.history.events.length >= 25_000) throw new StatesError('States.Runtime', 'The execution reached the maximum number of history events (25000).');
   }
 
   async runProgram(prog: Obj, input: Json, f: Frame, resume?: Checkpoint): Promise<Json> {
@@ -315,11 +317,8 @@ export class Execution {
     } catch (e) {
       if (e instanceof StatesError) {
         const fe = fixCause(e);
-        if (type === 'Fail' || type === 'Choice' || type === 'Pass' || type === 'Wait' || type === 'Succeed') {
-          if (e.error === 'States.Runtime' || e.error === 'States.QueryEvaluationError' || e.error === 'States.ResultPathMatchFailure' || type === 'Choice' && e.error !== 'States.NoChoiceMatched') {
-            f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: fe.error, cause: fe.cause, state: name });
-          }
-        }
+        if ((type === 'Pass' || type === 'Choice' || type === 'Succeed') && e.error === 'States.QueryEvaluationError')
+          f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: fe.error, cause: fe.cause, state: name });
         throw fe;
       }
       throw e;
@@ -446,7 +445,17 @@ export class Execution {
     let items: Json;
     if (jsonata) items = st['Items'] !== undefined ? await evalJsonataTemplate(st['Items'], h.bindings(input)) : input;
     else items = applyPath(st['ItemsPath'] as string | undefined, input, 'ItemsPath', { context: h.ctx(), vars: (n) => f.scope.get(n) });
-    if (!Array.isArray(items)) throw new StatesError('States.Runtime', `An error occurred while executing the state '${name}'. The ItemsPath field must be an array but was ${typeof items === 'object' ? 'object' : typeof items}`);
+    if (!Array.isArray(items)) {
+      const err = new StatesError(jsonata ? 'States.QueryEvaluationError' : 'States.Runtime', `An error occurred while executing the state '{state}' (entered at the event id #{event}). Map state input must be an array but was: ${stringify(items)}`);
+      const evs = f.thread.hist.events;
+      let evId = 0;
+      let prev = f.thread.last;
+      for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type === 'MapStateEntered') { evId = evs[i]!.id; prev = evs[i]!.previousEventId; break; }
+      const cause = err.cause.replace('{state}', name).replace('{event}', String(evId));
+      f.thread.last = prev;
+      f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: err.error, cause, state: name });
+      throw new StatesError(err.error, cause);
+    }
     f.thread.add('MapStateStarted', 'mapStateStartedEventDetails', { length: items.length });
     const proc = (st['ItemProcessor'] ?? st['Iterator']) as Obj;
     const selector = st['ItemSelector'] ?? st['Parameters'];
@@ -457,6 +466,7 @@ export class Execution {
     const tolerant = tolCount !== undefined || tolPct !== undefined;
     const results: Json[] = new Array(items.length).fill(null);
     let failures = 0;
+    let lastIterEvent = 0;
     let firstErr: StatesError | undefined;
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -473,7 +483,7 @@ export class Execution {
           }
           frame.mapItem = undefined;
           results[i] = await this.runProgram(proc, itemInput, frame);
-          t.add('MapIterationSucceeded', 'mapIterationSucceededEventDetails', { index: i, name }, false);
+          lastIterEvent = Math.max(lastIterEvent, t.add('MapIterationSucceeded', 'mapIterationSucceededEventDetails', { index: i, name }, false).id);
           f.thread.last = Math.max(f.thread.last, t.last);
         } catch (e) {
           if (!(e instanceof StatesError)) throw e;
@@ -491,7 +501,9 @@ export class Execution {
     const n = instant(proc) ? 1 : max > 0 ? Math.min(max, items.length) : items.length;
     await Promise.all(Array.from({ length: Math.max(n, 1) }, () => worker()));
     if (firstErr) throw firstErr;
-    f.thread.add('MapStateSucceeded');
+    // AWS chains MapStateSucceeded and MapStateExited to the last MapIterationSucceeded.
+    if (lastIterEvent) f.thread.last = lastIterEvent;
+    f.thread.add('MapStateSucceeded', undefined, undefined, false);
     return results;
   }
 }
