@@ -8,6 +8,10 @@ export async function start(p: Parsed): Promise<number> {
   const dataDir = str(p, 'data', 'SELFLESS_DATA', '.selfless');
   const accountId = str(p, 'account-id', 'SELFLESS_ACCOUNT_ID', '000000000000');
   if (!/^\d{12}$/.test(accountId)) throw new StartupError(`--account-id must be 12 digits (got '${accountId}')`);
+  const isolation = str(p, 'isolation', 'SELFLESS_ISOLATION', 'auto');
+  if (isolation !== 'auto' && isolation !== 'sandbox' && isolation !== 'process') {
+    throw new StartupError(`--isolation must be sandbox, process or auto (got '${isolation}')`);
+  }
   let app;
   try {
     app = await startApp({
@@ -19,6 +23,7 @@ export async function start(p: Parsed): Promise<number> {
       idleTimeoutMs: int(p, 'idle-timeout', 'SELFLESS_IDLE_TIMEOUT_SECONDS', 600, 1, 86400) * 1000,
       prestartPerKey: int(p, 'prestart', 'SELFLESS_PRESTART', 2, 0, 64),
       accountConcurrency: int(p, 'account-concurrency', 'SELFLESS_ACCOUNT_CONCURRENCY', 1000, 1, 100000),
+      isolation,
     });
   } catch (e) {
     if (e instanceof StartupError) {
@@ -27,7 +32,7 @@ export async function start(p: Parsed): Promise<number> {
     }
     throw e;
   }
-  process.stdout.write(`selfless ready on ${app.url}\n`);
+  const ready = `selfless ready on ${app.url}\n`;
   return new Promise((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -40,7 +45,9 @@ export async function start(p: Parsed): Promise<number> {
         },
       );
     };
+    // Handlers first: whoever reads the ready line may signal at once.
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    process.stdout.write(ready);
   });
 }

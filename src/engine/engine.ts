@@ -70,6 +70,8 @@ export class Engine {
     const spec = env.spec;
     if (!spec) return;
     const message = line.replace(/\r/g, '\n');
+    // Node's own heap cap (process isolation) ends a runtime with this line before it aborts.
+    if (message.includes('JavaScript heap out of memory')) env.outOfMemory = true;
     this.o.logs.append(spec.region, spec.logGroup, env.logStream, [{ timestamp: this.o.clock.now(), message }]);
     this.running.get(env)?.tail?.push(message);
   }
@@ -92,6 +94,8 @@ export class Engine {
     let env = this.pool.take(spec.key);
     let initMs: number | undefined;
     const cold = !env;
+    // A frozen environment thaws while the event is handed over: it reads the event as soon as it runs again.
+    if (env) void env.thaw();
     if (!env) {
       const started = await this.coldStart(spec);
       env = started.env;
@@ -118,7 +122,7 @@ export class Engine {
         maxMemoryUsedMB: maxMem,
         initMs,
         status: outcome.kind === 'timeout' ? 'timeout' : outcome.kind === 'exit' ? 'error' : undefined,
-        errorType: outcome.kind === 'exit' ? 'Runtime.ExitError' : undefined,
+        errorType: outcome.kind === 'exit' ? exitErrorType(env) : undefined,
       }),
     );
     this.running.delete(env);
@@ -146,8 +150,9 @@ export class Engine {
       }
       case 'exit': {
         const msg = `RequestId: ${req.requestId} Error: Runtime exited with error: ${o.reason}`;
-        this.platformLine(env, `${msg}\nRuntime.ExitError`);
-        return { ...base, payload: errorBody('Runtime.ExitError', msg), functionError: 'Unhandled' };
+        const type = exitErrorType(env);
+        this.platformLine(env, `${msg}\n${type}`);
+        return { ...base, payload: errorBody(type, msg), functionError: 'Unhandled' };
       }
     }
   }
@@ -181,13 +186,59 @@ export class Engine {
     };
   }
 
+  /**
+   * Provisioned concurrency: initialises one environment ahead of demand (AWS_LAMBDA_INITIALIZATION_TYPE
+   * provisioned-concurrency) and parks it idle, exempt from reaping. Resolves with the environment, or the init failure.
+   */
+  async provision(spec: FunctionSpec): Promise<{ ok: true; env: Environment } | { ok: false; reason: string }> {
+    const { env, init } = await this.coldStart(spec, 'provisioned-concurrency');
+    if (!init.ok) {
+      env.destroy();
+      let reason = init.errorType;
+      try {
+        reason = `${init.errorType}: ${(JSON.parse(init.payload.toString('utf8')) as { errorMessage?: string }).errorMessage ?? ''}`;
+      } catch {
+        // keep the error type alone
+      }
+      return { ok: false, reason };
+    }
+    this.platformLine(env, initReportLine(init.initMs));
+    env.provisioned = true;
+    this.pool.release(env);
+    return { ok: true, env };
+  }
+
   /** Starts (or adopts a pre-started) environment for a spec and runs its Init phase. */
   async coldStart(spec: FunctionSpec, initializationType: 'on-demand' | 'provisioned-concurrency' = 'on-demand'): Promise<{ env: Environment; init: InitOutcome }> {
     const family = familyOf(spec.runtime);
     const logStream = streamName(this.o.clock.now(), spec.version);
     const initTimeoutMs = Math.max(10_000, spec.timeout * 1000);
-    const pre = this.pool.takePrestarted(family, spec.memorySize);
+    // A function without network cannot adopt a runtime started in the shared network namespace.
+    const noNetwork = spec.noNetwork ?? spec.environment['SELFLESS_NETWORK'] === 'none';
+    // Nor can one that needs a larger /tmp than pre-started sandboxes have (the default 512 MB).
+    const sandboxed = this.o.launcher.mode === 'sandbox';
+    const pre = sandboxed && (noNetwork || spec.ephemeralStorage !== 512) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
+      try {
+        await pre.env.prepare(spec.codeDir, spec.optDir);
+      } catch (e) {
+        pre.env.destroy();
+        throw new AwsError('ServiceException', `Could not prepare the environment: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (pre && family === 'provided') {
+      const optDir = spec.optDir ?? pre.optDir;
+      const cmd = await providedCommand(spec.codeDir, optDir);
+      if (cmd) {
+        const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir: pre.tmpDir });
+        const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType);
+        const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
+        pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir });
+        return { env: pre.env, init: await init };
+      }
+      // No bootstrap: the plain path below reports it as AWS does.
+      pre.env.destroy();
+    } else if (pre) {
       const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
       const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType);
@@ -211,7 +262,7 @@ export class Engine {
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
       env.attach(
-        this.o.launcher.launch({
+        await this.o.launcher.launch({
           command: cmd.command,
           args: cmd.args,
           env: vars,
@@ -222,7 +273,8 @@ export class Engine {
           codeDir: spec.codeDir,
           optDir,
           runtimeDir: cmd.runtimeDir,
-          noNetwork: spec.noNetwork,
+          noNetwork,
+          adoptRuntimeApiConnection: (socket) => env.adoptConnection(socket),
         }),
       );
     } catch (e) {
@@ -232,6 +284,8 @@ export class Engine {
     return { env, init: await init };
   }
 }
+
+const exitErrorType = (env: Environment): string => (env.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError');
 
 /** `YYYY/MM/DD/[version]<32 hex>`, as AWS names log streams. */
 export function streamName(now: number, version: string): string {

@@ -1,6 +1,7 @@
 // One execution environment: a runtime process, its private Runtime API, and the lifecycle state machine
 // Starting → Initializing → Idle ⇄ Invoking → Destroyed. It serves one invocation at a time and one spec for life.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { hex } from '../lib/ids.js';
 import { accepted, MAX_RUNTIME_PAYLOAD, reply, RuntimeApiServer, type RuntimeApiTarget } from './runtime-api/server.js';
@@ -53,8 +54,11 @@ export class Environment implements RuntimeApiTarget {
   runtimeApi = '';
   lastUsed = 0;
   invocations = 0;
+  /** Initialised ahead of demand for provisioned concurrency: never reaped for idleness. */
+  provisioned = false;
   private proc: RuntimeProcess | undefined;
-  private readonly api = new RuntimeApiServer(this);
+  /** Only the environment's own processes may use its Runtime API, where the launcher can tell (sandbox). */
+  private readonly api = new RuntimeApiServer(this, (peer, ours, address) => (this.proc?.ownsPeer ? this.proc.ownsPeer(peer, ours, address) : this.proc !== undefined));
   private pendingNext: ServerResponse | undefined;
   private pendingAssignment: ServerResponse | undefined;
   private assignedEnv: Record<string, string> | undefined;
@@ -63,6 +67,10 @@ export class Environment implements RuntimeApiTarget {
   private initStarted = 0;
   private initErrorBody: { payload: Buffer; errorType: string } | undefined;
   private exitReason: string | undefined;
+  /** Set when the runtime ran out of memory (its heap cap, or the sandbox's memory limit): reported as Runtime.OutOfMemory. */
+  outOfMemory = false;
+  /** The runtime announced it is exiting: never hand this environment another invocation. */
+  private doomed = false;
   private readonly onDestroyed: ((env: Environment) => void)[] = [];
 
   constructor(
@@ -81,7 +89,40 @@ export class Environment implements RuntimeApiTarget {
     this.proc = proc;
     splitLines(proc.stdout, (l) => this.onLine(l, this));
     splitLines(proc.stderr, (l) => this.onLine(l, this));
-    proc.onExit((code, signal) => this.exited(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal.toLowerCase().replace(/^sig/, '')}` : `exit status ${code ?? 0}`));
+    proc.onExit((code, signal) => {
+      if (proc.oomKilled) this.outOfMemory = true;
+      this.exitedWithSignal(code, signal);
+    });
+  }
+
+  private exitedWithSignal(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exited(signal ? `signal: ${signalText(signal)}` : `exit status ${code ?? 0}`);
+  }
+
+  /** Freezes an idle environment where the launcher can (its timers and background work stop until `thaw`). */
+  freeze(): void {
+    if (this.state === 'Idle') void this.proc?.freeze?.().catch(() => undefined);
+  }
+
+  /** Resolves once a frozen environment runs again; immediate when it was never frozen. */
+  thaw(): Promise<void> | undefined {
+    return this.proc?.thaw?.();
+  }
+
+  /** Serves a Runtime API connection that reached this environment by a trusted path (the no-network bridge). */
+  adoptConnection(socket: Socket): void {
+    if (this.state === 'Destroyed') socket.destroy();
+    else this.api.adopt(socket);
+  }
+
+  /** Runs a deferred (pre-started custom runtime) environment's command. */
+  start(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string }): void {
+    this.proc?.start?.(command, args, env, dirs);
+  }
+
+  /** Makes a pre-started sandbox see the function's code before it is assigned (a no-op for plain processes). */
+  async prepare(codeDir: string, optDir: string | undefined): Promise<void> {
+    await this.proc?.assign?.({ codeDir, optDir });
   }
 
   whenDestroyed(fn: (env: Environment) => void): void {
@@ -93,13 +134,17 @@ export class Environment implements RuntimeApiTarget {
   }
 
   private peakMB = 0;
+  private peakReadAt = 0;
 
   /**
    * Peak memory for REPORT. Reading it costs a file read, so on the hot path the last reading is used and a fresh
-   * one is taken in the background (peak use only grows, so the figure lags by at most one invocation);
+   * one is taken in the background at most once a second (peak use only grows, so the figure may lag a little);
    * `fresh` waits for a new reading (first invocation, Tail).
    */
   async maxMemoryMB(fresh: boolean): Promise<number> {
+    const now = this.clock.now();
+    if (!fresh && this.peakMB > 0 && now - this.peakReadAt < 1000) return this.peakMB;
+    this.peakReadAt = now;
     const read = (this.proc?.maxMemoryMB() ?? Promise.resolve(0)).then((mb) => (this.peakMB = Math.max(this.peakMB, mb)));
     if (fresh || this.peakMB === 0) return read;
     void read.catch(() => undefined);
@@ -165,7 +210,7 @@ export class Environment implements RuntimeApiTarget {
     if (!c) return;
     this.current = undefined;
     c.cancelTimer();
-    if (o.kind === 'timeout' || o.kind === 'exit') {
+    if (o.kind === 'timeout' || o.kind === 'exit' || this.doomed) {
       if (this.state !== 'Destroyed') this.destroy();
     } else if (this.state === 'Invoking') {
       this.to('Idle');
@@ -235,7 +280,7 @@ export class Environment implements RuntimeApiTarget {
     return c;
   }
 
-  response(requestId: string, req: IncomingMessage, res: ServerResponse): void {
+  response(requestId: string, req: IncomingMessage, res: ServerResponse, thenNext: boolean): void {
     const c = this.checkId(requestId, res);
     if (!c) {
       req.resume();
@@ -264,8 +309,10 @@ export class Environment implements RuntimeApiTarget {
         return;
       }
       const streamError = trailerError(req);
-      accepted(res);
+      if (!thenNext) accepted(res);
       this.complete({ kind: 'response', payload: Buffer.concat(chunks, size), contentType, streamed: false, streamError });
+      // The same exchange now waits for the next invocation, exactly as GET /runtime/invocation/next would.
+      if (thenNext) this.next(res);
     });
     req.on('error', () => this.complete({ kind: 'exit', reason: 'exit status 1' }));
   }
@@ -280,10 +327,11 @@ export class Environment implements RuntimeApiTarget {
     req.on('error', () => this.complete({ kind: 'exit', reason: 'exit status 1' }));
   }
 
-  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse): void {
+  error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse, fatal: boolean): void {
     const c = this.checkId(requestId, res);
     if (!c) return;
     accepted(res);
+    if (fatal) this.doomed = true;
     this.complete({ kind: 'error', errorType: errorType ?? 'Unhandled', payload: body.length > 0 ? body : errorBody(errorType ?? 'Unhandled', '') });
   }
 
@@ -331,6 +379,25 @@ export class Environment implements RuntimeApiTarget {
     for (const fn of this.onDestroyed) fn(this);
   }
 }
+
+/** Signals named as AWS's platform (written in Go) prints them: "signal: killed", "signal: aborted", … */
+const SIGNAL_TEXT: Record<string, string> = {
+  SIGKILL: 'killed',
+  SIGABRT: 'aborted',
+  SIGSEGV: 'segmentation fault',
+  SIGTERM: 'terminated',
+  SIGBUS: 'bus error',
+  SIGILL: 'illegal instruction',
+  SIGFPE: 'floating point exception',
+  SIGINT: 'interrupt',
+  SIGHUP: 'hangup',
+  SIGPIPE: 'broken pipe',
+  SIGQUIT: 'quit',
+  SIGTRAP: 'trace/breakpoint trap',
+  SIGXCPU: 'CPU time limit exceeded',
+  SIGXFSZ: 'file size limit exceeded',
+};
+export const signalText = (signal: string): string => SIGNAL_TEXT[signal] ?? signal.toLowerCase().replace(/^sig/, '');
 
 export function errorBody(errorType: string, errorMessage: string): Buffer {
   return Buffer.from(JSON.stringify({ errorType, errorMessage }));

@@ -28,8 +28,10 @@ export function reportLine(f: ReportFields): string {
   return `${parts.join('\t')}\t`;
 }
 
-export function initReportLine(initMs: number, errorType: string): string {
-  return `INIT_REPORT Init Duration: ${initMs.toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${errorType}`;
+/** INIT_REPORT: for a failed init (with its error type), or a successful one ahead of demand (provisioned). */
+export function initReportLine(initMs: number, errorType?: string): string {
+  const base = `INIT_REPORT Init Duration: ${initMs.toFixed(2)} ms\tPhase: init\tStatus: ${errorType ? 'error' : 'success'}`;
+  return errorType ? `${base}\tError Type: ${errorType}` : base;
 }
 
 export const timeoutSeconds = (timeoutMs: number): string => (timeoutMs / 1000).toFixed(2);

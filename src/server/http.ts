@@ -129,7 +129,7 @@ export class HttpServer {
       sendError(res, new AwsError('InvalidAction', `The action ${form.get('Action') ?? ''} is not valid for this endpoint.`), 'query', requestId);
       return;
     }
-    const api = this.apiRequest(req, url, requestId, {}, body);
+    const api = this.apiRequest(req, res, url, requestId, {}, body);
     try {
       const out = await q.handle(api, form);
       await this.respond(res, out, requestId, 'text/xml');
@@ -161,7 +161,7 @@ export class HttpServer {
       sendError(res, err, protocol, requestId, svc?.errorNamespace);
       return;
     }
-    const api = this.apiRequest(req, url, requestId, params, body);
+    const api = this.apiRequest(req, res, url, requestId, params, body);
     try {
       const out = await handler(api);
       await this.respond(res, out, requestId, svc ? (JSON_TYPES['1.0'] as string) : 'application/json');
@@ -170,10 +170,9 @@ export class HttpServer {
     }
   }
 
-  private apiRequest(req: IncomingMessage, url: URL, requestId: string, params: Record<string, string>, body: Buffer): ApiRequest {
+  private apiRequest(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, params: Record<string, string>, body: Buffer): ApiRequest {
     const scope = credentialScope(req.headers, url.searchParams);
-    const ac = new AbortController();
-    req.socket.once('close', () => ac.abort());
+    let ac: AbortController | undefined;
     return {
       requestId,
       region: scope?.region ?? this.opts.defaultRegion,
@@ -185,7 +184,16 @@ export class HttpServer {
       headers: req.headers,
       body,
       baseUrl: `http://${req.headers.host ?? '127.0.0.1'}`,
-      signal: ac.signal,
+      // Made on first use (long polls): aborted when the client goes away before the response is complete.
+      get signal() {
+        if (!ac) {
+          const c = (ac = new AbortController());
+          res.once('close', () => {
+            if (!res.writableFinished) c.abort();
+          });
+        }
+        return ac.signal;
+      },
       header: (n) => {
         const v = req.headers[n.toLowerCase()];
         return Array.isArray(v) ? v.join(',') : v;

@@ -61,8 +61,12 @@ export class SqliteStore implements Store {
     return this.inTx ? this.mutex.lock(() => this.direct.run(sql, params)) : this.direct.run(sql, params);
   }
 
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+  tx<T>(fn: (q: Queryable) => Promise<T>, opts?: { durable?: boolean }): Promise<T> {
+    const relaxed = opts?.durable === false;
     return this.mutex.lock(async () => {
+      // In WAL mode synchronous=NORMAL commits without an fsync (which would block the event loop); FULL is restored
+      // after, so every other commit still waits for the disk, and also makes this one durable.
+      if (relaxed) this.db.pragma('synchronous = NORMAL');
       this.db.exec('BEGIN IMMEDIATE');
       this.inTx = true;
       try {
@@ -74,6 +78,7 @@ export class SqliteStore implements Store {
         throw e;
       } finally {
         this.inTx = false;
+        if (relaxed) this.db.pragma('synchronous = FULL');
       }
     });
   }

@@ -33,8 +33,12 @@ export interface Store extends Queryable {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies the owner's migrations not yet applied, in version order, each in its own transaction. */
   migrate(owner: string, migrations: readonly Migration[]): Promise<void>;
-  /** Runs fn in one transaction: all its writes commit together, durably, or none do. */
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in one transaction: all its writes commit together, durably, or none do. `durable: false` is for data
+   * whose loss in a crash is acceptable (function logs): it commits without waiting for the disk, and the next
+   * durable commit flushes it too.
+   */
+  tx<T>(fn: (q: Queryable) => Promise<T>, opts?: { durable?: boolean }): Promise<T>;
   readonly blobs: BlobStore;
   close(): Promise<void>;
 }

@@ -42,6 +42,10 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         const r = parseFunctionRef(input.FunctionName, 140);
         if (r.qualifier !== undefined) throw validationError('functionName', input.FunctionName, 'Member must not contain a qualifier');
         const created = await registry.create(req.region, { ...input, FunctionName: r.name });
+        if (input.Publish) {
+          const v = await registry.publish(req.region, { name: r.name }, {});
+          return { status: 201, body: wire(req, v.version, v.config) };
+        }
         return { status: 201, body: wire(req, LATEST, created.config) };
       },
     },
@@ -108,6 +112,10 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       handler: async (req) => {
         const input = shape(UpdateCodeShape, parseJsonBody(req.body));
         const v = await registry.updateCode(req.region, unqualified(ref(req)), input);
+        if (input.Publish && !input.DryRun) {
+          const p = await registry.publish(req.region, { name: v.fn.name }, {});
+          return { body: wire(req, p.version, p.config) };
+        }
         return { body: wire(req, v.version, v.config) };
       },
     },

@@ -5,7 +5,7 @@ import { lambdaTimestamp, uuid } from '../../lib/ids.js';
 import type { Store } from '../../store/store.js';
 import { functionArn, type FunctionRef } from './arn.js';
 import { decodeZipField, storeZip, type CodePackage } from './code.js';
-import { LATEST, type FunctionRecord, type StoredConfig } from './model.js';
+import { LATEST, type FunctionRecord, type StoredAlias, type StoredConfig } from './model.js';
 import { checkConfig, type CreateFunctionInput, type UpdateCodeInput, type UpdateConfigurationInput } from './validate.js';
 
 export const LAMBDA_MIGRATIONS = [
@@ -16,9 +16,22 @@ export const LAMBDA_MIGRATIONS = [
          CREATE TABLE lambda_versions (region TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, config TEXT NOT NULL,
            PRIMARY KEY (region, name, version));`,
   },
+  {
+    version: 2,
+    up: `CREATE TABLE lambda_aliases (region TEXT NOT NULL, name TEXT NOT NULL, alias TEXT NOT NULL, config TEXT NOT NULL,
+           PRIMARY KEY (region, name, alias));
+         ALTER TABLE lambda_functions ADD COLUMN reserved INTEGER;`,
+  },
 ];
 
 const key = (region: string, name: string): string => `${region}\u0000${name}`;
+
+/** What changed: one version or the whole function; `retire`: its environments run stale code or configuration. */
+export interface ChangeScope {
+  version?: string;
+  retire: boolean;
+}
+export type ChangeListener = (region: string, name: string, scope: ChangeScope) => void;
 
 export interface ResolvedVersion {
   fn: FunctionRecord;
@@ -31,7 +44,7 @@ export class FunctionRegistry {
   /** Names being created right now, so that two concurrent creates of one name cannot both pass the check. */
   private readonly creating = new Set<string>();
   /** Listeners told about every change of a version's configuration (the engine retires stale environments). */
-  private readonly listeners: ((region: string, name: string) => void)[] = [];
+  private readonly listeners: ChangeListener[] = [];
 
   constructor(
     private readonly store: Store,
@@ -39,18 +52,31 @@ export class FunctionRegistry {
     readonly accountId: string,
   ) {}
 
-  onChange(fn: (region: string, name: string) => void): void {
+  /** Resolves and checks a function's layer ARNs (set by the layers part of the service). */
+  layers: ((arns: readonly string[], functionUnzipped: number) => { Arn: string; CodeSize: number }[]) | undefined;
+
+  onChange(fn: ChangeListener): void {
     this.listeners.push(fn);
   }
 
   async load(): Promise<void> {
     await this.store.migrate('lambda', LAMBDA_MIGRATIONS);
-    const rows = await this.store.all<{ region: string; name: string; next_version: number; tags: string }>('SELECT * FROM lambda_functions');
+    const rows = await this.store.all<{ region: string; name: string; next_version: number; tags: string; reserved: number | null }>('SELECT * FROM lambda_functions');
     for (const r of rows) {
-      this.fns.set(key(r.region, r.name), { region: r.region, name: r.name, nextVersion: r.next_version, tags: JSON.parse(r.tags), versions: new Map() });
+      this.fns.set(key(r.region, r.name), {
+        region: r.region,
+        name: r.name,
+        nextVersion: r.next_version,
+        tags: JSON.parse(r.tags),
+        versions: new Map(),
+        aliases: new Map(),
+        ...(r.reserved !== null ? { reserved: r.reserved } : {}),
+      });
     }
     const versions = await this.store.all<{ region: string; name: string; version: string; config: string }>('SELECT * FROM lambda_versions');
     for (const v of versions) this.fns.get(key(v.region, v.name))?.versions.set(v.version, JSON.parse(v.config) as StoredConfig);
+    const aliases = await this.store.all<{ region: string; name: string; alias: string; config: string }>('SELECT * FROM lambda_aliases');
+    for (const a of aliases) this.fns.get(key(a.region, a.name))?.aliases.set(a.alias, JSON.parse(a.config) as StoredAlias);
   }
 
   count(region: string): number {
@@ -85,10 +111,10 @@ export class FunctionRegistry {
     return fn;
   }
 
-  /** Resolves a version qualifier (`$LATEST` or a number); aliases are resolved by the caller before this. */
+  /** Resolves a qualifier: `$LATEST`, a version number, or an alias (to its primary version; invokes pick by weight). */
   requireVersion(region: string, ref: FunctionRef, qualifier: string | undefined): ResolvedVersion {
     const fn = this.requireFunction(region, ref);
-    const version = qualifier ?? LATEST;
+    const version = qualifier === undefined ? LATEST : (fn.aliases.get(qualifier)?.FunctionVersion ?? qualifier);
     const config = fn.versions.get(version);
     if (!config) throw notFound(`Function not found: ${this.arn(fn.region, fn.name, version)}`);
     return { fn, version, config };
@@ -136,7 +162,7 @@ export class FunctionRegistry {
       ...(input.KMSKeyArn ? { KMSKeyArn: input.KMSKeyArn } : {}),
       TracingConfig: { Mode: input.TracingConfig?.Mode ?? 'PassThrough' },
       ...(input.VpcConfig ? { VpcConfig: vpc(input.VpcConfig) } : {}),
-      Layers: (input.Layers ?? []).map((Arn) => ({ Arn, CodeSize: 0 })),
+      Layers: this.resolveLayers(input.Layers ?? [], pkg.unzippedSize),
       Architectures: input.Architectures ?? ['x86_64'],
       EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
       LoggingConfig: {
@@ -153,8 +179,16 @@ export class FunctionRegistry {
       CodeSha256: pkg.sha256,
       CodeSize: pkg.size,
       codeShaHex: pkg.shaHex,
+      unzippedSize: pkg.unzippedSize,
     };
-    const fn: FunctionRecord = { region, name: input.FunctionName, nextVersion: 1, tags: input.Tags ?? {}, versions: new Map([[LATEST, config]]) };
+    const fn: FunctionRecord = {
+      region,
+      name: input.FunctionName,
+      nextVersion: 1,
+      tags: input.Tags ?? {},
+      versions: new Map([[LATEST, config]]),
+      aliases: new Map(),
+    };
     await this.store.tx(async (q) => {
       await q.run('INSERT INTO lambda_functions (region, name, next_version, tags, created_at) VALUES (?, ?, ?, ?, ?)', [
         region, fn.name, fn.nextVersion, JSON.stringify(fn.tags), now,
@@ -183,7 +217,7 @@ export class FunctionRegistry {
       ...(input.KMSKeyArn !== undefined ? { KMSKeyArn: input.KMSKeyArn } : {}),
       ...(input.TracingConfig?.Mode ? { TracingConfig: { Mode: input.TracingConfig.Mode } } : {}),
       ...(input.VpcConfig !== undefined ? { VpcConfig: vpc(input.VpcConfig) } : {}),
-      ...(input.Layers !== undefined ? { Layers: input.Layers.map((Arn) => ({ Arn, CodeSize: 0 })) } : {}),
+      ...(input.Layers !== undefined ? { Layers: this.resolveLayers(input.Layers, c.unzippedSize ?? 0) } : {}),
       ...(input.EphemeralStorage !== undefined ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
       ...(input.LoggingConfig !== undefined ? { LoggingConfig: { ...c.LoggingConfig, ...input.LoggingConfig } } : {}),
       ...(input.SnapStart?.ApplyOn ? { SnapStart: { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' } } : {}),
@@ -204,6 +238,8 @@ export class FunctionRegistry {
       CodeSha256: pkg.sha256,
       CodeSize: pkg.size,
       codeShaHex: pkg.shaHex,
+      unzippedSize: pkg.unzippedSize,
+      Layers: this.resolveLayers(cur.config.Layers.map((l) => l.Arn), pkg.unzippedSize),
       ...(input.Architectures ? { Architectures: input.Architectures } : {}),
     };
     if (input.DryRun) return { ...cur, config: { ...next, RevisionId: cur.config.RevisionId } };
@@ -214,26 +250,93 @@ export class FunctionRegistry {
     const next = { ...config, LastModified: lambdaTimestamp(this.clock.now()), RevisionId: uuid() };
     await this.store.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [JSON.stringify(next), fn.region, fn.name, LATEST]);
     fn.versions.set(LATEST, next);
-    this.changed(fn);
+    this.changed(fn, { version: LATEST, retire: true });
     return { fn, version: LATEST, config: next };
+  }
+
+  /**
+   * PublishVersion: snapshots $LATEST into the next number (never reused). When neither code nor configuration changed
+   * since the last published version, that version is returned instead, as AWS does.
+   */
+  async publish(region: string, ref: FunctionRef, opts: { CodeSha256?: string; RevisionId?: string; Description?: string }): Promise<ResolvedVersion> {
+    const cur = this.requireVersion(region, ref, LATEST);
+    checkRevision(cur.config, opts.RevisionId);
+    if (opts.CodeSha256 !== undefined && opts.CodeSha256 !== cur.config.CodeSha256) {
+      throw new AwsError(
+        'InvalidParameterValueException',
+        `CodeSHA256 (${opts.CodeSha256}) is different from current CodeSHA256 in $LATEST (${cur.config.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
+      );
+    }
+    const fn = cur.fn;
+    const last = latestPublished(fn);
+    if (last && sameContent(last.config, cur.config)) return { fn, version: last.version, config: last.config };
+    const version = String(fn.nextVersion);
+    const config: StoredConfig = { ...cur.config, Description: opts.Description ?? cur.config.Description, RevisionId: uuid(), LastModified: lambdaTimestamp(this.clock.now()) };
+    await this.store.tx(async (q) => {
+      await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [fn.region, fn.name, version, JSON.stringify(config)]);
+      await q.run('UPDATE lambda_functions SET next_version = ? WHERE region = ? AND name = ?', [fn.nextVersion + 1, fn.region, fn.name]);
+    });
+    fn.nextVersion++;
+    fn.versions.set(version, config);
+    return { fn, version, config };
+  }
+
+  /** Published versions and $LATEST in AWS's order ($LATEST first, then by number). */
+  versionsOf(fn: FunctionRecord): [string, StoredConfig][] {
+    return [...fn.versions.entries()].sort(([a], [b]) => (a === LATEST ? -1 : b === LATEST ? 1 : Number(a) - Number(b)));
+  }
+
+  async saveAlias(fn: FunctionRecord, alias: StoredAlias): Promise<void> {
+    await this.store.run('INSERT INTO lambda_aliases (region, name, alias, config) VALUES (?, ?, ?, ?) ON CONFLICT (region, name, alias) DO UPDATE SET config = excluded.config', [
+      fn.region, fn.name, alias.Name, JSON.stringify(alias),
+    ]);
+    fn.aliases.set(alias.Name, alias);
+    this.changed(fn, { retire: false });
+  }
+
+  async deleteAlias(fn: FunctionRecord, name: string): Promise<void> {
+    await this.store.run('DELETE FROM lambda_aliases WHERE region = ? AND name = ? AND alias = ?', [fn.region, fn.name, name]);
+    fn.aliases.delete(name);
+    this.changed(fn, { retire: false });
+  }
+
+  async setReserved(fn: FunctionRecord, reserved: number | undefined): Promise<void> {
+    await this.store.run('UPDATE lambda_functions SET reserved = ? WHERE region = ? AND name = ?', [reserved ?? null, fn.region, fn.name]);
+    if (reserved === undefined) delete fn.reserved;
+    else fn.reserved = reserved;
+    this.changed(fn, { retire: false });
+  }
+
+  /** Sum of reserved concurrency over all functions (the account pool is what is left). */
+  reservedTotal(): number {
+    let n = 0;
+    for (const f of this.fns.values()) n += f.reserved ?? 0;
+    return n;
   }
 
   async delete(region: string, ref: FunctionRef, qualifier: string | undefined): Promise<void> {
     const fn = this.requireFunction(region, ref);
     if (qualifier !== undefined && qualifier !== LATEST) {
       if (!fn.versions.has(qualifier)) throw notFound(`Function not found: ${this.arn(region, fn.name, qualifier)}`);
+      const users = [...fn.aliases.values()].filter((a) => a.FunctionVersion === qualifier || a.RoutingConfig?.AdditionalVersionWeights?.[qualifier] !== undefined);
+      if (users.length > 0) {
+        throw new AwsError('ResourceConflictException', `Unable to delete version because the following aliases reference it: [${users.map((a) => a.Name).join(', ')}]`);
+      }
       await this.store.run('DELETE FROM lambda_versions WHERE region = ? AND name = ? AND version = ?', [fn.region, fn.name, qualifier]);
       fn.versions.delete(qualifier);
+      this.changed(fn, { version: qualifier, retire: true });
+      return;
     } else if (qualifier === LATEST) {
       throw new AwsError('InvalidParameterValueException', '$LATEST version cannot be deleted without deleting the function.');
     } else {
       await this.store.tx(async (q) => {
         await q.run('DELETE FROM lambda_versions WHERE region = ? AND name = ?', [fn.region, fn.name]);
+        await q.run('DELETE FROM lambda_aliases WHERE region = ? AND name = ?', [fn.region, fn.name]);
         await q.run('DELETE FROM lambda_functions WHERE region = ? AND name = ?', [fn.region, fn.name]);
       });
       this.fns.delete(key(fn.region, fn.name));
     }
-    this.changed(fn);
+    this.changed(fn, { retire: true });
   }
 
   async setTags(fn: FunctionRecord, tags: Record<string, string>): Promise<void> {
@@ -241,8 +344,14 @@ export class FunctionRegistry {
     fn.tags = tags;
   }
 
-  private changed(fn: FunctionRecord): void {
-    for (const l of this.listeners) l(fn.region, fn.name);
+  private resolveLayers(arns: readonly string[], functionUnzipped: number): { Arn: string; CodeSize: number }[] {
+    if (arns.length === 0) return [];
+    if (!this.layers) throw new AwsError('InvalidParameterValueException', 'Layers are not available in this build of selfless.');
+    return this.layers(arns, functionUnzipped);
+  }
+
+  private changed(fn: FunctionRecord, scope: ChangeScope): void {
+    for (const l of this.listeners) l(fn.region, fn.name, scope);
   }
 
   private async packageFrom(code: { ZipFile?: string; S3Bucket?: string; ImageUri?: string }): Promise<CodePackage> {
@@ -256,7 +365,35 @@ export class FunctionRegistry {
   }
 }
 
-function checkRevision(c: StoredConfig, revisionId: string | undefined): void {
+function latestPublished(fn: FunctionRecord): { version: string; config: StoredConfig } | undefined {
+  let best: { version: string; config: StoredConfig } | undefined;
+  for (const [version, config] of fn.versions) {
+    if (version !== LATEST && (!best || Number(version) > Number(best.version))) best = { version, config };
+  }
+  return best;
+}
+
+/** Same code and configuration (what PublishVersion compares; timestamps, revision and description aside). */
+function sameContent(a: StoredConfig, b: StoredConfig): boolean {
+  const strip = ({ LastModified: _l, RevisionId: _r, Description: _d, ...rest }: StoredConfig) => canonical(rest);
+  return strip(a) === strip(b);
+}
+
+/** JSON with object keys sorted at every level, so equal values compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function checkRevision(c: { RevisionId: string }, revisionId: string | undefined): void {
   if (revisionId !== undefined && revisionId !== c.RevisionId) {
     throw new AwsError(
       'PreconditionFailedException',

@@ -4,6 +4,12 @@ import type { Clock } from '../../lib/clock.js';
 import type { ServiceRoutes } from '../../server/types.js';
 import type { Store } from '../../store/store.js';
 import { functionRoutes } from './api-functions.js';
+import { concurrencyRoutes } from './api-concurrency.js';
+import { layerRoutes } from './api-layers.js';
+import { LayerRegistry } from './layers.js';
+import { versionRoutes } from './api-versions.js';
+import { ProvisionedConcurrency } from './provisioned.js';
+import { pickVersion } from './routing.js';
 import { invokeRoutes } from './api-invoke.js';
 import { FunctionRegistry } from './functions.js';
 import { createInvoker, type LambdaInvoker } from './invoker.js';
@@ -15,26 +21,66 @@ export interface LambdaService {
   specs: SpecCache;
   /** How other services invoke functions. */
   invoker: LambdaInvoker;
+  /** Starts background work that needs the running engine (provisioned concurrency after a restart). */
+  resume(): void;
 }
 
-export async function createLambdaService(deps: { store: Store; clock: Clock; engine: Engine; accountId: string }): Promise<LambdaService> {
+export async function createLambdaService(deps: {
+  store: Store;
+  clock: Clock;
+  engine: Engine;
+  accountId: string;
+  /** Where failures of background work are reported. */
+  onError?: (e: unknown) => void;
+}): Promise<LambdaService> {
   const registry = new FunctionRegistry(deps.store, deps.clock, deps.accountId);
   await registry.load();
-  const specs = new SpecCache(deps.store.blobs, deps.accountId, () => undefined);
-  registry.onChange((region, name) => {
-    specs.forget(region, name);
-    deps.engine.retire(specPrefix(region, name));
-  });
+  const layers = new LayerRegistry(deps.store, deps.clock, deps.accountId);
+  await layers.load();
+  registry.layers = (arns, unzipped) => layers.resolve(arns, unzipped);
   const concurrency = deps.engine.concurrency;
-  const invoker = createInvoker({ registry, specs, engine: deps.engine });
+  const specs = new SpecCache(
+    deps.store.blobs,
+    deps.accountId,
+    (region, name) => registry.requireFunction(region, { name }).reserved,
+    (arns) => layers.optDir(arns),
+  );
+  concurrency.setReservedTotal(registry.reservedTotal());
+  registry.onChange((region, name, scope) => {
+    specs.forget(region, name);
+    concurrency.setReservedTotal(registry.reservedTotal());
+    if (scope.retire) deps.engine.retire(`${specPrefix(region, name)}${scope.version !== undefined ? `${scope.version}/` : ''}`);
+    if (scope.retire && scope.version !== '$LATEST') {
+      provisioned.forget(region, name, scope.version).catch((e: unknown) => deps.onError?.(e));
+    }
+  });
+  const provisioned = new ProvisionedConcurrency(deps.store, deps.clock, registry, specs, deps.engine);
+  const invoker = createInvoker({
+    registry,
+    specs,
+    engine: deps.engine,
+    // An alias picks its version per invocation by its routing weights; versions pass through.
+    resolveQualifier: (region, name, qualifier) => {
+      const alias = registry.requireFunction(region, { name }).aliases.get(qualifier);
+      return alias ? pickVersion(alias, Math.random()) : qualifier;
+    },
+  });
   const routes: ServiceRoutes = {
     rest: [
       ...functionRoutes({
         registry,
         accountSettings: () => ({ ConcurrentExecutions: concurrency.accountLimit, UnreservedConcurrentExecutions: concurrency.unreservedLimit }),
+        getFunctionExtras: (region, name) => {
+          const reserved = registry.requireFunction(region, { name }).reserved;
+          return reserved !== undefined ? { Concurrency: { ReservedConcurrentExecutions: reserved } } : {};
+        },
       }),
+      ...versionRoutes(registry),
+      ...concurrencyRoutes(registry, concurrency, provisioned),
+      ...layerRoutes(layers),
       ...invokeRoutes({ invoker }),
     ],
   };
-  return { routes, registry, specs, invoker };
+  await provisioned.load();
+  return { routes, registry, specs, invoker, resume: () => provisioned.resume() };
 }
