@@ -203,7 +203,9 @@ export class Execution {
     if (!resumed) f.thread.add(`${ENTER[type]}StateEntered`, 'stateEnteredEventDetails', { name, input: stringify(rawInput), inputDetails: { truncated: false } });
     const ctx = (retry = 0, token?: string): Json => this.context(name, enteredAt, retry, f, token);
     const jsonata = f.lang === 'JSONata';
-    const pscope = (input: Json, retry = 0): PathScope => ({ input, context: ctx(retry), vars: (n) => f.scope.get(n) });
+    // The context object is built only when a path actually reads `$$` (most states never do).
+    const lazyScope = { get context(): Json { return ctx(); }, vars: (n: string) => f.scope.get(n) };
+    const pscope = (input: Json, retry = 0): PathScope => ({ input, get context(): Json { return ctx(retry); }, vars: (n) => f.scope.get(n) });
     const bindings = (input: Json, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ...f.scope.all(), states: { input, context: ctx(), ...extra } });
     const exit = (output: Json, next: string | undefined): { output: Json; next?: string } => {
       if (type !== 'Fail') f.thread.add(`${ENTER[type]}StateExited`, 'stateExitedEventDetails', { name, output: stringify(output), outputDetails: { truncated: false } });
@@ -227,7 +229,7 @@ export class Execution {
       // Input processing
       let input: Json;
       if (jsonata) input = rawInput;
-      else input = applyPath(st['InputPath'] as string | null | undefined, rawInput, 'InputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+      else input = applyPath(st['InputPath'] as string | null | undefined, rawInput, 'InputPath', lazyScope);
 
       switch (type) {
         case 'Pass': {
@@ -240,11 +242,11 @@ export class Execution {
           const eff = st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], pscope(input)) : input;
           result = st['Result'] !== undefined ? st['Result'] : eff;
           await assign(result, input, st['Assign']);
-          const out = applyPath(st['OutputPath'] as string | null | undefined, applyResultPath(st['ResultPath'] as string | null | undefined, rawInput, result), 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+          const out = applyPath(st['OutputPath'] as string | null | undefined, applyResultPath(st['ResultPath'] as string | null | undefined, rawInput, result), 'OutputPath', lazyScope);
           return exit(out, nextOf());
         }
         case 'Succeed': {
-          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
           return exit(out, undefined);
         }
         case 'Fail': {
@@ -271,13 +273,13 @@ export class Execution {
             } else ok = evalRule(c as Record<string, Json>, pscope(input));
             if (ok) {
               await assign(input, input, c['Assign']);
-              const out = jsonata ? (c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+              const out = jsonata ? (c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
               return exit(out, c['Next'] as string);
             }
           }
           if (typeof st['Default'] === 'string') {
             await assign(input, input, st['Assign']);
-            const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+            const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
             return exit(out, st['Default']);
           }
           throw new StatesError('States.NoChoiceMatched', `No Matches!`);
@@ -305,7 +307,7 @@ export class Execution {
           if (until > this.deps.clock.now()) await this.hooks.sleep(until, this.ac.signal);
           this.check();
           await assign(input, input, st['Assign']);
-          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', { context: ctx(), vars: (n) => f.scope.get(n) });
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
           return exit(out, nextOf());
         }
         case 'Task':
