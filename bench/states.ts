@@ -6,6 +6,7 @@ import { startServer } from '../test/helpers/server.js';
 import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
 import { zip } from '../test/helpers/zip.js';
 import { f2, ratio, type Section } from './lib.js';
+import { runConformance, summarise } from '../test/conformance/states-runner.js';
 
 const SM_ROLE = 'arn:aws:iam::000000000000:role/sfn';
 const PASS_STATES = 50;
@@ -141,8 +142,12 @@ export async function run(): Promise<Section> {
   rows.push(`| Standard (durable), one execution of ${SINGLE_STATES} Pass states | ${fmt(ours['single'])} | ${fmt(moto['single'])} | ${ratio(ours['single']!, moto['single']!)} | – |`);
   rows.push(`| Express (StartSyncExecution, 8 clients), ${PASS_STATES} Pass states | ${fmt(ours['express'])} | – | – | ≥ 20,000 |`);
   rows.push(`| Standard, ${LAMBDA_STATES} lambda:invoke tasks (Node id function) × ${LAMBDA_EXECS} executions | ${fmt(ours['lambda'])} | – | – | – |`);
+  const conf = await runConformance();
+  const confText = conf
+    ? `\n\n### Conformance over the recorded AWS corpus (\`test/conformance/states-conformance.test.ts\`)\n\n${summarise(conf).table}\n\nIn scope = cases with a recorded execution history whose definition the manifest maps and that need no AWS service other than Lambda; every excluded and failing case is printed with its reason by the test.`
+    : '\n\nConformance: corpus not present in this run.';
   return {
     title: 'Step Functions: state transitions per second',
-    markdown: `${rows.join('\n')}\n\nWall time from the first StartExecution to the last execution leaving RUNNING (polled every 20 ms), over the HTTP API with @aws-sdk/client-sfn; moto_server with \`stepfunctions.execute_state_machine\` set through POST /moto-api/config, polled with DescribeExecution; moto_server answers 500 (\`cannot pickle '_thread.RLock'\`) to every StartExecution after the first in a process, so it is compared on one long execution only.${motoNote}`,
+    markdown: `${rows.join('\n')}\n\nWall time from the first StartExecution to the last execution leaving RUNNING (polled every 20 ms), over the HTTP API with @aws-sdk/client-sfn; moto_server with \`stepfunctions.execute_state_machine\` set through POST /moto-api/config, polled with DescribeExecution; moto_server answers 500 (\`cannot pickle '_thread.RLock'\`) to every StartExecution after the first in a process, so it is compared on one long execution only. The machine is shared with other jobs; Express figures varied between 8,000 and 31,000/s across runs.${motoNote}${confText}`,
   };
 }

@@ -152,18 +152,19 @@ export class Execution {
       this.output = r.output;
       thread.add('ExecutionSucceeded', 'executionSucceededEventDetails', { output: stringify(r.output), outputDetails: { truncated: false } });
     } else {
-      this.error = r.error;
-      this.cause = r.cause;
+      // A Fail state without Error/Cause leaves them out of the event and the description, as AWS does.
+      this.error = r.error || undefined;
+      this.cause = r.cause || undefined;
       const d: Record<string, unknown> = {};
-      if (r.error !== undefined) d['error'] = r.error;
-      if (r.cause !== undefined) d['cause'] = r.cause;
+      if (this.error !== undefined) d['error'] = this.error;
+      if (this.cause !== undefined) d['cause'] = this.cause;
       thread.add(status === 'FAILED' ? 'ExecutionFailed' : 'ExecutionTimedOut', status === 'FAILED' ? 'executionFailedEventDetails' : 'executionTimedOutEventDetails', d);
     }
   }
 
   private context(state: string, entered: number, retry: number, f: Frame, token?: string): Json {
     const c: Obj = {
-      Execution: { Id: this.info.arn, Input: this.info.input, StartTime: new Date(this.info.startTime).toISOString(), Name: this.info.name, RoleArn: this.info.roleArn, RedriveCount: 0 },
+      Execution: { Id: this.info.arn, Input: this.info.input, StartTime: new Date(this.info.startTime).toISOString(), Name: this.info.name, RoleArn: this.info.roleArn },
       State: { EnteredTime: new Date(entered).toISOString(), Name: state, RetryCount: retry },
       StateMachine: { Id: this.info.smArn, Name: this.info.smName },
     };
@@ -207,15 +208,25 @@ export class Execution {
     const lazyScope = { get context(): Json { return ctx(); }, vars: (n: string) => f.scope.get(n) };
     const pscope = (input: Json, retry = 0): PathScope => ({ input, get context(): Json { return ctx(retry); }, vars: (n) => f.scope.get(n) });
     const bindings = (input: Json, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ...f.scope.all(), states: { input, context: ctx(), ...extra } });
+    let assigned: Record<string, string> | undefined;
     const exit = (output: Json, next: string | undefined): { output: Json; next?: string } => {
-      if (type !== 'Fail') f.thread.add(`${ENTER[type]}StateExited`, 'stateExitedEventDetails', { name, output: stringify(output), outputDetails: { truncated: false } });
+      const d: Record<string, unknown> = { name, output: stringify(output), outputDetails: { truncated: false } };
+      if (assigned) {
+        d['assignedVariables'] = assigned;
+        d['assignedVariablesDetails'] = { truncated: false };
+      }
+      if (type !== 'Fail') f.thread.add(`${ENTER[type]}StateExited`, 'stateExitedEventDetails', d);
       return { output, next };
     };
     const nextOf = (): string | undefined => (st['End'] === true ? undefined : (st['Next'] as string));
     const assign = async (result: Json, input: Json, tpl: Json | undefined, extra: Record<string, unknown> = {}): Promise<void> => {
       if (!tpl) return;
       const vals = jsonata ? await evalJsonataTemplate(tpl, bindings(input, { result, ...extra })) : evalTemplate(tpl, pscope(result), 'Assign');
-      for (const [k, v] of Object.entries(vals as Obj)) f.scope.vars.set(k, v);
+      assigned ??= {};
+      for (const [k, v] of Object.entries(vals as Obj)) {
+        f.scope.vars.set(k, v);
+        assigned[k] = stringify(v);
+      }
     };
     const fixCause = (e: StatesError): StatesError => {
       if (!e.cause.includes('{state}')) return e;
@@ -293,13 +304,24 @@ export class Execution {
               if (secs !== undefined) secs = await evalJsonataTemplate(secs, bindings(input));
               if (ts !== undefined) ts = await evalJsonataTemplate(ts, bindings(input));
             }
-            if (st['SecondsPath'] !== undefined) secs = evalExpr(st['SecondsPath'] as string, pscope(input), 'SecondsPath');
-            if (st['TimestampPath'] !== undefined) ts = evalExpr(st['TimestampPath'] as string, pscope(input), 'TimestampPath');
+            const pre = `An error occurred while executing the state '{state}' (entered at the event id #{event}).`;
+            const sp = st['SecondsPath'] as string | undefined;
+            const tp = st['TimestampPath'] as string | undefined;
+            if (sp !== undefined) {
+              secs = queryPath(sp, pscope(input));
+              if (secs === undefined) throw new StatesError('States.Runtime', `${pre} The SecondsPath parameter does not reference an input value: ${sp}`);
+            }
+            if (tp !== undefined) {
+              ts = queryPath(tp, pscope(input));
+              if (ts === undefined) throw new StatesError('States.Runtime', `${pre} The TimestampPath parameter does not reference an input value: ${tp}`);
+            }
             if (secs !== undefined) {
-              if (typeof secs !== 'number' || !Number.isInteger(secs) || secs < 0) throw new StatesError('States.Runtime', `An error occurred while executing the state '${name}'. The SecondsPath parameter does not reference a valid integer value: ${stringify(secs)}`);
+              const shown = `${sp ?? 'Seconds'} == ${typeof secs === 'string' ? secs : stringify(secs)}`;
+              if (typeof secs !== 'number' || !Number.isInteger(secs)) throw new StatesError('States.Runtime', `${pre} The SecondsPath parameter cannot be parsed as a long value: ${shown}`);
+              if (secs < 0) throw new StatesError('States.Runtime', `${pre} The SecondsPath parameter references a negative value: ${shown}`);
               until = enteredAt + secs * 1000;
             } else {
-              if (!isTimestamp(ts)) throw new StatesError('States.Runtime', `An error occurred while executing the state '${name}'. The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${stringify(ts)}`);
+              if (!isTimestamp(ts)) throw new StatesError('States.Runtime', `${pre} The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${tp ?? 'Timestamp'} == ${typeof ts === 'string' ? ts : stringify(ts)}`);
               until = Date.parse(ts);
             }
           }
@@ -383,8 +405,10 @@ export class Execution {
         return h.exit(out, h.nextOf());
       } catch (e) {
         if (!(e instanceof StatesError)) throw e;
-        if (type === 'Parallel') f.thread.add('ParallelStateFailed');
-        if (type === 'Map') f.thread.add('MapStateFailed');
+        const failedEvent = (): void => {
+          if (type === 'Parallel') f.thread.add('ParallelStateFailed');
+          if (type === 'Map') f.thread.add('MapStateFailed');
+        };
         const ri = retriers.findIndex((r) => errorMatches(r['ErrorEquals'] as Json[], e.error));
         if (ri >= 0) {
           const r = retriers[ri]!;
@@ -403,6 +427,7 @@ export class Execution {
         }
         const catchers = (st['Catch'] as Obj[] | undefined) ?? [];
         const c = catchers.find((x) => errorMatches(x['ErrorEquals'] as Json[], e.error));
+        failedEvent();
         if (!c) throw e;
         const errObj: Json = { Error: e.error, Cause: e.cause };
         let out: Json;
@@ -429,17 +454,22 @@ export class Execution {
     f.thread.add('ParallelStateStarted');
     const branches = st['Branches'] as Obj[];
     const ac = new AbortController();
-    const runBranch = (b: Obj): Promise<Json> => this.runProgram(b, input, { thread: f.thread.fork(), scope: new Scope(f.scope), lang: f.lang, top: false });
-    let results: Json[];
-    if (branches.every(instant)) {
-      results = [];
-      for (const b of branches) results.push(await runBranch(b));
-    } else
-      results = await Promise.all(branches.map(runBranch)).catch((e: unknown) => {
-        ac.abort();
+    const threads: Thread[] = [];
+    const runBranch = async (b: Obj): Promise<Json> => {
+      const t = f.thread.fork();
+      threads.push(t);
+      try {
+        return await this.runProgram(b, input, { thread: t, scope: new Scope(f.scope), lang: f.lang, top: false });
+      } catch (e) {
+        f.thread.last = t.last;
         throw e;
-      });
-    f.thread.add('ParallelStateSucceeded');
+      }
+    };
+    const results = await Promise.all(branches.map(runBranch)).catch((e: unknown) => {
+      ac.abort();
+      throw e;
+    });
+    f.thread.last = Math.max(f.thread.last, ...threads.map((t) => t.last));
     return results;
   }
 
