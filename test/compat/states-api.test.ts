@@ -212,3 +212,30 @@ test('Durability: a Standard execution waiting in a Wait state survives kill -9 
     removeDir(first.dataDir);
   }
 });
+
+test('Callbacks: lambda:invoke.waitForTaskToken waits for SendTaskSuccess; a missed heartbeat is States.HeartbeatTimeout', async () => {
+  const lambda = lambdaClient(srv.url);
+  await lambda.send(new CreateFunctionCommand({ FunctionName: 'noop', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: await zip({ 'index.js': 'exports.handler = async () => ({ queued: true });' }) } }));
+  const arn = await create('callback', {
+    StartAt: 'Wait4',
+    States: {
+      Wait4: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: 'noop', Payload: { 'token.$': '$$.Task.Token', 'job.$': '$.job' } }, ResultPath: '$.cb', Next: 'Beat' },
+      Beat: {
+        Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', HeartbeatSeconds: 1, Parameters: { FunctionName: 'noop', Payload: { 'token.$': '$$.Task.Token' } },
+        Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.hb', Next: 'Done' }], End: true,
+      },
+      Done: { Type: 'Succeed' },
+    },
+  });
+  const s = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"job":3}' }));
+  const h = await until(() => sfn.send(new GetExecutionHistoryCommand({ executionArn: s.executionArn })), (x) => x.events!.some((e) => e.type === 'TaskSubmitted'), 60_000);
+  const sched = h.events!.find((e) => e.type === 'TaskScheduled')!;
+  assert.equal(sched.taskScheduledEventDetails!.resource, 'invoke.waitForTaskToken');
+  const token = JSON.parse(sched.taskScheduledEventDetails!.parameters!).Payload.token as string;
+  await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
+  const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING', 60_000);
+  assert.equal(d.status, 'SUCCEEDED', d.cause);
+  const out = JSON.parse(d.output!);
+  assert.deepEqual(out.cb, { approved: true });
+  assert.equal(out.hb.Error, 'States.HeartbeatTimeout');
+});
