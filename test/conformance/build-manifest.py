@@ -60,14 +60,19 @@ for root, _, files in os.walk(os.path.join(corpus, 'v2')):
                 cases.append(case); continue
             text = ast.get_source_segment(src, body) or ''
             decorators = ''.join(ast.get_source_segment(src, d) or '' for d in body.decorator_list)
-            refs = re.findall(r'(\w+Template|ST|TT|BT|EHT|SFT)\.(\w+)', text + decorators)
+            aliases = dict((b, a) for a, b in re.findall(r'(\w+) as (\w+)', src))
+            refs = re.findall(r'\b(\w+)\.([A-Z][A-Z0-9_]{2,})\b', text + decorators)
             tpl = []
             for cls, c in refs:
-                for (k, v), p in consts.items():
-                    if v == c and (k == cls or cls in ('ST', 'TT', 'BT', 'EHT', 'SFT')) or (k, v) == (cls, c):
-                        if p not in tpl:
-                            tpl.append(p)
-                        break
+                real = aliases.get(cls, cls)
+                hits = [p for (k, v), p in consts.items() if v == c and k == real]
+                if not hits:
+                    hits = [p for (k, v), p in consts.items() if v == c]
+                    if len(hits) != 1:
+                        hits = []
+                for p in hits[:1]:
+                    if p not in tpl:
+                        tpl.append(p)
             lowered = (text + decorators).lower()
             case['lambda'] = 'create_lambda_function' in text or 'lambda_functions' in text.lower()
             used = {a or b for a, b in FIXTURE.findall(text)}

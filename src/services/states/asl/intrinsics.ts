@@ -136,13 +136,11 @@ function run(a: Arg, scope: PathScope): Json {
       let k = 0;
       const holes = (tpl.match(/\{\}/g) ?? []).length;
       if (holes !== args.length) fail(`Number of arguments in ${fn} do not match the number of placeholders in the string '${tpl}': expected ${holes}, received ${args.length}`);
-      return tpl.replace(/\{\}/g, () => {
-        const x = args[k++]!;
-        return typeof x === 'string' ? x : JSON.stringify(x);
-      });
+      return tpl.replace(/\{\}/g, () => javaString(args[k++]!));
     }
     case 'StringToJson':
       need(1);
+      if (str(0).trim() === '') return null;
       try {
         return JSON.parse(str(0)) as Json;
       } catch {
@@ -227,8 +225,10 @@ function run(a: Arg, scope: PathScope): Json {
     }
     case 'MathRandom': {
       need([2, 3]);
-      const lo = int(0);
-      const hi = int(1);
+      // AWS truncates non-integer bounds rather than failing.
+      const num = (i: number): number => (typeof v[i] === 'number' ? Math.trunc(v[i] as number) : fail(`The argument at index ${i + 1} of ${fn} must be a number but was ${JSON.stringify(v[i])}`));
+      const lo = num(0);
+      const hi = num(1);
       let r = Math.random();
       if (v.length === 3) {
         let seed = int(2) >>> 0;
@@ -261,4 +261,12 @@ function run(a: Arg, scope: PathScope): Json {
       return randomUUID();
   }
   return fail(`Unknown intrinsic function ${fn}`);
+}
+
+/** How AWS renders a non-string Format argument: Java's toString of maps and lists (`{a=1, b=[x]}`). */
+function javaString(v: Json): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return `[${v.map(javaString).join(', ')}]`;
+  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}=${javaString(x)}`).join(', ')}}`;
+  return JSON.stringify(v);
 }
