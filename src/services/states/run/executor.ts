@@ -38,6 +38,9 @@ export interface ExecHooks {
 
 export class Aborted extends Error {}
 
+/** Errors that end a Map/Parallel state without a *StateFailed event. */
+const NO_STATE_FAILED = new WeakSet<StatesError>();
+
 class Scope {
   readonly vars = new Map<string, Json>();
   constructor(readonly parent?: Scope) {}
@@ -171,6 +174,12 @@ export class Execution {
     if (token) c['Task'] = { Token: token };
     if (f.mapItem) c['Map'] = { Item: f.mapItem };
     return c;
+  }
+
+  private enteredId(f: Frame, type: string): number {
+    const evs = f.thread.hist.events;
+    for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type === type) return evs[i]!.id;
+    return 0;
   }
 
   private check(): void {
@@ -406,6 +415,7 @@ export class Execution {
       } catch (e) {
         if (!(e instanceof StatesError)) throw e;
         const failedEvent = (): void => {
+          if (NO_STATE_FAILED.has(e)) return;
           if (type === 'Parallel') f.thread.add('ParallelStateFailed');
           if (type === 'Map') f.thread.add('MapStateFailed');
         };
@@ -488,7 +498,29 @@ export class Execution {
       f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: err.error, cause, state: name });
       throw new StatesError(err.error, cause);
     }
+    const pre = `An error occurred while executing the state '${name}' (entered at the event id #${this.enteredId(f, 'MapStateEntered')}).`;
+    const shown = (v: Json | undefined): string => (typeof v === 'string' ? v : stringify(v));
+    // Invalid *Path limits fail the execution outright (no MapStateFailed), as AWS records.
+    const bare = (cause: string): StatesError => {
+      const e = new StatesError('States.Runtime', `${pre} ${cause}`);
+      NO_STATE_FAILED.add(e);
+      return e;
+    };
+    if (st['MaxConcurrencyPath'] !== undefined) {
+      const v = queryPath(st['MaxConcurrencyPath'] as string, h.pscope(input));
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw bare(`The MaxConcurrencyPath field refers to value "${shown(v)}" which is not a valid integer: ${st['MaxConcurrencyPath'] as string}`);
+    }
     f.thread.add('MapStateStarted', 'mapStateStartedEventDetails', { length: items.length });
+    if (st['ToleratedFailureCountPath'] !== undefined) {
+      const v = queryPath(st['ToleratedFailureCountPath'] as string, h.pscope(input));
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw bare(`The ToleratedFailureCountPath field refers to value "${shown(v)}" which is not a valid integer: ${st['ToleratedFailureCountPath'] as string}`);
+      if (v < 0) throw bare('ToleratedFailureCount cannot be negative.');
+    }
+    if (st['ToleratedFailurePercentagePath'] !== undefined) {
+      const v = queryPath(st['ToleratedFailurePercentagePath'] as string, h.pscope(input));
+      if (typeof v !== 'number') throw bare(`The ToleratedFailurePercentagePath field refers to value "${shown(v)}" which is not a valid float: ${st['ToleratedFailurePercentagePath'] as string}`);
+      if (v < 0 || v > 100) throw bare('ToleratedFailurePercentage must be between 0 and 100.');
+    }
     const proc = (st['ItemProcessor'] ?? st['Iterator']) as Obj;
     const selector = st['ItemSelector'] ?? st['Parameters'];
     let max = typeof st['MaxConcurrency'] === 'number' ? st['MaxConcurrency'] : 0;
