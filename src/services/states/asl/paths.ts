@@ -193,7 +193,7 @@ export function applyPath(path: string | null | undefined, value: Json, field: '
   if (path === undefined || path === '$') return value;
   if (path === null) return {};
   const r = queryPath(path, { ...scope, input: value });
-  if (r === undefined) throw new StatesError('States.Runtime', `An error occurred while executing the state '{state}' (entered at the event id #{event}). Invalid path '${path}' : No results for path: $['${path.replace(/^\$\.?/, '')}']`);
+  if (r === undefined) throw new StatesError('States.Runtime', `An error occurred while executing the state '{state}' (entered at the event id #{event}). Invalid path '${path}' : ${missingAt(path, value)}`);
   return r;
 }
 
@@ -260,4 +260,29 @@ export function evalExpr(expr: string, scope: PathScope, field: string): Json {
     );
   }
   return r;
+}
+
+/** AWS's wording for the first segment of a path that is not in the value: `Missing property in path $['a']['b']`. */
+function missingAt(path: string, value: Json): string {
+  if (!path.startsWith('$') || path.startsWith('$$')) return `No results for path: ${path}`;
+  let segs: Seg[];
+  try {
+    segs = parseSegs(path.slice(1));
+  } catch {
+    return `No results for path: ${path}`;
+  }
+  let cur: Json | undefined = value;
+  let shown = '$';
+  for (const sg of segs) {
+    if (sg.k === 'key') {
+      shown += `['${sg.name}']`;
+      if (!cur || typeof cur !== 'object' || Array.isArray(cur) || !(sg.name in cur)) return `Missing property in path ${shown}`;
+      cur = cur[sg.name];
+    } else if (sg.k === 'idx') {
+      shown += `[${sg.i}]`;
+      if (!Array.isArray(cur) || sg.i >= cur.length) return `Missing property in path ${shown}`;
+      cur = cur[sg.i];
+    } else break;
+  }
+  return `No results for path: ${shown}`;
 }

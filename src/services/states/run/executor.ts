@@ -40,6 +40,8 @@ export class Aborted extends Error {}
 
 /** Errors that end a Map/Parallel state without a *StateFailed event. */
 const NO_STATE_FAILED = new WeakSet<StatesError>();
+/** Errors raised while processing a successful result: neither Retry nor Catch applies. */
+const NO_CATCH = new WeakSet<StatesError>();
 
 class Scope {
   readonly vars = new Map<string, Json>();
@@ -401,19 +403,16 @@ export class Execution {
           });
         } else if (type === 'Parallel') result = await this.runParallel(st, params, f);
         else result = await this.runMap(name, st, input, f, h, jsonata);
-        // Result processing
-        let out: Json;
-        if (jsonata) {
-          await h.assign(result, input, st['Assign']);
-          out = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], h.bindings(input, { result })) : result;
-        } else {
-          if (st['ResultSelector'] !== undefined) result = evalTemplate(st['ResultSelector'], h.pscope(result, retry), 'ResultSelector');
-          await h.assign(result, input, st['Assign']);
-          out = applyPath(st['OutputPath'] as string | null | undefined, applyResultPath(st['ResultPath'] as string | null | undefined, rawInput, result), 'OutputPath', { context: h.ctx(), vars: (n) => f.scope.get(n) });
+        // Result processing: its failures (ResultSelector/ResultPath/OutputPath) are not retried or caught.
+        try {
+          return await this.processResult(st, rawInput, input, result, f, h, jsonata, retry);
+        } catch (e) {
+          if (e instanceof StatesError && e.error === 'States.Runtime') NO_CATCH.add(e);
+          throw e;
         }
-        return h.exit(out, h.nextOf());
       } catch (e) {
         if (!(e instanceof StatesError)) throw e;
+        if (NO_CATCH.has(e)) throw e;
         const failedEvent = (): void => {
           if (NO_STATE_FAILED.has(e)) return;
           if (type === 'Parallel') f.thread.add('ParallelStateFailed');
@@ -451,6 +450,23 @@ export class Execution {
         return h.exit(out, c['Next'] as string);
       }
     }
+  }
+
+  private async processResult(
+    st: Obj, rawInput: Json, input: Json, result: Json, f: Frame,
+    h: { pscope: (i: Json, retry?: number) => PathScope; bindings: (i: Json, extra?: Record<string, unknown>) => Record<string, unknown>; exit: (o: Json, n: string | undefined) => { output: Json; next?: string }; nextOf: () => string | undefined; assign: (r: Json, i: Json, tpl: Json | undefined, extra?: Record<string, unknown>) => Promise<void>; ctx: (retry?: number, token?: string) => Json },
+    jsonata: boolean, retry: number,
+  ): Promise<{ output: Json; next?: string }> {
+    let out: Json;
+    if (jsonata) {
+      await h.assign(result, input, st['Assign']);
+      out = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], h.bindings(input, { result })) : result;
+    } else {
+      if (st['ResultSelector'] !== undefined) result = evalTemplate(st['ResultSelector'], h.pscope(result, retry), 'ResultSelector');
+      await h.assign(result, input, st['Assign']);
+      out = applyPath(st['OutputPath'] as string | null | undefined, applyResultPath(st['ResultPath'] as string | null | undefined, rawInput, result), 'OutputPath', { get context(): Json { return h.ctx(); }, vars: (n: string) => f.scope.get(n) });
+    }
+    return h.exit(out, h.nextOf());
   }
 
   private async numField(st: Obj, field: string, input: Json, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown> }, jsonata: boolean): Promise<number | undefined> {
