@@ -239,7 +239,9 @@ function run(a: Arg, scope: PathScope): Json {
     }
     case 'MathAdd': {
       need(2);
-      return int(0) + int(1);
+      // AWS rounds each operand half-up (Java's Math.round, the same as JavaScript's) before adding.
+      const n = (i: number): number => (typeof v[i] === 'number' ? Math.round(v[i] as number) : fail(`The argument at index ${i + 1} of ${fn} must be a number but was ${JSON.stringify(v[i])}`));
+      return n(0) + n(1);
     }
     case 'StringSplit': {
       need(2);
