@@ -220,7 +220,9 @@ export async function runCase(c: ManifestCase, snapshots: Map<string, Record<str
   if (evTypes.includes('TaskSubmitted')) return res('excluded', 'needs a task-token callback driver from the test code');
   if (/"(__tbd__|_tbd_)"/.test(JSON.stringify(def).replace(/"Resource":"(__tbd__|_tbd_)"/g, '')))
     return res('excluded', 'unmapped: the test code fills a placeholder of the template (other than a Lambda Resource)');
-  const normalised = (v: unknown): boolean => (typeof v === 'string' ? /^<[^<>]+>$|^(date|timestamp)$/.test(v) : Array.isArray(v) ? v.some(normalised) : isObj(v) ? Object.values(v).some(normalised) : false);
+  // Function names/ARNs are fine (the fixture invoker runs the case's handler whatever the name); other normalised values are not.
+  const normalised = (v: unknown): boolean =>
+    typeof v === 'string' ? (/^<[^<>]+>$|^(date|timestamp)$/.test(v) || /<[^<>]+>/.test(v)) && !/lambda|function/i.test(v) : Array.isArray(v) ? v.some(normalised) : isObj(v) ? Object.values(v).some(normalised) : false;
   if (hs.some((h) => normalised((h.events[0]?.['executionStartedEventDetails'] as Obj | undefined)?.['input'])))
     return res('excluded', 'the recorded input holds a value the corpus normalised away (a date or id), so it cannot be replayed');
   const text = JSON.stringify(def).replace(/"(__tbd__|_tbd_)"/g, '"arn:aws:lambda:us-east-1:111111111111:function:fixture"');

@@ -42,6 +42,8 @@ export class Aborted extends Error {}
 const NO_STATE_FAILED = new WeakSet<StatesError>();
 /** Errors raised while processing a successful result: neither Retry nor Catch applies. */
 const NO_CATCH = new WeakSet<StatesError>();
+/** The execution's own TimeoutSeconds (TIMED_OUT), as opposed to a task's States.Timeout (FAILED unless caught). */
+const EXECUTION_TIMEOUT = new WeakSet<StatesError>();
 
 class Scope {
   readonly vars = new Map<string, Json>();
@@ -59,7 +61,8 @@ class Scope {
 const ENTER: Record<string, string> = { Pass: 'Pass', Task: 'Task', Choice: 'Choice', Wait: 'Wait', Succeed: 'Succeed', Fail: 'Fail', Parallel: 'Parallel', Map: 'Map' };
 
 export function errorMatches(list: Json[], error: string): boolean {
-  return list.some((e) => e === error || (e === 'States.ALL' && error !== 'States.Runtime' && error !== 'States.DataLimitExceeded') || (e === 'States.TaskFailed' && error !== 'States.Timeout' && error !== 'States.Runtime' && error !== 'States.DataLimitExceeded' && !error.startsWith('States.') ));
+  // Recorded AWS behaviour: States.ALL catches a task's States.DataLimitExceeded but never States.Runtime.
+  return list.some((e) => e === error || (e === 'States.ALL' && error !== 'States.Runtime') || (e === 'States.TaskFailed' && error !== 'States.Timeout' && error !== 'States.Runtime' && error !== 'States.DataLimitExceeded' && !error.startsWith('States.') ));
 }
 
 interface Frame {
@@ -119,14 +122,18 @@ export class Execution {
       let out: Json;
       if (typeof timeout === 'number') {
         const timedOut = new Promise<never>((_, rej) => {
-          timeoutCancel = this.deps.wheel.at(this.info.startTime + timeout * 1000, () => rej(new StatesError('States.Timeout', '')));
+          timeoutCancel = this.deps.wheel.at(this.info.startTime + timeout * 1000, () => {
+            const e = new StatesError('States.Timeout', '');
+            EXECUTION_TIMEOUT.add(e);
+            rej(e);
+          });
         });
         out = await Promise.race([run, timedOut]);
       } else out = await run;
       this.finish('SUCCEEDED', thread, { output: out });
     } catch (e) {
       if (this.status !== 'RUNNING') return;
-      if (e instanceof StatesError && e.error === 'States.Timeout' && thread) {
+      if (e instanceof StatesError && EXECUTION_TIMEOUT.has(e)) {
         this.ac.abort();
         this.finish('TIMED_OUT', thread, { error: 'States.Timeout', cause: e.cause || undefined });
       } else if (e instanceof StatesError) this.finish('FAILED', thread, { error: e.error, cause: e.cause });

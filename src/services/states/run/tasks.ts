@@ -95,6 +95,9 @@ export interface TaskRun {
   execArn: string;
 }
 
+/** Step Functions' limit on a state's input or output (UTF-8 bytes). */
+const MAX_PAYLOAD = 262_144;
+const DATA_LIMIT = "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit.";
 const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:([^:]+):(\d{12}):function:([^:]+)(?::([^:]+))?$/;
 const ACTIVITY_ARN = /^arn:aws[\w-]*:states:([^:]+):(\d{12}):activity:(.+)$/;
 
@@ -183,6 +186,7 @@ async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Prom
   const work = (async (): Promise<Json> => {
     const r = await invokeLambda(d, params['FunctionName'], params['Payload'], params['Qualifier']);
     if (r.functionError) throw fail(functionFailure(r.payload), 'TaskFailed');
+    if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT), 'TaskFailed');
     const result: Obj = {
       ExecutedVersion: r.executedVersion,
       Payload: r.payload,
@@ -211,7 +215,7 @@ function functionFailure(payload: Json): StatesError {
   return new StatesError(type, s);
 }
 
-async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Json | undefined, qualifier: Json | undefined): Promise<{ payload: Json; functionError?: string; executedVersion: string; requestId: string }> {
+async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Json | undefined, qualifier: Json | undefined): Promise<{ payload: Json; functionError?: string; executedVersion: string; requestId: string; size: number }> {
   const requestId = randomUUID();
   if (!d.lambda) throw new StatesError('Lambda.ServiceException', 'Lambda is not available in this server');
   if (typeof fn !== 'string') throw new StatesError('States.Runtime', `The field 'FunctionName' is required and must be a string`);
@@ -223,7 +227,7 @@ async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Json | u
       payload: Buffer.from(payload === undefined ? '{}' : stringify(payload)),
       requestId,
     });
-    return { payload: parsePayload(r.payload), functionError: r.functionError, executedVersion: r.executedVersion, requestId };
+    return { payload: parsePayload(r.payload), functionError: r.functionError, executedVersion: r.executedVersion, requestId, size: r.payload.length };
   } catch (e) {
     if (e instanceof AwsError) throw new StatesError(`Lambda.${e.code}`, lambdaCause(e, requestId));
     throw new StatesError('Lambda.ServiceException', e instanceof Error ? e.message : String(e));
@@ -250,6 +254,7 @@ async function legacyLambda(d: TaskDeps, t: TaskRun, resource: string): Promise<
       throw e instanceof StatesError ? fail(e, 'LambdaFunctionFailed') : e;
     }
     if (r.functionError) throw fail(functionFailure(r.payload), 'LambdaFunctionFailed');
+    if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT), 'LambdaFunctionFailed');
     return r.payload;
   })();
   const out = await withTimeout(d, t, work, (err) => fail(err, 'LambdaFunctionTimedOut'));
