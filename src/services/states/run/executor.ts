@@ -556,11 +556,15 @@ export class Execution {
     let lastIterEvent = 0;
     let firstErr: StatesError | undefined;
     let next = 0;
+    // Processors that never wait (Pass/Choice/Succeed/Fail only) run one after another: same result, AWS's event order.
+    const n = instant(proc) ? 1 : max > 0 ? Math.min(max, items.length) : items.length;
     const worker = async (): Promise<void> => {
       while (next < items.length && !firstErr) {
         const i = next++;
         const t = f.thread.fork();
         t.add('MapIterationStarted', 'mapIterationStartedEventDetails', { index: i, name });
+        // Concurrent iterations: let the other workers record their MapIterationStarted first, as AWS's history shows.
+        if (n > 1) await null;
         const frame: Frame = { thread: t, scope: new Scope(f.scope), lang: f.lang, top: false, mapItem: { Index: i, Value: items[i]! } };
         try {
           let itemInput: Json = items[i]!;
@@ -584,8 +588,7 @@ export class Execution {
         }
       }
     };
-    // Processors that never wait (Pass/Choice/Succeed/Fail only) run one after another: same result, AWS's event order.
-    const n = instant(proc) ? 1 : max > 0 ? Math.min(max, items.length) : items.length;
+
     await Promise.all(Array.from({ length: Math.max(n, 1) }, () => worker()));
     if (firstErr) throw firstErr;
     // AWS chains MapStateSucceeded and MapStateExited to the last MapIterationSucceeded.
