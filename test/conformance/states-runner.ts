@@ -218,7 +218,7 @@ export async function runCase(c: ManifestCase, snapshots: Map<string, Record<str
   if (evTypes.includes('ExecutionAborted')) return res('excluded', 'needs StopExecution from the test code');
   if (resources(def).some((r) => r.includes(':states:startExecution'))) return res('excluded', 'needs a second state machine created by the test code (states:startExecution)');
   if (evTypes.includes('TaskSubmitted')) return res('excluded', 'needs a task-token callback driver from the test code');
-  if (/"(__tbd__|_tbd_)"/.test(JSON.stringify(def).replace(/"Resource":"(__tbd__|_tbd_)"/g, '')))
+  if (/"(__tbd__|_tbd_)"|%[A-Z_]+%/.test(JSON.stringify(def).replace(/"Resource":"(__tbd__|_tbd_)"/g, '')))
     return res('excluded', 'unmapped: the test code fills a placeholder of the template (other than a Lambda Resource)');
   // Function names/ARNs are fine (the fixture invoker runs the case's handler whatever the name); other normalised values are not.
   const normalised = (v: unknown): boolean =>
