@@ -13,6 +13,7 @@ import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
 import type { QueueBroker } from './services/sqs/broker.js';
 import { createSqsService } from './services/sqs/index.js';
+import { createStatesService } from './services/states/index.js';
 import { LogStore } from './services/logs/store.js';
 import { SqliteStore } from './store/sqlite.js';
 
@@ -96,11 +97,12 @@ export async function startApp(o: AppOptions): Promise<App> {
       throw new StartupError(e instanceof Error ? e.message : String(e));
     }
   }
+  const states = await createStatesService({ store, clock, lambda: lambda.invoker, accountId: o.accountId });
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
     // The gateway's raw front doors come first: they claim requests by host or path before AWS protocol routing.
-    services: [gateway.routes, lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes],
+    services: [gateway.routes, lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes, states.routes],
     onInternalError,
   });
   try {
@@ -126,6 +128,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       (stopping ??= (async () => {
         sqs.release();
         await http.close();
+        await states.close();
         await engine.close();
         await launcher.close?.();
         await sqs.close();

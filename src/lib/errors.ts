@@ -66,6 +66,23 @@ export const ERROR_TABLE = {
   MissingParameter: { status: 400, queryCode: 'MissingParameter' },
   InvalidAction: { status: 400, queryCode: 'InvalidAction' },
   OverLimit: { status: 403, jsonStatus: 403, queryCode: 'OverLimit' },
+  // Step Functions (JSON 1.0)
+  StateMachineDoesNotExist: { status: 400 },
+  StateMachineAlreadyExists: { status: 400 },
+  StateMachineTypeNotSupported: { status: 400 },
+  ExecutionDoesNotExist: { status: 400 },
+  ExecutionAlreadyExists: { status: 400 },
+  InvalidDefinition: { status: 400 },
+  InvalidArn: { status: 400 },
+  InvalidName: { status: 400 },
+  InvalidExecutionInput: { status: 400 },
+  InvalidOutput: { status: 400 },
+  InvalidToken: { status: 400 },
+  TaskDoesNotExist: { status: 400 },
+  TaskTimedOut: { status: 400 },
+  ActivityDoesNotExist: { status: 400 },
+  MissingRequiredParameter: { status: 400 },
+  ResourceNotFound: { status: 400 },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE | (string & {});

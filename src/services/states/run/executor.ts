@@ -1,0 +1,607 @@
+// The interpreter: runs one execution's states over its history, with Retry/Catch, variables, Map/Parallel and tasks.
+import { randomUUID } from 'node:crypto';
+import { evalRule, isTimestamp } from '../asl/choice.js';
+import { evalJsonata, evalJsonataTemplate } from '../asl/jsonata.js';
+import { applyPath, applyResultPath, evalExpr, evalTemplate, queryPath, StatesError, stringify, type Json, type PathScope } from '../asl/paths.js';
+import { History, Thread, type HistoryEvent } from './history.js';
+import { runTask, type TaskDeps } from './tasks.js';
+
+type Obj = Record<string, Json>;
+
+export interface ExecInfo {
+  arn: string;
+  name: string;
+  smArn: string;
+  smName: string;
+  roleArn: string;
+  input: Json;
+  startTime: number;
+  type: 'STANDARD' | 'EXPRESS';
+  definition: Obj;
+}
+
+/** Where a Standard execution resumes after a restart: the top-level state it had reached. */
+export interface Checkpoint {
+  state: string;
+  input: Json;
+  vars: Record<string, Json>;
+  /** The state's Entered event is already in the history (a Wait resumes its timer instead of re-entering). */
+  entered?: { thread: number; at: number; until?: number };
+}
+
+export interface ExecHooks {
+  onEvent?(e: HistoryEvent): void;
+  checkpoint?(cp: Checkpoint): void;
+  /** Sleeps until `at` (durably for Standard); rejects when the execution is aborted. */
+  sleep(at: number, signal: AbortSignal): Promise<void>;
+}
+
+export class Aborted extends Error {}
+
+/** Errors that end a Map/Parallel state without a *StateFailed event. */
+const NO_STATE_FAILED = new WeakSet<StatesError>();
+/** Errors raised while processing a successful result: neither Retry nor Catch applies. */
+const NO_CATCH = new WeakSet<StatesError>();
+/** The execution's own TimeoutSeconds (TIMED_OUT), as opposed to a task's States.Timeout (FAILED unless caught). */
+const EXECUTION_TIMEOUT = new WeakSet<StatesError>();
+
+class Scope {
+  readonly vars = new Map<string, Json>();
+  constructor(readonly parent?: Scope) {}
+  get(n: string): Json | undefined {
+    return this.vars.has(n) ? this.vars.get(n) : this.parent?.get(n);
+  }
+  all(): Record<string, Json> {
+    const o: Record<string, Json> = this.parent ? this.parent.all() : {};
+    for (const [k, v] of this.vars) o[k] = v;
+    return o;
+  }
+}
+
+const ENTER: Record<string, string> = { Pass: 'Pass', Task: 'Task', Choice: 'Choice', Wait: 'Wait', Succeed: 'Succeed', Fail: 'Fail', Parallel: 'Parallel', Map: 'Map' };
+
+export function errorMatches(list: Json[], error: string): boolean {
+  // Recorded AWS behaviour: States.ALL catches a task's States.DataLimitExceeded but never States.Runtime.
+  return list.some((e) => e === error || (e === 'States.ALL' && error !== 'States.Runtime') || (e === 'States.TaskFailed' && error !== 'States.Timeout' && error !== 'States.Runtime' && error !== 'States.DataLimitExceeded' && !error.startsWith('States.') ));
+}
+
+interface Frame {
+  thread: Thread;
+  scope: Scope;
+  mapItem?: { Index: number; Value: Json };
+  lang: 'JSONPath' | 'JSONata';
+  top: boolean;
+}
+
+export class Execution {
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' = 'RUNNING';
+  output?: Json;
+  error?: string;
+  cause?: string;
+  stopTime?: number;
+  readonly history: History;
+  private readonly ac = new AbortController();
+  private transitions = 0;
+
+  constructor(
+    readonly info: ExecInfo,
+    private readonly deps: TaskDeps,
+    private readonly hooks: ExecHooks,
+    prior: HistoryEvent[] = [],
+  ) {
+    this.history = new History(() => deps.clock.now(), hooks.onEvent);
+    this.history.events.push(...prior);
+  }
+
+  get signal(): AbortSignal {
+    return this.ac.signal;
+  }
+  get transitionCount(): number {
+    return this.transitions;
+  }
+
+  start(): void {
+    this.history.push('ExecutionStarted', 0, 'executionStartedEventDetails', {
+      input: stringify(this.info.input),
+      inputDetails: { truncated: false },
+      roleArn: this.info.roleArn,
+    });
+  }
+
+  /** Runs to the end (or from a checkpoint). Never throws. */
+  async run(resume?: Checkpoint): Promise<void> {
+    const def = this.info.definition;
+    const scope = new Scope();
+    if (resume) for (const [k, v] of Object.entries(resume.vars)) scope.vars.set(k, v);
+    const thread = new Thread(this.history, resume?.entered?.thread ?? (this.history.events.length > 1 ? this.history.events.length : 0));
+    const lang = def['QueryLanguage'] === 'JSONata' ? 'JSONata' : 'JSONPath';
+    let timeoutCancel: (() => void) | undefined;
+    try {
+      const timeout = def['TimeoutSeconds'];
+      const run = this.runProgram(def, resume?.input ?? this.info.input, { thread, scope, lang, top: true }, resume);
+      let out: Json;
+      if (typeof timeout === 'number') {
+        const timedOut = new Promise<never>((_, rej) => {
+          timeoutCancel = this.deps.wheel.at(this.info.startTime + timeout * 1000, () => {
+            const e = new StatesError('States.Timeout', '');
+            EXECUTION_TIMEOUT.add(e);
+            rej(e);
+          });
+        });
+        out = await Promise.race([run, timedOut]);
+      } else out = await run;
+      this.finish('SUCCEEDED', thread, { output: out });
+    } catch (e) {
+      if (this.status !== 'RUNNING') return;
+      if (e instanceof StatesError && EXECUTION_TIMEOUT.has(e)) {
+        this.ac.abort();
+        this.finish('TIMED_OUT', thread, { error: 'States.Timeout', cause: e.cause || undefined });
+      } else if (e instanceof StatesError) this.finish('FAILED', thread, { error: e.error, cause: e.cause });
+      else if (e instanceof Aborted) return;
+      else this.finish('FAILED', thread, { error: 'States.Runtime', cause: e instanceof Error ? e.message : String(e) });
+    } finally {
+      timeoutCancel?.();
+    }
+  }
+
+  stop(error?: string, cause?: string): void {
+    if (this.status !== 'RUNNING') return;
+    this.status = 'ABORTED';
+    this.error = error;
+    this.cause = cause;
+    this.stopTime = this.deps.clock.now();
+    this.ac.abort();
+    const d: Record<string, unknown> = {};
+    if (error !== undefined) d['error'] = error;
+    if (cause !== undefined) d['cause'] = cause;
+    this.history.push('ExecutionAborted', this.history.events.length, 'executionAbortedEventDetails', d);
+  }
+
+  private finish(status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT', thread: Thread, r: { output?: Json; error?: string; cause?: string }): void {
+    this.status = status;
+    this.stopTime = this.deps.clock.now();
+    if (status === 'SUCCEEDED') {
+      this.output = r.output;
+      thread.add('ExecutionSucceeded', 'executionSucceededEventDetails', { output: stringify(r.output), outputDetails: { truncated: false } });
+    } else {
+      // A Fail state without Error/Cause leaves them out of the event and the description, as AWS does.
+      this.error = r.error || undefined;
+      this.cause = r.cause || undefined;
+      const d: Record<string, unknown> = {};
+      if (this.error !== undefined) d['error'] = this.error;
+      if (this.cause !== undefined) d['cause'] = this.cause;
+      thread.add(status === 'FAILED' ? 'ExecutionFailed' : 'ExecutionTimedOut', status === 'FAILED' ? 'executionFailedEventDetails' : 'executionTimedOutEventDetails', d);
+    }
+  }
+
+  private context(state: string, entered: number, retry: number, f: Frame, token?: string): Json {
+    const c: Obj = {
+      Execution: { Id: this.info.arn, Input: this.info.input, StartTime: new Date(this.info.startTime).toISOString(), Name: this.info.name, RoleArn: this.info.roleArn },
+      State: { EnteredTime: new Date(entered).toISOString(), Name: state, RetryCount: retry },
+      StateMachine: { Id: this.info.smArn, Name: this.info.smName },
+    };
+    if (token) c['Task'] = { Token: token };
+    if (f.mapItem) c['Map'] = { Item: f.mapItem };
+    return c;
+  }
+
+  private enteredId(f: Frame, type: string): number {
+    const evs = f.thread.hist.events;
+    for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type === type) return evs[i]!.id;
+    return 0;
+  }
+
+  private check(): void {
+    if (this.ac.signal.aborted) throw new Aborted();
+    // AWS's hard limit on a Standard history; it also stops runaway loops from exhausting memory.
+    if (this.history.events.length >= 25_000) throw new StatesError('States.Runtime', 'The execution reached the maximum number of history events (25000).');
+  }
+
+  async runProgram(prog: Obj, input: Json, f: Frame, resume?: Checkpoint): Promise<Json> {
+    const states = prog['States'] as Record<string, Obj>;
+    let name = resume?.state ?? (prog['StartAt'] as string);
+    let cur = input;
+    let entered = resume?.entered;
+    const lang = prog['QueryLanguage'] === 'JSONata' ? 'JSONata' : f.lang;
+    for (;;) {
+      this.check();
+      const st = states[name]!;
+      if (f.top) this.hooks.checkpoint?.({ state: name, input: cur, vars: f.scope.all(), entered: undefined });
+      const r = await this.runState(name, st, cur, { ...f, lang: st['QueryLanguage'] === 'JSONata' ? 'JSONata' : st['QueryLanguage'] === 'JSONPath' ? 'JSONPath' : lang }, entered);
+      entered = undefined;
+      this.transitions++;
+      if (r.next === undefined) return r.output;
+      name = r.next;
+      cur = r.output;
+    }
+  }
+
+  private async runState(name: string, st: Obj, rawInput: Json, f: Frame, resumed?: Checkpoint['entered']): Promise<{ output: Json; next?: string }> {
+    const type = st['Type'] as string;
+    const enteredAt = resumed?.at ?? this.deps.clock.now();
+    if (!resumed) f.thread.add(`${ENTER[type]}StateEntered`, 'stateEnteredEventDetails', { name, input: stringify(rawInput), inputDetails: { truncated: false } });
+    const ctx = (retry = 0, token?: string): Json => this.context(name, enteredAt, retry, f, token);
+    const jsonata = f.lang === 'JSONata';
+    // The context object is built only when a path actually reads `$$` (most states never do).
+    const lazyScope = { get context(): Json { return ctx(); }, vars: (n: string) => f.scope.get(n) };
+    const pscope = (input: Json, retry = 0): PathScope => ({ input, get context(): Json { return ctx(retry); }, vars: (n) => f.scope.get(n) });
+    const bindings = (input: Json, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ...f.scope.all(), states: { input, context: ctx(), ...extra } });
+    let assigned: Record<string, string> | undefined;
+    const exit = (output: Json, next: string | undefined): { output: Json; next?: string } => {
+      const d: Record<string, unknown> = { name, output: stringify(output), outputDetails: { truncated: false } };
+      if (assigned) {
+        d['assignedVariables'] = assigned;
+        d['assignedVariablesDetails'] = { truncated: false };
+      }
+      if (type !== 'Fail') f.thread.add(`${ENTER[type]}StateExited`, 'stateExitedEventDetails', d);
+      return { output, next };
+    };
+    const nextOf = (): string | undefined => (st['End'] === true ? undefined : (st['Next'] as string));
+    const assign = async (result: Json, input: Json, tpl: Json | undefined, extra: Record<string, unknown> = {}): Promise<void> => {
+      if (!tpl) return;
+      const vals = jsonata ? await evalJsonataTemplate(tpl, bindings(input, { result, ...extra })) : evalTemplate(tpl, pscope(result), 'Assign');
+      assigned ??= {};
+      for (const [k, v] of Object.entries(vals as Obj)) {
+        f.scope.vars.set(k, v);
+        assigned[k] = stringify(v);
+      }
+    };
+    const fixCause = (e: StatesError): StatesError => {
+      if (!e.cause.includes('{state}')) return e;
+      const evs = f.thread.hist.events;
+      let evId = 0;
+      for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type.endsWith('StateEntered') && (evs[i]!['stateEnteredEventDetails'] as { name: string }).name === name) { evId = evs[i]!.id; break; }
+      return new StatesError(e.error, e.cause.replace('{state}', name).replace('{event}', String(evId)));
+    };
+
+    try {
+      // Input processing
+      let input: Json;
+      if (jsonata) input = rawInput;
+      else input = applyPath(st['InputPath'] as string | null | undefined, rawInput, 'InputPath', lazyScope);
+
+      switch (type) {
+        case 'Pass': {
+          let result: Json;
+          if (jsonata) {
+            result = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input;
+            await assign(result, input, st['Assign']);
+            return exit(result, nextOf());
+          }
+          const eff = st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], pscope(input)) : input;
+          result = st['Result'] !== undefined ? st['Result'] : eff;
+          await assign(result, input, st['Assign']);
+          const out = applyPath(st['OutputPath'] as string | null | undefined, applyResultPath(st['ResultPath'] as string | null | undefined, rawInput, result), 'OutputPath', lazyScope);
+          return exit(out, nextOf());
+        }
+        case 'Succeed': {
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+          return exit(out, undefined);
+        }
+        case 'Fail': {
+          let error: Json | undefined = st['Error'];
+          let cause: Json | undefined = st['Cause'];
+          if (jsonata) {
+            if (error !== undefined) error = await evalJsonataTemplate(error, bindings(input));
+            if (cause !== undefined) cause = await evalJsonataTemplate(cause, bindings(input));
+          } else {
+            if (st['ErrorPath'] !== undefined) error = evalExpr(st['ErrorPath'] as string, pscope(input), 'ErrorPath');
+            if (st['CausePath'] !== undefined) cause = evalExpr(st['CausePath'] as string, pscope(input), 'CausePath');
+          }
+          throw new StatesError(error === undefined ? '' : String(error), cause === undefined ? '' : String(cause));
+        }
+        case 'Choice': {
+          const choices = st['Choices'] as Obj[];
+          for (const c of choices) {
+            let ok: boolean;
+            if (jsonata) {
+              const cond = c['Condition'];
+              const v = typeof cond === 'string' && cond.startsWith('{%') ? await evalJsonata(cond.slice(2, -2), bindings(input)) : cond;
+              if (typeof v !== 'boolean') throw new StatesError('States.QueryEvaluationError', `The Condition of a Choice rule must evaluate to a boolean but was ${stringify(v)}`);
+              ok = v;
+            } else ok = evalRule(c as Record<string, Json>, pscope(input));
+            if (ok) {
+              await assign(input, input, c['Assign']);
+              const out = jsonata ? (c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+              return exit(out, c['Next'] as string);
+            }
+          }
+          if (typeof st['Default'] === 'string') {
+            await assign(input, input, st['Assign']);
+            const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+            return exit(out, st['Default']);
+          }
+          throw new StatesError('States.NoChoiceMatched', `No Matches!`);
+        }
+        case 'Wait': {
+          let until = resumed?.until;
+          if (until === undefined) {
+            let secs: Json | undefined = st['Seconds'];
+            let ts: Json | undefined = st['Timestamp'];
+            if (jsonata) {
+              if (secs !== undefined) secs = await evalJsonataTemplate(secs, bindings(input));
+              if (ts !== undefined) ts = await evalJsonataTemplate(ts, bindings(input));
+            }
+            const pre = `An error occurred while executing the state '{state}' (entered at the event id #{event}).`;
+            const sp = st['SecondsPath'] as string | undefined;
+            const tp = st['TimestampPath'] as string | undefined;
+            if (sp !== undefined) {
+              secs = queryPath(sp, pscope(input));
+              if (secs === undefined) throw new StatesError('States.Runtime', `${pre} The SecondsPath parameter does not reference an input value: ${sp}`);
+            }
+            if (tp !== undefined) {
+              ts = queryPath(tp, pscope(input));
+              if (ts === undefined) throw new StatesError('States.Runtime', `${pre} The TimestampPath parameter does not reference an input value: ${tp}`);
+            }
+            if (secs !== undefined) {
+              const shown = `${sp ?? 'Seconds'} == ${typeof secs === 'string' ? secs : stringify(secs)}`;
+              if (typeof secs !== 'number' || !Number.isInteger(secs)) throw new StatesError('States.Runtime', `${pre} The SecondsPath parameter cannot be parsed as a long value: ${shown}`);
+              if (secs < 0) throw new StatesError('States.Runtime', `${pre} The SecondsPath parameter references a negative value: ${shown}`);
+              until = enteredAt + secs * 1000;
+            } else {
+              if (!isTimestamp(ts)) throw new StatesError('States.Runtime', `${pre} The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${tp ?? 'Timestamp'} == ${typeof ts === 'string' ? ts : stringify(ts)}`);
+              until = Date.parse(ts);
+            }
+          }
+          if (f.top) this.hooks.checkpoint?.({ state: name, input: rawInput, vars: f.scope.all(), entered: { thread: f.thread.last, at: enteredAt, until } });
+          if (until > this.deps.clock.now()) await this.hooks.sleep(until, this.ac.signal);
+          this.check();
+          await assign(input, input, st['Assign']);
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+          return exit(out, nextOf());
+        }
+        case 'Task':
+        case 'Parallel':
+        case 'Map':
+          return await this.runWithRetry(name, st, rawInput, input, f, enteredAt, { pscope, bindings, exit, nextOf, assign, ctx });
+      }
+      throw new StatesError('States.Runtime', `Unknown state type ${type}`);
+    } catch (e) {
+      if (e instanceof StatesError) {
+        const fe = fixCause(e);
+        if ((type === 'Pass' || type === 'Choice' || type === 'Succeed') && e.error === 'States.QueryEvaluationError')
+          f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: fe.error, cause: fe.cause, state: name });
+        throw fe;
+      }
+      throw e;
+    }
+  }
+
+  private async runWithRetry(
+    name: string,
+    st: Obj,
+    rawInput: Json,
+    input: Json,
+    f: Frame,
+    enteredAt: number,
+    h: {
+      pscope: (i: Json, retry?: number) => PathScope;
+      bindings: (i: Json, extra?: Record<string, unknown>) => Record<string, unknown>;
+      exit: (o: Json, n: string | undefined) => { output: Json; next?: string };
+      nextOf: () => string | undefined;
+      assign: (r: Json, i: Json, tpl: Json | undefined, extra?: Record<string, unknown>) => Promise<void>;
+      ctx: (retry?: number, token?: string) => Json;
+    },
+  ): Promise<{ output: Json; next?: string }> {
+    const type = st['Type'] as string;
+    const jsonata = f.lang === 'JSONata';
+    const retriers = (st['Retry'] as Obj[] | undefined) ?? [];
+    const attempts = retriers.map(() => 0);
+    for (let retry = 0; ; retry++) {
+      try {
+        let params: Json;
+        if (jsonata) params = st['Arguments'] !== undefined ? await evalJsonataTemplate(st['Arguments'], h.bindings(input)) : input;
+        else if (type === 'Map') params = input;
+        else if (type === 'Task') {
+          params = st['Parameters'] !== undefined ? input : input; // Task parameters are evaluated with the token below
+        } else params = st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], h.pscope(input, retry)) : input;
+        let result: Json;
+        if (type === 'Task') {
+          result = await runTask(this.deps, {
+            name,
+            state: st,
+            thread: f.thread,
+            signal: this.ac.signal,
+            standard: this.info.type === 'STANDARD',
+            params: (token) => (jsonata ? params : st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], { input, context: h.ctx(retry, token), vars: (n) => f.scope.get(n) }) : input),
+            timeoutSeconds: await this.numField(st, 'TimeoutSeconds', input, h, jsonata),
+            heartbeatSeconds: await this.numField(st, 'HeartbeatSeconds', input, h, jsonata),
+            execArn: this.info.arn,
+          });
+        } else if (type === 'Parallel') result = await this.runParallel(st, params, f);
+        else result = await this.runMap(name, st, input, f, h, jsonata);
+        // Result processing: its failures (ResultSelector/ResultPath/OutputPath) are not retried or caught.
+        try {
+          return await this.processResult(st, rawInput, input, result, f, h, jsonata, retry);
+        } catch (e) {
+          if (e instanceof StatesError && e.error === 'States.Runtime') NO_CATCH.add(e);
+          throw e;
+        }
+      } catch (e) {
+        if (!(e instanceof StatesError)) throw e;
+        if (NO_CATCH.has(e)) throw e;
+        const failedEvent = (): void => {
+          if (NO_STATE_FAILED.has(e)) return;
+          if (type === 'Parallel') f.thread.add('ParallelStateFailed');
+          if (type === 'Map') f.thread.add('MapStateFailed');
+        };
+        const ri = retriers.findIndex((r) => errorMatches(r['ErrorEquals'] as Json[], e.error));
+        if (ri >= 0) {
+          const r = retriers[ri]!;
+          const max = typeof r['MaxAttempts'] === 'number' ? r['MaxAttempts'] : 3;
+          if (attempts[ri]! < max) {
+            const interval = typeof r['IntervalSeconds'] === 'number' ? r['IntervalSeconds'] : 1;
+            const rate = typeof r['BackoffRate'] === 'number' ? r['BackoffRate'] : 2;
+            let delay = interval * rate ** attempts[ri]!;
+            if (typeof r['MaxDelaySeconds'] === 'number') delay = Math.min(delay, r['MaxDelaySeconds']);
+            if (r['JitterStrategy'] === 'FULL') delay = Math.random() * delay;
+            attempts[ri]!++;
+            await this.hooks.sleep(this.deps.clock.now() + delay * 1000, this.ac.signal);
+            this.check();
+            continue;
+          }
+        }
+        const catchers = (st['Catch'] as Obj[] | undefined) ?? [];
+        const c = catchers.find((x) => errorMatches(x['ErrorEquals'] as Json[], e.error));
+        failedEvent();
+        if (!c) throw e;
+        const errObj: Json = { Error: e.error, Cause: e.cause };
+        let out: Json;
+        if (jsonata) {
+          await h.assign(null, input, c['Assign'], { errorOutput: errObj });
+          out = c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], h.bindings(input, { errorOutput: errObj })) : errObj;
+        } else {
+          await h.assign(errObj, input, c['Assign']);
+          out = applyResultPath(c['ResultPath'] as string | null | undefined, rawInput, errObj);
+        }
+        return h.exit(out, c['Next'] as string);
+      }
+    }
+  }
+
+  private async processResult(
+    st: Obj, rawInput: Json, input: Json, result: Json, f: Frame,
+    h: { pscope: (i: Json, retry?: number) => PathScope; bindings: (i: Json, extra?: Record<string, unknown>) => Record<string, unknown>; exit: (o: Json, n: string | undefined) => { output: Json; next?: string }; nextOf: () => string | undefined; assign: (r: Json, i: Json, tpl: Json | undefined, extra?: Record<string, unknown>) => Promise<void>; ctx: (retry?: number, token?: string) => Json },
+    jsonata: boolean, retry: number,
+  ): Promise<{ output: Json; next?: string }> {
+    let out: Json;
+    if (jsonata) {
+      await h.assign(result, input, st['Assign']);
+      out = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], h.bindings(input, { result })) : result;
+    } else {
+      if (st['ResultSelector'] !== undefined) result = evalTemplate(st['ResultSelector'], h.pscope(result, retry), 'ResultSelector');
+      await h.assign(result, input, st['Assign']);
+      out = applyPath(st['OutputPath'] as string | null | undefined, applyResultPath(st['ResultPath'] as string | null | undefined, rawInput, result), 'OutputPath', { get context(): Json { return h.ctx(); }, vars: (n: string) => f.scope.get(n) });
+    }
+    return h.exit(out, h.nextOf());
+  }
+
+  private async numField(st: Obj, field: string, input: Json, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown> }, jsonata: boolean): Promise<number | undefined> {
+    let v: Json | undefined = st[field];
+    if (jsonata && typeof v === 'string') v = await evalJsonataTemplate(v, h.bindings(input));
+    if (st[`${field}Path`] !== undefined) v = queryPath(st[`${field}Path`] as string, h.pscope(input));
+    return typeof v === 'number' ? v : undefined;
+  }
+
+  private async runParallel(st: Obj, input: Json, f: Frame): Promise<Json> {
+    f.thread.add('ParallelStateStarted');
+    const branches = st['Branches'] as Obj[];
+    const ac = new AbortController();
+    const threads: Thread[] = [];
+    const runBranch = async (b: Obj): Promise<Json> => {
+      const t = f.thread.fork();
+      threads.push(t);
+      try {
+        return await this.runProgram(b, input, { thread: t, scope: new Scope(f.scope), lang: f.lang, top: false });
+      } catch (e) {
+        f.thread.last = t.last;
+        throw e;
+      }
+    };
+    const results = await Promise.all(branches.map(runBranch)).catch((e: unknown) => {
+      ac.abort();
+      throw e;
+    });
+    f.thread.last = Math.max(f.thread.last, ...threads.map((t) => t.last));
+    return results;
+  }
+
+  private async runMap(name: string, st: Obj, input: Json, f: Frame, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown>; ctx: () => Json }, jsonata: boolean): Promise<Json> {
+    let items: Json;
+    if (jsonata) items = st['Items'] !== undefined ? await evalJsonataTemplate(st['Items'], h.bindings(input)) : input;
+    else items = applyPath(st['ItemsPath'] as string | undefined, input, 'ItemsPath', { context: h.ctx(), vars: (n) => f.scope.get(n) });
+    if (!Array.isArray(items)) {
+      const err = new StatesError(jsonata ? 'States.QueryEvaluationError' : 'States.Runtime', `An error occurred while executing the state '{state}' (entered at the event id #{event}). Map state input must be an array but was: ${stringify(items)}`);
+      const evs = f.thread.hist.events;
+      let evId = 0;
+      let prev = f.thread.last;
+      for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type === 'MapStateEntered') { evId = evs[i]!.id; prev = evs[i]!.previousEventId; break; }
+      const cause = err.cause.replace('{state}', name).replace('{event}', String(evId));
+      f.thread.last = prev;
+      f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: err.error, cause, state: name });
+      throw new StatesError(err.error, cause);
+    }
+    const pre = `An error occurred while executing the state '${name}' (entered at the event id #${this.enteredId(f, 'MapStateEntered')}).`;
+    const shown = (v: Json | undefined): string => (typeof v === 'string' ? v : stringify(v));
+    // Invalid *Path limits fail the execution outright (no MapStateFailed), as AWS records.
+    const bare = (cause: string): StatesError => {
+      const e = new StatesError('States.Runtime', `${pre} ${cause}`);
+      NO_STATE_FAILED.add(e);
+      return e;
+    };
+    if (st['MaxConcurrencyPath'] !== undefined) {
+      const v = queryPath(st['MaxConcurrencyPath'] as string, h.pscope(input));
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw bare(`The MaxConcurrencyPath field refers to value "${shown(v)}" which is not a valid integer: ${st['MaxConcurrencyPath'] as string}`);
+    }
+    f.thread.add('MapStateStarted', 'mapStateStartedEventDetails', { length: items.length });
+    if (st['ToleratedFailureCountPath'] !== undefined) {
+      const v = queryPath(st['ToleratedFailureCountPath'] as string, h.pscope(input));
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw bare(`The ToleratedFailureCountPath field refers to value "${shown(v)}" which is not a valid integer: ${st['ToleratedFailureCountPath'] as string}`);
+      if (v < 0) throw bare('ToleratedFailureCount cannot be negative.');
+    }
+    if (st['ToleratedFailurePercentagePath'] !== undefined) {
+      const v = queryPath(st['ToleratedFailurePercentagePath'] as string, h.pscope(input));
+      if (typeof v !== 'number') throw bare(`The ToleratedFailurePercentagePath field refers to value "${shown(v)}" which is not a valid float: ${st['ToleratedFailurePercentagePath'] as string}`);
+      if (v < 0 || v > 100) throw bare('ToleratedFailurePercentage must be between 0 and 100.');
+    }
+    const proc = (st['ItemProcessor'] ?? st['Iterator']) as Obj;
+    const selector = st['ItemSelector'] ?? st['Parameters'];
+    let max = typeof st['MaxConcurrency'] === 'number' ? st['MaxConcurrency'] : 0;
+    if (st['MaxConcurrencyPath'] !== undefined) max = Number(queryPath(st['MaxConcurrencyPath'] as string, h.pscope(input)) ?? 0);
+    const tolCount = typeof st['ToleratedFailureCount'] === 'number' ? st['ToleratedFailureCount'] : st['ToleratedFailureCountPath'] ? Number(queryPath(st['ToleratedFailureCountPath'] as string, h.pscope(input))) : undefined;
+    const tolPct = typeof st['ToleratedFailurePercentage'] === 'number' ? st['ToleratedFailurePercentage'] : st['ToleratedFailurePercentagePath'] ? Number(queryPath(st['ToleratedFailurePercentagePath'] as string, h.pscope(input))) : undefined;
+    const tolerant = tolCount !== undefined || tolPct !== undefined;
+    const results: Json[] = new Array(items.length).fill(null);
+    let failures = 0;
+    let lastIterEvent = 0;
+    let firstErr: StatesError | undefined;
+    let next = 0;
+    // Processors that never wait (Pass/Choice/Succeed/Fail only) run one after another: same result, AWS's event order.
+    const n = instant(proc) ? 1 : max > 0 ? Math.min(max, items.length) : items.length;
+    const worker = async (): Promise<void> => {
+      while (next < items.length && !firstErr) {
+        const i = next++;
+        const t = f.thread.fork();
+        t.add('MapIterationStarted', 'mapIterationStartedEventDetails', { index: i, name });
+        // Concurrent iterations: let the other workers record their MapIterationStarted first, as AWS's history shows.
+        if (n > 1) await null;
+        const frame: Frame = { thread: t, scope: new Scope(f.scope), lang: f.lang, top: false, mapItem: { Index: i, Value: items[i]! } };
+        try {
+          let itemInput: Json = items[i]!;
+          if (selector !== undefined) {
+            if (jsonata) itemInput = await evalJsonataTemplate(selector, { ...f.scope.all(), states: { input, context: this.context(name, this.deps.clock.now(), 0, frame) } });
+            else itemInput = evalTemplate(selector, { input, context: this.context(name, this.deps.clock.now(), 0, frame), vars: (n) => f.scope.get(n) }, 'ItemSelector');
+          }
+          frame.mapItem = undefined;
+          results[i] = await this.runProgram(proc, itemInput, frame);
+          lastIterEvent = Math.max(lastIterEvent, t.add('MapIterationSucceeded', 'mapIterationSucceededEventDetails', { index: i, name }, false).id);
+          f.thread.last = Math.max(f.thread.last, t.last);
+        } catch (e) {
+          if (!(e instanceof StatesError)) throw e;
+          t.add('MapIterationFailed', 'mapIterationFailedEventDetails', { index: i, name }, false);
+          f.thread.last = Math.max(f.thread.last, t.last);
+          failures++;
+          results[i] = { Error: e.error, Cause: e.cause };
+          const over = tolerant && ((tolCount === undefined || failures > tolCount) && (tolPct === undefined || (failures * 100) / items.length > tolPct));
+          if (!tolerant) firstErr ??= e;
+          else if (over) firstErr ??= new StatesError('States.ExceedToleratedFailureThreshold', 'The specified tolerated failure threshold was exceeded');
+        }
+      }
+    };
+
+    await Promise.all(Array.from({ length: Math.max(n, 1) }, () => worker()));
+    if (firstErr) throw firstErr;
+    // AWS chains MapStateSucceeded and MapStateExited to the last MapIterationSucceeded.
+    if (lastIterEvent) f.thread.last = lastIterEvent;
+    f.thread.add('MapStateSucceeded', undefined, undefined, false);
+    return results;
+  }
+}
+
+/** True when no state of the program can wait on anything outside the interpreter. */
+function instant(prog: Obj): boolean {
+  if (prog['QueryLanguage'] === 'JSONata') return false;
+  return Object.values(prog['States'] as Record<string, Obj>).every((s) => ['Pass', 'Choice', 'Succeed', 'Fail'].includes(s['Type'] as string) && s['QueryLanguage'] !== 'JSONata');
+}
+
+export const newExecName = (): string => randomUUID();

@@ -1,0 +1,98 @@
+// Execution history: AWS-shaped events with previousEventId threading, and a group-commit writer for Standard runs.
+import type { Queryable, Store } from '../../../store/store.js';
+
+export interface HistoryEvent {
+  timestamp: number;
+  type: string;
+  id: number;
+  previousEventId: number;
+  [details: string]: unknown;
+}
+
+/** A thread of events (the execution, a branch, an iteration): events chain through `previousEventId`. */
+export class Thread {
+  constructor(
+    readonly hist: History,
+    public last: number,
+  ) {}
+  add(type: string, detailsKey?: string, details?: Record<string, unknown>, advance = true): HistoryEvent {
+    const e = this.hist.push(type, this.last, detailsKey, details);
+    if (advance) this.last = e.id;
+    return e;
+  }
+  fork(): Thread {
+    return new Thread(this.hist, this.last);
+  }
+}
+
+export class History {
+  readonly events: HistoryEvent[] = [];
+  constructor(
+    private readonly now: () => number,
+    private readonly sink?: (e: HistoryEvent) => void,
+  ) {}
+  push(type: string, prev: number, detailsKey?: string, details?: Record<string, unknown>): HistoryEvent {
+    const e: HistoryEvent = { timestamp: this.now(), type, id: this.events.length + 1, previousEventId: prev };
+    if (detailsKey && details) e[detailsKey] = details;
+    this.events.push(e);
+    this.sink?.(e);
+    return e;
+  }
+}
+
+type Pending = { sql: string; params: (string | number | null)[] };
+
+/**
+ * Group commit: writes queued by all Standard executions are committed together in one transaction per tick,
+ * so a transition costs no fsync of its own; `flush()` resolves once everything queued so far is durable.
+ */
+export class BatchWriter {
+  private queue: Pending[] = [];
+  private waiters: (() => void)[] = [];
+  private failers: ((e: unknown) => void)[] = [];
+  private scheduled = false;
+  private running: Promise<void> = Promise.resolve();
+  constructor(private readonly store: Store) {}
+
+  add(sql: string, params: (string | number | null)[]): void {
+    this.queue.push({ sql, params });
+    this.schedule();
+  }
+
+  flush(): Promise<void> {
+    if (this.queue.length === 0 && !this.scheduled) return this.running;
+    return new Promise((res, rej) => {
+      this.waiters.push(res);
+      this.failers.push(rej);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.running = this.running.then(() => this.commit());
+    });
+  }
+
+  private async commit(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.queue;
+    const waiters = this.waiters;
+    const failers = this.failers;
+    this.queue = [];
+    this.waiters = [];
+    this.failers = [];
+    try {
+      if (batch.length) {
+        await this.store.tx(async (q: Queryable) => {
+          for (const p of batch) await q.run(p.sql, p.params);
+        });
+      }
+      for (const w of waiters) w();
+    } catch (e) {
+      for (const f of failers) f(e);
+    }
+  }
+}

@@ -1,0 +1,335 @@
+// Task resources: Lambda (optimized integration and legacy ARNs), callbacks with task tokens, activities, nested executions.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../../lib/clock.js';
+import { AwsError } from '../../../lib/errors.js';
+import type { LambdaInvoker } from '../../lambda/invoker.js';
+import { StatesError, stringify, type Json } from '../asl/paths.js';
+import type { Thread } from './history.js';
+import type { TimerWheel } from './timers.js';
+
+type Obj = Record<string, Json>;
+
+interface Waiter {
+  execArn: string;
+  resolve(v: Json): void;
+  reject(e: StatesError): void;
+  heartbeat(): void;
+}
+
+/** Outstanding task tokens (callbacks and activities): SendTask* complete them. */
+export class TokenRegistry {
+  private readonly waiters = new Map<string, Waiter>();
+  add(token: string, w: Waiter): () => void {
+    this.waiters.set(token, w);
+    return () => this.waiters.delete(token);
+  }
+  get(token: string): Waiter | undefined {
+    return this.waiters.get(token);
+  }
+}
+
+export interface ActivityTask {
+  token: string;
+  input: string;
+  /** Records ActivityStarted in the execution when a worker picks the task up. */
+  started(workerName: string | undefined): void;
+}
+
+/** Queued activity work per activity ARN, with long-polling workers. */
+export class ActivityQueues {
+  private readonly tasks = new Map<string, ActivityTask[]>();
+  private readonly pollers = new Map<string, ((t: ActivityTask) => void)[]>();
+  push(arn: string, t: ActivityTask): void {
+    const p = this.pollers.get(arn)?.shift();
+    if (p) return p(t);
+    const q = this.tasks.get(arn) ?? [];
+    q.push(t);
+    this.tasks.set(arn, q);
+  }
+  poll(arn: string, timeoutMs: number, wheel: TimerWheel, clock: Clock, signal?: AbortSignal): Promise<ActivityTask | undefined> {
+    const t = this.tasks.get(arn)?.shift();
+    if (t) return Promise.resolve(t);
+    return new Promise((res) => {
+      const list = this.pollers.get(arn) ?? [];
+      const cb = (x: ActivityTask): void => {
+        cancel();
+        res(x);
+      };
+      list.push(cb);
+      this.pollers.set(arn, list);
+      const drop = (): void => {
+        const l = this.pollers.get(arn);
+        if (l) this.pollers.set(arn, l.filter((x) => x !== cb));
+        res(undefined);
+      };
+      const cancel = wheel.at(clock.now() + timeoutMs, drop);
+      signal?.addEventListener('abort', () => {
+        cancel();
+        drop();
+      });
+    });
+  }
+}
+
+export interface TaskDeps {
+  clock: Clock;
+  wheel: TimerWheel;
+  lambda?: LambdaInvoker;
+  region: string;
+  accountId: string;
+  tokens: TokenRegistry;
+  activities: ActivityQueues;
+  /** Starts a nested execution and resolves with its DescribeExecution-shaped result when it ends. */
+  startNested?(params: Obj, parentArn: string): Promise<{ started: Obj; done: Promise<Obj> }>;
+}
+
+export interface TaskRun {
+  name: string;
+  state: Obj;
+  thread: Thread;
+  signal: AbortSignal;
+  standard: boolean;
+  params(token?: string): Json;
+  timeoutSeconds?: number;
+  heartbeatSeconds?: number;
+  execArn: string;
+}
+
+/** Step Functions' limit on a state's input or output (UTF-8 bytes). */
+const MAX_PAYLOAD = 262_144;
+const DATA_LIMIT = "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit.";
+const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:([^:]+):(\d{12}):function:([^:]+)(?::([^:]+))?$/;
+const ACTIVITY_ARN = /^arn:aws[\w-]*:states:([^:]+):(\d{12}):activity:(.+)$/;
+
+function lambdaCause(e: AwsError, requestId: string): string {
+  return `${e.message} (Service: AWSLambda; Status Code: ${e.status}; Error Code: ${e.code}; Request ID: ${requestId}; Proxy: null)`;
+}
+
+function parsePayload(b: Buffer): Json {
+  const s = b.toString('utf8');
+  try {
+    return JSON.parse(s) as Json;
+  } catch {
+    return s;
+  }
+}
+
+export async function runTask(d: TaskDeps, t: TaskRun): Promise<Json> {
+  const resource = t.state['Resource'] as string;
+  const legacy = LAMBDA_ARN.exec(resource);
+  const activity = ACTIVITY_ARN.exec(resource);
+  let m: RegExpExecArray | null;
+  if (legacy) return legacyLambda(d, t, resource);
+  if (activity) return runActivity(d, t, resource);
+  if ((m = /^arn:aws[\w-]*:states:::lambda:invoke(\.waitForTaskToken)?$/.exec(resource))) return optimizedLambda(d, t, !!m[1]);
+  if ((m = /^arn:aws[\w-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/.exec(resource))) return nested(d, t, m[1] ?? '');
+  throw new StatesError('States.Runtime', `An error occurred while executing the state '${t.name}'. The resource '${resource}' is not supported by this implementation (only Lambda, activities and states:startExecution)`);
+}
+
+/** Races work against the task's TimeoutSeconds/HeartbeatSeconds; records TaskTimedOut the AWS way. */
+function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (err: StatesError) => void, hb?: { reset?: () => void }): Promise<T> {
+  const timeout = t.timeoutSeconds ?? (t.standard ? undefined : 300);
+  const cancels: (() => void)[] = [];
+  const p = new Promise<T>((res, rej) => {
+    const fail = (err: StatesError): void => {
+      onTimeout(err);
+      rej(err);
+    };
+    if (timeout !== undefined) cancels.push(d.wheel.at(d.clock.now() + timeout * 1000, () => fail(new StatesError('States.Timeout', ''))));
+    if (t.heartbeatSeconds !== undefined && hb) {
+      let c = d.wheel.at(d.clock.now() + t.heartbeatSeconds * 1000, () => fail(new StatesError('States.HeartbeatTimeout', '')));
+      cancels.push(() => c());
+      hb.reset = () => {
+        c();
+        c = d.wheel.at(d.clock.now() + t.heartbeatSeconds! * 1000, () => fail(new StatesError('States.HeartbeatTimeout', '')));
+      };
+    }
+    work.then(res, rej);
+  });
+  return p.finally(() => cancels.forEach((c) => c()));
+}
+
+function waitToken(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => void }): Promise<Json> {
+  return new Promise<Json>((resolve, reject) => {
+    const drop = d.tokens.add(token, {
+      execArn: t.execArn,
+      resolve: (v) => {
+        drop();
+        resolve(v);
+      },
+      reject: (e) => {
+        drop();
+        reject(e);
+      },
+      heartbeat: () => hb.reset?.(),
+    });
+    t.signal.addEventListener('abort', () => drop());
+  });
+}
+
+async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Promise<Json> {
+  const token = callback ? randomUUID() : undefined;
+  const params = t.params(token) as Obj;
+  const details = { resource: callback ? 'invoke.waitForTaskToken' : 'invoke', resourceType: 'lambda' };
+  const sched: Record<string, unknown> = { ...details, region: d.region, parameters: stringify(params) };
+  if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
+  if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
+  t.thread.add('TaskScheduled', 'taskScheduledEventDetails', sched);
+  t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  const fail = (err: StatesError, kind: 'TaskFailed' | 'TaskTimedOut'): StatesError => {
+    const e: Record<string, unknown> = { ...details, error: err.error };
+    if (err.cause) e['cause'] = err.cause;
+    t.thread.add(kind, kind === 'TaskFailed' ? 'taskFailedEventDetails' : 'taskTimedOutEventDetails', e);
+    return err;
+  };
+  const hb: { reset?: () => void } = {};
+  const work = (async (): Promise<Json> => {
+    const r = await invokeLambda(d, params['FunctionName'], params['Payload'], params['Qualifier']);
+    if (r.functionError) throw fail(functionFailure(r.payload), 'TaskFailed');
+    if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT), 'TaskFailed');
+    const result: Obj = {
+      ExecutedVersion: r.executedVersion,
+      Payload: r.payload,
+      SdkHttpMetadata: {
+        AllHttpHeaders: { 'X-Amz-Executed-Version': [r.executedVersion], 'Content-Type': ['application/json'], 'x-amzn-RequestId': [r.requestId] },
+        HttpHeaders: { 'X-Amz-Executed-Version': r.executedVersion, 'Content-Type': 'application/json', 'x-amzn-RequestId': r.requestId },
+        HttpStatusCode: 200,
+      },
+      SdkResponseMetadata: { RequestId: r.requestId },
+      StatusCode: 200,
+    };
+    if (!callback) return result;
+    t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(result), outputDetails: { truncated: false } });
+    return waitToken(d, t, token!, hb).catch((e: unknown) => {
+      throw e instanceof StatesError ? fail(e, 'TaskFailed') : e;
+    });
+  })();
+  const out = await withTimeout(d, t, work, (err) => fail(err, 'TaskTimedOut'), hb);
+  t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
+  return out;
+}
+
+function functionFailure(payload: Json): StatesError {
+  const s = typeof payload === 'string' ? payload : stringify(payload);
+  const type = payload && typeof payload === 'object' && !Array.isArray(payload) && typeof payload['errorType'] === 'string' ? payload['errorType'] : 'Exception';
+  return new StatesError(type, s);
+}
+
+async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Json | undefined, qualifier: Json | undefined): Promise<{ payload: Json; functionError?: string; executedVersion: string; requestId: string; size: number }> {
+  const requestId = randomUUID();
+  if (!d.lambda) throw new StatesError('Lambda.ServiceException', 'Lambda is not available in this server');
+  if (typeof fn !== 'string') throw new StatesError('States.Runtime', `The field 'FunctionName' is required and must be a string`);
+  try {
+    const r = await d.lambda.invoke({
+      region: d.region,
+      functionName: fn,
+      qualifier: typeof qualifier === 'string' ? qualifier : undefined,
+      payload: Buffer.from(payload === undefined ? '{}' : stringify(payload)),
+      requestId,
+    });
+    return { payload: parsePayload(r.payload), functionError: r.functionError, executedVersion: r.executedVersion, requestId, size: r.payload.length };
+  } catch (e) {
+    if (e instanceof AwsError) throw new StatesError(`Lambda.${e.code}`, lambdaCause(e, requestId));
+    throw new StatesError('Lambda.ServiceException', e instanceof Error ? e.message : String(e));
+  }
+}
+
+async function legacyLambda(d: TaskDeps, t: TaskRun, resource: string): Promise<Json> {
+  const input = t.params();
+  const sched: Record<string, unknown> = { resource, input: stringify(input), inputDetails: { truncated: false } };
+  if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
+  t.thread.add('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', sched);
+  t.thread.add('LambdaFunctionStarted');
+  const fail = (err: StatesError, kind: 'LambdaFunctionFailed' | 'LambdaFunctionTimedOut'): StatesError => {
+    const e: Record<string, unknown> = { error: err.error };
+    if (err.cause) e['cause'] = err.cause;
+    t.thread.add(kind, kind === 'LambdaFunctionFailed' ? 'lambdaFunctionFailedEventDetails' : 'lambdaFunctionTimedOutEventDetails', e);
+    return err;
+  };
+  const work = (async (): Promise<Json> => {
+    let r;
+    try {
+      r = await invokeLambda(d, resource, input, undefined);
+    } catch (e) {
+      throw e instanceof StatesError ? fail(e, 'LambdaFunctionFailed') : e;
+    }
+    if (r.functionError) throw fail(functionFailure(r.payload), 'LambdaFunctionFailed');
+    if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT), 'LambdaFunctionFailed');
+    return r.payload;
+  })();
+  const out = await withTimeout(d, t, work, (err) => fail(err, 'LambdaFunctionTimedOut'));
+  t.thread.add('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', { output: stringify(out), outputDetails: { truncated: false } });
+  return out;
+}
+
+async function runActivity(d: TaskDeps, t: TaskRun, resource: string): Promise<Json> {
+  const token = randomUUID();
+  const input = t.params(token);
+  const sched: Record<string, unknown> = { resource, input: stringify(input), inputDetails: { truncated: false } };
+  if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
+  if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
+  t.thread.add('ActivityScheduled', 'activityScheduledEventDetails', sched);
+  const hb: { reset?: () => void } = {};
+  const fail = (err: StatesError, kind: 'ActivityFailed' | 'ActivityTimedOut'): StatesError => {
+    const e: Record<string, unknown> = { error: err.error };
+    if (err.cause) e['cause'] = err.cause;
+    t.thread.add(kind, kind === 'ActivityFailed' ? 'activityFailedEventDetails' : 'activityTimedOutEventDetails', e);
+    return err;
+  };
+  const done = waitToken(d, t, token, hb).catch((e: unknown) => {
+    throw e instanceof StatesError ? fail(e, 'ActivityFailed') : e;
+  });
+  d.activities.push(resource, { token, input: stringify(input), started: (w) => activityStarted(t.thread, w) });
+  const out = await withTimeout(d, t, done, (err) => fail(err, 'ActivityTimedOut'), hb);
+  t.thread.add('ActivitySucceeded', 'activitySucceededEventDetails', { output: stringify(out), outputDetails: { truncated: false } });
+  return out;
+}
+
+/** Marks the activity as picked up by a worker (ActivityStarted), called from GetActivityTask. */
+export function activityStarted(thread: Thread, workerName: string | undefined): void {
+  thread.add('ActivityStarted', 'activityStartedEventDetails', workerName ? { workerName } : {});
+}
+
+async function nested(d: TaskDeps, t: TaskRun, mode: string): Promise<Json> {
+  if (!d.startNested) throw new StatesError('States.Runtime', 'Nested executions are not available');
+  const token = mode === '.waitForTaskToken' ? randomUUID() : undefined;
+  const params = t.params(token) as Obj;
+  const details = { resource: `startExecution${mode}`, resourceType: 'states' };
+  t.thread.add('TaskScheduled', 'taskScheduledEventDetails', { ...details, region: d.region, parameters: stringify(params) });
+  t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  const fail = (err: StatesError, kind: 'TaskFailed' | 'TaskTimedOut'): StatesError => {
+    const e: Record<string, unknown> = { ...details, error: err.error };
+    if (err.cause) e['cause'] = err.cause;
+    t.thread.add(kind, kind === 'TaskFailed' ? 'taskFailedEventDetails' : 'taskTimedOutEventDetails', e);
+    return err;
+  };
+  const hb: { reset?: () => void } = {};
+  const work = (async (): Promise<Json> => {
+    let started: Obj;
+    let done: Promise<Obj>;
+    try {
+      ({ started, done } = await d.startNested!(params, t.execArn));
+    } catch (e) {
+      if (e instanceof AwsError) throw fail(new StatesError(`StepFunctions.${e.code}Exception`.replace('ExceptionException', 'Exception'), `${e.message} (Service: AWSStepFunctions; Status Code: 400; Error Code: ${e.code}; Request ID: ${randomUUID()}; Proxy: null)`), 'TaskFailed');
+      throw e;
+    }
+    if (mode === '') return started;
+    if (mode === '.waitForTaskToken') {
+      t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
+      return waitToken(d, t, token!, hb).catch((e: unknown) => {
+        throw e instanceof StatesError ? fail(e, 'TaskFailed') : e;
+      });
+    }
+    t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
+    const r = await done;
+    if (r['status'] !== 'SUCCEEDED') {
+      const err = r['status'] === 'TIMED_OUT' ? 'States.Timeout' : r['status'] === 'ABORTED' ? 'States.Runtime' : 'States.TaskFailed';
+      throw fail(new StatesError(err, stringify(r)), 'TaskFailed');
+    }
+    if (mode === '.sync:2') return r;
+    return { ...r, output: typeof r['output'] === 'string' ? r['output'] : stringify(r['output']) };
+  })();
+  const out = await withTimeout(d, t, work, (err) => fail(err, 'TaskTimedOut'), hb);
+  t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
+  return out;
+}

@@ -1,0 +1,23 @@
+// Step Functions tables: state machines, executions (with their resume checkpoint), history events, timers, activities.
+import type { Migration, Store } from '../../store/store.js';
+
+export const STATES_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    up: `
+CREATE TABLE states_machines (arn TEXT PRIMARY KEY, region TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, definition TEXT NOT NULL,
+  role_arn TEXT NOT NULL, created REAL NOT NULL, updated REAL, revision TEXT NOT NULL, logging TEXT, tracing TEXT, description TEXT, tags TEXT NOT NULL);
+CREATE TABLE states_executions (arn TEXT PRIMARY KEY, sm_arn TEXT NOT NULL, name TEXT NOT NULL, region TEXT NOT NULL, status TEXT NOT NULL,
+  input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, start REAL NOT NULL, stop REAL, definition TEXT NOT NULL, role_arn TEXT NOT NULL,
+  sm_type TEXT NOT NULL, trace TEXT, checkpoint TEXT, seq INTEGER NOT NULL);
+CREATE INDEX states_executions_sm ON states_executions (sm_arn, seq);
+CREATE TABLE states_events (exec_arn TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (exec_arn, id));
+CREATE TABLE states_timers (exec_arn TEXT PRIMARY KEY, fire_at REAL NOT NULL);
+CREATE TABLE states_activities (arn TEXT PRIMARY KEY, region TEXT NOT NULL, name TEXT NOT NULL, created REAL NOT NULL, tags TEXT NOT NULL);
+`,
+  },
+];
+
+export async function migrateStates(store: Store): Promise<void> {
+  await store.migrate('states', STATES_MIGRATIONS);
+}
