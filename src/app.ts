@@ -1,12 +1,14 @@
 // The composition root: builds the store, services, engine and the HTTP server for one node, and tears them down.
 import { access, constants, mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Engine } from './engine/engine.js';
 import { ProcessLauncher } from './engine/sandbox/process.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
 import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
+import type { QueueBroker } from './services/sqs/broker.js';
+import { createSqsService } from './services/sqs/index.js';
 import { LogStore } from './services/logs/store.js';
 import { SqliteStore } from './store/sqlite.js';
 
@@ -29,6 +31,8 @@ export class StartupError extends Error {}
 
 export interface App {
   url: string;
+  /** The SQS module API (queues by ARN) for services built on queues. */
+  queues: QueueBroker;
   stop(): Promise<void>;
 }
 
@@ -62,16 +66,18 @@ export async function startApp(o: AppOptions): Promise<App> {
     accountConcurrency: o.accountConcurrency,
   });
   const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
+  const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
-    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId)],
+    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes],
     onInternalError: (e, where) => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
   try {
     const addr = await http.listen(o.port, o.host);
     url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${addr.port}`;
   } catch (e) {
+    await sqs.close();
     await store.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new StartupError(`port ${o.port} on ${o.host} is already in use; choose another with --port or SELFLESS_PORT`);
@@ -84,10 +90,12 @@ export async function startApp(o: AppOptions): Promise<App> {
   let stopping: Promise<void> | undefined;
   return {
     url,
+    queues: sqs.broker,
     stop: () =>
       (stopping ??= (async () => {
         await http.close();
         await engine.close();
+        await sqs.close();
         await logs.close();
         await store.close();
       })()),

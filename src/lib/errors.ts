@@ -45,6 +45,27 @@ export const ERROR_TABLE = {
   InvalidParameterException: { status: 400 },
   ResourceAlreadyExistsException: { status: 400 },
   MethodNotAllowed: { status: 405 },
+  // SQS (JSON with awsQueryCompatible: `__type` is the shape name, x-amzn-query-error the legacy code)
+  QueueDoesNotExist: { status: 400, queryCode: 'AWS.SimpleQueueService.NonExistentQueue' },
+  QueueNameExists: { status: 400, queryCode: 'QueueAlreadyExists' },
+  QueueDeletedRecently: { status: 400, queryCode: 'AWS.SimpleQueueService.QueueDeletedRecently' },
+  PurgeQueueInProgress: { status: 403, jsonStatus: 403, queryCode: 'AWS.SimpleQueueService.PurgeQueueInProgress' },
+  MessageNotInflight: { status: 400, queryCode: 'AWS.SimpleQueueService.MessageNotInflight' },
+  ReceiptHandleIsInvalid: { status: 400, queryCode: 'ReceiptHandleIsInvalid' },
+  BatchEntryIdsNotDistinct: { status: 400, queryCode: 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct' },
+  BatchRequestTooLong: { status: 400, queryCode: 'AWS.SimpleQueueService.BatchRequestTooLong' },
+  EmptyBatchRequest: { status: 400, queryCode: 'AWS.SimpleQueueService.EmptyBatchRequest' },
+  InvalidBatchEntryId: { status: 400, queryCode: 'AWS.SimpleQueueService.InvalidBatchEntryId' },
+  TooManyEntriesInBatchRequest: { status: 400, queryCode: 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest' },
+  UnsupportedOperation: { status: 400, queryCode: 'AWS.SimpleQueueService.UnsupportedOperation' },
+  InvalidAttributeName: { status: 400, queryCode: 'InvalidAttributeName' },
+  InvalidAttributeValue: { status: 400, queryCode: 'InvalidAttributeValue' },
+  InvalidMessageContents: { status: 400, queryCode: 'InvalidMessageContents' },
+  InvalidAddress: { status: 400, queryCode: 'InvalidAddress' },
+  InvalidParameterValue: { status: 400, queryCode: 'InvalidParameterValue' },
+  MissingParameter: { status: 400, queryCode: 'MissingParameter' },
+  InvalidAction: { status: 400, queryCode: 'InvalidAction' },
+  OverLimit: { status: 403, jsonStatus: 403, queryCode: 'OverLimit' },
 } satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE | (string & {});

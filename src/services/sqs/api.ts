@@ -1,0 +1,360 @@
+// SQS wire operations over the domain: JSON protocol (`AmazonSQS.*`) handlers, shared by the query protocol.
+import { randomUUID } from 'node:crypto';
+import { AwsError, toAwsError } from '../../lib/errors.js';
+import type { ApiRequest, ServiceRoutes } from '../../server/types.js';
+import { md5OfAttributes } from './md5.js';
+import type { Msg } from './messages.js';
+import { queryRoute } from './query.js';
+import { attrStrings, checkQueueName, parseQueueUrl, QUEUE_ATTRIBUTE_NAMES } from './queues.js';
+import { makeReceiptHandle, systemAttributes, type Queue, type SqsService } from './service.js';
+import { checkBatch, intParam } from './validate.js';
+
+export type Input = Record<string, unknown>;
+export interface Ctx {
+  region: string;
+  baseUrl: string;
+  /** The request path (the query protocol may address a queue by posting to its URL). */
+  path: string;
+  signal: AbortSignal;
+}
+export type Op = (s: SqsService, input: Input, ctx: Ctx) => Promise<Record<string, unknown>>;
+
+const missing = (name: string): AwsError => new AwsError('MissingParameter', `The request must contain the parameter ${name}.`);
+const str = (v: unknown, name: string): string => {
+  if (v === undefined || v === null) throw missing(name);
+  if (typeof v !== 'string') throw new AwsError('InvalidParameterValue', `Value for parameter ${name} is invalid. Reason: must be a string.`);
+  return v;
+};
+const strMap = (v: unknown, name: string): Record<string, string> => {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new AwsError('InvalidParameterValue', `Value for parameter ${name} is invalid. Reason: must be a map.`);
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = typeof x === 'string' ? x : String(x);
+  return out;
+};
+const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+function queueOf(s: SqsService, input: Input, ctx: Ctx): Queue {
+  let url = input['QueueUrl'];
+  if ((url === undefined || url === '') && /^\/\d{12}\/[\w.-]+\/?$/.test(ctx.path)) url = `${ctx.baseUrl}${ctx.path}`;
+  const u = parseQueueUrl(str(url, 'QueueUrl'));
+  if (!u) throw new AwsError('InvalidAddress', `The address ${String(url)} is not valid for this endpoint.`);
+  return s.require(u.region ?? ctx.region, u.name, u.accountId);
+}
+
+const SYSTEM_NAMES = new Set(['All', 'SenderId', 'SentTimestamp', 'ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp', 'SequenceNumber', 'MessageDeduplicationId', 'MessageGroupId', 'AWSTraceHeader', 'DeadLetterQueueSourceArn']);
+
+/** A received message on the wire: only the system and message attributes the caller asked for. */
+function wireMessage(m: Msg, sysNames: Set<string>, attrFilter: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { MessageId: m.id, ReceiptHandle: makeReceiptHandle(m), MD5OfBody: m.md5Body, Body: m.body };
+  if (sysNames.size > 0) {
+    const all = systemAttributes(m);
+    const picked: Record<string, string> = {};
+    for (const [k, v] of Object.entries(all)) if (sysNames.has('All') || sysNames.has(k)) picked[k] = v;
+    if (Object.keys(picked).length > 0) out['Attributes'] = picked;
+  }
+  if (attrFilter.length > 0) {
+    const names = Object.keys(m.attrs).filter((n) =>
+      attrFilter.some((f) => f === 'All' || f === '.*' || f === n || (f.endsWith('.*') && n.startsWith(f.slice(0, -1)))),
+    );
+    if (names.length > 0) {
+      const sel = Object.fromEntries(names.map((n) => [n, m.attrs[n]!]));
+      out['MD5OfMessageAttributes'] = md5OfAttributes(sel);
+      out['MessageAttributes'] = Object.fromEntries(
+        names.map((n) => {
+          const a = m.attrs[n]!;
+          return [n, a.BinaryValue !== undefined ? { DataType: a.DataType, BinaryValue: a.BinaryValue.toString('base64') } : { DataType: a.DataType, StringValue: a.StringValue }];
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+const sendInput = (e: Input) => ({
+  body: e['MessageBody'],
+  messageAttributes: e['MessageAttributes'],
+  systemAttributes: e['MessageSystemAttributes'],
+  delaySeconds: e['DelaySeconds'],
+  groupId: e['MessageGroupId'],
+  dedupId: e['MessageDeduplicationId'],
+});
+
+const batchFailure = (id: string, e: unknown) => {
+  const err = toAwsError(e);
+  return { Id: id, SenderFault: err.status < 500, Code: err.queryCode ?? err.code, Message: err.message };
+};
+
+export const OPERATIONS: Record<string, Op> = {
+  CreateQueue: async (s, input, ctx) => {
+    const name = str(input['QueueName'], 'QueueName');
+    const attrs = strMap(input['Attributes'], 'Attributes');
+    const fifo = checkQueueName(name, attrs['FifoQueue']);
+    const q = await s.createQueue(ctx.region, name, fifo, attrs, strMap(input['tags'], 'tags'));
+    return { QueueUrl: s.queueUrl(ctx.baseUrl, q) };
+  },
+  GetQueueUrl: async (s, input, ctx) => {
+    const name = str(input['QueueName'], 'QueueName');
+    const owner = input['QueueOwnerAWSAccountId'];
+    const q = s.require(ctx.region, name, typeof owner === 'string' && owner !== '' ? owner : s.accountId);
+    return { QueueUrl: s.queueUrl(ctx.baseUrl, q) };
+  },
+  DeleteQueue: async (s, input, ctx) => {
+    await s.deleteQueue(queueOf(s, input, ctx));
+    return {};
+  },
+  ListQueues: async (s, input, ctx) => {
+    const prefix = typeof input['QueueNamePrefix'] === 'string' ? input['QueueNamePrefix'] : '';
+    const max = intParam('MaxResults', input['MaxResults'], 1, 1000, 'MaxResults must be an integer between 1 and 1000.');
+    const token = typeof input['NextToken'] === 'string' ? input['NextToken'] : undefined;
+    let after = '';
+    if (token !== undefined) {
+      after = Buffer.from(token, 'base64url').toString('utf8');
+      if (!after) throw new AwsError('InvalidParameterValue', 'Invalid NextToken value.');
+    }
+    const all = s.list(ctx.region).filter((q) => q.name.startsWith(prefix) && q.name > after);
+    const page = max !== undefined ? all.slice(0, max) : all.slice(0, 1000);
+    const out: Record<string, unknown> = {};
+    if (page.length > 0) out['QueueUrls'] = page.map((q) => s.queueUrl(ctx.baseUrl, q));
+    if (max !== undefined && all.length > page.length) out['NextToken'] = Buffer.from(page[page.length - 1]!.name).toString('base64url');
+    return out;
+  },
+  GetQueueAttributes: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const names = strList(input['AttributeNames']);
+    for (const n of names) if (n !== 'All' && !(QUEUE_ATTRIBUTE_NAMES as readonly string[]).includes(n)) throw new AwsError('InvalidAttributeName', `Unknown Attribute ${n}.`);
+    const counts = q.mq.approximate;
+    const all: Record<string, string> = {
+      QueueArn: q.arn,
+      ApproximateNumberOfMessages: String(counts.visible),
+      ApproximateNumberOfMessagesNotVisible: String(counts.inflight),
+      ApproximateNumberOfMessagesDelayed: String(counts.delayed),
+      CreatedTimestamp: String(q.created),
+      LastModifiedTimestamp: String(q.modified),
+      ...attrStrings(q.attrs),
+    };
+    const want = names.includes('All') ? Object.keys(all) : names;
+    const out: Record<string, string> = {};
+    for (const n of want) if (all[n] !== undefined) out[n] = all[n]!;
+    return Object.keys(out).length > 0 ? { Attributes: out } : {};
+  },
+  SetQueueAttributes: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    await s.setAttributes(q, strMap(input['Attributes'], 'Attributes'));
+    return {};
+  },
+  SendMessage: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const r = s.sendOne(q, sendInput(input), s.accountId);
+    await s.journal.commit();
+    return {
+      MessageId: r.messageId,
+      MD5OfMessageBody: r.md5Body,
+      ...(r.md5Attrs ? { MD5OfMessageAttributes: r.md5Attrs } : {}),
+      ...(r.md5Sys ? { MD5OfMessageSystemAttributes: r.md5Sys } : {}),
+      ...(r.seqNumber ? { SequenceNumber: r.seqNumber } : {}),
+    };
+  },
+  SendMessageBatch: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const entries = checkBatch<Input>(input['Entries'], 'SendMessageBatchRequestEntry');
+    let total = 0;
+    for (const e of entries) if (typeof e['MessageBody'] === 'string') total += Buffer.byteLength(e['MessageBody']);
+    if (total > q.attrs.MaximumMessageSize)
+      throw new AwsError('BatchRequestTooLong', `Batch requests cannot be longer than ${q.attrs.MaximumMessageSize} bytes. You have sent ${total} bytes.`);
+    const Successful: unknown[] = [];
+    const Failed: unknown[] = [];
+    for (const e of entries) {
+      const id = e['Id'] as string;
+      try {
+        const r = s.sendOne(q, sendInput(e), s.accountId);
+        Successful.push({
+          Id: id,
+          MessageId: r.messageId,
+          MD5OfMessageBody: r.md5Body,
+          ...(r.md5Attrs ? { MD5OfMessageAttributes: r.md5Attrs } : {}),
+          ...(r.md5Sys ? { MD5OfMessageSystemAttributes: r.md5Sys } : {}),
+          ...(r.seqNumber ? { SequenceNumber: r.seqNumber } : {}),
+        });
+      } catch (err) {
+        Failed.push(batchFailure(id, err));
+      }
+    }
+    await s.journal.commit();
+    return { Successful, Failed };
+  },
+  ReceiveMessage: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const max = intParam('MaxNumberOfMessages', input['MaxNumberOfMessages'], 1, 10, 'Must be between 1 and 10, if provided.') ?? 1;
+    const vt = intParam('VisibilityTimeout', input['VisibilityTimeout'], 0, 43200, 'Must be >= 0 and <= 43200, if provided.') ?? q.attrs.VisibilityTimeout;
+    const wait = intParam('WaitTimeSeconds', input['WaitTimeSeconds'], 0, 20, 'Must be >= 0 and <= 20, if provided.') ?? q.attrs.ReceiveMessageWaitTimeSeconds;
+    const sysNames = new Set([...strList(input['AttributeNames']), ...strList(input['MessageSystemAttributeNames'])].filter((n) => SYSTEM_NAMES.has(n)));
+    const attrFilter = strList(input['MessageAttributeNames']);
+    const msgs = await s.receive(q, max, vt * 1000, wait * 1000, wait > 0 ? ctx.signal : undefined);
+    return msgs.length > 0 ? { Messages: msgs.map((m) => wireMessage(m, sysNames, attrFilter)) } : {};
+  },
+  DeleteMessage: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    s.deleteMessage(q, str(input['ReceiptHandle'], 'ReceiptHandle'));
+    await s.journal.commit();
+    return {};
+  },
+  DeleteMessageBatch: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const entries = checkBatch<Input>(input['Entries'], 'DeleteMessageBatchRequestEntry');
+    const Successful: unknown[] = [];
+    const Failed: unknown[] = [];
+    for (const e of entries) {
+      try {
+        s.deleteMessage(q, str(e['ReceiptHandle'], 'ReceiptHandle'));
+        Successful.push({ Id: e['Id'] });
+      } catch (err) {
+        Failed.push(batchFailure(e['Id'] as string, err));
+      }
+    }
+    await s.journal.commit();
+    return { Successful, Failed };
+  },
+  ChangeMessageVisibility: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const vt = intParam('VisibilityTimeout', input['VisibilityTimeout'], 0, 43200, 'Must be >= 0 and <= 43200.');
+    if (vt === undefined) throw missing('VisibilityTimeout');
+    s.changeVisibility(q, str(input['ReceiptHandle'], 'ReceiptHandle'), vt);
+    await s.journal.commit();
+    return {};
+  },
+  ChangeMessageVisibilityBatch: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const entries = checkBatch<Input>(input['Entries'], 'ChangeMessageVisibilityBatchRequestEntry');
+    const Successful: unknown[] = [];
+    const Failed: unknown[] = [];
+    for (const e of entries) {
+      try {
+        const vt = intParam('VisibilityTimeout', e['VisibilityTimeout'], 0, 43200, 'Must be >= 0 and <= 43200.');
+        if (vt === undefined) throw missing('VisibilityTimeout');
+        s.changeVisibility(q, str(e['ReceiptHandle'], 'ReceiptHandle'), vt);
+        Successful.push({ Id: e['Id'] });
+      } catch (err) {
+        Failed.push(batchFailure(e['Id'] as string, err));
+      }
+    }
+    await s.journal.commit();
+    return { Successful, Failed };
+  },
+  PurgeQueue: async (s, input, ctx) => {
+    await s.purge(queueOf(s, input, ctx));
+    return {};
+  },
+  TagQueue: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const tags = strMap(input['Tags'], 'Tags');
+    const merged = { ...q.tags, ...tags };
+    if (Object.keys(merged).length > 50) throw new AwsError('InvalidParameterValue', 'Too many tags added for queue. The maximum number of tags for a queue is 50.');
+    await s.setTags(q, merged);
+    return {};
+  },
+  UntagQueue: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const keys = new Set(strList(input['TagKeys']));
+    await s.setTags(q, Object.fromEntries(Object.entries(q.tags).filter(([k]) => !keys.has(k))));
+    return {};
+  },
+  ListQueueTags: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    return Object.keys(q.tags).length > 0 ? { Tags: { ...q.tags } } : {};
+  },
+  AddPermission: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const label = str(input['Label'], 'Label');
+    const accounts = strList(input['AWSAccountIds']);
+    const actions = strList(input['Actions']);
+    if (accounts.length === 0) throw missing('AWSAccountIds');
+    if (actions.length === 0) throw missing('Actions');
+    const policy = q.attrs.Policy ? (JSON.parse(q.attrs.Policy) as { Version: string; Id?: string; Statement: { Sid?: string }[] }) : { Version: '2012-10-17', Id: `${q.arn}/SQSDefaultPolicy`, Statement: [] };
+    if (policy.Statement.some((st) => st.Sid === label)) throw new AwsError('InvalidParameterValue', `Value ${label} for parameter Label is invalid. Reason: Already exists.`);
+    policy.Statement.push({
+      Sid: label,
+      Effect: 'Allow',
+      Principal: { AWS: accounts.map((a) => `arn:aws:iam::${a}:root`) },
+      Action: actions.map((a) => (a === '*' ? 'SQS:*' : `SQS:${a}`)),
+      Resource: q.arn,
+    } as { Sid: string });
+    await s.setAttributes(q, { Policy: JSON.stringify(policy) });
+    return {};
+  },
+  RemovePermission: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const label = str(input['Label'], 'Label');
+    const policy = q.attrs.Policy ? (JSON.parse(q.attrs.Policy) as { Statement: { Sid?: string }[] }) : { Statement: [] };
+    const kept = policy.Statement.filter((st) => st.Sid !== label);
+    if (kept.length === policy.Statement.length) throw new AwsError('InvalidParameterValue', `Value ${label} for parameter Label is invalid. Reason: can't find label.`);
+    await s.setAttributes(q, { Policy: kept.length > 0 ? JSON.stringify({ ...policy, Statement: kept }) : '' });
+    return {};
+  },
+  StartMessageMoveTask: async (s, input) => {
+    const sourceArn = str(input['SourceArn'], 'SourceArn');
+    const src = s.byArn(sourceArn);
+    if (!src) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the SourceArn parameter does not exist.');
+    if (!s.list(src.region).some((x) => x.redrive?.deadLetterTargetArn === src.arn))
+      throw new AwsError('InvalidParameterValue', 'Source queue must be configured as a Dead Letter Queue.');
+    const destArn = input['DestinationArn'];
+    const dest = typeof destArn === 'string' && destArn !== '' ? s.byArn(destArn) : undefined;
+    if (typeof destArn === 'string' && destArn !== '' && !dest) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the DestinationArn parameter does not exist.');
+    const started = s.now();
+    const moved = s.redriveMessages(src, dest);
+    await s.journal.commit();
+    const handle = Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn })).toString('base64');
+    s.moveTasks.set(src.arn, [
+      { TaskHandle: handle, Status: 'COMPLETED', SourceArn: src.arn, ...(dest ? { DestinationArn: dest.arn } : {}), ApproximateNumberOfMessagesMoved: moved, ApproximateNumberOfMessagesToMove: moved, StartedTimestamp: started },
+      ...(s.moveTasks.get(src.arn) ?? []).slice(0, 9),
+    ]);
+    return { TaskHandle: handle };
+  },
+  ListMessageMoveTasks: async (s, input) => {
+    const sourceArn = str(input['SourceArn'], 'SourceArn');
+    if (!s.byArn(sourceArn)) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the SourceArn parameter does not exist.');
+    const max = intParam('MaxResults', input['MaxResults'], 1, 10, 'MaxResults must be between 1 and 10.') ?? 1;
+    return { Results: (s.moveTasks.get(sourceArn) ?? []).slice(0, max) };
+  },
+  CancelMessageMoveTask: async (_s, input) => {
+    str(input['TaskHandle'], 'TaskHandle');
+    // Moves complete within the StartMessageMoveTask call, so there is never a running task to cancel.
+    throw new AwsError('ResourceNotFoundException', 'Task does not exist or is not running.');
+  },
+  ListDeadLetterSourceQueues: async (s, input, ctx) => {
+    const q = queueOf(s, input, ctx);
+    const sources = s.list(ctx.region).filter((x) => x.redrive?.deadLetterTargetArn === q.arn);
+    return { queueUrls: sources.map((x) => s.queueUrl(ctx.baseUrl, x)) };
+  },
+};
+
+const parseJson = (req: ApiRequest): Input => {
+  if (req.body.length === 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(req.body.toString('utf8'));
+  } catch {
+    throw new AwsError('SerializationException', 'Request body is not valid JSON.');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new AwsError('SerializationException', 'Request body must be a JSON object.');
+  return v as Input;
+};
+
+export const ctxOf = (req: ApiRequest): Ctx => ({
+  region: req.region,
+  baseUrl: req.baseUrl,
+  path: req.path,
+  // Read only by long polls: the server makes the signal on first use.
+  get signal() {
+    return req.signal;
+  },
+});
+
+export function sqsRoutes(s: SqsService): ServiceRoutes {
+  const ops: Record<string, (req: ApiRequest) => Promise<{ body: unknown }>> = {};
+  for (const [name, op] of Object.entries(OPERATIONS)) ops[name] = async (req) => ({ body: await op(s, parseJson(req), ctxOf(req)) });
+  return {
+    json: [{ targetPrefix: 'AmazonSQS', errorNamespace: 'com.amazonaws.sqs', ops }],
+    query: [queryRoute(s, OPERATIONS)],
+  };
+}

@@ -1,0 +1,139 @@
+// Group commit for queue state: writes from many requests are batched into one durable transaction.
+//
+// The in-memory queue state is the working copy; every change is also appended here as SQL. A flush commits all
+// pending statements in one transaction (one fsync), and only then resolves the promises of the requests whose
+// changes it carried, so an acknowledged SendMessage is on disk while many of them share each fsync. With SQLite
+// the commit runs on a writer thread (its own connection to the same WAL database) so the main thread keeps
+// parsing requests during the fsync; otherwise (or if that thread fails) it goes through the Store.
+import { Worker } from 'node:worker_threads';
+import type { SqlValue, Store } from '../../store/store.js';
+
+type Stmt = [sql: string, params: SqlValue[]];
+
+class WriterThread {
+  private readonly worker: Worker;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  broken = false;
+
+  constructor(dbPath: string, onExit: () => void) {
+    this.worker = new Worker(new URL('./journal-worker.js', import.meta.url), { workerData: { path: dbPath } });
+    this.worker.unref();
+    this.worker.on('message', (m: { id: number; error?: string }) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.error !== undefined) p?.reject(new Error(m.error));
+      else p?.resolve();
+    });
+    const fail = (e: unknown): void => {
+      this.broken = true;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+      onExit();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', () => fail(new Error('the SQS journal writer thread exited')));
+  }
+
+  write(batch: Stmt[]): Promise<void> {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, batch });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.broken) return;
+    const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
+    this.worker.postMessage('close');
+    await exited;
+  }
+}
+
+export class Journal {
+  private pending: Stmt[] = [];
+  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
+  private scheduled = false;
+  private closed = false;
+  private writer: WriterThread | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly onError: (e: unknown) => void,
+    /** The SQLite database file, for the writer thread; without it commits run on the main thread. */
+    dbPath?: string,
+  ) {
+    if (dbPath && store.kind === 'sqlite') this.writer = new WriterThread(dbPath, () => undefined);
+  }
+
+  /** Queues a statement; it commits with the next flush. */
+  add(sql: string, params: SqlValue[]): void {
+    this.pending.push([sql, params]);
+    this.schedule();
+  }
+
+  /** Resolves once everything added so far is durable. */
+  commit(): Promise<void> {
+    if (this.pending.length === 0 && !this.flushing) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    // setImmediate lets every request parsed in this turn of the event loop join the same transaction.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.loop();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    if (this.flushing) return;
+    while (this.pending.length > 0 || this.waiters.length > 0) {
+      const batch = this.pending;
+      const waiters = this.waiters;
+      this.pending = [];
+      this.waiters = [];
+      this.flushing = this.write(batch);
+      try {
+        await this.flushing;
+        for (const w of waiters) w.resolve();
+      } catch (e) {
+        this.onError(e);
+        for (const w of waiters) w.reject(e);
+      } finally {
+        this.flushing = undefined;
+      }
+    }
+  }
+
+  private async write(batch: Stmt[]): Promise<void> {
+    if (batch.length === 0) return;
+    if (this.writer && !this.writer.broken) {
+      try {
+        await this.writer.write(batch);
+        return;
+      } catch (e) {
+        // A dead writer thread loses nothing: its batch is committed on the main thread instead.
+        if (!this.writer.broken) throw e;
+        this.onError(e);
+      }
+    }
+    await this.store.tx(async (q) => {
+      for (const [sql, params] of batch) await q.run(sql, params);
+    });
+  }
+
+  /** Flushes what is pending, stops the writer thread and refuses further scheduling. */
+  async close(): Promise<void> {
+    await this.commit();
+    this.closed = true;
+    await this.writer?.close();
+  }
+}
