@@ -21,6 +21,10 @@ export interface AppOptions {
   idleTimeoutMs: number;
   prestartPerKey: number;
   accountConcurrency: number;
+  /** Base delay of async retries after function errors (AWS: 60 s, then twice that). */
+  asyncRetryDelaySeconds?: number;
+  /** Async events of one function in flight at once. */
+  asyncConcurrency?: number;
   clock?: Clock;
   /** Where unexpected internal errors are reported. */
   log?: (msg: string) => void;
@@ -65,8 +69,9 @@ export async function startApp(o: AppOptions): Promise<App> {
     prestartPerKey: o.prestartPerKey,
     accountConcurrency: o.accountConcurrency,
   });
-  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
+  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, asyncRetryDelaySeconds: o.asyncRetryDelaySeconds, asyncConcurrency: o.asyncConcurrency, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
   const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
+  lambda.attachQueues(sqs.broker);
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
@@ -94,6 +99,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     stop: () =>
       (stopping ??= (async () => {
         await http.close();
+        await lambda.close();
         await engine.close();
         await sqs.close();
         await logs.close();

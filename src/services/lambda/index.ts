@@ -12,6 +12,10 @@ import { invokeRoutes } from './api-invoke.js';
 import { FunctionRegistry } from './functions.js';
 import { createInvoker, type LambdaInvoker } from './invoker.js';
 import { SpecCache, specPrefix } from './spec.js';
+import { AsyncWorker } from '../../engine/async/worker.js';
+import type { QueueBroker } from '../sqs/broker.js';
+import { asyncRoutes } from './api-async.js';
+import { EventInvokeConfigs } from './event-invoke-config.js';
 
 export interface LambdaService {
   routes: ServiceRoutes;
@@ -21,6 +25,12 @@ export interface LambdaService {
   invoker: LambdaInvoker;
   /** Starts background work that needs the running engine (provisioned concurrency after a restart). */
   resume(): void;
+  /** The async invoke queue (Event invocations, schedules, destinations). */
+  async: AsyncWorker;
+  /** Hands the SQS module API to the parts that deliver to or read from queues. */
+  attachQueues(queues: QueueBroker): void;
+  /** Stops background work (the async worker) and flushes its writes. */
+  close(): Promise<void>;
 }
 
 export async function createLambdaService(deps: {
@@ -30,6 +40,9 @@ export async function createLambdaService(deps: {
   accountId: string;
   /** Where failures of background work are reported. */
   onError?: (e: unknown) => void;
+  /** Async invoke tuning: base retry delay (AWS: 60 s) and events of one function in flight at once. */
+  asyncRetryDelaySeconds?: number;
+  asyncConcurrency?: number;
 }): Promise<LambdaService> {
   const registry = new FunctionRegistry(deps.store, deps.clock, deps.accountId);
   await registry.load();
@@ -55,6 +68,31 @@ export async function createLambdaService(deps: {
       return alias ? pickVersion(alias, Math.random()) : qualifier;
     },
   });
+  let queues: QueueBroker | undefined;
+  const eventConfigs = new EventInvokeConfigs(deps.store, deps.clock);
+  await eventConfigs.load();
+  const asyncWorker = new AsyncWorker({
+    clock: deps.clock,
+    store: deps.store,
+    invoker,
+    accountId: deps.accountId,
+    queues: () => queues,
+    retryDelaySeconds: deps.asyncRetryDelaySeconds ?? 60,
+    perFunctionConcurrency: deps.asyncConcurrency ?? 32,
+    log: (m) => deps.onError?.(new Error(m)),
+    // The config of the qualifier invoked (unqualified = $LATEST); the DLQ is part of the version's configuration.
+    policy: (e, r) => {
+      const c = eventConfigs.get(e.region, r.fn.name, e.qualifier ?? '$LATEST');
+      return {
+        maxRetries: c?.MaximumRetryAttempts ?? 2,
+        maxAgeSeconds: c?.MaximumEventAgeInSeconds ?? 21600,
+        onSuccess: c?.DestinationConfig.OnSuccess.Destination,
+        onFailure: c?.DestinationConfig.OnFailure.Destination,
+        deadLetter: r.config.DeadLetterConfig?.TargetArn,
+      };
+    },
+  });
+  await asyncWorker.init();
   const routes: ServiceRoutes = {
     rest: [
       ...functionRoutes({
@@ -67,9 +105,24 @@ export async function createLambdaService(deps: {
       }),
       ...versionRoutes(registry),
       ...concurrencyRoutes(registry, concurrency, provisioned),
-      ...invokeRoutes({ invoker }),
+      ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
+      ...asyncRoutes({ invoker, configs: eventConfigs, accountId: deps.accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
     ],
   };
   await provisioned.load();
-  return { routes, registry, specs, invoker, resume: () => provisioned.resume() };
+  return {
+    routes,
+    registry,
+    specs,
+    invoker,
+    async: asyncWorker,
+    resume: () => {
+      provisioned.resume();
+      asyncWorker.start();
+    },
+    attachQueues: (q) => {
+      queues = q;
+    },
+    close: () => asyncWorker.stop(),
+  };
 }
