@@ -16,6 +16,8 @@ import { AsyncWorker } from '../../engine/async/worker.js';
 import type { QueueBroker } from '../sqs/broker.js';
 import { asyncRoutes } from './api-async.js';
 import { EventInvokeConfigs } from './event-invoke-config.js';
+import { esmRoutes } from './api-esm.js';
+import { EventSourceMappings } from './esm.js';
 
 export interface LambdaService {
   routes: ServiceRoutes;
@@ -93,6 +95,8 @@ export async function createLambdaService(deps: {
     },
   });
   await asyncWorker.init();
+  const mappings = new EventSourceMappings({ store: deps.store, clock: deps.clock, accountId: deps.accountId, invoker, queues: () => queues, log: (m) => deps.onError?.(new Error(m)) });
+  await mappings.load();
   const routes: ServiceRoutes = {
     rest: [
       ...functionRoutes({
@@ -107,6 +111,7 @@ export async function createLambdaService(deps: {
       ...concurrencyRoutes(registry, concurrency, provisioned),
       ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
       ...asyncRoutes({ invoker, configs: eventConfigs, accountId: deps.accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
+      ...esmRoutes({ mappings, invoker, queues: () => queues, clock: deps.clock, accountId: deps.accountId }),
     ],
   };
   await provisioned.load();
@@ -119,10 +124,14 @@ export async function createLambdaService(deps: {
     resume: () => {
       provisioned.resume();
       asyncWorker.start();
+      mappings.start();
     },
     attachQueues: (q) => {
       queues = q;
     },
-    close: () => asyncWorker.stop(),
+    close: async () => {
+      await mappings.stop();
+      await asyncWorker.stop();
+    },
   };
 }
