@@ -9,6 +9,7 @@ import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
 import type { QueueBroker } from './services/sqs/broker.js';
 import { createSqsService } from './services/sqs/index.js';
+import { createSchedulerService } from './services/scheduler/index.js';
 import { LogStore } from './services/logs/store.js';
 import { SqliteStore } from './store/sqlite.js';
 
@@ -72,10 +73,18 @@ export async function startApp(o: AppOptions): Promise<App> {
   const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, asyncRetryDelaySeconds: o.asyncRetryDelaySeconds, asyncConcurrency: o.asyncConcurrency, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
   const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
   lambda.attachQueues(sqs.broker);
+  const scheduler = await createSchedulerService({
+    store,
+    clock,
+    accountId: o.accountId,
+    invokeAsync: (region, name, qualifier, payload) => lambda.async.enqueue(region, name, qualifier, payload),
+    queues: () => sqs.broker,
+    log,
+  });
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
-    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes],
+    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes, scheduler.routes],
     onInternalError: (e, where) => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
   try {
@@ -92,6 +101,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   }
   await engine.start();
   lambda.resume();
+  scheduler.start();
   let stopping: Promise<void> | undefined;
   return {
     url,
@@ -99,6 +109,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     stop: () =>
       (stopping ??= (async () => {
         await http.close();
+        scheduler.stop();
         await lambda.close();
         await engine.close();
         await sqs.close();
