@@ -239,3 +239,28 @@ test('ESM: the AWS CLI creates, lists and deletes mappings', { skip: hasV2() ? f
     await until('gone', async () => (await lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: arnOf('esm-cli') }))).EventSourceMappings?.length === 0);
   }
 });
+
+test('ESM: a FIFO source keeps each message group in order, and rejects BatchSize over 10', async () => {
+  const out = join(outDir, 'fifo.jsonl');
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'esm-fifo.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }))).QueueUrl!;
+  await createFunction(lambda, 'esm-fifo-fn', RECORDER, { env: { OUT: out } });
+  await assert.rejects(
+    lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'esm-fifo-fn', EventSourceArn: arnOf('esm-fifo.fifo'), BatchSize: 20, MaximumBatchingWindowInSeconds: 1 })),
+    (e: any) => e.name === 'InvalidParameterValueException',
+  );
+  const sent: Record<string, string[]> = { g1: [], g2: [] };
+  for (let i = 0; i < 30; i++) {
+    const g = i % 3 === 0 ? 'g2' : 'g1';
+    const body = `${g}-${i}`;
+    sent[g]!.push(body);
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageGroupId: g }));
+  }
+  const m = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'esm-fifo-fn', EventSourceArn: arnOf('esm-fifo.fifo'), BatchSize: 3 }));
+  await until('all delivered', () => (events(out).flatMap((e) => e.Records).length >= 30 ? true : undefined));
+  const records = events(out).flatMap((e) => e.Records);
+  assert.equal(records[0].attributes.MessageGroupId !== undefined, true);
+  assert.ok(records[0].attributes.SequenceNumber);
+  assert.ok(records[0].attributes.MessageDeduplicationId);
+  for (const g of ['g1', 'g2']) assert.deepEqual(records.filter((r) => r.attributes.MessageGroupId === g).map((r) => r.body), sent[g], `${g} in order`);
+  await lambda.send(new DeleteEventSourceMappingCommand({ UUID: m.UUID }));
+});
