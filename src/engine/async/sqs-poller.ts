@@ -90,12 +90,14 @@ export class SqsPoller {
     for (let i = 0; i < this.config.concurrency; i++) this.slots.push(this.slot());
   }
 
-  async stop(): Promise<void> {
+  /** Stops polling; with `wait`, resolves once batches in flight are settled (AWS's Disabling lasts that long). */
+  async stop(wait = true): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
     this.wake();
-    await Promise.all(this.slots);
+    const slots = this.slots;
     this.slots = [];
+    if (wait) await Promise.all(slots);
   }
 
   private wake(): void {

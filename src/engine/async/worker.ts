@@ -202,9 +202,12 @@ export class AsyncWorker {
     try {
       result = await this.d.invoker.invoke({ region: e.region, functionName: e.functionName, resolved, payload: e.payload, requestId: e.id });
     } catch (err) {
+      // Stopping: the row stays and the event runs again after the next start (at least once).
+      if (!this.running) return;
       await this.systemError(e, resolved, policy, err);
       return;
     }
+    if (!this.running) return;
     e.invokeCount++;
     const response: ResponseInfo = { statusCode: 200, executedVersion: result.executedVersion, functionError: result.functionError, payload: result.payload };
     if (!result.functionError) {

@@ -86,7 +86,8 @@ export class EventSourceMappings {
 
   async stop(): Promise<void> {
     this.started = false;
-    await Promise.all([...this.pollers.values()].map((p) => p.stop()));
+    // At shutdown batches in flight are not awaited: their messages reappear after the visibility timeout.
+    await Promise.all([...this.pollers.values()].map((p) => p.stop(false)));
     this.pollers.clear();
   }
 
