@@ -108,6 +108,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     queues: sqs.broker,
     stop: () =>
       (stopping ??= (async () => {
+        sqs.release();
         await http.close();
         scheduler.stop();
         await lambda.close();

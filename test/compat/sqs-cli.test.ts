@@ -52,8 +52,14 @@ for (const v of [1, 2] as const) {
     assert.equal(batch.Failed[0].Id, 'c');
     const two = await cli('receive-message', '--queue-url', url, '--max-number-of-messages', '10');
     assert.equal(two.Messages.length, 2);
+    const cmv = await cli('change-message-visibility-batch', '--queue-url', url, '--entries', `Id=v0,ReceiptHandle=${two.Messages[0].ReceiptHandle},VisibilityTimeout=60`, 'Id=v1,ReceiptHandle=bogus,VisibilityTimeout=60');
+    assert.deepEqual(cmv.Successful.map((x: { Id: string }) => x.Id), ['v0']);
+    assert.equal(cmv.Failed[0].Code, 'ReceiptHandleIsInvalid');
     const del = await cli('delete-message-batch', '--queue-url', url, '--entries', ...two.Messages.map((x: { ReceiptHandle: string }, i: number) => `Id=m${i},ReceiptHandle=${x.ReceiptHandle}`));
     assert.equal(del.Successful.length, 2);
+    await cli('tag-queue', '--queue-url', url, '--tags', 'owner=me');
+    await cli('untag-queue', '--queue-url', url, '--tag-keys', 'env');
+    assert.deepEqual((await cli('list-queue-tags', '--queue-url', url)).Tags, { team: 'core', owner: 'me' });
     await cli('set-queue-attributes', '--queue-url', url, '--attributes', 'MessageRetentionPeriod=120');
     assert.equal((await cli('get-queue-attributes', '--queue-url', url, '--attribute-names', 'MessageRetentionPeriod')).Attributes.MessageRetentionPeriod, '120');
     await cli('purge-queue', '--queue-url', url);
@@ -77,3 +83,37 @@ for (const v of [1, 2] as const) {
     assert.ok(!((await cli('list-queues', '--queue-name-prefix', name)).QueueUrls ?? []).includes(url));
   });
 }
+
+test('SQS query protocol: nested batch entries with attributes, and XML answers as botocore reads them', async () => {
+  const post = async (params: Record<string, string>) => {
+    const r = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: new URLSearchParams({ Version: '2012-11-05', ...params }) });
+    return { status: r.status, text: await r.text() };
+  };
+  const created = await post({ Action: 'CreateQueue', QueueName: 'query-raw', 'Attribute.1.Name': 'VisibilityTimeout', 'Attribute.1.Value': '5', 'Tag.1.Key': 'k', 'Tag.1.Value': 'v' });
+  assert.equal(created.status, 200);
+  const url = /<QueueUrl>([^<]+)<\/QueueUrl>/.exec(created.text)![1]!;
+  const sent = await post({
+    Action: 'SendMessageBatch',
+    QueueUrl: url,
+    'SendMessageBatchRequestEntry.1.Id': 'one',
+    'SendMessageBatchRequestEntry.1.MessageBody': 'a & b',
+    'SendMessageBatchRequestEntry.1.MessageAttribute.1.Name': 'color',
+    'SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType': 'String',
+    'SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue': 'blue',
+    'SendMessageBatchRequestEntry.2.Id': 'two',
+    'SendMessageBatchRequestEntry.2.MessageBody': 'second',
+    'SendMessageBatchRequestEntry.2.DelaySeconds': '0',
+  });
+  assert.equal(sent.status, 200, sent.text);
+  assert.equal((sent.text.match(/<SendMessageBatchResultEntry>/g) ?? []).length, 2);
+  assert.match(sent.text, /<Id>one<\/Id><MessageId>[0-9a-f-]{36}<\/MessageId><MD5OfMessageBody>[0-9a-f]{32}<\/MD5OfMessageBody><MD5OfMessageAttributes>[0-9a-f]{32}<\/MD5OfMessageAttributes>/);
+  const got = await post({ Action: 'ReceiveMessage', QueueUrl: url, MaxNumberOfMessages: '10', 'AttributeName.1': 'All', 'MessageAttributeName.1': 'All' });
+  assert.match(got.text, /<Body>a &amp; b<\/Body>/);
+  assert.match(got.text, /<MessageAttribute><Name>color<\/Name><Value><StringValue>blue<\/StringValue><DataType>String<\/DataType><\/Value><\/MessageAttribute>/);
+  assert.match(got.text, /<Attribute><Name>ApproximateReceiveCount<\/Name><Value>1<\/Value><\/Attribute>/);
+  const bad = await post({ Action: 'ReceiveMessage', QueueUrl: url, MaxNumberOfMessages: 'lots' });
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /<Code>InvalidParameterValue<\/Code>/);
+  const unknown = await post({ Action: 'NoSuchAction' });
+  assert.equal(unknown.status, 400);
+});

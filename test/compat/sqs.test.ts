@@ -88,7 +88,7 @@ test('SQS: CreateQueue is idempotent with the same attributes and QueueNameExist
   await rejects(create('badattr', { Bogus: '1' } as Record<string, string>), 'InvalidAttributeName');
 });
 
-test('SQS: send and receive with String, Number, Binary and custom attributes; the SDK verifies every MD5', async () => {
+test('SQS: send and receive with String, Number, Binary and custom attributes; the SDK verifies the body MD5s', async () => {
   const url = await create('attrs');
   const sent = await sqs.send(
     new SendMessageCommand({
@@ -183,7 +183,10 @@ test('SQS: bad requests get SQS errors, never 500s', async () => {
   await rejects(sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 11 })), 'InvalidParameterValue');
   await rejects(sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 21 })), 'InvalidParameterValue');
   await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'bad \u0001 char' })), 'InvalidMessageContents');
-  await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(262145) })), 'InvalidParameterValue');
+  await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(1048577) })), 'InvalidParameterValue');
+  const small = await create('small', { MaximumMessageSize: '1024' });
+  await sqs.send(new SendMessageCommand({ QueueUrl: small, MessageBody: 'x'.repeat(1024) }));
+  await rejects(sqs.send(new SendMessageCommand({ QueueUrl: small, MessageBody: 'x'.repeat(1000), MessageAttributes: { big: { DataType: 'String', StringValue: 'y'.repeat(30) } } })), 'InvalidParameterValue');
   await rejects(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageAttributes: { n: { DataType: 'Number', StringValue: 'abc' } } })), 'InvalidParameterValue');
   await rejects(sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: 'garbage' })), 'ReceiptHandleIsInvalid', 'ReceiptHandleIsInvalid');
   await rejects(sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['Nope' as any] })), 'InvalidAttributeName');
@@ -209,7 +212,7 @@ test('SQS: attributes, counts, SetQueueAttributes, PurgeQueue (once a minute) an
   assert.equal(a.ApproximateNumberOfMessagesDelayed, '1');
   assert.equal(a.VisibilityTimeout, '30');
   assert.equal(a.MessageRetentionPeriod, '345600');
-  assert.equal(a.MaximumMessageSize, '262144');
+  assert.equal(a.MaximumMessageSize, '1048576');
   assert.match(a.CreatedTimestamp!, /^\d{10}$/);
   await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '5', ReceiveMessageWaitTimeSeconds: '3' } }));
   const b = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout', 'ReceiveMessageWaitTimeSeconds'] }))).Attributes!;
@@ -318,7 +321,25 @@ test('SQS FIFO: sequence numbers, deduplication, per-group order and one in-flig
   assert.deepEqual((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }))).Messages?.map((m) => m.Body), ['a4']);
 });
 
-test('SQS durability: every acknowledged SendMessage survives kill -9', async () => {
+test('SQS: SIGTERM answers pending long polls (empty) instead of cutting them off', async () => {
+  const s = await startServer();
+  const client = new SQSClient({ endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  try {
+    const url = (await client.send(new CreateQueueCommand({ QueueName: 'shutdown' }))).QueueUrl!;
+    const polling = client.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
+    await new Promise((r) => setTimeout(r, 300));
+    const exit = s.stop('SIGTERM');
+    const got = await polling;
+    assert.equal(got.$metadata.httpStatusCode, 200);
+    assert.equal(got.Messages, undefined);
+    assert.equal((await exit).code, 0);
+  } finally {
+    client.destroy();
+    removeDir(s.dataDir);
+  }
+});
+
+test('SQS durability: every acknowledged SendMessage and DeleteMessage survives kill -9', async () => {
   const s = await startServer();
   const client = new SQSClient({ endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   const acked = new Set<string>();
@@ -338,10 +359,26 @@ test('SQS durability: every acknowledged SendMessage survives kill -9', async ()
         }
       }
     });
-    while (acked.size < 300) await new Promise((r) => setTimeout(r, 10));
+    // Meanwhile a consumer deletes messages: an acknowledged delete must not come back either.
+    const deleted = new Set<string>();
+    const consumer = (async () => {
+      while (!stop) {
+        try {
+          // A short visibility timeout: what was in flight at the kill is visible again soon after the restart.
+          const r = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 1 }));
+          for (const m of r.Messages ?? []) {
+            await client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
+            deleted.add(m.Body!);
+          }
+        } catch {
+          return;
+        }
+      }
+    })();
+    while (acked.size < 300 || deleted.size < 50) await new Promise((r) => setTimeout(r, 10));
     const exit = await s.stop('SIGKILL');
     stop = true;
-    await Promise.all(senders);
+    await Promise.all([...senders, consumer]);
     assert.equal(exit.signal, 'SIGKILL');
     client.destroy();
     const again = await startServer({ dataDir: s.dataDir });
@@ -351,12 +388,14 @@ test('SQS durability: every acknowledged SendMessage survives kill -9', async ()
       const url2 = `${again.url}/000000000000/durable`;
       const seen = new Set<string>();
       for (;;) {
-        const r = await c2.send(new ReceiveMessageCommand({ QueueUrl: url2, MaxNumberOfMessages: 10, VisibilityTimeout: 300 }));
+        const r = await c2.send(new ReceiveMessageCommand({ QueueUrl: url2, MaxNumberOfMessages: 10, VisibilityTimeout: 300, WaitTimeSeconds: 2 }));
         if (!r.Messages) break;
         for (const m of r.Messages) seen.add(m.Body!);
       }
-      const lost = [...acked].filter((b) => !seen.has(b));
+      const lost = [...acked].filter((b) => !seen.has(b) && !deleted.has(b));
       assert.deepEqual(lost, [], `${lost.length} of ${acked.size} acknowledged messages lost`);
+      const back = [...deleted].filter((b) => seen.has(b));
+      assert.deepEqual(back, [], `${back.length} of ${deleted.size} acknowledged deletes undone`);
     } finally {
       c2.destroy();
       await again.stop();

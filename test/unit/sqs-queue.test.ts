@@ -143,9 +143,15 @@ test('SQS FIFO: a visibility timeout returns the group head first (order kept on
     const q = await svc.createQueue('us-east-1', 'o.fifo', true, { FifoQueue: 'true' }, {});
     send(svc, q, '1', { groupId: 'g', dedupId: 'd1' });
     send(svc, q, '2', { groupId: 'g', dedupId: 'd2' });
-    assert.deepEqual((await svc.receive(q, 1, 5000, 0)).map((m) => m.body), ['1']);
+    const first = await svc.receive(q, 1, 5000, 0);
+    assert.deepEqual(first.map((m) => m.body), ['1']);
+    const stale = makeReceiptHandle(first[0]!);
     clock.advance(5000);
-    assert.deepEqual((await svc.receive(q, 10, 5000, 0)).map((m) => m.body), ['1', '2']);
+    const again = await svc.receive(q, 10, 5000, 0);
+    assert.deepEqual(again.map((m) => m.body), ['1', '2']);
+    // The first receive's handle expired with its visibility timeout: it may not delete the redelivered message.
+    assert.throws(() => svc.deleteMessage(q, stale), (e: unknown) => e instanceof AwsError && e.code === 'ReceiptHandleIsInvalid');
+    svc.deleteMessage(q, makeReceiptHandle(again[0]!));
   });
 });
 
@@ -186,6 +192,9 @@ test('SQS: ChangeMessageVisibility to 0 makes a message visible at once; on a vi
     svc.changeVisibility(q, makeReceiptHandle(m2!), 0);
     assert.throws(() => svc.changeVisibility(q, makeReceiptHandle(m2!), 10), (e: unknown) => e instanceof AwsError && e.code === 'MessageNotInflight');
     assert.throws(() => svc.deleteMessage(q, 'garbage'), (e: unknown) => e instanceof AwsError && e.code === 'ReceiptHandleIsInvalid');
+    const [m3] = await svc.receive(q, 1, 30_000, 0);
+    svc.changeVisibility(q, makeReceiptHandle(m3!), 43_200);
+    assert.throws(() => svc.changeVisibility(q, makeReceiptHandle(m3!), 43_201), (e: unknown) => e instanceof AwsError && /beyond the limit/.test(e.message));
   });
 });
 
@@ -220,4 +229,51 @@ test('SQS: queues, messages, receive counts and dedup entries survive a restart'
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('SQS FIFO: DeduplicationScope messageGroup deduplicates per group; a FIFO source redrives to a FIFO dead-letter queue', async () => {
+  await withService(async (svc, clock) => {
+    const q = await svc.createQueue('us-east-1', 'g.fifo', true, { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' }, {});
+    const a = send(svc, q, 'x', { groupId: 'A', dedupId: 'same' });
+    const b = send(svc, q, 'x', { groupId: 'B', dedupId: 'same' });
+    assert.notEqual(a.messageId, b.messageId);
+    assert.equal(send(svc, q, 'x', { groupId: 'A', dedupId: 'same' }).messageId, a.messageId);
+
+    const dlq = await svc.createQueue('us-east-1', 'dead.fifo', true, { FifoQueue: 'true' }, {});
+    await assert.rejects(
+      svc.createQueue('us-east-1', 'mixed', false, { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 1 }) }, {}),
+      (e: unknown) => e instanceof AwsError && e.code === 'InvalidParameterValue',
+    );
+    const src = await svc.createQueue('us-east-1', 'src.fifo', true, { FifoQueue: 'true', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 1 }) }, {});
+    send(svc, src, 'p1', { groupId: 'g', dedupId: '1' });
+    send(svc, src, 'p2', { groupId: 'g', dedupId: '2' });
+    assert.deepEqual((await svc.receive(src, 10, 1000, 0)).map((m) => m.body), ['p1', 'p2']);
+    clock.advance(1000);
+    assert.deepEqual(await svc.receive(src, 10, 1000, 0), []);
+    const dead = await svc.receive(dlq, 10, 1000, 0);
+    assert.deepEqual(dead.map((m) => [m.body, m.groupId]), [['p1', 'g'], ['p2', 'g']]);
+    assert.ok(BigInt(dead[0]!.seqNumber!) < BigInt(dead[1]!.seqNumber!));
+  });
+});
+
+test('SQS: an attribute or tag named __proto__ is kept as a plain name', async () => {
+  await withService(async (svc) => {
+    const q = await svc.createQueue('us-east-1', 'proto', false, {}, {});
+    send(svc, q, 'x', { messageAttributes: JSON.parse('{"__proto__":{"DataType":"String","StringValue":"v"}}') });
+    const [m] = await svc.receive(q, 1, 1000, 0);
+    assert.deepEqual(Object.keys(m!.attrs), ['__proto__']);
+    assert.equal(Object.getOwnPropertyDescriptor(m!.attrs, '__proto__')?.value.StringValue, 'v');
+  });
+});
+
+test('SQS FIFO: a long poll blocked by an in-flight group is woken when that group is settled', async () => {
+  await withService(async (svc) => {
+    const q = await svc.createQueue('us-east-1', 'wake.fifo', true, { FifoQueue: 'true', ContentBasedDeduplication: 'true' }, {});
+    send(svc, q, 'first', { groupId: 'g' });
+    send(svc, q, 'second', { groupId: 'g' });
+    const [first] = await svc.receive(q, 1, 30_000, 0);
+    const waiting = svc.receive(q, 1, 30_000, 20_000);
+    svc.deleteMessage(q, makeReceiptHandle(first!));
+    assert.deepEqual((await waiting).map((m) => m.body), ['second']);
+  });
 });

@@ -52,6 +52,9 @@ export class FunctionRegistry {
     readonly accountId: string,
   ) {}
 
+  /** Resolves and checks a function's layer ARNs (set by the layers part of the service). */
+  layers: ((arns: readonly string[], functionUnzipped: number) => { Arn: string; CodeSize: number }[]) | undefined;
+
   onChange(fn: ChangeListener): void {
     this.listeners.push(fn);
   }
@@ -159,7 +162,7 @@ export class FunctionRegistry {
       ...(input.KMSKeyArn ? { KMSKeyArn: input.KMSKeyArn } : {}),
       TracingConfig: { Mode: input.TracingConfig?.Mode ?? 'PassThrough' },
       ...(input.VpcConfig ? { VpcConfig: vpc(input.VpcConfig) } : {}),
-      Layers: (input.Layers ?? []).map((Arn) => ({ Arn, CodeSize: 0 })),
+      Layers: this.resolveLayers(input.Layers ?? [], pkg.unzippedSize),
       Architectures: input.Architectures ?? ['x86_64'],
       EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
       LoggingConfig: {
@@ -176,6 +179,7 @@ export class FunctionRegistry {
       CodeSha256: pkg.sha256,
       CodeSize: pkg.size,
       codeShaHex: pkg.shaHex,
+      unzippedSize: pkg.unzippedSize,
     };
     const fn: FunctionRecord = {
       region,
@@ -213,7 +217,7 @@ export class FunctionRegistry {
       ...(input.KMSKeyArn !== undefined ? { KMSKeyArn: input.KMSKeyArn } : {}),
       ...(input.TracingConfig?.Mode ? { TracingConfig: { Mode: input.TracingConfig.Mode } } : {}),
       ...(input.VpcConfig !== undefined ? { VpcConfig: vpc(input.VpcConfig) } : {}),
-      ...(input.Layers !== undefined ? { Layers: input.Layers.map((Arn) => ({ Arn, CodeSize: 0 })) } : {}),
+      ...(input.Layers !== undefined ? { Layers: this.resolveLayers(input.Layers, c.unzippedSize ?? 0) } : {}),
       ...(input.EphemeralStorage !== undefined ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
       ...(input.LoggingConfig !== undefined ? { LoggingConfig: { ...c.LoggingConfig, ...input.LoggingConfig } } : {}),
       ...(input.SnapStart?.ApplyOn ? { SnapStart: { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' } } : {}),
@@ -234,6 +238,8 @@ export class FunctionRegistry {
       CodeSha256: pkg.sha256,
       CodeSize: pkg.size,
       codeShaHex: pkg.shaHex,
+      unzippedSize: pkg.unzippedSize,
+      Layers: this.resolveLayers(cur.config.Layers.map((l) => l.Arn), pkg.unzippedSize),
       ...(input.Architectures ? { Architectures: input.Architectures } : {}),
     };
     if (input.DryRun) return { ...cur, config: { ...next, RevisionId: cur.config.RevisionId } };
@@ -336,6 +342,12 @@ export class FunctionRegistry {
   async setTags(fn: FunctionRecord, tags: Record<string, string>): Promise<void> {
     await this.store.run('UPDATE lambda_functions SET tags = ? WHERE region = ? AND name = ?', [JSON.stringify(tags), fn.region, fn.name]);
     fn.tags = tags;
+  }
+
+  private resolveLayers(arns: readonly string[], functionUnzipped: number): { Arn: string; CodeSize: number }[] {
+    if (arns.length === 0) return [];
+    if (!this.layers) throw new AwsError('InvalidParameterValueException', 'Layers are not available in this build of selfless.');
+    return this.layers(arns, functionUnzipped);
   }
 
   private changed(fn: FunctionRecord, scope: ChangeScope): void {

@@ -5,6 +5,8 @@ import type { ServiceRoutes } from '../../server/types.js';
 import type { Store } from '../../store/store.js';
 import { functionRoutes } from './api-functions.js';
 import { concurrencyRoutes } from './api-concurrency.js';
+import { layerRoutes } from './api-layers.js';
+import { LayerRegistry } from './layers.js';
 import { versionRoutes } from './api-versions.js';
 import { ProvisionedConcurrency } from './provisioned.js';
 import { pickVersion } from './routing.js';
@@ -48,8 +50,16 @@ export async function createLambdaService(deps: {
 }): Promise<LambdaService> {
   const registry = new FunctionRegistry(deps.store, deps.clock, deps.accountId);
   await registry.load();
+  const layers = new LayerRegistry(deps.store, deps.clock, deps.accountId);
+  await layers.load();
+  registry.layers = (arns, unzipped) => layers.resolve(arns, unzipped);
   const concurrency = deps.engine.concurrency;
-  const specs = new SpecCache(deps.store.blobs, deps.accountId, (region, name) => registry.requireFunction(region, { name }).reserved);
+  const specs = new SpecCache(
+    deps.store.blobs,
+    deps.accountId,
+    (region, name) => registry.requireFunction(region, { name }).reserved,
+    (arns) => layers.optDir(arns),
+  );
   concurrency.setReservedTotal(registry.reservedTotal());
   registry.onChange((region, name, scope) => {
     specs.forget(region, name);
@@ -109,6 +119,7 @@ export async function createLambdaService(deps: {
       }),
       ...versionRoutes(registry),
       ...concurrencyRoutes(registry, concurrency, provisioned),
+      ...layerRoutes(layers),
       ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
       ...asyncRoutes({ invoker, configs: eventConfigs, accountId: deps.accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
       ...esmRoutes({ mappings, invoker, queues: () => queues, clock: deps.clock, accountId: deps.accountId }),

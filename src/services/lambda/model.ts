@@ -27,6 +27,8 @@ export interface StoredConfig {
   CodeSize: number;
   /** Hex SHA-256 of the zip: the key of its blob and of its unpacked directory. */
   codeShaHex: string;
+  /** Unpacked size of the code (function plus layers must stay within 250 MB); absent in older records. */
+  unzippedSize?: number;
 }
 
 export interface FunctionRecord {
@@ -54,7 +56,7 @@ export const LATEST = '$LATEST';
 
 /** FunctionConfiguration exactly as Lambda returns it. */
 export function toWire(accountId: string, region: string, version: string, c: StoredConfig): Record<string, unknown> {
-  const { codeShaHex: _hidden, ...rest } = c;
+  const { codeShaHex: _hidden, unzippedSize: _internal, ...rest } = c;
   return {
     ...rest,
     FunctionArn: functionArn(region, accountId, c.FunctionName, version === LATEST ? undefined : version),

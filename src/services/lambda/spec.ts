@@ -14,6 +14,8 @@ export class SpecCache {
     private readonly blobs: BlobStore,
     private readonly accountId: string,
     private readonly reservedFor: (region: string, name: string) => number | undefined,
+    /** The merged layers directory for a function's layer list. */
+    private readonly optDirFor?: (arns: readonly string[]) => Promise<string>,
   ) {}
 
   /** Drops cached specs of a function (after it changed). */
@@ -41,6 +43,7 @@ export class SpecCache {
       ephemeralStorage: c.EphemeralStorage.Size,
       environment: c.Environment?.Variables ?? {},
       codeDir: await codeDir(this.blobs, c.codeShaHex),
+      ...(c.Layers.length > 0 && this.optDirFor ? { optDir: await this.optDirFor(c.Layers.map((l) => l.Arn)) } : {}),
       logGroup: c.LoggingConfig.LogGroup,
       logFormat: c.LoggingConfig.LogFormat,
       applicationLogLevel: c.LoggingConfig.ApplicationLogLevel,

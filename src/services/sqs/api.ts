@@ -28,7 +28,7 @@ const str = (v: unknown, name: string): string => {
 const strMap = (v: unknown, name: string): Record<string, string> => {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new AwsError('InvalidParameterValue', `Value for parameter ${name} is invalid. Reason: must be a map.`);
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null) as Record<string, string>; // keys such as __proto__ are plain keys here
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = typeof x === 'string' ? x : String(x);
   return out;
 };

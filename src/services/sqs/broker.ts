@@ -42,8 +42,12 @@ export interface QueueBroker {
   queue(queueArn: string): QueueInfo | undefined;
   /** Durable before it resolves. */
   send(queueArn: string, msg: OutgoingMessage): Promise<{ messageId: string }>;
-  /** Up to `max` visible messages (never waits longer than `waitMs`; 0 = return at once). */
+  /** Up to `max` visible messages (never waits longer than `waitMs`, measured on the injected clock; 0 = return at
+   *  once). `max` may exceed SQS's 10 (up to 10,000, for event source mappings' BatchSize). The messages stay in
+   *  flight for `visibilityTimeoutSeconds` (default: the queue's VisibilityTimeout), then are received again, and go
+   *  to the queue's dead-letter queue after its RedrivePolicy's maxReceiveCount. */
   receive(queueArn: string, max: number, opts?: { visibilityTimeoutSeconds?: number; waitMs?: number }): Promise<ReceivedMessage[]>;
+  /** Durable before it resolves; a receipt handle of a message already gone is ignored, as SQS does. */
   deleteMessages(queueArn: string, receiptHandles: string[]): Promise<void>;
   changeVisibility(queueArn: string, receiptHandle: string, seconds: number): Promise<void>;
   /** Called (without arguments) whenever a message may have become available in the queue; returns an unsubscribe. */

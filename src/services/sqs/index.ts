@@ -10,11 +10,13 @@ export interface SqsServiceHandle {
   routes: ServiceRoutes;
   broker: QueueBroker;
   service: SqsService;
+  /** Ends long polls so that the HTTP server can drain; call before closing it. */
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function createSqsService(o: { store: Store; clock: Clock; accountId: string; endpointUrl: () => string; log?: (m: string) => void; dbPath?: string }): Promise<SqsServiceHandle> {
   const service = new SqsService(o);
   await service.init();
-  return { routes: sqsRoutes(service), broker: service.broker, service, close: () => service.close() };
+  return { routes: sqsRoutes(service), broker: service.broker, service, release: () => service.release(), close: () => service.close() };
 }

@@ -22,6 +22,8 @@ class WriterThread {
     this.worker.on('message', (m: { id: number; error?: string }) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
+      // Idle, the thread must not keep the process alive; with a commit outstanding it must.
+      if (this.pending.size === 0) this.worker.unref();
       if (m.error !== undefined) p?.reject(new Error(m.error));
       else p?.resolve();
     });
@@ -39,6 +41,7 @@ class WriterThread {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) this.worker.ref();
       this.worker.postMessage({ id, batch });
     });
   }
@@ -46,6 +49,7 @@ class WriterThread {
   async close(): Promise<void> {
     if (this.broken) return;
     const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
+    this.worker.ref();
     this.worker.postMessage('close');
     await exited;
   }

@@ -31,6 +31,8 @@ export interface Msg {
   dlqSource?: string;
   receiveCount: number;
   firstReceiveTs: number;
+  /** When the current receive happened (memory only): visibility may not be extended past 12 hours from it. */
+  receivedAt?: number;
   visibleAt: number;
   state: MsgState;
   /** Bumped on every transition; heap and ready-list entries carrying an older gen are stale. */
@@ -170,6 +172,7 @@ export class MessageQueue {
     const receive = (m: Msg): void => {
       m.receiveCount++;
       if (m.firstReceiveTs === 0) m.firstReceiveTs = now;
+      m.receivedAt = now;
       m.visibleAt = now + visibilityMs;
       this.transition(m, 'inflight');
       this.sink.received(m);

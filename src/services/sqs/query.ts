@@ -16,6 +16,12 @@ const shape = (name: string): Shape => {
   return s;
 };
 
+/** A member's name on the wire: its own locationName, else its shape's (TagMap → `Tag`), else the member name. */
+const wireName = (m: Ref, name: string): string => {
+  const s = shape(m.s);
+  return m.n ?? ('n' in s && typeof s.n === 'string' ? s.n : name);
+};
+
 /** Reads the value at `prefix` of the given shape from a query form (botocore's QuerySerializer, in reverse). */
 function readForm(form: Map<string, string>, keys: string[], prefix: string, ref: Ref): unknown {
   const s = shape(ref.s);
@@ -24,7 +30,7 @@ function readForm(form: Map<string, string>, keys: string[], prefix: string, ref
     case 'structure': {
       const out: Record<string, unknown> = {};
       for (const [name, m] of Object.entries(s.m)) {
-        const p = prefix ? `${prefix}.${m.n ?? name}` : (m.n ?? name);
+        const p = prefix ? `${prefix}.${wireName(m, name)}` : wireName(m, name);
         const t = shape(m.s).t;
         // Lists and maps may be spelled under another name (flattened: AttributeNames → AttributeName.1).
         if (t !== 'list' && t !== 'map' && !hasUnder(p)) continue;
@@ -83,13 +89,13 @@ function writeXml(v: unknown, ref: Ref, tag: string): string {
         if (o[name] === undefined || o[name] === null) continue;
         const ms = shape(m.s);
         if (ms.t === 'list' && ms.f) {
-          const itemTag = ms.m.n ?? m.n ?? name;
+          const itemTag = ms.m.n ?? wireName(m, name);
           for (const item of o[name] as unknown[]) inner += writeXml(item, ms.m, itemTag);
         } else if (ms.t === 'map' && ms.f) {
-          const entryTag = m.n ?? name;
+          const entryTag = wireName(m, name);
           for (const [k, x] of Object.entries(o[name] as Record<string, unknown>))
             inner += `<${entryTag}><${ms.k.n ?? 'key'}>${esc(k)}</${ms.k.n ?? 'key'}>${writeXml(x, ms.v, ms.v.n ?? 'value')}</${entryTag}>`;
-        } else inner += writeXml(o[name], m, m.n ?? name);
+        } else inner += writeXml(o[name], m, wireName(m, name));
       }
       return `<${tag}>${inner}</${tag}>`;
     }

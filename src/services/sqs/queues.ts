@@ -22,7 +22,7 @@ export interface QueueAttrs {
 
 export const defaultAttrs = (fifo: boolean): QueueAttrs => ({
   DelaySeconds: 0,
-  MaximumMessageSize: 262144,
+  MaximumMessageSize: 1048576,
   MessageRetentionPeriod: 345600,
   ReceiveMessageWaitTimeSeconds: 0,
   VisibilityTimeout: 30,

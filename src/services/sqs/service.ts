@@ -5,7 +5,8 @@ import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
 import { hex, uuid } from '../../lib/ids.js';
 import type { Store } from '../../store/store.js';
-import type { MessageAttribute, OutgoingMessage, QueueBroker, QueueInfo, ReceivedMessage } from './broker.js';
+import type { MessageAttribute, QueueBroker } from './broker.js';
+import { createBroker } from './module-api.js';
 import { Journal } from './journal.js';
 import { md5Hex, md5OfAttributes } from './md5.js';
 import { MessageQueue, type Msg } from './messages.js';
@@ -26,7 +27,7 @@ const SWEEP_MS = 60_000;
 
 export class Queue {
   redrive: Redrive | undefined;
-  readonly waiters = new Set<{ attempt: () => void }>();
+  readonly waiters = new Set<{ attempt: () => void; cancel: () => void }>();
   readonly dedup = new Map<string, { messageId: string; seqNumber: string; expires: number }>();
   nextSeq = 1;
   lastPurge = -Infinity;
@@ -79,7 +80,7 @@ const attrsToJson = (a: Record<string, MessageAttribute>): string | null => {
 const attrsFromJson = (s: string | null): Record<string, MessageAttribute> => {
   if (!s) return {};
   const o = JSON.parse(s) as AttrJson;
-  const out: Record<string, MessageAttribute> = {};
+  const out: Record<string, MessageAttribute> = Object.create(null) as Record<string, MessageAttribute>;
   for (const [k, v] of Object.entries(o))
     out[k] = v.BinaryValue !== undefined ? { DataType: v.DataType, BinaryValue: Buffer.from(v.BinaryValue, 'base64') } : { DataType: v.DataType, StringValue: v.StringValue ?? '' };
   return out;
@@ -111,6 +112,7 @@ export class SqsService {
   private readonly listeners = new Map<string, Set<() => void>>(); // by ARN, survive queue re-creation
   readonly journal: Journal;
   private sweepCancel: (() => void) | undefined;
+  private releasing = false;
   /** Recent (completed) message move tasks by source queue ARN, for ListMessageMoveTasks. */
   readonly moveTasks = new Map<string, Record<string, unknown>[]>();
   private readonly clock: Clock;
@@ -164,12 +166,16 @@ export class SqsService {
     this.scheduleSweep();
   }
 
+  /** Ends every long poll now (empty) and makes new ones return at once: the server is shutting down. */
+  release(): void {
+    this.releasing = true;
+    for (const q of this.queues.values()) for (const w of [...q.waiters]) w.cancel();
+  }
+
   async close(): Promise<void> {
+    this.release();
     this.sweepCancel?.();
-    for (const q of this.queues.values()) {
-      q.mq.close();
-      for (const w of [...q.waiters]) w.attempt();
-    }
+    for (const q of this.queues.values()) q.mq.close();
     await this.journal.close();
   }
 
@@ -299,7 +305,7 @@ export class SqsService {
     if (!target || p?.region !== region)
       throw new AwsError('InvalidParameterValue', `Value ${a.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`);
     if (target.fifo !== a.FifoQueue)
-      throw new AwsError('InvalidParameterValue', `Value ${a.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source..`);
+      throw new AwsError('InvalidParameterValue', `Value ${a.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source.`);
   }
 
   async deleteQueue(q: Queue): Promise<void> {
@@ -401,7 +407,7 @@ export class SqsService {
   /** Receives up to max messages, waiting up to waitMs for the first to arrive (without holding anything but a timer). */
   receive(q: Queue, max: number, visibilityMs: number, waitMs: number, signal?: AbortSignal): Promise<Msg[]> {
     const got = q.mq.take(max, visibilityMs);
-    if (got.length > 0 || waitMs <= 0 || signal?.aborted) return Promise.resolve(got);
+    if (got.length > 0 || waitMs <= 0 || signal?.aborted || this.releasing) return Promise.resolve(got);
     return new Promise((resolve) => {
       let done = false;
       const finish = (r: Msg[]): void => {
@@ -418,6 +424,7 @@ export class SqsService {
           const r = q.mq.take(max, visibilityMs);
           if (r.length > 0) finish(r);
         },
+        cancel: (): void => finish([]),
       };
       const onAbort = (): void => finish([]);
       const cancel = this.clock.setTimer(waitMs, () => finish([]));
@@ -426,9 +433,13 @@ export class SqsService {
     });
   }
 
-  /** DeleteMessage: a stale receipt handle of a message that is gone succeeds, as on SQS. */
+  /** DeleteMessage: a receipt handle of a message that is gone succeeds, as on SQS. */
   deleteMessage(q: Queue, handle: unknown): void {
-    const { id } = parseReceiptHandle(handle);
+    const { id, receiveCount } = parseReceiptHandle(handle);
+    // FIFO: only the current receive may delete (a late consumer must not delete a message redelivered in order).
+    const m = q.fifo ? q.mq.messages.get(id) : undefined;
+    if (m && (m.state !== 'inflight' || m.receiveCount !== receiveCount))
+      throw new AwsError('ReceiptHandleIsInvalid', `The receipt handle "${String(handle)}" has expired.`);
     if (q.mq.delete(id)) this.journal.add('DELETE FROM sqs_messages WHERE queue = ? AND id = ?', [q.arn, id]);
   }
 
@@ -438,6 +449,8 @@ export class SqsService {
     if (!m || m.receiveCount !== receiveCount)
       throw new AwsError('InvalidParameterValue', `Value ${String(handle)} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
     if (m.state !== 'inflight') throw new AwsError('MessageNotInflight', 'Message not inflight.');
+    if (m.receivedAt !== undefined && this.clock.now() + seconds * 1000 - m.receivedAt > 43_200_000)
+      throw new AwsError('InvalidParameterValue', `Value ${seconds} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]`);
     q.mq.changeVisibility(m, seconds * 1000);
     this.journal.add('UPDATE sqs_messages SET visible_at = ? WHERE queue = ? AND id = ?', [m.visibleAt, q.arn, m.id]);
   }
@@ -493,50 +506,18 @@ export class SqsService {
   }
 
   /** The module API (no HTTP): queues addressed by ARN. */
-  readonly broker: QueueBroker = {
-    queue: (arn: string): QueueInfo | undefined => {
-      const q = this.queues.get(arn);
-      return q ? { arn: q.arn, url: this.queueUrl(this.o.endpointUrl(), q), fifo: q.fifo, visibilityTimeoutSeconds: q.attrs.VisibilityTimeout } : undefined;
-    },
-    send: async (arn: string, msg: OutgoingMessage) => {
-      const q = this.brokerQueue(arn);
-      const r = this.sendOne(
-        q,
-        {
-          body: msg.body,
-          messageAttributes: msg.messageAttributes,
-          delaySeconds: msg.delaySeconds,
-          groupId: msg.messageGroupId,
-          dedupId: msg.messageDeduplicationId ?? (q.fifo && !q.attrs.ContentBasedDeduplication ? uuid() : undefined),
-        },
-        this.accountId,
-      );
-      await this.journal.commit();
-      return { messageId: r.messageId };
-    },
-    receive: async (arn, max, opts) => {
-      const q = this.brokerQueue(arn);
-      const vt = opts?.visibilityTimeoutSeconds ?? q.attrs.VisibilityTimeout;
-      const msgs = await this.receive(q, Math.max(1, Math.min(max, 10_000)), vt * 1000, opts?.waitMs ?? 0);
-      return msgs.map(toReceived);
-    },
-    deleteMessages: async (arn, handles) => {
-      const q = this.brokerQueue(arn);
-      for (const h of handles) this.deleteMessage(q, h);
-      await this.journal.commit();
-    },
-    changeVisibility: async (arn, handle, seconds) => {
-      const q = this.brokerQueue(arn);
-      this.changeVisibility(q, handle, seconds);
-      await this.journal.commit();
-    },
-    onAvailable: (arn, listener) => this.onAvailable(arn, listener),
-  };
+  readonly broker: QueueBroker = createBroker(this);
 
-  private brokerQueue(arn: string): Queue {
+  /** The queue with this ARN, or QueueDoesNotExist. */
+  requireArn(arn: string): Queue {
     const q = this.queues.get(arn);
     if (!q) throw new AwsError('QueueDoesNotExist', `The specified queue does not exist: ${arn}`);
     return q;
+  }
+
+  /** Base URL of this server for queue URLs handed out without a request (module API). */
+  endpointUrl(): string {
+    return this.o.endpointUrl();
   }
 }
 
@@ -563,16 +544,4 @@ export function systemAttributes(m: Msg): Record<string, string> {
   const trace = m.sysAttrs['AWSTraceHeader']?.StringValue;
   if (trace !== undefined) a['AWSTraceHeader'] = trace;
   return a;
-}
-
-function toReceived(m: Msg): ReceivedMessage {
-  return {
-    messageId: m.id,
-    receiptHandle: makeReceiptHandle(m),
-    body: m.body,
-    md5OfBody: m.md5Body,
-    ...(m.md5Attrs ? { md5OfMessageAttributes: m.md5Attrs } : {}),
-    attributes: systemAttributes(m),
-    messageAttributes: m.attrs,
-  };
 }

@@ -23,7 +23,7 @@ const ATTR_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/;
 export function checkMessageAttributes(raw: unknown, what: 'message' | 'system' = 'message'): Record<string, MessageAttribute> {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw invalid('MessageAttributes must be a map.');
-  const out: Record<string, MessageAttribute> = {};
+  const out: Record<string, MessageAttribute> = Object.create(null) as Record<string, MessageAttribute>; // names such as __proto__ are plain keys here
   const entries = Object.entries(raw as Record<string, unknown>);
   if (what === 'message' && entries.length > 10) throw invalid(`Number of message attributes [${entries.length}] exceeds the allowed maximum [10].`);
   for (const [name, v] of entries) {

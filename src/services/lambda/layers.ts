@@ -1,0 +1,205 @@
+// Layers: versions of shared code (content-addressed like function code), their permissions, and the merged `/opt`
+// directory of a function's ordered layer list (later layers override earlier files), built once per list.
+import { createHash } from 'node:crypto';
+import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import type { Clock } from '../../lib/clock.js';
+import { AwsError, notFound } from '../../lib/errors.js';
+import { hex, lambdaTimestamp } from '../../lib/ids.js';
+import type { Store } from '../../store/store.js';
+import { codeDir, MAX_UNZIPPED, storeZip, type CodePackage } from './code.js';
+
+const MIGRATIONS = [
+  {
+    version: 1,
+    up: `CREATE TABLE lambda_layer_names (region TEXT NOT NULL, name TEXT NOT NULL, next_version INTEGER NOT NULL, PRIMARY KEY (region, name));
+         CREATE TABLE lambda_layers (region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, config TEXT NOT NULL,
+           policy TEXT NOT NULL, PRIMARY KEY (region, name, version));`,
+  },
+];
+
+export const LAYER_NAME_PATTERN = '(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+';
+const LAYER_VERSION_ARN = /^arn:[a-zA-Z0-9-]+:lambda:([a-zA-Z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):([0-9]+)$/;
+
+export interface LayerVersion {
+  region: string;
+  name: string;
+  version: number;
+  Description: string;
+  CreatedDate: string;
+  CompatibleRuntimes?: string[];
+  CompatibleArchitectures?: string[];
+  LicenseInfo?: string;
+  CodeSha256: string;
+  CodeSize: number;
+  unzippedSize: number;
+  codeShaHex: string;
+  policy: Statement[];
+  policyRevision: string;
+}
+
+export interface Statement {
+  Sid: string;
+  Effect: 'Allow';
+  Principal: string;
+  Action: string;
+  Resource: string;
+  Condition?: unknown;
+}
+
+const key = (region: string, name: string): string => `${region}\u0000${name}`;
+
+export class LayerRegistry {
+  private readonly versions = new Map<string, Map<number, LayerVersion>>();
+  private readonly next = new Map<string, number>();
+  private readonly building = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    readonly accountId: string,
+  ) {}
+
+  async load(): Promise<void> {
+    await this.store.migrate('lambda-layers', MIGRATIONS);
+    for (const r of await this.store.all<{ region: string; name: string; next_version: number }>('SELECT * FROM lambda_layer_names')) {
+      this.next.set(key(r.region, r.name), r.next_version);
+    }
+    for (const r of await this.store.all<{ region: string; name: string; version: number; config: string }>('SELECT * FROM lambda_layers')) {
+      this.byName(r.region, r.name, true).set(r.version, JSON.parse(r.config) as LayerVersion);
+    }
+  }
+
+  layerArn(region: string, name: string): string {
+    return `arn:aws:lambda:${region}:${this.accountId}:layer:${name}`;
+  }
+
+  private byName(region: string, name: string, create = false): Map<number, LayerVersion> {
+    let m = this.versions.get(key(region, name));
+    if (!m && create) this.versions.set(key(region, name), (m = new Map()));
+    return m ?? new Map();
+  }
+
+  /** Layer names accept an ARN of this account and region too. */
+  nameOf(region: string, raw: string): string {
+    const m = /^arn:[a-zA-Z0-9-]+:lambda:([a-zA-Z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+)$/.exec(raw);
+    if (!m) return raw;
+    if (m[1] !== region || m[2] !== this.accountId) throw notFound(`Layer not found: ${raw}`);
+    return m[3]!;
+  }
+
+  async publish(region: string, name: string, input: Omit<LayerVersion, 'region' | 'name' | 'version' | 'CreatedDate' | 'CodeSha256' | 'CodeSize' | 'unzippedSize' | 'codeShaHex' | 'policy' | 'policyRevision'>, zip: Buffer): Promise<LayerVersion> {
+    const pkg: CodePackage = await storeZip(this.store.blobs, zip);
+    const k = key(region, name);
+    const version = this.next.get(k) ?? 1;
+    const lv: LayerVersion = {
+      ...input,
+      region,
+      name,
+      version,
+      CreatedDate: lambdaTimestamp(this.clock.now()).replace(/\.\d{3}\+0000$/, '.000+0000'),
+      CodeSha256: pkg.sha256,
+      CodeSize: pkg.size,
+      unzippedSize: pkg.unzippedSize,
+      codeShaHex: pkg.shaHex,
+      policy: [],
+      policyRevision: hex(16),
+    };
+    await this.store.tx(async (q) => {
+      await q.run('INSERT INTO lambda_layer_names (region, name, next_version) VALUES (?, ?, ?) ON CONFLICT (region, name) DO UPDATE SET next_version = excluded.next_version', [
+        region, name, version + 1,
+      ]);
+      await q.run('INSERT INTO lambda_layers (region, name, version, config, policy) VALUES (?, ?, ?, ?, ?)', [region, name, version, JSON.stringify(lv), '[]']);
+    });
+    this.next.set(k, version + 1);
+    this.byName(region, name, true).set(version, lv);
+    return lv;
+  }
+
+  get(region: string, name: string, version: number): LayerVersion {
+    const lv = this.byName(region, name).get(version);
+    if (!lv) throw notFound('The resource you requested does not exist.');
+    return lv;
+  }
+
+  /** A layer version by its ARN, as functions reference it; AWS's error when it does not exist. */
+  byArn(arn: string): LayerVersion {
+    const m = LAYER_VERSION_ARN.exec(arn);
+    if (!m) {
+      throw new AwsError('ValidationException', `1 validation error detected: Value '${arn}' at 'layers' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+`);
+    }
+    const lv = m[2] === this.accountId ? this.byName(m[1]!, m[3]!).get(Number(m[4])) : undefined;
+    if (!lv) throw new AwsError('InvalidParameterValueException', `Layer version ${arn} does not exist.`);
+    return lv;
+  }
+
+  versionsOf(region: string, name: string): LayerVersion[] {
+    return [...this.byName(region, name).values()].sort((a, b) => b.version - a.version);
+  }
+
+  names(region: string): string[] {
+    return [...this.versions.entries()]
+      .filter(([k, m]) => k.startsWith(`${region}\u0000`) && m.size > 0)
+      .map(([k]) => k.slice(region.length + 1))
+      .sort();
+  }
+
+  async delete(region: string, name: string, version: number): Promise<void> {
+    await this.store.run('DELETE FROM lambda_layers WHERE region = ? AND name = ? AND version = ?', [region, name, version]);
+    this.byName(region, name).delete(version);
+  }
+
+  async savePolicy(lv: LayerVersion, policy: Statement[]): Promise<void> {
+    lv.policy = policy;
+    lv.policyRevision = hex(16);
+    await this.store.run('UPDATE lambda_layers SET config = ? WHERE region = ? AND name = ? AND version = ?', [JSON.stringify(lv), lv.region, lv.name, lv.version]);
+  }
+
+  /**
+   * Checks a function's layer list (each must exist; function plus layers within 250 MB unzipped) and returns the
+   * `Layers` members of its configuration.
+   */
+  resolve(arns: readonly string[], functionUnzipped: number): { Arn: string; CodeSize: number }[] {
+    const layers = arns.map((arn) => ({ arn, lv: this.byArn(arn) }));
+    const total = layers.reduce((n, l) => n + l.lv.unzippedSize, functionUnzipped);
+    if (total > MAX_UNZIPPED) {
+      throw new AwsError('InvalidParameterValueException', `Function code combined with layers exceeds the maximum allowed size of ${MAX_UNZIPPED} bytes. The actual size is ${total} bytes.`);
+    }
+    return layers.map((l) => ({ Arn: l.arn, CodeSize: l.lv.CodeSize }));
+  }
+
+  /** The merged `/opt` for an ordered list of layer version ARNs: built once per distinct list, then reused. */
+  optDir(arns: readonly string[]): Promise<string> {
+    const shas = arns.map((a) => this.byArn(a).codeShaHex);
+    const id = createHash('sha256').update(shas.join(',')).digest('hex');
+    let p = this.building.get(id);
+    if (!p) {
+      p = this.merge(id, shas);
+      this.building.set(id, p);
+      p.catch(() => this.building.delete(id));
+    }
+    return p;
+  }
+
+  private async merge(id: string, shas: string[]): Promise<string> {
+    const dir = this.store.blobs.derivedDir('opt', id);
+    try {
+      await stat(dir);
+      return dir;
+    } catch {
+      // not built yet
+    }
+    const tmp = `${dir}.${hex(6)}.tmp`;
+    await mkdir(tmp, { recursive: true });
+    try {
+      for (const sha of shas) await cp(await codeDir(this.store.blobs, sha), tmp, { recursive: true, force: true, verbatimSymlinks: true });
+      await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST') await rm(tmp, { recursive: true, force: true });
+        else throw err;
+      });
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    return dir;
+  }
+}

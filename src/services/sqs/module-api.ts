@@ -1,0 +1,60 @@
+// The QueueBroker module API over the SQS domain: queues by ARN for other services, with no HTTP involved.
+import { uuid } from '../../lib/ids.js';
+import type { OutgoingMessage, QueueBroker, QueueInfo, ReceivedMessage } from './broker.js';
+import type { Msg } from './messages.js';
+import { makeReceiptHandle, systemAttributes, type SqsService } from './service.js';
+
+function toReceived(m: Msg): ReceivedMessage {
+  return {
+    messageId: m.id,
+    receiptHandle: makeReceiptHandle(m),
+    body: m.body,
+    md5OfBody: m.md5Body,
+    ...(m.md5Attrs ? { md5OfMessageAttributes: m.md5Attrs } : {}),
+    attributes: systemAttributes(m),
+    messageAttributes: m.attrs,
+  };
+}
+
+export function createBroker(svc: SqsService): QueueBroker {
+  return {
+    queue: (arn: string): QueueInfo | undefined => {
+      const q = svc.byArn(arn);
+      return q ? { arn: q.arn, url: svc.queueUrl(svc.endpointUrl(), q), fifo: q.fifo, visibilityTimeoutSeconds: q.attrs.VisibilityTimeout } : undefined;
+    },
+    send: async (arn: string, msg: OutgoingMessage) => {
+      const q = svc.requireArn(arn);
+      const r = svc.sendOne(
+        q,
+        {
+          body: msg.body,
+          messageAttributes: msg.messageAttributes,
+          delaySeconds: msg.delaySeconds,
+          groupId: msg.messageGroupId,
+          // Internal senders to a FIFO queue without content-based deduplication get a fresh id (never deduplicated).
+          dedupId: msg.messageDeduplicationId ?? (q.fifo && !q.attrs.ContentBasedDeduplication ? uuid() : undefined),
+        },
+        svc.accountId,
+      );
+      await svc.journal.commit();
+      return { messageId: r.messageId };
+    },
+    receive: async (arn, max, opts) => {
+      const q = svc.requireArn(arn);
+      const vt = opts?.visibilityTimeoutSeconds ?? q.attrs.VisibilityTimeout;
+      const msgs = await svc.receive(q, Math.max(1, Math.min(max, 10_000)), vt * 1000, opts?.waitMs ?? 0);
+      return msgs.map(toReceived);
+    },
+    deleteMessages: async (arn, handles) => {
+      const q = svc.requireArn(arn);
+      for (const h of handles) svc.deleteMessage(q, h);
+      await svc.journal.commit();
+    },
+    changeVisibility: async (arn, handle, seconds) => {
+      const q = svc.requireArn(arn);
+      svc.changeVisibility(q, handle, seconds);
+      await svc.journal.commit();
+    },
+    onAvailable: (arn, listener) => svc.onAvailable(arn, listener),
+  };
+}
