@@ -98,7 +98,8 @@ async function measure(
 }
 
 export async function run(): Promise<Section> {
-  const server = await startServer();
+  // Process isolation, like serverless-offline (no isolation at all); bench/sandbox.ts measures what the sandbox adds.
+  const server = await startServer({ args: ['--isolation', 'process'] });
   let selfless: Figures & { cpu16?: CpuSplit };
   let dryRun = { p50: NaN, rps16: NaN };
   try {

@@ -2,7 +2,9 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Engine } from './engine/engine.js';
-import { ProcessLauncher } from './engine/sandbox/process.js';
+import { resolvePython } from './engine/launch.js';
+import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
+import type { Launcher } from './engine/sandbox/launcher.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
 import { createLambdaService } from './services/lambda/index.js';
@@ -26,6 +28,8 @@ export interface AppOptions {
   asyncRetryDelaySeconds?: number;
   /** Async events of one function in flight at once. */
   asyncConcurrency?: number;
+  /** sandbox | process | auto (the sandbox where this machine supports it). */
+  isolation?: IsolationChoice;
   clock?: Clock;
   /** Where unexpected internal errors are reported. */
   log?: (msg: string) => void;
@@ -57,12 +61,22 @@ export async function startApp(o: AppOptions): Promise<App> {
   } catch (e) {
     throw new StartupError(`cannot open the database in ${dataDir}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  let launcher: Launcher;
+  try {
+    const chosen = await chooseLauncher(o.isolation ?? 'auto', dataDir, await resolvePython());
+    launcher = chosen.launcher;
+    if (chosen.warning) log(chosen.warning);
+  } catch (e) {
+    await store.close();
+    if (e instanceof SandboxUnavailable) throw new StartupError(e.message);
+    throw e;
+  }
   const logs = new LogStore(store, clock);
   await logs.init();
   let url = `http://${o.host}:${o.port}`;
   const engine = new Engine({
     clock,
-    launcher: new ProcessLauncher(),
+    launcher,
     dataDir,
     logs,
     endpointUrl: () => url,
@@ -93,6 +107,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   } catch (e) {
     await sqs.close();
     await store.close();
+    await launcher.close?.();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new StartupError(`port ${o.port} on ${o.host} is already in use; choose another with --port or SELFLESS_PORT`);
     if (code === 'EACCES') throw new StartupError(`not allowed to listen on ${o.host}:${o.port}; choose a port above 1023 with --port`);
@@ -114,6 +129,7 @@ export async function startApp(o: AppOptions): Promise<App> {
         await lambda.close();
         await engine.close();
         await sqs.close();
+        await launcher.close?.();
         await logs.close();
         await store.close();
       })()),

@@ -8,6 +8,10 @@ export async function start(p: Parsed): Promise<number> {
   const dataDir = str(p, 'data', 'SELFLESS_DATA', '.selfless');
   const accountId = str(p, 'account-id', 'SELFLESS_ACCOUNT_ID', '000000000000');
   if (!/^\d{12}$/.test(accountId)) throw new StartupError(`--account-id must be 12 digits (got '${accountId}')`);
+  const isolation = str(p, 'isolation', 'SELFLESS_ISOLATION', 'auto');
+  if (isolation !== 'auto' && isolation !== 'sandbox' && isolation !== 'process') {
+    throw new StartupError(`--isolation must be sandbox, process or auto (got '${isolation}')`);
+  }
   let app;
   try {
     app = await startApp({
@@ -21,6 +25,7 @@ export async function start(p: Parsed): Promise<number> {
       accountConcurrency: int(p, 'account-concurrency', 'SELFLESS_ACCOUNT_CONCURRENCY', 1000, 1, 100000),
       asyncRetryDelaySeconds: int(p, 'async-retry-delay', 'SELFLESS_ASYNC_RETRY_DELAY_SECONDS', 60, 0, 3600),
       asyncConcurrency: int(p, 'async-concurrency', 'SELFLESS_ASYNC_CONCURRENCY', 32, 1, 1000),
+      isolation,
     });
   } catch (e) {
     if (e instanceof StartupError) {
@@ -29,7 +34,7 @@ export async function start(p: Parsed): Promise<number> {
     }
     throw e;
   }
-  process.stdout.write(`selfless ready on ${app.url}\n`);
+  const ready = `selfless ready on ${app.url}\n`;
   return new Promise((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -42,7 +47,9 @@ export async function start(p: Parsed): Promise<number> {
         },
       );
     };
+    // Handlers first: whoever reads the ready line may signal at once.
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    process.stdout.write(ready);
   });
 }

@@ -94,6 +94,8 @@ export class Engine {
     let env = this.pool.take(spec.key);
     let initMs: number | undefined;
     const cold = !env;
+    // A frozen environment thaws while the event is handed over: it reads the event as soon as it runs again.
+    if (env) void env.thaw();
     if (!env) {
       const started = await this.coldStart(spec);
       env = started.env;
@@ -211,8 +213,32 @@ export class Engine {
     const family = familyOf(spec.runtime);
     const logStream = streamName(this.o.clock.now(), spec.version);
     const initTimeoutMs = Math.max(10_000, spec.timeout * 1000);
-    const pre = this.pool.takePrestarted(family, spec.memorySize);
+    // A function without network cannot adopt a runtime started in the shared network namespace.
+    const noNetwork = spec.noNetwork ?? spec.environment['SELFLESS_NETWORK'] === 'none';
+    // Nor can one that needs a larger /tmp than pre-started sandboxes have (the default 512 MB).
+    const sandboxed = this.o.launcher.mode === 'sandbox';
+    const pre = sandboxed && (noNetwork || spec.ephemeralStorage !== 512) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
+      try {
+        await pre.env.prepare(spec.codeDir, spec.optDir);
+      } catch (e) {
+        pre.env.destroy();
+        throw new AwsError('ServiceException', `Could not prepare the environment: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (pre && family === 'provided') {
+      const optDir = spec.optDir ?? pre.optDir;
+      const cmd = await providedCommand(spec.codeDir, optDir);
+      if (cmd) {
+        const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir: pre.tmpDir });
+        const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType);
+        const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
+        pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir });
+        return { env: pre.env, init: await init };
+      }
+      // No bootstrap: the plain path below reports it as AWS does.
+      pre.env.destroy();
+    } else if (pre) {
       const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
       const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType);
@@ -236,7 +262,7 @@ export class Engine {
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
       env.attach(
-        this.o.launcher.launch({
+        await this.o.launcher.launch({
           command: cmd.command,
           args: cmd.args,
           env: vars,
@@ -247,7 +273,8 @@ export class Engine {
           codeDir: spec.codeDir,
           optDir,
           runtimeDir: cmd.runtimeDir,
-          noNetwork: spec.noNetwork,
+          noNetwork,
+          adoptRuntimeApiConnection: (socket) => env.adoptConnection(socket),
         }),
       );
     } catch (e) {

@@ -1,6 +1,7 @@
 // One execution environment: a runtime process, its private Runtime API, and the lifecycle state machine
 // Starting → Initializing → Idle ⇄ Invoking → Destroyed. It serves one invocation at a time and one spec for life.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { hex } from '../lib/ids.js';
 import { accepted, MAX_RUNTIME_PAYLOAD, reply, RuntimeApiServer, type RuntimeApiTarget } from './runtime-api/server.js';
@@ -56,7 +57,8 @@ export class Environment implements RuntimeApiTarget {
   /** Initialised ahead of demand for provisioned concurrency: never reaped for idleness. */
   provisioned = false;
   private proc: RuntimeProcess | undefined;
-  private readonly api = new RuntimeApiServer(this);
+  /** Only the environment's own processes may use its Runtime API, where the launcher can tell (sandbox). */
+  private readonly api = new RuntimeApiServer(this, (peer, ours, address) => (this.proc?.ownsPeer ? this.proc.ownsPeer(peer, ours, address) : this.proc !== undefined));
   private pendingNext: ServerResponse | undefined;
   private pendingAssignment: ServerResponse | undefined;
   private assignedEnv: Record<string, string> | undefined;
@@ -87,7 +89,40 @@ export class Environment implements RuntimeApiTarget {
     this.proc = proc;
     splitLines(proc.stdout, (l) => this.onLine(l, this));
     splitLines(proc.stderr, (l) => this.onLine(l, this));
-    proc.onExit((code, signal) => this.exited(signal ? `signal: ${signalText(signal)}` : `exit status ${code ?? 0}`));
+    proc.onExit((code, signal) => {
+      if (proc.oomKilled) this.outOfMemory = true;
+      this.exitedWithSignal(code, signal);
+    });
+  }
+
+  private exitedWithSignal(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exited(signal ? `signal: ${signalText(signal)}` : `exit status ${code ?? 0}`);
+  }
+
+  /** Freezes an idle environment where the launcher can (its timers and background work stop until `thaw`). */
+  freeze(): void {
+    if (this.state === 'Idle') void this.proc?.freeze?.().catch(() => undefined);
+  }
+
+  /** Resolves once a frozen environment runs again; immediate when it was never frozen. */
+  thaw(): Promise<void> | undefined {
+    return this.proc?.thaw?.();
+  }
+
+  /** Serves a Runtime API connection that reached this environment by a trusted path (the no-network bridge). */
+  adoptConnection(socket: Socket): void {
+    if (this.state === 'Destroyed') socket.destroy();
+    else this.api.adopt(socket);
+  }
+
+  /** Runs a deferred (pre-started custom runtime) environment's command. */
+  start(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string }): void {
+    this.proc?.start?.(command, args, env, dirs);
+  }
+
+  /** Makes a pre-started sandbox see the function's code before it is assigned (a no-op for plain processes). */
+  async prepare(codeDir: string, optDir: string | undefined): Promise<void> {
+    await this.proc?.assign?.({ codeDir, optDir });
   }
 
   whenDestroyed(fn: (env: Environment) => void): void {

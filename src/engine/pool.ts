@@ -76,6 +76,8 @@ export class Pool {
     let list = this.idle.get(env.spec.key);
     if (!list) this.idle.set(env.spec.key, (list = []));
     list.push(env);
+    // As on AWS, an idle environment does not run: its timers and background work wait for the next invocation.
+    env.freeze();
   }
 
   /** Destroys idle environments whose key matches (a function changed or was deleted). */
@@ -118,7 +120,7 @@ export class Pool {
 
   /** Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background. */
   takePrestarted(family: Family, memoryMB: number): Prestarted | undefined {
-    if (family === 'provided' || this.o.prestartPerKey <= 0) return undefined;
+    if ((family === 'provided' && !this.o.launcher.prestartsProvided) || this.o.prestartPerKey <= 0) return undefined;
     const key = `${family}:${memoryMB}`;
     const list = this.prestarted.get(key) ?? [];
     this.prestarted.set(key, list);
@@ -153,12 +155,13 @@ export class Pool {
   private async prestart(family: Family, memoryMB: number): Promise<Prestarted | undefined> {
     const { env, tmpDir, optDir, runtimeApi } = await this.create();
     const paths = this.o.launcher.paths({ codeDir: undefined, optDir, runtimeDir: '', tmpDir });
-    const cmd = runtimeCommand(family, memoryMB);
+    // A custom runtime's bootstrap is the function's code: the launcher builds the environment now, runs it later.
+    const cmd = family === 'provided' && this.o.launcher.prestartsProvided ? { command: '', args: [], runtimeDir: '' } : runtimeCommand(family, memoryMB);
     if (!cmd) {
       env.destroy();
       return undefined;
     }
-    const proc = this.o.launcher.launch({
+    const proc = await this.o.launcher.launch({
       command: cmd.command,
       args: cmd.args,
       env: { ...baseEnv(runtimeApi, paths), SELFLESS_PRESTART: '1' },
@@ -168,6 +171,7 @@ export class Pool {
       tmpSizeMB: 512,
       optDir,
       runtimeDir: cmd.runtimeDir,
+      deferred: family === 'provided',
     });
     env.attach(proc);
     return { env, tmpDir, optDir };

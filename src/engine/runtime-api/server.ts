@@ -1,6 +1,6 @@
 // The Runtime API (2018-06-01) for ONE environment: its own listener, so no environment can reach another's.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 
 export const MAX_RUNTIME_PAYLOAD = 6 * 1024 * 1024 + 100;
 
@@ -39,10 +39,18 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer | undefine
 
 const PREFIX = '/2018-06-01/runtime/';
 
+/** Decides whether a new connection may speak to this Runtime API (the sandbox admits only its own environment). */
+export type ConnectionGuard = (peerPort: number, ourPort: number, peerAddress: string) => boolean | Promise<boolean>;
+
 export class RuntimeApiServer {
   private readonly server: Server;
+  /** With a guard, connections are accepted here and handed to the HTTP server only once admitted. */
+  private gate: NetServer | undefined;
 
-  constructor(private readonly target: RuntimeApiTarget) {
+  constructor(
+    private readonly target: RuntimeApiTarget,
+    private readonly guard?: ConnectionGuard,
+  ) {
     this.server = createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 }, (req, res) => {
       this.route(req, res).catch(() => {
         if (!res.headersSent) reply(res, 500, { errorMessage: 'Internal error', errorType: 'ServiceError' });
@@ -51,13 +59,42 @@ export class RuntimeApiServer {
   }
 
   listen(host = '127.0.0.1'): Promise<number> {
+    const guard = this.guard;
+    const listener: NetServer | Server = guard
+      ? (this.gate = createNetServer({ pauseOnConnect: true, noDelay: true }, (sock) => this.admit(sock, guard)))
+      : this.server;
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, host, () => resolve((this.server.address() as AddressInfo).port));
+      listener.once('error', reject);
+      listener.listen(0, host, () => resolve((listener.address() as AddressInfo).port));
     });
   }
 
+  private admit(sock: Socket, guard: ConnectionGuard): void {
+    sock.on('error', () => undefined);
+    const pass = (ok: boolean): void => {
+      if (!ok || sock.destroyed) {
+        sock.destroy();
+        return;
+      }
+      this.server.emit('connection', sock);
+      sock.resume();
+    };
+    try {
+      const r = guard(sock.remotePort ?? 0, sock.localPort ?? 0, sock.remoteAddress ?? '');
+      if (typeof r === 'boolean') pass(r);
+      else r.then(pass, () => sock.destroy());
+    } catch {
+      sock.destroy();
+    }
+  }
+
+  /** Serves a connection that arrived by another way (already trusted: e.g. a unix socket only one sandbox reaches). */
+  adopt(sock: Socket): void {
+    this.server.emit('connection', sock);
+  }
+
   close(): void {
+    this.gate?.close();
     this.server.close();
     this.server.closeAllConnections();
   }

@@ -1,0 +1,129 @@
+// Sandbox cost benchmark: what `--isolation sandbox` adds to a cold start and to a warm invoke, against `process`.
+import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, startServer } from '../test/helpers/server.js';
+import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
+import { zip } from '../test/helpers/zip.js';
+import { f2, http, pct, type Section } from './lib.js';
+
+const HANDLER = 'exports.handler = async (event) => ({ ok: true, n: event.n ?? 0 });';
+const COLD_NODE = 20;
+const COLD_SHELL = 10;
+const WARM = 2000;
+const IDLE_CALLS = 100;
+const IDLE_GAP_MS = 20;
+/** A full CPU share, so the figures show what the sandbox itself costs, not the smaller share a 128 MB function gets. */
+const MEMORY = 1769;
+
+interface Figures {
+  coldNode: number[];
+  coldShell: number[];
+  coldShellSmall: number[];
+  warm: number[];
+  afterIdle: number[];
+}
+
+type Mode = 'process' | 'sandbox';
+
+/** One server per mode; both are measured step by step in turn, so that load on the host weighs on both alike. */
+async function serverFor(mode: Mode) {
+  const server = await startServer({ args: ['--isolation', mode] });
+  const client = lambdaClient(server.url);
+  const create = (name: string, runtime: string, handler: string, code: Buffer, memory = MEMORY) =>
+    client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime as never, Role: ROLE, Handler: handler, Code: { ZipFile: code }, MemorySize: memory }));
+  const call = async (name: string, expect: string): Promise<number> => {
+    const t = performance.now();
+    const r = await http(`${server.url}/2015-03-31/functions/${name}/invocations`, 'POST', '{"n":1}', { 'content-type': 'application/json' });
+    if (r.status !== 200 || !r.body.includes(expect)) throw new Error(`${mode}: invoke of ${name} failed: ${r.status} ${r.body}`);
+    return performance.now() - t;
+  };
+  return { server, create, call };
+}
+
+async function measure(): Promise<Record<Mode, Figures>> {
+  const modes: Mode[] = ['process', 'sandbox'];
+  const servers = { process: await serverFor('process'), sandbox: await serverFor('sandbox') };
+  const out: Record<Mode, Figures> = {
+    process: { coldNode: [], coldShell: [], coldShellSmall: [], warm: [], afterIdle: [] },
+    sandbox: { coldNode: [], coldShell: [], coldShellSmall: [], warm: [], afterIdle: [] },
+  };
+  try {
+    const nodeZip = await zip({ 'index.js': HANDLER });
+    const tutorial = (f: string): Buffer => readFileSync(join(ROOT, 'test', 'fixtures', 'functions', 'shell-tutorial', f));
+    const shellZip = await zip({ bootstrap: tutorial('bootstrap'), 'function.sh': tutorial('function.sh') });
+    const cold = async (key: 'coldNode' | 'coldShell' | 'coldShellSmall', n: number, runtime: string, handler: string, code: Buffer, expect: string, memory = MEMORY) => {
+      for (let i = 0; i < n; i++) {
+        for (const m of modes) {
+          await servers[m].create(`${key}-${i}`, runtime, handler, code, memory);
+          // Let the pre-started pool refill, as it would between deploys.
+          await new Promise((r) => setTimeout(r, 150));
+          out[m][key].push(await servers[m].call(`${key}-${i}`, expect));
+        }
+      }
+    };
+    await cold('coldNode', COLD_NODE, 'nodejs20.x', 'index.handler', nodeZip, '"ok":true');
+    await cold('coldShell', COLD_SHELL, 'provided.al2023', 'function.handler', shellZip, 'Echoing request');
+    await cold('coldShellSmall', COLD_SHELL, 'provided.al2023', 'function.handler', shellZip, 'Echoing request', 128);
+    for (const m of modes) {
+      await servers[m].create('warm', 'nodejs20.x', 'index.handler', nodeZip);
+      for (let i = 0; i < 200; i++) await servers[m].call('warm', '"ok":true');
+    }
+    for (let block = 0; block < WARM / 200; block++) {
+      for (const m of modes) for (let i = 0; i < 200; i++) out[m].warm.push(await servers[m].call('warm', '"ok":true'));
+    }
+    // Invokes that find the environment frozen (sandbox): each pays the thaw.
+    for (let i = 0; i < IDLE_CALLS; i++) {
+      for (const m of modes) {
+        await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
+        out[m].afterIdle.push(await servers[m].call('warm', '"ok":true'));
+      }
+    }
+    return out;
+  } finally {
+    for (const m of modes) await servers[m].server.stop();
+  }
+}
+
+export async function run(): Promise<Section> {
+  const loadBefore = loadavg()[0]!;
+  const { process: p, sandbox: s } = await measure();
+  const loadAfter = loadavg()[0]!;
+  const row = (label: string, a: number[], b: number[], q: number): string => {
+    const [x, y] = [pct(a, q), pct(b, q)];
+    return `| ${label} p${q} | ${f2(x)} ms | ${f2(y)} ms | ${f2(y - x)} ms |`;
+  };
+  const lines = [
+    'Same machine, same build, two servers (`selfless start --isolation process` and `--isolation sandbox`) measured step by step in',
+    'turn, so that load from other work on the host weighs on both alike. Client: one keep-alive',
+    `HTTP agent on loopback calling the Invoke API. Functions have ${MEMORY} MB (one full CPU share) unless a row says otherwise.`,
+    'Node: a trivial handler (`' + HANDLER + '`), adopted by a pre-started',
+    `runtime (the sandbox binds the code into the running sandbox at /var/task). Shell: AWS's shell-tutorial bootstrap (provided.al2023;`,
+    `process mode starts it cold, the sandbox hands it to a pre-started sandbox that execs it). Cold: first invoke of ${COLD_NODE} (Node) / ${COLD_SHELL} (shell)`,
+    `freshly created functions. Warm: ${WARM} back-to-back invokes (blocks of 200, alternating) after 200 warm-up. After idle: ${IDLE_CALLS} invokes`,
+    `${IDLE_GAP_MS} ms apart, so each finds its environment frozen (sandbox) and pays the thaw. Host load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`,
+    '',
+    '| figure | process | sandbox | added by the sandbox |',
+    '|---|---|---|---|',
+    row('cold start, Node (pre-started)', p.coldNode, s.coldNode, 50),
+    row('cold start, Node (pre-started)', p.coldNode, s.coldNode, 99),
+    row('cold start, shell (provided)', p.coldShell, s.coldShell, 50),
+    row('cold start, shell (provided), 128 MB', p.coldShellSmall, s.coldShellSmall, 50),
+    row('warm invoke, back-to-back', p.warm, s.warm, 50),
+    row('warm invoke, back-to-back', p.warm, s.warm, 99),
+    row('warm invoke after 20 ms idle (thaw)', p.afterIdle, s.afterIdle, 50),
+    '',
+    'Targets (issue 5): at most 10 ms added to a cold start and 0.1 ms to a warm invoke. The 128 MB row includes the',
+    'smaller CPU weight such a function gets by design (7% of a full share), which matters only when the host is busy.',
+  ];
+  return { title: 'Sandbox cost (issue 5)', markdown: lines.join('\n') };
+}
+
+// `node dist/bench/sandbox.js` runs this section alone and prints it.
+if (process.argv[1]?.endsWith('sandbox.js')) {
+  void run().then((s) => {
+    process.stdout.write(`## ${s.title}\n\n${s.markdown}\n`);
+    process.exit(0);
+  });
+}

@@ -1,0 +1,416 @@
+// Linux sandbox isolation: each environment runs under bubblewrap in its own mount, PID, IPC and UTS namespaces (and
+// network namespace on request), as its own unprivileged uid with no capabilities, inside its own cgroup.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import type { CgroupRoot, EnvCgroup } from './cgroup.js';
+import type { Launcher, LaunchOptions, RuntimeProcess } from './launcher.js';
+import { LateMounts } from './mounts.js';
+import { loopbackPeerUid } from './peer.js';
+import { Freezer } from './freezer.js';
+import { hex } from '../../lib/ids.js';
+
+/** AWS's quotas: 1,024 processes+threads and 1,024 open files per environment. */
+export const PIDS_MAX = 1024;
+export const NOFILE_MAX = 1024;
+/**
+ * Environments get uids from this range (one each, reused after the environment is gone). Each selfless process takes
+ * its own block by pid, so two servers on one host never share a uid (the Runtime API guard relies on it).
+ */
+export const UID_BASE = 200_000_000;
+const UID_SLOTS = 100_000;
+const uidBlock = (pid: number): number => UID_BASE + (pid % 20_000) * UID_SLOTS;
+const PASSWD_SLOTS = 1024;
+
+/** The /etc entries a runtime needs (name resolution, TLS roots, the dynamic linker); nothing secret. */
+const ETC = [
+  'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives', 'resolv.conf', 'hosts', 'host.conf', 'nsswitch.conf', 'gai.conf',
+  'services', 'protocols', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'pki', 'localtime', 'mime.types', 'os-release',
+];
+
+export interface SandboxConfig {
+  dataDir: string;
+  cgroups: CgroupRoot;
+  bwrap: string;
+  setpriv: string;
+  nsenter: string;
+  /** A Python for the resident mount helper (faster late binds); optional. */
+  python?: string;
+  /**
+   * Install prefixes of interpreters outside /usr (e.g. a pyenv Python), bound read-only where AWS keeps its language
+   * runtimes: the first at /var/lang, others at /var/lang2, … (never under /root or the host path).
+   */
+  extraRoots: string[];
+}
+
+/** Exit codes that bwrap reports as 128+signal for a runtime killed by a signal (others are the runtime's own). */
+const SIGNAL_EXITS: Record<number, NodeJS.Signals> = { 134: 'SIGABRT', 135: 'SIGBUS', 132: 'SIGILL', 136: 'SIGFPE', 137: 'SIGKILL', 139: 'SIGSEGV' };
+
+/**
+ * What a deferred (pre-started custom runtime) sandbox runs until it is given its command: it reads NUL-terminated
+ * items from stdin (the function's variables, then the command and its arguments) and becomes that command with
+ * exactly that environment. It already runs unprivileged, so the variables never reach a privileged process.
+ */
+const WAITER = `args=(); while IFS= read -r -d '' x; do args+=("$x"); done; [ \${#args[@]} -gt 0 ] || exit 0; cd /var/task && exec /usr/bin/env -i -- "\${args[@]}"`;
+
+export class SandboxLauncher implements Launcher {
+  readonly mode = 'sandbox' as const;
+  readonly prestartsProvided = true;
+  private readonly state: string;
+  private readonly mounts: LateMounts;
+  private readonly freeUids: number[] = [];
+  private nextUid = 0;
+  private readonly rootArgs: string[];
+  private readonly runtimes = new Map<string, Promise<string>>();
+  /** Every launched environment until it has exited and been cleaned up (close waits for them). */
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly c: SandboxConfig) {
+    this.state = join(c.dataDir, 'sandbox');
+    this.mounts = new LateMounts(this.state, c.python);
+    this.langs = c.extraRoots.map((host, i): [string, string] => [host, i === 0 ? '/var/lang' : `/var/lang${i + 1}`]);
+    this.rootArgs = systemArgs(this.state, this.langs);
+  }
+
+  private readonly langs: [string, string][];
+
+  async open(): Promise<void> {
+    await mkdir(this.state, { recursive: true });
+    await this.mounts.open();
+    // Lambda's functions run as sbx_user1051; every environment uid of this server's block gets that name (the first
+    // PASSWD_SLOTS of them: more concurrent environments than that still run, only nameless), so getpwuid() works.
+    const base = uidBlock(process.pid);
+    const users = Array.from({ length: PASSWD_SLOTS }, (_, i) => `sbx_user1051:x:${base + i}:${base + i}::/tmp:/sbin/nologin\n`).join('');
+    const groups = Array.from({ length: PASSWD_SLOTS }, (_, i) => `sbx_user1051:x:${base + i}:\n`).join('');
+    await this.mounts.prepareEtc(join(this.state, 'etc'), ETC, {
+      passwd: `root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n${users}`,
+      group: `root:x:0:\nnobody:x:65534:\n${groups}`,
+    });
+  }
+
+  async close(): Promise<void> {
+    // Environments were killed by the pool; wait (briefly) until each has exited and been cleaned up so its cgroup
+    // can go.
+    const deadline = new Promise((r) => setTimeout(r, 3000).unref());
+    await Promise.race([Promise.all([...this.running]), deadline]);
+    await this.mounts.close();
+    await this.c.cgroups.close();
+  }
+
+  paths() {
+    return { task: '/var/task', opt: '/opt', runtime: '/var/runtime', tmp: '/tmp' };
+  }
+
+  /**
+   * A runtime directory as the sandbox mounts it at /var/runtime: a copy that carries the module type of the package
+   * it came from (inside the sandbox no parent package.json is visible, and one at /var would change how the
+   * function's own .js files load).
+   */
+  private runtimeDir(dir: string): Promise<string> {
+    let p = this.runtimes.get(dir);
+    if (!p) {
+      p = (async () => {
+        const out = join(this.state, 'runtimes', createHash('sha256').update(dir).digest('hex').slice(0, 16));
+        await cp(dir, out, { recursive: true, force: true });
+        const type = await packageType(dir);
+        if (type) await writeFile(join(out, 'package.json'), JSON.stringify({ type }));
+        return out;
+      })();
+      this.runtimes.set(dir, p);
+      p.catch(() => this.runtimes.delete(dir));
+    }
+    return p;
+  }
+
+  /**
+   * Connects a no-network sandbox to its Runtime API: a forwarder listens on the same loopback address inside the
+   * sandbox's network namespace and relays to a unix socket here, whose connections go straight to the environment's
+   * Runtime API server (only that sandbox can reach the socket, so they need no peer check).
+   */
+  private async bridge(id: string, child: ChildProcess, runtimeApi: string, adopt: (s: Socket) => void): Promise<Bridge> {
+    const port = Number(/:(\d+)$/.exec(runtimeApi)?.[1]);
+    if (!port) throw new Error(`no Runtime API port in '${runtimeApi}'`);
+    // bwrap closes its ends of these pipes as it goes: their errors are expected, not crashes.
+    for (const fd of [3, 4]) (child.stdio[fd] as NodeJS.EventEmitter | null)?.on('error', () => undefined);
+    const childPid = await new Promise<number>((resolve, reject) => {
+      let info = '';
+      const info$ = child.stdio[4] as NodeJS.ReadableStream;
+      info$.setEncoding('utf8');
+      info$.on('data', (c: string) => {
+        info += c;
+        const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
+        if (m) resolve(Number(m[1]));
+      });
+      info$.on('end', () => reject(new Error('bubblewrap ended before the sandbox started')));
+    });
+    const sockDir = join(this.state, 'sock');
+    await mkdir(sockDir, { recursive: true, mode: 0o700 });
+    const sockPath = join(sockDir, `${id}.sock`);
+    const relay: Server = createServer((c) => {
+      c.on('error', () => undefined);
+      adopt(c);
+    });
+    await new Promise<void>((resolve, reject) => relay.once('error', reject).listen(sockPath, resolve));
+    const fwd = spawn(this.c.nsenter, [`--net=/proc/${childPid}/ns/net`, '--', process.execPath, FORWARDER, String(port), sockPath], {
+      env: { PATH: '/usr/bin:/bin' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    fwd.on('error', () => undefined);
+    fwd.stdin!.on('error', () => undefined);
+    fwd.stdout!.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      fwd.stdout!.once('data', () => resolve());
+      fwd.once('exit', (code) => reject(new Error(`the Runtime API forwarder exited (${code ?? 'signal'})`)));
+    });
+    (child.stdio[3] as NodeJS.WritableStream).end('go');
+    return {
+      close: () => {
+        fwd.kill('SIGKILL');
+        relay.close();
+      },
+    };
+  }
+
+  /** The environment as seen inside: interpreter paths moved to /var/lang, whose libraries the loader must find. */
+  private insideEnv(env: Record<string, string>, toInside: (p: string) => string): Record<string, string> {
+    if (this.langs.length === 0) return env;
+    const out = { ...env };
+    const fix = (k: string, extra: string[]): void => {
+      const parts = (out[k] ?? '').split(':').filter(Boolean).map(toInside);
+      out[k] = [...new Set([...extra, ...parts])].join(':');
+    };
+    fix('PATH', []);
+    // AWS's runtimes have /var/lang/lib first on the library path too.
+    fix('LD_LIBRARY_PATH', this.langs.map(([, inside]) => `${inside}/lib`));
+    return out;
+  }
+
+  /** Who is connecting: one exact sock_diag lookup through the helper, else a scan of /proc/net/tcp. */
+  private async peerUid(peerPort: number, ourPort: number): Promise<number | undefined> {
+    const h = this.mounts.helper;
+    if (h) {
+      const uid = await h.peerUid(peerPort, ourPort);
+      if (uid !== undefined) return uid;
+    }
+    return loopbackPeerUid(peerPort, ourPort);
+  }
+
+  private takeUid(): number {
+    return this.freeUids.pop() ?? uidBlock(process.pid) + (this.nextUid++ % UID_SLOTS);
+  }
+
+  async launch(o: LaunchOptions): Promise<RuntimeProcess> {
+    const id = hex(8);
+    const uid = this.takeUid();
+    let cg: EnvCgroup;
+    try {
+      cg = await this.c.cgroups.create(id, { memoryMB: o.memoryMB, pids: PIDS_MAX, memoryForCpuMB: o.memoryMB });
+    } catch (e) {
+      this.freeUids.push(uid);
+      throw e;
+    }
+    const late = o.codeDir === undefined;
+    const runtimeSrc = o.runtimeDir && o.runtimeDir !== o.codeDir ? await this.runtimeDir(o.runtimeDir) : undefined;
+    const points = late ? await this.mounts.points(id) : undefined;
+    const taskSrc = points?.task ?? o.codeDir!;
+    const optSrc = points?.opt ?? o.optDir;
+    const toInside = (p: string): string => inside(p, [
+      [o.codeDir, '/var/task'],
+      [o.runtimeDir, '/var/runtime'],
+      [o.optDir, '/opt'],
+      ...this.langs,
+    ]);
+    const env = this.insideEnv(o.env, toInside);
+    const [command, commandArgs] = o.deferred ? ['/bin/bash', ['-c', WAITER]] : [toInside(o.command), o.args.map(toInside)];
+    const args = [
+      // No network: a namespace with only loopback; bwrap waits (fd 3) until the Runtime API forwarder listens in it.
+      ...(o.noNetwork ? ['--unshare-net', '--block-fd', '3', '--info-fd', '4'] : []),
+      ...this.rootArgs,
+      '--perms', '1777', '--size', String(o.tmpSizeMB * 1024 * 1024), '--tmpfs', '/tmp',
+      '--ro-bind', taskSrc, '/var/task',
+      '--ro-bind', optSrc, '/opt',
+      ...(runtimeSrc ? ['--ro-bind', runtimeSrc, '/var/runtime'] : ['--symlink', '/var/task', '/var/runtime']),
+      '--chdir', o.cwd === o.codeDir || o.cwd === '/var/task' ? '/var/task' : '/tmp',
+      '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
+      '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP',
+      '--',
+      this.c.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--',
+      // The function's variables are set only after privileges are gone: LD_PRELOAD & co. never touch a privileged process.
+      '/usr/bin/env', '-i', '--', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      command, ...commandArgs,
+    ];
+    // The shell joins the cgroup before bwrap starts, so everything the function ever forks is inside it.
+    const join_ = cg.procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
+    // bwrap starts inside the helper's mount namespace when it has one (that is where the code binds are).
+    const ns = this.mounts.namespace;
+    const head = ns ? [this.c.nsenter, `--mount=${ns}`, '--', this.c.bwrap] : [this.c.bwrap];
+    const child = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE_MAX} && ${join_} && exec "$@"`, 'sh', ...head, ...args], {
+      env: { PATH: '/usr/bin:/bin' },
+      stdio: [o.deferred ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(o.noNetwork ? (['pipe', 'pipe'] as const) : [])],
+      detached: true,
+    });
+    const pid = child.pid ?? -1;
+    let bridge: Bridge | undefined;
+    if (o.noNetwork) {
+      try {
+        if (!o.adoptRuntimeApiConnection) throw new Error('a function without network needs adoptRuntimeApiConnection');
+        bridge = await this.bridge(id, child, o.env['AWS_LAMBDA_RUNTIME_API'] ?? '', o.adoptRuntimeApiConnection);
+      } catch (e) {
+        killGroup(pid);
+        await cg.killAll().catch(() => undefined);
+        await cg.remove().catch(() => undefined);
+        this.freeUids.push(uid);
+        throw e;
+      }
+    }
+    const freezer = new Freezer(cg);
+    let oom = false;
+    let gone = false;
+    const exitFns: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
+    const cleanup = async (): Promise<void> => {
+      freezer.dispose();
+      bridge?.close();
+      await cg.killAll().catch(() => undefined);
+      await cg.remove().catch(() => undefined);
+      if (late) await this.mounts.release(id).catch(() => undefined);
+      this.freeUids.push(uid);
+    };
+    let finished!: () => void;
+    const finishedP = new Promise<void>((r) => (finished = r));
+    this.running.add(finishedP);
+    void finishedP.then(() => this.running.delete(finishedP));
+    const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (gone) return;
+      gone = true;
+      void cg
+        .oomKilled()
+        .catch(() => false)
+        .then((killed) => {
+          oom = killed;
+          const sig = signal ?? (code !== null ? SIGNAL_EXITS[code] : undefined) ?? null;
+          for (const fn of exitFns) fn(sig ? null : code, sig);
+          return cleanup();
+        })
+        .catch(() => undefined)
+        .then(finished);
+    };
+    child.once('exit', exited);
+    child.once('error', () => exited(127, null));
+    return {
+      pid,
+      uid,
+      stdout: child.stdout!,
+      stderr: child.stderr!,
+      get oomKilled() {
+        return oom;
+      },
+      onExit: (fn) => void exitFns.push(fn),
+      kill: () => {
+        freezer.dispose();
+        if (!killGroup(pid)) child.kill('SIGKILL');
+        void cg.killAll().catch(() => undefined);
+      },
+      maxMemoryMB: () => cg.peakMB(),
+      freeze: () => freezer.freeze(),
+      thaw: () => freezer.thaw(),
+      start: o.deferred
+        ? (cmd, cmdArgs, vars, dirs) => {
+            const map = (p: string): string => inside(p, [[dirs.codeDir, '/var/task'], [dirs.optDir, '/opt'], ...this.langs]);
+            const items = [...Object.entries(this.insideEnv(vars, map)).map(([k, v]) => `${k}=${v}`), map(cmd), ...cmdArgs.map(map)];
+            child.stdin!.on('error', () => undefined);
+            child.stdin!.end(items.map((x) => `${x.replace(/\0/g, '')}\0`).join(''));
+          }
+        : undefined,
+      assign: late
+        ? async (a) => {
+            const pairs: [string, string][] = [[a.codeDir, points!.task]];
+            if (a.optDir) pairs.push([a.optDir, points!.opt]);
+            await this.mounts.bind(id, pairs);
+          }
+        : undefined,
+      ownsPeer: async (peerPort, ourPort, peerAddress) => peerAddress === '127.0.0.1' && (await this.peerUid(peerPort, ourPort)) === uid,
+    };
+  }
+}
+
+/** SIGKILLs a process group; false when there is none (never signals a group for an unknown pid). */
+function killGroup(pid: number): boolean {
+  if (pid <= 1) return false;
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Bridge {
+  close(): void;
+}
+
+const FORWARDER = join(dirname(fileURLToPath(import.meta.url)), 'netns-forwarder.js');
+
+/** Maps a host path under one of the bound directories to where the sandbox sees it. */
+function inside(p: string, maps: [string | undefined, string][]): string {
+  for (const [host, target] of maps) {
+    if (!host) continue;
+    if (p === host) return target;
+    if (p.startsWith(host + sep)) return target + p.slice(host.length);
+  }
+  return p;
+}
+
+/** The namespaces and the read-only system view every environment shares. */
+function systemArgs(state: string, langs: [string, string][]): string[] {
+  const a = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session', '--hostname', 'localhost'];
+  a.push('--ro-bind', '/usr', '/usr');
+  for (const d of ['bin', 'sbin', 'lib', 'lib64', 'lib32', 'libx32']) {
+    const host = `/${d}`;
+    let real: string;
+    try {
+      real = realpathSync(host);
+    } catch {
+      continue;
+    }
+    // Merged-/usr systems have /bin → usr/bin: keep the symlink; otherwise bind the directory.
+    if (real !== host) a.push('--symlink', real.slice(1).startsWith('usr') ? real.slice(1) : real, host);
+    else a.push('--ro-bind', host, host);
+  }
+  // bwrap creates missing parents of a mount point as 0700; the unprivileged user must be able to traverse them.
+  const parents = new Set<string>(['/var']);
+  for (const d of [...parents].sort()) a.push('--perms', '0755', '--dir', d);
+  a.push('--ro-bind', join(state, 'etc'), '/etc');
+  for (const [host, inside] of langs) a.push('--ro-bind', host, inside);
+  // bwrap leaves /proc/sys writable for root-owned entries; nothing in a function should tune the kernel.
+  a.push('--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', '--dev', '/dev', '--dir', '/var/tmp');
+  return a;
+}
+
+/** The "type" of the nearest package.json at or above a directory. */
+async function packageType(dir: string): Promise<string | undefined> {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      const pkg = JSON.parse(await readFile(join(d, 'package.json'), 'utf8')) as { type?: unknown };
+      return typeof pkg.type === 'string' ? pkg.type : undefined;
+    } catch {
+      /* keep looking */
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** The install prefix of an interpreter (…/bin/x → …) when it lives outside the system directories. */
+export function prefixOutsideUsr(executable: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(executable);
+  } catch {
+    return undefined;
+  }
+  if (/^\/(usr|bin|sbin|lib|lib64)\//.test(real)) return undefined;
+  return dirname(dirname(real));
+}

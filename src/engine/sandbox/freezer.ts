@@ -1,0 +1,74 @@
+// Freezing idle environments without taxing busy ones: a freeze is applied a short grace after the environment goes
+// idle, so an invocation that arrives within it (back-to-back traffic) cancels the freeze and pays no thaw.
+// States: thawed → (freeze) pending → frozen → (thaw) thawed; a thaw while pending just cancels.
+
+export interface Freezable {
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+}
+
+type State = 'thawed' | 'pending' | 'frozen';
+
+/** Longer than a client's round trip between back-to-back invokes; far shorter than any timer a function would notice. */
+export const FREEZE_GRACE_MS = 10;
+
+export class Freezer {
+  private state: State = 'thawed';
+  /** The cgroup write in flight, so that a thaw never overtakes the freeze it undoes. */
+  private inFlight: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private settlePending: (() => void) | undefined;
+
+  /** `graceMs`: how long an idle environment keeps running before it is frozen. */
+  constructor(
+    private readonly cg: Freezable,
+    private readonly graceMs = FREEZE_GRACE_MS,
+  ) {}
+
+  get current(): State {
+    return this.state;
+  }
+
+  private disposed = false;
+
+  /** The environment is going away: no freeze may start any more. */
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.settlePending?.();
+    this.settlePending = undefined;
+  }
+
+  freeze(): Promise<void> {
+    if (this.disposed || this.state !== 'thawed') return this.inFlight;
+    this.state = 'pending';
+    return new Promise((resolve) => {
+      this.settlePending = resolve;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.settlePending = undefined;
+        if (this.state !== 'pending') return resolve();
+        this.state = 'frozen';
+        this.inFlight = this.inFlight.then(() => this.cg.freeze()).catch(() => undefined);
+        void this.inFlight.then(resolve);
+      }, this.graceMs);
+    });
+  }
+
+  /** Resolves once the environment runs again. */
+  thaw(): Promise<void> {
+    if (this.state === 'thawed') return this.inFlight;
+    if (this.state === 'pending') {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.state = 'thawed';
+      this.settlePending?.();
+      this.settlePending = undefined;
+      return this.inFlight;
+    }
+    this.state = 'thawed';
+    this.inFlight = this.inFlight.then(() => this.cg.thaw()).catch(() => undefined);
+    return this.inFlight;
+  }
+}

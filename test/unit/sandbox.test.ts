@@ -1,0 +1,108 @@
+// Unit tests for the sandbox's pure parts: peer lookup in /proc/net/tcp, cgroup parsing and CPU weights, the freezer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpuWeight, ownCgroups } from '../../src/engine/sandbox/cgroup.js';
+import { Freezer } from '../../src/engine/sandbox/freezer.js';
+import { peerUid } from '../../src/engine/sandbox/peer.js';
+
+const TABLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1604 1 0 100 0 0 10 0
+   1: 0100007F:AE3C 0100007F:1F90 01 00000000:00000000 00:00000000 00000000 200000007        0 1700 1 0 20 4 30 10 -1
+   2: 0100007F:1F90 0100007F:AE3C 01 00000000:00000000 00:00000000 00000000     0        0 1701 1 0 20 4 30 10 -1
+   3: 0100007F:AE3D 0100007F:2000 01 00000000:00000000 00:00000000 00000000 200000009        0 1702 1 0 20 4 30 10 -1
+`;
+
+test('Sandbox peer: the uid of a loopback peer is read from the socket whose local end is the peer', () => {
+  assert.equal(peerUid(TABLE, 0xae3c, 0x1f90), 200000007);
+  // Same peer port towards another listener is a different connection.
+  assert.equal(peerUid(TABLE, 0xae3d, 0x1f90), undefined);
+  assert.equal(peerUid(TABLE, 0xae3d, 0x2000), 200000009);
+  // The listener's side of the same connection belongs to the platform (root), not to the function.
+  assert.equal(peerUid(TABLE, 0x1f90, 0xae3c), 0);
+  assert.equal(peerUid(TABLE, 1234, 0x1f90), undefined);
+});
+
+test('Sandbox cgroups: own cgroup paths are parsed per v1 controller and for v2', () => {
+  const own = ownCgroups('12:pids:/a\n4:memory:/process_api/x\n3:cpu,cpuacct:/b\n0::/user.slice\n');
+  assert.equal(own.get('pids'), '/a');
+  assert.equal(own.get('memory'), '/process_api/x');
+  assert.equal(own.get('cpu'), '/b');
+  assert.equal(own.get('cpuacct'), '/b');
+  assert.equal(own.get(''), '/user.slice');
+});
+
+test('Sandbox cgroups: CPU share is proportional to memory, 1,769 MB = one full share', () => {
+  assert.equal(cpuWeight(1769, 2), 100);
+  assert.equal(cpuWeight(1769, 1), 1024);
+  assert.equal(cpuWeight(128, 2), 7);
+  assert.equal(cpuWeight(128, 1), 74);
+  assert.equal(cpuWeight(10240, 2), 579);
+  assert.equal(cpuWeight(1, 2), 1);
+  assert.equal(cpuWeight(1, 1), 2);
+});
+
+class FakeCgroup {
+  readonly ops: string[] = [];
+  async freeze(): Promise<void> {
+    this.ops.push('freeze');
+  }
+  async thaw(): Promise<void> {
+    this.ops.push('thaw');
+  }
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('Sandbox freezer: an environment idle past the grace is frozen, and thawed before it runs again', async () => {
+  const cg = new FakeCgroup();
+  const f = new Freezer(cg);
+  const frozen = f.freeze();
+  assert.deepEqual(cg.ops, [], 'nothing is written synchronously');
+  await frozen;
+  assert.equal(f.current, 'frozen');
+  await f.thaw();
+  assert.deepEqual(cg.ops, ['freeze', 'thaw']);
+  assert.equal(f.current, 'thawed');
+});
+
+test('Sandbox freezer: a thaw right after going idle cancels the freeze (back-to-back invokes pay nothing)', async () => {
+  const cg = new FakeCgroup();
+  const f = new Freezer(cg);
+  const frozen = f.freeze();
+  await f.thaw();
+  await frozen;
+  await turn();
+  assert.deepEqual(cg.ops, []);
+  assert.equal(f.current, 'thawed');
+});
+
+test('Sandbox freezer: a thaw never overtakes the freeze it undoes', async () => {
+  const order: string[] = [];
+  let release!: () => void;
+  const f = new Freezer(
+    {
+      freeze: () => new Promise<void>((r) => (release = () => (order.push('freeze'), r()))),
+      thaw: async () => void order.push('thaw'),
+    },
+    0,
+  );
+  void f.freeze();
+  await new Promise((r) => setTimeout(r, 5));
+  const thawed = f.thaw();
+  await turn();
+  assert.deepEqual(order, []);
+  release();
+  await thawed;
+  assert.deepEqual(order, ['freeze', 'thaw']);
+});
+
+test('Sandbox freezer: a disposed environment is never frozen afterwards', async () => {
+  const cg = new FakeCgroup();
+  const f = new Freezer(cg, 0);
+  const pending = f.freeze();
+  f.dispose();
+  await pending;
+  await f.freeze();
+  await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(cg.ops, []);
+});
