@@ -31,7 +31,8 @@ async function waitFor(file: string, n: number, timeoutMs: number): Promise<numb
 
 export async function run(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'selfless-bench-async-'));
-  const server = await startServer();
+  // The counting function appends to a host file, which needs plain-process isolation (not the sandbox's /tmp).
+  const server = await startServer({ env: { SELFLESS_ISOLATION: 'process' } });
   const client = lambdaClient(server.url);
   try {
     const code = await zip({ 'index.js': COUNTER });

@@ -27,8 +27,9 @@ function seen(file: string): Set<string> {
 test('Durability: after kill -9 mid-stream, every acknowledged async invoke and SQS message is processed at least once', async () => {
   const outDir = mkdtempSync(join(tmpdir(), 'selfless-dur-'));
   const out = join(outDir, 'seen.txt');
+  // The function counts into a host file (so plain processes, not the sandbox's private /tmp).
   // Few events in flight and a slow function, so that a backlog is waiting when the server is killed.
-  const first = await startServer({ env: { SELFLESS_ASYNC_CONCURRENCY: '2' } });
+  const first = await startServer({ env: { SELFLESS_ASYNC_CONCURRENCY: '2', SELFLESS_ISOLATION: 'process' } });
   const lambda = lambdaClient(first.url);
   const sqs = new SQSClient({ endpoint: first.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   await createFunction(lambda, 'counter', COUNTER, { env: { OUT: out } });
@@ -70,7 +71,7 @@ test('Durability: after kill -9 mid-stream, every acknowledged async invoke and 
   lambda.destroy();
   sqs.destroy();
 
-  const second = await startServer({ dataDir: first.dataDir, env: { SELFLESS_ASYNC_CONCURRENCY: '2' } });
+  const second = await startServer({ dataDir: first.dataDir, env: { SELFLESS_ASYNC_CONCURRENCY: '2', SELFLESS_ISOLATION: 'process' } });
   try {
     const deadline = Date.now() + 120_000;
     let missing: string[] = [];

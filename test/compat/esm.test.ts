@@ -25,7 +25,8 @@ const outDir = mkdtempSync(join(tmpdir(), 'selfless-esm-'));
 const CORPUS = '/work/shared/corpus/lambda-events/sqs-event.json';
 
 before(async () => {
-  server = await startServer();
+  // The recorder functions write what they receive to a host file, which a sandboxed function cannot see.
+  server = await startServer({ env: { SELFLESS_ISOLATION: 'process' } });
   lambda = lambdaClient(server.url);
   sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 });
