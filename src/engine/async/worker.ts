@@ -213,7 +213,8 @@ export class AsyncWorker {
     if (!result.functionError) {
       this.stats.succeeded++;
       if (policy.onSuccess) await this.deliverRecord(policy.onSuccess, invocationRecord(this.d.clock.now(), e, this.arnOf(e), 'Success', response));
-      await this.events.remove(e.id);
+      // Not awaited: the slot takes the next event while the (relaxed) delete commits; stop() drains it.
+      this.events.remove(e.id).catch((err: unknown) => this.d.log(`selfless: async event ${e.id}: ${err instanceof Error ? err.message : String(err)}`));
       return;
     }
     if (e.retriesUsed < policy.maxRetries) {
