@@ -99,3 +99,23 @@ test('Schedules: a target gets its Input verbatim, or the InputPath’s value of
   assert.equal(targetInput({ Id: 'x', Arn: 'a', InputPath: '$.detail-type' }, event), '"Scheduled Event"');
   assert.equal(targetInput({ Id: 'x', Arn: 'a' }, event), JSON.stringify(event));
 });
+
+test('Schedules: a fire months away waits in day-long steps and fires once at its time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sched-'));
+  const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+  const { store, rules, calls } = await setup(dir, clock);
+  rules.start();
+  await rules.save(rule({ Name: 'y', ScheduleExpression: 'cron(0 8 1 JUL ? 2026)' }, clock));
+  clock.advance(Date.parse('2026-07-01T07:59:00Z') - clock.now());
+  await settle();
+  assert.equal(calls.length, 0);
+  clock.advance(60_000);
+  await settle();
+  assert.deepEqual(calls.map((c) => new Date(c.at).toISOString()), ['2026-07-01T08:00:00.000Z']);
+  clock.advance(365 * 86_400_000);
+  await settle();
+  assert.equal(calls.length, 1, 'no further fire after the last year of the expression');
+  rules.stop();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -44,6 +44,7 @@ export interface SchedulerDeps {
 }
 
 const key = (region: string, name: string) => `${region}/${name}`;
+const MAX_TIMER_MS = 86_400_000;
 
 export class Rules {
   private readonly rules = new Map<string, Rule>();
@@ -117,12 +118,18 @@ export class Rules {
     const at = nextFire(schedule, now, r.anchor);
     if (at === undefined) return;
     const k = key(r.region, r.Name);
+    // Timers longer than a day are split (Node's timers overflow past ~24.8 days and would fire at once).
+    const wait = Math.min(at - now, MAX_TIMER_MS);
     this.timers.set(
       k,
-      this.d.clock.setTimer(at - now, () => {
+      this.d.clock.setTimer(wait, () => {
         this.timers.delete(k);
         const current = this.rules.get(k);
         if (current !== r) return;
+        if (this.d.clock.now() < at) {
+          this.arm(r);
+          return;
+        }
         this.fire(r, at).catch((e: unknown) => this.d.log(`selfless: rule ${r.Name}: ${e instanceof Error ? e.message : String(e)}`));
         this.arm(r);
       }),
