@@ -9,6 +9,7 @@ import {
   InvokeCommand,
   ListFunctionEventInvokeConfigsCommand,
   PublishVersionCommand,
+  PutFunctionConcurrencyCommand,
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionConfigurationCommand,
   UpdateFunctionEventInvokeConfigCommand,
@@ -44,7 +45,8 @@ async function queue(name: string): Promise<string> {
 /** Receives until `n` messages arrived (long polls; gives up after ~60 s). */
 async function receiveN(url: string, n: number): Promise<Message[]> {
   const out: Message[] = [];
-  for (let i = 0; i < 6 && out.length < n; i++) {
+  const deadline = Date.now() + 60_000;
+  while (out.length < n && Date.now() < deadline) {
     const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 10, MessageAttributeNames: ['All'] }));
     out.push(...(r.Messages ?? []));
   }
@@ -187,4 +189,17 @@ test('Async: the AWS CLI (v1 and v2) manages event invoke configs and invokes as
   }
   const del = await awsCli(2, server.url, ['lambda', 'delete-function-event-invoke-config', '--function-name', 'async-cli']);
   assert.equal(del.code, 0, del.stderr);
+});
+
+test('Async: events for a function with reserved concurrency 1 all run (one at a time) and reach the destination', async () => {
+  const q = await queue('async-reserved');
+  await createFunction(lambda, 'async-one', { 'index.js': 'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, 50)); return e.i; };' });
+  await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'async-one', ReservedConcurrentExecutions: 1 }));
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'async-one', DestinationConfig: { OnSuccess: { Destination: queueArn('async-reserved') } } }));
+  for (let i = 0; i < 12; i++) {
+    const r = await lambda.send(new InvokeCommand({ FunctionName: 'async-one', InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ i })) }));
+    assert.equal(r.StatusCode, 202);
+  }
+  const got = await receiveN(q, 12);
+  assert.deepEqual(got.map((m) => JSON.parse(m.Body!).responsePayload).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 });
