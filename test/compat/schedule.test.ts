@@ -120,3 +120,30 @@ test('Schedules: schedule expressions and requests are validated as AWS does', {
   const badPattern = await cli(['events', 'put-rule', '--name', 'pat', '--event-pattern', '{"source": "x"}']);
   assert.match(badPattern.stderr, /InvalidEventPatternException/);
 });
+
+test('Schedules: @aws-sdk/client-eventbridge puts, describes and lists rules and targets', async () => {
+  const { EventBridgeClient, PutRuleCommand, DescribeRuleCommand, PutTargetsCommand, ListTargetsByRuleCommand, DeleteRuleCommand, RemoveTargetsCommand } = await import(
+    '@aws-sdk/client-eventbridge'
+  );
+  const eb = new EventBridgeClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  try {
+    const put = await eb.send(new PutRuleCommand({ Name: 'sdk-rule', ScheduleExpression: 'rate(7 days)', State: 'DISABLED' }));
+    assert.equal(put.RuleArn, 'arn:aws:events:us-east-1:000000000000:rule/sdk-rule');
+    const d = await eb.send(new DescribeRuleCommand({ Name: 'sdk-rule' }));
+    assert.equal(d.State, 'DISABLED');
+    assert.equal(d.ScheduleExpression, 'rate(7 days)');
+    const t = await eb.send(new PutTargetsCommand({ Rule: 'sdk-rule', Targets: [{ Id: 'x', Arn: 'arn:aws:sqs:us-east-1:000000000000:q', InputPath: '$.detail' }] }));
+    assert.equal(t.FailedEntryCount, 0);
+    assert.deepEqual((await eb.send(new ListTargetsByRuleCommand({ Rule: 'sdk-rule' }))).Targets, [{ Id: 'x', Arn: 'arn:aws:sqs:us-east-1:000000000000:q', InputPath: '$.detail' }]);
+    await assert.rejects(eb.send(new PutRuleCommand({ Name: 'sdk-bad', ScheduleExpression: 'cron(* * * * * *)' })), (e: any) => {
+      assert.equal(e.name, 'ValidationException');
+      assert.equal(e.message, 'Parameter ScheduleExpression is not valid.');
+      return true;
+    });
+    await eb.send(new RemoveTargetsCommand({ Rule: 'sdk-rule', Ids: ['x'] }));
+    await eb.send(new DeleteRuleCommand({ Name: 'sdk-rule' }));
+    await assert.rejects(eb.send(new DescribeRuleCommand({ Name: 'sdk-rule' })), (e: any) => e.name === 'ResourceNotFoundException');
+  } finally {
+    eb.destroy();
+  }
+});
