@@ -7,6 +7,8 @@ import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engi
 import type { Launcher } from './engine/sandbox/launcher.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
+import { loadGatewayConfig } from './services/gateway/config.js';
+import { createGateway } from './services/gateway/index.js';
 import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
 import type { QueueBroker } from './services/sqs/broker.js';
@@ -30,6 +32,8 @@ export interface AppOptions {
   asyncConcurrency?: number;
   /** sandbox | process | auto (the sandbox where this machine supports it). */
   isolation?: IsolationChoice;
+  /** A JSON file of gateway APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
+  gatewayConfig?: string;
   clock?: Clock;
   /** Where unexpected internal errors are reported. */
   log?: (msg: string) => void;
@@ -95,11 +99,23 @@ export async function startApp(o: AppOptions): Promise<App> {
     queues: () => sqs.broker,
     log,
   });
+  const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  const gateway = await createGateway({ store, clock, accountId: o.accountId, invoker: lambda.invoker, urls: lambda.urls, onInternalError });
+  if (o.gatewayConfig) {
+    try {
+      await loadGatewayConfig(gateway.table, o.gatewayConfig, o.defaultRegion);
+    } catch (e) {
+      await sqs.close();
+      await store.close();
+      throw new StartupError(e instanceof Error ? e.message : String(e));
+    }
+  }
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
-    services: [lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes, scheduler.routes],
-    onInternalError: (e, where) => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    // The gateway's raw front doors come first: they claim requests by host or path before AWS protocol routing.
+    services: [gateway.routes, lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes, scheduler.routes],
+    onInternalError,
   });
   try {
     const addr = await http.listen(o.port, o.host);
@@ -128,8 +144,8 @@ export async function startApp(o: AppOptions): Promise<App> {
         scheduler.stop();
         await lambda.close();
         await engine.close();
-        await sqs.close();
         await launcher.close?.();
+        await sqs.close();
         await logs.close();
         await store.close();
       })()),

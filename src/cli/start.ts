@@ -26,6 +26,7 @@ export async function start(p: Parsed): Promise<number> {
       asyncRetryDelaySeconds: int(p, 'async-retry-delay', 'SELFLESS_ASYNC_RETRY_DELAY_SECONDS', 60, 0, 3600),
       asyncConcurrency: int(p, 'async-concurrency', 'SELFLESS_ASYNC_CONCURRENCY', 32, 1, 1000),
       isolation,
+      gatewayConfig: str(p, 'gateway', 'SELFLESS_GATEWAY_CONFIG', '') || undefined,
     });
   } catch (e) {
     if (e instanceof StartupError) {

@@ -20,6 +20,9 @@ import { asyncRoutes } from './api-async.js';
 import { EventInvokeConfigs } from './event-invoke-config.js';
 import { esmRoutes } from './api-esm.js';
 import { EventSourceMappings } from './esm.js';
+import { urlRoutes } from './api-urls.js';
+import { streamRoutes } from './api-stream.js';
+import { UrlRegistry } from './urls.js';
 
 export interface LambdaService {
   routes: ServiceRoutes;
@@ -27,6 +30,8 @@ export interface LambdaService {
   specs: SpecCache;
   /** How other services invoke functions. */
   invoker: LambdaInvoker;
+  /** Function URL configurations (the front door in services/gateway reads them). */
+  urls: UrlRegistry;
   /** Starts background work that needs the running engine (provisioned concurrency after a restart). */
   resume(): void;
   /** The async invoke queue (Event invocations, schedules, destinations). */
@@ -53,6 +58,13 @@ export async function createLambdaService(deps: {
   const layers = new LayerRegistry(deps.store, deps.clock, deps.accountId);
   await layers.load();
   registry.layers = (arns, unzipped) => layers.resolve(arns, unzipped);
+  const urls = new UrlRegistry(deps.store, deps.clock);
+  await urls.load();
+  const urlTargetExists = (region: string, name: string, q: string | undefined): boolean => {
+    const fn = registry.list(region).find((f) => f.name === name);
+    return fn !== undefined && (q === undefined || q === '$LATEST' || fn.aliases.has(q));
+  };
+  await urls.prune(urlTargetExists);
   const concurrency = deps.engine.concurrency;
   const specs = new SpecCache(
     deps.store.blobs,
@@ -62,6 +74,8 @@ export async function createLambdaService(deps: {
   );
   concurrency.setReservedTotal(registry.reservedTotal());
   registry.onChange((region, name, scope) => {
+    // A deleted function (or alias) takes its URLs with it.
+    urls.forget(region, name, (q) => urlTargetExists(region, name, q)).catch((e: unknown) => deps.onError?.(e));
     specs.forget(region, name);
     concurrency.setReservedTotal(registry.reservedTotal());
     if (scope.retire) deps.engine.retire(`${specPrefix(region, name)}${scope.version !== undefined ? `${scope.version}/` : ''}`);
@@ -120,6 +134,8 @@ export async function createLambdaService(deps: {
       ...versionRoutes(registry),
       ...concurrencyRoutes(registry, concurrency, provisioned),
       ...layerRoutes(layers),
+      ...streamRoutes({ invoker }),
+      ...urlRoutes(registry, urls),
       ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
       ...asyncRoutes({ invoker, configs: eventConfigs, accountId: deps.accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
       ...esmRoutes({ mappings, invoker, queues: () => queues, clock: deps.clock, accountId: deps.accountId }),
@@ -131,6 +147,7 @@ export async function createLambdaService(deps: {
     registry,
     specs,
     invoker,
+    urls,
     async: asyncWorker,
     resume: () => {
       provisioned.resume();

@@ -55,6 +55,13 @@ export interface Sink {
   available(): void;
 }
 
+/** A FIFO message group: messages in send order from `head` on (gone ones are skipped), `live` still in the queue. */
+interface Group {
+  items: Msg[];
+  head: number;
+  live: number;
+}
+
 const ALLOWED: Record<MsgState, MsgState[]> = {
   delayed: ['ready', 'gone'],
   ready: ['inflight', 'gone'],
@@ -67,7 +74,7 @@ export class MessageQueue {
   private readonly waiting = new TimeHeap<Msg>();
   private readonly ready = new Deque<{ m: Msg; gen: number }>();
   /** FIFO only: messages per group in send order, and how many of each group are in flight. */
-  private readonly groups = new Map<string, Msg[]>();
+  private readonly groups = new Map<string, Group>();
   private readonly inflightByGroup = new Map<string, number>();
   private counts = { delayed: 0, ready: 0, inflight: 0 };
   private timer: { at: number; cancel: () => void } | undefined;
@@ -114,9 +121,10 @@ export class MessageQueue {
     m.gen = 0;
     this.messages.set(m.id, m);
     if (this.fifo) {
-      const g = this.groups.get(m.groupId!);
-      if (g) g.push(m);
-      else this.groups.set(m.groupId!, [m]);
+      let g = this.groups.get(m.groupId!);
+      if (!g) this.groups.set(m.groupId!, (g = { items: [], head: 0, live: 0 }));
+      g.items.push(m);
+      g.live++;
     }
     // Entering from 'gone' is the one transition not in the table: it is the message's birth.
     m.state = target;
@@ -188,26 +196,27 @@ export class MessageQueue {
       return out;
     }
     const touched: string[] = [];
-    for (const [gid, list] of this.groups) {
+    for (const [gid, g] of this.groups) {
       if (out.length >= max) break;
       // One in-flight batch per group: a group with messages in flight yields nothing until they are settled.
       if (this.inflightByGroup.has(gid)) continue;
-      let i = 0;
-      while (out.length < max && i < list.length) {
-        const m = list[i]!;
+      let took = false;
+      for (let i = g.head; out.length < max && i < g.items.length; i++) {
+        const m = g.items[i]!;
+        if (m.state === 'gone') continue; // removed lazily; compaction happens at the head
         if (m.state !== 'ready') break; // a delayed head keeps the rest of its group in order behind it
-        if (!usable(m)) continue; // remove() took it off the list
+        if (!usable(m)) continue;
         receive(m);
-        i++;
+        took = true;
       }
-      if (i > 0) touched.push(gid);
+      if (took) touched.push(gid);
     }
     // Rotate served groups to the end so other groups get their turn next time.
     for (const gid of touched) {
-      const l = this.groups.get(gid);
-      if (l) {
+      const g = this.groups.get(gid);
+      if (g) {
         this.groups.delete(gid);
-        this.groups.set(gid, l);
+        this.groups.set(gid, g);
       }
     }
     return out;
@@ -217,11 +226,17 @@ export class MessageQueue {
     if (m.state !== 'gone') this.transition(m, 'gone');
     this.messages.delete(m.id);
     if (this.fifo && m.groupId !== undefined) {
-      const l = this.groups.get(m.groupId);
-      if (l) {
-        const i = l.indexOf(m);
-        if (i >= 0) l.splice(i, 1);
-        if (l.length === 0) this.groups.delete(m.groupId);
+      // Removal is O(1): the message is already 'gone'; the group skips it and drops gone messages from its head.
+      const g = this.groups.get(m.groupId);
+      if (g) {
+        if (--g.live <= 0) this.groups.delete(m.groupId);
+        else {
+          while (g.head < g.items.length && g.items[g.head]!.state === 'gone') g.head++;
+          if (g.head > 1024 && g.head * 2 > g.items.length) {
+            g.items = g.items.slice(g.head);
+            g.head = 0;
+          }
+        }
       }
     }
   }
