@@ -5,6 +5,7 @@ import {
   AddLayerVersionPermissionCommand,
   CreateFunctionCommand,
   DeleteLayerVersionCommand,
+  GetAccountSettingsCommand,
   GetLayerVersionByArnCommand,
   GetLayerVersionCommand,
   GetLayerVersionPolicyCommand,
@@ -14,6 +15,7 @@ import {
   PublishLayerVersionCommand,
   PublishVersionCommand,
   RemoveLayerVersionPermissionCommand,
+  UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
@@ -120,8 +122,11 @@ test('Layers: more than 5 layers or a missing layer version is refused with AWSâ
   assert.match((e as Error).message, /Layer version arn:aws:lambda:us-east-1:000000000000:layer:many:99 does not exist/);
 });
 
-test('Layers: get by name and ARN, list with runtime filters, permissions, delete (CLI too)', async () => {
+test('Layers: get by name and ARN, list with runtime filters, permissions, delete, counted in account usage (CLI too)', async () => {
+  const before = (await client.send(new GetAccountSettingsCommand({}))).AccountUsage?.TotalCodeSize ?? 0;
   const a = await publish('listed', { 'x.txt': '1' }, { CompatibleRuntimes: ['python3.12'] });
+  // AWS counts layer archives in the account's code storage.
+  assert.equal((await client.send(new GetAccountSettingsCommand({}))).AccountUsage?.TotalCodeSize, before + a.Content!.CodeSize!);
   const b = await publish('listed', { 'x.txt': '2' }, { CompatibleRuntimes: ['nodejs20.x'] });
   const got = await client.send(new GetLayerVersionCommand({ LayerName: 'listed', VersionNumber: 1 }));
   assert.equal(got.Content?.CodeSha256, a.Content?.CodeSha256);
@@ -150,4 +155,28 @@ test('Layers: get by name and ARN, list with runtime filters, permissions, delet
   await client.send(new DeleteLayerVersionCommand({ LayerName: 'listed', VersionNumber: 1 }));
   assert.equal(await errName(client.send(new GetLayerVersionCommand({ LayerName: 'listed', VersionNumber: 1 }))), 'ResourceNotFoundException');
   assert.equal((await publish('listed', { 'x.txt': '3' })).Version, 3, 'layer version numbers are never reused');
+});
+
+test('Layers: a deleted layer version stays in functions that use it, survives kill -9, and cannot be added anew', async () => {
+  const gone = await publish('gone', { 'nodejs/node_modules/gone/index.js': 'module.exports = "still here";' });
+  const code = 'exports.handler = async () => require("gone");';
+  await createFunction(client, 'keeps-layer', { 'index.js': code });
+  await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'keeps-layer', Layers: [gone.LayerVersionArn!] }));
+  await client.send(new DeleteLayerVersionCommand({ LayerName: 'gone', VersionNumber: 1 }));
+  assert.equal(json((await invoke('keeps-layer')).Payload), 'still here');
+  // New code keeps the function's layers; the deleted version may not be given to another function.
+  await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'keeps-layer', ZipFile: await zip({ 'index.js': `${code} // v2` }) }));
+  await createFunction(client, 'wants-layer', { 'index.js': code });
+  assert.equal(
+    await errName(client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'wants-layer', Layers: [gone.LayerVersionArn!] }))),
+    'InvalidParameterValueException',
+  );
+  const dataDir = server.dataDir;
+  await server.stop('SIGKILL');
+  server = await startServer({ dataDir });
+  client = lambdaClient(server.url);
+  const r = await invoke('keeps-layer');
+  assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
+  assert.equal(json(r.Payload), 'still here');
+  assert.equal(await errName(client.send(new GetLayerVersionCommand({ LayerName: 'gone', VersionNumber: 1 }))), 'ResourceNotFoundException');
 });

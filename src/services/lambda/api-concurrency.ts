@@ -7,7 +7,7 @@ import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { combineQualifier, parseFunctionRef } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
 import type { ProvisionedConcurrency } from './provisioned.js';
-import { Constraints, parseJsonBody, shape } from './validate.js';
+import { checkMaxItems, Constraints, parseJsonBody, shape } from './validate.js';
 
 const ReservedShape = z.object({ ReservedConcurrentExecutions: z.number().int().optional() });
 const ProvisionedShape = z.object({ ProvisionedConcurrentExecutions: z.number().int().optional() });
@@ -26,12 +26,20 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
     return fn;
   };
 
+  // Puts check the account-wide minimum against every other reservation: one at a time, so two cannot both pass it.
+  let last: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = last.catch(() => undefined).then(fn);
+    last = run;
+    return run;
+  };
+
   return [
     {
       op: 'PutFunctionConcurrency',
       method: 'PUT',
       path: '/2017-10-31/functions/{FunctionName}/concurrency',
-      handler: async (req) => {
+      handler: (req) => serial(async () => {
         const fn = unqualifiedFn(req);
         const input = shape(ReservedShape, parseJsonBody(req.body));
         const n = input.ReservedConcurrentExecutions;
@@ -48,7 +56,7 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
         }
         await registry.setReserved(fn, n);
         return { body: { ReservedConcurrentExecutions: n } };
-      },
+      }),
     },
     {
       op: 'GetFunctionConcurrency',
@@ -75,22 +83,42 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
       query: { name: 'List', value: 'ALL' },
       handler: async (req) => {
         const fn = unqualifiedFn(req);
-        return { body: { ProvisionedConcurrencyConfigs: provisioned.list(req.region, fn.name) } };
+        const max = checkMaxItems(req.query.get('MaxItems')) ?? 50;
+        const marker = req.query.get('Marker');
+        const all = provisioned.list(req.region, fn.name).sort((a, b) => (String(a['FunctionArn']) < String(b['FunctionArn']) ? -1 : 1));
+        // The marker is the last ARN of the previous page.
+        const rest = marker === null ? all : all.filter((c) => String(c['FunctionArn']) > marker);
+        const page = rest.slice(0, Math.min(max, 50));
+        return {
+          body: { ProvisionedConcurrencyConfigs: page, ...(rest.length > page.length ? { NextMarker: String(page[page.length - 1]!['FunctionArn']) } : {}) },
+        };
       },
     },
     {
       op: 'PutProvisionedConcurrencyConfig',
       method: 'PUT',
       path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
-      handler: async (req) => {
+      handler: (req) => serial(async () => {
         const { fn, qualifier } = fnOf(req);
         const input = shape(ProvisionedShape, parseJsonBody(req.body));
         const n = input.ProvisionedConcurrentExecutions;
         const c = new Constraints();
         if (n === undefined) c.custom('provisionedConcurrentExecutions', null, 'Member must not be null');
         c.int('provisionedConcurrentExecutions', n, 1).throwIfAny();
+        // Without a reservation, provisioned environments come out of the unreserved pool, which keeps its minimum
+        // (this also bounds how many runtimes one request can start).
+        if (fn.reserved === undefined && qualifier !== undefined) {
+          const floor = minUnreserved(concurrency.accountLimit);
+          const others = provisioned.unreservedTotal({ region: req.region, name: fn.name, qualifier });
+          if (concurrency.unreservedLimit - others - n! < floor) {
+            throw new AwsError(
+              'InvalidParameterValueException',
+              `Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${floor}].`,
+            );
+          }
+        }
         return { status: 202, body: await provisioned.put(req.region, fn.name, qualifier, n!) };
-      },
+      }),
     },
     {
       op: 'GetProvisionedConcurrencyConfig',

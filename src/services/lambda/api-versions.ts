@@ -112,7 +112,7 @@ export function versionRoutes(registry: FunctionRegistry, onPublished?: (region:
           ...(input.RoutingConfig?.AdditionalVersionWeights ? { RoutingConfig: input.RoutingConfig } : {}),
           RevisionId: uuid(),
         };
-        await registry.saveAlias(fn, alias);
+        await registry.createAlias(fn, alias);
         return { status: 201, body: aliasWire(req, fn, alias) };
       },
     },

@@ -30,6 +30,8 @@ const key = (region: string, name: string): string => `${region}\u0000${name}`;
 export interface ChangeScope {
   version?: string;
   retire: boolean;
+  /** An alias that was created, retargeted or (with `deleted`) removed. */
+  alias?: { name: string; deleted: boolean };
 }
 export type ChangeListener = (region: string, name: string, scope: ChangeScope) => void;
 
@@ -45,6 +47,10 @@ export class FunctionRegistry {
   private readonly creating = new Set<string>();
   /** Listeners told about every change of a version's configuration (the engine retires stale environments). */
   private readonly listeners: ChangeListener[] = [];
+  /** The publish in progress per function (publishes of one function run one after another). */
+  private readonly publishing = new Map<string, Promise<ResolvedVersion>>();
+  /** Aliases being created right now (function key + alias name). */
+  private readonly creatingAliases = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -53,7 +59,7 @@ export class FunctionRegistry {
   ) {}
 
   /** Resolves and checks a function's layer ARNs (set by the layers part of the service). */
-  layers: ((arns: readonly string[], functionUnzipped: number) => { Arn: string; CodeSize: number }[]) | undefined;
+  layers: ((arns: readonly string[], functionUnzipped: number, current?: readonly string[]) => { Arn: string; CodeSize: number }[]) | undefined;
 
   onChange(fn: ChangeListener): void {
     this.listeners.push(fn);
@@ -85,8 +91,11 @@ export class FunctionRegistry {
     return n;
   }
 
+  /** Storage used by layer archives in a region (AWS counts them in the account's TotalCodeSize); set by the layers part. */
+  layersCodeSize: ((region: string) => number) | undefined;
+
   totalCodeSize(region: string): number {
-    let n = 0;
+    let n = this.layersCodeSize?.(region) ?? 0;
     for (const f of this.fns.values()) if (f.region === region) for (const v of f.versions.values()) n += v.CodeSize;
     return n;
   }
@@ -217,7 +226,7 @@ export class FunctionRegistry {
       ...(input.KMSKeyArn !== undefined ? { KMSKeyArn: input.KMSKeyArn } : {}),
       ...(input.TracingConfig?.Mode ? { TracingConfig: { Mode: input.TracingConfig.Mode } } : {}),
       ...(input.VpcConfig !== undefined ? { VpcConfig: vpc(input.VpcConfig) } : {}),
-      ...(input.Layers !== undefined ? { Layers: this.resolveLayers(input.Layers, c.unzippedSize ?? 0) } : {}),
+      ...(input.Layers !== undefined ? { Layers: this.resolveLayers(input.Layers, c.unzippedSize ?? 0, c.Layers) } : {}),
       ...(input.EphemeralStorage !== undefined ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
       ...(input.LoggingConfig !== undefined ? { LoggingConfig: { ...c.LoggingConfig, ...input.LoggingConfig } } : {}),
       ...(input.SnapStart?.ApplyOn ? { SnapStart: { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' } } : {}),
@@ -239,7 +248,7 @@ export class FunctionRegistry {
       CodeSize: pkg.size,
       codeShaHex: pkg.shaHex,
       unzippedSize: pkg.unzippedSize,
-      Layers: this.resolveLayers(cur.config.Layers.map((l) => l.Arn), pkg.unzippedSize),
+      Layers: this.resolveLayers(cur.config.Layers.map((l) => l.Arn), pkg.unzippedSize, cur.config.Layers),
       ...(input.Architectures ? { Architectures: input.Architectures } : {}),
     };
     if (input.DryRun) return { ...cur, config: { ...next, RevisionId: cur.config.RevisionId } };
@@ -259,6 +268,18 @@ export class FunctionRegistry {
    * since the last published version, that version is returned instead, as AWS does.
    */
   async publish(region: string, ref: FunctionRef, opts: { CodeSha256?: string; RevisionId?: string; Description?: string }): Promise<ResolvedVersion> {
+    // One publish per function at a time: each must see the versions the previous one wrote (numbers, no-change check).
+    const k = key(ref.region ?? region, ref.name);
+    const run = (this.publishing.get(k) ?? Promise.resolve()).catch(() => undefined).then(() => this.publishNow(region, ref, opts));
+    this.publishing.set(k, run);
+    try {
+      return await run;
+    } finally {
+      if (this.publishing.get(k) === run) this.publishing.delete(k);
+    }
+  }
+
+  private async publishNow(region: string, ref: FunctionRef, opts: { CodeSha256?: string; RevisionId?: string; Description?: string }): Promise<ResolvedVersion> {
     const cur = this.requireVersion(region, ref, LATEST);
     checkRevision(cur.config, opts.RevisionId);
     if (opts.CodeSha256 !== undefined && opts.CodeSha256 !== cur.config.CodeSha256) {
@@ -286,18 +307,32 @@ export class FunctionRegistry {
     return [...fn.versions.entries()].sort(([a], [b]) => (a === LATEST ? -1 : b === LATEST ? 1 : Number(a) - Number(b)));
   }
 
+  /** CreateAlias: the name is taken at once, so that of two concurrent creates of one alias, one gets AWS's conflict. */
+  async createAlias(fn: FunctionRecord, alias: StoredAlias): Promise<void> {
+    const k = `${key(fn.region, fn.name)}\u0000${alias.Name}`;
+    if (fn.aliases.has(alias.Name) || this.creatingAliases.has(k)) {
+      throw new AwsError('ResourceConflictException', `Alias already exists: ${this.arn(fn.region, fn.name, alias.Name)}`);
+    }
+    this.creatingAliases.add(k);
+    try {
+      await this.saveAlias(fn, alias);
+    } finally {
+      this.creatingAliases.delete(k);
+    }
+  }
+
   async saveAlias(fn: FunctionRecord, alias: StoredAlias): Promise<void> {
     await this.store.run('INSERT INTO lambda_aliases (region, name, alias, config) VALUES (?, ?, ?, ?) ON CONFLICT (region, name, alias) DO UPDATE SET config = excluded.config', [
       fn.region, fn.name, alias.Name, JSON.stringify(alias),
     ]);
     fn.aliases.set(alias.Name, alias);
-    this.changed(fn, { retire: false });
+    this.changed(fn, { retire: false, alias: { name: alias.Name, deleted: false } });
   }
 
   async deleteAlias(fn: FunctionRecord, name: string): Promise<void> {
     await this.store.run('DELETE FROM lambda_aliases WHERE region = ? AND name = ? AND alias = ?', [fn.region, fn.name, name]);
     fn.aliases.delete(name);
-    this.changed(fn, { retire: false });
+    this.changed(fn, { retire: false, alias: { name, deleted: true } });
   }
 
   async setReserved(fn: FunctionRecord, reserved: number | undefined): Promise<void> {
@@ -344,10 +379,10 @@ export class FunctionRegistry {
     fn.tags = tags;
   }
 
-  private resolveLayers(arns: readonly string[], functionUnzipped: number): { Arn: string; CodeSize: number }[] {
+  private resolveLayers(arns: readonly string[], functionUnzipped: number, current: readonly { Arn: string }[] = []): { Arn: string; CodeSize: number }[] {
     if (arns.length === 0) return [];
     if (!this.layers) throw new AwsError('InvalidParameterValueException', 'Layers are not available in this build of selfless.');
-    return this.layers(arns, functionUnzipped);
+    return this.layers(arns, functionUnzipped, current.map((l) => l.Arn));
   }
 
   private changed(fn: FunctionRecord, scope: ChangeScope): void {

@@ -57,7 +57,8 @@ export async function createLambdaService(deps: {
   await registry.load();
   const layers = new LayerRegistry(deps.store, deps.clock, deps.accountId);
   await layers.load();
-  registry.layers = (arns, unzipped) => layers.resolve(arns, unzipped);
+  registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
+  registry.layersCodeSize = (region) => layers.totalCodeSize(region);
   const urls = new UrlRegistry(deps.store, deps.clock);
   await urls.load();
   const urlTargetExists = (region: string, name: string, q: string | undefined): boolean => {
@@ -82,6 +83,8 @@ export async function createLambdaService(deps: {
     if (scope.retire && scope.version !== '$LATEST') {
       provisioned.forget(region, name, scope.version).catch((e: unknown) => deps.onError?.(e));
     }
+    // Provisioned concurrency on an alias follows the alias to its new version, or goes with it.
+    if (scope.alias) provisioned.aliasChanged(region, name, scope.alias.name, scope.alias.deleted).catch((e: unknown) => deps.onError?.(e));
   });
   const provisioned = new ProvisionedConcurrency(deps.store, deps.clock, registry, specs, deps.engine);
   const invoker = createInvoker({

@@ -15,6 +15,12 @@ const MIGRATIONS = [
          CREATE TABLE lambda_layers (region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, config TEXT NOT NULL,
            policy TEXT NOT NULL, PRIMARY KEY (region, name, version));`,
   },
+  {
+    // Deleted layer versions: gone from the API, but functions that use them keep their content, as in AWS.
+    version: 2,
+    up: `CREATE TABLE lambda_layers_deleted (region TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, config TEXT NOT NULL,
+           PRIMARY KEY (region, name, version));`,
+  },
 ];
 
 export const LAYER_NAME_PATTERN = '(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+';
@@ -52,6 +58,8 @@ export class LayerRegistry {
   private readonly versions = new Map<string, Map<number, LayerVersion>>();
   private readonly next = new Map<string, number>();
   private readonly building = new Map<string, Promise<string>>();
+  /** Deleted layer versions by ARN (functions that already use them keep running with them). */
+  private readonly deleted = new Map<string, LayerVersion>();
 
   constructor(
     private readonly store: Store,
@@ -67,6 +75,19 @@ export class LayerRegistry {
     for (const r of await this.store.all<{ region: string; name: string; version: number; config: string }>('SELECT * FROM lambda_layers')) {
       this.byName(r.region, r.name, true).set(r.version, JSON.parse(r.config) as LayerVersion);
     }
+    for (const r of await this.store.all<{ config: string }>('SELECT config FROM lambda_layers_deleted')) {
+      const lv = JSON.parse(r.config) as LayerVersion;
+      this.deleted.set(this.versionArn(lv), lv);
+    }
+  }
+
+  private versionArn(lv: Pick<LayerVersion, 'region' | 'name' | 'version'>): string {
+    return `${this.layerArn(lv.region, lv.name)}:${lv.version}`;
+  }
+
+  /** A layer version a function already uses: live, or deleted since (its content stays). */
+  private inUse(arn: string): LayerVersion {
+    return this.deleted.get(arn) ?? this.byArn(arn);
   }
 
   layerArn(region: string, name: string): string {
@@ -90,7 +111,9 @@ export class LayerRegistry {
   async publish(region: string, name: string, input: Omit<LayerVersion, 'region' | 'name' | 'version' | 'CreatedDate' | 'CodeSha256' | 'CodeSize' | 'unzippedSize' | 'codeShaHex' | 'policy' | 'policyRevision'>, zip: Buffer): Promise<LayerVersion> {
     const pkg: CodePackage = await storeZip(this.store.blobs, zip);
     const k = key(region, name);
+    // Taken before the write so that concurrent publishes of one layer get distinct numbers.
     const version = this.next.get(k) ?? 1;
+    this.next.set(k, version + 1);
     const lv: LayerVersion = {
       ...input,
       region,
@@ -105,12 +128,11 @@ export class LayerRegistry {
       policyRevision: hex(16),
     };
     await this.store.tx(async (q) => {
-      await q.run('INSERT INTO lambda_layer_names (region, name, next_version) VALUES (?, ?, ?) ON CONFLICT (region, name) DO UPDATE SET next_version = excluded.next_version', [
+      await q.run('INSERT INTO lambda_layer_names (region, name, next_version) VALUES (?, ?, ?) ON CONFLICT (region, name) DO UPDATE SET next_version = MAX(next_version, excluded.next_version)', [
         region, name, version + 1,
       ]);
       await q.run('INSERT INTO lambda_layers (region, name, version, config, policy) VALUES (?, ?, ?, ?, ?)', [region, name, version, JSON.stringify(lv), '[]']);
     });
-    this.next.set(k, version + 1);
     this.byName(region, name, true).set(version, lv);
     return lv;
   }
@@ -136,6 +158,13 @@ export class LayerRegistry {
     return [...this.byName(region, name).values()].sort((a, b) => b.version - a.version);
   }
 
+  /** Bytes of layer archives in a region (live versions). */
+  totalCodeSize(region: string): number {
+    let n = 0;
+    for (const [k, m] of this.versions) if (k.startsWith(`${region}\u0000`)) for (const lv of m.values()) n += lv.CodeSize;
+    return n;
+  }
+
   names(region: string): string[] {
     return [...this.versions.entries()]
       .filter(([k, m]) => k.startsWith(`${region}\u0000`) && m.size > 0)
@@ -144,8 +173,13 @@ export class LayerRegistry {
   }
 
   async delete(region: string, name: string, version: number): Promise<void> {
-    await this.store.run('DELETE FROM lambda_layers WHERE region = ? AND name = ? AND version = ?', [region, name, version]);
+    const lv = this.byName(region, name).get(version);
+    await this.store.tx(async (q) => {
+      await q.run('DELETE FROM lambda_layers WHERE region = ? AND name = ? AND version = ?', [region, name, version]);
+      if (lv) await q.run('INSERT OR REPLACE INTO lambda_layers_deleted (region, name, version, config) VALUES (?, ?, ?, ?)', [region, name, version, JSON.stringify(lv)]);
+    });
     this.byName(region, name).delete(version);
+    if (lv) this.deleted.set(this.versionArn(lv), lv);
   }
 
   async savePolicy(lv: LayerVersion, policy: Statement[]): Promise<void> {
@@ -158,8 +192,9 @@ export class LayerRegistry {
    * Checks a function's layer list (each must exist; function plus layers within 250 MB unzipped) and returns the
    * `Layers` members of its configuration.
    */
-  resolve(arns: readonly string[], functionUnzipped: number): { Arn: string; CodeSize: number }[] {
-    const layers = arns.map((arn) => ({ arn, lv: this.byArn(arn) }));
+  resolve(arns: readonly string[], functionUnzipped: number, current: readonly string[] = []): { Arn: string; CodeSize: number }[] {
+    // Layers the function already has may have been deleted since: it keeps them (AWS's behaviour); new ones must exist.
+    const layers = arns.map((arn) => ({ arn, lv: current.includes(arn) ? this.inUse(arn) : this.byArn(arn) }));
     const total = layers.reduce((n, l) => n + l.lv.unzippedSize, functionUnzipped);
     if (total > MAX_UNZIPPED) {
       throw new AwsError('InvalidParameterValueException', `Function code combined with layers exceeds the maximum allowed size of ${MAX_UNZIPPED} bytes. The actual size is ${total} bytes.`);
@@ -169,7 +204,7 @@ export class LayerRegistry {
 
   /** The merged `/opt` for an ordered list of layer version ARNs: built once per distinct list, then reused. */
   optDir(arns: readonly string[]): Promise<string> {
-    const shas = arns.map((a) => this.byArn(a).codeShaHex);
+    const shas = arns.map((a) => this.inUse(a).codeShaHex);
     const id = createHash('sha256').update(shas.join(',')).digest('hex');
     let p = this.building.get(id);
     if (!p) {

@@ -29,11 +29,14 @@ interface Config {
   status: Status;
   reason?: string;
   envs: Set<Environment>;
-  /** Environments being initialised right now. */
-  starting: number;
+  /** Environments being initialised right now, per version. */
+  starting: Map<string, number>;
+  /** The versions and counts last provisioned (an alias's targets then), as a comparable key. */
+  targets?: string;
   active: boolean;
 }
 
+const targetsKey = (t: Map<string, number>): string => JSON.stringify([...t].sort(([a], [b]) => (a < b ? -1 : 1)));
 const keyOf = (region: string, name: string, qualifier: string): string => `${region}\u0000${name}\u0000${qualifier}`;
 
 export class ProvisionedConcurrency {
@@ -50,7 +53,15 @@ export class ProvisionedConcurrency {
   async load(): Promise<void> {
     await this.store.migrate('lambda-provisioned', MIGRATIONS);
     const rows = await this.store.all<{ region: string; name: string; qualifier: string; requested: number; modified: number }>('SELECT * FROM lambda_provisioned');
-    for (const r of rows) this.track(r.region, r.name, r.qualifier, r.requested, r.modified);
+    for (const r of rows) {
+      const fn = this.registry.list(r.region).find((f) => f.name === r.name);
+      // A crash between deleting a function, version or alias and deleting its configuration leaves an orphan row.
+      if (!fn || (!fn.versions.has(r.qualifier) && !fn.aliases.has(r.qualifier))) {
+        await this.store.run('DELETE FROM lambda_provisioned WHERE region = ? AND name = ? AND qualifier = ?', [r.region, r.name, r.qualifier]);
+        continue;
+      }
+      this.track(r.region, r.name, r.qualifier, r.requested, r.modified);
+    }
   }
 
   /** Provisions the loaded configurations (once the engine runs). */
@@ -62,7 +73,9 @@ export class ProvisionedConcurrency {
     const fn = this.registry.requireFunction(region, { name });
     if (qualifier === undefined) throw new AwsError('ValidationException', "1 validation error detected: Value null at 'qualifier' failed to satisfy constraint: Member must not be null");
     if (qualifier === LATEST) throw new AwsError('InvalidParameterValueException', 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
-    this.registry.requireVersion(region, { name }, qualifier);
+    if (this.registry.requireVersion(region, { name }, qualifier).version === LATEST) {
+      throw new AwsError('InvalidParameterValueException', 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+    }
     if (fn.reserved !== undefined && requested > fn.reserved) {
       throw new AwsError('InvalidParameterValueException', `Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function: ${requested} > ${fn.reserved}`);
     }
@@ -75,7 +88,8 @@ export class ProvisionedConcurrency {
     const old = this.configs.get(keyOf(region, name, qualifier));
     if (old) this.release(old, requested);
     const c = this.track(region, name, qualifier, requested, now);
-    if (old) for (const e of old.envs) if (e.state !== 'Destroyed') c.envs.add(e);
+    // The environments the old configuration keeps carry over (the rest became on-demand ones in release).
+    if (old) for (const e of old.envs) if (e.state !== 'Destroyed' && e.provisioned) this.adopt(c, e);
     this.start(c);
     return this.wire(c);
   }
@@ -101,10 +115,22 @@ export class ProvisionedConcurrency {
     await this.drop(c);
   }
 
+  /** Forgets a configuration at once (so that a read right after the delete that caused it sees it gone), then durably. */
   private async drop(c: Config): Promise<void> {
-    await this.store.run('DELETE FROM lambda_provisioned WHERE region = ? AND name = ? AND qualifier = ?', [c.region, c.name, c.qualifier]);
     this.release(c, 0);
-    this.configs.delete(keyOf(c.region, c.name, c.qualifier));
+    if (this.configs.get(keyOf(c.region, c.name, c.qualifier)) === c) this.configs.delete(keyOf(c.region, c.name, c.qualifier));
+    await this.store.run('DELETE FROM lambda_provisioned WHERE region = ? AND name = ? AND qualifier = ?', [c.region, c.name, c.qualifier]);
+  }
+
+  /** Provisioned environments requested by functions without a reservation (they draw on the unreserved pool), but one. */
+  unreservedTotal(except?: { region: string; name: string; qualifier: string }): number {
+    let n = 0;
+    for (const c of this.configs.values()) {
+      if (except && c.region === except.region && c.name === except.name && c.qualifier === except.qualifier) continue;
+      const fn = this.registry.list(c.region).find((f) => f.name === c.name);
+      if (fn && fn.reserved === undefined) n += c.requested;
+    }
+    return n;
   }
 
   /** A function (or one of its versions) was deleted: its configurations go with it. */
@@ -116,8 +142,21 @@ export class ProvisionedConcurrency {
     }
   }
 
+  /**
+   * An alias changed: a configuration on it is re-provisioned for the alias's new version (IN_PROGRESS again; the old
+   * version's environments become on-demand ones), or deleted with the alias, as AWS does.
+   */
+  async aliasChanged(region: string, name: string, alias: string, deleted: boolean): Promise<void> {
+    const c = this.configs.get(keyOf(region, name, alias));
+    if (!c) return;
+    if (deleted) return this.drop(c);
+    if (c.targets === undefined || c.targets === targetsKey(this.targets(c))) return;
+    this.release(c, 0);
+    this.start(this.track(region, name, alias, c.requested, c.modified));
+  }
+
   private track(region: string, name: string, qualifier: string, requested: number, modified: number): Config {
-    const c: Config = { region, name, qualifier, requested, modified, status: 'IN_PROGRESS', envs: new Set(), starting: 0, active: true };
+    const c: Config = { region, name, qualifier, requested, modified, status: 'IN_PROGRESS', envs: new Set(), starting: new Map(), active: true };
     this.configs.set(keyOf(region, name, qualifier), c);
     return c;
   }
@@ -136,19 +175,42 @@ export class ProvisionedConcurrency {
     });
   }
 
+  /**
+   * How many environments each version gets: a version all of them; an alias splits them between its versions by its
+   * routing weights (the additional version gets its rounded share, the primary the rest).
+   */
+  private targets(c: Config): Map<string, number> {
+    const alias = this.registry.requireFunction(c.region, { name: c.name }).aliases.get(c.qualifier);
+    if (!alias) return new Map([[c.qualifier, c.requested]]);
+    const m = new Map<string, number>();
+    let rest = c.requested;
+    for (const [v, w] of Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {})) {
+      const k = Math.min(rest, Math.round(c.requested * w));
+      if (k > 0) m.set(v, k);
+      rest -= k;
+    }
+    if (rest > 0) m.set(alias.FunctionVersion, rest);
+    return m;
+  }
+
   /** Initialises environments until the requested number is live; replaces any that die later. */
   private async fill(c: Config): Promise<void> {
     if (!c.active) return;
-    const fn = this.registry.requireFunction(c.region, { name: c.name });
-    const resolved = this.registry.requireVersion(c.region, { name: fn.name }, c.qualifier);
+    const targets = this.targets(c);
+    c.targets = targetsKey(targets);
+    await Promise.all([...targets].map(([version, want]) => this.fillVersion(c, version, want)));
+    if (c.active && c.status !== 'FAILED' && c.envs.size >= c.requested) c.status = 'READY';
+  }
+
+  private async fillVersion(c: Config, version: string, want: number): Promise<void> {
+    const resolved = this.registry.requireVersion(c.region, { name: c.name }, version);
     const spec = await this.specs.get(c.region, resolved);
-    const missing = c.requested - c.envs.size - c.starting;
-    if (missing <= 0) {
-      if (c.starting === 0) c.status = 'READY';
-      return;
-    }
-    c.starting += missing;
-    const results = await Promise.all(Array.from({ length: missing }, () => this.engine.provision(spec).finally(() => c.starting--)));
+    const starting = c.starting.get(version) ?? 0;
+    const missing = want - [...c.envs].filter((e) => e.spec?.version === version).length - starting;
+    if (missing <= 0) return;
+    c.starting.set(version, starting + missing);
+    const done = (): void => void c.starting.set(version, (c.starting.get(version) ?? 1) - 1);
+    const results = await Promise.all(Array.from({ length: missing }, () => this.engine.provision(spec).finally(done)));
     for (const r of results) {
       if (!r.ok) {
         c.status = 'FAILED';
@@ -159,17 +221,20 @@ export class ProvisionedConcurrency {
         r.env.provisioned = false;
         continue;
       }
-      c.envs.add(r.env);
-      r.env.whenDestroyed((e) => {
-        c.envs.delete(e);
-        // A provisioned environment that crashed or timed out is replaced, as AWS keeps the allocation.
-        if (c.active && c.status !== 'FAILED') {
-          c.status = 'IN_PROGRESS';
-          this.start(c);
-        }
-      });
+      this.adopt(c, r.env);
     }
-    if (c.status !== 'FAILED' && c.envs.size >= c.requested) c.status = 'READY';
+  }
+
+  private adopt(c: Config, env: Environment): void {
+    c.envs.add(env);
+    env.whenDestroyed((e) => {
+      c.envs.delete(e);
+      // A provisioned environment that crashed or timed out is replaced, as AWS keeps the allocation.
+      if (c.active && c.status !== 'FAILED') {
+        c.status = 'IN_PROGRESS';
+        this.start(c);
+      }
+    });
   }
 
   private wire(c: Config): Record<string, unknown> {
