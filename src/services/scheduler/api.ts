@@ -173,6 +173,10 @@ export function eventsRoutes(rules: Rules, clock: Clock): ServiceRoutes {
                 }
               }
               if (inputPath !== undefined && !/^\$(\.[A-Za-z0-9_-]+)*$/.test(inputPath)) throw new AwsError('ValidationException', `Target ${id}: InputPath is not a valid JSONPath.`);
+              if (t['InputTransformer'] !== undefined) {
+                failed.push({ TargetId: id, ErrorCode: 'ValidationException', ErrorMessage: 'InputTransformer is not supported by selfless; use Input or InputPath.' });
+                continue;
+              }
               const service = arn.split(':')[2];
               if (!arn.startsWith('arn:') || (service !== 'lambda' && service !== 'sqs')) {
                 failed.push({ TargetId: id, ErrorCode: 'ValidationException', ErrorMessage: `Target ${arn} is not supported: selfless delivers to Lambda functions and SQS queues.` });
