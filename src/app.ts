@@ -13,6 +13,7 @@ import { createLambdaService } from './services/lambda/index.js';
 import { logsRoutes } from './services/logs/api.js';
 import type { QueueBroker } from './services/sqs/broker.js';
 import { createSqsService } from './services/sqs/index.js';
+import { createSchedulerService } from './services/scheduler/index.js';
 import { createStatesService } from './services/states/index.js';
 import { LogStore } from './services/logs/store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -26,6 +27,10 @@ export interface AppOptions {
   idleTimeoutMs: number;
   prestartPerKey: number;
   accountConcurrency: number;
+  /** Base delay of async retries after function errors (AWS: 60 s, then twice that). */
+  asyncRetryDelaySeconds?: number;
+  /** Async events of one function in flight at once. */
+  asyncConcurrency?: number;
   /** sandbox | process | auto (the sandbox where this machine supports it). */
   isolation?: IsolationChoice;
   /** A JSON file of gateway APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
@@ -84,8 +89,17 @@ export async function startApp(o: AppOptions): Promise<App> {
     prestartPerKey: o.prestartPerKey,
     accountConcurrency: o.accountConcurrency,
   });
-  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
+  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, asyncRetryDelaySeconds: o.asyncRetryDelaySeconds, asyncConcurrency: o.asyncConcurrency, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
   const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
+  lambda.attachQueues(sqs.broker);
+  const scheduler = await createSchedulerService({
+    store,
+    clock,
+    accountId: o.accountId,
+    invokeAsync: (region, name, qualifier, payload) => lambda.async.enqueue(region, name, qualifier, payload),
+    queues: () => sqs.broker,
+    log,
+  });
   const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   const gateway = await createGateway({ store, clock, accountId: o.accountId, invoker: lambda.invoker, urls: lambda.urls, onInternalError });
   if (o.gatewayConfig) {
@@ -102,13 +116,16 @@ export async function startApp(o: AppOptions): Promise<App> {
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
     // The gateway's raw front doors come first: they claim requests by host or path before AWS protocol routing.
-    services: [gateway.routes, lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes, states.routes],
+    services: [gateway.routes, lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes, states.routes, scheduler.routes],
     onInternalError,
   });
   try {
     const addr = await http.listen(o.port, o.host);
     url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${addr.port}`;
   } catch (e) {
+    scheduler.stop();
+    await states.close();
+    await lambda.close();
     await sqs.close();
     await store.close();
     await launcher.close?.();
@@ -120,6 +137,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   }
   await engine.start();
   lambda.resume();
+  scheduler.start();
   let stopping: Promise<void> | undefined;
   return {
     url,
@@ -128,7 +146,9 @@ export async function startApp(o: AppOptions): Promise<App> {
       (stopping ??= (async () => {
         sqs.release();
         await http.close();
+        scheduler.stop();
         await states.close();
+        await lambda.close();
         await engine.close();
         await launcher.close?.();
         await sqs.close();

@@ -23,6 +23,8 @@ export async function start(p: Parsed): Promise<number> {
       idleTimeoutMs: int(p, 'idle-timeout', 'SELFLESS_IDLE_TIMEOUT_SECONDS', 600, 1, 86400) * 1000,
       prestartPerKey: int(p, 'prestart', 'SELFLESS_PRESTART', 2, 0, 64),
       accountConcurrency: int(p, 'account-concurrency', 'SELFLESS_ACCOUNT_CONCURRENCY', 1000, 1, 100000),
+      asyncRetryDelaySeconds: int(p, 'async-retry-delay', 'SELFLESS_ASYNC_RETRY_DELAY_SECONDS', 60, 0, 3600),
+      asyncConcurrency: int(p, 'async-concurrency', 'SELFLESS_ASYNC_CONCURRENCY', 32, 1, 1000),
       isolation,
       gatewayConfig: str(p, 'gateway', 'SELFLESS_GATEWAY_CONFIG', '') || undefined,
     });

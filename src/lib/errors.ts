@@ -45,6 +45,9 @@ export const ERROR_TABLE = {
   InvalidParameterException: { status: 400 },
   ResourceAlreadyExistsException: { status: 400 },
   MethodNotAllowed: { status: 405 },
+  // EventBridge (JSON)
+  InvalidEventPatternException: { status: 400 },
+  LimitExceededException: { status: 400 },
   // SQS (JSON with awsQueryCompatible: `__type` is the shape name, x-amzn-query-error the legacy code)
   QueueDoesNotExist: { status: 400, queryCode: 'AWS.SimpleQueueService.NonExistentQueue' },
   QueueNameExists: { status: 400, queryCode: 'QueueAlreadyExists' },

@@ -14,6 +14,12 @@ import { invokeRoutes } from './api-invoke.js';
 import { FunctionRegistry } from './functions.js';
 import { createInvoker, type LambdaInvoker } from './invoker.js';
 import { SpecCache, specPrefix } from './spec.js';
+import { AsyncWorker } from '../../engine/async/worker.js';
+import type { QueueBroker } from '../sqs/broker.js';
+import { asyncRoutes } from './api-async.js';
+import { EventInvokeConfigs } from './event-invoke-config.js';
+import { esmRoutes } from './api-esm.js';
+import { EventSourceMappings } from './esm.js';
 import { urlRoutes } from './api-urls.js';
 import { streamRoutes } from './api-stream.js';
 import { UrlRegistry } from './urls.js';
@@ -28,6 +34,12 @@ export interface LambdaService {
   urls: UrlRegistry;
   /** Starts background work that needs the running engine (provisioned concurrency after a restart). */
   resume(): void;
+  /** The async invoke queue (Event invocations, schedules, destinations). */
+  async: AsyncWorker;
+  /** Hands the SQS module API to the parts that deliver to or read from queues. */
+  attachQueues(queues: QueueBroker): void;
+  /** Stops background work (the async worker) and flushes its writes. */
+  close(): Promise<void>;
 }
 
 export async function createLambdaService(deps: {
@@ -37,6 +49,9 @@ export async function createLambdaService(deps: {
   accountId: string;
   /** Where failures of background work are reported. */
   onError?: (e: unknown) => void;
+  /** Async invoke tuning: base retry delay (AWS: 60 s) and events of one function in flight at once. */
+  asyncRetryDelaySeconds?: number;
+  asyncConcurrency?: number;
 }): Promise<LambdaService> {
   const registry = new FunctionRegistry(deps.store, deps.clock, deps.accountId);
   await registry.load();
@@ -82,6 +97,33 @@ export async function createLambdaService(deps: {
       return alias ? pickVersion(alias, Math.random()) : qualifier;
     },
   });
+  let queues: QueueBroker | undefined;
+  const eventConfigs = new EventInvokeConfigs(deps.store, deps.clock);
+  await eventConfigs.load();
+  const asyncWorker = new AsyncWorker({
+    clock: deps.clock,
+    store: deps.store,
+    invoker,
+    accountId: deps.accountId,
+    queues: () => queues,
+    retryDelaySeconds: deps.asyncRetryDelaySeconds ?? 60,
+    perFunctionConcurrency: deps.asyncConcurrency ?? 32,
+    log: (m) => deps.onError?.(new Error(m)),
+    // The config of the qualifier invoked (unqualified = $LATEST); the DLQ is part of the version's configuration.
+    policy: (e, r) => {
+      const c = eventConfigs.get(e.region, r.fn.name, e.qualifier ?? '$LATEST');
+      return {
+        maxRetries: c?.MaximumRetryAttempts ?? 2,
+        maxAgeSeconds: c?.MaximumEventAgeInSeconds ?? 21600,
+        onSuccess: c?.DestinationConfig.OnSuccess.Destination,
+        onFailure: c?.DestinationConfig.OnFailure.Destination,
+        deadLetter: r.config.DeadLetterConfig?.TargetArn,
+      };
+    },
+  });
+  await asyncWorker.init();
+  const mappings = new EventSourceMappings({ store: deps.store, clock: deps.clock, accountId: deps.accountId, invoker, queues: () => queues, log: (m) => deps.onError?.(new Error(m)) });
+  await mappings.load();
   const routes: ServiceRoutes = {
     rest: [
       ...functionRoutes({
@@ -95,11 +137,32 @@ export async function createLambdaService(deps: {
       ...versionRoutes(registry),
       ...concurrencyRoutes(registry, concurrency, provisioned),
       ...layerRoutes(layers),
-      ...invokeRoutes({ invoker }),
       ...streamRoutes({ invoker }),
       ...urlRoutes(registry, urls),
+      ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
+      ...asyncRoutes({ invoker, configs: eventConfigs, accountId: deps.accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
+      ...esmRoutes({ mappings, invoker, queues: () => queues, clock: deps.clock, accountId: deps.accountId }),
     ],
   };
   await provisioned.load();
-  return { routes, registry, specs, invoker, urls, resume: () => provisioned.resume() };
+  return {
+    routes,
+    registry,
+    specs,
+    invoker,
+    urls,
+    async: asyncWorker,
+    resume: () => {
+      provisioned.resume();
+      asyncWorker.start();
+      mappings.start();
+    },
+    attachQueues: (q) => {
+      queues = q;
+    },
+    close: async () => {
+      await mappings.stop();
+      await asyncWorker.stop();
+    },
+  };
 }

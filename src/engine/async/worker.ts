@@ -1,0 +1,310 @@
+// The async invoke worker: a durable queue per function feeding the normal invoke path, with AWS's retry rules
+// (function errors: MaximumRetryAttempts after 1 then 2 minutes; throttles and system errors: backoff from 1 s to
+// 5 min until MaximumEventAgeInSeconds) and the outcome sent to destinations and the dead-letter queue.
+import { AwsError } from '../../lib/errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { uuid } from '../../lib/ids.js';
+import type { InvokeResult } from '../types.js';
+import type { LambdaInvoker, Resolved } from '../../services/lambda/invoker.js';
+import type { QueueBroker } from '../../services/sqs/broker.js';
+import type { Store } from '../../store/store.js';
+import { AsyncEventStore, type AsyncEvent } from './event-store.js';
+import { deadLetterMessage, invocationRecord, type Condition, type ResponseInfo } from './records.js';
+
+/** The effective async settings for one invocation (event invoke config + the version's DeadLetterConfig). */
+export interface AsyncPolicy {
+  maxRetries: number;
+  maxAgeSeconds: number;
+  onSuccess?: string;
+  onFailure?: string;
+  deadLetter?: string;
+}
+
+export interface AsyncWorkerDeps {
+  clock: Clock;
+  store: Store;
+  invoker: LambdaInvoker;
+  accountId: string;
+  /** The SQS module API, once the SQS service exists. */
+  queues: () => QueueBroker | undefined;
+  policy(event: { region: string; functionName: string; qualifier: string | undefined }, resolved: Resolved): AsyncPolicy;
+  /** The base retry delay for function errors (AWS: 60 s, then twice that). */
+  retryDelaySeconds: number;
+  /** Events of one function in flight at once (further capped by its reserved concurrency). */
+  perFunctionConcurrency: number;
+  log(msg: string): void;
+}
+
+const MAX_BACKOFF_MS = 300_000;
+
+/** A FIFO with O(1) push/shift. */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(x: T): void {
+    this.items.push(x);
+  }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+}
+
+export class AsyncWorker {
+  private readonly events: AsyncEventStore;
+  private readonly ready = new Map<string, Fifo<AsyncEvent>>();
+  private readonly inflight = new Map<string, number>();
+  private readonly timers = new Set<() => void>();
+  private running = false;
+  private backlog: AsyncEvent[] = [];
+  /** Counters for tests and benchmarks. */
+  readonly stats = { accepted: 0, succeeded: 0, failed: 0, retried: 0, throttled: 0 };
+
+  constructor(private readonly d: AsyncWorkerDeps) {
+    this.events = new AsyncEventStore(d.store);
+  }
+
+  /** Loads events that were acknowledged before the last stop; they run once start() is called. */
+  async init(): Promise<void> {
+    this.backlog = await this.events.init();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const backlog = this.backlog;
+    this.backlog = [];
+    for (const e of backlog) this.schedule(e);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const cancel of this.timers) cancel();
+    this.timers.clear();
+    await this.events.drain();
+  }
+
+  /** Accepts an event durably: resolves once it is committed (the caller answers 202 after that). */
+  async enqueue(region: string, functionName: string, qualifier: string | undefined, payload: Buffer, requestId: string = uuid()): Promise<void> {
+    const now = this.d.clock.now();
+    const e: AsyncEvent = { id: requestId, region, functionName, qualifier, payload, enqueuedAt: now, invokeCount: 0, retriesUsed: 0, nextAt: now, seq: this.events.nextSeq(), throttles: 0 };
+    await this.events.insert(e);
+    this.stats.accepted++;
+    if (this.running) this.schedule(e);
+    else this.backlog.push(e);
+  }
+
+  /** Events accepted and not yet finished (in memory). */
+  pending(): number {
+    let n = this.backlog.length;
+    for (const q of this.ready.values()) n += q.length;
+    for (const c of this.inflight.values()) n += c;
+    return n;
+  }
+
+  private key(e: AsyncEvent): string {
+    return `${e.region}/${e.functionName}`;
+  }
+
+  private schedule(e: AsyncEvent): void {
+    const wait = e.nextAt - this.d.clock.now();
+    if (wait <= 0) {
+      const k = this.key(e);
+      let q = this.ready.get(k);
+      if (!q) this.ready.set(k, (q = new Fifo()));
+      q.push(e);
+      this.pump(k);
+      return;
+    }
+    const cancel = this.d.clock.setTimer(wait, () => {
+      this.timers.delete(cancel);
+      if (!this.running) return;
+      e.nextAt = this.d.clock.now();
+      this.schedule(e);
+    });
+    this.timers.add(cancel);
+  }
+
+  private capFor(e: AsyncEvent): number {
+    try {
+      const reserved = this.d.invoker.resolve(e.region, e.functionName, e.qualifier).fn.reserved;
+      return reserved !== undefined && reserved > 0 ? Math.min(reserved, this.d.perFunctionConcurrency) : this.d.perFunctionConcurrency;
+    } catch {
+      return 1;
+    }
+  }
+
+  private pump(k: string): void {
+    const q = this.ready.get(k);
+    if (!q || !this.running) return;
+    let n = this.inflight.get(k) ?? 0;
+    while (q.length > 0) {
+      if (n >= this.capFor(q.peek()!)) break;
+      const head = q.shift()!;
+      n++;
+      this.inflight.set(k, n);
+      this.run(head).then(
+        () => this.finished(k),
+        (err: unknown) => {
+          this.d.log(`selfless: async event ${head.id} failed internally: ${err instanceof Error ? err.message : String(err)}`);
+          this.finished(k);
+        },
+      );
+    }
+    if (q.length === 0) this.ready.delete(k);
+  }
+
+  private finished(k: string): void {
+    const n = (this.inflight.get(k) ?? 1) - 1;
+    if (n <= 0) this.inflight.delete(k);
+    else this.inflight.set(k, n);
+    this.pump(k);
+  }
+
+  private async run(e: AsyncEvent): Promise<void> {
+    const now = this.d.clock.now();
+    let resolved: Resolved;
+    try {
+      resolved = this.d.invoker.resolve(e.region, e.functionName, e.qualifier);
+    } catch (err) {
+      // The function (or its alias) was deleted while the event waited: AWS drops such events.
+      this.d.log(`selfless: dropping async event ${e.id} for ${e.functionName}: ${err instanceof Error ? err.message : String(err)}`);
+      await this.events.remove(e.id);
+      return;
+    }
+    const policy = this.d.policy(e, resolved);
+    if (now - e.enqueuedAt > policy.maxAgeSeconds * 1000) {
+      await this.fail(e, resolved, policy, 'EventAgeExceeded', { statusCode: 429, errorCode: '429', errorMessage: 'Event age exceeded MaximumEventAgeInSeconds' });
+      return;
+    }
+    if (resolved.fn.reserved === 0) {
+      // A function with reserved concurrency 0 cannot run: AWS sends its events straight to the failure path.
+      await this.fail(e, resolved, policy, 'RetriesExhausted', {
+        statusCode: 429,
+        errorCode: '429',
+        errorMessage: 'Rate Exceeded. (ReservedFunctionConcurrentInvocationLimitExceeded)',
+      });
+      return;
+    }
+    let result: InvokeResult;
+    try {
+      result = await this.d.invoker.invoke({ region: e.region, functionName: e.functionName, resolved, payload: e.payload, requestId: e.id });
+    } catch (err) {
+      // Stopping: the row stays and the event runs again after the next start (at least once).
+      if (!this.running) return;
+      await this.systemError(e, resolved, policy, err);
+      return;
+    }
+    if (!this.running) return;
+    e.invokeCount++;
+    const response: ResponseInfo = { statusCode: 200, executedVersion: result.executedVersion, functionError: result.functionError, payload: result.payload };
+    if (!result.functionError) {
+      this.stats.succeeded++;
+      if (policy.onSuccess) await this.deliverRecord(policy.onSuccess, invocationRecord(this.d.clock.now(), e, this.arnOf(e), 'Success', response));
+      // Not awaited: the slot takes the next event while the (relaxed) delete commits; stop() drains it.
+      this.events.remove(e.id).catch((err: unknown) => this.d.log(`selfless: async event ${e.id}: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
+    if (e.retriesUsed < policy.maxRetries) {
+      e.retriesUsed++;
+      this.stats.retried++;
+      e.nextAt = this.d.clock.now() + this.d.retryDelaySeconds * 1000 * e.retriesUsed;
+      await this.events.progress(e);
+      if (e.nextAt - e.enqueuedAt > policy.maxAgeSeconds * 1000) {
+        // The retry would come too late: AWS discards the event as too old at that point.
+        e.nextAt = e.enqueuedAt + policy.maxAgeSeconds * 1000 + 1;
+      }
+      this.schedule(e);
+      return;
+    }
+    await this.fail(e, resolved, policy, 'RetriesExhausted', { ...response, errorCode: '200', errorMessage: errorMessageOf(result.payload) });
+  }
+
+  /** Throttles and system errors: back off (1 s doubling to 5 min) until the event is too old. */
+  private async systemError(e: AsyncEvent, resolved: Resolved, policy: AsyncPolicy, err: unknown): Promise<void> {
+    const aws = err instanceof AwsError ? err : undefined;
+    if (aws && aws.status < 500 && aws.status !== 429) {
+      // A request the function can never accept (e.g. it was deleted, or its code is gone): fail at once.
+      await this.fail(e, resolved, policy, 'RetriesExhausted', { statusCode: aws.status, errorCode: String(aws.status), errorMessage: aws.message });
+      return;
+    }
+    this.stats.throttled++;
+    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** e.throttles);
+    e.throttles++;
+    e.nextAt = this.d.clock.now() + backoff;
+    if (e.nextAt - e.enqueuedAt > policy.maxAgeSeconds * 1000) {
+      await this.fail(e, resolved, policy, 'EventAgeExceeded', {
+        statusCode: aws?.status ?? 500,
+        errorCode: String(aws?.status ?? 500),
+        errorMessage: aws?.message ?? 'Service error',
+      });
+      return;
+    }
+    await this.events.progress(e);
+    this.schedule(e);
+  }
+
+  private async fail(e: AsyncEvent, resolved: Resolved, policy: AsyncPolicy, condition: Condition, response: ResponseInfo & { errorCode: string; errorMessage: string }): Promise<void> {
+    this.stats.failed++;
+    const queues = this.d.queues();
+    if (policy.deadLetter) {
+      if (!queues) this.d.log(`selfless: no SQS service for dead-letter queue ${policy.deadLetter}`);
+      else {
+        try {
+          await queues.send(policy.deadLetter, deadLetterMessage(e, response.errorCode, response.errorMessage));
+        } catch (err) {
+          this.d.log(`selfless: dead-letter delivery of ${e.id} to ${policy.deadLetter} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+    if (policy.onFailure) await this.deliverRecord(policy.onFailure, invocationRecord(this.d.clock.now(), e, this.arnOf(e), condition, response));
+    void resolved;
+    await this.events.remove(e.id);
+  }
+
+  private arnOf(e: AsyncEvent): string {
+    return `arn:aws:lambda:${e.region}:${this.d.accountId}:function:${e.functionName}:${e.qualifier ?? '$LATEST'}`;
+  }
+
+  /** Sends an invocation record to an SQS queue or (asynchronously) to another function. */
+  private async deliverRecord(destination: string, record: Record<string, unknown>): Promise<void> {
+    const body = JSON.stringify(record);
+    try {
+      const p = destination.split(':');
+      if (p[2] === 'sqs') {
+        const queues = this.d.queues();
+        if (!queues) throw new Error('the SQS service is not available');
+        await queues.send(destination, { body });
+      } else if (p[2] === 'lambda' && p[5] === 'function' && p[3] && p[6]) {
+        await this.enqueue(p[3], p[6], p[7], Buffer.from(body));
+      } else {
+        throw new Error('unsupported destination type');
+      }
+    } catch (err) {
+      // AWS drops a record it cannot deliver (and counts it in DestinationDeliveryFailures).
+      this.d.log(`selfless: delivery to ${destination} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+function errorMessageOf(payload: Buffer): string {
+  try {
+    const v = JSON.parse(payload.toString('utf8')) as { errorMessage?: unknown };
+    if (v && typeof v.errorMessage === 'string') return v.errorMessage;
+  } catch {
+    /* not JSON: use the raw text */
+  }
+  return payload.toString('utf8');
+}

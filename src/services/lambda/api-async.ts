@@ -1,0 +1,163 @@
+// Lambda control-plane handlers for asynchronous invocation: Put/Get/Update/Delete/ListFunctionEventInvokeConfigs
+// and the legacy InvokeAsync API.
+import { z } from 'zod';
+import { AwsError } from '../../lib/errors.js';
+import type { ApiRequest, RestRoute } from '../../server/types.js';
+import { checkPayload } from './api-invoke.js';
+import { combineQualifier, functionArn, parseFunctionRef } from './arn.js';
+import type { EventInvokeConfig, EventInvokeConfigs } from './event-invoke-config.js';
+import type { LambdaInvoker } from './invoker.js';
+import { Constraints, parseJsonBody, shape } from './validate.js';
+
+const Dest = z.object({ Destination: z.string().optional() }).optional();
+const ConfigShape = z.object({
+  MaximumRetryAttempts: z.number().int().optional(),
+  MaximumEventAgeInSeconds: z.number().int().optional(),
+  DestinationConfig: z.object({ OnSuccess: Dest, OnFailure: Dest }).optional(),
+});
+
+const DESTINATION_PATTERN = '^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)';
+
+export interface AsyncApiDeps {
+  invoker: LambdaInvoker;
+  configs: EventInvokeConfigs;
+  accountId: string;
+  enqueue(region: string, functionName: string, qualifier: string | undefined, payload: Buffer, requestId: string): Promise<void>;
+}
+
+/** Checks a destination ARN: selfless delivers to SQS queues and Lambda functions. */
+function checkDestination(c: Constraints, field: string, arn: string | undefined): void {
+  if (arn === undefined || arn === '') return;
+  c.len(field, arn, 0, 350).pattern(field, arn, DESTINATION_PATTERN);
+  const service = arn.split(':')[2];
+  if (/^arn:/.test(arn) && service !== 'sqs' && service !== 'lambda') {
+    throw new AwsError('InvalidParameterValueException', `The destination ARN ${arn} is not supported: selfless delivers to SQS queues and Lambda functions.`);
+  }
+}
+
+export function asyncRoutes(d: AsyncApiDeps): RestRoute[] {
+  const target = (req: ApiRequest) => {
+    const ref = parseFunctionRef(req.params['FunctionName'] ?? '', 140);
+    const qualifier = combineQualifier(ref, req.query.get('Qualifier'));
+    const r = d.invoker.resolve(req.region, ref.name, qualifier);
+    const q = qualifier ?? '$LATEST';
+    return { name: r.fn.name, qualifier: q, arn: functionArn(req.region, d.accountId, r.fn.name, q) };
+  };
+  const wire = (arn: string, c: EventInvokeConfig) => ({
+    LastModified: c.lastModified / 1000,
+    FunctionArn: arn,
+    ...(c.MaximumRetryAttempts !== undefined ? { MaximumRetryAttempts: c.MaximumRetryAttempts } : {}),
+    ...(c.MaximumEventAgeInSeconds !== undefined ? { MaximumEventAgeInSeconds: c.MaximumEventAgeInSeconds } : {}),
+    DestinationConfig: c.DestinationConfig,
+  });
+  const parse = (req: ApiRequest) => {
+    const input = shape(ConfigShape, parseJsonBody(req.body));
+    const c = new Constraints()
+      .int('maximumRetryAttempts', input.MaximumRetryAttempts, 0, 2)
+      .int('maximumEventAgeInSeconds', input.MaximumEventAgeInSeconds, 60, 21600);
+    checkDestination(c, 'destinationConfig.onSuccess.destination', input.DestinationConfig?.OnSuccess?.Destination);
+    checkDestination(c, 'destinationConfig.onFailure.destination', input.DestinationConfig?.OnFailure?.Destination);
+    c.throwIfAny();
+    return input;
+  };
+  const dest = (x: { Destination?: string } | undefined) => (x?.Destination ? { Destination: x.Destination } : {});
+  const missing = (arn: string) => new AwsError('ResourceNotFoundException', `The function ${arn} doesn't have an EventInvokeConfig`);
+  const path = '/2019-09-25/functions/{FunctionName}/event-invoke-config';
+
+  return [
+    {
+      op: 'PutFunctionEventInvokeConfig',
+      method: 'PUT',
+      path,
+      handler: async (req) => {
+        const t = target(req);
+        const input = parse(req);
+        const c = await d.configs.put(req.region, t.name, t.qualifier, {
+          MaximumRetryAttempts: input.MaximumRetryAttempts,
+          MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds,
+          DestinationConfig: { OnSuccess: dest(input.DestinationConfig?.OnSuccess), OnFailure: dest(input.DestinationConfig?.OnFailure) },
+        });
+        return { body: wire(t.arn, c) };
+      },
+    },
+    {
+      op: 'UpdateFunctionEventInvokeConfig',
+      method: 'POST',
+      path,
+      handler: async (req) => {
+        const t = target(req);
+        const input = parse(req);
+        const old = d.configs.get(req.region, t.name, t.qualifier);
+        if (!old) throw missing(t.arn);
+        const c = await d.configs.put(req.region, t.name, t.qualifier, {
+          MaximumRetryAttempts: input.MaximumRetryAttempts ?? old.MaximumRetryAttempts,
+          MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds ?? old.MaximumEventAgeInSeconds,
+          DestinationConfig: {
+            OnSuccess: input.DestinationConfig?.OnSuccess ? dest(input.DestinationConfig.OnSuccess) : old.DestinationConfig.OnSuccess,
+            OnFailure: input.DestinationConfig?.OnFailure ? dest(input.DestinationConfig.OnFailure) : old.DestinationConfig.OnFailure,
+          },
+        });
+        return { body: wire(t.arn, c) };
+      },
+    },
+    {
+      op: 'GetFunctionEventInvokeConfig',
+      method: 'GET',
+      path,
+      handler: async (req) => {
+        const t = target(req);
+        const c = d.configs.get(req.region, t.name, t.qualifier);
+        if (!c) throw missing(t.arn);
+        return { body: wire(t.arn, c) };
+      },
+    },
+    {
+      op: 'DeleteFunctionEventInvokeConfig',
+      method: 'DELETE',
+      path,
+      handler: async (req) => {
+        const t = target(req);
+        if (!d.configs.get(req.region, t.name, t.qualifier)) throw missing(t.arn);
+        await d.configs.delete(req.region, t.name, t.qualifier);
+        return { status: 204 };
+      },
+    },
+    {
+      op: 'ListFunctionEventInvokeConfigs',
+      method: 'GET',
+      path: `${path}/list`,
+      handler: async (req) => {
+        const ref = parseFunctionRef(req.params['FunctionName'] ?? '', 140);
+        const name = d.invoker.resolve(req.region, ref.name).fn.name;
+        const maxRaw = req.query.get('MaxItems');
+        const max = maxRaw === null ? 50 : Number(maxRaw);
+        new Constraints().int('maxItems', Number.isInteger(max) ? max : 0, 1, 50).throwIfAny();
+        const all = d.configs.list(req.region, name);
+        const marker = req.query.get('Marker');
+        const start = marker ? Math.max(0, all.findIndex((x) => x.qualifier === marker)) : 0;
+        const page = all.slice(start, start + max);
+        const next = all[start + max];
+        return {
+          body: {
+            FunctionEventInvokeConfigs: page.map((x) => wire(functionArn(req.region, d.accountId, name, x.qualifier), x.config)),
+            ...(next ? { NextMarker: next.qualifier } : {}),
+          },
+        };
+      },
+    },
+    {
+      op: 'InvokeAsync',
+      method: 'POST',
+      path: '/2014-11-13/functions/{FunctionName}/invoke-async',
+      maxBody: 1_048_576,
+      tooLarge: () => new AwsError('RequestTooLargeException', 'Request must be smaller than 1048576 bytes for the InvokeAsync operation'),
+      handler: async (req) => {
+        const ref = parseFunctionRef(req.params['FunctionName'] ?? '', 170);
+        const r = d.invoker.resolve(req.region, ref.name, ref.qualifier);
+        const payload = checkPayload(req.body);
+        await d.enqueue(req.region, r.fn.name, ref.qualifier, payload, req.requestId);
+        return { status: 202, body: { Status: 202 } };
+      },
+    },
+  ];
+}
