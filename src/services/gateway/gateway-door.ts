@@ -10,7 +10,7 @@ import type { RawRoute } from '../../server/types.js';
 import type { LambdaInvoker } from '../lambda/invoker.js';
 import { isPreflight, preflightHeaders, responseHeaders, withoutCors } from './cors.js';
 import { albEvent, v1Event, v2Event } from './events.js';
-import { requestInfo } from './request.js';
+import { locateDoor, requestInfo } from './request.js';
 import { albError, jsonAnswer, mapAlb, mapV1, mapV2, send, type HttpAnswer } from './responses.js';
 import { findRoute, type PayloadFormat, type RouteTable, type StoredApi } from './routes.js';
 
@@ -28,15 +28,7 @@ export interface GatewayDoorDeps {
   onInternalError: (e: unknown, where: string) => void;
 }
 
-function locate(req: IncomingMessage, url: URL): { id: string; rawPath: string } | undefined {
-  const m = HOST_RE.exec(req.headers.host ?? '');
-  const raw = (req.url ?? '/').split('?')[0]!;
-  if (m) return { id: m[1]!.toLowerCase(), rawPath: raw || '/' };
-  if (!url.pathname.startsWith(PATH_PREFIX)) return undefined;
-  const rest = raw.slice(PATH_PREFIX.length);
-  const slash = rest.indexOf('/');
-  return slash < 0 ? { id: rest, rawPath: '/' } : { id: rest.slice(0, slash), rawPath: rest.slice(slash) };
-}
+const locate = (req: IncomingMessage, url: URL): { id: string; rawPath: string } | undefined => locateDoor(req, url, HOST_RE, PATH_PREFIX);
 
 /** AWS's error answers per front-door style. */
 function errorAnswer(type: StoredApi['type'], kind: 'notFound' | 'noRoute' | 'failed' | 'throttled' | 'tooLarge' | 'forbidden' | 'timeout'): HttpAnswer {

@@ -109,3 +109,17 @@ export function queryPairs(raw: string, decode: boolean): [string, string][] {
       return i < 0 ? [dec(p), ''] : [dec(p.slice(0, i)), dec(p.slice(i + 1))];
     });
 }
+
+/**
+ * Finds a front door's id and the path the function sees, from the host name (`<id>.<suffix>`) or the path form
+ * (`<prefix><id>/…`); undefined when the request is not for this door.
+ */
+export function locateDoor(req: IncomingMessage, url: URL, hostRe: RegExp, pathPrefix: string): { id: string; rawPath: string } | undefined {
+  const m = hostRe.exec(req.headers.host ?? '');
+  const raw = (req.url ?? '/').split('?')[0]!;
+  if (m) return { id: m[1]!.toLowerCase(), rawPath: raw || '/' };
+  if (!url.pathname.startsWith(pathPrefix)) return undefined;
+  const rest = raw.slice(pathPrefix.length);
+  const slash = rest.indexOf('/');
+  return slash < 0 ? { id: rest, rawPath: '/' } : { id: rest.slice(0, slash), rawPath: rest.slice(slash) };
+}

@@ -12,7 +12,7 @@ import type { LambdaInvoker } from '../lambda/invoker.js';
 import type { UrlConfig, UrlRegistry } from '../lambda/urls.js';
 import { isPreflight, preflightHeaders, responseHeaders, withoutCors } from './cors.js';
 import { v2Event } from './events.js';
-import { requestInfo } from './request.js';
+import { locateDoor, requestInfo } from './request.js';
 import { jsonAnswer, mapV2, send, type HttpAnswer } from './responses.js';
 import { PreludeSplitter, HTTP_INTEGRATION } from './prelude.js';
 import { preludeHeaders, StreamRelay } from './stream-relay.js';
@@ -28,16 +28,7 @@ export interface UrlDoorDeps {
   onInternalError: (e: unknown, where: string) => void;
 }
 
-/** Finds the URL id and the function's path in a request, in either address form. */
-function locate(req: IncomingMessage, url: URL): { id: string; rawPath: string } | undefined {
-  const m = HOST_RE.exec(req.headers.host ?? '');
-  const raw = (req.url ?? '/').split('?')[0]!;
-  if (m) return { id: m[1]!.toLowerCase(), rawPath: raw || '/' };
-  if (!url.pathname.startsWith(PATH_PREFIX)) return undefined;
-  const rest = raw.slice(PATH_PREFIX.length);
-  const slash = rest.indexOf('/');
-  return slash < 0 ? { id: rest, rawPath: '/' } : { id: rest.slice(0, slash), rawPath: rest.slice(slash) };
-}
+const locate = (req: IncomingMessage, url: URL): { id: string; rawPath: string } | undefined => locateDoor(req, url, HOST_RE, PATH_PREFIX);
 
 /** AWS's answers for invocation failures as a function URL reports them. */
 function failure(e: unknown): HttpAnswer {

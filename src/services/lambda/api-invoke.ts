@@ -24,7 +24,8 @@ export function checkPayload(body: Buffer): Buffer {
   return body;
 }
 
-function clientContext(raw: string | undefined): string | undefined {
+/** Decodes and checks `X-Amz-Client-Context` (base64 JSON, at most 3,583 bytes) as Lambda does. */
+export function clientContext(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   if (raw.length > MAX_CLIENT_CONTEXT) {
     throw new AwsError('InvalidParameterValueException', `Client context must be ${MAX_CLIENT_CONTEXT} bytes or less (base64).`);

@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib';
 import type { InvokeResult } from '../../engine/types.js';
 import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, ApiResponse, RestRoute } from '../../server/types.js';
-import { checkPayload, MAX_SYNC_PAYLOAD } from './api-invoke.js';
+import { checkPayload, MAX_SYNC_PAYLOAD, clientContext } from './api-invoke.js';
 import type { LambdaInvoker } from './invoker.js';
 import { Constraints } from './validate.js';
 
@@ -41,17 +41,6 @@ export const payloadChunk = (bytes: Buffer): Buffer =>
 
 export function invokeComplete(r: { ErrorCode?: string; ErrorDetails?: string; LogResult?: string }): Buffer {
   return eventMessage({ ':event-type': 'InvokeComplete', ':content-type': 'application/json', ':message-type': 'event' }, Buffer.from(JSON.stringify(r)));
-}
-
-function clientContext(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const text = Buffer.from(raw, 'base64').toString('utf8');
-  try {
-    JSON.parse(text);
-  } catch {
-    throw new AwsError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object.');
-  }
-  return text;
 }
 
 /** What InvokeComplete says about a finished invocation. */

@@ -127,6 +127,14 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** Moves a finished temp dir into place; if another request built the same content-addressed dir first, keeps theirs. */
+export async function renameIntoPlace(tmp: string, dir: string): Promise<void> {
+  await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST') await rm(tmp, { recursive: true, force: true });
+    else throw err;
+  });
+}
+
 /** Unpacks into a temp dir then renames it into place, so a crash never leaves a half-unpacked package in use. */
 async function unpack(zf: yauzl.ZipFile, entries: Entry[], dir: string): Promise<void> {
   const tmp = `${dir}.${hex(6)}.tmp`;
@@ -155,11 +163,7 @@ async function unpack(zf: yauzl.ZipFile, entries: Entry[], dir: string): Promise
       await chmod(target, e.mode & 0o111 ? 0o755 : 0o644);
     }
     await mkdir(dirname(dir), { recursive: true });
-    await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
-      // Another request unpacked the same hash first: identical content, keep theirs.
-      if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST') await rm(tmp, { recursive: true, force: true });
-      else throw err;
-    });
+    await renameIntoPlace(tmp, dir);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;

@@ -1,12 +1,12 @@
 // Layers: versions of shared code (content-addressed like function code), their permissions, and the merged `/opt`
 // directory of a function's ordered layer list (later layers override earlier files), built once per list.
 import { createHash } from 'node:crypto';
-import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError, notFound } from '../../lib/errors.js';
 import { hex, lambdaTimestamp } from '../../lib/ids.js';
 import type { Store } from '../../store/store.js';
-import { codeDir, MAX_UNZIPPED, storeZip, type CodePackage } from './code.js';
+import { codeDir, MAX_UNZIPPED, renameIntoPlace, storeZip, type CodePackage } from './code.js';
 
 const MIGRATIONS = [
   {
@@ -227,10 +227,7 @@ export class LayerRegistry {
     await mkdir(tmp, { recursive: true });
     try {
       for (const sha of shas) await cp(await codeDir(this.store.blobs, sha), tmp, { recursive: true, force: true, verbatimSymlinks: true });
-      await rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST') await rm(tmp, { recursive: true, force: true });
-        else throw err;
-      });
+      await renameIntoPlace(tmp, dir);
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });
       throw e;
