@@ -126,6 +126,20 @@ export async function runTask(d: TaskDeps, t: TaskRun): Promise<Json> {
   throw new StatesError('States.Runtime', `An error occurred while executing the state '${t.name}'. The resource '${resource}' is not supported by this implementation (only Lambda, activities and states:startExecution)`);
 }
 
+/**
+ * Records a task's failure event the AWS way (`<Kind>Failed` or `<Kind>TimedOut`, with `<kind>…EventDetails` holding
+ * `details`, the error and the cause) and returns the error for the caller to throw.
+ */
+function failureRecorder(thread: Thread, kind: 'Task' | 'LambdaFunction' | 'Activity', details: Record<string, unknown> = {}) {
+  return (err: StatesError, timedOut = false): StatesError => {
+    const type = `${kind}${timedOut ? 'TimedOut' : 'Failed'}`;
+    const e: Record<string, unknown> = { ...details, error: err.error };
+    if (err.cause) e['cause'] = err.cause;
+    thread.add(type, `${type[0]!.toLowerCase()}${type.slice(1)}EventDetails`, e);
+    return err;
+  };
+}
+
 /** Races work against the task's TimeoutSeconds/HeartbeatSeconds; records TaskTimedOut the AWS way. */
 function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (err: StatesError) => void, hb?: { reset?: () => void }): Promise<T> {
   const timeout = t.timeoutSeconds ?? (t.standard ? undefined : 300);
@@ -176,17 +190,12 @@ async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Prom
   if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
   t.thread.add('TaskScheduled', 'taskScheduledEventDetails', sched);
   t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
-  const fail = (err: StatesError, kind: 'TaskFailed' | 'TaskTimedOut'): StatesError => {
-    const e: Record<string, unknown> = { ...details, error: err.error };
-    if (err.cause) e['cause'] = err.cause;
-    t.thread.add(kind, kind === 'TaskFailed' ? 'taskFailedEventDetails' : 'taskTimedOutEventDetails', e);
-    return err;
-  };
+  const fail = failureRecorder(t.thread, 'Task', details);
   const hb: { reset?: () => void } = {};
   const work = (async (): Promise<Json> => {
     const r = await invokeLambda(d, params['FunctionName'], params['Payload'], params['Qualifier']);
-    if (r.functionError) throw fail(functionFailure(r.payload), 'TaskFailed');
-    if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT), 'TaskFailed');
+    if (r.functionError) throw fail(functionFailure(r.payload));
+    if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT));
     const result: Obj = {
       ExecutedVersion: r.executedVersion,
       Payload: r.payload,
@@ -201,10 +210,10 @@ async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Prom
     if (!callback) return result;
     t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(result), outputDetails: { truncated: false } });
     return waitToken(d, t, token!, hb).catch((e: unknown) => {
-      throw e instanceof StatesError ? fail(e, 'TaskFailed') : e;
+      throw e instanceof StatesError ? fail(e) : e;
     });
   })();
-  const out = await withTimeout(d, t, work, (err) => fail(err, 'TaskTimedOut'), hb);
+  const out = await withTimeout(d, t, work, (err) => fail(err, true), hb);
   t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
   return out;
 }
@@ -240,24 +249,19 @@ async function legacyLambda(d: TaskDeps, t: TaskRun, resource: string): Promise<
   if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
   t.thread.add('LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', sched);
   t.thread.add('LambdaFunctionStarted');
-  const fail = (err: StatesError, kind: 'LambdaFunctionFailed' | 'LambdaFunctionTimedOut'): StatesError => {
-    const e: Record<string, unknown> = { error: err.error };
-    if (err.cause) e['cause'] = err.cause;
-    t.thread.add(kind, kind === 'LambdaFunctionFailed' ? 'lambdaFunctionFailedEventDetails' : 'lambdaFunctionTimedOutEventDetails', e);
-    return err;
-  };
+  const fail = failureRecorder(t.thread, 'LambdaFunction');
   const work = (async (): Promise<Json> => {
     let r;
     try {
       r = await invokeLambda(d, resource, input, undefined);
     } catch (e) {
-      throw e instanceof StatesError ? fail(e, 'LambdaFunctionFailed') : e;
+      throw e instanceof StatesError ? fail(e) : e;
     }
-    if (r.functionError) throw fail(functionFailure(r.payload), 'LambdaFunctionFailed');
-    if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT), 'LambdaFunctionFailed');
+    if (r.functionError) throw fail(functionFailure(r.payload));
+    if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT));
     return r.payload;
   })();
-  const out = await withTimeout(d, t, work, (err) => fail(err, 'LambdaFunctionTimedOut'));
+  const out = await withTimeout(d, t, work, (err) => fail(err, true));
   t.thread.add('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', { output: stringify(out), outputDetails: { truncated: false } });
   return out;
 }
@@ -270,17 +274,12 @@ async function runActivity(d: TaskDeps, t: TaskRun, resource: string): Promise<J
   if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
   t.thread.add('ActivityScheduled', 'activityScheduledEventDetails', sched);
   const hb: { reset?: () => void } = {};
-  const fail = (err: StatesError, kind: 'ActivityFailed' | 'ActivityTimedOut'): StatesError => {
-    const e: Record<string, unknown> = { error: err.error };
-    if (err.cause) e['cause'] = err.cause;
-    t.thread.add(kind, kind === 'ActivityFailed' ? 'activityFailedEventDetails' : 'activityTimedOutEventDetails', e);
-    return err;
-  };
+  const fail = failureRecorder(t.thread, 'Activity');
   const done = waitToken(d, t, token, hb).catch((e: unknown) => {
-    throw e instanceof StatesError ? fail(e, 'ActivityFailed') : e;
+    throw e instanceof StatesError ? fail(e) : e;
   });
   d.activities.push(resource, { token, input: stringify(input), started: (w) => activityStarted(t.thread, w) });
-  const out = await withTimeout(d, t, done, (err) => fail(err, 'ActivityTimedOut'), hb);
+  const out = await withTimeout(d, t, done, (err) => fail(err, true), hb);
   t.thread.add('ActivitySucceeded', 'activitySucceededEventDetails', { output: stringify(out), outputDetails: { truncated: false } });
   return out;
 }
@@ -297,12 +296,7 @@ async function nested(d: TaskDeps, t: TaskRun, mode: string): Promise<Json> {
   const details = { resource: `startExecution${mode}`, resourceType: 'states' };
   t.thread.add('TaskScheduled', 'taskScheduledEventDetails', { ...details, region: d.region, parameters: stringify(params) });
   t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
-  const fail = (err: StatesError, kind: 'TaskFailed' | 'TaskTimedOut'): StatesError => {
-    const e: Record<string, unknown> = { ...details, error: err.error };
-    if (err.cause) e['cause'] = err.cause;
-    t.thread.add(kind, kind === 'TaskFailed' ? 'taskFailedEventDetails' : 'taskTimedOutEventDetails', e);
-    return err;
-  };
+  const fail = failureRecorder(t.thread, 'Task', details);
   const hb: { reset?: () => void } = {};
   const work = (async (): Promise<Json> => {
     let started: Obj;
@@ -310,26 +304,26 @@ async function nested(d: TaskDeps, t: TaskRun, mode: string): Promise<Json> {
     try {
       ({ started, done } = await d.startNested!(params, t.execArn));
     } catch (e) {
-      if (e instanceof AwsError) throw fail(new StatesError(`StepFunctions.${e.code}Exception`.replace('ExceptionException', 'Exception'), `${e.message} (Service: AWSStepFunctions; Status Code: 400; Error Code: ${e.code}; Request ID: ${randomUUID()}; Proxy: null)`), 'TaskFailed');
+      if (e instanceof AwsError) throw fail(new StatesError(`StepFunctions.${e.code}Exception`.replace('ExceptionException', 'Exception'), `${e.message} (Service: AWSStepFunctions; Status Code: 400; Error Code: ${e.code}; Request ID: ${randomUUID()}; Proxy: null)`));
       throw e;
     }
     if (mode === '') return started;
     if (mode === '.waitForTaskToken') {
       t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
       return waitToken(d, t, token!, hb).catch((e: unknown) => {
-        throw e instanceof StatesError ? fail(e, 'TaskFailed') : e;
+        throw e instanceof StatesError ? fail(e) : e;
       });
     }
     t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
     const r = await done;
     if (r['status'] !== 'SUCCEEDED') {
       const err = r['status'] === 'TIMED_OUT' ? 'States.Timeout' : r['status'] === 'ABORTED' ? 'States.Runtime' : 'States.TaskFailed';
-      throw fail(new StatesError(err, stringify(r)), 'TaskFailed');
+      throw fail(new StatesError(err, stringify(r)));
     }
     if (mode === '.sync:2') return r;
     return { ...r, output: typeof r['output'] === 'string' ? r['output'] : stringify(r['output']) };
   })();
-  const out = await withTimeout(d, t, work, (err) => fail(err, 'TaskTimedOut'), hb);
+  const out = await withTimeout(d, t, work, (err) => fail(err, true), hb);
   t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
   return out;
 }
