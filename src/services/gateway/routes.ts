@@ -3,20 +3,13 @@
 import { z } from 'zod';
 import { AwsError } from '../../lib/errors.js';
 import type { Migration, Store } from '../../store/store.js';
+import { UrlCorsShape } from '../lambda/urls.js';
 
 export type ApiType = 'REST' | 'HTTP' | 'ALB';
 export type PayloadFormat = '1.0' | '2.0' | 'alb';
 
-const CorsShape = z
-  .object({
-    AllowCredentials: z.boolean().optional(),
-    AllowHeaders: z.array(z.string()).optional(),
-    AllowMethods: z.array(z.string()).optional(),
-    AllowOrigins: z.array(z.string()).optional(),
-    ExposeHeaders: z.array(z.string()).optional(),
-    MaxAge: z.number().int().optional(),
-  })
-  .strict();
+/** Config files are strict about CORS members: a misspelt one is an error, not silently ignored. */
+const CorsShape = UrlCorsShape.strict();
 
 export const RouteShape = z
   .object({

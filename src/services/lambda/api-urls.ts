@@ -5,21 +5,11 @@ import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { functionArn, parseFunctionRef, validationError } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
 import { LATEST, type FunctionRecord } from './model.js';
-import { newUrlId, type UrlConfig, type UrlCors, type UrlRegistry } from './urls.js';
+import { newUrlId, UrlCorsShape, type UrlConfig, type UrlCors, type UrlRegistry } from './urls.js';
 import { checkMaxItems, Constraints, parseJsonBody, shape } from './validate.js';
 
 const QUALIFIER_PATTERN = '((?!^\\d+$)^[0-9a-zA-Z-_]+$)|(^\\$LATEST$)';
-const CorsShape = z
-  .object({
-    AllowCredentials: z.boolean().optional(),
-    AllowHeaders: z.array(z.string()).optional(),
-    AllowMethods: z.array(z.string()).optional(),
-    AllowOrigins: z.array(z.string()).optional(),
-    ExposeHeaders: z.array(z.string()).optional(),
-    MaxAge: z.number().int().optional(),
-  })
-  .optional();
-const CreateShape = z.object({ AuthType: z.string().optional(), Cors: CorsShape, InvokeMode: z.string().optional() });
+const CreateShape = z.object({ AuthType: z.string().optional(), Cors: UrlCorsShape.optional(), InvokeMode: z.string().optional() });
 const UpdateShape = CreateShape;
 
 /** Host name of a URL: `<id>.lambda-url.<region>.localhost` (names under .localhost resolve to loopback). */

@@ -1,16 +1,20 @@
 // Function URL configurations: durable records per function + qualifier, looked up by URL id by the front door.
+import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import type { Migration, Store } from '../../store/store.js';
 
-export interface UrlCors {
-  AllowCredentials?: boolean;
-  AllowHeaders?: string[];
-  AllowMethods?: string[];
-  AllowOrigins?: string[];
-  ExposeHeaders?: string[];
-  MaxAge?: number;
-}
+/** The CORS members of a function URL (and of a gateway API), as request bodies and config files carry them. */
+export const UrlCorsShape = z.object({
+  AllowCredentials: z.boolean().optional(),
+  AllowHeaders: z.array(z.string()).optional(),
+  AllowMethods: z.array(z.string()).optional(),
+  AllowOrigins: z.array(z.string()).optional(),
+  ExposeHeaders: z.array(z.string()).optional(),
+  MaxAge: z.number().int().optional(),
+});
+
+export type UrlCors = z.infer<typeof UrlCorsShape>;
 
 export interface UrlConfig {
   region: string;
