@@ -1,7 +1,7 @@
 // The Invoke API: resolves the function, checks the request as AWS does, runs it through the engine, maps the result.
 import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, ApiResponse, RestRoute } from '../../server/types.js';
-import type { LambdaInvoker } from './invoker.js';
+import type { LambdaInvoker, Resolved } from './invoker.js';
 import { Constraints } from './validate.js';
 
 export const MAX_SYNC_PAYLOAD = 6_291_456;
@@ -39,17 +39,22 @@ export function clientContext(raw: string | undefined): string | undefined {
   return text;
 }
 
+/** What both Invoke APIs read from a request (invocation and log types, the function, the payload), checked as AWS does. */
+export function readInvoke(req: ApiRequest, invoker: LambdaInvoker, types: readonly string[]): { type: string; tail: boolean; resolved: Resolved; payload: Buffer } {
+  const type = req.header('x-amz-invocation-type') ?? 'RequestResponse';
+  const logType = req.header('x-amz-log-type') ?? 'None';
+  new Constraints().oneOf('invocationType', type, types).oneOf('logType', logType, ['None', 'Tail']).throwIfAny();
+  const resolved = invoker.resolve(req.region, req.params['FunctionName'] ?? '', req.query.get('Qualifier') ?? undefined);
+  return { type, tail: logType === 'Tail', resolved, payload: checkPayload(req.body) };
+}
+
+/** A DryRun's answer: the checks passed; nothing runs. */
+export const dryRun = (resolved: Resolved): ApiResponse => ({ status: 204, headers: { 'X-Amz-Executed-Version': resolved.version } });
+
 export function invokeRoutes(d: InvokeDeps): RestRoute[] {
   const invoke = async (req: ApiRequest): Promise<ApiResponse> => {
-    const type = req.header('x-amz-invocation-type') ?? 'RequestResponse';
-    const logType = req.header('x-amz-log-type') ?? 'None';
-    new Constraints()
-      .oneOf('invocationType', type, ['Event', 'RequestResponse', 'DryRun'])
-      .oneOf('logType', logType, ['None', 'Tail'])
-      .throwIfAny();
-    const resolved = d.invoker.resolve(req.region, req.params['FunctionName'] ?? '', req.query.get('Qualifier') ?? undefined);
-    const payload = checkPayload(req.body);
-    if (type === 'DryRun') return { status: 204, headers: { 'X-Amz-Executed-Version': resolved.version } };
+    const { type, tail, resolved, payload } = readInvoke(req, d.invoker, ['Event', 'RequestResponse', 'DryRun']);
+    if (type === 'DryRun') return dryRun(resolved);
     if (type === 'Event') {
       if (payload.length > 1_048_576) {
         throw new AwsError('RequestTooLargeException', `Request must be smaller than 1048576 bytes for the InvokeFunction operation`);
@@ -65,7 +70,7 @@ export function invokeRoutes(d: InvokeDeps): RestRoute[] {
       requestId: req.requestId,
       payload,
       clientContext: clientContext(req.header('x-amz-client-context')),
-      tail: logType === 'Tail',
+      tail,
     });
     const headers: Record<string, string> = { 'X-Amz-Executed-Version': result.executedVersion, 'content-type': 'application/json' };
     if (result.functionError) headers['X-Amz-Function-Error'] = result.functionError;

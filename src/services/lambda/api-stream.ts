@@ -6,9 +6,8 @@ import { crc32 } from 'node:zlib';
 import type { InvokeResult } from '../../engine/types.js';
 import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, ApiResponse, RestRoute } from '../../server/types.js';
-import { checkPayload, MAX_SYNC_PAYLOAD, clientContext } from './api-invoke.js';
+import { clientContext, dryRun, MAX_SYNC_PAYLOAD, readInvoke } from './api-invoke.js';
 import type { LambdaInvoker } from './invoker.js';
-import { Constraints } from './validate.js';
 
 /** Encodes one event-stream message: prelude (lengths + CRC), string headers, payload, message CRC. */
 export function eventMessage(headers: Record<string, string>, payload: Buffer): Buffer {
@@ -59,12 +58,8 @@ function completion(r: InvokeResult): { ErrorCode?: string; ErrorDetails?: strin
 
 export function streamRoutes(d: { invoker: LambdaInvoker }): RestRoute[] {
   const handler = async (req: ApiRequest): Promise<ApiResponse> => {
-    const type = req.header('x-amz-invocation-type') ?? 'RequestResponse';
-    const logType = req.header('x-amz-log-type') ?? 'None';
-    new Constraints().oneOf('invocationType', type, ['RequestResponse', 'DryRun']).oneOf('logType', logType, ['None', 'Tail']).throwIfAny();
-    const resolved = d.invoker.resolve(req.region, req.params['FunctionName'] ?? '', req.query.get('Qualifier') ?? undefined);
-    const payload = checkPayload(req.body);
-    if (type === 'DryRun') return { status: 204, headers: { 'X-Amz-Executed-Version': resolved.version } };
+    const { type, tail, resolved, payload } = readInvoke(req, d.invoker, ['RequestResponse', 'DryRun']);
+    if (type === 'DryRun') return dryRun(resolved);
     const body = new PassThrough();
     let onStart: () => void = () => undefined;
     const started = new Promise<void>((r) => (onStart = r));
@@ -75,7 +70,7 @@ export function streamRoutes(d: { invoker: LambdaInvoker }): RestRoute[] {
       requestId: req.requestId,
       payload,
       clientContext: clientContext(req.header('x-amz-client-context')),
-      tail: logType === 'Tail',
+      tail,
       stream: { start: () => onStart(), body },
     });
     // Errors before any byte (throttles, init failures surfacing as AwsErrors) are ordinary AWS errors.
