@@ -1,7 +1,7 @@
 // The Invoke API: resolves the function, checks the request as AWS does, runs it through the engine, maps the result.
 import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, ApiResponse, RestRoute } from '../../server/types.js';
-import type { LambdaInvoker, Resolved } from './invoker.js';
+import type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 import { Constraints } from './validate.js';
 
 export const MAX_SYNC_PAYLOAD = 6_291_456;
@@ -39,13 +39,30 @@ export function clientContext(raw: string | undefined): string | undefined {
   return text;
 }
 
-/** What both Invoke APIs read from a request (invocation and log types, the function, the payload), checked as AWS does. */
-export function readInvoke(req: ApiRequest, invoker: LambdaInvoker, types: readonly string[]): { type: string; tail: boolean; resolved: Resolved; payload: Buffer } {
+/**
+ * What both Invoke APIs read from a request (invocation and log types, the function, the payload), checked as AWS
+ * does; `input()` builds the engine's invocation (checking the client context) once the request is known to run.
+ */
+export function readInvoke(
+  req: ApiRequest,
+  invoker: LambdaInvoker,
+  types: readonly string[],
+): { type: string; resolved: Resolved; payload: Buffer; input: () => InvokeInput } {
   const type = req.header('x-amz-invocation-type') ?? 'RequestResponse';
   const logType = req.header('x-amz-log-type') ?? 'None';
   new Constraints().oneOf('invocationType', type, types).oneOf('logType', logType, ['None', 'Tail']).throwIfAny();
   const resolved = invoker.resolve(req.region, req.params['FunctionName'] ?? '', req.query.get('Qualifier') ?? undefined);
-  return { type, tail: logType === 'Tail', resolved, payload: checkPayload(req.body) };
+  const payload = checkPayload(req.body);
+  const input = (): InvokeInput => ({
+    region: req.region,
+    functionName: resolved.fn.name,
+    resolved,
+    requestId: req.requestId,
+    payload,
+    clientContext: clientContext(req.header('x-amz-client-context')),
+    tail: logType === 'Tail',
+  });
+  return { type, resolved, payload, input };
 }
 
 /** A DryRun's answer: the checks passed; nothing runs. */
@@ -53,7 +70,7 @@ export const dryRun = (resolved: Resolved): ApiResponse => ({ status: 204, heade
 
 export function invokeRoutes(d: InvokeDeps): RestRoute[] {
   const invoke = async (req: ApiRequest): Promise<ApiResponse> => {
-    const { type, tail, resolved, payload } = readInvoke(req, d.invoker, ['Event', 'RequestResponse', 'DryRun']);
+    const { type, resolved, payload, input } = readInvoke(req, d.invoker, ['Event', 'RequestResponse', 'DryRun']);
     if (type === 'DryRun') return dryRun(resolved);
     if (type === 'Event') {
       if (payload.length > 1_048_576) {
@@ -63,15 +80,7 @@ export function invokeRoutes(d: InvokeDeps): RestRoute[] {
       await d.enqueueEvent(req, { region: req.region, name: resolved.fn.name, qualifier: resolved.qualifier }, payload);
       return { status: 202 };
     }
-    const result = await d.invoker.invoke({
-      region: req.region,
-      functionName: resolved.fn.name,
-      resolved,
-      requestId: req.requestId,
-      payload,
-      clientContext: clientContext(req.header('x-amz-client-context')),
-      tail,
-    });
+    const result = await d.invoker.invoke(input());
     const headers: Record<string, string> = { 'X-Amz-Executed-Version': result.executedVersion, 'content-type': 'application/json' };
     if (result.functionError) headers['X-Amz-Function-Error'] = result.functionError;
     if (result.logResult !== undefined) headers['X-Amz-Log-Result'] = result.logResult;

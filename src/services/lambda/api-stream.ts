@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib';
 import type { InvokeResult } from '../../engine/types.js';
 import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, ApiResponse, RestRoute } from '../../server/types.js';
-import { clientContext, dryRun, MAX_SYNC_PAYLOAD, readInvoke } from './api-invoke.js';
+import { dryRun, MAX_SYNC_PAYLOAD, readInvoke } from './api-invoke.js';
 import type { LambdaInvoker } from './invoker.js';
 
 /** Encodes one event-stream message: prelude (lengths + CRC), string headers, payload, message CRC. */
@@ -58,21 +58,12 @@ function completion(r: InvokeResult): { ErrorCode?: string; ErrorDetails?: strin
 
 export function streamRoutes(d: { invoker: LambdaInvoker }): RestRoute[] {
   const handler = async (req: ApiRequest): Promise<ApiResponse> => {
-    const { type, tail, resolved, payload } = readInvoke(req, d.invoker, ['RequestResponse', 'DryRun']);
+    const { type, resolved, input } = readInvoke(req, d.invoker, ['RequestResponse', 'DryRun']);
     if (type === 'DryRun') return dryRun(resolved);
     const body = new PassThrough();
     let onStart: () => void = () => undefined;
     const started = new Promise<void>((r) => (onStart = r));
-    const run = d.invoker.invoke({
-      region: req.region,
-      functionName: resolved.fn.name,
-      resolved,
-      requestId: req.requestId,
-      payload,
-      clientContext: clientContext(req.header('x-amz-client-context')),
-      tail,
-      stream: { start: () => onStart(), body },
-    });
+    const run = d.invoker.invoke({ ...input(), stream: { start: () => onStart(), body } });
     // Errors before any byte (throttles, init failures surfacing as AwsErrors) are ordinary AWS errors.
     await Promise.race([started, run]);
     return {
