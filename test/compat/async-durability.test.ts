@@ -6,8 +6,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
+import { sqsClient } from '../helpers/sqs.js';
 import { removeDir, startServer } from '../helpers/server.js';
 
 const COUNTER = {
@@ -31,7 +32,7 @@ test('Durability: after kill -9 mid-stream, every acknowledged async invoke and 
   // Few events in flight and a slow function, so that a backlog is waiting when the server is killed.
   const first = await startServer({ env: { SELFLESS_ASYNC_CONCURRENCY: '2', SELFLESS_ISOLATION: 'process' } });
   const lambda = lambdaClient(first.url);
-  const sqs = new SQSClient({ endpoint: first.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const sqs = sqsClient(first.url);
   await createFunction(lambda, 'counter', COUNTER, { env: { OUT: out } });
   const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'dur', Attributes: { VisibilityTimeout: '2' } }))).QueueUrl!;
   const esm = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'counter', EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:dur', BatchSize: 10, ScalingConfig: { MaximumConcurrency: 2 } }));

@@ -18,6 +18,7 @@ import {
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
+import { sqsClient } from '../helpers/sqs.js';
 import { removeDir, startServer, type Running } from '../helpers/server.js';
 
 let server: Running;
@@ -29,7 +30,7 @@ const queueArn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 before(async () => {
   server = await startServer({ env: { SELFLESS_ASYNC_RETRY_DELAY_SECONDS: '1' } });
   lambda = lambdaClient(server.url);
-  sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  sqs = sqsClient(server.url);
 });
 after(async () => {
   lambda.destroy();

@@ -16,19 +16,20 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { sqsClient } from '../helpers/sqs.js';
+import { removeDir, startServer, type Running, SHARED } from '../helpers/server.js';
 
 let server: Running;
 let lambda: LambdaClient;
 let sqs: SQSClient;
 const outDir = mkdtempSync(join(tmpdir(), 'selfless-esm-'));
-const CORPUS = '/work/shared/corpus/lambda-events/sqs-event.json';
+const CORPUS = join(SHARED, 'corpus', 'lambda-events', 'sqs-event.json');
 
 before(async () => {
   // The recorder functions write what they receive to a host file, which a sandboxed function cannot see.
   server = await startServer({ env: { SELFLESS_ISOLATION: 'process' } });
   lambda = lambdaClient(server.url);
-  sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  sqs = sqsClient(server.url);
 });
 after(async () => {
   lambda.destroy();

@@ -3,21 +3,23 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { sqsClient } from '../helpers/sqs.js';
+import { removeDir, startServer, type Running, SHARED } from '../helpers/server.js';
 
 let server: Running;
 let lambda: LambdaClient;
 let sqs: SQSClient;
-const SAMPLE = '/work/shared/corpus/lambda-events/ecr-image-push-event.json';
+const SAMPLE = join(SHARED, 'corpus', 'lambda-events', 'ecr-image-push-event.json');
 
 before(async () => {
   server = await startServer();
   lambda = lambdaClient(server.url);
-  sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  sqs = sqsClient(server.url);
 });
 after(async () => {
   lambda.destroy();

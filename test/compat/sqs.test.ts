@@ -27,6 +27,7 @@ import {
   TagQueueCommand,
   UntagQueueCommand,
 } from '@aws-sdk/client-sqs';
+import { sqsClient } from '../helpers/sqs.js';
 import { removeDir, startServer, type Running } from '../helpers/server.js';
 
 let server: Running;
@@ -34,7 +35,7 @@ let sqs: SQSClient;
 
 before(async () => {
   server = await startServer();
-  sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  sqs = sqsClient(server.url);
 });
 after(async () => {
   sqs.destroy();
@@ -73,7 +74,7 @@ test('SQS: queue URLs and ARNs as AWS forms them; GetQueueUrl, ListQueues with p
   await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
   await rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'orders' })), 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue');
   // A region in the SigV4 scope is a different set of queues.
-  const west = new SQSClient({ endpoint: server.url, region: 'us-west-2', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const west = sqsClient(server.url, 'us-west-2');
   await rejects(west.send(new GetQueueUrlCommand({ QueueName: 'orders-2' })), 'QueueDoesNotExist');
   west.destroy();
 });
@@ -323,7 +324,7 @@ test('SQS FIFO: sequence numbers, deduplication, per-group order and one in-flig
 
 test('SQS: SIGTERM answers pending long polls (empty) instead of cutting them off', async () => {
   const s = await startServer();
-  const client = new SQSClient({ endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const client = sqsClient(s.url);
   try {
     const url = (await client.send(new CreateQueueCommand({ QueueName: 'shutdown' }))).QueueUrl!;
     const polling = client.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
@@ -341,7 +342,7 @@ test('SQS: SIGTERM answers pending long polls (empty) instead of cutting them of
 
 test('SQS durability: every acknowledged SendMessage and DeleteMessage survives kill -9', async () => {
   const s = await startServer();
-  const client = new SQSClient({ endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const client = sqsClient(s.url);
   const acked = new Set<string>();
   let port = s.port;
   try {
@@ -383,7 +384,7 @@ test('SQS durability: every acknowledged SendMessage and DeleteMessage survives 
     client.destroy();
     const again = await startServer({ dataDir: s.dataDir });
     port = again.port;
-    const c2 = new SQSClient({ endpoint: again.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const c2 = sqsClient(again.url);
     try {
       const url2 = `${again.url}/000000000000/durable`;
       const seen = new Set<string>();

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 export const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** `../shared` beside the checkout (corpus and references); absent in a fresh clone, so tests using it skip. */
+export const SHARED = join(ROOT, '..', 'shared');
 
 export interface Running {
   url: string;
