@@ -9,7 +9,6 @@ import { layerRoutes } from './api-layers.js';
 import { LayerRegistry } from './layers.js';
 import { versionRoutes } from './api-versions.js';
 import { ProvisionedConcurrency } from './provisioned.js';
-import { pickVersion } from './routing.js';
 import { invokeRoutes } from './api-invoke.js';
 import { FunctionRegistry } from './functions.js';
 import { createInvoker, type LambdaInvoker } from './invoker.js';
@@ -91,11 +90,6 @@ export async function createLambdaService(deps: {
     registry,
     specs,
     engine: deps.engine,
-    // An alias picks its version per invocation by its routing weights; versions pass through.
-    resolveQualifier: (region, name, qualifier) => {
-      const alias = registry.requireFunction(region, { name }).aliases.get(qualifier);
-      return alias ? pickVersion(alias, Math.random()) : qualifier;
-    },
   });
   let queues: QueueBroker | undefined;
   const eventConfigs = new EventInvokeConfigs(deps.store, deps.clock);

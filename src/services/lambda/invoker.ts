@@ -4,6 +4,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { InvokeResult, StreamSink } from '../../engine/types.js';
 import { combineQualifier, parseFunctionRef } from './arn.js';
 import type { FunctionRegistry, ResolvedVersion } from './functions.js';
+import { pickVersion } from './routing.js';
 import type { SpecCache } from './spec.js';
 
 export interface InvokeInput {
@@ -41,8 +42,6 @@ export interface InvokerDeps {
   registry: FunctionRegistry;
   specs: SpecCache;
   engine: Engine;
-  /** Resolves an alias (or picks a weighted version) to a version number; versions pass through. */
-  resolveQualifier?(region: string, name: string, qualifier: string): string;
 }
 
 export function createInvoker(d: InvokerDeps): LambdaInvoker {
@@ -50,7 +49,9 @@ export function createInvoker(d: InvokerDeps): LambdaInvoker {
     const ref = parseFunctionRef(functionName);
     const qualifier = combineQualifier(ref, qualifierParam);
     const fn = d.registry.requireFunction(region, ref);
-    const version = qualifier && d.resolveQualifier ? d.resolveQualifier(region, fn.name, qualifier) : qualifier;
+    // An alias picks its version per invocation by its routing weights; versions pass through.
+    const alias = qualifier === undefined ? undefined : fn.aliases.get(qualifier);
+    const version = alias ? pickVersion(alias, Math.random()) : qualifier;
     const resolved = d.registry.requireVersion(region, ref, version);
     return { ...resolved, region, qualifier, invokedArn: d.registry.arn(region, fn.name, qualifier) };
   };
