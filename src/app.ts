@@ -71,6 +71,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     const chosen = await chooseLauncher(o.isolation ?? 'auto', dataDir, await resolvePython());
     launcher = chosen.launcher;
     if (chosen.warning) log(chosen.warning);
+    if (chosen.notice) log(chosen.notice);
   } catch (e) {
     await store.close();
     if (e instanceof SandboxUnavailable) throw new StartupError(e.message);

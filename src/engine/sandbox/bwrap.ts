@@ -1,5 +1,6 @@
 // Linux sandbox isolation: each environment runs under bubblewrap in its own mount, PID, IPC and UTS namespaces (and
-// network namespace on request), as its own unprivileged uid with no capabilities, inside its own cgroup.
+// network namespace on request), as its own unprivileged uid with no capabilities, inside its own cgroup. Rootless
+// (no root, unprivileged user namespaces): in its own user namespace too, limited by rlimits (see rootless.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +11,9 @@ import { dirname, join, sep } from 'node:path';
 import type { CgroupRoot, EnvCgroup } from './cgroup.js';
 import type { Launcher, LaunchOptions, RuntimeProcess } from './launcher.js';
 import { LateMounts } from './mounts.js';
-import { loopbackPeerUid } from './peer.js';
-import { Freezer } from './freezer.js';
+import { loopbackPeer, loopbackPeerUid } from './peer.js';
+import { Freezer, type Freezable } from './freezer.js';
+import { holdsSocket, peakResidentMB, pidNamespaceOf, pidsInNamespace, SANDBOX_UID, SignalFreezer } from './rootless.js';
 import { hex } from '../../lib/ids.js';
 
 /** AWS's quotas: 1,024 processes+threads and 1,024 open files per environment. */
@@ -34,10 +36,16 @@ const ETC = [
 
 export interface SandboxConfig {
   dataDir: string;
-  cgroups: CgroupRoot;
+  /** Rootless: only when a delegated, writable cgroup exists; otherwise limits are rlimits. */
+  cgroups?: CgroupRoot;
   bwrap: string;
   setpriv: string;
   nsenter: string;
+  /**
+   * Rootless mode (selfless is not root): each sandbox gets its own user namespace in which the function is uid 993,
+   * under the mount helper's user namespace; `prlimit` sets the per-environment limits inside it.
+   */
+  rootless?: { prlimit: string };
   /** A Python for the resident mount helper (faster late binds); optional. */
   python?: string;
   /**
@@ -71,7 +79,7 @@ export class SandboxLauncher implements Launcher {
 
   constructor(private readonly c: SandboxConfig) {
     this.state = join(c.dataDir, 'sandbox');
-    this.mounts = new LateMounts(this.state, c.python);
+    this.mounts = new LateMounts(this.state, c.python, !!c.rootless);
     this.langs = c.extraRoots.map((host, i): [string, string] => [host, i === 0 ? '/var/lang' : `/var/lang${i + 1}`]);
     this.rootArgs = systemArgs(this.state, this.langs);
   }
@@ -83,9 +91,10 @@ export class SandboxLauncher implements Launcher {
     await this.mounts.open();
     // Lambda's functions run as sbx_user1051; every environment uid of this server's block gets that name (the first
     // PASSWD_SLOTS of them: more concurrent environments than that still run, only nameless), so getpwuid() works.
-    const base = uidBlock(process.pid);
-    const users = Array.from({ length: PASSWD_SLOTS }, (_, i) => `sbx_user1051:x:${base + i}:${base + i}::/tmp:/sbin/nologin\n`).join('');
-    const groups = Array.from({ length: PASSWD_SLOTS }, (_, i) => `sbx_user1051:x:${base + i}:\n`).join('');
+    const base = this.c.rootless ? SANDBOX_UID : uidBlock(process.pid);
+    const slots = this.c.rootless ? 1 : PASSWD_SLOTS;
+    const users = Array.from({ length: slots }, (_, i) => `sbx_user1051:x:${base + i}:${base + i}::/tmp:/sbin/nologin\n`).join('');
+    const groups = Array.from({ length: slots }, (_, i) => `sbx_user1051:x:${base + i}:\n`).join('');
     await this.mounts.prepareEtc(join(this.state, 'etc'), ETC, {
       passwd: `root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n${users}`,
       group: `root:x:0:\nnobody:x:65534:\n${groups}`,
@@ -98,7 +107,7 @@ export class SandboxLauncher implements Launcher {
     const deadline = new Promise((r) => setTimeout(r, 3000).unref());
     await Promise.race([Promise.all([...this.running]), deadline]);
     await this.mounts.close();
-    await this.c.cgroups.close();
+    await this.c.cgroups?.close();
   }
 
   paths() {
@@ -131,22 +140,10 @@ export class SandboxLauncher implements Launcher {
    * sandbox's network namespace and relays to a unix socket here, whose connections go straight to the environment's
    * Runtime API server (only that sandbox can reach the socket, so they need no peer check).
    */
-  private async bridge(id: string, child: ChildProcess, runtimeApi: string, adopt: (s: Socket) => void): Promise<Bridge> {
+  private async bridge(id: string, child: ChildProcess, childPid$: Promise<number>, runtimeApi: string, adopt: (s: Socket) => void): Promise<Bridge> {
     const port = Number(/:(\d+)$/.exec(runtimeApi)?.[1]);
     if (!port) throw new Error(`no Runtime API port in '${runtimeApi}'`);
-    // bwrap closes its ends of these pipes as it goes: their errors are expected, not crashes.
-    for (const fd of [3, 4]) (child.stdio[fd] as NodeJS.EventEmitter | null)?.on('error', () => undefined);
-    const childPid = await new Promise<number>((resolve, reject) => {
-      let info = '';
-      const info$ = child.stdio[4] as NodeJS.ReadableStream;
-      info$.setEncoding('utf8');
-      info$.on('data', (c: string) => {
-        info += c;
-        const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
-        if (m) resolve(Number(m[1]));
-      });
-      info$.on('end', () => reject(new Error('bubblewrap ended before the sandbox started')));
-    });
+    const childPid = await childPid$;
     const sockDir = join(this.state, 'sock');
     await mkdir(sockDir, { recursive: true, mode: 0o700 });
     const sockPath = join(sockDir, `${id}.sock`);
@@ -155,7 +152,10 @@ export class SandboxLauncher implements Launcher {
       adopt(c);
     });
     await new Promise<void>((resolve, reject) => relay.once('error', reject).listen(sockPath, resolve));
-    const fwd = spawn(this.c.nsenter, [`--net=/proc/${childPid}/ns/net`, '--', process.execPath, FORWARDER, String(port), sockPath], {
+    // Rootless: entering the sandbox's network namespace needs the helper's user namespace (which owns it) first.
+    const userns = this.mounts.userNamespace;
+    const enter = userns ? [`--user=${userns}`, '--preserve-credentials'] : [];
+    const fwd = spawn(this.c.nsenter, [...enter, `--net=/proc/${childPid}/ns/net`, '--', process.execPath, FORWARDER, String(port), sockPath], {
       env: { PATH: '/usr/bin:/bin' },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
@@ -205,12 +205,14 @@ export class SandboxLauncher implements Launcher {
 
   async launch(o: LaunchOptions): Promise<RuntimeProcess> {
     const id = hex(8);
-    const uid = this.takeUid();
-    let cg: EnvCgroup;
+    const rootless = this.c.rootless;
+    const uid = rootless ? undefined : this.takeUid();
+    const giveBack = (): void => void (uid !== undefined && this.freeUids.push(uid));
+    let cg: EnvCgroup | undefined;
     try {
-      cg = await this.c.cgroups.create(id, { memoryMB: o.memoryMB, pids: PIDS_MAX, memoryForCpuMB: o.memoryMB });
+      cg = await this.c.cgroups?.create(id, { memoryMB: o.memoryMB, pids: PIDS_MAX, memoryForCpuMB: o.memoryMB });
     } catch (e) {
-      this.freeUids.push(uid);
+      giveBack();
       throw e;
     }
     const late = o.codeDir === undefined;
@@ -226,9 +228,22 @@ export class SandboxLauncher implements Launcher {
     ]);
     const env = this.insideEnv(o.env, toInside);
     const [command, commandArgs] = o.deferred ? ['/bin/bash', ['-c', WAITER]] : [toInside(o.command), o.args.map(toInside)];
+    // Root: drop to the environment's own uid. Rootless: bwrap already made it uid 993 of its own user namespace;
+    // the limits cgroups would give are set there (RLIMIT_NPROC counts per user namespace, so per environment).
+    const drop = rootless
+      ? [
+          rootless.prlimit, `--nproc=${PIDS_MAX}:${PIDS_MAX}`, `--nofile=${NOFILE_MAX}:${NOFILE_MAX}`,
+          ...(cg ? [] : [`--data=${o.memoryMB * 1048576}:${o.memoryMB * 1048576}`]),
+          '--',
+        ]
+      : [this.c.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
+    // Rootless sandboxes always report their init's pid (fd 4): their processes are found by its PID namespace.
+    const info = !!o.noNetwork || !!rootless;
     const args = [
+      ...(rootless ? ['--unshare-user', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID), '--disable-userns'] : []),
       // No network: a namespace with only loopback; bwrap waits (fd 3) until the Runtime API forwarder listens in it.
-      ...(o.noNetwork ? ['--unshare-net', '--block-fd', '3', '--info-fd', '4'] : []),
+      ...(o.noNetwork ? ['--unshare-net', '--block-fd', '3'] : []),
+      ...(info ? ['--info-fd', '4'] : []),
       ...this.rootArgs,
       '--perms', '1777', '--size', String(o.tmpSizeMB * 1024 * 1024), '--tmpfs', '/tmp',
       '--ro-bind', taskSrc, '/var/task',
@@ -236,48 +251,76 @@ export class SandboxLauncher implements Launcher {
       ...(runtimeSrc ? ['--ro-bind', runtimeSrc, '/var/runtime'] : ['--symlink', '/var/task', '/var/runtime']),
       '--chdir', o.cwd === o.codeDir || o.cwd === '/var/task' ? '/var/task' : '/tmp',
       '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
-      '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP',
+      '--cap-drop', 'ALL', ...(rootless ? [] : ['--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP']),
       '--',
-      this.c.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--',
+      ...drop,
       // The function's variables are set only after privileges are gone: LD_PRELOAD & co. never touch a privileged process.
       '/usr/bin/env', '-i', '--', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
       command, ...commandArgs,
     ];
     // The shell joins the cgroup before bwrap starts, so everything the function ever forks is inside it.
-    const join_ = cg.procsFiles.map((f) => `echo $$ > '${f}'`).join(' && ');
-    // bwrap starts inside the helper's mount namespace when it has one (that is where the code binds are).
+    const join_ = (cg?.procsFiles ?? []).map((f) => `echo $$ > '${f}' && `).join('');
+    // bwrap starts inside the helper's mount namespace when it has one (that is where the code binds are); rootless,
+    // inside the helper's user namespace too (which owns that mount namespace).
     const ns = this.mounts.namespace;
-    const head = ns ? [this.c.nsenter, `--mount=${ns}`, '--', this.c.bwrap] : [this.c.bwrap];
-    const child = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE_MAX} && ${join_} && exec "$@"`, 'sh', ...head, ...args], {
+    const userns = this.mounts.userNamespace;
+    const head = userns && ns
+      ? [this.c.nsenter, `--user=${userns}`, `--mount=${ns}`, '--preserve-credentials', '--', this.c.bwrap]
+      : ns ? [this.c.nsenter, `--mount=${ns}`, '--', this.c.bwrap] : [this.c.bwrap];
+    const child = spawn('/bin/sh', ['-c', `ulimit -n ${NOFILE_MAX} && ${join_}exec "$@"`, 'sh', ...head, ...args], {
       env: { PATH: '/usr/bin:/bin' },
-      stdio: [o.deferred ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(o.noNetwork ? (['pipe', 'pipe'] as const) : [])],
+      stdio: [o.deferred ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(info ? ([o.noNetwork ? 'pipe' : 'ignore', 'pipe'] as const) : [])],
       detached: true,
     });
     const pid = child.pid ?? -1;
+    // bwrap closes its ends of these pipes as it goes: their errors are expected, not crashes.
+    for (const fd of [3, 4]) (child.stdio[fd] as NodeJS.EventEmitter | null)?.on('error', () => undefined);
+    const childPid$ = info ? sandboxInitPid(child) : undefined;
+    childPid$?.catch(() => undefined);
+    // Rootless: the sandbox's PID namespace, known once bwrap has set it up.
+    let pidNs: string | undefined;
+    let initPid: number | undefined;
+    const pidNs$ = rootless && childPid$
+      ? childPid$.then((p) => {
+          initPid = p;
+          pidNs = pidNamespaceOf(p);
+          return pidNs;
+        }, () => undefined)
+      : undefined;
     let bridge: Bridge | undefined;
     if (o.noNetwork) {
       try {
         if (!o.adoptRuntimeApiConnection) throw new Error('a function without network needs adoptRuntimeApiConnection');
-        bridge = await this.bridge(id, child, o.env['AWS_LAMBDA_RUNTIME_API'] ?? '', o.adoptRuntimeApiConnection);
+        bridge = await this.bridge(id, child, childPid$!, o.env['AWS_LAMBDA_RUNTIME_API'] ?? '', o.adoptRuntimeApiConnection);
       } catch (e) {
         killGroup(pid);
-        await cg.killAll().catch(() => undefined);
-        await cg.remove().catch(() => undefined);
-        this.freeUids.push(uid);
+        await cg?.killAll().catch(() => undefined);
+        await cg?.remove().catch(() => undefined);
+        giveBack();
         throw e;
       }
     }
-    const freezer = new Freezer(cg);
+    const signals: Freezable = new SignalFreezer(() => pidNs);
+    const freezer = new Freezer(cg ?? signals);
+    /** Rootless without a cgroup: SIGKILL to the sandbox's init ends every process of its PID namespace. */
+    const killInit = (): void => {
+      if (initPid === undefined || !pidNs || pidNamespaceOf(initPid) !== pidNs) return;
+      try {
+        process.kill(initPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
     let oom = false;
     let gone = false;
     const exitFns: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
     const cleanup = async (): Promise<void> => {
       freezer.dispose();
       bridge?.close();
-      await cg.killAll().catch(() => undefined);
-      await cg.remove().catch(() => undefined);
+      await cg?.killAll().catch(() => undefined);
+      await cg?.remove().catch(() => undefined);
       if (late) await this.mounts.release(id).catch(() => undefined);
-      this.freeUids.push(uid);
+      giveBack();
     };
     let finished!: () => void;
     const finishedP = new Promise<void>((r) => (finished = r));
@@ -286,8 +329,7 @@ export class SandboxLauncher implements Launcher {
     const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (gone) return;
       gone = true;
-      void cg
-        .oomKilled()
+      void (cg ? cg.oomKilled() : Promise.resolve(false))
         .catch(() => false)
         .then((killed) => {
           oom = killed;
@@ -300,6 +342,23 @@ export class SandboxLauncher implements Launcher {
     };
     child.once('exit', exited);
     child.once('error', () => exited(127, null));
+    /** Pids that held admitted Runtime API connections: the next connection is most likely theirs again. */
+    let holders: number[] = [];
+    const ownsSocket = async (peerPort: number, ourPort: number): Promise<boolean> => {
+      const sock = (await this.mounts.helper?.peer(peerPort, ourPort)) ?? (await loopbackPeer(peerPort, ourPort));
+      const ns_ = await pidNs$;
+      if (!sock || !ns_) return false;
+      holders = holders.filter((p) => pidNamespaceOf(p) === ns_);
+      if (holdsSocket(holders, sock.inode)) return true;
+      const members = pidsInNamespace(ns_);
+      for (const p of members) {
+        if (holdsSocket([p], sock.inode)) {
+          holders.push(p);
+          return true;
+        }
+      }
+      return false;
+    };
     return {
       pid,
       uid,
@@ -312,9 +371,10 @@ export class SandboxLauncher implements Launcher {
       kill: () => {
         freezer.dispose();
         if (!killGroup(pid)) child.kill('SIGKILL');
-        void cg.killAll().catch(() => undefined);
+        killInit();
+        void cg?.killAll().catch(() => undefined);
       },
-      maxMemoryMB: () => cg.peakMB(),
+      maxMemoryMB: async () => (cg ? cg.peakMB() : pidNs ? peakResidentMB(pidsInNamespace(pidNs)) : 0),
       freeze: () => freezer.freeze(),
       thaw: () => freezer.thaw(),
       start: o.deferred
@@ -332,9 +392,25 @@ export class SandboxLauncher implements Launcher {
             await this.mounts.bind(id, pairs);
           }
         : undefined,
-      ownsPeer: async (peerPort, ourPort, peerAddress) => peerAddress === '127.0.0.1' && (await this.peerUid(peerPort, ourPort)) === uid,
+      ownsPeer: async (peerPort, ourPort, peerAddress) =>
+        peerAddress === '127.0.0.1' && (rootless ? await ownsSocket(peerPort, ourPort) : (await this.peerUid(peerPort, ourPort)) === uid),
     };
   }
+}
+
+/** The host pid of the sandbox's init (bwrap's `child-pid` on its info fd, 4). */
+function sandboxInitPid(child: ChildProcess): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let info = '';
+    const info$ = child.stdio[4] as NodeJS.ReadableStream;
+    info$.setEncoding('utf8');
+    info$.on('data', (c: string) => {
+      info += c;
+      const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
+      if (m) resolve(Number(m[1]));
+    });
+    info$.on('end', () => reject(new Error('bubblewrap ended before the sandbox started')));
+  });
 }
 
 /** SIGKILLs a process group; false when there is none (never signals a group for an unknown pid). */

@@ -1,4 +1,4 @@
-// A resident root helper (Python: ctypes and netlink, which Node lacks) for two hot operations: binding code into a
+// A resident root helper (rootless: root of its own user namespace; Python: ctypes and netlink, which Node lacks) for two hot operations: binding code into a
 // pre-started sandbox with direct mount(2) calls instead of several mount(8) processes, and finding the owner of a
 // loopback connection with one exact sock_diag lookup instead of reading all of /proc/net/tcp.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,16 +14,31 @@ MS_PRIVATE, MS_SLAVE, MS_SHARED = 1 << 18, 1 << 19, 1 << 20
 # A mount namespace of our own (host mounts still propagate in, ours never out): every mount selfless makes lives
 # here, and vanishes with the last process in it, even if selfless is killed with -9.
 private = False
-if os.environ.get("SELFLESS_PRIVATE_NS") == "1" and libc.unshare(0x00020000) == 0:
+# Rootless: a user namespace of our own too, in which we are root (uid and gid 0 = ours outside), so the mounts
+# below are allowed; sandboxes start inside it (nsenter --user --mount) and get their own user namespace under it.
+if os.environ.get("SELFLESS_USERNS") == "1":
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(0x10000000 | 0x00020000) != 0:
+        e = ctypes.get_errno(); sys.stdout.write(json.dumps({"id": 0, "fatal": "unshare: " + os.strerror(e)}) + "\n"); sys.exit(1)
+    for f, text in (("setgroups", "deny"), ("uid_map", "0 %d 1" % uid), ("gid_map", "0 %d 1" % gid)):
+        with open("/proc/self/" + f, "w") as fh: fh.write(text)
+    private = libc.mount(None, b"/", None, MS_REC | MS_SLAVE, None) == 0
+elif os.environ.get("SELFLESS_PRIVATE_NS") == "1" and libc.unshare(0x00020000) == 0:
     private = libc.mount(None, b"/", None, MS_REC | MS_SLAVE, None) == 0
 def mount(src, dst, flags):
     if libc.mount(src.encode() if src else None, dst.encode(), None, flags, None) != 0:
         e = ctypes.get_errno(); raise OSError(e, "mount %s -> %s: %s" % (src, dst, os.strerror(e)))
+USERNS = os.environ.get("SELFLESS_USERNS") == "1"
+def kept(path):
+    # In a user namespace a remount must keep the flags the host's mount has (they are locked): carry them over.
+    if not USERNS: return 0
+    f = os.statvfs(path).f_flag
+    return (f & (2 | 4 | 8 | 1024 | 2048)) | ((1 << 21) if f & 4096 else 0)
 def bind_ro(src, stage, point):
     os.makedirs(stage, exist_ok=True)
     try:
         mount(src, stage, MS_BIND | MS_REC)
-        mount(None, stage, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        mount(None, stage, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | kept(stage))
         mount(stage, point, MS_MOVE)
     except Exception:
         libc.umount2(stage.encode(), 2)
@@ -41,22 +56,22 @@ def peer_uid(sport, dport):
     data = diag.recv(65536)
     length, kind = struct.unpack_from("=IH", data, 0)
     if kind != 20 or length < 16 + 72: return None
-    return struct.unpack_from("=I", data, 16 + 64)[0]
+    return struct.unpack_from("=II", data, 16 + 64)
 def self_bind(path, kind):
     mount(path, path, MS_BIND)
     mount(None, path, MS_SHARED if kind == "shared" else MS_PRIVATE)
 def plain_ro(src, point):
     mount(src, point, MS_BIND | MS_REC)
-    mount(None, point, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    mount(None, point, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | kept(point))
 for line in sys.stdin:
     req = json.loads(line)
     if "hello" in req:
         sys.stdout.write(json.dumps({"id": req["id"], "error": None, "private": private}) + "\n"); sys.stdout.flush()
         continue
     if "peer" in req:
-        try: uid = peer_uid(*req["peer"])
-        except Exception: uid = None
-        sys.stdout.write(json.dumps({"id": req["id"], "uid": uid}) + "\n"); sys.stdout.flush()
+        try: uid, inode = peer_uid(*req["peer"]) or (None, None)
+        except Exception: uid, inode = None, None
+        sys.stdout.write(json.dumps({"id": req["id"], "uid": uid, "inode": inode}) + "\n"); sys.stdout.flush()
         continue
     try:
         for path, kind in req.get("selfBinds", []): self_bind(path, kind)
@@ -69,9 +84,16 @@ for line in sys.stdin:
     sys.stdout.write(json.dumps({"id": req["id"], "error": err}) + "\n"); sys.stdout.flush()
 `;
 
+interface Reply {
+  error?: string | null;
+  uid?: number | null;
+  inode?: number | null;
+  private?: boolean;
+}
+
 export class MountHelper {
   private seq = 0;
-  private readonly waiting = new Map<number, (r: { error?: string | null; uid?: number | null; private?: boolean }) => void>();
+  private readonly waiting = new Map<number, (r: Reply) => void>();
   private buf = '';
 
   private constructor(private readonly proc: ChildProcess) {
@@ -83,7 +105,7 @@ export class MountHelper {
         const line = this.buf.slice(0, i);
         this.buf = this.buf.slice(i + 1);
         try {
-          const r = JSON.parse(line) as { id: number; error?: string | null; uid?: number | null; private?: boolean };
+          const r = JSON.parse(line) as Reply & { id: number };
           this.waiting.get(r.id)?.(r);
           this.waiting.delete(r.id);
         } catch {
@@ -108,10 +130,13 @@ export class MountHelper {
     return this.proc.pid ?? -1;
   }
 
-  static async start(python: string, privateNamespace = true): Promise<MountHelper | undefined> {
+  /** Whether the helper runs in a user namespace of its own (rootless): sandboxes must enter that one too. */
+  userns = false;
+
+  static async start(python: string, privateNamespace = true, userNamespace = false): Promise<MountHelper | undefined> {
     const proc = spawn(python, ['-u', '-c', SCRIPT], {
       stdio: ['pipe', 'pipe', 'ignore'],
-      env: { PATH: '/usr/bin:/bin', SELFLESS_PRIVATE_NS: privateNamespace ? '1' : '0' },
+      env: { PATH: '/usr/bin:/bin', SELFLESS_PRIVATE_NS: privateNamespace ? '1' : '0', SELFLESS_USERNS: userNamespace ? '1' : '0' },
     });
     proc.on('error', () => undefined);
     const h = new MountHelper(proc);
@@ -122,6 +147,7 @@ export class MountHelper {
       return undefined;
     }
     h.private = hello.private === true;
+    h.userns = userNamespace;
     return h;
   }
 
@@ -138,10 +164,15 @@ export class MountHelper {
 
   /** The uid owning the loopback socket 127.0.0.1:`peerPort` → 127.0.0.1:`ourPort`, or undefined. */
   peerUid(peerPort: number, ourPort: number): Promise<number | undefined> {
-    return this.request({ peer: [peerPort, ourPort] }).then((r) => (typeof r.uid === 'number' ? r.uid : undefined));
+    return this.peer(peerPort, ourPort).then((r) => r?.uid);
   }
 
-  private request(body: object): Promise<{ error?: string | null; uid?: number | null; private?: boolean }> {
+  /** The owning uid and inode of that socket, or undefined. */
+  peer(peerPort: number, ourPort: number): Promise<{ uid: number; inode: number } | undefined> {
+    return this.request({ peer: [peerPort, ourPort] }).then((r) => (typeof r.uid === 'number' && typeof r.inode === 'number' ? { uid: r.uid, inode: r.inode } : undefined));
+  }
+
+  private request(body: object): Promise<Reply> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return Promise.resolve({ error: 'the mount helper exited', uid: null });
     const id = ++this.seq;
     return new Promise((resolve) => {

@@ -20,9 +20,11 @@ export class LateMounts {
   helper: MountHelper | undefined;
 
   /** `python`: an interpreter for the resident mount helper; without one every bind runs mount(8). */
+  /** `rootless`: the helper runs as root of its own user namespace; there is no mount(8) fallback then. */
   constructor(
     stateDir: string,
     private readonly python?: string,
+    private readonly rootless = false,
   ) {
     this.shared = join(stateDir, 'mnt');
     this.stage = join(stateDir, 'stage');
@@ -32,7 +34,10 @@ export class LateMounts {
     await this.close();
     await mkdir(this.shared, { recursive: true });
     await mkdir(this.stage, { recursive: true });
-    if (this.python) this.helper = await MountHelper.start(this.python);
+    if (this.python) this.helper = await MountHelper.start(this.python, true, this.rootless);
+    if (this.rootless && !this.helper) {
+      throw new Error(this.python ? `the mount helper could not enter a user namespace of its own (${this.python})` : 'the rootless sandbox needs python3 for its mount helper');
+    }
     if (this.helper) {
       await this.helper.setup([[this.shared, 'shared'], [this.stage, 'private']], []);
       return;
@@ -49,6 +54,11 @@ export class LateMounts {
   /** The mount namespace sandboxes must start in (the helper's own), or undefined for the host's. */
   get namespace(): string | undefined {
     return this.helper?.private ? `/proc/${this.helper.pid}/ns/mnt` : undefined;
+  }
+
+  /** Rootless: the user namespace sandboxes must start in (the helper's, where the mount namespace belongs). */
+  get userNamespace(): string | undefined {
+    return this.helper?.userns ? `/proc/${this.helper.pid}/ns/user` : undefined;
   }
 
   /** Creates an environment's empty mount points; returns their host paths. */
