@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { removeDir } from '../helpers/server.js';
-import { fixture, invoke, json, logOf, shell, startInMode, text, type Mode, type ModeServer } from '../helpers/isolation.js';
+import { fixture, invoke, json, logOf, rootlessDataDir, shell, startInMode, text, type Mode, type ModeServer } from '../helpers/isolation.js';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 
-for (const mode of ['process', 'sandbox'] as Mode[]) {
+for (const mode of ['process', 'sandbox', 'rootless'] as Mode[]) {
   describe(`isolation ${mode}`, () => {
     let s: ModeServer;
     let client: LambdaClient;
@@ -25,6 +25,8 @@ for (const mode of ['process', 'sandbox'] as Mode[]) {
       const out = s.server!.output();
       if (mode === 'process') assert.match(out, /WARNING: isolation is "process": functions run as plain processes/);
       else assert.doesNotMatch(out, /WARNING/);
+      if (mode === 'rootless') assert.match(out, /isolation is "sandbox" \(rootless: user namespaces/);
+      else assert.doesNotMatch(out, /rootless/);
     });
 
     test(`Isolation (${mode}): a Node function gets its event and AWS's paths; module state survives warm invokes`, async (t) => {
@@ -37,7 +39,7 @@ for (const mode of ['process', 'sandbox'] as Mode[]) {
       assert.equal(a.n, 1);
       assert.equal(b.n, 2, 'the warm environment served the second invoke');
       assert.equal(a.cwd, a.root);
-      if (mode === 'sandbox') {
+      if (mode !== 'process') {
         assert.equal(a.root, '/var/task');
         assert.equal(a.tmp, '/tmp');
       }
@@ -90,7 +92,7 @@ for (const mode of ['process', 'sandbox'] as Mode[]) {
       await createFunction(client, 'contract-user', { 'app.py': 'import getpass, os\ndef handler(e, c):\n    return {"user": getpass.getuser(), "home": os.path.expanduser("~")}\n' }, { runtime: 'python3.12', handler: 'app.handler' });
       const r = json((await invoke(client, 'contract-user')).Payload);
       assert.equal(typeof r.user, 'string', JSON.stringify(r));
-      if (mode === 'sandbox') assert.equal(r.user, 'sbx_user1051');
+      if (mode !== 'process') assert.equal(r.user, 'sbx_user1051');
     });
 
     test(`Isolation (${mode}): open files are capped at 1,024 (AWS's quota)`, async (t) => {
@@ -116,5 +118,21 @@ test('Isolation: asking for the sandbox where it cannot work fails to start, say
   } finally {
     await fallback.stop();
     removeDir(fallback.dataDir);
+  }
+});
+
+test('Isolation: a non-root server on a machine with user namespaces picks the rootless sandbox by itself (auto)', async (t) => {
+  const probe = await startInMode('rootless', ['--isolation', 'auto'], rootlessDataDir());
+  if (probe.skip) return t.skip(probe.skip);
+  try {
+    const out = probe.server!.output();
+    assert.doesNotMatch(out, /WARNING/);
+    assert.match(out, /isolation is "sandbox" \(rootless/);
+    const client = lambdaClient(probe.server!.url);
+    await createFunction(client, 'auto-rootless', { 'index.js': 'exports.handler = async () => ({ uid: process.getuid(), root: process.env.LAMBDA_TASK_ROOT });' });
+    assert.deepEqual(json((await invoke(client, 'auto-rootless')).Payload), { uid: 993, root: '/var/task' });
+  } finally {
+    await probe.server!.stop();
+    removeDir(probe.server!.dataDir);
   }
 });

@@ -1,26 +1,92 @@
 // Starts a server in a given isolation mode for the shared contract suite; a sandbox that cannot work here is a skip
 // that says why (the server's own start-up message), never a silent pass.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { ROOT, startServer, type Running } from './server.js';
+import { MAIN, ROOT, startServer, type Running } from './server.js';
 
-export type Mode = 'sandbox' | 'process';
+/** `rootless`: `--isolation sandbox` with the server started as an unprivileged user (nobody), so it runs rootless. */
+export type Mode = 'sandbox' | 'process' | 'rootless';
 
 export interface ModeServer {
   server?: Running;
   skip?: string;
 }
 
+/** The unprivileged user a rootless server runs as. */
+export const ROOTLESS_UID = 65534;
+const AS_NOBODY = ['/usr/bin/setpriv', `--reuid=${ROOTLESS_UID}`, `--regid=${ROOTLESS_UID}`, '--clear-groups'];
+
+/** Why a rootless server cannot be tried here, or undefined when it can. */
+function rootlessSkip(): string | undefined {
+  if (process.platform !== 'linux') return 'rootless sandboxes need Linux';
+  if (process.getuid?.() !== 0) return 'starting the server as another (unprivileged) user needs the tests to run as root';
+  if (!existsSync(AS_NOBODY[0]!)) return 'setpriv (util-linux) is not installed';
+  const as = (cmd: string[]) => spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), ...cmd], { encoding: 'utf8', timeout: 10_000 });
+  const readable = as(['/bin/sh', '-c', 'test -r "$1" && test -r "$2" && test -x "$3"', 'sh', MAIN, join(ROOT, 'node_modules', '@aws-sdk'), process.execPath]);
+  if (readable.status !== 0) return `uid ${ROOTLESS_UID} cannot read the checkout (${MAIN}), node_modules or run ${process.execPath}`;
+  const userns = as(['/usr/bin/bwrap', '--unshare-user', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '/usr/bin/true']);
+  if (userns.status !== 0) return `unprivileged user namespaces do not work here: ${(userns.stderr || String(userns.error ?? '')).trim().split('\n')[0]}`;
+  return undefined;
+}
+
+/** A fresh data dir the rootless server's user owns. */
+export function rootlessDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'selfless-rootless-'));
+  chownSync(dir, ROOTLESS_UID, ROOTLESS_UID);
+  return dir;
+}
+
 export async function startInMode(mode: Mode, args: string[] = [], dataDir?: string): Promise<ModeServer> {
+  if (mode === 'rootless') {
+    const skip = rootlessSkip();
+    if (skip) return { skip: `rootless sandbox not tried: ${skip}` };
+  }
   try {
-    return { server: await startServer({ args: ['--isolation', mode, ...args], dataDir }) };
+    const rootless = mode === 'rootless';
+    return {
+      server: await startServer({
+        args: ['--isolation', rootless ? 'sandbox' : mode, ...args],
+        dataDir: dataDir ?? (rootless ? rootlessDataDir() : undefined),
+        wrap: rootless ? AS_NOBODY : undefined,
+        env: rootless ? { HOME: tmpdir(), PATH: '/usr/local/bin:/usr/bin:/bin' } : undefined,
+      }),
+    };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const why = /cannot work on this machine: (.*)/.exec(msg)?.[1];
-    if (mode === 'sandbox' && why) return { skip: `sandbox unavailable here: ${why}` };
+    if (mode !== 'process' && why) return { skip: `sandbox unavailable here: ${why}` };
     throw e;
   }
+}
+
+/** Host pids of a server's sandboxed processes: its descendants in another PID namespace than its own. */
+export function sandboxedPids(serverPid: number): number[] {
+  const ns = (p: number | string): string | undefined => {
+    try {
+      return readlinkSync(`/proc/${p}/ns/pid`);
+    } catch {
+      return undefined;
+    }
+  };
+  const parent = new Map<number, number>();
+  for (const n of readdirSync('/proc')) {
+    if (!/^\d+$/.test(n)) continue;
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      parent.set(Number(n), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  const under = (p: number): boolean => {
+    for (let q = parent.get(p), i = 0; q !== undefined && q > 1 && i < 64; q = parent.get(q), i++) if (q === serverPid) return true;
+    return false;
+  };
+  const own = ns(serverPid);
+  return [...parent.keys()].filter((p) => under(p) && ns(p) !== undefined && ns(p) !== own);
 }
 
 export const fixture = (name: string, file: string): Buffer => readFileSync(join(ROOT, 'test', 'fixtures', 'functions', name, file));

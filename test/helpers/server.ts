@@ -25,11 +25,15 @@ export interface StartOptions {
   port?: number;
   args?: string[];
   env?: Record<string, string>;
+  /** A command that runs the server (e.g. setpriv … to start it as another user); the node command follows it. */
+  wrap?: string[];
 }
 
 export async function startServer(o: StartOptions = {}): Promise<Running> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'selfless-test-'));
-  const proc = spawn(process.execPath, [MAIN, 'start', '--port', String(o.port ?? 0), '--data', dataDir, ...(o.args ?? [])], {
+  const argv = [process.execPath, MAIN, 'start', '--port', String(o.port ?? 0), '--data', dataDir, ...(o.args ?? [])];
+  const [cmd, ...rest] = [...(o.wrap ?? []), ...argv];
+  const proc = spawn(cmd!, rest, {
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
