@@ -106,3 +106,28 @@ export async function shell(client: LambdaClient, name: string, script: string):
   const body = json(r.Payload) as { code: number; out: string };
   return { code: body.code, out: Buffer.from(body.out, 'base64').toString('utf8') };
 }
+
+/** The PID namespace of the environment whose runtime talks to `runtimeApi` (found by its environment variable). */
+export function environmentNamespace(serverPid: number, runtimeApi: string): string | undefined {
+  const want = `AWS_LAMBDA_RUNTIME_API=${runtimeApi}\0`;
+  for (const p of sandboxedPids(serverPid)) {
+    try {
+      if (readFileSync(`/proc/${p}/environ`, 'latin1').includes(want)) return readlinkSync(`/proc/${p}/ns/pid`);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
+/** How many processes run in a PID namespace. */
+export function countInNamespace(ns: string): number {
+  return readdirSync('/proc').filter((n) => {
+    if (!/^\d+$/.test(n)) return false;
+    try {
+      return readlinkSync(`/proc/${n}/ns/pid`) === ns;
+    } catch {
+      return false;
+    }
+  }).length;
+}

@@ -250,6 +250,9 @@ export class SandboxLauncher implements Launcher {
       '--ro-bind', optSrc, '/opt',
       ...(runtimeSrc ? ['--ro-bind', runtimeSrc, '/var/runtime'] : ['--symlink', '/var/task', '/var/runtime']),
       '--chdir', o.cwd === o.codeDir || o.cwd === '/var/task' ? '/var/task' : '/tmp',
+      // Rootless, the sandbox's own root and /dev (tmpfs, no size limit) belong to the function's uid: make them
+      // read-only, or it could fill memory through them.
+      ...(rootless ? ['--remount-ro', '/dev', '--remount-ro', '/'] : []),
       '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin',
       '--cap-drop', 'ALL', ...(rootless ? [] : ['--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP']),
       '--',
