@@ -3,6 +3,9 @@
 // as root and rootless (the server started as an unprivileged user); what rootless cannot contain is a skip saying so.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { release } from 'node:os';
+import { nprocPerUserNamespace } from '../../src/engine/sandbox/rootless.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
@@ -101,6 +104,11 @@ for (const mode of MODES) describe(`escape (${mode === 'sandbox' ? 'root' : 'roo
     assert.match(r.out, /CapPrm:\s+0{16}/);
     assert.match(r.out, /CapBnd:\s+0{16}/);
     assert.match(r.out, /NoNewPrivs:\s+1/);
+    if (rootless) {
+      // Its user namespace is the last one: no nested namespace in which it would regain capabilities.
+      const nested = await shell(client, SH, 'unshare --user --map-root-user id -u 2>&1 || echo NO-USERNS');
+      assert.match(nested.out, /NO-USERNS/, nested.out);
+    }
   });
 
   test('Escape: allocating 3× the memory size kills the environment with AWS’s error; the platform keeps serving', async (t) => {
@@ -129,6 +137,7 @@ for (const mode of MODES) describe(`escape (${mode === 'sandbox' ? 'root' : 'roo
 
   test('Escape: spawning 2,000 processes stops at the 1,024 process limit; the platform keeps serving', async (t) => {
     if (s.skip) return t.skip(s.skip);
+    if (rootless && !nprocPerUserNamespace()) return t.skip(`not contained rootless on this kernel (${release()}): RLIMIT_NPROC counts per user namespace only from Linux 5.14, so no process limit is set`);
     // Enough memory that the process limit, not the memory limit, is what stops it.
     await createFunction(client, 'escape-fork', { 'index.js': fixture('hostile-node', 'index.js') }, { memory: 2048, timeout: 30 });
     const r = json((await invoke(client, 'escape-fork', { action: 'fork', n: 2000 })).Payload);
@@ -182,6 +191,17 @@ for (const mode of MODES) describe(`escape (${mode === 'sandbox' ? 'root' : 'roo
     const again = json((await invoke(client, NODE, { action: 'whoami' })).Payload);
     assert.equal(again.runtimeApi, victim.runtimeApi);
     assert.equal(again.uid, victim.uid);
+  });
+
+  test('Escape: a host process (not in any environment) cannot speak to an environment’s Runtime API', async (t) => {
+    if (s.skip) return t.skip(s.skip);
+    const victim = json((await invoke(client, NODE, { action: 'whoami' })).Payload) as { runtimeApi: string };
+    // Rootless, the server's own user is the same uid the environments run as; run curl as that user too.
+    const as = rootless ? ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const r = spawnSync(as[0] ?? '/usr/bin/curl', [...as.slice(1), ...(as.length ? ['/usr/bin/curl'] : []), '-sS', '--max-time', '3', `http://${victim.runtimeApi}/2018-06-01/runtime/invocation/next`], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0, `curl got an answer: ${r.stdout}`);
+    assert.equal(r.stdout, '');
+    assert.equal(json((await invoke(client, NODE, { action: 'whoami' })).Payload).runtimeApi, victim.runtimeApi, 'the environment still serves');
   });
 
   test('Freeze: an idle environment is frozen, so its timers do not advance between invocations', async (t) => {

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpuWeight, ownCgroups } from '../../src/engine/sandbox/cgroup.js';
 import { Freezer } from '../../src/engine/sandbox/freezer.js';
-import { peerUid } from '../../src/engine/sandbox/peer.js';
+import { peerSocket, peerUid } from '../../src/engine/sandbox/peer.js';
+import { nprocPerUserNamespace } from '../../src/engine/sandbox/rootless.js';
 
 const TABLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1604 1 0 100 0 0 10 0
@@ -105,4 +106,18 @@ test('Sandbox freezer: a disposed environment is never frozen afterwards', async
   await f.freeze();
   await new Promise((r) => setTimeout(r, 5));
   assert.deepEqual(cg.ops, []);
+});
+
+test('Sandbox peer: the inode of a loopback peer socket is read with its uid (rootless tells environments apart by it)', () => {
+  assert.deepEqual(peerSocket(TABLE, 0xae3c, 0x1f90), { uid: 200000007, inode: 1700 });
+  assert.deepEqual(peerSocket(TABLE, 0xae3d, 0x2000), { uid: 200000009, inode: 1702 });
+  assert.equal(peerSocket(TABLE, 0xae3d, 0x1f90), undefined);
+});
+
+test('Sandbox rootless: RLIMIT_NPROC is set per environment only on kernels that count it per user namespace (5.14+)', () => {
+  assert.equal(nprocPerUserNamespace('6.18.44-fc-v782'), true);
+  assert.equal(nprocPerUserNamespace('5.14.0-362.el9.x86_64'), true);
+  assert.equal(nprocPerUserNamespace('5.10.0-28-amd64'), false);
+  assert.equal(nprocPerUserNamespace('4.19.0'), false);
+  assert.equal(nprocPerUserNamespace('weird'), false);
 });

@@ -45,7 +45,7 @@ export interface SandboxConfig {
    * Rootless mode (selfless is not root): each sandbox gets its own user namespace in which the function is uid 993,
    * under the mount helper's user namespace; `prlimit` sets the per-environment limits inside it.
    */
-  rootless?: { prlimit: string };
+  rootless?: { prlimit: string; /** RLIMIT_NPROC counts per user namespace here (see rootless.ts). */ nproc: boolean };
   /** A Python for the resident mount helper (faster late binds); optional. */
   python?: string;
   /**
@@ -232,7 +232,7 @@ export class SandboxLauncher implements Launcher {
     // the limits cgroups would give are set there (RLIMIT_NPROC counts per user namespace, so per environment).
     const drop = rootless
       ? [
-          rootless.prlimit, `--nproc=${PIDS_MAX}:${PIDS_MAX}`, `--nofile=${NOFILE_MAX}:${NOFILE_MAX}`,
+          rootless.prlimit, ...(rootless.nproc ? [`--nproc=${PIDS_MAX}:${PIDS_MAX}`] : []), `--nofile=${NOFILE_MAX}:${NOFILE_MAX}`,
           ...(cg ? [] : [`--data=${o.memoryMB * 1048576}:${o.memoryMB * 1048576}`]),
           '--',
         ]

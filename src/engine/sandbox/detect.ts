@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { openCgroups, type CgroupRoot } from './cgroup.js';
 import { prefixOutsideUsr, SandboxLauncher } from './bwrap.js';
 import type { Launcher } from './launcher.js';
+import { nprocPerUserNamespace } from './rootless.js';
 import { ProcessLauncher } from './process.js';
 
 export type IsolationChoice = 'auto' | 'sandbox' | 'process';
@@ -34,7 +35,7 @@ interface Usable {
   nsenter: string;
   /** Rootless: only a delegated cgroup we can write to. */
   cgroups?: CgroupRoot;
-  rootless?: { prlimit: string };
+  rootless?: { prlimit: string; nproc: boolean };
 }
 
 /** Why the sandbox cannot run here and what to do about it; undefined when it can. */
@@ -67,7 +68,7 @@ async function probe(pythonExe: string | undefined): Promise<{ reason: string; f
     return { reason: `bubblewrap cannot create namespaces here: ${why}`, fix: 'allow namespaces (e.g. run the container with --privileged or a seccomp profile that permits unshare/mount), or use --isolation process' };
   }
   // Rootless: a delegated cgroup (writable by us) is used when there is one; otherwise limits are rlimits.
-  if (rootless) return { bwrap, setpriv, nsenter, cgroups: await openCgroupsOrNone(), rootless: { prlimit: prlimit! } };
+  if (rootless) return { bwrap, setpriv, nsenter, cgroups: await openCgroupsOrNone(), rootless: { prlimit: prlimit!, nproc: nprocPerUserNamespace() } };
   let cgroups: CgroupRoot;
   try {
     cgroups = await openCgroups();

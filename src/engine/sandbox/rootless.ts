@@ -2,9 +2,21 @@
 // so what root mode gets from uids and cgroups comes from the environment's PID namespace here: its processes are
 // those in that namespace (found through /proc), frozen with SIGSTOP, measured with VmHWM.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { release } from 'node:os';
 
 /** The uid and gid a rootless function sees inside its user namespace (AWS's sbx_user1051). */
 export const SANDBOX_UID = 993;
+
+/**
+ * Whether RLIMIT_NPROC counts per user namespace (Linux 5.14+, rlimits on ucounts). Older kernels count every process
+ * of the real uid, the platform's own included, so a limit of 1,024 would cap the whole platform: it is not set there.
+ */
+export function nprocPerUserNamespace(kernel = release()): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(kernel);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 5 || (major === 5 && minor >= 14);
+}
 
 /** The PID namespace of a process (`pid:[4026532…]`), or undefined when it is gone or not ours to inspect. */
 export function pidNamespaceOf(pid: number): string | undefined {
