@@ -1,9 +1,11 @@
-// Sandbox cost benchmark: what `--isolation sandbox` adds to a cold start and to a warm invoke, against `process`.
+// Sandbox cost benchmark: what `--isolation sandbox` (as root, and rootless where it can be tried) adds to a cold start
+// and to a warm invoke, against `process`.
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startServer } from '../test/helpers/server.js';
+import { ROOT, type Running } from '../test/helpers/server.js';
+import { startInMode } from '../test/helpers/isolation.js';
 import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
 import { zip } from '../test/helpers/zip.js';
 import { f2, http, pct, type Section } from './lib.js';
@@ -23,13 +25,25 @@ interface Figures {
   coldShellSmall: number[];
   warm: number[];
   afterIdle: number[];
+  /** The server process's own CPU time (utime+stime) per invoke, in ms, over the warm and after-idle runs. */
+  cpuWarm: number;
+  cpuAfterIdle: number;
 }
 
-type Mode = 'process' | 'sandbox';
+type Mode = 'process' | 'sandbox' | 'rootless';
+
+/** utime+stime of a process in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
 
 /** One server per mode; both are measured step by step in turn, so that load on the host weighs on both alike. */
 async function serverFor(mode: Mode) {
-  const server = await startServer({ args: ['--isolation', mode] });
+  const started = await startInMode(mode);
+  if (!started.server) throw new Error(`${mode}: ${started.skip}`);
+  const server: Running = started.server;
   const client = lambdaClient(server.url);
   const create = (name: string, runtime: string, handler: string, code: Buffer, memory = MEMORY) =>
     client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime as never, Role: ROLE, Handler: handler, Code: { ZipFile: code }, MemorySize: memory }));
@@ -39,16 +53,26 @@ async function serverFor(mode: Mode) {
     if (r.status !== 200 || !r.body.includes(expect)) throw new Error(`${mode}: invoke of ${name} failed: ${r.status} ${r.body}`);
     return performance.now() - t;
   };
-  return { server, create, call };
+  return { server, create, call, cpu: () => cpuMs(server.proc.pid!) };
 }
 
-async function measure(): Promise<Record<Mode, Figures>> {
-  const modes: Mode[] = ['process', 'sandbox'];
-  const servers = { process: await serverFor('process'), sandbox: await serverFor('sandbox') };
-  const out: Record<Mode, Figures> = {
-    process: { coldNode: [], coldShell: [], coldShellSmall: [], warm: [], afterIdle: [] },
-    sandbox: { coldNode: [], coldShell: [], coldShellSmall: [], warm: [], afterIdle: [] },
-  };
+async function measure(): Promise<{ modes: Mode[]; out: Partial<Record<Mode, Figures>>; skipped?: string }> {
+  const modes: Mode[] = ['process', 'sandbox', 'rootless'];
+  const servers: Partial<Record<Mode, Awaited<ReturnType<typeof serverFor>>>> = {};
+  let skipped: string | undefined;
+  for (const m of [...modes]) {
+    try {
+      servers[m] = await serverFor(m);
+    } catch (e) {
+      if (m !== 'rootless') throw e;
+      skipped = e instanceof Error ? e.message : String(e);
+      modes.pop();
+    }
+  }
+  const blank = (): Figures => ({ coldNode: [], coldShell: [], coldShellSmall: [], warm: [], afterIdle: [], cpuWarm: 0, cpuAfterIdle: 0 });
+  const out: Partial<Record<Mode, Figures>> = Object.fromEntries(modes.map((m) => [m, blank()]));
+  const S = (m: Mode) => servers[m]!;
+  const O = (m: Mode) => out[m]!;
   try {
     const nodeZip = await zip({ 'index.js': HANDLER });
     const tutorial = (f: string): Buffer => readFileSync(join(ROOT, 'test', 'fixtures', 'functions', 'shell-tutorial', f));
@@ -56,10 +80,10 @@ async function measure(): Promise<Record<Mode, Figures>> {
     const cold = async (key: 'coldNode' | 'coldShell' | 'coldShellSmall', n: number, runtime: string, handler: string, code: Buffer, expect: string, memory = MEMORY) => {
       for (let i = 0; i < n; i++) {
         for (const m of modes) {
-          await servers[m].create(`${key}-${i}`, runtime, handler, code, memory);
+          await S(m).create(`${key}-${i}`, runtime, handler, code, memory);
           // Let the pre-started pool refill, as it would between deploys.
           await new Promise((r) => setTimeout(r, 150));
-          out[m][key].push(await servers[m].call(`${key}-${i}`, expect));
+          O(m)[key].push(await S(m).call(`${key}-${i}`, expect));
         }
       }
     };
@@ -67,32 +91,45 @@ async function measure(): Promise<Record<Mode, Figures>> {
     await cold('coldShell', COLD_SHELL, 'provided.al2023', 'function.handler', shellZip, 'Echoing request');
     await cold('coldShellSmall', COLD_SHELL, 'provided.al2023', 'function.handler', shellZip, 'Echoing request', 128);
     for (const m of modes) {
-      await servers[m].create('warm', 'nodejs20.x', 'index.handler', nodeZip);
-      for (let i = 0; i < 200; i++) await servers[m].call('warm', '"ok":true');
+      await S(m).create('warm', 'nodejs20.x', 'index.handler', nodeZip);
+      for (let i = 0; i < 200; i++) await S(m).call('warm', '"ok":true');
     }
     for (let block = 0; block < WARM / 200; block++) {
-      for (const m of modes) for (let i = 0; i < 200; i++) out[m].warm.push(await servers[m].call('warm', '"ok":true'));
-    }
-    // Invokes that find the environment frozen (sandbox): each pays the thaw.
-    for (let i = 0; i < IDLE_CALLS; i++) {
       for (const m of modes) {
-        await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
-        out[m].afterIdle.push(await servers[m].call('warm', '"ok":true'));
+        const c0 = S(m).cpu();
+        for (let i = 0; i < 200; i++) O(m).warm.push(await S(m).call('warm', '"ok":true'));
+        O(m).cpuWarm += (S(m).cpu() - c0) / WARM;
       }
     }
-    return out;
+    // Invokes that find the environment frozen (sandbox): each pays the thaw (and the freeze before it).
+    for (let i = 0; i < IDLE_CALLS; i++) {
+      for (const m of modes) {
+        const c0 = S(m).cpu();
+        await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
+        O(m).afterIdle.push(await S(m).call('warm', '"ok":true'));
+        O(m).cpuAfterIdle += (S(m).cpu() - c0) / IDLE_CALLS;
+      }
+    }
+    return { modes, out, skipped };
   } finally {
-    for (const m of modes) await servers[m].server.stop();
+    for (const m of modes) await S(m).server.stop();
   }
 }
 
 export async function run(): Promise<Section> {
   const loadBefore = loadavg()[0]!;
-  const { process: p, sandbox: s } = await measure();
+  const { modes, out, skipped } = await measure();
   const loadAfter = loadavg()[0]!;
-  const row = (label: string, a: number[], b: number[], q: number): string => {
-    const [x, y] = [pct(a, q), pct(b, q)];
-    return `| ${label} p${q} | ${f2(x)} ms | ${f2(y)} ms | ${f2(y - x)} ms |`;
+  const p = out.process!;
+  const r = out.rootless;
+  const row = (label: string, key: 'coldNode' | 'coldShell' | 'coldShellSmall' | 'warm' | 'afterIdle', q: number): string => {
+    const [x, y] = [pct(p[key], q), pct(out.sandbox![key], q)];
+    const z = r ? pct(r[key], q) : undefined;
+    return `| ${label} p${q} | ${f2(x)} ms | ${f2(y)} ms | ${f2(y - x)} ms |${z === undefined ? '' : ` ${f2(z)} ms | ${f2(z - x)} ms |`}`;
+  };
+  const cpuRow = (label: string, key: 'cpuWarm' | 'cpuAfterIdle'): string => {
+    const [x, y] = [p[key], out.sandbox![key]];
+    return `| ${label} | ${f2(x)} ms | ${f2(y)} ms | ${f2(y - x)} ms |${r ? ` ${f2(r[key])} ms | ${f2(r[key] - x)} ms |` : ''}`;
   };
   const lines = [
     'Same machine, same build, two servers (`selfless start --isolation process` and `--isolation sandbox`) measured step by step in',
@@ -104,15 +141,21 @@ export async function run(): Promise<Section> {
     `freshly created functions. Warm: ${WARM} back-to-back invokes (blocks of 200, alternating) after 200 warm-up. After idle: ${IDLE_CALLS} invokes`,
     `${IDLE_GAP_MS} ms apart, so each finds its environment frozen (sandbox) and pays the thaw. Host load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`,
     '',
-    '| figure | process | sandbox | added by the sandbox |',
-    '|---|---|---|---|',
-    row('cold start, Node (pre-started)', p.coldNode, s.coldNode, 50),
-    row('cold start, Node (pre-started)', p.coldNode, s.coldNode, 99),
-    row('cold start, shell (provided)', p.coldShell, s.coldShell, 50),
-    row('cold start, shell (provided), 128 MB', p.coldShellSmall, s.coldShellSmall, 50),
-    row('warm invoke, back-to-back', p.warm, s.warm, 50),
-    row('warm invoke, back-to-back', p.warm, s.warm, 99),
-    row('warm invoke after 20 ms idle (thaw)', p.afterIdle, s.afterIdle, 50),
+    r
+      ? 'Rootless: a third server started as `nobody` (`setpriv --reuid=65534`), so `--isolation sandbox` runs rootless (user namespaces, rlimits, SIGSTOP freezing).'
+      : `Rootless: not measured (${skipped ?? modes.join(', ')}).`,
+    '',
+    `| figure | process | sandbox | added by the sandbox |${r ? ' rootless | added by rootless |' : ''}`,
+    `|---|---|---|---|${r ? '---|---|' : ''}`,
+    row('cold start, Node (pre-started)', 'coldNode', 50),
+    row('cold start, Node (pre-started)', 'coldNode', 99),
+    row('cold start, shell (provided)', 'coldShell', 50),
+    row('cold start, shell (provided), 128 MB', 'coldShellSmall', 50),
+    row('warm invoke, back-to-back', 'warm', 50),
+    row('warm invoke, back-to-back', 'warm', 99),
+    row('warm invoke after 20 ms idle (thaw)', 'afterIdle', 50),
+    cpuRow('server CPU per warm invoke', 'cpuWarm'),
+    cpuRow('server CPU per invoke after idle (freeze + thaw)', 'cpuAfterIdle'),
     '',
     'Targets (issue 5): at most 10 ms added to a cold start and 0.1 ms to a warm invoke. The 128 MB row includes the',
     'smaller CPU weight such a function gets by design (7% of a full share), which matters only when the host is busy.',

@@ -13,7 +13,7 @@ import type { Launcher, LaunchOptions, RuntimeProcess } from './launcher.js';
 import { LateMounts } from './mounts.js';
 import { loopbackPeer, loopbackPeerUid } from './peer.js';
 import { Freezer, type Freezable } from './freezer.js';
-import { holdsSocket, peakResidentMB, pidNamespaceOf, pidsInNamespace, SANDBOX_UID, SignalFreezer } from './rootless.js';
+import { EnvironmentProcesses, pidNamespaceOf, SANDBOX_UID } from './rootless.js';
 import { hex } from '../../lib/ids.js';
 
 /** AWS's quotas: 1,024 processes+threads and 1,024 open files per environment. */
@@ -280,14 +280,16 @@ export class SandboxLauncher implements Launcher {
     for (const fd of [3, 4]) (child.stdio[fd] as NodeJS.EventEmitter | null)?.on('error', () => undefined);
     const childPid$ = info ? sandboxInitPid(child) : undefined;
     childPid$?.catch(() => undefined);
-    // Rootless: the sandbox's PID namespace, known once bwrap has set it up.
+    // Rootless: the sandbox's processes (through its PID namespace), known once bwrap has set it up.
     let pidNs: string | undefined;
     let initPid: number | undefined;
-    const pidNs$ = rootless && childPid$
+    let procs: EnvironmentProcesses | undefined;
+    const procs$ = rootless && childPid$
       ? childPid$.then((p) => {
           initPid = p;
           pidNs = pidNamespaceOf(p);
-          return pidNs;
+          procs = pidNs ? new EnvironmentProcesses(p, pidNs) : undefined;
+          return procs;
         }, () => undefined)
       : undefined;
     let bridge: Bridge | undefined;
@@ -303,7 +305,12 @@ export class SandboxLauncher implements Launcher {
         throw e;
       }
     }
-    const signals: Freezable = new SignalFreezer(() => pidNs);
+    // Rootless without a cgroup: the helper SIGSTOPs (and SIGCONTs) every process of the PID namespace.
+    const helper = this.mounts.helper;
+    const signals: Freezable = {
+      freeze: async () => void (initPid !== undefined && pidNs && (await helper?.freeze(initPid, pidNs))),
+      thaw: async () => void (initPid !== undefined && (await helper?.thaw(initPid))),
+    };
     const freezer = new Freezer(cg ?? signals);
     /** Rootless without a cgroup: SIGKILL to the sandbox's init ends every process of its PID namespace. */
     const killInit = (): void => {
@@ -345,22 +352,11 @@ export class SandboxLauncher implements Launcher {
     };
     child.once('exit', exited);
     child.once('error', () => exited(127, null));
-    /** Pids that held admitted Runtime API connections: the next connection is most likely theirs again. */
-    let holders: number[] = [];
+    // Rootless: the connecting socket must be held open by a process of this environment.
     const ownsSocket = async (peerPort: number, ourPort: number): Promise<boolean> => {
       const sock = (await this.mounts.helper?.peer(peerPort, ourPort)) ?? (await loopbackPeer(peerPort, ourPort));
-      const ns_ = await pidNs$;
-      if (!sock || !ns_) return false;
-      holders = holders.filter((p) => pidNamespaceOf(p) === ns_);
-      if (holdsSocket(holders, sock.inode)) return true;
-      const members = pidsInNamespace(ns_);
-      for (const p of members) {
-        if (holdsSocket([p], sock.inode)) {
-          holders.push(p);
-          return true;
-        }
-      }
-      return false;
+      const env = await procs$;
+      return !!sock && !!env && env.holdsSocket(sock.inode);
     };
     return {
       pid,
@@ -377,7 +373,7 @@ export class SandboxLauncher implements Launcher {
         killInit();
         void cg?.killAll().catch(() => undefined);
       },
-      maxMemoryMB: async () => (cg ? cg.peakMB() : pidNs ? peakResidentMB(pidsInNamespace(pidNs)) : 0),
+      maxMemoryMB: async () => (cg ? cg.peakMB() : (procs?.peakMB() ?? 0)),
       freeze: () => freezer.freeze(),
       thaw: () => freezer.thaw(),
       start: o.deferred

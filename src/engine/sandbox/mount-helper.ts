@@ -57,6 +57,29 @@ def peer_uid(sport, dport):
     length, kind = struct.unpack_from("=IH", data, 0)
     if kind != 20 or length < 16 + 72: return None
     return struct.unpack_from("=II", data, 16 + 64)
+# Rootless freezing: SIGSTOP to every process of a sandbox's PID namespace, listed by the sandbox's own /proc and
+# signalled through pidfds (a /proc/<pid> directory fd), which stay open until the thaw: no pid can be mistaken.
+import signal as sig
+frozen = {}
+def freeze(init, ns):
+    for k in [k for k in frozen if not os.path.exists("/proc/%d" % k)]: thaw(k)
+    if os.readlink("/proc/%d/ns/pid" % init) != ns: return
+    base = "/proc/%d/root/proc" % init
+    fds = frozen.setdefault(init, {})
+    for _ in range(50):
+        fresh = [n for n in os.listdir(base) if n.isdigit() and n not in fds]
+        if not fresh: break
+        for n in fresh:
+            try: fd = os.open(base + "/" + n, os.O_RDONLY | os.O_DIRECTORY)
+            except OSError: continue
+            try: sig.pidfd_send_signal(fd, sig.SIGSTOP)
+            except OSError: os.close(fd); continue
+            fds[n] = fd
+def thaw(init):
+    for fd in frozen.pop(init, {}).values():
+        try: sig.pidfd_send_signal(fd, sig.SIGCONT)
+        except OSError: pass
+        os.close(fd)
 def self_bind(path, kind):
     mount(path, path, MS_BIND)
     mount(None, path, MS_SHARED if kind == "shared" else MS_PRIVATE)
@@ -67,6 +90,15 @@ for line in sys.stdin:
     req = json.loads(line)
     if "hello" in req:
         sys.stdout.write(json.dumps({"id": req["id"], "error": None, "private": private}) + "\n"); sys.stdout.flush()
+        continue
+    if "freeze" in req or "thaw" in req:
+        try:
+            if "freeze" in req: freeze(*req["freeze"])
+            else: thaw(req["thaw"])
+            err = None
+        except Exception as e:
+            err = str(e)
+        sys.stdout.write(json.dumps({"id": req["id"], "error": err}) + "\n"); sys.stdout.flush()
         continue
     if "peer" in req:
         try: uid, inode = peer_uid(*req["peer"]) or (None, None)
@@ -170,6 +202,17 @@ export class MountHelper {
   /** The owning uid and inode of that socket, or undefined. */
   peer(peerPort: number, ourPort: number): Promise<{ uid: number; inode: number } | undefined> {
     return this.request({ peer: [peerPort, ourPort] }).then((r) => (typeof r.uid === 'number' && typeof r.inode === 'number' ? { uid: r.uid, inode: r.inode } : undefined));
+  }
+
+  /** Rootless: stops every process of the sandbox whose init has this host pid (and PID namespace), until `thaw`. */
+  async freeze(initPid: number, ns: string): Promise<void> {
+    const r = await this.request({ freeze: [initPid, ns] });
+    if (r.error) throw new Error(r.error);
+  }
+
+  async thaw(initPid: number): Promise<void> {
+    const r = await this.request({ thaw: initPid });
+    if (r.error) throw new Error(r.error);
   }
 
   private request(body: object): Promise<Reply> {

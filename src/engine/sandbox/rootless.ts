@@ -1,6 +1,6 @@
 // Rootless sandboxes (no root, unprivileged user namespaces): every environment runs as the server's own host uid,
-// so what root mode gets from uids and cgroups comes from the environment's PID namespace here: its processes are
-// those in that namespace (found through /proc), frozen with SIGSTOP, measured with VmHWM.
+// so what root mode gets from uids and cgroups comes from the environment's PID namespace here. Its processes are
+// read through the sandbox's own /proc (/proc/<init>/root/proc lists exactly them), never by scanning the host's.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { release } from 'node:os';
 
@@ -27,97 +27,70 @@ export function pidNamespaceOf(pid: number): string | undefined {
   }
 }
 
-/**
- * Every host pid whose PID namespace is `ns`: the environment's processes. Processes of other users are skipped
- * (their namespace links are not readable), which is right: an environment's processes all run as our uid.
- */
-export function pidsInNamespace(ns: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
+/** One environment's processes, seen through the /proc its sandbox mounted. */
+export class EnvironmentProcesses {
+  private readonly proc: string;
+  /** Namespace-local pids that held admitted Runtime API connections: most connections come from them again. */
+  private holders: string[] = [];
+
+  /** `initPid`: the host pid of the sandbox's init; `ns`: its PID namespace (guards against the pid being reused). */
+  constructor(
+    private readonly initPid: number,
+    private readonly ns: string,
+  ) {
+    this.proc = `/proc/${initPid}/root/proc`;
+  }
+
+  /** Namespace-local pids of every process of the environment; empty once it is gone. */
+  pids(): string[] {
+    if (pidNamespaceOf(this.initPid) !== this.ns) return [];
     try {
-      if (readlinkSync(`/proc/${name}/ns/pid`) === ns) out.push(Number(name));
+      return readdirSync(this.proc).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
     } catch {
-      /* gone, or another user's */
+      return [];
     }
   }
-  return out;
-}
 
-/** Whether one of `pids` holds the socket with this inode (an open fd `socket:[inode]`). */
-export function holdsSocket(pids: number[], inode: number): boolean {
-  const want = `socket:[${inode}]`;
-  for (const pid of pids) {
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
+  /** Whether a process of the environment holds the socket with this inode (an open fd `socket:[inode]`). */
+  holdsSocket(inode: number): boolean {
+    const want = `socket:[${inode}]`;
+    const holds = (pid: string): boolean => {
+      let fds: string[];
       try {
-        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === want) return true;
+        fds = readdirSync(`${this.proc}/${pid}/fd`);
       } catch {
-        /* closed meanwhile */
+        return false;
+      }
+      for (const fd of fds) {
+        try {
+          if (readlinkSync(`${this.proc}/${pid}/fd/${fd}`) === want) return true;
+        } catch {
+          /* closed meanwhile */
+        }
+      }
+      return false;
+    };
+    const all = this.pids();
+    if (all.length === 0) return false;
+    const live = new Set(all);
+    this.holders = this.holders.filter((p) => live.has(p));
+    if (this.holders.some(holds)) return true;
+    const found = all.find((p) => !this.holders.includes(p) && holds(p));
+    if (found) this.holders.push(found);
+    return found !== undefined;
+  }
+
+  /** The largest VmHWM (peak resident set) of its processes, in MB: Max Memory Used without a memory cgroup. */
+  peakMB(): number {
+    let kb = 0;
+    for (const pid of this.pids()) {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`${this.proc}/${pid}/status`, 'utf8'));
+        if (m) kb = Math.max(kb, Number(m[1]));
+      } catch {
+        /* gone */
       }
     }
-  }
-  return false;
-}
-
-/** The largest VmHWM (peak resident set) among `pids`, in MB: Max Memory Used without a memory cgroup. */
-export function peakResidentMB(pids: number[]): number {
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) kb = Math.max(kb, Number(m[1]));
-    } catch {
-      /* gone */
-    }
-  }
-  return Math.ceil(kb / 1024);
-}
-
-/**
- * Freezes an environment without the cgroup freezer: SIGSTOP to every process of its PID namespace, repeated until
- * a pass finds none new (a stopped process cannot fork, so this ends). Thaw sends SIGCONT to the same processes.
- * SIGKILL still ends stopped processes, so reaping needs no thaw.
- */
-export class SignalFreezer {
-  private stopped: number[] = [];
-
-  constructor(private readonly ns: () => string | undefined) {}
-
-  async freeze(): Promise<void> {
-    const ns = this.ns();
-    if (!ns) return;
-    const seen = new Set<number>();
-    for (let pass = 0; pass < 50; pass++) {
-      const fresh = pidsInNamespace(ns).filter((p) => !seen.has(p));
-      if (fresh.length === 0) break;
-      for (const p of fresh) {
-        seen.add(p);
-        signal(p, 'SIGSTOP');
-      }
-    }
-    this.stopped = [...seen];
-  }
-
-  async thaw(): Promise<void> {
-    const ns = this.ns();
-    const pids = this.stopped;
-    this.stopped = [];
-    // A stopped pid cannot have been reused while stopped unless it was killed; check before signalling anyway.
-    for (const p of pids) if (ns && pidNamespaceOf(p) === ns) signal(p, 'SIGCONT');
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* gone */
+    return Math.ceil(kb / 1024);
   }
 }
