@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { release } from 'node:os';
 import { nprocPerUserNamespace } from '../../src/engine/sandbox/rootless.js';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { removeDir } from '../helpers/server.js';
-import { countInNamespace, environmentNamespace, fixture, invoke, json, logOf, sandboxedPids, shell, startInMode, text, type Mode, type ModeServer } from '../helpers/isolation.js';
+import { countInNamespace, environmentNamespace, fixture, startRootlessDelegated, invoke, json, logOf, sandboxedPids, shell, startInMode, text, type Mode, type ModeServer } from '../helpers/isolation.js';
 
 const SH = 'escape-sh';
 const NODE = 'escape-node';
@@ -359,4 +359,30 @@ for (const mode of MODES) describe(`escape (${mode === 'sandbox' ? 'root' : 'roo
       assert.equal(read(`/sys/fs/cgroup/cpu${groups.get('cpu')}/cpu.shares`), String(Math.round((1024 * 512) / 1769)));
     }
   });
+});
+
+test('Escape (rootless in a delegated cgroup): allocating 3× the memory size kills the environment with AWS’s error; its cgroup has the limits', async (t) => {
+  const d = await startRootlessDelegated();
+  if (!d.server) return t.skip(d.skip);
+  try {
+    assert.match(d.server.output(), /rootless: user namespaces, in a delegated cgroup/);
+    const c = lambdaClient(d.server.url);
+    await createFunction(c, 'delegated', { 'index.js': fixture('hostile-node', 'index.js') }, { memory: 128, timeout: 30 });
+    const who = json((await invoke(c, 'delegated', { action: 'whoami' })).Payload) as { runtimeApi: string };
+    const ns = environmentNamespace(d.server.proc.pid!, who.runtimeApi);
+    const pid = readdirSync('/proc').find((n) => /^\d+$/.test(n) && (() => { try { return readlinkSync(`/proc/${n}/ns/pid`) === ns; } catch { return false; } })());
+    assert.ok(pid, 'the environment is found on the host');
+    const memory = /^\d+:memory:(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
+    assert.match(memory ?? '', /selfless-delegated-\d+\/selfless-\d+\/[0-9a-f]+$/);
+    assert.equal(readFileSync(`/sys/fs/cgroup/memory${memory}/memory.limit_in_bytes`, 'utf8').trim(), String(128 * 1048576));
+    const r = await invoke(c, 'delegated', { action: 'alloc', mb: 3 * 128 }, true);
+    const body = json(r.Payload);
+    assert.equal(body.errorType, 'Runtime.OutOfMemory', text(r.Payload));
+    assert.match(body.errorMessage, /Runtime exited with error: signal: killed$/);
+    assert.ok(json((await invoke(c, 'delegated', { action: 'ticks' })).Payload).ticks >= 0, 'a fresh environment serves the function');
+  } finally {
+    await d.server.stop();
+    removeDir(d.server.dataDir);
+    d.cleanup?.();
+  }
 });

@@ -1,7 +1,7 @@
 // Starts a server in a given isolation mode for the shared contract suite; a sandbox that cannot work here is a skip
 // that says why (the server's own start-up message), never a silent pass.
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
@@ -37,6 +37,49 @@ export function rootlessDataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'selfless-rootless-'));
   chownSync(dir, ROOTLESS_UID, ROOTLESS_UID);
   return dir;
+}
+
+const V1 = ['memory', 'pids', 'cpu', 'freezer'];
+
+/**
+ * Starts a rootless server inside a cgroup delegated to its user (cgroup v1: a group per controller, owned by that
+ * user). Returns a cleanup that removes the groups after the server has stopped.
+ */
+export async function startRootlessDelegated(): Promise<ModeServer & { cleanup?: () => void }> {
+  const skip = rootlessSkip();
+  if (skip) return { skip: `rootless sandbox not tried: ${skip}` };
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers') || !V1.every((c) => existsSync(`/sys/fs/cgroup/${c}/cgroup.procs`))) {
+    return { skip: 'delegating a cgroup is only set up here for the cgroup v1 memory, pids, cpu and freezer hierarchies' };
+  }
+  const name = `selfless-delegated-${process.pid}`;
+  const dirs = V1.map((c) => `/sys/fs/cgroup/${c}/${name}`);
+  for (const d of dirs) {
+    mkdirSync(d);
+    for (const f of ['', ...readdirSync(d)]) chownSync(join(d, f), ROOTLESS_UID, ROOTLESS_UID);
+  }
+  // A cgroup is removed with rmdir once its child groups are (its control files go with it).
+  const removeGroup = (d: string): void => {
+    try {
+      for (const sub of readdirSync(d, { withFileTypes: true })) if (sub.isDirectory()) removeGroup(join(d, sub.name));
+      rmdirSync(d);
+    } catch {
+      /* gone, or still busy */
+    }
+  };
+  const cleanup = (): void => dirs.forEach(removeGroup);
+  const join_ = dirs.map((d) => `echo $$ > ${d}/cgroup.procs`).join(' && ');
+  try {
+    const server = await startServer({
+      args: ['--isolation', 'sandbox'],
+      dataDir: rootlessDataDir(),
+      wrap: ['/bin/sh', '-c', `${join_} && exec "$@"`, 'sh', ...AS_NOBODY],
+      env: { HOME: tmpdir(), PATH: '/usr/local/bin:/usr/bin:/bin' },
+    });
+    return { server, cleanup };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
 }
 
 export async function startInMode(mode: Mode, args: string[] = [], dataDir?: string): Promise<ModeServer> {
