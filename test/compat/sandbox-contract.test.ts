@@ -5,6 +5,9 @@ import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { removeDir } from '../helpers/server.js';
 import { fixture, invoke, json, logOf, rootlessDataDir, shell, startInMode, text, type Mode, type ModeServer } from '../helpers/isolation.js';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 for (const mode of ['process', 'sandbox', 'rootless'] as Mode[]) {
   describe(`isolation ${mode}`, () => {
@@ -134,5 +137,30 @@ test('Isolation: a non-root server on a machine with user namespaces picks the r
   } finally {
     await probe.server!.stop();
     removeDir(probe.server!.dataDir);
+  }
+});
+
+test('Isolation: a non-root server asked for the sandbox where user namespaces fail refuses to start, saying why and how to fix it', async (t) => {
+  const probe = await startInMode('rootless', ['--isolation', 'auto'], rootlessDataDir());
+  if (probe.skip) return t.skip(probe.skip);
+  await probe.server!.stop();
+  removeDir(probe.server!.dataDir);
+  // A bubblewrap that fails the way a kernel without unprivileged user namespaces makes it fail.
+  const dir = mkdtempSync(join(tmpdir(), 'selfless-fake-bwrap-'));
+  const fake = join(dir, 'bwrap');
+  writeFileSync(fake, '#!/bin/sh\necho "bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n', { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  try {
+    const refused = await startInMode('rootless', ['--isolation', 'sandbox'], rootlessDataDir(), { SELFLESS_BWRAP: fake });
+    assert.match(refused.skip ?? '', /selfless is not root and bubblewrap cannot create an unprivileged user namespace here: bwrap: No permissions.*; to fix: allow unprivileged user namespaces/);
+    const fallback = await startInMode('rootless', ['--isolation', 'auto'], rootlessDataDir(), { SELFLESS_BWRAP: fake });
+    try {
+      assert.match(fallback.server!.output(), /WARNING: isolation is "process".*the sandbox is unavailable: selfless is not root/);
+    } finally {
+      await fallback.server!.stop();
+      removeDir(fallback.server!.dataDir);
+    }
+  } finally {
+    removeDir(dir);
   }
 });

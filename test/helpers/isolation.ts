@@ -82,7 +82,7 @@ export async function startRootlessDelegated(): Promise<ModeServer & { cleanup?:
   }
 }
 
-export async function startInMode(mode: Mode, args: string[] = [], dataDir?: string): Promise<ModeServer> {
+export async function startInMode(mode: Mode, args: string[] = [], dataDir?: string, env: Record<string, string> = {}): Promise<ModeServer> {
   if (mode === 'rootless') {
     const skip = rootlessSkip();
     if (skip) return { skip: `rootless sandbox not tried: ${skip}` };
@@ -94,7 +94,7 @@ export async function startInMode(mode: Mode, args: string[] = [], dataDir?: str
         args: ['--isolation', rootless ? 'sandbox' : mode, ...args],
         dataDir: dataDir ?? (rootless ? rootlessDataDir() : undefined),
         wrap: rootless ? AS_NOBODY : undefined,
-        env: rootless ? { HOME: tmpdir(), PATH: '/usr/local/bin:/usr/bin:/bin' } : undefined,
+        env: rootless ? { HOME: tmpdir(), PATH: '/usr/local/bin:/usr/bin:/bin', ...env } : env,
       }),
     };
   } catch (e) {
