@@ -9,6 +9,8 @@ import { zip } from '../test/helpers/zip.js';
 import { f2, http, pct, type Section } from './lib.js';
 
 const HANDLER = 'exports.handler = async (event) => ({ ok: true, n: event.n ?? 0 });';
+/** The same with a timer left behind (an unref'd interval, as SDK clients leave): the sandbox freezes it when idle. */
+const TICKING = `setInterval(() => {}, 1000).unref();\n${HANDLER}`;
 const COLD_NODE = 20;
 const COLD_SHELL = 10;
 const WARM = 2000;
@@ -23,6 +25,7 @@ interface Figures {
   coldShellSmall: number[];
   warm: number[];
   afterIdle: number[];
+  afterIdleFrozen: number[];
 }
 
 type Mode = 'process' | 'sandbox';
@@ -46,8 +49,8 @@ async function measure(): Promise<Record<Mode, Figures>> {
   const modes: Mode[] = ['process', 'sandbox'];
   const servers = { process: await serverFor('process'), sandbox: await serverFor('sandbox') };
   const out: Record<Mode, Figures> = {
-    process: { coldNode: [], coldShell: [], coldShellSmall: [], warm: [], afterIdle: [] },
-    sandbox: { coldNode: [], coldShell: [], coldShellSmall: [], warm: [], afterIdle: [] },
+    process: { coldNode: [], coldShell: [], coldShellSmall: [], warm: [], afterIdle: [], afterIdleFrozen: [] },
+    sandbox: { coldNode: [], coldShell: [], coldShellSmall: [], warm: [], afterIdle: [], afterIdleFrozen: [] },
   };
   try {
     const nodeZip = await zip({ 'index.js': HANDLER });
@@ -66,18 +69,24 @@ async function measure(): Promise<Record<Mode, Figures>> {
     await cold('coldNode', COLD_NODE, 'nodejs20.x', 'index.handler', nodeZip, '"ok":true');
     await cold('coldShell', COLD_SHELL, 'provided.al2023', 'function.handler', shellZip, 'Echoing request');
     await cold('coldShellSmall', COLD_SHELL, 'provided.al2023', 'function.handler', shellZip, 'Echoing request', 128);
+    const tickingZip = await zip({ 'index.js': TICKING });
     for (const m of modes) {
       await servers[m].create('warm', 'nodejs20.x', 'index.handler', nodeZip);
+      await servers[m].create('ticking', 'nodejs20.x', 'index.handler', tickingZip);
       for (let i = 0; i < 200; i++) await servers[m].call('warm', '"ok":true');
+      for (let i = 0; i < 200; i++) await servers[m].call('ticking', '"ok":true');
     }
     for (let block = 0; block < WARM / 200; block++) {
       for (const m of modes) for (let i = 0; i < 200; i++) out[m].warm.push(await servers[m].call('warm', '"ok":true'));
     }
-    // Invokes that find the environment frozen (sandbox): each pays the thaw.
+    // After idle: the trivial handler left nothing running, so the sandbox leaves it unfrozen; the ticking one is
+    // frozen, and each of its invokes pays the thaw.
     for (let i = 0; i < IDLE_CALLS; i++) {
       for (const m of modes) {
         await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
         out[m].afterIdle.push(await servers[m].call('warm', '"ok":true'));
+        await new Promise((r) => setTimeout(r, IDLE_GAP_MS));
+        out[m].afterIdleFrozen.push(await servers[m].call('ticking', '"ok":true'));
       }
     }
     return out;
@@ -102,7 +111,9 @@ export async function run(): Promise<Section> {
     `runtime (the sandbox binds the code into the running sandbox at /var/task). Shell: AWS's shell-tutorial bootstrap (provided.al2023;`,
     `process mode starts it cold, the sandbox hands it to a pre-started sandbox that execs it). Cold: first invoke of ${COLD_NODE} (Node) / ${COLD_SHELL} (shell)`,
     `freshly created functions. Warm: ${WARM} back-to-back invokes (blocks of 200, alternating) after 200 warm-up. After idle: ${IDLE_CALLS} invokes`,
-    `${IDLE_GAP_MS} ms apart, so each finds its environment frozen (sandbox) and pays the thaw. Host load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`,
+    `${IDLE_GAP_MS} ms apart, of the trivial handler (which leaves nothing running, so the sandbox does not freeze it: nothing could run while`,
+    `idle) and of the same handler with an unref'd \`setInterval\` left behind (frozen after 10 ms idle, so each invoke pays the thaw).`,
+    `Host load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`,
     '',
     '| figure | process | sandbox | added by the sandbox |',
     '|---|---|---|---|',
@@ -112,7 +123,8 @@ export async function run(): Promise<Section> {
     row('cold start, shell (provided), 128 MB', p.coldShellSmall, s.coldShellSmall, 50),
     row('warm invoke, back-to-back', p.warm, s.warm, 50),
     row('warm invoke, back-to-back', p.warm, s.warm, 99),
-    row('warm invoke after 20 ms idle (thaw)', p.afterIdle, s.afterIdle, 50),
+    row('warm invoke after 20 ms idle, nothing left running (not frozen)', p.afterIdle, s.afterIdle, 50),
+    row('warm invoke after 20 ms idle, a timer left (frozen, then thawed)', p.afterIdleFrozen, s.afterIdleFrozen, 50),
     '',
     'Targets (issue 5): at most 10 ms added to a cold start and 0.1 ms to a warm invoke. The 128 MB row includes the',
     'smaller CPU weight such a function gets by design (7% of a full share), which matters only when the host is busy.',
