@@ -1,5 +1,7 @@
 // HTTP front doors benchmark: a trivial function through a function URL and through a gateway HTTP API route,
-// beside serverless-offline's HTTP API, in the same run: sequential latency p50/p99 and throughput.
+// beside serverless-offline's HTTP API, in the same run: sequential latency p50/p99 and throughput, from both a Node
+// client in the bench process and wrk (a C load generator that leaves the 2 cores to the servers).
+import { execFileSync } from 'node:child_process';
 import { CreateFunctionCommand, CreateFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import { startServer } from '../test/helpers/server.js';
 import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
@@ -17,6 +19,34 @@ interface Figures {
   p99: number;
   rps: Record<number, number>;
   failures: number;
+  /** wrk's figures per concurrency (absent when wrk is not installed). */
+  wrk?: Record<number, WrkFigures>;
+}
+
+interface WrkFigures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => { try { execFileSync(p, ['-v'], { stdio: 'ignore' }); return true; } catch (e) { return (e as { status?: number }).status === 1; } });
+
+/** One wrk run (1 thread, `c` connections, keep-alive); latencies in ms from its --latency distribution. */
+function wrk(url: string, c: number, seconds: number, headers: Record<string, string>): WrkFigures {
+  const args = ['-t1', `-c${c}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k === 'host' ? 'Host' : k}: ${v}`]), url];
+  const out = execFileSync(WRK!, args, { encoding: 'utf8' });
+  const ms = (label: string): number => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    if (!m) return NaN;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
+  const done = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(out);
+  if (!done) throw new Error(`wrk printed no request count:\n${out}`);
+  const secs = Number(done[2]) * (done[3] === 'ms' ? 0.001 : done[3] === 'm' ? 60 : 1);
+  // Only successful responses count towards throughput; errors are reported beside.
+  return { rps: Math.max(0, Number(done[1]) - errors) / secs, p50: ms('50'), p99: ms('99'), errors };
 }
 
 async function measure(url: string, headers: Record<string, string> = {}): Promise<Figures> {
@@ -34,25 +64,47 @@ async function measure(url: string, headers: Record<string, string> = {}): Promi
     rps[c] = r.rps;
     failures += r.failures;
   }
-  return { p50: pct(seq, 50), p99: pct(seq, 99), rps, failures };
+  if (!WRK) return { p50: pct(seq, 50), p99: pct(seq, 99), rps, failures };
+  const byWrk: Record<number, WrkFigures> = {};
+  for (const c of LEVELS) {
+    wrk(url, c, WARMUP_MS / 1000, headers);
+    byWrk[c] = wrk(url, c, LOAD_MS / 1000, headers);
+  }
+  return { p50: pct(seq, 50), p99: pct(seq, 99), rps, failures, wrk: byWrk };
+}
+
+/** Creates the trivial function with a URL and a gateway route on a running selfless; returns the URL's host name. */
+async function setUp(base: string): Promise<string> {
+  const client = lambdaClient(base);
+  await client.send(new CreateFunctionCommand({ FunctionName: 'hello', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: await zip({ 'index.js': HANDLER }) } }));
+  const c = await client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'hello', AuthType: 'NONE' }));
+  const put = await http(`${base}/_selfless/gateway/apis/bench`, 'PUT', JSON.stringify({ type: 'HTTP', routes: [{ method: 'GET', path: '/hello', function: 'hello' }] }));
+  if (put.status !== 200) throw new Error(`gateway route table: ${put.status} ${put.body.toString()}`);
+  return new URL(c.FunctionUrl!).host;
 }
 
 export async function run(): Promise<Section> {
-  const server = await startServer();
+  // Process isolation, like serverless-offline (which runs handlers in worker threads with no isolation); the
+  // sandbox's cost is measured apart below.
+  const server = await startServer({ args: ['--isolation', 'process'] });
   let url: Figures;
   let gw: Figures;
   try {
-    const client = lambdaClient(server.url);
-    await client.send(new CreateFunctionCommand({ FunctionName: 'hello', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: await zip({ 'index.js': HANDLER }) } }));
-    const c = await client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'hello', AuthType: 'NONE' }));
-    const host = new URL(c.FunctionUrl!).host;
-    const put = await http(`${server.url}/_selfless/gateway/apis/bench`, 'PUT', JSON.stringify({ type: 'HTTP', routes: [{ method: 'GET', path: '/hello', function: 'hello' }] }));
-    if (put.status !== 200) throw new Error(`gateway route table: ${put.status} ${put.body.toString()}`);
+    const host = await setUp(server.url);
     // The function URL by its host name (Host header on a loopback connection, as a browser resolving .localhost sends it).
     url = await measure(`${server.url}/hello`, { host });
     gw = await measure(`${server.url}/gateway/bench/hello`);
   } finally {
     await server.stop();
+  }
+  let sandboxed: Figures | undefined;
+  const boxed = await startServer({ args: ['--isolation', 'sandbox'] }).catch(() => undefined);
+  if (boxed) {
+    try {
+      sandboxed = await measure(`${boxed.url}/hello`, { host: await setUp(boxed.url) });
+    } finally {
+      await boxed.stop();
+    }
   }
   let offline: Figures | undefined;
   let offlineError = '';
@@ -67,19 +119,32 @@ export async function run(): Promise<Section> {
     offlineError = e instanceof Error ? e.message.split('\n')[0]! : String(e);
   }
   const o = offline;
+  const cell = (f: Figures | undefined, v: (f: Figures) => number, unit: string): string => (f && Number.isFinite(v(f)) ? `${f2(v(f))} ${unit}` : 'n/a');
   const row = (label: string, pick: (f: Figures) => number, unit: string, better: string): string =>
-    `| ${label} | ${f2(pick(url))} ${unit} | ${f2(pick(gw))} ${unit} | ${o ? `${f2(pick(o))} ${unit}` : 'n/a'} | ${o ? ratio(pick(url), pick(o)) : 'n/a'} / ${o ? ratio(pick(gw), pick(o)) : 'n/a'} (${better}) |`;
+    `| ${label} | ${cell(url, pick, unit)} | ${cell(gw, pick, unit)} | ${cell(o, pick, unit)} | ${o ? ratio(pick(url), pick(o)) : 'n/a'} / ${o ? ratio(pick(gw), pick(o)) : 'n/a'} (${better}) | ${cell(sandboxed, pick, unit)} |`;
+  const byWrk = (c: number, k: keyof WrkFigures) => (f: Figures): number => f.wrk?.[c]?.[k] ?? NaN;
+  const wrkErrors = (f: Figures | undefined): number => LEVELS.reduce((m, c) => m + (f?.wrk?.[c]?.errors ?? 0), 0);
   const lines = [
-    `Trivial Node.js handler (\`${HANDLER}\`), GET with a keep-alive HTTP agent on loopback. selfless: a function URL (addressed by its`,
+    `Trivial Node.js handler (\`${HANDLER}\`), GET on loopback keep-alive connections. selfless (process isolation, like serverless-offline): a function URL (addressed by its`,
     '`<url-id>.lambda-url.us-east-1.localhost` host name) and a gateway HTTP API route (payload 2.0); serverless-offline 13 (serverless 3)',
-    `HTTP API route (\`httpApi\`, \`noPrependStageInUrl\`). Sequential: ${SEQ} requests after 100 warm-up. Throughput: ${LOAD_MS / 1000} s per`,
-    `concurrency after ${WARMUP_MS / 1000} s warm-up. Failed requests: URL ${url.failures}, gateway ${gw.failures}${o ? `, serverless-offline ${o.failures}` : ''}.`,
+    `HTTP API route (\`httpApi\`, \`noPrependStageInUrl\`). The last column is the function URL again with \`--isolation sandbox\`.`,
+    `Two clients: (1) a Node keep-alive agent inside the bench process: sequential ${SEQ} requests after 100 warm-up, then ${LOAD_MS / 1000} s per`,
+    `concurrency after ${WARMUP_MS / 1000} s warm-up; it spends about 100 µs of CPU per request on the same 2 cores the servers use. (2) wrk (1 thread,`,
+    `C; ${WRK ? 'installed' : 'NOT installed: apt-get install -y wrk'}), ${LOAD_MS / 1000} s per connection count after ${WARMUP_MS / 1000} s warm-up, which leaves nearly all the CPU to the server under test.`,
+    `Failed requests: Node client: URL ${url.failures}, gateway ${gw.failures}${o ? `, serverless-offline ${o.failures}` : ''}; wrk (not counted in its throughput): URL ${wrkErrors(url)}, gateway ${wrkErrors(gw)}${o ? `, serverless-offline ${wrkErrors(o)}` : ''}, sandboxed URL ${wrkErrors(sandboxed)}.`,
     '',
-    '| figure | function URL | gateway (HTTP API) | serverless-offline HTTP API | URL ÷ offline / gateway ÷ offline |',
-    '|---|---|---|---|---|',
-    row('latency p50', (f) => f.p50, 'ms', 'lower is better'),
-    row('latency p99', (f) => f.p99, 'ms', 'lower is better'),
-    ...LEVELS.map((c) => row(`throughput, concurrency ${c}`, (f) => f.rps[c] ?? NaN, 'req/s', 'higher is better')),
+    '| figure | function URL | gateway (HTTP API) | serverless-offline HTTP API | URL ÷ offline / gateway ÷ offline | function URL, sandbox |',
+    '|---|---|---|---|---|---|',
+    row('latency p50 (Node client)', (f) => f.p50, 'ms', 'lower is better'),
+    row('latency p99 (Node client)', (f) => f.p99, 'ms', 'lower is better'),
+    ...LEVELS.map((c) => row(`throughput, concurrency ${c} (Node client)`, (f) => f.rps[c] ?? NaN, 'req/s', 'higher is better')),
+    ...(WRK
+      ? [
+          row('latency p50, 1 connection (wrk)', byWrk(1, 'p50'), 'ms', 'lower is better'),
+          row('latency p99, 1 connection (wrk)', byWrk(1, 'p99'), 'ms', 'lower is better'),
+          ...LEVELS.map((c) => row(`throughput, ${c} connections (wrk)`, byWrk(c, 'rps'), 'req/s', 'higher is better')),
+        ]
+      : []),
   ];
   if (!o) lines.push('', `serverless-offline could not be measured in this run: ${offlineError}`);
   return { title: 'HTTP front doors (issue 8)', markdown: lines.join('\n') };

@@ -71,6 +71,8 @@ export class Environment implements RuntimeApiTarget {
   outOfMemory = false;
   /** The runtime announced it is exiting: never hand this environment another invocation. */
   private doomed = false;
+  /** The runtime's last request for work said nothing of it is left running (selfless's Node runtime tells). */
+  private quiet = false;
   private readonly onDestroyed: ((env: Environment) => void)[] = [];
 
   constructor(
@@ -101,7 +103,7 @@ export class Environment implements RuntimeApiTarget {
 
   /** Freezes an idle environment where the launcher can (its timers and background work stop until `thaw`). */
   freeze(): void {
-    if (this.state === 'Idle') void this.proc?.freeze?.().catch(() => undefined);
+    if (this.state === 'Idle') void this.proc?.freeze?.(this.quiet).catch(() => undefined);
   }
 
   /** Resolves once a frozen environment runs again; immediate when it was never frozen. */
@@ -246,6 +248,10 @@ export class Environment implements RuntimeApiTarget {
   private sendAssignment(res: ServerResponse): void {
     this.pendingAssignment = undefined;
     reply(res, 200, { env: this.assignedEnv });
+  }
+
+  idle(quiet: boolean): void {
+    this.quiet = quiet;
   }
 
   next(res: ServerResponse): void {

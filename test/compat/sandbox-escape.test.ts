@@ -215,6 +215,48 @@ for (const mode of MODES) describe(`escape (${mode === 'sandbox' ? 'root' : 'roo
     assert.ok(afterIdle - before < 20, `ticks advanced by ${afterIdle - before} while idle`);
   });
 
+  test('Freeze: an environment with nothing left to run is not frozen, while one with an unref\'d timer is', async (t) => {
+    if (s.skip) return t.skip(s.skip);
+    const server = await startInMode(mode);
+    const dir = `/sys/fs/cgroup/freezer/selfless-${server.server!.proc.pid}`;
+    try {
+      if (!rootless && !existsSync(dir)) return t.skip('reads cgroup v1 freezer states; this host has no v1 freezer hierarchy for selfless');
+      const c = lambdaClient(server.server!.url);
+      await createFunction(c, 'quiet', { 'index.js': 'exports.handler = async (e) => ({ quiet: e.n });' });
+      await createFunction(c, 'ticking', { 'index.js': fixture('hostile-node', 'index.js') });
+      assert.deepEqual(json((await invoke(c, 'quiet', { n: 1 })).Payload), { quiet: 1 });
+      await invoke(c, 'ticking', { action: 'ticks' });
+      // Rootless: an environment is frozen when its processes are stopped (SIGSTOP); counted per PID namespace.
+      const stoppedNamespaces = (): number =>
+        new Set(
+          sandboxedPids(server.server!.proc.pid!)
+            .filter((p) => {
+              try {
+                return /^State:\s+T/m.test(readFileSync(`/proc/${p}/status`, 'utf8'));
+              } catch {
+                return false;
+              }
+            })
+            .map((p) => readlinkSync(`/proc/${p}/ns/pid`)),
+        ).size;
+      const frozen = (): number =>
+        rootless
+          ? stoppedNamespaces()
+          : readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && readFileSync(`${dir}/${d.name}/freezer.state`, 'utf8').trim() === 'FROZEN').length;
+      let n = frozen();
+      for (let i = 0; i < 20 && n < 1; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        n = frozen();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(frozen(), 1, 'only the environment with a timer is frozen');
+      assert.deepEqual(json((await invoke(c, 'quiet', { n: 2 })).Payload), { quiet: 2 });
+    } finally {
+      await server.server!.stop();
+      removeDir(server.server!.dataDir);
+    }
+  });
+
   test('Freeze: frozen idle environments are reaped, their processes and cgroups gone', async (t) => {
     if (s.skip) return t.skip(s.skip);
     const reaper = await startInMode(mode, ['--idle-timeout', '1']);

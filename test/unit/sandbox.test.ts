@@ -121,3 +121,27 @@ test('Sandbox rootless: RLIMIT_NPROC is set per environment only on kernels that
   assert.equal(nprocPerUserNamespace('4.19.0'), false);
   assert.equal(nprocPerUserNamespace('weird'), false);
 });
+
+test('Sandbox freezer: an environment with nothing that could run is left running, and its thaw writes nothing', async () => {
+  const cg = new FakeCgroup();
+  const f = new Freezer(cg, 0);
+  await f.freeze(async () => true);
+  assert.equal(f.current, 'thawed');
+  await f.thaw();
+  assert.deepEqual(cg.ops, []);
+});
+
+test('Sandbox freezer: an environment that could still run something is frozen, even when its runtime said it was quiet', async () => {
+  const cg = new FakeCgroup();
+  const f = new Freezer(cg, 0);
+  await f.freeze(async () => false);
+  assert.equal(f.current, 'frozen');
+  await f.freeze(async () => {
+    throw new Error('cannot tell');
+  });
+  await f.thaw();
+  await f.freeze(async () => {
+    throw new Error('cannot tell');
+  });
+  assert.deepEqual(cg.ops, ['freeze', 'thaw', 'freeze']);
+});

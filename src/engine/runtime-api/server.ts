@@ -14,6 +14,8 @@ export interface RuntimeApiTarget {
   /** `fatal`: the runtime says it exits after this error (selfless's own runtimes), so the environment is not reused. */
   error(requestId: string, errorType: string | undefined, body: Buffer, res: ServerResponse, fatal: boolean): void;
   initError(errorType: string | undefined, body: Buffer, res: ServerResponse): void;
+  /** Each request for the next invocation says whether the runtime left anything running (timers, sockets, children). */
+  idle(quiet: boolean): void;
 }
 
 export function reply(res: ServerResponse, status: number, body: unknown): void {
@@ -38,6 +40,8 @@ function readAll(req: IncomingMessage, limit: number): Promise<Buffer | undefine
 }
 
 const PREFIX = '/2018-06-01/runtime/';
+/** Sent by selfless's own runtimes when they have nothing left that could run while idle (see sandbox/freezer.ts). */
+export const QUIET = 'lambda-runtime-selfless-quiet';
 
 /** Decides whether a new connection may speak to this Runtime API (the sandbox admits only its own environment). */
 export type ConnectionGuard = (peerPort: number, ourPort: number, peerAddress: string) => boolean | Promise<boolean>;
@@ -103,13 +107,19 @@ export class RuntimeApiServer {
     const url = req.url ?? '/';
     if (req.method === 'GET' && url === '/2018-06-01/selfless/assignment') return this.target.assignment(res);
     const chained = /^\/2018-06-01\/selfless\/invocation\/([^/]+)\/response-then-next$/.exec(url);
-    if (req.method === 'POST' && chained) return this.target.response(decodeURIComponent(chained[1]!), req, res, true);
+    if (req.method === 'POST' && chained) {
+      this.target.idle(req.headers[QUIET] === '1');
+      return this.target.response(decodeURIComponent(chained[1]!), req, res, true);
+    }
     if (!url.startsWith(PREFIX)) {
       req.resume();
       return reply(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
     }
     const rest = url.slice(PREFIX.length);
-    if (req.method === 'GET' && rest === 'invocation/next') return this.target.next(res);
+    if (req.method === 'GET' && rest === 'invocation/next') {
+      this.target.idle(req.headers[QUIET] === '1');
+      return this.target.next(res);
+    }
     const errorType = req.headers['lambda-runtime-function-error-type'] as string | undefined;
     if (req.method === 'POST' && rest === 'init/error') {
       const body = await readAll(req, MAX_RUNTIME_PAYLOAD);

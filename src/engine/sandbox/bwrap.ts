@@ -374,7 +374,8 @@ export class SandboxLauncher implements Launcher {
         void cg?.killAll().catch(() => undefined);
       },
       maxMemoryMB: async () => (cg ? cg.peakMB() : (procs?.peakMB() ?? 0)),
-      freeze: () => freezer.freeze(),
+      freeze: (quiet) =>
+        freezer.freeze(quiet ? () => (cg ? onlyAnIdleRuntime(cg, pid) : procs ? onlyAnIdleRuntimeRootless(procs) : Promise.resolve(false)) : undefined),
       thaw: () => freezer.thaw(),
       start: o.deferred
         ? (cmd, cmdArgs, vars, dirs) => {
@@ -489,3 +490,46 @@ export function prefixOutsideUsr(executable: string): string | undefined {
   if (/^\/(usr|bin|sbin|lib|lib64)\//.test(real)) return undefined;
   return dirname(dirname(real));
 }
+
+/** Processes in a sandbox that only runs its runtime: bwrap outside the PID namespace, bwrap as its init, the runtime. */
+const SANDBOX_PROCESSES = 3;
+/** epoll waits by syscall number (x86_64: epoll_wait, epoll_pwait; arm64: epoll_pwait), with the timeout's argument. */
+const EPOLL_WAITS: Record<string, Record<number, number>> = { x64: { 232: 3, 281: 3 }, arm64: { 22: 3 } };
+
+/**
+ * True when nothing in a sandbox can run while it is idle, so freezing it would change nothing: no process but the
+ * runtime (and bwrap's two), and the runtime blocked in an epoll wait with no timeout, which libuv uses only when no
+ * timer exists, not even an unref'd one. Any doubt answers false, and the environment is frozen as usual.
+ */
+/** The same for a rootless sandbox, read through its own /proc: bwrap as its init and the runtime, nothing else. */
+async function onlyAnIdleRuntimeRootless(procs: EnvironmentProcesses): Promise<boolean> {
+  const waits = EPOLL_WAITS[process.arch];
+  if (!waits) return false;
+  const pids = procs.pids();
+  if (pids.length !== SANDBOX_PROCESSES - 1) return false;
+  for (const pid of pids) {
+    const comm = (await readFile(`${procs.path(pid)}/comm`, 'utf8').catch(() => '')).trim();
+    if (comm === 'bwrap') continue;
+    const call = (await readFile(`${procs.path(pid)}/syscall`, 'utf8').catch(() => '')).trim().split(' ');
+    const arg = waits[Number(call[0])];
+    return arg !== undefined && BigInt.asIntN(32, BigInt(call[1 + arg] ?? '0')) === -1n;
+  }
+  return false;
+}
+
+async function onlyAnIdleRuntime(cg: EnvCgroup, outerPid: number): Promise<boolean> {
+  const waits = EPOLL_WAITS[process.arch];
+  if (!waits) return false;
+  const pids = await cg.pids();
+  if (pids.length !== SANDBOX_PROCESSES) return false;
+  for (const pid of pids) {
+    if (pid === outerPid) continue;
+    const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+    if (comm === 'bwrap') continue;
+    const call = (await readFile(`/proc/${pid}/syscall`, 'utf8').catch(() => '')).trim().split(' ');
+    const arg = waits[Number(call[0])];
+    return arg !== undefined && BigInt.asIntN(32, BigInt(call[1 + arg] ?? '0')) === -1n;
+  }
+  return false;
+}
+

@@ -1,6 +1,9 @@
 // Freezing idle environments without taxing busy ones: a freeze is applied a short grace after the environment goes
 // idle, so an invocation that arrives within it (back-to-back traffic) cancels the freeze and pays no thaw.
 // States: thawed → (freeze) pending → frozen → (thaw) thawed; a thaw while pending just cancels.
+// An environment that can do nothing while idle (its runtime has no timer, socket or child left, and no other
+// process exists in it) is left running: freezing it would change nothing the function can see, and its next
+// invocation then pays no thaw.
 
 export interface Freezable {
   freeze(): Promise<void>;
@@ -40,13 +43,20 @@ export class Freezer {
     this.settlePending = undefined;
   }
 
-  freeze(): Promise<void> {
+  /** `inert`: asked at the end of the grace; true when nothing in the environment could run while idle. */
+  freeze(inert?: () => Promise<boolean>): Promise<void> {
     if (this.disposed || this.state !== 'thawed') return this.inFlight;
     this.state = 'pending';
     return new Promise((resolve) => {
       this.settlePending = resolve;
-      this.timer = setTimeout(() => {
+      this.timer = setTimeout(async () => {
         this.timer = undefined;
+        if (inert && this.state === 'pending' && (await inert().catch(() => false)) && this.state === 'pending') {
+          // Left running; a thaw finds it 'thawed' and writes nothing.
+          this.state = 'thawed';
+          this.settlePending = undefined;
+          return resolve();
+        }
         this.settlePending = undefined;
         if (this.state !== 'pending') return resolve();
         this.state = 'frozen';

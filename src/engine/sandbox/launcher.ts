@@ -34,8 +34,11 @@ export interface RuntimeProcess {
   kill(): void;
   /** Peak memory use in MB, as reported in REPORT's Max Memory Used. */
   maxMemoryMB(): Promise<number>;
-  /** Stops every process of the environment (idle between invocations); `thaw` resolves once it runs again. */
-  freeze?(): Promise<void>;
+  /**
+   * Stops every process of the environment (idle between invocations); `thaw` resolves once it runs again.
+   * `quiet`: the runtime said it has nothing left that could run (no timer, socket or child process).
+   */
+  freeze?(quiet: boolean): Promise<void>;
   thaw?(): Promise<void>;
   /** The host uid the environment runs as (sandbox: one per environment). */
   readonly uid?: number;

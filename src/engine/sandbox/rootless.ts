@@ -41,6 +41,11 @@ export class EnvironmentProcesses {
     this.proc = `/proc/${initPid}/root/proc`;
   }
 
+  /** A process's directory in the sandbox's /proc (by namespace-local pid). */
+  path(pid: string): string {
+    return `${this.proc}/${pid}`;
+  }
+
   /** Namespace-local pids of every process of the environment; empty once it is gone. */
   pids(): string[] {
     if (pidNamespaceOf(this.initPid) !== this.ns) return [];
