@@ -58,7 +58,10 @@ async function probe(pythonExe: string | undefined): Promise<{ reason: string; f
     await run(bwrap, [...user, '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--die-with-parent', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', '--', '/usr/bin/true'], { timeout: 10_000 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    const why = (err.stderr || err.message).trim().split('\n')[0];
+    const why = (err.stderr || err.message).trim().split('\n')[0] ?? '';
+    if (rootless && /disable-userns/.test(why)) {
+      return { reason: `bubblewrap at ${bwrap} is older than 0.8 (no --disable-userns, which the rootless sandbox needs): ${why}`, fix: 'install bubblewrap 0.8 or newer (or name one with SELFLESS_BWRAP), run selfless as root, or use --isolation process' };
+    }
     if (rootless) {
       return {
         reason: `selfless is not root and bubblewrap cannot create an unprivileged user namespace here: ${why}`,
