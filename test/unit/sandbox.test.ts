@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { cpuWeight, ownCgroups } from '../../src/engine/sandbox/cgroup.js';
 import { Freezer } from '../../src/engine/sandbox/freezer.js';
 import { peerSocket, peerUid } from '../../src/engine/sandbox/peer.js';
-import { nprocPerUserNamespace } from '../../src/engine/sandbox/rootless.js';
+import { EnvironmentProcesses, nprocPerUserNamespace, pidNamespaceOf } from '../../src/engine/sandbox/rootless.js';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 
 const TABLE = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1604 1 0 100 0 0 10 0
@@ -144,4 +147,57 @@ test('Sandbox freezer: an environment that could still run something is frozen, 
     throw new Error('cannot tell');
   });
   assert.deepEqual(cg.ops, ['freeze', 'thaw', 'freeze']);
+});
+
+test('Sandbox rootless: an environment’s processes are read through its own /proc; only a socket one of them holds counts as its own', async (t) => {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !existsSync('/usr/bin/unshare')) return t.skip('needs root and unshare(1) to make a PID namespace');
+  const server = createServer((c) => c.on('error', () => undefined));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  // A process in a PID namespace of its own (with its own /proc), holding one connection open.
+  const inner = spawn('/usr/bin/unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, '-e', `require('net').connect(${port}, '127.0.0.1', () => console.log('connected')); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const outside = connect(port, '127.0.0.1');
+  let init = 0;
+  try {
+    await new Promise<void>((r) => inner.stdout!.once('data', () => r()));
+    await new Promise<void>((r) => (outside.readyState === 'open' ? r() : outside.once('connect', () => r())));
+    // unshare forks: its child is the namespace's init.
+    init = Number(
+      readdirSync('/proc').find((n) => {
+        try {
+          return /^\d+$/.test(n) && readFileSync(`/proc/${n}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(inner.pid);
+        } catch {
+          return false;
+        }
+      }),
+    );
+    const ns = pidNamespaceOf(init)!;
+    assert.notEqual(ns, pidNamespaceOf(process.pid));
+    const env = new EnvironmentProcesses(init, ns);
+    assert.deepEqual(env.pids(), ['1'], 'only the namespace’s own process is listed');
+    const table = readFileSync('/proc/net/tcp', 'latin1');
+    const theirs = [...table.matchAll(new RegExp(`0100007F:([0-9A-F]{4}) 0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 01`, 'g'))].map((m) => peerSocket(table, parseInt(m[1]!, 16), port)!);
+    assert.equal(theirs.length, 2, 'both connections are listed');
+    const mine = peerSocket(table, outside.localPort!, port)!;
+    assert.equal(env.holdsSocket(mine.inode), false, 'a socket held outside the namespace is not the environment’s');
+    const other = theirs.find((x) => x.inode !== mine.inode)!;
+    assert.equal(env.holdsSocket(other.inode), true, 'the socket its process holds is');
+    assert.ok(env.peakMB() > 0);
+    process.kill(init, 'SIGKILL');
+    for (let i = 0; i < 50 && pidNamespaceOf(init) !== undefined; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(env.pids(), [], 'a gone environment lists nothing');
+    assert.equal(env.holdsSocket(other.inode), false);
+  } finally {
+    if (init > 0) {
+      try {
+        process.kill(init, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    inner.kill('SIGKILL');
+    outside.destroy();
+    server.close();
+    server.unref();
+  }
 });
