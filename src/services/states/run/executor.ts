@@ -503,6 +503,8 @@ export class Execution {
       throw e;
     });
     f.thread.last = Math.max(f.thread.last, ...threads.map((t) => t.last));
+    // Like MapStateSucceeded, AWS chains ParallelStateSucceeded and ParallelStateExited to the branches' last event.
+    f.thread.add('ParallelStateSucceeded', undefined, undefined, false);
     return results;
   }
 
