@@ -161,7 +161,8 @@ async function fixtureInvoker(handlers: string[], clock: FakeClock, wheel: Timer
       throw new Error('unused');
     },
     async invoke(i) {
-      if (/doesnotexist|nonexist|unknown/i.test(i.functionName)) throw new AwsError('ResourceNotFoundException', `Function not found: ${i.functionName}`);
+      // The registry's wording for a missing function (the unqualified ARN).
+      if (/doesnotexist|nonexist|unknown|no_such/i.test(i.functionName)) throw new AwsError('ResourceNotFoundException', `Function not found: arn:aws:lambda:${i.region}:111111111111:function:${i.functionName.split(':function:').pop()!.split(':')[0]}`);
       const event = JSON.parse(i.payload.toString()) as unknown;
       if (name === 'wait_60') {
         await new Promise<void>((r) => wheel.at(clock.now() + 60_000, r));
@@ -170,7 +171,9 @@ async function fixtureInvoker(handlers: string[], clock: FakeClock, wheel: Timer
       try {
         const r = await mod.handler(event);
         const payload = Buffer.isBuffer(r) ? r : Buffer.from(JSON.stringify(r));
-        return { payload, executedVersion: '$LATEST', streamed: false, coldStart: false };
+        // As the engine does for LogType Tail: base64 of the invocation's log tail.
+        const logResult = i.tail ? Buffer.from(`START RequestId: ${i.requestId} Version: $LATEST\nEND RequestId: ${i.requestId}\n`).toString('base64') : undefined;
+        return { payload, logResult, executedVersion: '$LATEST', streamed: false, coldStart: false };
       } catch (e) {
         const err = e as Error;
         return { payload: Buffer.from(JSON.stringify({ errorMessage: err.message, errorType: err.name, requestId: i.requestId, stackTrace: [] })), functionError: 'Unhandled', executedVersion: '$LATEST', streamed: false, coldStart: false };

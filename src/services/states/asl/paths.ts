@@ -6,6 +6,8 @@ export class StatesError extends Error {
   constructor(
     readonly error: string,
     override readonly cause: string,
+    /** The field whose evaluation failed (EvaluationFailed's `location`), e.g. `Output/result`. */
+    readonly location?: string,
   ) {
     super(`${error}: ${cause}`);
   }

@@ -239,7 +239,7 @@ export class Execution {
     const nextOf = (): string | undefined => (st['End'] === true ? undefined : (st['Next'] as string));
     const assign = async (result: Json, input: Json, tpl: Json | undefined, extra: Record<string, unknown> = {}): Promise<void> => {
       if (!tpl) return;
-      const vals = jsonata ? await evalJsonataTemplate(tpl, bindings(input, { result, ...extra })) : evalTemplate(tpl, pscope(result), 'Assign');
+      const vals = jsonata ? await evalJsonataTemplate(tpl, bindings(input, { result, ...extra }), 'Assign') : evalTemplate(tpl, pscope(result), 'Assign');
       assigned ??= {};
       for (const [k, v] of Object.entries(vals as Obj)) {
         f.scope.vars.set(k, v);
@@ -251,7 +251,7 @@ export class Execution {
       const evs = f.thread.hist.events;
       let evId = 0;
       for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type.endsWith('StateEntered') && (evs[i]!['stateEnteredEventDetails'] as { name: string }).name === name) { evId = evs[i]!.id; break; }
-      return new StatesError(e.error, e.cause.replace('{state}', name).replace('{event}', String(evId)));
+      return new StatesError(e.error, e.cause.replace('{state}', name).replace('{event}', String(evId)), e.location);
     };
 
     try {
@@ -264,7 +264,7 @@ export class Execution {
         case 'Pass': {
           let result: Json;
           if (jsonata) {
-            result = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input;
+            result = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input), 'Output') : input;
             await assign(result, input, st['Assign']);
             return exit(result, nextOf());
           }
@@ -275,15 +275,15 @@ export class Execution {
           return exit(out, nextOf());
         }
         case 'Succeed': {
-          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input), 'Output') : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
           return exit(out, undefined);
         }
         case 'Fail': {
           let error: Json | undefined = st['Error'];
           let cause: Json | undefined = st['Cause'];
           if (jsonata) {
-            if (error !== undefined) error = await evalJsonataTemplate(error, bindings(input));
-            if (cause !== undefined) cause = await evalJsonataTemplate(cause, bindings(input));
+            if (error !== undefined) error = await evalJsonataTemplate(error, bindings(input), 'Error');
+            if (cause !== undefined) cause = await evalJsonataTemplate(cause, bindings(input), 'Cause');
           } else {
             if (st['ErrorPath'] !== undefined) error = evalExpr(st['ErrorPath'] as string, pscope(input), 'ErrorPath');
             if (st['CausePath'] !== undefined) cause = evalExpr(st['CausePath'] as string, pscope(input), 'CausePath');
@@ -296,19 +296,19 @@ export class Execution {
             let ok: boolean;
             if (jsonata) {
               const cond = c['Condition'];
-              const v = typeof cond === 'string' && cond.startsWith('{%') ? await evalJsonata(cond.slice(2, -2), bindings(input)) : cond;
+              const v = typeof cond === 'string' && cond.startsWith('{%') ? await evalJsonata(cond.slice(2, -2), bindings(input), 'Condition') : cond;
               if (typeof v !== 'boolean') throw new StatesError('States.QueryEvaluationError', `The Condition of a Choice rule must evaluate to a boolean but was ${stringify(v)}`);
               ok = v;
             } else ok = evalRule(c as Record<string, Json>, pscope(input));
             if (ok) {
               await assign(input, input, c['Assign']);
-              const out = jsonata ? (c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+              const out = jsonata ? (c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], bindings(input), 'Output') : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
               return exit(out, c['Next'] as string);
             }
           }
           if (typeof st['Default'] === 'string') {
             await assign(input, input, st['Assign']);
-            const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+            const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input), 'Output') : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
             return exit(out, st['Default']);
           }
           throw new StatesError('States.NoChoiceMatched', `No Matches!`);
@@ -319,8 +319,8 @@ export class Execution {
             let secs: Json | undefined = st['Seconds'];
             let ts: Json | undefined = st['Timestamp'];
             if (jsonata) {
-              if (secs !== undefined) secs = await evalJsonataTemplate(secs, bindings(input));
-              if (ts !== undefined) ts = await evalJsonataTemplate(ts, bindings(input));
+              if (secs !== undefined) secs = await evalJsonataTemplate(secs, bindings(input), 'Seconds');
+              if (ts !== undefined) ts = await evalJsonataTemplate(ts, bindings(input), 'Timestamp');
             }
             const pre = `An error occurred while executing the state '{state}' (entered at the event id #{event}).`;
             const sp = st['SecondsPath'] as string | undefined;
@@ -347,7 +347,7 @@ export class Execution {
           if (until > this.deps.clock.now()) await this.hooks.sleep(until, this.ac.signal);
           this.check();
           await assign(input, input, st['Assign']);
-          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input), 'Output') : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
           return exit(out, nextOf());
         }
         case 'Task':
@@ -359,8 +359,12 @@ export class Execution {
     } catch (e) {
       if (e instanceof StatesError) {
         const fe = fixCause(e);
-        if ((type === 'Pass' || type === 'Choice' || type === 'Succeed') && e.error === 'States.QueryEvaluationError')
-          f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: fe.error, cause: fe.cause, state: name });
+        if ((type === 'Pass' || type === 'Choice' || type === 'Succeed') && e.error === 'States.QueryEvaluationError') {
+          // AWS chains EvaluationFailed to the event before the state's Entered event.
+          const evs = f.thread.hist.events;
+          for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type.endsWith('StateEntered')) { f.thread.last = evs[i]!.previousEventId; break; }
+          f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: fe.error, cause: fe.cause, ...(fe.location ? { location: fe.location } : {}), state: name });
+        }
         throw fe;
       }
       throw e;
@@ -390,7 +394,7 @@ export class Execution {
     for (let retry = 0; ; retry++) {
       try {
         let params: Json;
-        if (jsonata) params = st['Arguments'] !== undefined ? await evalJsonataTemplate(st['Arguments'], h.bindings(input)) : input;
+        if (jsonata) params = st['Arguments'] !== undefined ? await evalJsonataTemplate(st['Arguments'], h.bindings(input), 'Arguments') : input;
         else if (type === 'Map') params = input;
         else if (type === 'Task') {
           params = st['Parameters'] !== undefined ? input : input; // Task parameters are evaluated with the token below
@@ -449,7 +453,7 @@ export class Execution {
         let out: Json;
         if (jsonata) {
           await h.assign(null, input, c['Assign'], { errorOutput: errObj });
-          out = c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], h.bindings(input, { errorOutput: errObj })) : errObj;
+          out = c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], h.bindings(input, { errorOutput: errObj }), 'Output') : errObj;
         } else {
           await h.assign(errObj, input, c['Assign']);
           out = applyResultPath(c['ResultPath'] as string | null | undefined, rawInput, errObj);
@@ -467,7 +471,7 @@ export class Execution {
     let out: Json;
     if (jsonata) {
       await h.assign(result, input, st['Assign']);
-      out = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], h.bindings(input, { result })) : result;
+      out = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], h.bindings(input, { result }), 'Output') : result;
     } else {
       if (st['ResultSelector'] !== undefined) result = evalTemplate(st['ResultSelector'], h.pscope(result, retry), 'ResultSelector');
       await h.assign(result, input, st['Assign']);
@@ -478,7 +482,7 @@ export class Execution {
 
   private async numField(st: Obj, field: string, input: Json, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown> }, jsonata: boolean): Promise<number | undefined> {
     let v: Json | undefined = st[field];
-    if (jsonata && typeof v === 'string') v = await evalJsonataTemplate(v, h.bindings(input));
+    if (jsonata && typeof v === 'string') v = await evalJsonataTemplate(v, h.bindings(input), field);
     if (st[`${field}Path`] !== undefined) v = queryPath(st[`${field}Path`] as string, h.pscope(input));
     return typeof v === 'number' ? v : undefined;
   }
@@ -510,7 +514,7 @@ export class Execution {
 
   private async runMap(name: string, st: Obj, input: Json, f: Frame, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown>; ctx: () => Json }, jsonata: boolean): Promise<Json> {
     let items: Json;
-    if (jsonata) items = st['Items'] !== undefined ? await evalJsonataTemplate(st['Items'], h.bindings(input)) : input;
+    if (jsonata) items = st['Items'] !== undefined ? await evalJsonataTemplate(st['Items'], h.bindings(input), 'Items') : input;
     else items = applyPath(st['ItemsPath'] as string | undefined, input, 'ItemsPath', { context: h.ctx(), vars: (n) => f.scope.get(n) });
     if (!Array.isArray(items)) {
       const err = new StatesError(jsonata ? 'States.QueryEvaluationError' : 'States.Runtime', `An error occurred while executing the state '{state}' (entered at the event id #{event}). Map state input must be an array but was: ${stringify(items)}`);
@@ -571,7 +575,7 @@ export class Execution {
         try {
           let itemInput: Json = items[i]!;
           if (selector !== undefined) {
-            if (jsonata) itemInput = await evalJsonataTemplate(selector, { ...f.scope.all(), states: { input, context: this.context(name, this.deps.clock.now(), 0, frame) } });
+            if (jsonata) itemInput = await evalJsonataTemplate(selector, { ...f.scope.all(), states: { input, context: this.context(name, this.deps.clock.now(), 0, frame) } }, 'ItemSelector');
             else itemInput = evalTemplate(selector, { input, context: this.context(name, this.deps.clock.now(), 0, frame), vars: (n) => f.scope.get(n) }, 'ItemSelector');
           }
           frame.mapItem = undefined;

@@ -101,8 +101,17 @@ const DATA_LIMIT = "The state/task 'lambda' returned a result with a size exceed
 const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:([^:]+):(\d{12}):function:([^:]+)(?::([^:]+))?$/;
 const ACTIVITY_ARN = /^arn:aws[\w-]*:states:([^:]+):(\d{12}):activity:(.+)$/;
 
-function lambdaCause(e: AwsError, requestId: string): string {
-  return `${e.message} (Service: AWSLambda; Status Code: ${e.status}; Error Code: ${e.code}; Request ID: ${requestId}; Proxy: null)`;
+function lambdaCause(e: AwsError, requestId: string, qualifier: string | undefined): string {
+  // Step Functions names the version it asked for: an unqualified function is `…:function:name:$LATEST`.
+  const m = /^(Function not found: arn:[^\s]+:function:[^:\s]+)$/.exec(e.message);
+  const message = m ? `${m[1]}:${qualifier ?? '$LATEST'}` : e.message;
+  return `${message} (Service: AWSLambda; Status Code: ${e.status}; Error Code: ${e.code}; Request ID: ${requestId}; Proxy: null)`;
+}
+
+/** The bytes the optimized integration sends: a string Payload as it is, no Payload (or null) as an empty object. */
+function payloadBytes(payload: Json | undefined): Buffer {
+  if (payload === undefined || payload === null) return Buffer.from('{}');
+  return Buffer.from(typeof payload === 'string' ? payload : stringify(payload));
 }
 
 function parsePayload(b: Buffer): Json {
@@ -193,20 +202,27 @@ async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Prom
   const fail = failureRecorder(t.thread, 'Task', details);
   const hb: { reset?: () => void } = {};
   const work = (async (): Promise<Json> => {
-    const r = await invokeLambda(d, params['FunctionName'], params['Payload'], params['Qualifier']);
+    let r;
+    try {
+      r = await invokeLambda(d, params['FunctionName'], payloadBytes(params['Payload']), params['Qualifier'], params['LogType'] === 'Tail');
+    } catch (e) {
+      throw e instanceof StatesError ? fail(e) : e;
+    }
     if (r.functionError) throw fail(functionFailure(r.payload));
     if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT));
-    const result: Obj = {
-      ExecutedVersion: r.executedVersion,
+    const tail = r.logResult !== undefined ? { 'X-Amz-Log-Result': r.logResult } : {};
+    const result: Obj = { ExecutedVersion: r.executedVersion };
+    if (r.logResult !== undefined) result['LogResult'] = r.logResult;
+    Object.assign(result, {
       Payload: r.payload,
       SdkHttpMetadata: {
-        AllHttpHeaders: { 'X-Amz-Executed-Version': [r.executedVersion], 'Content-Type': ['application/json'], 'x-amzn-RequestId': [r.requestId] },
-        HttpHeaders: { 'X-Amz-Executed-Version': r.executedVersion, 'Content-Type': 'application/json', 'x-amzn-RequestId': r.requestId },
+        AllHttpHeaders: { ...Object.fromEntries(Object.entries(tail).map(([k, v]) => [k, [v]])), 'X-Amz-Executed-Version': [r.executedVersion], 'Content-Length': [String(r.size)], 'Content-Type': ['application/json'], 'x-amzn-RequestId': [r.requestId] },
+        HttpHeaders: { ...tail, 'Content-Length': String(r.size), 'Content-Type': 'application/json', 'X-Amz-Executed-Version': r.executedVersion, 'x-amzn-RequestId': r.requestId },
         HttpStatusCode: 200,
       },
       SdkResponseMetadata: { RequestId: r.requestId },
       StatusCode: 200,
-    };
+    });
     if (!callback) return result;
     t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(result), outputDetails: { truncated: false } });
     return waitToken(d, t, token!, hb).catch((e: unknown) => {
@@ -224,7 +240,7 @@ function functionFailure(payload: Json): StatesError {
   return new StatesError(type, s);
 }
 
-async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Json | undefined, qualifier: Json | undefined): Promise<{ payload: Json; functionError?: string; executedVersion: string; requestId: string; size: number }> {
+async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Buffer, qualifier: Json | undefined, tail = false): Promise<{ payload: Json; functionError?: string; executedVersion: string; requestId: string; size: number; logResult?: string }> {
   const requestId = randomUUID();
   if (!d.lambda) throw new StatesError('Lambda.ServiceException', 'Lambda is not available in this server');
   if (typeof fn !== 'string') throw new StatesError('States.Runtime', `The field 'FunctionName' is required and must be a string`);
@@ -233,12 +249,13 @@ async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Json | u
       region: d.region,
       functionName: fn,
       qualifier: typeof qualifier === 'string' ? qualifier : undefined,
-      payload: Buffer.from(payload === undefined ? '{}' : stringify(payload)),
+      payload,
       requestId,
+      tail,
     });
-    return { payload: parsePayload(r.payload), functionError: r.functionError, executedVersion: r.executedVersion, requestId, size: r.payload.length };
+    return { payload: parsePayload(r.payload), functionError: r.functionError, executedVersion: r.executedVersion, requestId, size: r.payload.length, logResult: r.logResult };
   } catch (e) {
-    if (e instanceof AwsError) throw new StatesError(`Lambda.${e.code}`, lambdaCause(e, requestId));
+    if (e instanceof AwsError) throw new StatesError(`Lambda.${e.code}`, lambdaCause(e, requestId, typeof qualifier === 'string' ? qualifier : undefined));
     throw new StatesError('Lambda.ServiceException', e instanceof Error ? e.message : String(e));
   }
 }
@@ -253,7 +270,7 @@ async function legacyLambda(d: TaskDeps, t: TaskRun, resource: string): Promise<
   const work = (async (): Promise<Json> => {
     let r;
     try {
-      r = await invokeLambda(d, resource, input, undefined);
+      r = await invokeLambda(d, resource, Buffer.from(stringify(input)), undefined);
     } catch (e) {
       throw e instanceof StatesError ? fail(e) : e;
     }
