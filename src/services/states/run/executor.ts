@@ -174,10 +174,13 @@ export class Execution {
     }
   }
 
-  private context(state: string, entered: number, retry: number, f: Frame, token?: string): Json {
+  private context(state: string, entered: number, retry: number, f: Frame, token?: string, retriable = true): Json {
+    const st: Obj = { EnteredTime: new Date(entered).toISOString(), Name: state };
+    // Only states that can retry (Task, Parallel, Map) carry a RetryCount; a Pass state's context has none.
+    if (retriable) st['RetryCount'] = retry;
     const c: Obj = {
-      Execution: { Id: this.info.arn, Input: this.info.input, StartTime: new Date(this.info.startTime).toISOString(), Name: this.info.name, RoleArn: this.info.roleArn },
-      State: { EnteredTime: new Date(entered).toISOString(), Name: state, RetryCount: retry },
+      Execution: { Id: this.info.arn, Input: this.info.input, StartTime: new Date(this.info.startTime).toISOString(), Name: this.info.name, RoleArn: this.info.roleArn, RedriveCount: 0 },
+      State: st,
       StateMachine: { Id: this.info.smArn, Name: this.info.smName },
     };
     if (token) c['Task'] = { Token: token };
@@ -220,7 +223,7 @@ export class Execution {
     const type = st['Type'] as string;
     const enteredAt = resumed?.at ?? this.deps.clock.now();
     if (!resumed) f.thread.add(`${ENTER[type]}StateEntered`, 'stateEnteredEventDetails', { name, input: stringify(rawInput), inputDetails: { truncated: false } });
-    const ctx = (retry = 0, token?: string): Json => this.context(name, enteredAt, retry, f, token);
+    const ctx = (retry = 0, token?: string): Json => this.context(name, enteredAt, retry, f, token, type === 'Task' || type === 'Parallel' || type === 'Map');
     const jsonata = f.lang === 'JSONata';
     // The context object is built only when a path actually reads `$$` (most states never do).
     const lazyScope = { get context(): Json { return ctx(); }, vars: (n: string) => f.scope.get(n) };
