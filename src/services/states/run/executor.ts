@@ -15,6 +15,8 @@ export interface ExecInfo {
   smName: string;
   roleArn: string;
   input: Json;
+  /** The caller's input text as given (ExecutionStarted and DescribeExecution show it unchanged, e.g. `0.0`). */
+  inputText?: string;
   startTime: number;
   type: 'STANDARD' | 'EXPRESS';
   definition: Obj;
@@ -102,7 +104,7 @@ export class Execution {
 
   start(): void {
     this.history.push('ExecutionStarted', 0, 'executionStartedEventDetails', {
-      input: stringify(this.info.input),
+      input: this.info.inputText ?? stringify(this.info.input),
       inputDetails: { truncated: false },
       roleArn: this.info.roleArn,
     });
