@@ -164,7 +164,7 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
       const ex = s.ex;
       const out: Body = {
         executionArn: ex.info.arn, stateMachineArn: ex.info.smArn, name: ex.info.name, startDate: secs(ex.info.startTime), stopDate: secs(ex.stopTime ?? m.clock.now()),
-        status: ex.status, input: JSON.stringify(ex.info.input), inputDetails: { included: true },
+        status: ex.status, input: ex.info.inputText ?? JSON.stringify(ex.info.input), inputDetails: { included: true },
         billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: Math.max(100, Math.ceil(((ex.stopTime ?? 0) - ex.info.startTime) / 100) * 100) },
       };
       if (ex.status === 'SUCCEEDED') Object.assign(out, { output: JSON.stringify(ex.output ?? null), outputDetails: { included: true } });

@@ -104,7 +104,7 @@ export class StatesModel {
 
   private infoFromRow(r: ExecRow): ExecInfo {
     return {
-      arn: r.arn, name: r.name, smArn: r.sm_arn, smName: r.sm_arn.split(':')[6]!, roleArn: r.role_arn, input: JSON.parse(r.input) as Json,
+      arn: r.arn, name: r.name, smArn: r.sm_arn, smName: r.sm_arn.split(':')[6]!, roleArn: r.role_arn, input: JSON.parse(r.input) as Json, inputText: r.input,
       startTime: r.start, type: r.sm_type as 'STANDARD', definition: JSON.parse(r.definition) as Obj,
     };
   }
@@ -153,7 +153,7 @@ export class StatesModel {
   describeObj(ex: Execution): Obj {
     const o: Obj = {
       ExecutionArn: ex.info.arn, StateMachineArn: ex.info.smArn, Name: ex.info.name, Status: ex.status,
-      StartDate: ex.info.startTime, Input: JSON.stringify(ex.info.input), InputDetails: { Included: true },
+      StartDate: ex.info.startTime, Input: ex.info.inputText ?? JSON.stringify(ex.info.input), InputDetails: { Included: true },
     };
     if (ex.stopTime !== undefined) o['StopDate'] = ex.stopTime;
     if (ex.status === 'SUCCEEDED') {
@@ -244,7 +244,7 @@ export class StatesModel {
     const now = this.clock.now();
     if (m.type === 'EXPRESS') {
       const arn = `arn:aws:states:${m.region}:${this.accountId}:express:${m.name}:${execName}:${randomUUID()}`;
-      const ex = this.makeExecution({ arn, name: execName, smArn: m.arn, smName: m.name, roleArn: m.roleArn, input, startTime: now, type: 'EXPRESS', definition: m.parsed });
+      const ex = this.makeExecution({ arn, name: execName, smArn: m.arn, smName: m.name, roleArn: m.roleArn, input, inputText: inputText ?? '{}', startTime: now, type: 'EXPRESS', definition: m.parsed });
       ex.start();
       this.express.set(arn, ex);
       if (this.express.size > 10000) this.express.delete(this.express.keys().next().value!);
@@ -261,10 +261,10 @@ export class StatesModel {
       if (sameInput && running) return { executionArn: arn, startDate: existing ? existing.info.startTime : row!.start, ex: existing! };
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    const info: ExecInfo = { arn, name: execName, smArn: m.arn, smName: m.name, roleArn: m.roleArn, input, startTime: now, type: 'STANDARD', definition: m.parsed };
+    const info: ExecInfo = { arn, name: execName, smArn: m.arn, smName: m.name, roleArn: m.roleArn, input, inputText: inputText ?? '{}', startTime: now, type: 'STANDARD', definition: m.parsed };
     this.writer.add(
       'INSERT INTO states_executions (arn, sm_arn, name, region, status, input, start, definition, role_arn, sm_type, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [arn, m.arn, execName, m.region, 'RUNNING', JSON.stringify(input), now, m.definition, m.roleArn, 'STANDARD', ++this.seq],
+      [arn, m.arn, execName, m.region, 'RUNNING', inputText ?? '{}', now, m.definition, m.roleArn, 'STANDARD', ++this.seq],
     );
     const ex = this.makeExecution(info);
     this.live.set(arn, ex);

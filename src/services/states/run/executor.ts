@@ -232,7 +232,11 @@ export class Execution {
     const pscope = (input: Json, retry = 0): PathScope => ({ input, get context(): Json { return ctx(retry); }, vars: (n) => f.scope.get(n) });
     const bindings = (input: Json, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ...f.scope.all(), states: { input, context: ctx(), ...extra } });
     let assigned: Record<string, string> | undefined;
+    // Assigned values take effect when the state exits: its own Output/OutputPath still sees the old ones.
+    let pending: [string, Json][] = [];
     const exit = (output: Json, next: string | undefined): { output: Json; next?: string } => {
+      for (const [k, v] of pending) f.scope.vars.set(k, v);
+      pending = [];
       const d: Record<string, unknown> = { name, output: stringify(output), outputDetails: { truncated: false } };
       if (assigned) {
         d['assignedVariables'] = assigned;
@@ -247,7 +251,7 @@ export class Execution {
       const vals = jsonata ? await evalJsonataTemplate(tpl, bindings(input, { result, ...extra }), 'Assign') : evalTemplate(tpl, pscope(result), 'Assign');
       assigned ??= {};
       for (const [k, v] of Object.entries(vals as Obj)) {
-        f.scope.vars.set(k, v);
+        pending.push([k, v]);
         assigned[k] = stringify(v);
       }
     };
