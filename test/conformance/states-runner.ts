@@ -332,7 +332,15 @@ export async function runCase(c: ManifestCase, snapshots: Map<string, Record<str
     typeof v === 'string' ? (/^<[^<>]+>$|^(date|timestamp)$/.test(v) || /<[^<>]+>/.test(v)) && !/lambda|function/i.test(v) : Array.isArray(v) ? v.some(normalised) : isObj(v) ? Object.values(v).some(normalised) : false;
   if (hs.some((h) => normalised((h.events[0]?.['executionStartedEventDetails'] as Obj | undefined)?.['input'])))
     return res('excluded', 'the recorded input holds a value the corpus normalised away (a date or id), so it cannot be replayed');
-  const text = JSON.stringify(def).replace(/"(__tbd__|_tbd_)"/g, '"arn:aws:lambda:us-east-1:111111111111:function:fixture"');
+  if (/"ErrorEquals":\[\]/.test(JSON.stringify(def))) return res('excluded', "unmapped: the test code fills the template's empty ErrorEquals");
+  const recordedLambda = hs[0]!.events.map((e) => (e['lambdaFunctionScheduledEventDetails'] as Obj | undefined)?.['resource']).find((r) => typeof r === 'string') as string | undefined;
+  if (recordedLambda && !resources(def).some((r) => /^arn:aws:lambda:|^(__tbd__|_tbd_)$/.test(r)))
+    return res('excluded', "unmapped: the test code rewrites the template's Task Resource (the recording invokes a Lambda ARN the template lacks)");
+  // Documentation-style placeholder ARNs (your-region, your-account-id) are filled by the test with the function it created.
+  const fillArn = (recordedLambda ?? 'arn:aws:lambda:us-east-1:111111111111:function:fixture').replace('<partition>', 'aws').replace('<region>', 'us-east-1');
+  const text = JSON.stringify(def)
+    .replace(/"(__tbd__|_tbd_)"/g, '"arn:aws:lambda:us-east-1:111111111111:function:fixture"')
+    .replace(/"arn:aws:lambda:your-region:your-account-id:function:[^"]*"/g, JSON.stringify(fillArn));
   const v = validateDefinition(text);
   for (let hi = 0; hi < hs.length; hi++) {
     const expected = hs[hi]!.events;
