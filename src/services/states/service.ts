@@ -8,7 +8,7 @@ import { StatesError, type Json } from './asl/paths.js';
 import { formatDiagnostics, validateDefinition } from './asl/validate.js';
 import { Execution, type Checkpoint, type ExecInfo } from './run/executor.js';
 import { BatchWriter, type HistoryEvent } from './run/history.js';
-import { ActivityQueues, TokenRegistry, type TaskDeps } from './run/tasks.js';
+import { ActivityQueues, TokenRegistry, type TaskDeps, type TokenLog, type TokenOutcome } from './run/tasks.js';
 import { TimerWheel } from './run/timers.js';
 import { migrateStates } from './store.js';
 
@@ -48,6 +48,15 @@ export interface ExecRow {
   sm_type: string;
   checkpoint: string | null;
   seq: number;
+}
+
+interface TokenRow {
+  token: string;
+  exec_arn: string;
+  activity_arn: string | null;
+  input: string | null;
+  started: number;
+  result: string | null;
 }
 
 export const NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
@@ -93,9 +102,16 @@ export class StatesModel {
     this.seq = max?.m ?? 0;
     // Resume every Standard execution that was running when the process stopped.
     const running = await this.store.all<ExecRow>("SELECT * FROM states_executions WHERE status = 'RUNNING'");
+    // Tokens of executions that ended are gone; outcomes sent for live ones wait for their execution to resume.
+    await this.store.run("DELETE FROM states_tokens WHERE exec_arn NOT IN (SELECT arn FROM states_executions WHERE status = 'RUNNING')");
+    const tokens = new Map((await this.store.all<TokenRow>('SELECT * FROM states_tokens')).map((t) => [t.token, t]));
+    for (const t of tokens.values()) if (t.result !== null) this.tokens.settle(t.token, JSON.parse(t.result) as TokenOutcome);
     for (const r of running) {
       const events = (await this.store.all<{ body: string }>('SELECT body FROM states_events WHERE exec_arn = ? ORDER BY id', [r.arn])).map((e) => JSON.parse(e.body) as HistoryEvent);
       const cp = r.checkpoint ? (JSON.parse(r.checkpoint) as Checkpoint) : undefined;
+      // An activity task resumes as picked up when a worker had it (no second hand-out), else it is queued again.
+      const row = cp?.entered?.token ? tokens.get(cp.entered.token) : undefined;
+      if (cp?.entered?.token && row?.activity_arn) cp.entered.submitted = row.started === 1;
       const ex = this.makeExecution(this.infoFromRow(r), events);
       this.live.set(r.arn, ex);
       this.drive(ex, cp);
@@ -107,6 +123,38 @@ export class StatesModel {
       arn: r.arn, name: r.name, smArn: r.sm_arn, smName: r.sm_arn.split(':')[6]!, roleArn: r.role_arn, input: JSON.parse(r.input) as Json, inputText: r.input,
       startTime: r.start, type: r.sm_type as 'STANDARD', definition: JSON.parse(r.definition) as Obj,
     };
+  }
+
+  /** Token rows are written with the execution's events (group commit); `waiting` flushes them before the task goes on. */
+  readonly tokenLog: TokenLog = {
+    issue: (token, execArn, activity) => {
+      if (execArn.includes(':express:')) return;
+      this.writer.add('INSERT OR REPLACE INTO states_tokens (token, exec_arn, activity_arn, input) VALUES (?, ?, ?, ?)', [token, execArn, activity?.arn ?? null, activity?.input ?? null]);
+    },
+    started: (token) => this.writer.add('UPDATE states_tokens SET started = 1 WHERE token = ?', [token]),
+  };
+
+  /**
+   * SendTaskSuccess/SendTaskFailure: the outcome is durable before it is acknowledged, then completes the waiting task
+   * (or waits for it, when its execution is still resuming after a restart). Unknown tokens are TaskDoesNotExist.
+   */
+  async sendTaskOutcome(token: string, o: TokenOutcome): Promise<void> {
+    if (!this.tokens.get(token)) await this.requireStoredToken(token);
+    this.writer.add('UPDATE states_tokens SET result = ? WHERE token = ?', [JSON.stringify(o), token]);
+    await this.writer.flush();
+    this.tokens.settle(token, o);
+  }
+
+  async heartbeat(token: string): Promise<void> {
+    const w = this.tokens.get(token);
+    if (w) w.heartbeat();
+    else await this.requireStoredToken(token);
+  }
+
+  private async requireStoredToken(token: string): Promise<void> {
+    await this.writer.flush();
+    const row = await this.store.get<TokenRow>('SELECT * FROM states_tokens WHERE token = ?', [token]);
+    if (!row || row.result !== null) throw new AwsError('TaskDoesNotExist', `Task Timed Out: '${token}'`);
   }
 
   async close(): Promise<void> {
@@ -133,7 +181,7 @@ export class StatesModel {
 
   taskDeps(region: string): TaskDeps {
     return {
-      clock: this.clock, wheel: this.wheel, lambda: this.lambda, region, accountId: this.accountId, tokens: this.tokens, activities: this.activityQueues,
+      clock: this.clock, wheel: this.wheel, lambda: this.lambda, region, accountId: this.accountId, tokens: this.tokens, activities: this.activityQueues, tokenLog: this.tokenLog,
       startNested: async (params, parentArn) => {
         const smArn = params['StateMachineArn'];
         if (typeof smArn !== 'string') throw new AwsError('ValidationException', "The field 'StateMachineArn' is required");
@@ -180,6 +228,7 @@ export class StatesModel {
     const ex: Execution = new Execution(info, this.taskDeps(info.arn.split(':')[3]!), {
       onEvent: standard ? (e) => this.writer.add('INSERT OR REPLACE INTO states_events (exec_arn, id, body) VALUES (?, ?, ?)', [info.arn, e.id, JSON.stringify(e)]) : undefined,
       checkpoint: standard ? (cp) => this.writer.add('UPDATE states_executions SET checkpoint = ? WHERE arn = ?', [JSON.stringify(cp), info.arn]) : undefined,
+      persist: standard ? () => this.writer.flush() : undefined,
       sleep: async (at, signal) => {
         if (standard) {
           this.writer.add('INSERT OR REPLACE INTO states_timers (exec_arn, fire_at) VALUES (?, ?)', [info.arn, at]);
@@ -210,6 +259,7 @@ export class StatesModel {
       this.writer.add('UPDATE states_executions SET status = ?, output = ?, error = ?, cause = ?, stop = ?, checkpoint = NULL WHERE arn = ?', [
         ex.status, ex.status === 'SUCCEEDED' ? JSON.stringify(ex.output ?? null) : null, ex.error ?? null, ex.cause ?? null, ex.stopTime ?? this.clock.now(), ex.info.arn,
       ]);
+      this.writer.add('DELETE FROM states_tokens WHERE exec_arn = ?', [ex.info.arn]);
       void this.writer.flush().then(
         () => {
           this.live.delete(ex.info.arn);

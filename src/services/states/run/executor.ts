@@ -28,12 +28,14 @@ export interface Checkpoint {
   input: Json;
   vars: Record<string, Json>;
   /** The state's Entered event is already in the history (a Wait resumes its timer instead of re-entering). */
-  entered?: { thread: number; at: number; until?: number };
+  entered?: { thread: number; at: number; until?: number; token?: string; submitted?: boolean };
 }
 
 export interface ExecHooks {
   onEvent?(e: HistoryEvent): void;
   checkpoint?(cp: Checkpoint): void;
+  /** Resolves once every event and checkpoint recorded so far is durable. */
+  persist?(): Promise<void>;
   /** Sleeps until `at` (durably for Standard); rejects when the execution is aborted. */
   sleep(at: number, signal: AbortSignal): Promise<void>;
 }
@@ -115,7 +117,8 @@ export class Execution {
     const def = this.info.definition;
     const scope = new Scope();
     if (resume) for (const [k, v] of Object.entries(resume.vars)) scope.vars.set(k, v);
-    const thread = new Thread(this.history, resume?.entered?.thread ?? (this.history.events.length > 1 ? this.history.events.length : 0));
+    // A task resumed on its token continues after the last recorded event (ActivityStarted may follow the checkpoint).
+    const thread = new Thread(this.history, resume?.entered?.token ? this.history.events.length : (resume?.entered?.thread ?? (this.history.events.length > 1 ? this.history.events.length : 0)));
     const lang = def['QueryLanguage'] === 'JSONata' ? 'JSONata' : 'JSONPath';
     let timeoutCancel: (() => void) | undefined;
     try {
@@ -211,7 +214,8 @@ export class Execution {
     for (;;) {
       this.check();
       const st = states[name]!;
-      if (f.top) this.hooks.checkpoint?.({ state: name, input: cur, vars: f.scope.all(), entered: undefined });
+      // On resume the first checkpoint keeps where the state had got to, so a second crash resumes the same way.
+      if (f.top) this.hooks.checkpoint?.({ state: name, input: cur, vars: f.scope.all(), entered });
       const r = await this.runState(name, st, cur, { ...f, lang: st['QueryLanguage'] === 'JSONata' ? 'JSONata' : st['QueryLanguage'] === 'JSONPath' ? 'JSONPath' : lang }, entered);
       entered = undefined;
       this.transitions++;
@@ -362,7 +366,7 @@ export class Execution {
         case 'Task':
         case 'Parallel':
         case 'Map':
-          return await this.runWithRetry(name, st, rawInput, input, f, enteredAt, { pscope, bindings, exit, nextOf, assign, ctx });
+          return await this.runWithRetry(name, st, rawInput, input, f, enteredAt, { pscope, bindings, exit, nextOf, assign, ctx }, resumed);
       }
       throw new StatesError('States.Runtime', `Unknown state type ${type}`);
     } catch (e) {
@@ -395,8 +399,10 @@ export class Execution {
       assign: (r: Json, i: Json, tpl: Json | undefined, extra?: Record<string, unknown>) => Promise<void>;
       ctx: (retry?: number, token?: string) => Json;
     },
+    resumed?: Checkpoint['entered'],
   ): Promise<{ output: Json; next?: string }> {
     const type = st['Type'] as string;
+    const vars = f.scope.all();
     const jsonata = f.lang === 'JSONata';
     const retriers = (st['Retry'] as Obj[] | undefined) ?? [];
     const attempts = retriers.map(() => 0);
@@ -420,6 +426,11 @@ export class Execution {
             timeoutSeconds: await this.numField(st, 'TimeoutSeconds', input, h, jsonata),
             heartbeatSeconds: await this.numField(st, 'HeartbeatSeconds', input, h, jsonata),
             execArn: this.info.arn,
+            resume: retry === 0 && resumed?.token ? { token: resumed.token, submitted: !!resumed.submitted } : undefined,
+            waiting: async (token, submitted) => {
+              if (f.top) this.hooks.checkpoint?.({ state: name, input: rawInput, vars, entered: { thread: f.thread.last, at: enteredAt, token, submitted } });
+              await this.hooks.persist?.();
+            },
           });
         } else if (type === 'Parallel') result = await this.runParallel(st, params, f);
         else result = await this.runMap(name, st, input, f, h, jsonata);

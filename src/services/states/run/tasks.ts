@@ -16,20 +16,45 @@ interface Waiter {
   heartbeat(): void;
 }
 
+/** A SendTaskSuccess/Failure outcome: the output, or the error and cause. */
+export type TokenOutcome = { output: Json } | { error: string; cause: string };
+
 /** Outstanding task tokens (callbacks and activities): SendTask* complete them. */
 export class TokenRegistry {
   private readonly waiters = new Map<string, Waiter>();
+  /** Outcomes that arrived (or were recovered from the store) before their execution waits on the token again. */
+  private readonly early = new Map<string, TokenOutcome>();
   add(token: string, w: Waiter): () => void {
-    this.waiters.set(token, w);
+    const o = this.early.get(token);
+    if (o) {
+      this.early.delete(token);
+      queueMicrotask(() => ('output' in o ? w.resolve(o.output) : w.reject(new StatesError(o.error, o.cause))));
+    } else this.waiters.set(token, w);
     return () => this.waiters.delete(token);
   }
   get(token: string): Waiter | undefined {
     return this.waiters.get(token);
   }
+  /** Completes a waiting token now, or keeps the outcome for when its execution resumes waiting on it. */
+  settle(token: string, o: TokenOutcome): void {
+    const w = this.waiters.get(token);
+    if (!w) this.early.set(token, o);
+    else if ('output' in o) w.resolve(o.output);
+    else w.reject(new StatesError(o.error, o.cause));
+  }
+}
+
+/** Durable record of issued task tokens, so that a token outlives a restart (implemented over the states store). */
+export interface TokenLog {
+  /** Queues the token's row; `activity` for activity tasks (their input, to queue them again after a restart). */
+  issue(token: string, execArn: string, activity?: { arn: string; input: string }): void;
+  /** The activity task was handed to a worker (GetActivityTask). */
+  started(token: string): void;
 }
 
 export interface ActivityTask {
   token: string;
+  arn: string;
   input: string;
   /** Records ActivityStarted in the execution when a worker picks the task up. */
   started(workerName: string | undefined): void;
@@ -79,6 +104,7 @@ export interface TaskDeps {
   accountId: string;
   tokens: TokenRegistry;
   activities: ActivityQueues;
+  tokenLog?: TokenLog;
   /** Starts a nested execution and resolves with its DescribeExecution-shaped result when it ends. */
   startNested?(params: Obj, parentArn: string): Promise<{ started: Obj; done: Promise<Obj> }>;
 }
@@ -93,6 +119,10 @@ export interface TaskRun {
   timeoutSeconds?: number;
   heartbeatSeconds?: number;
   execArn: string;
+  /** Resuming after a restart: the task already holds this token (and its work was submitted, or not yet). */
+  resume?: { token: string; submitted: boolean };
+  /** The task waits on `token` from now on: makes the token and the execution's place durable before going on. */
+  waiting?(token: string, submitted: boolean): Promise<void>;
 }
 
 /** Step Functions' limit on a state's input or output (UTF-8 bytes). */
@@ -172,6 +202,13 @@ function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (e
   return p.finally(() => cancels.forEach((c) => c()));
 }
 
+/** Waits on a token; a failure outcome is recorded through `fail` (TaskFailed, ActivityFailed…). */
+function waitFor(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => void }, fail: (e: StatesError) => StatesError): Promise<Json> {
+  return waitToken(d, t, token, hb).catch((e: unknown) => {
+    throw e instanceof StatesError ? fail(e) : e;
+  });
+}
+
 function waitToken(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => void }): Promise<Json> {
   return new Promise<Json>((resolve, reject) => {
     const drop = d.tokens.add(token, {
@@ -191,17 +228,24 @@ function waitToken(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => v
 }
 
 async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Promise<Json> {
-  const token = callback ? randomUUID() : undefined;
+  const token = callback ? (t.resume?.token ?? randomUUID()) : undefined;
   const params = t.params(token) as Obj;
   const details = { resource: callback ? 'invoke.waitForTaskToken' : 'invoke', resourceType: 'lambda' };
-  const sched: Record<string, unknown> = { ...details, region: d.region, parameters: stringify(params) };
-  if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
-  if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
-  t.thread.add('TaskScheduled', 'taskScheduledEventDetails', sched);
-  t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  if (!t.resume) {
+    const sched: Record<string, unknown> = { ...details, region: d.region, parameters: stringify(params) };
+    if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
+    if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
+    t.thread.add('TaskScheduled', 'taskScheduledEventDetails', sched);
+    t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  }
   const fail = failureRecorder(t.thread, 'Task', details);
   const hb: { reset?: () => void } = {};
   const work = (async (): Promise<Json> => {
+    if (callback && t.resume?.submitted) return waitFor(d, t, token!, hb, fail);
+    if (callback) {
+      d.tokenLog?.issue(token!, t.execArn);
+      await t.waiting?.(token!, false);
+    }
     let r;
     try {
       r = await invokeLambda(d, params['FunctionName'], payloadBytes(params['Payload']), params['Qualifier'], params['LogType'] === 'Tail');
@@ -225,9 +269,8 @@ async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Prom
     });
     if (!callback) return result;
     t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(result), outputDetails: { truncated: false } });
-    return waitToken(d, t, token!, hb).catch((e: unknown) => {
-      throw e instanceof StatesError ? fail(e) : e;
-    });
+    await t.waiting?.(token!, true);
+    return waitFor(d, t, token!, hb, fail);
   })();
   const out = await withTimeout(d, t, work, (err) => fail(err, true), hb);
   t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
@@ -284,18 +327,26 @@ async function legacyLambda(d: TaskDeps, t: TaskRun, resource: string): Promise<
 }
 
 async function runActivity(d: TaskDeps, t: TaskRun, resource: string): Promise<Json> {
-  const token = randomUUID();
+  const token = t.resume?.token ?? randomUUID();
   const input = t.params(token);
-  const sched: Record<string, unknown> = { resource, input: stringify(input), inputDetails: { truncated: false } };
-  if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
-  if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
-  t.thread.add('ActivityScheduled', 'activityScheduledEventDetails', sched);
+  if (!t.resume) {
+    const sched: Record<string, unknown> = { resource, input: stringify(input), inputDetails: { truncated: false } };
+    if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
+    if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
+    t.thread.add('ActivityScheduled', 'activityScheduledEventDetails', sched);
+  }
   const hb: { reset?: () => void } = {};
   const fail = failureRecorder(t.thread, 'Activity');
-  const done = waitToken(d, t, token, hb).catch((e: unknown) => {
-    throw e instanceof StatesError ? fail(e) : e;
-  });
-  d.activities.push(resource, { token, input: stringify(input), started: (w) => activityStarted(t.thread, w) });
+  const done = (async (): Promise<Json> => {
+    if (!t.resume) {
+      d.tokenLog?.issue(token, t.execArn, { arn: resource, input: stringify(input) });
+      await t.waiting?.(token, false);
+    }
+    const waiting = waitFor(d, t, token, hb, fail);
+    // A task no worker had picked up before a restart is queued again (with the same token); a picked-up one just waits.
+    if (!t.resume?.submitted) d.activities.push(resource, { token, arn: resource, input: stringify(input), started: (w) => activityStarted(t.thread, w) });
+    return waiting;
+  })();
   const out = await withTimeout(d, t, done, (err) => fail(err, true), hb);
   t.thread.add('ActivitySucceeded', 'activitySucceededEventDetails', { output: stringify(out), outputDetails: { truncated: false } });
   return out;
