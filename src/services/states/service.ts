@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
 import type { LambdaInvoker } from '../lambda/invoker.js';
+import type { QueueBroker } from '../sqs/broker.js';
 import type { Store } from '../../store/store.js';
 import { StatesError, type Json } from './asl/paths.js';
 import { formatDiagnostics, validateDefinition } from './asl/validate.js';
@@ -80,6 +81,7 @@ export class StatesModel {
     readonly clock: Clock,
     readonly accountId: string,
     readonly lambda?: LambdaInvoker,
+    readonly queues?: QueueBroker,
   ) {
     this.writer = new BatchWriter(store);
     this.wheel = new TimerWheel(clock);
@@ -181,7 +183,7 @@ export class StatesModel {
 
   taskDeps(region: string): TaskDeps {
     return {
-      clock: this.clock, wheel: this.wheel, lambda: this.lambda, region, accountId: this.accountId, tokens: this.tokens, activities: this.activityQueues, tokenLog: this.tokenLog,
+      clock: this.clock, wheel: this.wheel, lambda: this.lambda, region, accountId: this.accountId, tokens: this.tokens, activities: this.activityQueues, tokenLog: this.tokenLog, queues: this.queues,
       startNested: async (params, parentArn) => {
         const smArn = params['StateMachineArn'];
         if (typeof smArn !== 'string') throw new AwsError('ValidationException', "The field 'StateMachineArn' is required");

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import type { LambdaInvoker } from '../../lambda/invoker.js';
+import type { QueueBroker } from '../../sqs/broker.js';
 import { StatesError, stringify, type Json } from '../asl/paths.js';
 import type { Thread } from './history.js';
+import { sqsSendMessage } from './sqs-task.js';
 import type { TimerWheel } from './timers.js';
 
 type Obj = Record<string, Json>;
@@ -105,6 +107,8 @@ export interface TaskDeps {
   tokens: TokenRegistry;
   activities: ActivityQueues;
   tokenLog?: TokenLog;
+  /** The SQS service's queues (sqs:sendMessage). */
+  queues?: QueueBroker;
   /** Starts a nested execution and resolves with its DescribeExecution-shaped result when it ends. */
   startNested?(params: Obj, parentArn: string): Promise<{ started: Obj; done: Promise<Obj> }>;
 }
@@ -161,15 +165,16 @@ export async function runTask(d: TaskDeps, t: TaskRun): Promise<Json> {
   if (legacy) return legacyLambda(d, t, resource);
   if (activity) return runActivity(d, t, resource);
   if ((m = /^arn:aws[\w-]*:states:::lambda:invoke(\.waitForTaskToken)?$/.exec(resource))) return optimizedLambda(d, t, !!m[1]);
+  if ((m = /^arn:aws[\w-]*:states:::sqs:sendMessage(\.waitForTaskToken)?$/.exec(resource))) return sqsSendMessage(d, t, !!m[1]);
   if ((m = /^arn:aws[\w-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/.exec(resource))) return nested(d, t, m[1] ?? '');
-  throw new StatesError('States.Runtime', `An error occurred while executing the state '${t.name}'. The resource '${resource}' is not supported by this implementation (only Lambda, activities and states:startExecution)`);
+  throw new StatesError('States.Runtime', `An error occurred while executing the state '${t.name}'. The resource '${resource}' is not supported by this implementation (only Lambda, SQS sendMessage, activities and states:startExecution)`);
 }
 
 /**
  * Records a task's failure event the AWS way (`<Kind>Failed` or `<Kind>TimedOut`, with `<kind>…EventDetails` holding
  * `details`, the error and the cause) and returns the error for the caller to throw.
  */
-function failureRecorder(thread: Thread, kind: 'Task' | 'LambdaFunction' | 'Activity', details: Record<string, unknown> = {}) {
+export function failureRecorder(thread: Thread, kind: 'Task' | 'LambdaFunction' | 'Activity', details: Record<string, unknown> = {}) {
   return (err: StatesError, timedOut = false): StatesError => {
     const type = `${kind}${timedOut ? 'TimedOut' : 'Failed'}`;
     const e: Record<string, unknown> = { ...details, error: err.error };
@@ -180,7 +185,7 @@ function failureRecorder(thread: Thread, kind: 'Task' | 'LambdaFunction' | 'Acti
 }
 
 /** Races work against the task's TimeoutSeconds/HeartbeatSeconds; records TaskTimedOut the AWS way. */
-function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (err: StatesError) => void, hb?: { reset?: () => void }): Promise<T> {
+export function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (err: StatesError) => void, hb?: { reset?: () => void }): Promise<T> {
   const timeout = t.timeoutSeconds ?? (t.standard ? undefined : 300);
   const cancels: (() => void)[] = [];
   const p = new Promise<T>((res, rej) => {
@@ -203,7 +208,7 @@ function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (e
 }
 
 /** Waits on a token; a failure outcome is recorded through `fail` (TaskFailed, ActivityFailed…). */
-function waitFor(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => void }, fail: (e: StatesError) => StatesError): Promise<Json> {
+export function waitFor(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => void }, fail: (e: StatesError) => StatesError): Promise<Json> {
   return waitToken(d, t, token, hb).catch((e: unknown) => {
     throw e instanceof StatesError ? fail(e) : e;
   });
