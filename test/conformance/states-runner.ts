@@ -1,10 +1,12 @@
 // Conformance runner: replays recorded AWS Step Functions cases from the corpus through our interpreter and diffs histories.
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FakeClock } from '../../src/lib/clock.js';
 import { AwsError } from '../../src/lib/errors.js';
 import type { LambdaInvoker } from '../../src/services/lambda/invoker.js';
+import type { QueueBroker } from '../../src/services/sqs/broker.js';
 import type { Json } from '../../src/services/states/asl/paths.js';
 import { validateDefinition, formatDiagnostics } from '../../src/services/states/asl/validate.js';
 import { Execution } from '../../src/services/states/run/executor.js';
@@ -222,6 +224,23 @@ export function normaliseParallel(events: Obj[]): Obj[] {
   return ev;
 }
 
+/** A stand-in for the SQS service: every queue URL but a `no_such` one exists; SendMessage answers as SQS does. */
+function fixtureQueues(): QueueBroker {
+  const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+  return {
+    queue: () => undefined,
+    queueByUrl: (url) => (/no_such/.test(url) ? undefined : { arn: 'arn:aws:sqs:us-east-1:111111111111:q', url, fifo: false, visibilityTimeoutSeconds: 30 }),
+    send: async (_arn, m) => {
+      if (m.body === '') throw new AwsError('MissingParameter', 'The request must contain the parameter MessageBody.');
+      return { messageId: randomUUID(), md5OfBody: md5(m.body), ...(m.messageAttributes ? { md5OfMessageAttributes: md5(JSON.stringify(m.messageAttributes)) } : {}) };
+    },
+    receive: async () => [],
+    deleteMessages: async () => undefined,
+    changeVisibility: async () => undefined,
+    onAvailable: () => () => undefined,
+  };
+}
+
 function pickTemplate(c: ManifestCase, events: Obj[]): string | undefined {
   const list = c.templates ?? [];
   if (list.length <= 1) return list[0];
@@ -237,15 +256,15 @@ function pickTemplate(c: ManifestCase, events: Obj[]): string | undefined {
 }
 
 /** Runs one execution on a virtual clock (1 s per tick, at most 20000 ticks); undefined when it does not finish. */
-async function execute(definition: Obj, input: Json, inputText: string | undefined, handlers: string[], startAt = Date.UTC(2024, 2, 6, 10, 0, 0)): Promise<Execution | undefined> {
+async function execute(definition: Obj, input: Json, inputText: string | undefined, handlers: string[], startAt = Date.UTC(2024, 2, 6, 10, 0, 0), roleArn = 'snf_role_arn'): Promise<Execution | undefined> {
   const clock = new FakeClock(startAt);
   const wheel = new TimerWheel(clock);
   const ex = new Execution(
     {
       arn: 'arn:aws:states:us-east-1:111111111111:execution:sm:exec', name: 'exec', smArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:sm', smName: 'sm',
-      roleArn: 'snf_role_arn', input, inputText, startTime: clock.now(), type: 'STANDARD', definition,
+      roleArn, input, inputText, startTime: clock.now(), type: 'STANDARD', definition,
     },
-    { clock, wheel, lambda: await fixtureInvoker(handlers, clock, wheel), region: 'us-east-1', accountId: '111111111111', tokens: new TokenRegistry(), activities: new ActivityQueues() },
+    { clock, wheel, lambda: await fixtureInvoker(handlers, clock, wheel), queues: fixtureQueues(), region: 'us-east-1', accountId: '111111111111', tokens: new TokenRegistry(), activities: new ActivityQueues() },
     { sleep: (at, signal) => new Promise<void>((r, j) => { const cancel = wheel.at(at, r); signal.addEventListener('abort', () => { cancel(); j(new Error('aborted')); }); }) },
   );
   ex.start();
@@ -293,13 +312,15 @@ async function runChoiceCase(c: ManifestCase, entry: Obj, res: (o: CaseResult['o
   return res('pass');
 }
 
-const OK_RESOURCE = /^(arn:aws:states:::lambda:invoke(\.waitForTaskToken)?|arn:aws:lambda:.*|__tbd__|_tbd_|arn:aws:states:::states:startExecution.*)$/;
+const OK_RESOURCE = /^(arn:aws:states:::lambda:invoke(\.waitForTaskToken)?|arn:aws:states:::sqs:sendMessage(\.waitForTaskToken)?|arn:aws:lambda:.*|__tbd__|_tbd_|arn:aws:states:::states:startExecution.*)$/;
 
 export async function runCase(c: ManifestCase, snapshots: Map<string, Record<string, unknown>>): Promise<CaseResult> {
   const area = c.snapshot.replace(/^v2\//, '').replace(/\/?[^/]+\.snapshot\.json$/, '') || c.snapshot.replace(/^v2\/|\.snapshot\.json$/g, '');
   const res = (outcome: CaseResult['outcome'], reason?: string): CaseResult => ({ key: c.key, area, outcome, reason });
   if (c.skip) return res('excluded', `unmapped: ${c.skip}`);
-  if (c.services?.length) return res('excluded', `needs AWS ${c.services.join(', ')}`);
+  // SQS alone is served by an in-memory stand-in queue (the server's own SQS is covered by the compat tests).
+  const sqsOnly = c.services?.length === 1 && c.services[0] === 'sqs' && !c.callback;
+  if (c.services?.length && !sqsOnly) return res('excluded', `needs AWS ${c.services.join(', ')}${sqsOnly === false && c.services.includes('sqs') && c.callback ? ' (and a consumer that answers task tokens)' : ''}`);
   let snap = snapshots.get(c.snapshot);
   if (!snap) snapshots.set(c.snapshot, (snap = JSON.parse(readFileSync(join(CORPUS, c.snapshot), 'utf8')) as Record<string, unknown>));
   const entry = snap[c.key] as Obj | undefined;
@@ -329,7 +350,7 @@ export async function runCase(c: ManifestCase, snapshots: Map<string, Record<str
     return res('excluded', 'unmapped: the test code fills a placeholder of the template (other than a Lambda Resource)');
   // Function names/ARNs are fine (the fixture invoker runs the case's handler whatever the name); other normalised values are not.
   const normalised = (v: unknown): boolean =>
-    typeof v === 'string' ? (/^<[^<>]+>$|^(date|timestamp)$/.test(v) || /<[^<>]+>/.test(v)) && !/lambda|function/i.test(v) : Array.isArray(v) ? v.some(normalised) : isObj(v) ? Object.values(v).some(normalised) : false;
+    typeof v === 'string' ? (/^<[^<>]+>$|^(date|timestamp)$/.test(v) || /<[^<>]+>/.test(v)) && !/lambda|function|^<sqs_queue_url>$/i.test(v) : Array.isArray(v) ? v.some(normalised) : isObj(v) ? Object.values(v).some(normalised) : false;
   if (hs.some((h) => normalised((h.events[0]?.['executionStartedEventDetails'] as Obj | undefined)?.['input'])))
     return res('excluded', 'the recorded input holds a value the corpus normalised away (a date or id), so it cannot be replayed');
   if (/"ErrorEquals":\[\]/.test(JSON.stringify(def))) return res('excluded', "unmapped: the test code fills the template's empty ErrorEquals");
@@ -352,7 +373,9 @@ export async function runCase(c: ManifestCase, snapshots: Map<string, Record<str
     // The virtual clock starts when AWS ran the case (a Wait until a recorded timestamp is then as long as it was).
     const when = /^(\d\d)-(\d\d)-(\d{4}), (\d\d):(\d\d):(\d\d)/.exec(String(entry?.['recorded-date'] ?? ''));
     const startAt = when ? Date.UTC(Number(when[3]), Number(when[2]) - 1, Number(when[1]), Number(when[4]), Number(when[5]), Number(when[6])) : undefined;
-    const ex = await execute(JSON.parse(text) as Obj, input as Json, typeof rawInput === 'string' ? rawInput : undefined, c.handlers ?? [], startAt);
+    // The role as recorded (some recordings keep the normalised ARN shape instead of the fixed word).
+    const role = typeof started['roleArn'] === 'string' ? started['roleArn'].replace(/<partition>/g, 'aws').replace(/<[^<>]+>/g, 'sfn-role') : undefined;
+    const ex = await execute(JSON.parse(text) as Obj, input as Json, typeof rawInput === 'string' ? rawInput : undefined, c.handlers ?? [], startAt, role);
     if (!ex) return res('fail', 'did not finish within 5.5 virtual hours');
     let actual = ex.history.events.map((e) => ({ ...e })) as unknown as Obj[];
     if (expected.some((e) => Array.isArray(e['id']))) actual = normaliseParallel(actual);
