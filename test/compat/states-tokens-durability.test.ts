@@ -107,3 +107,38 @@ test('Durability: activity tasks survive kill -9: a handed-out task completes by
     removeDir(first.dataDir);
   }
 });
+
+test('Durability: a Lambda task in progress at kill -9 runs again after restart (at-least-once), recorded as a second attempt of the same state', async () => {
+  const first = await startServer();
+  try {
+    const c1 = sfnClient(first.url);
+    await lambdaClient(first.url).send(
+      new CreateFunctionCommand({
+        FunctionName: 'slow', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Timeout: 30,
+        Code: { ZipFile: await zip({ 'index.js': 'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, 3000)); return { done: e.n }; };' }) },
+      }),
+    );
+    const definition = { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'slow', 'Payload.$': '$' }, OutputPath: '$.Payload', End: true } } };
+    const sm = await c1.send(new CreateStateMachineCommand({ name: 'slow-work', definition: JSON.stringify(definition), roleArn: SM_ROLE }));
+    const s = await c1.send(new StartExecutionCommand({ stateMachineArn: sm.stateMachineArn, input: '{"n":5}' }));
+    const before = await until(() => history(c1, s.executionArn!), (h) => types(h).includes('TaskStarted'));
+    assert.ok(!types(before).includes('TaskSucceeded'), 'the task finished before the kill; the test needs it in progress');
+    assert.equal((await first.stop('SIGKILL')).signal, 'SIGKILL');
+    const second = await startServer({ dataDir: first.dataDir });
+    try {
+      const c2 = sfnClient(second.url);
+      const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+      assert.equal(d.status, 'SUCCEEDED', d.cause);
+      assert.deepEqual(JSON.parse(d.output!), { done: 5 });
+      const h = await history(c2, s.executionArn!);
+      assert.deepEqual(types(h), ['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited', 'ExecutionSucceeded']);
+      assert.deepEqual(h.map((e) => e.id), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual(h.map((e) => e.previousEventId), [0, 0, 2, 3, 4, 5, 6, 7, 8]);
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    if (first.proc.exitCode === null && first.proc.signalCode === null) await first.stop();
+    removeDir(first.dataDir);
+  }
+});

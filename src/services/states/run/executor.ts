@@ -27,6 +27,8 @@ export interface Checkpoint {
   state: string;
   input: Json;
   vars: Record<string, Json>;
+  /** How many history events there were when the state was reached (its Entered event comes next). */
+  events?: number;
   /** The state's Entered event is already in the history (a Wait resumes its timer instead of re-entering). */
   entered?: { thread: number; at: number; until?: number; token?: string; submitted?: boolean };
 }
@@ -115,10 +117,17 @@ export class Execution {
   /** Runs to the end (or from a checkpoint). Never throws. */
   async run(resume?: Checkpoint): Promise<void> {
     const def = this.info.definition;
+    // A state that was in progress when the process died runs again from its start (at-least-once), without a
+    // second Entered event: its history then reads like a retry (a new TaskScheduled/TaskStarted) after the restart.
+    if (resume && !resume.entered && resume.events !== undefined) {
+      const e = this.history.events[resume.events];
+      const d = e?.['stateEnteredEventDetails'] as { name?: string } | undefined;
+      if (e && e.type.endsWith('StateEntered') && d?.name === resume.state) resume = { ...resume, entered: { thread: this.history.events.length, at: e.timestamp } };
+    }
     const scope = new Scope();
     if (resume) for (const [k, v] of Object.entries(resume.vars)) scope.vars.set(k, v);
-    // A task resumed on its token continues after the last recorded event (ActivityStarted may follow the checkpoint).
-    const thread = new Thread(this.history, resume?.entered?.token ? this.history.events.length : (resume?.entered?.thread ?? (this.history.events.length > 1 ? this.history.events.length : 0)));
+    // A resumed execution continues after its last recorded event.
+    const thread = new Thread(this.history, this.history.events.length > 1 ? this.history.events.length : 0);
     const lang = def['QueryLanguage'] === 'JSONata' ? 'JSONata' : 'JSONPath';
     let timeoutCancel: (() => void) | undefined;
     try {
@@ -215,7 +224,7 @@ export class Execution {
       this.check();
       const st = states[name]!;
       // On resume the first checkpoint keeps where the state had got to, so a second crash resumes the same way.
-      if (f.top) this.hooks.checkpoint?.({ state: name, input: cur, vars: f.scope.all(), entered });
+      if (f.top) this.hooks.checkpoint?.({ state: name, input: cur, vars: f.scope.all(), events: this.history.events.length, entered });
       const r = await this.runState(name, st, cur, { ...f, lang: st['QueryLanguage'] === 'JSONata' ? 'JSONata' : st['QueryLanguage'] === 'JSONPath' ? 'JSONPath' : lang }, entered);
       entered = undefined;
       this.transitions++;
