@@ -113,6 +113,8 @@ export class StatesModel {
       const cp = r.checkpoint ? (JSON.parse(r.checkpoint) as Checkpoint) : undefined;
       // An activity task resumes as picked up when a worker had it (no second hand-out), else it is queued again.
       const row = cp?.entered?.token ? tokens.get(cp.entered.token) : undefined;
+      // Tokens of tasks that run again from their start (inside a Map or Parallel, or before their checkpoint) are void.
+      await this.store.run('DELETE FROM states_tokens WHERE exec_arn = ? AND token <> ?', [r.arn, cp?.entered?.token ?? '']);
       if (cp?.entered?.token && row?.activity_arn) cp.entered.submitted = row.started === 1;
       const ex = this.makeExecution(this.infoFromRow(r), events);
       this.live.set(r.arn, ex);
