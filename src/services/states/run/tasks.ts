@@ -364,14 +364,22 @@ export function activityStarted(thread: Thread, workerName: string | undefined):
 
 async function nested(d: TaskDeps, t: TaskRun, mode: string): Promise<Json> {
   if (!d.startNested) throw new StatesError('States.Runtime', 'Nested executions are not available');
-  const token = mode === '.waitForTaskToken' ? randomUUID() : undefined;
+  const callback = mode === '.waitForTaskToken';
+  const token = callback ? (t.resume?.token ?? randomUUID()) : undefined;
   const params = t.params(token) as Obj;
   const details = { resource: `startExecution${mode}`, resourceType: 'states' };
-  t.thread.add('TaskScheduled', 'taskScheduledEventDetails', { ...details, region: d.region, parameters: stringify(params) });
-  t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  if (!t.resume) {
+    t.thread.add('TaskScheduled', 'taskScheduledEventDetails', { ...details, region: d.region, parameters: stringify(params) });
+    t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  }
   const fail = failureRecorder(t.thread, 'Task', details);
   const hb: { reset?: () => void } = {};
   const work = (async (): Promise<Json> => {
+    if (callback && t.resume?.submitted) return waitFor(d, t, token!, hb, fail);
+    if (callback) {
+      d.tokenLog?.issue(token!, t.execArn);
+      await t.waiting?.(token!, false);
+    }
     let started: Obj;
     let done: Promise<Obj>;
     try {
@@ -381,11 +389,10 @@ async function nested(d: TaskDeps, t: TaskRun, mode: string): Promise<Json> {
       throw e;
     }
     if (mode === '') return started;
-    if (mode === '.waitForTaskToken') {
+    if (callback) {
       t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
-      return waitToken(d, t, token!, hb).catch((e: unknown) => {
-        throw e instanceof StatesError ? fail(e) : e;
-      });
+      await t.waiting?.(token!, true);
+      return waitFor(d, t, token!, hb, fail);
     }
     t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
     const r = await done;
