@@ -435,7 +435,7 @@ export class Execution {
             timeoutSeconds: await this.numField(st, 'TimeoutSeconds', input, h, jsonata),
             heartbeatSeconds: await this.numField(st, 'HeartbeatSeconds', input, h, jsonata),
             execArn: this.info.arn,
-            resume: retry === 0 && resumed?.token ? { token: resumed.token, submitted: !!resumed.submitted } : undefined,
+            resume: retry === 0 && resumed?.token ? { token: resumed.token, submitted: !!resumed.submitted, startedAt: resumed.at } : undefined,
             waiting: async (token, submitted) => {
               if (f.top) this.hooks.checkpoint?.({ state: name, input: rawInput, vars, entered: { thread: f.thread.last, at: enteredAt, token, submitted } });
               await this.hooks.persist?.();

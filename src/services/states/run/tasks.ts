@@ -124,7 +124,7 @@ export interface TaskRun {
   heartbeatSeconds?: number;
   execArn: string;
   /** Resuming after a restart: the task already holds this token (and its work was submitted, or not yet). */
-  resume?: { token: string; submitted: boolean };
+  resume?: { token: string; submitted: boolean; startedAt: number };
   /** The task waits on `token` from now on: makes the token and the execution's place durable before going on. */
   waiting?(token: string, submitted: boolean): Promise<void>;
 }
@@ -193,7 +193,9 @@ export function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTime
       onTimeout(err);
       rej(err);
     };
-    if (timeout !== undefined) cancels.push(d.wheel.at(d.clock.now() + timeout * 1000, () => fail(new StatesError('States.Timeout', ''))));
+    // A task resumed after a restart keeps its deadline: TimeoutSeconds counts from when the state started.
+    const from = t.resume?.startedAt ?? d.clock.now();
+    if (timeout !== undefined) cancels.push(d.wheel.at(from + timeout * 1000, () => fail(new StatesError('States.Timeout', ''))));
     if (t.heartbeatSeconds !== undefined && hb) {
       let c = d.wheel.at(d.clock.now() + t.heartbeatSeconds * 1000, () => fail(new StatesError('States.HeartbeatTimeout', '')));
       cancels.push(() => c());
