@@ -262,6 +262,7 @@ export class Execution {
     const assign = async (result: Json, input: Json, tpl: Json | undefined, extra: Record<string, unknown> = {}): Promise<void> => {
       if (!tpl) return;
       const vals = jsonata ? await evalJsonataTemplate(tpl, bindings(input, { result, ...extra }), 'Assign') : evalTemplate(tpl, pscope(result), 'Assign');
+      if (Object.keys(vals as Obj).length === 0) return;
       assigned ??= {};
       for (const [k, v] of Object.entries(vals as Obj)) {
         pending.push([k, v]);
@@ -381,7 +382,8 @@ export class Execution {
     } catch (e) {
       if (e instanceof StatesError) {
         const fe = fixCause(e);
-        if ((type === 'Pass' || type === 'Choice' || type === 'Succeed') && e.error === 'States.QueryEvaluationError') {
+        // A JSONata field of any state (or any failure of a Pass/Choice/Succeed) that fails evaluation is an EvaluationFailed.
+        if ((type === 'Pass' || type === 'Choice' || type === 'Succeed' || fe.location !== undefined) && e.error === 'States.QueryEvaluationError') {
           // AWS chains EvaluationFailed to the event before the state's Entered event.
           const evs = f.thread.hist.events;
           for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type.endsWith('StateEntered')) { f.thread.last = evs[i]!.previousEventId; break; }
@@ -565,7 +567,9 @@ export class Execution {
       return e;
     };
     if (st['MaxConcurrencyPath'] !== undefined) {
-      const v = queryPath(st['MaxConcurrencyPath'] as string, h.pscope(input));
+      let v = queryPath(st['MaxConcurrencyPath'] as string, h.pscope(input));
+      // Recorded: AWS reads an integer given as a string ("1") too.
+      if (typeof v === 'string' && /^\d+$/.test(v)) v = Number(v);
       if (typeof v !== 'number' || !Number.isInteger(v)) throw bare(`The MaxConcurrencyPath field refers to value "${shown(v)}" which is not a valid integer: ${st['MaxConcurrencyPath'] as string}`);
     }
     f.thread.add('MapStateStarted', 'mapStateStartedEventDetails', { length: items.length });
