@@ -132,7 +132,8 @@ export class StatesModel {
   /** Token rows are written with the execution's events (group commit); `waiting` flushes them before the task goes on. */
   readonly tokenLog: TokenLog = {
     issue: (token, execArn, activity) => {
-      if (execArn.includes(':express:')) return;
+      // Only Standard executions are durable (Express ones and TestState runs live in memory).
+      if (!this.live.has(execArn)) return;
       this.writer.add('INSERT OR REPLACE INTO states_tokens (token, exec_arn, activity_arn, input) VALUES (?, ?, ?, ?)', [token, execArn, activity?.arn ?? null, activity?.input ?? null]);
     },
     started: (token) => this.writer.add('UPDATE states_tokens SET started = 1 WHERE token = ?', [token]),
