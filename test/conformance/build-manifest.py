@@ -104,10 +104,26 @@ PATCHES = {
     'TestBaseEvaluateJsonata::test_base_map_from_input[TOLERATED_FAILURE_COUNT]': [(['States', 'Start', 'ToleratedFailureCount'], INP)],
 }
 
+# Placeholders the tests replace in the template text before creating the state machine (transcribed facts).
+CO = '%CONTEXT_OBJECT_LITERAL_PLACEHOLDER%'
+FILLS = {
+    'test_context_object.py::TestSnfBase::test_input_path[$$]': {CO: '$$'},
+    'test_context_object.py::TestSnfBase::test_input_path[$$.Execution.Input]': {CO: '$$.Execution.Input'},
+    'test_context_object.py::TestSnfBase::test_output_path[$$]': {CO: '$$'},
+    'test_context_object.py::TestSnfBase::test_output_path[$$.Execution.Input]': {CO: '$$.Execution.Input'},
+    'test_context_object.py::TestSnfBase::test_result_selector': {CO: '$$.Execution.Input'},
+    'test_context_object.py::TestSnfBase::test_variable': {CO: '$$.Execution.Input.input-value'},
+    'test_context_object.py::TestSnfBase::test_items_path': {CO: '$$.Execution.Input.input-values'},
+}
+PATCHES['test_base.py::TestSnfBase::test_json_path_array_access[$.items[10]]'] = [(['States', 'EntryState', 'Parameters', 'item.$'], '$.items[10]')]
+
 for c in cases:
     for k, v in PATCHES.items():
         if c['key'].endswith(k):
             c['patches'] = [{'path': a, 'value': b} for a, b in v]
+    for k, v in FILLS.items():
+        if c['key'].endswith(k):
+            c['fills'] = v
 
 for c in cases:
     for k in ('lambda', 'activity', 'callback', 'parametrized'):

@@ -27,6 +27,8 @@ interface ManifestCase {
   callback?: boolean;
   /** Edits the test makes to the template in code before creating the state machine. */
   patches?: { path: string[]; value: Json }[];
+  /** Placeholders the test replaces in the template's text (e.g. %CONTEXT_OBJECT_LITERAL_PLACEHOLDER% → `$$`). */
+  fills?: Record<string, string>;
 }
 
 export interface CaseResult {
@@ -345,7 +347,9 @@ export async function runCase(c: ManifestCase, snapshots: Map<string, Record<str
   if (c.activity || c.callback) return res('excluded', 'needs an external activity worker or task-token callback driver from the test code');
   const tpl = pickTemplate(c, hs[0]!.events);
   if (!tpl) return res('excluded', (c.templates?.length ?? 0) === 0 ? 'unmapped: the definition is built in the test code' : 'unmapped: several templates fit the recorded history');
-  const def = parseJson5(readFileSync(join(CORPUS, 'templates', tpl), 'utf8')) as Obj;
+  let src = readFileSync(join(CORPUS, 'templates', tpl), 'utf8');
+  for (const [k, v] of Object.entries(c.fills ?? {})) src = src.split(k).join(v);
+  const def = parseJson5(src) as Obj;
   for (const p of c.patches ?? []) {
     let o = def;
     for (const k of p.path.slice(0, -1)) o = o[k] as Obj;
@@ -361,7 +365,8 @@ export async function runCase(c: ManifestCase, snapshots: Map<string, Record<str
   if (evTypes.includes('ExecutionAborted')) return res('excluded', 'needs StopExecution from the test code');
   if (resources(def).some((r) => r.includes(':states:startExecution'))) return res('excluded', 'needs a second state machine created by the test code (states:startExecution)');
   if (evTypes.includes('TaskSubmitted')) return res('excluded', 'needs a task-token callback driver from the test code');
-  if (/"(__tbd__|_tbd_)"|%[A-Z_]+%/.test(JSON.stringify(def).replace(/"Resource":"(__tbd__|_tbd_)"/g, '')))
+  // The Lambda function ARN placeholders are filled below (the fixture invoker serves the case's handler by any name).
+  if (/"(__tbd__|_tbd_)"|%[A-Z_]+%/.test(JSON.stringify(def).replace(/"Resource":"(__tbd__|_tbd_)"/g, '').replace(/%LAMBDA_FUNCTION_ARN_LITERAL_PLACEHOLDER%/g, '')))
     return res('excluded', 'unmapped: the test code fills a placeholder of the template (other than a Lambda Resource)');
   // Function names/ARNs are fine (the fixture invoker runs the case's handler whatever the name); other normalised values are not.
   const normalised = (v: unknown): boolean =>
@@ -376,6 +381,7 @@ export async function runCase(c: ManifestCase, snapshots: Map<string, Record<str
   const fillArn = (recordedLambda ?? 'arn:aws:lambda:us-east-1:111111111111:function:fixture').replace('<partition>', 'aws').replace('<region>', 'us-east-1');
   const text = JSON.stringify(def)
     .replace(/"(__tbd__|_tbd_)"/g, '"arn:aws:lambda:us-east-1:111111111111:function:fixture"')
+    .replace(/%LAMBDA_FUNCTION_ARN_LITERAL_PLACEHOLDER%/g, 'arn:aws:lambda:us-east-1:111111111111:function:fixture')
     .replace(/"arn:aws:lambda:your-region:your-account-id:function:[^"]*"/g, JSON.stringify(fillArn));
   const v = validateDefinition(text);
   for (let hi = 0; hi < hs.length; hi++) {
