@@ -266,8 +266,8 @@ function pickTemplate(c: ManifestCase, events: Obj[]): string | undefined {
     return entered.length > 0 && def['StartAt'] === entered[0] && entered.every((n) => names.has(n));
   });
   if (fits.length === 1) return fits[0];
-  // The case's parameter id usually names the template constant (…[BASE_REFERENCE_IN_WAIT] → base_reference_in_wait.json5).
-  const param = /\[([A-Z0-9_]+)\]$/.exec(c.key)?.[1]?.toLowerCase();
+  // The case's parameter id usually names the template constant (…[BASE_REFERENCE_IN_WAIT] or [ST.X] → base_reference_in_wait.json5, x.json5).
+  const param = /\[(?:\w+\.)?([A-Z0-9_]+)\]$/.exec(c.key)?.[1]?.toLowerCase();
   const named = fits.filter((t) => param !== undefined && t.replace(/^.*\//, '').replace(/\.json5$/, '') === param);
   return named.length === 1 ? named[0] : undefined;
 }
