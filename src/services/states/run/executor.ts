@@ -434,8 +434,9 @@ export class Execution {
             signal: this.ac.signal,
             standard: this.info.type === 'STANDARD',
             params: (token) => (jsonata ? params : st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], { input, context: h.ctx(retry, token), vars: (n) => f.scope.get(n) }) : input),
-            timeoutSeconds: await this.numField(st, 'TimeoutSeconds', input, h, jsonata),
-            heartbeatSeconds: await this.numField(st, 'HeartbeatSeconds', input, h, jsonata),
+            // JSONPath fields are read without yielding, so a task's Entered and Scheduled events stay together.
+            timeoutSeconds: jsonata ? await this.numField(st, 'TimeoutSeconds', input, h, jsonata) : this.pathNumField(st, 'TimeoutSeconds', input, h),
+            heartbeatSeconds: jsonata ? await this.numField(st, 'HeartbeatSeconds', input, h, jsonata) : this.pathNumField(st, 'HeartbeatSeconds', input, h),
             execArn: this.info.arn,
             resume: retry === 0 && resumed?.token ? { token: resumed.token, submitted: !!resumed.submitted, startedAt: resumed.at } : undefined,
             waiting: async (token, submitted) => {
@@ -509,6 +510,12 @@ export class Execution {
       out = applyPath(st['OutputPath'] as string | null | undefined, applyResultPath(st['ResultPath'] as string | null | undefined, rawInput, result), 'OutputPath', { get context(): Json { return h.ctx(); }, vars: (n: string) => f.scope.get(n) });
     }
     return h.exit(out, h.nextOf());
+  }
+
+  private pathNumField(st: Obj, field: string, input: Json, h: { pscope: (i: Json) => PathScope }): number | undefined {
+    let v: Json | undefined = st[field];
+    if (st[`${field}Path`] !== undefined) v = queryPath(st[`${field}Path`] as string, h.pscope(input));
+    return typeof v === 'number' ? v : undefined;
   }
 
   private async numField(st: Obj, field: string, input: Json, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown> }, jsonata: boolean): Promise<number | undefined> {

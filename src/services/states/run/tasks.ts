@@ -243,6 +243,8 @@ async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Prom
     if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
     if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
     t.thread.add('TaskScheduled', 'taskScheduledEventDetails', sched);
+    // AWS starts a scheduled task asynchronously: concurrent Map iterations schedule theirs before any starts.
+    await null;
     t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
   }
   const fail = failureRecorder(t.thread, 'Task', details);
