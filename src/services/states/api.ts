@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, Handler, ServiceRoutes } from '../../server/types.js';
-import { StatesError, type Json } from './asl/paths.js';
+import type { Json } from './asl/paths.js';
 import { validateDefinition } from './asl/validate.js';
 import { Execution } from './run/executor.js';
 import { NAME_RE, type ExecRow, type Machine, type StatesModel } from './service.js';
