@@ -111,7 +111,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       throw new StartupError(e instanceof Error ? e.message : String(e));
     }
   }
-  const states = await createStatesService({ store, clock, lambda: lambda.invoker, accountId: o.accountId });
+  const states = await createStatesService({ store, clock, lambda: lambda.invoker, queues: sqs.broker, accountId: o.accountId });
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,

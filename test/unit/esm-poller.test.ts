@@ -16,10 +16,11 @@ function memoryBroker() {
   let seq = 0;
   const broker: QueueBroker = {
     queue: () => ({ arn: ARN, url: 'u', fifo: false, visibilityTimeoutSeconds: 30 }),
+    queueByUrl: () => undefined,
     send: async (_arn, m) => {
       msgs.push({ id: `m${++seq}`, body: m.body, hidden: false });
       for (const l of listeners) l();
-      return { messageId: `m${seq}` };
+      return { messageId: `m${seq}`, md5OfBody: 'md5' };
     },
     receive: async (_arn, max) => {
       const out: ReceivedMessage[] = [];
