@@ -1,6 +1,7 @@
 // The async invoke worker: a durable queue per function feeding the normal invoke path, with AWS's retry rules
 // (function errors: MaximumRetryAttempts after 1 then 2 minutes; throttles and system errors: backoff from 1 s to
 // 5 min until MaximumEventAgeInSeconds) and the outcome sent to destinations and the dead-letter queue.
+import type { Journal } from '../../store/journal.js';
 import { AwsError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { uuid } from '../../lib/ids.js';
@@ -33,6 +34,8 @@ export interface AsyncWorkerDeps {
   /** Events of one function in flight at once (further capped by its reserved concurrency). */
   perFunctionConcurrency: number;
   log(msg: string): void;
+  /** The process's group-commit journal (commits on a writer thread off the event loop); without it, an own one. */
+  journal?: Journal;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -73,7 +76,7 @@ export class AsyncWorker {
   readonly stats = { accepted: 0, succeeded: 0, failed: 0, retried: 0, throttled: 0 };
 
   constructor(private readonly d: AsyncWorkerDeps) {
-    this.events = new AsyncEventStore(d.store);
+    this.events = new AsyncEventStore(d.store, (e) => d.log(`selfless: async event journal write failed: ${e instanceof Error ? e.message : String(e)}`), d.journal);
   }
 
   /** Loads events that were acknowledged before the last stop; they run once start() is called. */
@@ -93,7 +96,7 @@ export class AsyncWorker {
     this.running = false;
     for (const cancel of this.timers) cancel();
     this.timers.clear();
-    await this.events.drain();
+    await this.events.close();
   }
 
   /** Accepts an event durably: resolves once it is committed (the caller answers 202 after that). */
@@ -181,7 +184,7 @@ export class AsyncWorker {
     } catch (err) {
       // The function (or its alias) was deleted while the event waited: AWS drops such events.
       this.d.log(`selfless: dropping async event ${e.id} for ${e.functionName}: ${err instanceof Error ? err.message : String(err)}`);
-      await this.events.remove(e.id);
+      this.events.remove(e.id);
       return;
     }
     const policy = this.d.policy(e, resolved);
@@ -213,15 +216,15 @@ export class AsyncWorker {
     if (!result.functionError) {
       this.stats.succeeded++;
       if (policy.onSuccess) await this.deliverRecord(policy.onSuccess, invocationRecord(this.d.clock.now(), e, this.arnOf(e), 'Success', response));
-      // Not awaited: the slot takes the next event while the (relaxed) delete commits; stop() drains it.
-      this.events.remove(e.id).catch((err: unknown) => this.d.log(`selfless: async event ${e.id}: ${err instanceof Error ? err.message : String(err)}`));
+      // Not awaited: the slot takes the next event while the delete rides the next group commit; stop() drains it.
+      this.events.remove(e.id);
       return;
     }
     if (e.retriesUsed < policy.maxRetries) {
       e.retriesUsed++;
       this.stats.retried++;
       e.nextAt = this.d.clock.now() + this.d.retryDelaySeconds * 1000 * e.retriesUsed;
-      await this.events.progress(e);
+      this.events.progress(e);
       if (e.nextAt - e.enqueuedAt > policy.maxAgeSeconds * 1000) {
         // The retry would come too late: AWS discards the event as too old at that point.
         e.nextAt = e.enqueuedAt + policy.maxAgeSeconds * 1000 + 1;
@@ -252,7 +255,7 @@ export class AsyncWorker {
       });
       return;
     }
-    await this.events.progress(e);
+    this.events.progress(e);
     this.schedule(e);
   }
 
@@ -271,7 +274,7 @@ export class AsyncWorker {
     }
     if (policy.onFailure) await this.deliverRecord(policy.onFailure, invocationRecord(this.d.clock.now(), e, this.arnOf(e), condition, response));
     void resolved;
-    await this.events.remove(e.id);
+    this.events.remove(e.id);
   }
 
   private arnOf(e: AsyncEvent): string {

@@ -1,4 +1,5 @@
 // The Lambda service: wires the registry, the control-plane routes and the Invoke API to the engine.
+import type { Journal } from '../../store/journal.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ServiceRoutes } from '../../server/types.js';
@@ -51,6 +52,8 @@ export async function createLambdaService(deps: {
   /** Async invoke tuning: base retry delay (AWS: 60 s) and events of one function in flight at once. */
   asyncRetryDelaySeconds?: number;
   asyncConcurrency?: number;
+  /** The process's group-commit journal (see store/journal.ts) for async events; without it they get their own. */
+  journal?: Journal;
 }): Promise<LambdaService> {
   const registry = new FunctionRegistry(deps.store, deps.clock, deps.accountId);
   await registry.load();
@@ -103,6 +106,7 @@ export async function createLambdaService(deps: {
     retryDelaySeconds: deps.asyncRetryDelaySeconds ?? 60,
     perFunctionConcurrency: deps.asyncConcurrency ?? 32,
     log: (m) => deps.onError?.(new Error(m)),
+    journal: deps.journal,
     // The config of the qualifier invoked (unqualified = $LATEST); the DLQ is part of the version's configuration.
     policy: (e, r) => {
       const c = eventConfigs.get(e.region, r.fn.name, e.qualifier ?? '$LATEST');

@@ -7,7 +7,7 @@ import { hex, uuid } from '../../lib/ids.js';
 import type { Store } from '../../store/store.js';
 import type { MessageAttribute, QueueBroker } from './broker.js';
 import { createBroker } from './module-api.js';
-import { Journal } from './journal.js';
+import { Journal } from '../../store/journal.js';
 import { md5Hex, md5OfAttributes } from './md5.js';
 import { MessageQueue, type Msg } from './messages.js';
 import { applyAttributes, defaultAttrs, parseQueueArn, parseRedrive, queueArn, type QueueAttrs, type Redrive } from './queues.js';
@@ -103,8 +103,9 @@ export interface SqsServiceOptions {
   /** Base URL of this server, for queue URLs handed out by the module API. */
   endpointUrl: () => string;
   log?: (msg: string) => void;
-  /** The SQLite database file, so that group commits can run on a writer thread (see journal.ts). */
-  dbPath?: string;
+  /** The process's group-commit journal (see store/journal.ts), shared with other services; without it the service
+   *  has its own, committing on the main thread. */
+  journal?: Journal;
 }
 
 export class SqsService {
@@ -121,7 +122,7 @@ export class SqsService {
   constructor(private readonly o: SqsServiceOptions) {
     this.clock = o.clock;
     this.accountId = o.accountId;
-    this.journal = new Journal(o.store, (e) => o.log?.(`selfless: sqs journal write failed: ${e instanceof Error ? e.message : String(e)}`), o.dbPath);
+    this.journal = o.journal ?? new Journal(o.store, (e) => o.log?.(`selfless: sqs journal write failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   async init(): Promise<void> {
@@ -176,7 +177,9 @@ export class SqsService {
     this.release();
     this.sweepCancel?.();
     for (const q of this.queues.values()) q.mq.close();
-    await this.journal.close();
+    // A shared journal is closed by its owner, after every service using it.
+    if (this.o.journal) await this.journal.commit();
+    else await this.journal.close();
   }
 
   private install(q: Queue): void {

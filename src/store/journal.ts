@@ -1,12 +1,12 @@
-// Group commit for queue state: writes from many requests are batched into one durable transaction.
+// Group commit: writes from many requests are batched into one durable transaction (SQS queue state, async events).
 //
-// The in-memory queue state is the working copy; every change is also appended here as SQL. A flush commits all
+// The in-memory state is the working copy; every change is also appended here as SQL. A flush commits all
 // pending statements in one transaction (one fsync), and only then resolves the promises of the requests whose
 // changes it carried, so an acknowledged SendMessage is on disk while many of them share each fsync. With SQLite
 // the commit runs on a writer thread (its own connection to the same WAL database) so the main thread keeps
 // parsing requests during the fsync; otherwise (or if that thread fails) it goes through the Store.
 import { Worker } from 'node:worker_threads';
-import type { SqlValue, Store } from '../../store/store.js';
+import type { SqlValue, Store } from './store.js';
 
 type Stmt = [sql: string, params: SqlValue[]];
 
@@ -34,7 +34,7 @@ class WriterThread {
       onExit();
     };
     this.worker.on('error', fail);
-    this.worker.on('exit', () => fail(new Error('the SQS journal writer thread exited')));
+    this.worker.on('exit', () => fail(new Error('the journal writer thread exited')));
   }
 
   write(batch: Stmt[]): Promise<void> {

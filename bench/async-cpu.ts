@@ -1,0 +1,47 @@
+// Measures server CPU per async event (utime+stime of the server process from /proc) for N Event invokes run end to end.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { startServer } from '../test/helpers/server.js';
+import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
+import { zip } from '../test/helpers/zip.js';
+import { http } from './lib.js';
+
+const COUNTER = `const fs = require('fs');
+exports.handler = async (event) => { fs.appendFileSync(process.env.OUT, 'x'); return {}; };`;
+const count = (f: string): number => (existsSync(f) ? readFileSync(f).length : 0);
+const ticks = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+};
+
+async function main(): Promise<void> {
+  const N = Number(process.argv[2] ?? 8000);
+  const dir = mkdtempSync(join(tmpdir(), 'selfless-cpu-'));
+  if (process.env.PROF_NODE) process.execPath = process.env.PROF_NODE;
+  const server = await startServer({ env: { SELFLESS_ISOLATION: 'process' }, args: process.argv.slice(3) });
+  const client = lambdaClient(server.url);
+  const out = join(dir, 'o.txt');
+  await client.send(new CreateFunctionCommand({ FunctionName: 'e2e', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: await zip({ 'index.js': COUNTER }) }, Environment: { Variables: { OUT: out } } }));
+  const url = `${server.url}/2015-03-31/functions/e2e/invocations`;
+  const fire = async () => (await http(url, 'POST', Buffer.from('{"n":1}'), { 'x-amz-invocation-type': 'Event' })).status;
+  for (let i = 0; i < 200; i++) await fire();
+  while (count(out) < 200) await new Promise((r) => setTimeout(r, 20));
+  const pid = server.proc.pid!;
+  const c0 = ticks(pid);
+  const t0 = performance.now();
+  let sent = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => { while (sent < N) { sent++; if ((await fire()) !== 202) throw new Error('not 202'); } }));
+  const ta = performance.now();
+  const ca = ticks(pid);
+  while (count(out) < N + 200) await new Promise((r) => setTimeout(r, 10));
+  const t1 = performance.now();
+  const c1 = ticks(pid);
+  console.log(`accept ${(N / ((ta - t0) / 1000)).toFixed(0)}/s  e2e ${(N / ((t1 - t0) / 1000)).toFixed(0)}/s  server cpu ${(((c1 - c0) * 10000) / N).toFixed(0)} us/event (accept phase ${(((ca - c0) * 10000) / N).toFixed(0)})`);
+  client.destroy();
+  await server.stop();
+  rmSync(server.dataDir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+}
+void main();
