@@ -41,6 +41,8 @@ export interface AsyncEvent {
   seq: number;
   /** Throttle/system-error backoffs so far (in memory; restarts reset the backoff). */
   throttles: number;
+  /** Set when the function was deleted while the event was pending or running: it is not run or retried again. */
+  dropped?: boolean;
 }
 
 export class AsyncEventStore {

@@ -69,7 +69,10 @@ export class AsyncWorker {
   private readonly events: AsyncEventStore;
   private readonly ready = new Map<string, Fifo<AsyncEvent>>();
   private readonly inflight = new Map<string, number>();
-  private readonly timers = new Set<() => void>();
+  /** Events waiting for a retry time, with the cancel of their timer. */
+  private readonly timers = new Map<AsyncEvent, () => void>();
+  /** Events being invoked, by function key (so that deleting the function can drop them). */
+  private readonly invoking = new Map<string, Set<AsyncEvent>>();
   private running = false;
   private backlog: AsyncEvent[] = [];
   /** Counters for tests and benchmarks. */
@@ -94,7 +97,7 @@ export class AsyncWorker {
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const cancel of this.timers) cancel();
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
     await this.events.close();
   }
@@ -132,12 +135,38 @@ export class AsyncWorker {
       return;
     }
     const cancel = this.d.clock.setTimer(wait, () => {
-      this.timers.delete(cancel);
+      this.timers.delete(e);
       if (!this.running) return;
       e.nextAt = this.d.clock.now();
       this.schedule(e);
     });
-    this.timers.add(cancel);
+    this.timers.set(e, cancel);
+  }
+
+  /**
+   * The function was deleted: its pending events go with it (as on AWS), also those waiting for a retry, so that a
+   * new function of the same name never receives them; an invocation in flight finishes without retry or outcome.
+   */
+  forget(region: string, functionName: string): void {
+    const k = `${region}/${functionName}`;
+    const mine = (e: AsyncEvent): boolean => e.region === region && e.functionName === functionName;
+    const drop = (e: AsyncEvent): void => {
+      e.dropped = true;
+      this.events.remove(e.id);
+    };
+    const q = this.ready.get(k);
+    if (q) {
+      for (let e = q.shift(); e; e = q.shift()) drop(e);
+      this.ready.delete(k);
+    }
+    for (const [e, cancel] of this.timers) {
+      if (!mine(e)) continue;
+      cancel();
+      this.timers.delete(e);
+      drop(e);
+    }
+    this.backlog = this.backlog.filter((e) => (mine(e) ? (drop(e), false) : true));
+    for (const e of this.invoking.get(k) ?? []) drop(e);
   }
 
   private capFor(e: AsyncEvent): number {
@@ -158,18 +187,24 @@ export class AsyncWorker {
       const head = q.shift()!;
       n++;
       this.inflight.set(k, n);
+      let set = this.invoking.get(k);
+      if (!set) this.invoking.set(k, (set = new Set()));
+      set.add(head);
       this.run(head).then(
-        () => this.finished(k),
+        () => this.finished(k, head),
         (err: unknown) => {
           this.d.log(`selfless: async event ${head.id} failed internally: ${err instanceof Error ? err.message : String(err)}`);
-          this.finished(k);
+          this.finished(k, head);
         },
       );
     }
     if (q.length === 0) this.ready.delete(k);
   }
 
-  private finished(k: string): void {
+  private finished(k: string, e: AsyncEvent): void {
+    const set = this.invoking.get(k);
+    set?.delete(e);
+    if (set?.size === 0) this.invoking.delete(k);
     const n = (this.inflight.get(k) ?? 1) - 1;
     if (n <= 0) this.inflight.delete(k);
     else this.inflight.set(k, n);
@@ -206,11 +241,11 @@ export class AsyncWorker {
       result = await this.d.invoker.invoke({ region: e.region, functionName: e.functionName, resolved, payload: e.payload, requestId: e.id });
     } catch (err) {
       // Stopping: the row stays and the event runs again after the next start (at least once).
-      if (!this.running) return;
+      if (!this.running || e.dropped) return;
       await this.systemError(e, resolved, policy, err);
       return;
     }
-    if (!this.running) return;
+    if (!this.running || e.dropped) return;
     e.invokeCount++;
     const response: ResponseInfo = { statusCode: 200, executedVersion: result.executedVersion, functionError: result.functionError, payload: result.payload };
     if (!result.functionError) {

@@ -85,6 +85,12 @@ export async function createLambdaService(deps: {
     if (scope.retire && scope.version !== '$LATEST') {
       provisioned.forget(region, name, scope.version).catch((e: unknown) => deps.onError?.(e));
     }
+    // Deleting a function removes its event invoke configs and its pending async events; deleting a version, the
+    // version's config. Its event source mappings stay (as on AWS) and wait for a function of that name.
+    if (scope.deleted) {
+      eventConfigs.delete(region, name, scope.version).catch((e: unknown) => deps.onError?.(e));
+      if (scope.version === undefined) asyncWorker.forget(region, name);
+    }
     // Provisioned concurrency on an alias follows the alias to its new version, or goes with it.
     if (scope.alias) provisioned.aliasChanged(region, name, scope.alias.name, scope.alias.deleted).catch((e: unknown) => deps.onError?.(e));
   });
