@@ -73,6 +73,14 @@ test('SQS: queue URLs and ARNs as AWS forms them; GetQueueUrl, ListQueues with p
   assert.equal(p2.NextToken, undefined);
   await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
   await rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'orders' })), 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue');
+  // AWS keeps a deleted queue's name for 60 s.
+  await assert.rejects(sqs.send(new CreateQueueCommand({ QueueName: 'orders' })), (e: any) => {
+    assert.equal(e.name, 'QueueDeletedRecently');
+    assert.equal(e.Code, 'AWS.SimpleQueueService.QueueDeletedRecently');
+    assert.equal(e.$metadata?.httpStatusCode, 400);
+    assert.equal(e.message, 'You must wait 60 seconds after deleting a queue before you can create another with the same name.');
+    return true;
+  });
   // A region in the SigV4 scope is a different set of queues.
   const west = sqsClient(server.url, 'us-west-2');
   await rejects(west.send(new GetQueueUrlCommand({ QueueName: 'orders-2' })), 'QueueDoesNotExist');

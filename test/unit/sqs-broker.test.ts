@@ -103,3 +103,22 @@ test('QueueBroker: FIFO sends keep group order and report MessageGroupId and Seq
     assert.match(got[0]!.attributes['SequenceNumber']!, /^\d{20}$/);
   });
 });
+
+test('SQS: CreateQueue of a name deleted less than 60 s ago (on the clock) is QueueDeletedRecently; at 60 s it succeeds', async () => {
+  await withBroker(async (svc, clock) => {
+    const q = await svc.createQueue('us-east-1', 'again', false, {}, {});
+    await svc.deleteQueue(q);
+    clock.advance(59_999);
+    await assert.rejects(svc.createQueue('us-east-1', 'again', false, {}, {}), (e: unknown) => {
+      assert.ok(e instanceof AwsError);
+      assert.equal(e.code, 'QueueDeletedRecently');
+      assert.equal(e.message, 'You must wait 60 seconds after deleting a queue before you can create another with the same name.');
+      return true;
+    });
+    // Another name, and the same name in another region, are free.
+    await svc.createQueue('us-east-1', 'again-2', false, {}, {});
+    await svc.createQueue('eu-west-1', 'again', false, {}, {});
+    clock.advance(1);
+    assert.equal((await svc.createQueue('us-east-1', 'again', false, {}, {})).name, 'again');
+  });
+});

@@ -108,6 +108,9 @@ export interface SqsServiceOptions {
   journal?: Journal;
 }
 
+/** After DeleteQueue, CreateQueue of the same name fails with QueueDeletedRecently for this long (AWS: 60 s). */
+const NAME_REUSE_DELAY_MS = 60_000;
+
 export class SqsService {
   private readonly queues = new Map<string, Queue>(); // by ARN
   private readonly listeners = new Map<string, Set<() => void>>(); // by ARN, survive queue re-creation
@@ -116,6 +119,8 @@ export class SqsService {
   private releasing = false;
   /** Recent (completed) message move tasks by source queue ARN, for ListMessageMoveTasks. */
   readonly moveTasks = new Map<string, Record<string, unknown>[]>();
+  /** When each recently deleted queue (by ARN) was deleted: its name is not reusable for 60 s, as on AWS. */
+  private readonly deletedAt = new Map<string, number>();
   private readonly clock: Clock;
   readonly accountId: string;
 
@@ -292,8 +297,16 @@ export class SqsService {
       }
       return existing;
     }
+    const arn = queueArn(region, this.accountId, name);
+    const gone = this.deletedAt.get(arn);
+    if (gone !== undefined) {
+      if (this.clock.now() - gone < NAME_REUSE_DELAY_MS) {
+        throw new AwsError('QueueDeletedRecently', 'You must wait 60 seconds after deleting a queue before you can create another with the same name.');
+      }
+      this.deletedAt.delete(arn);
+    }
     const now = Math.floor(this.clock.now() / 1000);
-    const q = new Queue(queueArn(region, this.accountId, name), region, name, attrs, tags, now, now);
+    const q = new Queue(arn, region, name, attrs, tags, now, now);
     this.install(q);
     this.journal.add('INSERT OR REPLACE INTO sqs_queues (arn, region, name, attrs, tags, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?)', [q.arn, region, name, JSON.stringify(attrs), JSON.stringify(tags), now, now]);
     await this.journal.commit();
@@ -313,6 +326,9 @@ export class SqsService {
 
   async deleteQueue(q: Queue): Promise<void> {
     this.queues.delete(q.arn);
+    const now = this.clock.now();
+    for (const [arn, at] of this.deletedAt) if (now - at >= NAME_REUSE_DELAY_MS) this.deletedAt.delete(arn);
+    this.deletedAt.set(q.arn, now);
     q.mq.close();
     for (const w of [...q.waiters]) w.attempt();
     this.journal.add('DELETE FROM sqs_messages WHERE queue = ?', [q.arn]);
