@@ -330,6 +330,27 @@ test('SQS FIFO: sequence numbers, deduplication, per-group order and one in-flig
   assert.deepEqual((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }))).Messages?.map((m) => m.Body), ['a4']);
 });
 
+test('SQS FIFO: a ReceiveMessage retried with the same ReceiveRequestAttemptId returns the same messages and receipt handles until one is changed', async () => {
+  const url = await create('attempts.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
+  await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['g1', 'g2', 'g3'].map((b, i) => ({ Id: String(i), MessageBody: b, MessageGroupId: 'G' })) }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'h1', MessageGroupId: 'H' }));
+  const receive = (attempt?: string) =>
+    sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 2, ReceiveRequestAttemptId: attempt, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+  const first = await receive('attempt-1');
+  assert.deepEqual(first.Messages?.map((m) => m.Body), ['g1', 'g2']);
+  const again = await receive('attempt-1');
+  assert.deepEqual(again.Messages?.map((m) => [m.MessageId, m.ReceiptHandle]), first.Messages?.map((m) => [m.MessageId, m.ReceiptHandle]));
+  assert.deepEqual(again.Messages?.map((m) => m.Attributes?.ApproximateReceiveCount), ['1', '1'], 'a retry is not another receive');
+  // Another attempt gets what is left: group G is in flight, so only H.
+  assert.deepEqual((await receive('attempt-2')).Messages?.map((m) => m.Body), ['h1']);
+  // Once one of the messages is changed, the first attempt id no longer replays them.
+  await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first.Messages![1]!.ReceiptHandle!, VisibilityTimeout: 0 }));
+  const changed = await receive('attempt-1');
+  assert.notDeepEqual(changed.Messages?.map((m) => m.ReceiptHandle), first.Messages?.map((m) => m.ReceiptHandle));
+  await rejects(receive('bad attempt id'), 'InvalidParameterValue');
+  await rejects(receive('x'.repeat(129)), 'InvalidParameterValue');
+});
+
 test('SQS: SIGTERM answers pending long polls (empty) instead of cutting them off', async () => {
   const s = await startServer();
   const client = sqsClient(s.url);

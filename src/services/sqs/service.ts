@@ -29,6 +29,8 @@ export class Queue {
   redrive: Redrive | undefined;
   readonly waiters = new Set<{ attempt: () => void; cancel: () => void }>();
   readonly dedup = new Map<string, { messageId: string; seqNumber: string; expires: number }>();
+  /** FIFO ReceiveRequestAttemptIds of the last 5 minutes (oldest first) with what they received, at which gen. */
+  readonly attempts = new Map<string, { at: number; got: { m: Msg; gen: number }[] }>();
   nextSeq = 1;
   lastPurge = -Infinity;
   wakeScheduled = false;
@@ -87,8 +89,10 @@ const attrsFromJson = (s: string | null): Record<string, MessageAttribute> => {
 };
 
 const HANDLE_RE = /^([0-9a-f-]{36}):(\d+):([0-9a-f]{16})$/;
+/** The receipt handle of the message's current receive (one per receive, so a ReceiveRequestAttemptId retry gets it again). */
 export function makeReceiptHandle(m: Msg): string {
-  return Buffer.from(`${m.id}:${m.receiveCount}:${hex(8)}`).toString('base64url');
+  if (m.receipt?.count !== m.receiveCount) m.receipt = { count: m.receiveCount, handle: Buffer.from(`${m.id}:${m.receiveCount}:${hex(8)}`).toString('base64url') };
+  return m.receipt.handle;
 }
 export function parseReceiptHandle(h: unknown): { id: string; receiveCount: number } {
   const t = typeof h === 'string' ? HANDLE_RE.exec(Buffer.from(h, 'base64url').toString('latin1')) : null;
@@ -110,6 +114,8 @@ export interface SqsServiceOptions {
 
 /** After DeleteQueue, CreateQueue of the same name fails with QueueDeletedRecently for this long (AWS: 60 s). */
 const NAME_REUSE_DELAY_MS = 60_000;
+/** How long a FIFO ReceiveRequestAttemptId can be retried (AWS: 5 minutes). */
+const ATTEMPT_WINDOW_MS = 300_000;
 
 export class SqsService {
   private readonly queues = new Map<string, Queue>(); // by ARN
@@ -423,8 +429,34 @@ export class SqsService {
     return { id: uuid(), seq, body, md5Body, attrs, md5Attrs, sysAttrs, sentTs: now, senderId, receiveCount: 0, firstReceiveTs: 0, visibleAt: vis, state: 'gone', gen: 0 };
   }
 
-  /** Receives up to max messages, waiting up to waitMs for the first to arrive (without holding anything but a timer). */
-  receive(q: Queue, max: number, visibilityMs: number, waitMs: number, signal?: AbortSignal): Promise<Msg[]> {
+  /**
+   * Receives up to max messages, waiting up to waitMs for the first to arrive (without holding anything but a timer).
+   * A FIFO ReceiveRequestAttemptId seen in the last 5 minutes returns that receive's messages again, with the same
+   * receipt handles and a fresh visibility timeout, if none of them was deleted, changed or became visible since.
+   */
+  async receive(q: Queue, max: number, visibilityMs: number, waitMs: number, signal?: AbortSignal, attemptId?: string): Promise<Msg[]> {
+    if (attemptId === undefined || !q.fifo) return this.receiveNew(q, max, visibilityMs, waitMs, signal);
+    const now = this.clock.now();
+    for (const [id, a] of q.attempts) {
+      if (now - a.at < ATTEMPT_WINDOW_MS) break;
+      q.attempts.delete(id);
+    }
+    const prior = q.attempts.get(attemptId);
+    if (prior && prior.got.every(({ m, gen }) => m.gen === gen && m.state === 'inflight' && m.visibleAt > now && q.mq.messages.get(m.id) === m)) {
+      for (const g of prior.got) {
+        q.mq.changeVisibility(g.m, visibilityMs);
+        g.gen = g.m.gen;
+        this.journal.add('UPDATE sqs_messages SET visible_at = ? WHERE queue = ? AND id = ?', [g.m.visibleAt, q.arn, g.m.id]);
+      }
+      return prior.got.map((g) => g.m);
+    }
+    const got = await this.receiveNew(q, max, visibilityMs, waitMs, signal);
+    q.attempts.delete(attemptId);
+    if (got.length > 0) q.attempts.set(attemptId, { at: this.clock.now(), got: got.map((m) => ({ m, gen: m.gen })) });
+    return got;
+  }
+
+  private receiveNew(q: Queue, max: number, visibilityMs: number, waitMs: number, signal?: AbortSignal): Promise<Msg[]> {
     const got = q.mq.take(max, visibilityMs);
     if (got.length > 0 || waitMs <= 0 || signal?.aborted || this.releasing) return Promise.resolve(got);
     return new Promise((resolve) => {
