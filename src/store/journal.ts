@@ -10,6 +10,14 @@ import type { SqlValue, Store } from './store.js';
 
 type Stmt = [sql: string, params: SqlValue[]];
 
+/** An exact-size copy of the bytes whose buffer can be transferred (its ArrayBuffer is added to `transfer`). */
+function own(p: Uint8Array, transfer: ArrayBuffer[]): Uint8Array {
+  const copy = new Uint8Array(p.byteLength);
+  copy.set(p);
+  transfer.push(copy.buffer);
+  return copy;
+}
+
 class WriterThread {
   private readonly worker: Worker;
   private seq = 0;
@@ -39,10 +47,14 @@ class WriterThread {
 
   write(batch: Stmt[]): Promise<void> {
     const id = ++this.seq;
+    // Posting a Buffer clones its whole backing ArrayBuffer, and a small Buffer shares Node's 8 KB pool (a request
+    // body, a slice of a bigger read): each becomes an exact-size copy that is moved, not cloned, to the thread.
+    const transfer: ArrayBuffer[] = [];
+    const posted = batch.map(([sql, params]): [string, unknown[]] => [sql, params.some((p) => p instanceof Uint8Array) ? params.map((p) => (p instanceof Uint8Array ? own(p, transfer) : p)) : params]);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ id, batch });
+      this.worker.postMessage({ id, batch: posted }, transfer);
     });
   }
 

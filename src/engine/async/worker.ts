@@ -182,8 +182,10 @@ export class AsyncWorker {
     const q = this.ready.get(k);
     if (!q || !this.running) return;
     let n = this.inflight.get(k) ?? 0;
+    // One function per key, so one cap (resolving the function per event cost as much as the rest of the pump).
+    const cap = q.length > 0 ? this.capFor(q.peek()!) : 0;
     while (q.length > 0) {
-      if (n >= this.capFor(q.peek()!)) break;
+      if (n >= cap) break;
       const head = q.shift()!;
       n++;
       this.inflight.set(k, n);
