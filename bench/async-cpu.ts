@@ -1,4 +1,7 @@
-// Measures server CPU per async event (utime+stime of the server process from /proc) for N Event invokes run end to end.
+// A/B tool (not a bench section): server CPU per event (user+system time of the server process, from /proc) for N
+// invokes of a trivial function from 64 clients, run end to end; steadier than wall-clock rates on a shared machine.
+//   node dist/bench/async-cpu.js [N] [selfless start flags…]     INVOKE_TYPE=RequestResponse compares sync invokes;
+//   PROF_NODE=<a script that execs node --cpu-prof …> profiles the server.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +16,7 @@ exports.handler = async (event) => { fs.appendFileSync(process.env.OUT, 'x'); re
 const count = (f: string): number => (existsSync(f) ? readFileSync(f).length : 0);
 const ticks = (pid: number): number => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return Number(f[11]) + Number(f[12]);
 };
 
 async function main(): Promise<void> {
