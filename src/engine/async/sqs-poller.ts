@@ -137,7 +137,8 @@ export class SqsPoller {
       this.missing = false;
       return true;
     } catch (e) {
-      if (!(e instanceof AwsError) || e.status !== 404) throw e;
+      // Anything but "not found" is for the invocation to report.
+      if (!(e instanceof AwsError) || e.status !== 404) return true;
       if (!this.missing) {
         this.d.log(`selfless: event source mapping ${c.uuid}: function ${c.functionName} not found; the queue is not polled until it exists again`);
         this.d.onResult?.(c.uuid, FUNCTION_NOT_FOUND);
