@@ -2,7 +2,7 @@
 // invokes of a trivial function from 64 clients, run end to end; steadier than wall-clock rates on a shared machine.
 //   node dist/bench/async-cpu.js [N] [selfless start flags…]     INVOKE_TYPE=RequestResponse compares sync invokes;
 //   PROF_NODE=<a script that execs node --cpu-prof …> profiles the server.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
@@ -13,6 +13,21 @@ import { http } from './lib.js';
 
 const COUNTER = `const fs = require('fs');
 exports.handler = async (event) => { fs.appendFileSync(process.env.OUT, 'x'); return {}; };`;
+/** CPU ticks per thread (`main`, or name#tid). */
+const threads = (pid: number): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const name = t === String(pid) ? 'main' : `${raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')'))}#${t}`;
+      const f = raw.slice(raw.lastIndexOf(') ') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]));
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
+};
 const count = (f: string): number => (existsSync(f) ? readFileSync(f).length : 0);
 const ticks = (pid: number): number => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -35,6 +50,7 @@ async function main(): Promise<void> {
   while (count(out) < 200) await new Promise((r) => setTimeout(r, 20));
   const pid = server.proc.pid!;
   const c0 = ticks(pid);
+  const th0 = threads(pid);
   const t0 = performance.now();
   let sent = 0;
   await Promise.all(Array.from({ length: 64 }, async () => { while (sent < N) { sent++; if ((await fire()) !== ok) throw new Error(`not ${ok}`); } }));
@@ -43,6 +59,9 @@ async function main(): Promise<void> {
   while (count(out) < N + 200) await new Promise((r) => setTimeout(r, 10));
   const t1 = performance.now();
   const c1 = ticks(pid);
+  const th1 = threads(pid);
+  const per = [...th1].map(([n, v]) => [n, ((v - (th0.get(n) ?? 0)) * 10000) / N] as const).filter(([, v]) => v >= 5);
+  console.log(`  by thread (us/event): ${per.map(([n, v]) => `${n} ${v.toFixed(0)}`).join(', ')}`);
   console.log(`accept ${(N / ((ta - t0) / 1000)).toFixed(0)}/s  e2e ${(N / ((t1 - t0) / 1000)).toFixed(0)}/s  server cpu ${(((c1 - c0) * 10000) / N).toFixed(0)} us/event (accept phase ${(((ca - c0) * 10000) / N).toFixed(0)})`);
   client.destroy();
   await server.stop();
