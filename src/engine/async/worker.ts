@@ -169,21 +169,28 @@ export class AsyncWorker {
     for (const e of this.invoking.get(k) ?? []) drop(e);
   }
 
-  private capFor(e: AsyncEvent): number {
-    try {
-      const reserved = this.d.invoker.resolve(e.region, e.functionName, e.qualifier).fn.reserved;
-      return reserved !== undefined && reserved > 0 ? Math.min(reserved, this.d.perFunctionConcurrency) : this.d.perFunctionConcurrency;
-    } catch {
-      return 1;
-    }
-  }
-
   private pump(k: string): void {
     const q = this.ready.get(k);
     if (!q || !this.running) return;
     let n = this.inflight.get(k) ?? 0;
-    // One function per key, so one cap (resolving the function per event cost as much as the rest of the pump).
-    const cap = q.length > 0 ? this.capFor(q.peek()!) : 0;
+    if (q.length === 0) {
+      this.ready.delete(k);
+      return;
+    }
+    // Every slot busy (the common case under a backlog): nothing to resolve or start.
+    if (n >= this.d.perFunctionConcurrency) return;
+    // One function per key, so one cap; the head's resolution is handed to its run (resolving costs as much as the
+    // rest of the pump).
+    let first: Resolved | undefined;
+    let cap = 1;
+    try {
+      const head = q.peek()!;
+      first = this.d.invoker.resolve(head.region, head.functionName, head.qualifier);
+      const reserved = first.fn.reserved;
+      cap = reserved !== undefined && reserved > 0 ? Math.min(reserved, this.d.perFunctionConcurrency) : this.d.perFunctionConcurrency;
+    } catch {
+      /* gone: run() drops its events one at a time */
+    }
     while (q.length > 0) {
       if (n >= cap) break;
       const head = q.shift()!;
@@ -192,7 +199,9 @@ export class AsyncWorker {
       let set = this.invoking.get(k);
       if (!set) this.invoking.set(k, (set = new Set()));
       set.add(head);
-      this.run(head).then(
+      const resolved = first;
+      first = undefined;
+      this.run(head, resolved).then(
         () => this.finished(k, head),
         (err: unknown) => {
           this.d.log(`selfless: async event ${head.id} failed internally: ${err instanceof Error ? err.message : String(err)}`);
@@ -213,11 +222,11 @@ export class AsyncWorker {
     this.pump(k);
   }
 
-  private async run(e: AsyncEvent): Promise<void> {
+  private async run(e: AsyncEvent, pre?: Resolved): Promise<void> {
     const now = this.d.clock.now();
     let resolved: Resolved;
     try {
-      resolved = this.d.invoker.resolve(e.region, e.functionName, e.qualifier);
+      resolved = pre ?? this.d.invoker.resolve(e.region, e.functionName, e.qualifier);
     } catch (err) {
       // The function (or its alias) was deleted while the event waited: AWS drops such events.
       this.d.log(`selfless: dropping async event ${e.id} for ${e.functionName}: ${err instanceof Error ? err.message : String(err)}`);
