@@ -16,6 +16,7 @@ import { createSqsService } from './services/sqs/index.js';
 import { createSchedulerService } from './services/scheduler/index.js';
 import { createStatesService } from './services/states/index.js';
 import { LogStore } from './services/logs/store.js';
+import { Journal } from './store/journal.js';
 import { SqliteStore } from './store/sqlite.js';
 
 export interface AppOptions {
@@ -76,7 +77,10 @@ export async function startApp(o: AppOptions): Promise<App> {
     if (e instanceof SandboxUnavailable) throw new StartupError(e.message);
     throw e;
   }
-  const logs = new LogStore(store, clock);
+  // One group-commit journal for the hot durable writes (SQS messages, async events, log lines): one writer thread
+  // and one connection, so they never wait on each other's write lock, and the fsyncs stay off the event loop.
+  const journal = new Journal(store, (e) => log(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}`), join(dataDir, 'selfless.db'));
+  const logs = new LogStore(store, clock, journal);
   await logs.init();
   let url = `http://${o.host}:${o.port}`;
   const engine = new Engine({
@@ -89,8 +93,8 @@ export async function startApp(o: AppOptions): Promise<App> {
     prestartPerKey: o.prestartPerKey,
     accountConcurrency: o.accountConcurrency,
   });
-  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, asyncRetryDelaySeconds: o.asyncRetryDelaySeconds, asyncConcurrency: o.asyncConcurrency, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
-  const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
+  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, asyncRetryDelaySeconds: o.asyncRetryDelaySeconds, asyncConcurrency: o.asyncConcurrency, journal, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
+  const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, journal });
   lambda.attachQueues(sqs.broker);
   const scheduler = await createSchedulerService({
     store,
@@ -107,6 +111,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       await loadGatewayConfig(gateway.table, o.gatewayConfig, o.defaultRegion);
     } catch (e) {
       await sqs.close();
+      await journal.close();
       await store.close();
       throw new StartupError(e instanceof Error ? e.message : String(e));
     }
@@ -127,6 +132,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     await states.close();
     await lambda.close();
     await sqs.close();
+    await journal.close();
     await store.close();
     await launcher.close?.();
     const code = (e as NodeJS.ErrnoException).code;
@@ -153,6 +159,7 @@ export async function startApp(o: AppOptions): Promise<App> {
         await launcher.close?.();
         await sqs.close();
         await logs.close();
+        await journal.close();
         await store.close();
       })()),
   };
