@@ -23,6 +23,16 @@ exports.handler = async (event) => {
 
 const count = (file: string): number => (existsSync(file) ? readFileSync(file).length : 0);
 
+/** CPU time (user + system, all threads) the process has used so far, in microseconds, from /proc (Linux only). */
+export function cpuMicros(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
+
 async function waitFor(file: string, n: number, timeoutMs: number): Promise<number> {
   const end = performance.now() + timeoutMs;
   while (count(file) < n && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
@@ -54,6 +64,7 @@ export async function run(): Promise<Section> {
     await create('e2e', e2eOut);
     await fire('e2e');
     await waitFor(e2eOut, 1, 30_000);
+    const cpu0 = cpuMicros(server.proc.pid!);
     const t0 = performance.now();
     let sent = 1;
     await Promise.all(
@@ -68,6 +79,7 @@ export async function run(): Promise<Section> {
     const done = await waitFor(e2eOut, E2E_EVENTS + 1, 300_000);
     const e2eSecs = (performance.now() - t0) / 1000;
     const e2e = (done - 1) / e2eSecs;
+    const e2eCpu = (cpuMicros(server.proc.pid!) - cpu0) / (done - 1);
 
     // 3. SQS → function: a queue preloaded with messages, drained by an event source mapping.
     const sqsCall = async (op: string, body: unknown): Promise<any> => {
@@ -112,7 +124,7 @@ export async function run(): Promise<Section> {
       [
         `end to end: ${E2E_EVENTS} Event invokes, accepted → function ran for each`,
         `${f2(e2e)} events/s`,
-        `accepted in ${f2(acceptedAt - t0)} ms, all ran after ${f2(e2eSecs * 1000)} ms`,
+        `accepted in ${f2(acceptedAt - t0)} ms, all ran after ${f2(e2eSecs * 1000)} ms; server process CPU ${Number.isFinite(e2eCpu) ? e2eCpu.toFixed(0) : 'n/a'} µs/event`,
       ],
       [`SQS → function, ${PIPELINE_MESSAGES} queued messages, BatchSize 10`, `${f2(pipe10)} messages/s`, 'mapping created → every message processed (and deleted)'],
       [`SQS → function, ${PIPELINE_MESSAGES} queued messages, BatchSize 100, window 1 s`, `${f2(pipe100)} messages/s`, 'same'],

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../src/lib/clock.js';
 import { SqsService } from '../src/services/sqs/service.js';
+import { Journal } from '../src/store/journal.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { startServer } from '../test/helpers/server.js';
 import { f2, http, pct, type Section } from './lib.js';
@@ -68,7 +69,8 @@ async function pipeline(call: Call, queueUrl: string, batch: number, producers: 
 async function broker(): Promise<{ perSecond: number; moved: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'selfless-bench-sqs-'));
   const store = new SqliteStore(dir);
-  const svc = new SqsService({ store, clock: systemClock, accountId: '000000000000', endpointUrl: () => 'http://127.0.0.1', dbPath: join(dir, 'selfless.db') });
+  const journal = new Journal(store, () => undefined, join(dir, 'selfless.db'));
+  const svc = new SqsService({ store, clock: systemClock, accountId: '000000000000', endpointUrl: () => 'http://127.0.0.1', journal });
   try {
     await svc.init();
     const q = await svc.createQueue('us-east-1', 'bench-broker', false, {}, {});
@@ -98,6 +100,7 @@ async function broker(): Promise<{ perSecond: number; moved: number }> {
     return { perSecond: moved / ((performance.now() - t0) / 1000), moved };
   } finally {
     await svc.close();
+    await journal.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }

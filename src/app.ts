@@ -16,6 +16,7 @@ import { createSqsService } from './services/sqs/index.js';
 import { createSchedulerService } from './services/scheduler/index.js';
 import { createStatesService } from './services/states/index.js';
 import { LogStore } from './services/logs/store.js';
+import { Journal } from './store/journal.js';
 import { SqliteStore } from './store/sqlite.js';
 
 export interface AppOptions {
@@ -77,7 +78,10 @@ export async function startApp(o: AppOptions): Promise<App> {
     if (e instanceof SandboxUnavailable) throw new StartupError(e.message);
     throw e;
   }
-  const logs = new LogStore(store, clock);
+  // One group-commit journal for the hot durable writes (SQS messages, async events, log lines): one writer thread
+  // and one connection, so they never wait on each other's write lock, and the fsyncs stay off the event loop.
+  const journal = new Journal(store, (e) => log(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}`), join(dataDir, 'selfless.db'));
+  const logs = new LogStore(store, clock, journal);
   await logs.init();
   let url = `http://${o.host}:${o.port}`;
   const engine = new Engine({
@@ -90,8 +94,8 @@ export async function startApp(o: AppOptions): Promise<App> {
     prestartPerKey: o.prestartPerKey,
     accountConcurrency: o.accountConcurrency,
   });
-  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, asyncRetryDelaySeconds: o.asyncRetryDelaySeconds, asyncConcurrency: o.asyncConcurrency, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
-  const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, dbPath: join(dataDir, 'selfless.db') });
+  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, asyncRetryDelaySeconds: o.asyncRetryDelaySeconds, asyncConcurrency: o.asyncConcurrency, journal, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
+  const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, journal });
   lambda.attachQueues(sqs.broker);
   const scheduler = await createSchedulerService({
     store,
@@ -108,11 +112,12 @@ export async function startApp(o: AppOptions): Promise<App> {
       await loadGatewayConfig(gateway.table, o.gatewayConfig, o.defaultRegion);
     } catch (e) {
       await sqs.close();
+      await journal.close();
       await store.close();
       throw new StartupError(e instanceof Error ? e.message : String(e));
     }
   }
-  const states = await createStatesService({ store, clock, lambda: lambda.invoker, accountId: o.accountId });
+  const states = await createStatesService({ store, clock, lambda: lambda.invoker, queues: sqs.broker, accountId: o.accountId });
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
@@ -128,6 +133,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     await states.close();
     await lambda.close();
     await sqs.close();
+    await journal.close();
     await store.close();
     await launcher.close?.();
     const code = (e as NodeJS.ErrnoException).code;
@@ -154,6 +160,7 @@ export async function startApp(o: AppOptions): Promise<App> {
         await launcher.close?.();
         await sqs.close();
         await logs.close();
+        await journal.close();
         await store.close();
       })()),
   };

@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  DeleteFunctionCommand,
   DeleteFunctionEventInvokeConfigCommand,
   GetFunctionEventInvokeConfigCommand,
   InvokeAsyncCommand,
@@ -203,4 +204,28 @@ test('Async: events for a function with reserved concurrency 1 all run (one at a
   }
   const got = await receiveN(q, 12);
   assert.deepEqual(got.map((m) => JSON.parse(m.Body!).responsePayload).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+});
+
+test('Async: DeleteFunction removes its event invoke configs (every qualifier) and its pending events, which never reach a new function of that name', async () => {
+  const q = await queue('async-deleted');
+  await createFunction(lambda, 'async-del', FAIL);
+  const v = await lambda.send(new PublishVersionCommand({ FunctionName: 'async-del' }));
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'async-del', MaximumRetryAttempts: 2 }));
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'async-del', Qualifier: v.Version, MaximumRetryAttempts: 0 }));
+  // The failing event waits for its retries (1 then 2 s here) when the function is deleted.
+  assert.equal((await lambda.send(new InvokeCommand({ FunctionName: 'async-del', InvocationType: 'Event', Payload: Buffer.from('{"n":1}') }))).StatusCode, 202);
+  await new Promise((r) => setTimeout(r, 300));
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: 'async-del' }));
+  await createFunction(lambda, 'async-del', OK);
+  assert.deepEqual((await lambda.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'async-del' }))).FunctionEventInvokeConfigs, []);
+  await assert.rejects(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'async-del' })), (e: any) => e.name === 'ResourceNotFoundException');
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'async-del', DestinationConfig: { OnSuccess: { Destination: queueArn('async-deleted') } } }));
+  // Past the old event's retry times: had it survived, the new function would have run it and sent its record.
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.equal((await lambda.send(new InvokeCommand({ FunctionName: 'async-del', InvocationType: 'Event', Payload: Buffer.from('{"n":2}') }))).StatusCode, 202);
+  const [m] = await receiveN(q, 1);
+  assert.ok(m);
+  assert.deepEqual(JSON.parse(m.Body!).requestPayload, { n: 2 }, 'the first record is the new event’s');
+  const more = await sqs.send(new ReceiveMessageCommand({ QueueUrl: q, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+  assert.deepEqual(more.Messages ?? [], []);
 });

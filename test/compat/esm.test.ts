@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   CreateEventSourceMappingCommand,
   DeleteEventSourceMappingCommand,
+  DeleteFunctionCommand,
   GetEventSourceMappingCommand,
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
@@ -264,5 +265,31 @@ test('ESM: a FIFO source keeps each message group in order, and rejects BatchSiz
   assert.ok(records[0].attributes.SequenceNumber);
   assert.ok(records[0].attributes.MessageDeduplicationId);
   for (const g of ['g1', 'g2']) assert.deepEqual(records.filter((r) => r.attributes.MessageGroupId === g).map((r) => r.body), sent[g], `${g} in order`);
+  await lambda.send(new DeleteEventSourceMappingCommand({ UUID: m.UUID }));
+});
+
+test('ESM: DeleteFunction leaves the mapping (as on AWS); the queue is not consumed until a function of that name exists again', async () => {
+  const out1 = join(outDir, 'orphan-1.jsonl');
+  const out2 = join(outDir, 'orphan-2.jsonl');
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'esm-orphan' }))).QueueUrl!;
+  await createFunction(lambda, 'esm-orphan-fn', RECORDER, { env: { OUT: out1 } });
+  const m = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'esm-orphan-fn', EventSourceArn: arnOf('esm-orphan'), BatchSize: 10 }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'first' }));
+  await until('first delivered', () => (events(out1).length >= 1 ? true : undefined));
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: 'esm-orphan-fn' }));
+  const kept = await lambda.send(new GetEventSourceMappingCommand({ UUID: m.UUID }));
+  assert.equal(kept.FunctionArn, m.FunctionArn);
+  assert.equal(kept.State, 'Enabled');
+  const listed = await lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: arnOf('esm-orphan') }));
+  assert.deepEqual(listed.EventSourceMappings?.map((x) => x.UUID), [m.UUID]);
+  await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['a', 'b', 'c'].map((b) => ({ Id: b, MessageBody: b })) }));
+  // Longer than the idle poll (1 s): a poller still receiving would have the messages in flight by now.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.deepEqual(await counts(url), { visible: 3, inflight: 0 });
+  await createFunction(lambda, 'esm-orphan-fn', RECORDER, { env: { OUT: out2 } });
+  await until('delivered to the new function', () => (events(out2).flatMap((e) => e.Records).length >= 3 ? true : undefined));
+  assert.deepEqual(events(out2).flatMap((e) => e.Records.map((r: any) => r.body)).sort(), ['a', 'b', 'c']);
+  assert.equal(events(out2)[0].Records[0].attributes.ApproximateReceiveCount, '1', 'never received while the function was missing');
+  assert.equal(events(out1).length, 1);
   await lambda.send(new DeleteEventSourceMappingCommand({ UUID: m.UUID }));
 });

@@ -81,6 +81,10 @@ for (const v of [1, 2] as const) {
     await cli('delete-queue', '--queue-url', url);
     await cli('delete-queue', '--queue-url', fifo);
     assert.ok(!((await cli('list-queues', '--queue-name-prefix', name)).QueueUrls ?? []).includes(url));
+    const recreated = await awsCli(v, server.url, ['sqs', 'create-queue', '--queue-name', name]);
+    assert.notEqual(recreated.code, 0);
+    assert.match(recreated.stderr, /AWS\.SimpleQueueService\.QueueDeletedRecently/);
+    assert.match(recreated.stderr, /You must wait 60 seconds after deleting a queue before you can create another with the same name\./);
   });
 }
 

@@ -73,6 +73,14 @@ test('SQS: queue URLs and ARNs as AWS forms them; GetQueueUrl, ListQueues with p
   assert.equal(p2.NextToken, undefined);
   await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
   await rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'orders' })), 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue');
+  // AWS keeps a deleted queue's name for 60 s.
+  await assert.rejects(sqs.send(new CreateQueueCommand({ QueueName: 'orders' })), (e: any) => {
+    assert.equal(e.name, 'QueueDeletedRecently');
+    assert.equal(e.Code, 'AWS.SimpleQueueService.QueueDeletedRecently');
+    assert.equal(e.$metadata?.httpStatusCode, 400);
+    assert.equal(e.message, 'You must wait 60 seconds after deleting a queue before you can create another with the same name.');
+    return true;
+  });
   // A region in the SigV4 scope is a different set of queues.
   const west = sqsClient(server.url, 'us-west-2');
   await rejects(west.send(new GetQueueUrlCommand({ QueueName: 'orders-2' })), 'QueueDoesNotExist');
@@ -320,6 +328,27 @@ test('SQS FIFO: sequence numbers, deduplication, per-group order and one in-flig
   assert.equal((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }))).Messages, undefined, 'group A is in flight');
   for (const m of r1.Messages!.filter((x) => x.Body!.startsWith('a'))) await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
   assert.deepEqual((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }))).Messages?.map((m) => m.Body), ['a4']);
+});
+
+test('SQS FIFO: a ReceiveMessage retried with the same ReceiveRequestAttemptId returns the same messages and receipt handles until one is changed', async () => {
+  const url = await create('attempts.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
+  await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['g1', 'g2', 'g3'].map((b, i) => ({ Id: String(i), MessageBody: b, MessageGroupId: 'G' })) }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'h1', MessageGroupId: 'H' }));
+  const receive = (attempt?: string) =>
+    sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 2, ReceiveRequestAttemptId: attempt, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+  const first = await receive('attempt-1');
+  assert.deepEqual(first.Messages?.map((m) => m.Body), ['g1', 'g2']);
+  const again = await receive('attempt-1');
+  assert.deepEqual(again.Messages?.map((m) => [m.MessageId, m.ReceiptHandle]), first.Messages?.map((m) => [m.MessageId, m.ReceiptHandle]));
+  assert.deepEqual(again.Messages?.map((m) => m.Attributes?.ApproximateReceiveCount), ['1', '1'], 'a retry is not another receive');
+  // Another attempt gets what is left: group G is in flight, so only H.
+  assert.deepEqual((await receive('attempt-2')).Messages?.map((m) => m.Body), ['h1']);
+  // Once one of the messages is changed, the first attempt id no longer replays them.
+  await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first.Messages![1]!.ReceiptHandle!, VisibilityTimeout: 0 }));
+  const changed = await receive('attempt-1');
+  assert.notDeepEqual(changed.Messages?.map((m) => m.ReceiptHandle), first.Messages?.map((m) => m.ReceiptHandle));
+  await rejects(receive('bad attempt id'), 'InvalidParameterValue');
+  await rejects(receive('x'.repeat(129)), 'InvalidParameterValue');
 });
 
 test('SQS: SIGTERM answers pending long polls (empty) instead of cutting them off', async () => {

@@ -84,6 +84,47 @@ for root, _, files in os.walk(os.path.join(corpus, 'v2')):
             case['callback'] = 'send_task_success' in lowered or 'send_task_failure' in lowered or 'task_token' in lowered
             cases.append(case)
 
+# Template edits the tests make in code before creating the state machine (transcribed facts, keyed by case id suffix).
+NUM = "{% $variable := 1 %}"
+INP = "{% $states.input.input_value %}"
+PATCHES = {
+    'test_base.py::TestSnfBase::test_state_pass_result_jsonpaths': [(['States', 'State_1', 'Result'], {'unsupported1.$': '$.jsonpath', 'unsupported2.$': '$$'})],
+    'TestBaseEvaluateJsonata::test_base_map[ITEMS]': [(['States', 'Start', 'Items'], [1, '{% $number("2") %}', 3])],
+    'TestBaseEvaluateJsonata::test_base_map[ITEMS_DOUBLE_QUOTES]': [(['States', 'Start', 'Items'], [1, "{% $number('2') %}", 3])],
+    'TestBaseEvaluateJsonata::test_base_map[MAX_CONCURRENCY]': [(['States', 'Start', 'MaxConcurrency'], NUM)],
+    'TestBaseEvaluateJsonata::test_base_map[TOLERATED_FAILURE_PERCENTAGE]': [(['States', 'Start', 'ToleratedFailurePercentage'], NUM)],
+    'TestBaseEvaluateJsonata::test_base_map[TOLERATED_FAILURE_COUNT]': [(['States', 'Start', 'ToleratedFailureCount'], NUM)],
+    'TestBaseEvaluateJsonata::test_base_task[TIMEOUT_SECONDS]': [(['States', 'Start', 'TimeoutSeconds'], NUM)],
+    'TestBaseEvaluateJsonata::test_base_task[HEARTBEAT_SECONDS]': [(['States', 'Start', 'HeartbeatSeconds'], NUM)],
+    'TestBaseEvaluateJsonata::test_base_task_from_input[TIMEOUT_SECONDS]': [(['States', 'Start', 'TimeoutSeconds'], INP)],
+    'TestBaseEvaluateJsonata::test_base_task_from_input[HEARTBEAT_SECONDS]': [(['States', 'Start', 'HeartbeatSeconds'], INP)],
+    'TestBaseEvaluateJsonata::test_base_map_from_input[ITEMS]': [(['States', 'Start', 'Items'], INP)],
+    'TestBaseEvaluateJsonata::test_base_map_from_input[MAX_CONCURRENCY]': [(['States', 'Start', 'MaxConcurrency'], INP)],
+    'TestBaseEvaluateJsonata::test_base_map_from_input[TOLERATED_FAILURE_PERCENTAGE]': [(['States', 'Start', 'ToleratedFailurePercentage'], INP)],
+    'TestBaseEvaluateJsonata::test_base_map_from_input[TOLERATED_FAILURE_COUNT]': [(['States', 'Start', 'ToleratedFailureCount'], INP)],
+}
+
+# Placeholders the tests replace in the template text before creating the state machine (transcribed facts).
+CO = '%CONTEXT_OBJECT_LITERAL_PLACEHOLDER%'
+FILLS = {
+    'test_context_object.py::TestSnfBase::test_input_path[$$]': {CO: '$$'},
+    'test_context_object.py::TestSnfBase::test_input_path[$$.Execution.Input]': {CO: '$$.Execution.Input'},
+    'test_context_object.py::TestSnfBase::test_output_path[$$]': {CO: '$$'},
+    'test_context_object.py::TestSnfBase::test_output_path[$$.Execution.Input]': {CO: '$$.Execution.Input'},
+    'test_context_object.py::TestSnfBase::test_result_selector': {CO: '$$.Execution.Input'},
+    'test_context_object.py::TestSnfBase::test_variable': {CO: '$$.Execution.Input.input-value'},
+    'test_context_object.py::TestSnfBase::test_items_path': {CO: '$$.Execution.Input.input-values'},
+}
+PATCHES['test_base.py::TestSnfBase::test_json_path_array_access[$.items[10]]'] = [(['States', 'EntryState', 'Parameters', 'item.$'], '$.items[10]')]
+
+for c in cases:
+    for k, v in PATCHES.items():
+        if c['key'].endswith(k):
+            c['patches'] = [{'path': a, 'value': b} for a, b in v]
+    for k, v in FILLS.items():
+        if c['key'].endswith(k):
+            c['fills'] = v
+
 for c in cases:
     for k in ('lambda', 'activity', 'callback', 'parametrized'):
         if not c.get(k):

@@ -16,9 +16,10 @@ type Behaviour = (payload: any) => { error?: boolean; throttle?: boolean; result
 function fakeQueues(sent: { arn: string; msg: OutgoingMessage }[]): QueueBroker {
   return {
     queue: () => undefined,
+    queueByUrl: () => undefined,
     send: async (arn, msg) => {
       sent.push({ arn, msg });
-      return { messageId: 'm' };
+      return { messageId: 'm', md5OfBody: 'md5' };
     },
     receive: async () => [],
     deleteMessages: async () => undefined,

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/lib/clock.js';
+import { AwsError } from '../../src/lib/errors.js';
 import { parsePattern } from '../../src/engine/async/filter.js';
 import { itemFailures, SqsPoller, type PollerConfig } from '../../src/engine/async/sqs-poller.js';
 import type { QueueBroker, ReceivedMessage } from '../../src/services/sqs/broker.js';
@@ -16,10 +17,11 @@ function memoryBroker() {
   let seq = 0;
   const broker: QueueBroker = {
     queue: () => ({ arn: ARN, url: 'u', fifo: false, visibilityTimeoutSeconds: 30 }),
+    queueByUrl: () => undefined,
     send: async (_arn, m) => {
       msgs.push({ id: `m${++seq}`, body: m.body, hidden: false });
       for (const l of listeners) l();
-      return { messageId: `m${seq}` };
+      return { messageId: `m${seq}`, md5OfBody: 'md5' };
     },
     receive: async (_arn, max) => {
       const out: ReceivedMessage[] = [];
@@ -46,16 +48,19 @@ function memoryBroker() {
   return { broker, msgs };
 }
 
-function poller(clock: FakeClock, broker: QueueBroker, over: Partial<PollerConfig>, respond: (records: any[]) => unknown = () => ({})) {
+function poller(clock: FakeClock, broker: QueueBroker, over: Partial<PollerConfig>, respond: (records: any[]) => unknown = () => ({}), exists: () => boolean = () => true) {
   const batches: string[][] = [];
+  const results: string[] = [];
   const p = new SqsPoller(
     {
       clock,
       queues: broker,
       log: () => undefined,
+      onResult: (_id: string, r: string) => results.push(r),
       invoker: {
         resolve: () => {
-          throw new Error('unused');
+          if (!exists()) throw new AwsError('ResourceNotFoundException', 'Function not found: f');
+          return {};
         },
         invoke: async (i: { payload: Buffer }) => {
           const records = JSON.parse(i.payload.toString()).Records;
@@ -66,7 +71,7 @@ function poller(clock: FakeClock, broker: QueueBroker, over: Partial<PollerConfi
     },
     { uuid: 'u', queueArn: ARN, region: 'us-east-1', functionName: 'f', batchSize: 10, batchingWindowSeconds: 0, concurrency: 1, reportBatchItemFailures: false, filters: [], ...over },
   );
-  return { p, batches };
+  return { p, batches, results };
 }
 
 const settle = async () => {
@@ -131,4 +136,25 @@ test('ESM poller: batchItemFailures is read as AWS reads it', () => {
   assert.deepEqual(f({ batchItemFailures: [{ id: 'a' }] }), ['a', 'b'], 'a wrong key name fails the whole batch');
   assert.deepEqual(f('not json'), ['a', 'b']);
   assert.deepEqual(f({ batchItemFailures: 'a' }), ['a', 'b']);
+});
+
+test('ESM poller: while its function does not exist the mapping receives nothing, and it resumes within 5 s of the function existing', async () => {
+  const clock = new FakeClock();
+  const { broker, msgs } = memoryBroker();
+  let exists = false;
+  const { p, batches, results } = poller(clock, broker, {}, () => ({}), () => exists);
+  p.start();
+  await broker.send(ARN, { body: 'kept' });
+  for (let i = 0; i < 5; i++) {
+    clock.advance(1000);
+    await settle();
+  }
+  assert.deepEqual(batches, []);
+  assert.equal(msgs[0]?.hidden, false, 'never received');
+  assert.deepEqual(results, ['PROBLEM: Function not found.']);
+  exists = true;
+  clock.advance(5000);
+  await settle();
+  assert.deepEqual(batches, [['kept']]);
+  await p.stop();
 });

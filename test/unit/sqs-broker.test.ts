@@ -103,3 +103,45 @@ test('QueueBroker: FIFO sends keep group order and report MessageGroupId and Seq
     assert.match(got[0]!.attributes['SequenceNumber']!, /^\d{20}$/);
   });
 });
+
+test('SQS: CreateQueue of a name deleted less than 60 s ago (on the clock) is QueueDeletedRecently; at 60 s it succeeds', async () => {
+  await withBroker(async (svc, clock) => {
+    const q = await svc.createQueue('us-east-1', 'again', false, {}, {});
+    await svc.deleteQueue(q);
+    clock.advance(59_999);
+    await assert.rejects(svc.createQueue('us-east-1', 'again', false, {}, {}), (e: unknown) => {
+      assert.ok(e instanceof AwsError);
+      assert.equal(e.code, 'QueueDeletedRecently');
+      assert.equal(e.message, 'You must wait 60 seconds after deleting a queue before you can create another with the same name.');
+      return true;
+    });
+    // Another name, and the same name in another region, are free.
+    await svc.createQueue('us-east-1', 'again-2', false, {}, {});
+    await svc.createQueue('eu-west-1', 'again', false, {}, {});
+    clock.advance(1);
+    assert.equal((await svc.createQueue('us-east-1', 'again', false, {}, {})).name, 'again');
+  });
+});
+
+test('SQS FIFO: a ReceiveRequestAttemptId replays its messages for 5 minutes, resetting their visibility; after that it is a new receive', async () => {
+  await withBroker(async (svc, clock) => {
+    const q = await svc.createQueue('us-east-1', 'replay.fifo', true, { FifoQueue: 'true', ContentBasedDeduplication: 'true', VisibilityTimeout: '600' }, {});
+    await svc.broker.send(q.arn, { body: 'one', messageGroupId: 'g' });
+    const first = await svc.receive(q, 10, 100_000, 0, undefined, 'a');
+    assert.equal(first.length, 1);
+    clock.advance(90_000);
+    const again = await svc.receive(q, 10, 100_000, 0, undefined, 'a');
+    assert.deepEqual(again.map((m) => m.id), first.map((m) => m.id));
+    assert.equal(again[0]!.receiveCount, 1);
+    assert.equal(again[0]!.visibleAt, clock.now() + 100_000, 'the retry restarts the visibility timeout');
+    // Still invisible to anyone else.
+    assert.deepEqual(await svc.receive(q, 10, 100_000, 0, undefined, 'b'), []);
+    clock.advance(60_000);
+    assert.equal((await svc.receive(q, 10, 100_000, 0, undefined, 'a')).length, 1);
+    clock.advance(300_000 - 150_000 + 1);
+    // 5 minutes after the first receive (and with the message visible again) the id is forgotten: a new receive.
+    const later = await svc.receive(q, 10, 100_000, 0, undefined, 'a');
+    assert.equal(later.length, 1);
+    assert.equal(later[0]!.receiveCount, 2);
+  });
+});

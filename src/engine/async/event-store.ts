@@ -1,9 +1,11 @@
-// The durable half of the async invoke queue: events as rows, written in group commits (one fsync per batch).
+// The durable half of the async invoke queue: events as rows, written through the group-commit journal (one
+// transaction and one fsync per turn of the event loop, on the journal's writer thread).
 //
-// An Event invocation is acknowledged (202) only after its row is committed with synchronous=FULL. Progress
-// (attempt counts, deletion after the outcome is delivered) is written relaxed: losing it to a crash only makes
-// an event run again, which AWS's at-least-once contract allows.
-import type { Queryable, SqlValue, Store } from '../../store/store.js';
+// An Event invocation is acknowledged (202) only after the commit carrying its row is on disk. Progress (attempt
+// counts, deletion after the outcome is delivered) is only queued: it rides along with the next commit, and losing
+// it to a crash only makes an event run again, which AWS's at-least-once contract allows.
+import { Journal } from '../../store/journal.js';
+import type { Store } from '../../store/store.js';
 
 export const ASYNC_MIGRATIONS = [
   {
@@ -39,69 +41,21 @@ export interface AsyncEvent {
   seq: number;
   /** Throttle/system-error backoffs so far (in memory; restarts reset the backoff). */
   throttles: number;
-}
-
-type Op = { sql: string; params: SqlValue[] };
-
-/** Batches statements issued in the same turn of the event loop into one transaction. */
-class GroupCommit {
-  private pending: { ops: Op[]; done: () => void; fail: (e: unknown) => void }[] = [];
-  private scheduled = false;
-  private running: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly store: Store,
-    private readonly durable: boolean,
-  ) {}
-
-  submit(ops: Op[]): Promise<void> {
-    return new Promise((done, fail) => {
-      this.pending.push({ ops, done, fail });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.running = this.running.then(() => this.flush());
-        });
-      }
-    });
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    try {
-      await this.store.tx(
-        async (q: Queryable) => {
-          for (const b of batch) for (const op of b.ops) await q.run(op.sql, op.params);
-        },
-        { durable: this.durable },
-      );
-      for (const b of batch) b.done();
-    } catch (e) {
-      for (const b of batch) b.fail(e);
-    }
-  }
-
-  /** Resolves once everything submitted so far is committed. */
-  async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.scheduled) {
-      await new Promise((r) => setImmediate(r));
-      await this.running;
-    }
-    await this.running;
-  }
+  /** Set when the function was deleted while the event was pending or running: it is not run or retried again. */
+  dropped?: boolean;
 }
 
 export class AsyncEventStore {
-  private readonly durableWrites: GroupCommit;
-  private readonly relaxedWrites: GroupCommit;
+  private readonly journal: Journal;
   private seq = 0;
 
-  constructor(private readonly store: Store) {
-    this.durableWrites = new GroupCommit(store, true);
-    this.relaxedWrites = new GroupCommit(store, false);
+  constructor(
+    private readonly store: Store,
+    onError: (e: unknown) => void,
+    /** A shared journal (closed by its owner); without it the store has its own. */
+    private readonly shared?: Journal,
+  ) {
+    this.journal = shared ?? new Journal(store, onError);
   }
 
   async init(): Promise<AsyncEvent[]> {
@@ -140,26 +94,26 @@ export class AsyncEventStore {
 
   /** Durable: resolves only once the event is on disk. */
   insert(e: AsyncEvent): Promise<void> {
-    return this.durableWrites.submit([
-      {
-        sql: 'INSERT OR REPLACE INTO async_events (id, region, function_name, qualifier, payload, enqueued_at, invoke_count, retries_used, next_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        params: [e.id, e.region, e.functionName, e.qualifier ?? null, e.payload, e.enqueuedAt, e.invokeCount, e.retriesUsed, e.nextAt, e.seq],
-      },
-    ]);
+    this.journal.add(
+      'INSERT OR REPLACE INTO async_events (id, region, function_name, qualifier, payload, enqueued_at, invoke_count, retries_used, next_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [e.id, e.region, e.functionName, e.qualifier ?? null, e.payload, e.enqueuedAt, e.invokeCount, e.retriesUsed, e.nextAt, e.seq],
+    );
+    return this.journal.commit();
   }
 
-  progress(e: AsyncEvent): Promise<void> {
-    return this.relaxedWrites.submit([
-      { sql: 'UPDATE async_events SET invoke_count = ?, retries_used = ?, next_at = ? WHERE id = ?', params: [e.invokeCount, e.retriesUsed, e.nextAt, e.id] },
-    ]);
+  /** Queued, not awaited: commits with the next batch (a crash before then only repeats a retry). */
+  progress(e: AsyncEvent): void {
+    this.journal.add('UPDATE async_events SET invoke_count = ?, retries_used = ?, next_at = ? WHERE id = ?', [e.invokeCount, e.retriesUsed, e.nextAt, e.id]);
   }
 
-  remove(id: string): Promise<void> {
-    return this.relaxedWrites.submit([{ sql: 'DELETE FROM async_events WHERE id = ?', params: [id] }]);
+  /** Queued, not awaited: the event's outcome was delivered; a crash before the commit only runs it again. */
+  remove(id: string): void {
+    this.journal.add('DELETE FROM async_events WHERE id = ?', [id]);
   }
 
-  async drain(): Promise<void> {
-    await this.durableWrites.drain();
-    await this.relaxedWrites.drain();
+  /** Commits what is queued (and closes the journal if it is this store's own). */
+  async close(): Promise<void> {
+    if (this.shared) await this.journal.commit();
+    else await this.journal.close();
   }
 }

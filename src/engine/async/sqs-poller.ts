@@ -35,6 +35,9 @@ export interface PollerDeps {
 const MAX_PAYLOAD = 6 * 1024 * 1024;
 /** How long an idle slot waits for a notification before polling again anyway. */
 const IDLE_POLL_MS = 1000;
+/** How often a mapping whose function was deleted looks for a function of that name again. */
+const MISSING_FUNCTION_POLL_MS = 5000;
+export const FUNCTION_NOT_FOUND = 'PROBLEM: Function not found.';
 
 /** One SQS record exactly as Lambda's SQS event carries it. */
 export function sqsRecord(m: ReceivedMessage, queueArn: string): Record<string, unknown> {
@@ -77,6 +80,7 @@ export class SqsPoller {
   private slots: Promise<void>[] = [];
   private wakers = new Set<() => void>();
   private unsubscribe: (() => void) | undefined;
+  private missing = false;
 
   constructor(
     private readonly d: PollerDeps,
@@ -120,9 +124,43 @@ export class SqsPoller {
     });
   }
 
+  /**
+   * Whether the mapping's function exists. A mapping outlives its function (DeleteFunction leaves it, as on AWS):
+   * until a function of that name exists again it receives nothing, so the queue's messages are neither consumed
+   * nor counted as received (and not redriven to a dead-letter queue).
+   */
+  private functionExists(): boolean {
+    const c = this.config;
+    try {
+      this.d.invoker.resolve(c.region, c.functionName, c.qualifier);
+      if (this.missing) this.d.log(`selfless: event source mapping ${c.uuid}: function ${c.functionName} exists again; polling resumes`);
+      this.missing = false;
+      return true;
+    } catch (e) {
+      // Anything but "not found" is for the invocation to report.
+      if (!(e instanceof AwsError) || e.status !== 404) return true;
+      if (!this.missing) {
+        this.d.log(`selfless: event source mapping ${c.uuid}: function ${c.functionName} not found; the queue is not polled until it exists again`);
+        this.d.onResult?.(c.uuid, FUNCTION_NOT_FOUND);
+      }
+      this.missing = true;
+      return false;
+    }
+  }
+
+  /** Waits `ms` of clock time (queue notifications do not cut it short), or until stop. */
+  private async sleep(ms: number): Promise<void> {
+    const until = this.d.clock.now() + ms;
+    while (this.running && this.d.clock.now() < until) await this.wait(until - this.d.clock.now());
+  }
+
   private async slot(): Promise<void> {
     while (this.running) {
       try {
+        if (!this.functionExists()) {
+          await this.sleep(MISSING_FUNCTION_POLL_MS);
+          continue;
+        }
         const batch = await this.collect();
         if (batch.length === 0) {
           if (this.running) await this.wait(IDLE_POLL_MS);

@@ -1,6 +1,7 @@
 // The async invoke worker: a durable queue per function feeding the normal invoke path, with AWS's retry rules
 // (function errors: MaximumRetryAttempts after 1 then 2 minutes; throttles and system errors: backoff from 1 s to
 // 5 min until MaximumEventAgeInSeconds) and the outcome sent to destinations and the dead-letter queue.
+import type { Journal } from '../../store/journal.js';
 import { AwsError } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { uuid } from '../../lib/ids.js';
@@ -33,6 +34,8 @@ export interface AsyncWorkerDeps {
   /** Events of one function in flight at once (further capped by its reserved concurrency). */
   perFunctionConcurrency: number;
   log(msg: string): void;
+  /** The process's group-commit journal (commits on a writer thread off the event loop); without it, an own one. */
+  journal?: Journal;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -66,14 +69,17 @@ export class AsyncWorker {
   private readonly events: AsyncEventStore;
   private readonly ready = new Map<string, Fifo<AsyncEvent>>();
   private readonly inflight = new Map<string, number>();
-  private readonly timers = new Set<() => void>();
+  /** Events waiting for a retry time, with the cancel of their timer. */
+  private readonly timers = new Map<AsyncEvent, () => void>();
+  /** Events being invoked, by function key (so that deleting the function can drop them). */
+  private readonly invoking = new Map<string, Set<AsyncEvent>>();
   private running = false;
   private backlog: AsyncEvent[] = [];
   /** Counters for tests and benchmarks. */
   readonly stats = { accepted: 0, succeeded: 0, failed: 0, retried: 0, throttled: 0 };
 
   constructor(private readonly d: AsyncWorkerDeps) {
-    this.events = new AsyncEventStore(d.store);
+    this.events = new AsyncEventStore(d.store, (e) => d.log(`selfless: async event journal write failed: ${e instanceof Error ? e.message : String(e)}`), d.journal);
   }
 
   /** Loads events that were acknowledged before the last stop; they run once start() is called. */
@@ -91,9 +97,9 @@ export class AsyncWorker {
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const cancel of this.timers) cancel();
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
-    await this.events.drain();
+    await this.events.close();
   }
 
   /** Accepts an event durably: resolves once it is committed (the caller answers 202 after that). */
@@ -129,59 +135,102 @@ export class AsyncWorker {
       return;
     }
     const cancel = this.d.clock.setTimer(wait, () => {
-      this.timers.delete(cancel);
+      this.timers.delete(e);
       if (!this.running) return;
       e.nextAt = this.d.clock.now();
       this.schedule(e);
     });
-    this.timers.add(cancel);
+    this.timers.set(e, cancel);
   }
 
-  private capFor(e: AsyncEvent): number {
-    try {
-      const reserved = this.d.invoker.resolve(e.region, e.functionName, e.qualifier).fn.reserved;
-      return reserved !== undefined && reserved > 0 ? Math.min(reserved, this.d.perFunctionConcurrency) : this.d.perFunctionConcurrency;
-    } catch {
-      return 1;
+  /**
+   * The function was deleted: its pending events go with it (as on AWS), also those waiting for a retry, so that a
+   * new function of the same name never receives them; an invocation in flight finishes without retry or outcome.
+   */
+  forget(region: string, functionName: string): void {
+    const k = `${region}/${functionName}`;
+    const mine = (e: AsyncEvent): boolean => e.region === region && e.functionName === functionName;
+    const drop = (e: AsyncEvent): void => {
+      e.dropped = true;
+      this.events.remove(e.id);
+    };
+    const q = this.ready.get(k);
+    if (q) {
+      for (let e = q.shift(); e; e = q.shift()) drop(e);
+      this.ready.delete(k);
     }
+    for (const [e, cancel] of this.timers) {
+      if (!mine(e)) continue;
+      cancel();
+      this.timers.delete(e);
+      drop(e);
+    }
+    this.backlog = this.backlog.filter((e) => (mine(e) ? (drop(e), false) : true));
+    for (const e of this.invoking.get(k) ?? []) drop(e);
   }
 
   private pump(k: string): void {
     const q = this.ready.get(k);
     if (!q || !this.running) return;
     let n = this.inflight.get(k) ?? 0;
+    if (q.length === 0) {
+      this.ready.delete(k);
+      return;
+    }
+    // Every slot busy (the common case under a backlog): nothing to resolve or start.
+    if (n >= this.d.perFunctionConcurrency) return;
+    // One function per key, so one cap; the head's resolution is handed to its run (resolving costs as much as the
+    // rest of the pump).
+    let first: Resolved | undefined;
+    let cap = 1;
+    try {
+      const head = q.peek()!;
+      first = this.d.invoker.resolve(head.region, head.functionName, head.qualifier);
+      const reserved = first.fn.reserved;
+      cap = reserved !== undefined && reserved > 0 ? Math.min(reserved, this.d.perFunctionConcurrency) : this.d.perFunctionConcurrency;
+    } catch {
+      /* gone: run() drops its events one at a time */
+    }
     while (q.length > 0) {
-      if (n >= this.capFor(q.peek()!)) break;
+      if (n >= cap) break;
       const head = q.shift()!;
       n++;
       this.inflight.set(k, n);
-      this.run(head).then(
-        () => this.finished(k),
+      let set = this.invoking.get(k);
+      if (!set) this.invoking.set(k, (set = new Set()));
+      set.add(head);
+      const resolved = first;
+      first = undefined;
+      this.run(head, resolved).then(
+        () => this.finished(k, head),
         (err: unknown) => {
           this.d.log(`selfless: async event ${head.id} failed internally: ${err instanceof Error ? err.message : String(err)}`);
-          this.finished(k);
+          this.finished(k, head);
         },
       );
     }
     if (q.length === 0) this.ready.delete(k);
   }
 
-  private finished(k: string): void {
+  private finished(k: string, e: AsyncEvent): void {
+    const set = this.invoking.get(k);
+    set?.delete(e);
+    if (set?.size === 0) this.invoking.delete(k);
     const n = (this.inflight.get(k) ?? 1) - 1;
     if (n <= 0) this.inflight.delete(k);
     else this.inflight.set(k, n);
     this.pump(k);
   }
 
-  private async run(e: AsyncEvent): Promise<void> {
+  private async run(e: AsyncEvent, pre?: Resolved): Promise<void> {
     const now = this.d.clock.now();
     let resolved: Resolved;
     try {
-      resolved = this.d.invoker.resolve(e.region, e.functionName, e.qualifier);
+      resolved = pre ?? this.d.invoker.resolve(e.region, e.functionName, e.qualifier);
     } catch (err) {
       // The function (or its alias) was deleted while the event waited: AWS drops such events.
       this.d.log(`selfless: dropping async event ${e.id} for ${e.functionName}: ${err instanceof Error ? err.message : String(err)}`);
-      await this.events.remove(e.id);
+      this.events.remove(e.id);
       return;
     }
     const policy = this.d.policy(e, resolved);
@@ -203,25 +252,25 @@ export class AsyncWorker {
       result = await this.d.invoker.invoke({ region: e.region, functionName: e.functionName, resolved, payload: e.payload, requestId: e.id });
     } catch (err) {
       // Stopping: the row stays and the event runs again after the next start (at least once).
-      if (!this.running) return;
+      if (!this.running || e.dropped) return;
       await this.systemError(e, resolved, policy, err);
       return;
     }
-    if (!this.running) return;
+    if (!this.running || e.dropped) return;
     e.invokeCount++;
     const response: ResponseInfo = { statusCode: 200, executedVersion: result.executedVersion, functionError: result.functionError, payload: result.payload };
     if (!result.functionError) {
       this.stats.succeeded++;
       if (policy.onSuccess) await this.deliverRecord(policy.onSuccess, invocationRecord(this.d.clock.now(), e, this.arnOf(e), 'Success', response));
-      // Not awaited: the slot takes the next event while the (relaxed) delete commits; stop() drains it.
-      this.events.remove(e.id).catch((err: unknown) => this.d.log(`selfless: async event ${e.id}: ${err instanceof Error ? err.message : String(err)}`));
+      // Not awaited: the slot takes the next event while the delete rides the next group commit; stop() drains it.
+      this.events.remove(e.id);
       return;
     }
     if (e.retriesUsed < policy.maxRetries) {
       e.retriesUsed++;
       this.stats.retried++;
       e.nextAt = this.d.clock.now() + this.d.retryDelaySeconds * 1000 * e.retriesUsed;
-      await this.events.progress(e);
+      this.events.progress(e);
       if (e.nextAt - e.enqueuedAt > policy.maxAgeSeconds * 1000) {
         // The retry would come too late: AWS discards the event as too old at that point.
         e.nextAt = e.enqueuedAt + policy.maxAgeSeconds * 1000 + 1;
@@ -252,7 +301,7 @@ export class AsyncWorker {
       });
       return;
     }
-    await this.events.progress(e);
+    this.events.progress(e);
     this.schedule(e);
   }
 
@@ -271,7 +320,7 @@ export class AsyncWorker {
     }
     if (policy.onFailure) await this.deliverRecord(policy.onFailure, invocationRecord(this.d.clock.now(), e, this.arnOf(e), condition, response));
     void resolved;
-    await this.events.remove(e.id);
+    this.events.remove(e.id);
   }
 
   private arnOf(e: AsyncEvent): string {

@@ -30,6 +30,8 @@ const key = (region: string, name: string): string => `${region}\u0000${name}`;
 export interface ChangeScope {
   version?: string;
   retire: boolean;
+  /** The version (or, without `version`, the whole function) was deleted. */
+  deleted?: boolean;
   /** An alias that was created, retargeted or (with `deleted`) removed. */
   alias?: { name: string; deleted: boolean };
 }
@@ -359,7 +361,7 @@ export class FunctionRegistry {
       }
       await this.store.run('DELETE FROM lambda_versions WHERE region = ? AND name = ? AND version = ?', [fn.region, fn.name, qualifier]);
       fn.versions.delete(qualifier);
-      this.changed(fn, { version: qualifier, retire: true });
+      this.changed(fn, { version: qualifier, retire: true, deleted: true });
       return;
     } else if (qualifier === LATEST) {
       throw new AwsError('InvalidParameterValueException', '$LATEST version cannot be deleted without deleting the function.');
@@ -371,7 +373,7 @@ export class FunctionRegistry {
       });
       this.fns.delete(key(fn.region, fn.name));
     }
-    this.changed(fn, { retire: true });
+    this.changed(fn, { retire: true, deleted: true });
   }
 
   async setTags(fn: FunctionRecord, tags: Record<string, string>): Promise<void> {

@@ -1,4 +1,5 @@
 // The Lambda service: wires the registry, the control-plane routes and the Invoke API to the engine.
+import type { Journal } from '../../store/journal.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ServiceRoutes } from '../../server/types.js';
@@ -51,6 +52,8 @@ export async function createLambdaService(deps: {
   /** Async invoke tuning: base retry delay (AWS: 60 s) and events of one function in flight at once. */
   asyncRetryDelaySeconds?: number;
   asyncConcurrency?: number;
+  /** The process's group-commit journal (see store/journal.ts) for async events; without it they get their own. */
+  journal?: Journal;
 }): Promise<LambdaService> {
   const registry = new FunctionRegistry(deps.store, deps.clock, deps.accountId);
   await registry.load();
@@ -82,6 +85,12 @@ export async function createLambdaService(deps: {
     if (scope.retire && scope.version !== '$LATEST') {
       provisioned.forget(region, name, scope.version).catch((e: unknown) => deps.onError?.(e));
     }
+    // Deleting a function removes its event invoke configs and its pending async events; deleting a version, the
+    // version's config. Its event source mappings stay (as on AWS) and wait for a function of that name.
+    if (scope.deleted) {
+      eventConfigs.delete(region, name, scope.version).catch((e: unknown) => deps.onError?.(e));
+      if (scope.version === undefined) asyncWorker.forget(region, name);
+    }
     // Provisioned concurrency on an alias follows the alias to its new version, or goes with it.
     if (scope.alias) provisioned.aliasChanged(region, name, scope.alias.name, scope.alias.deleted).catch((e: unknown) => deps.onError?.(e));
   });
@@ -103,6 +112,7 @@ export async function createLambdaService(deps: {
     retryDelaySeconds: deps.asyncRetryDelaySeconds ?? 60,
     perFunctionConcurrency: deps.asyncConcurrency ?? 32,
     log: (m) => deps.onError?.(new Error(m)),
+    journal: deps.journal,
     // The config of the qualifier invoked (unqualified = $LATEST); the DLQ is part of the version's configuration.
     policy: (e, r) => {
       const c = eventConfigs.get(e.region, r.fn.name, e.qualifier ?? '$LATEST');

@@ -97,15 +97,18 @@ const configFields = {
   ImageConfig: z.unknown().optional(),
 };
 
+/** Where code comes from: CreateFunction's `Code` and UpdateFunctionCode's top level. */
+const codeFields = {
+  ZipFile: z.string().optional(),
+  S3Bucket: z.string().optional(),
+  S3Key: z.string().optional(),
+  S3ObjectVersion: z.string().optional(),
+  ImageUri: z.string().optional(),
+};
+
 export const CreateFunctionShape = z.object({
   FunctionName: z.string(),
-  Code: z.object({
-    ZipFile: z.string().optional(),
-    S3Bucket: z.string().optional(),
-    S3Key: z.string().optional(),
-    S3ObjectVersion: z.string().optional(),
-    ImageUri: z.string().optional(),
-  }),
+  Code: z.object(codeFields),
   Publish: z.boolean().optional(),
   PackageType: z.enum(['Zip', 'Image']).optional(),
   Tags: strMap.optional(),
@@ -119,11 +122,7 @@ export const UpdateConfigurationShape = z.object({ RevisionId: z.string().option
 export type UpdateConfigurationInput = z.infer<typeof UpdateConfigurationShape>;
 
 export const UpdateCodeShape = z.object({
-  ZipFile: z.string().optional(),
-  S3Bucket: z.string().optional(),
-  S3Key: z.string().optional(),
-  S3ObjectVersion: z.string().optional(),
-  ImageUri: z.string().optional(),
+  ...codeFields,
   Publish: z.boolean().optional(),
   DryRun: z.boolean().optional(),
   RevisionId: z.string().optional(),

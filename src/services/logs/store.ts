@@ -1,7 +1,8 @@
 // The log store: function output and platform lines by group and stream, written in small batches.
 import type { Clock } from '../../lib/clock.js';
 import type { LogEvent, LogSink } from '../../engine/types.js';
-import type { Store } from '../../store/store.js';
+import type { Journal } from '../../store/journal.js';
+import type { SqlValue, Store } from '../../store/store.js';
 
 export const LOGS_MIGRATIONS = [
   {
@@ -51,6 +52,9 @@ export class LogStore implements LogSink {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** The process's group-commit journal: lines then commit on its writer thread, never taking the write lock on
+     *  the main thread (where waiting for it would stall every request). Without it, a relaxed transaction here. */
+    private readonly journal?: Journal,
   ) {}
 
   async init(): Promise<void> {
@@ -74,31 +78,40 @@ export class LogStore implements LogSink {
     if (batch.length === 0) return;
     this.pending = [];
     const ingest = this.clock.now();
-    this.flushing = this.store
-      .tx(async (q) => {
-        const streams = new Map<string, { p: Pending; first: number; last: number }>();
-        for (const p of batch) {
-          const k = `${p.region}\u0000${p.group}\u0000${p.stream}`;
-          const s = streams.get(k);
-          if (s) s.last = p.event.timestamp;
-          else streams.set(k, { p, first: p.event.timestamp, last: p.event.timestamp });
-        }
-        for (const { p, first, last } of streams.values()) {
-          await q.run('INSERT INTO logs_groups (region, grp, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.region, p.group, ingest]);
-          await q.run(
-            `INSERT INTO logs_streams (region, grp, stream, created, first_ts, last_ts, last_ingest) VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (region, grp, stream) DO UPDATE SET last_ts = excluded.last_ts, last_ingest = excluded.last_ingest`,
-            [p.region, p.group, p.stream, ingest, first, last, ingest],
-          );
-        }
-        // Many rows per statement: the per-statement cost, not SQLite's, dominates small log lines.
-        for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) {
-          const rows = batch.slice(i, i + ROWS_PER_INSERT);
-          const params: (string | number)[] = [];
-          for (const p of rows) params.push(p.region, p.group, p.stream, p.event.timestamp, ingest, p.event.message);
-          await q.run(`INSERT INTO logs_events (region, grp, stream, ts, ingest, message) VALUES ${insertRows(rows.length)}`, params);
-        }
-      }, { durable: false })
+    const stmts: [string, SqlValue[]][] = [];
+    const streams = new Map<string, { p: Pending; first: number; last: number }>();
+    for (const p of batch) {
+      const k = `${p.region}\u0000${p.group}\u0000${p.stream}`;
+      const s = streams.get(k);
+      if (s) s.last = p.event.timestamp;
+      else streams.set(k, { p, first: p.event.timestamp, last: p.event.timestamp });
+    }
+    for (const { p, first, last } of streams.values()) {
+      stmts.push(['INSERT INTO logs_groups (region, grp, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [p.region, p.group, ingest]]);
+      stmts.push([
+        `INSERT INTO logs_streams (region, grp, stream, created, first_ts, last_ts, last_ingest) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (region, grp, stream) DO UPDATE SET last_ts = excluded.last_ts, last_ingest = excluded.last_ingest`,
+        [p.region, p.group, p.stream, ingest, first, last, ingest],
+      ]);
+    }
+    // Many rows per statement: the per-statement cost, not SQLite's, dominates small log lines.
+    for (let i = 0; i < batch.length; i += ROWS_PER_INSERT) {
+      const rows = batch.slice(i, i + ROWS_PER_INSERT);
+      const params: (string | number)[] = [];
+      for (const p of rows) params.push(p.region, p.group, p.stream, p.event.timestamp, ingest, p.event.message);
+      stmts.push([`INSERT INTO logs_events (region, grp, stream, ts, ingest, message) VALUES ${insertRows(rows.length)}`, params]);
+    }
+    const journal = this.journal;
+    this.flushing = (
+      journal
+        ? (() => {
+            for (const [sql, params] of stmts) journal.add(sql, params);
+            return journal.commit();
+          })()
+        : this.store.tx(async (q) => {
+            for (const [sql, params] of stmts) await q.run(sql, params);
+          }, { durable: false })
+    )
       .finally(() => (this.flushing = undefined));
     await this.flushing;
   }

@@ -190,7 +190,14 @@ export const OPERATIONS: Record<string, Op> = {
     const wait = intParam('WaitTimeSeconds', input['WaitTimeSeconds'], 0, 20, 'Must be >= 0 and <= 20, if provided.') ?? q.attrs.ReceiveMessageWaitTimeSeconds;
     const sysNames = new Set([...strList(input['AttributeNames']), ...strList(input['MessageSystemAttributeNames'])].filter((n) => SYSTEM_NAMES.has(n)));
     const attrFilter = strList(input['MessageAttributeNames']);
-    const msgs = await s.receive(q, max, vt * 1000, wait * 1000, wait > 0 ? ctx.signal : undefined);
+    const attemptId = input['ReceiveRequestAttemptId'];
+    if (attemptId !== undefined && (typeof attemptId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(attemptId))) {
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Value ${String(attemptId)} for parameter ReceiveRequestAttemptId is invalid. Reason: it must be 1 to 128 alphanumeric or punctuation characters.`,
+      );
+    }
+    const msgs = await s.receive(q, max, vt * 1000, wait * 1000, wait > 0 ? ctx.signal : undefined, attemptId);
     return msgs.length > 0 ? { Messages: msgs.map((m) => wireMessage(m, sysNames, attrFilter)) } : {};
   },
   DeleteMessage: async (s, input, ctx) => {

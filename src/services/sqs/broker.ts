@@ -29,6 +29,14 @@ export interface ReceivedMessage {
   messageAttributes: Record<string, MessageAttribute>;
 }
 
+export interface SendResult {
+  messageId: string;
+  md5OfBody: string;
+  md5OfMessageAttributes?: string;
+  /** FIFO queues only. */
+  sequenceNumber?: string;
+}
+
 export interface QueueInfo {
   arn: string;
   url: string;
@@ -40,8 +48,10 @@ export interface QueueInfo {
 export interface QueueBroker {
   /** The queue with this ARN, or undefined when it does not exist. */
   queue(queueArn: string): QueueInfo | undefined;
+  /** The queue a QueueUrl names (any host; the region from an AWS-style host, else `region`), or undefined. */
+  queueByUrl(url: string, region: string): QueueInfo | undefined;
   /** Durable before it resolves. */
-  send(queueArn: string, msg: OutgoingMessage): Promise<{ messageId: string }>;
+  send(queueArn: string, msg: OutgoingMessage): Promise<SendResult>;
   /** Up to `max` visible messages (never waits longer than `waitMs`, measured on the injected clock; 0 = return at
    *  once). `max` may exceed SQS's 10 (up to 10,000, for event source mappings' BatchSize). The messages stay in
    *  flight for `visibilityTimeoutSeconds` (default: the queue's VisibilityTimeout), then are received again, and go

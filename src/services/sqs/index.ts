@@ -1,4 +1,5 @@
 // Builds the SQS service: its domain (queues, messages, the QueueBroker module API) and its wire routes.
+import type { Journal } from '../../store/journal.js';
 import type { Clock } from '../../lib/clock.js';
 import type { ServiceRoutes } from '../../server/types.js';
 import type { Store } from '../../store/store.js';
@@ -15,7 +16,7 @@ export interface SqsServiceHandle {
   close(): Promise<void>;
 }
 
-export async function createSqsService(o: { store: Store; clock: Clock; accountId: string; endpointUrl: () => string; log?: (m: string) => void; dbPath?: string }): Promise<SqsServiceHandle> {
+export async function createSqsService(o: { store: Store; clock: Clock; accountId: string; endpointUrl: () => string; log?: (m: string) => void; journal?: Journal }): Promise<SqsServiceHandle> {
   const service = new SqsService(o);
   await service.init();
   return { routes: sqsRoutes(service), broker: service.broker, service, release: () => service.release(), close: () => service.close() };

@@ -31,6 +31,8 @@ export interface Msg {
   dlqSource?: string;
   receiveCount: number;
   firstReceiveTs: number;
+  /** The current receive's receipt handle (memory only). */
+  receipt?: { count: number; handle: string };
   /** When the current receive happened (memory only): visibility may not be extended past 12 hours from it. */
   receivedAt?: number;
   visibleAt: number;

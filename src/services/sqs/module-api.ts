@@ -2,6 +2,7 @@
 import { uuid } from '../../lib/ids.js';
 import type { OutgoingMessage, QueueBroker, QueueInfo, ReceivedMessage } from './broker.js';
 import type { Msg } from './messages.js';
+import { parseQueueUrl } from './queues.js';
 import { makeReceiptHandle, systemAttributes, type SqsService } from './service.js';
 
 function toReceived(m: Msg): ReceivedMessage {
@@ -17,10 +18,15 @@ function toReceived(m: Msg): ReceivedMessage {
 }
 
 export function createBroker(svc: SqsService): QueueBroker {
+  const queue = (arn: string): QueueInfo | undefined => {
+    const q = svc.byArn(arn);
+    return q ? { arn: q.arn, url: svc.queueUrl(svc.endpointUrl(), q), fifo: q.fifo, visibilityTimeoutSeconds: q.attrs.VisibilityTimeout } : undefined;
+  };
   return {
-    queue: (arn: string): QueueInfo | undefined => {
-      const q = svc.byArn(arn);
-      return q ? { arn: q.arn, url: svc.queueUrl(svc.endpointUrl(), q), fifo: q.fifo, visibilityTimeoutSeconds: q.attrs.VisibilityTimeout } : undefined;
+    queue,
+    queueByUrl: (url, region) => {
+      const u = parseQueueUrl(url);
+      return u ? queue(`arn:aws:sqs:${u.region ?? region}:${u.accountId}:${u.name}`) : undefined;
     },
     send: async (arn: string, msg: OutgoingMessage) => {
       const q = svc.requireArn(arn);
@@ -37,7 +43,12 @@ export function createBroker(svc: SqsService): QueueBroker {
         svc.accountId,
       );
       await svc.journal.commit();
-      return { messageId: r.messageId };
+      return {
+        messageId: r.messageId,
+        md5OfBody: r.md5Body,
+        ...(r.md5Attrs ? { md5OfMessageAttributes: r.md5Attrs } : {}),
+        ...(r.seqNumber ? { sequenceNumber: r.seqNumber } : {}),
+      };
     },
     receive: async (arn, max, opts) => {
       const q = svc.requireArn(arn);

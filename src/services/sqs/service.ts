@@ -7,7 +7,7 @@ import { hex, uuid } from '../../lib/ids.js';
 import type { Store } from '../../store/store.js';
 import type { MessageAttribute, QueueBroker } from './broker.js';
 import { createBroker } from './module-api.js';
-import { Journal } from './journal.js';
+import { Journal } from '../../store/journal.js';
 import { md5Hex, md5OfAttributes } from './md5.js';
 import { MessageQueue, type Msg } from './messages.js';
 import { applyAttributes, defaultAttrs, parseQueueArn, parseRedrive, queueArn, type QueueAttrs, type Redrive } from './queues.js';
@@ -29,6 +29,8 @@ export class Queue {
   redrive: Redrive | undefined;
   readonly waiters = new Set<{ attempt: () => void; cancel: () => void }>();
   readonly dedup = new Map<string, { messageId: string; seqNumber: string; expires: number }>();
+  /** FIFO ReceiveRequestAttemptIds of the last 5 minutes (oldest first) with what they received, at which gen. */
+  readonly attempts = new Map<string, { at: number; got: { m: Msg; gen: number }[] }>();
   nextSeq = 1;
   lastPurge = -Infinity;
   wakeScheduled = false;
@@ -87,8 +89,10 @@ const attrsFromJson = (s: string | null): Record<string, MessageAttribute> => {
 };
 
 const HANDLE_RE = /^([0-9a-f-]{36}):(\d+):([0-9a-f]{16})$/;
+/** The receipt handle of the message's current receive (one per receive, so a ReceiveRequestAttemptId retry gets it again). */
 export function makeReceiptHandle(m: Msg): string {
-  return Buffer.from(`${m.id}:${m.receiveCount}:${hex(8)}`).toString('base64url');
+  if (m.receipt?.count !== m.receiveCount) m.receipt = { count: m.receiveCount, handle: Buffer.from(`${m.id}:${m.receiveCount}:${hex(8)}`).toString('base64url') };
+  return m.receipt.handle;
 }
 export function parseReceiptHandle(h: unknown): { id: string; receiveCount: number } {
   const t = typeof h === 'string' ? HANDLE_RE.exec(Buffer.from(h, 'base64url').toString('latin1')) : null;
@@ -103,9 +107,15 @@ export interface SqsServiceOptions {
   /** Base URL of this server, for queue URLs handed out by the module API. */
   endpointUrl: () => string;
   log?: (msg: string) => void;
-  /** The SQLite database file, so that group commits can run on a writer thread (see journal.ts). */
-  dbPath?: string;
+  /** The process's group-commit journal (see store/journal.ts), shared with other services; without it the service
+   *  has its own, committing on the main thread. */
+  journal?: Journal;
 }
+
+/** After DeleteQueue, CreateQueue of the same name fails with QueueDeletedRecently for this long (AWS: 60 s). */
+const NAME_REUSE_DELAY_MS = 60_000;
+/** How long a FIFO ReceiveRequestAttemptId can be retried (AWS: 5 minutes). */
+const ATTEMPT_WINDOW_MS = 300_000;
 
 export class SqsService {
   private readonly queues = new Map<string, Queue>(); // by ARN
@@ -115,13 +125,15 @@ export class SqsService {
   private releasing = false;
   /** Recent (completed) message move tasks by source queue ARN, for ListMessageMoveTasks. */
   readonly moveTasks = new Map<string, Record<string, unknown>[]>();
+  /** When each recently deleted queue (by ARN) was deleted: its name is not reusable for 60 s, as on AWS. */
+  private readonly deletedAt = new Map<string, number>();
   private readonly clock: Clock;
   readonly accountId: string;
 
   constructor(private readonly o: SqsServiceOptions) {
     this.clock = o.clock;
     this.accountId = o.accountId;
-    this.journal = new Journal(o.store, (e) => o.log?.(`selfless: sqs journal write failed: ${e instanceof Error ? e.message : String(e)}`), o.dbPath);
+    this.journal = o.journal ?? new Journal(o.store, (e) => o.log?.(`selfless: sqs journal write failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   async init(): Promise<void> {
@@ -176,7 +188,9 @@ export class SqsService {
     this.release();
     this.sweepCancel?.();
     for (const q of this.queues.values()) q.mq.close();
-    await this.journal.close();
+    // A shared journal is closed by its owner, after every service using it.
+    if (this.o.journal) await this.journal.commit();
+    else await this.journal.close();
   }
 
   private install(q: Queue): void {
@@ -289,8 +303,16 @@ export class SqsService {
       }
       return existing;
     }
+    const arn = queueArn(region, this.accountId, name);
+    const gone = this.deletedAt.get(arn);
+    if (gone !== undefined) {
+      if (this.clock.now() - gone < NAME_REUSE_DELAY_MS) {
+        throw new AwsError('QueueDeletedRecently', 'You must wait 60 seconds after deleting a queue before you can create another with the same name.');
+      }
+      this.deletedAt.delete(arn);
+    }
     const now = Math.floor(this.clock.now() / 1000);
-    const q = new Queue(queueArn(region, this.accountId, name), region, name, attrs, tags, now, now);
+    const q = new Queue(arn, region, name, attrs, tags, now, now);
     this.install(q);
     this.journal.add('INSERT OR REPLACE INTO sqs_queues (arn, region, name, attrs, tags, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?)', [q.arn, region, name, JSON.stringify(attrs), JSON.stringify(tags), now, now]);
     await this.journal.commit();
@@ -310,6 +332,9 @@ export class SqsService {
 
   async deleteQueue(q: Queue): Promise<void> {
     this.queues.delete(q.arn);
+    const now = this.clock.now();
+    for (const [arn, at] of this.deletedAt) if (now - at >= NAME_REUSE_DELAY_MS) this.deletedAt.delete(arn);
+    this.deletedAt.set(q.arn, now);
     q.mq.close();
     for (const w of [...q.waiters]) w.attempt();
     this.journal.add('DELETE FROM sqs_messages WHERE queue = ?', [q.arn]);
@@ -404,8 +429,34 @@ export class SqsService {
     return { id: uuid(), seq, body, md5Body, attrs, md5Attrs, sysAttrs, sentTs: now, senderId, receiveCount: 0, firstReceiveTs: 0, visibleAt: vis, state: 'gone', gen: 0 };
   }
 
-  /** Receives up to max messages, waiting up to waitMs for the first to arrive (without holding anything but a timer). */
-  receive(q: Queue, max: number, visibilityMs: number, waitMs: number, signal?: AbortSignal): Promise<Msg[]> {
+  /**
+   * Receives up to max messages, waiting up to waitMs for the first to arrive (without holding anything but a timer).
+   * A FIFO ReceiveRequestAttemptId seen in the last 5 minutes returns that receive's messages again, with the same
+   * receipt handles and a fresh visibility timeout, if none of them was deleted, changed or became visible since.
+   */
+  async receive(q: Queue, max: number, visibilityMs: number, waitMs: number, signal?: AbortSignal, attemptId?: string): Promise<Msg[]> {
+    if (attemptId === undefined || !q.fifo) return this.receiveNew(q, max, visibilityMs, waitMs, signal);
+    const now = this.clock.now();
+    for (const [id, a] of q.attempts) {
+      if (now - a.at < ATTEMPT_WINDOW_MS) break;
+      q.attempts.delete(id);
+    }
+    const prior = q.attempts.get(attemptId);
+    if (prior && prior.got.every(({ m, gen }) => m.gen === gen && m.state === 'inflight' && m.visibleAt > now && q.mq.messages.get(m.id) === m)) {
+      for (const g of prior.got) {
+        q.mq.changeVisibility(g.m, visibilityMs);
+        g.gen = g.m.gen;
+        this.journal.add('UPDATE sqs_messages SET visible_at = ? WHERE queue = ? AND id = ?', [g.m.visibleAt, q.arn, g.m.id]);
+      }
+      return prior.got.map((g) => g.m);
+    }
+    const got = await this.receiveNew(q, max, visibilityMs, waitMs, signal);
+    q.attempts.delete(attemptId);
+    if (got.length > 0) q.attempts.set(attemptId, { at: this.clock.now(), got: got.map((m) => ({ m, gen: m.gen })) });
+    return got;
+  }
+
+  private receiveNew(q: Queue, max: number, visibilityMs: number, waitMs: number, signal?: AbortSignal): Promise<Msg[]> {
     const got = q.mq.take(max, visibilityMs);
     if (got.length > 0 || waitMs <= 0 || signal?.aborted || this.releasing) return Promise.resolve(got);
     return new Promise((resolve) => {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, Handler, ServiceRoutes } from '../../server/types.js';
-import { StatesError, type Json } from './asl/paths.js';
+import type { Json } from './asl/paths.js';
 import { validateDefinition } from './asl/validate.js';
 import { Execution } from './run/executor.js';
 import { NAME_RE, type ExecRow, type Machine, type StatesModel } from './service.js';
@@ -78,12 +78,7 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
   const checkArn = (arn: string, kind: string): void => {
     if (!new RegExp(`^arn:aws[\\w-]*:states:[a-z0-9-]+:\\d{12}:${kind}:`).test(arn)) throw new AwsError('InvalidArn', `Invalid Arn: '${arn}'`);
   };
-  const token = (b: Body): string => {
-    const t = req(b, 'taskToken');
-    const w = m.tokens.get(t);
-    if (!w) throw new AwsError('TaskDoesNotExist', `Task Timed Out: '${t}'`);
-    return t;
-  };
+  const token = (b: Body): string => req(b, 'taskToken');
 
   const ops: Record<string, Handler> = {
     CreateStateMachine: async (r) => {
@@ -164,7 +159,7 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
       const ex = s.ex;
       const out: Body = {
         executionArn: ex.info.arn, stateMachineArn: ex.info.smArn, name: ex.info.name, startDate: secs(ex.info.startTime), stopDate: secs(ex.stopTime ?? m.clock.now()),
-        status: ex.status, input: JSON.stringify(ex.info.input), inputDetails: { included: true },
+        status: ex.status, input: ex.info.inputText ?? JSON.stringify(ex.info.input), inputDetails: { included: true },
         billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: Math.max(100, Math.ceil(((ex.stopTime ?? 0) - ex.info.startTime) / 100) * 100) },
       };
       if (ex.status === 'SUCCEEDED') Object.assign(out, { output: JSON.stringify(ex.output ?? null), outputDetails: { included: true } });
@@ -244,18 +239,18 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
       } catch {
         throw new AwsError('InvalidOutput', `Invalid Output: '${outText}'`);
       }
-      m.tokens.get(t)!.resolve(out);
+      await m.sendTaskOutcome(t, { output: out });
       return { body: {} };
     },
     SendTaskFailure: async (r) => {
       const b = parse(r);
       const t = token(b);
-      m.tokens.get(t)!.reject(new StatesError(opt(b, 'error') ?? '', opt(b, 'cause') ?? ''));
+      await m.sendTaskOutcome(t, { error: opt(b, 'error') ?? '', cause: opt(b, 'cause') ?? '' });
       return { body: {} };
     },
     SendTaskHeartbeat: async (r) => {
       const t = token(parse(r));
-      m.tokens.get(t)!.heartbeat();
+      await m.heartbeat(t);
       return { body: {} };
     },
     CreateActivity: async (r) => {
@@ -297,6 +292,9 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
       const t = await m.activityQueues.poll(arn, 60_000, m.wheel, m.clock, r.signal);
       if (!t) return { body: {} };
       t.started(opt(b, 'workerName'));
+      // Handed out is durable before the worker hears of it: after a restart the task is not given out again.
+      m.tokenLog.started(t.token);
+      await m.writer.flush();
       return { body: { taskToken: t.token, input: t.input } };
     },
     ValidateStateMachineDefinition: async (r) => {

@@ -3,12 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
 import type { LambdaInvoker } from '../lambda/invoker.js';
+import type { QueueBroker } from '../sqs/broker.js';
 import type { Store } from '../../store/store.js';
 import { StatesError, type Json } from './asl/paths.js';
 import { formatDiagnostics, validateDefinition } from './asl/validate.js';
 import { Execution, type Checkpoint, type ExecInfo } from './run/executor.js';
 import { BatchWriter, type HistoryEvent } from './run/history.js';
-import { ActivityQueues, TokenRegistry, type TaskDeps } from './run/tasks.js';
+import { ActivityQueues, TokenRegistry, type TaskDeps, type TokenLog, type TokenOutcome } from './run/tasks.js';
 import { TimerWheel } from './run/timers.js';
 import { migrateStates } from './store.js';
 
@@ -50,6 +51,15 @@ export interface ExecRow {
   seq: number;
 }
 
+interface TokenRow {
+  token: string;
+  exec_arn: string;
+  activity_arn: string | null;
+  input: string | null;
+  started: number;
+  result: string | null;
+}
+
 export const NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 
 export class StatesModel {
@@ -71,6 +81,7 @@ export class StatesModel {
     readonly clock: Clock,
     readonly accountId: string,
     readonly lambda?: LambdaInvoker,
+    readonly queues?: QueueBroker,
   ) {
     this.writer = new BatchWriter(store);
     this.wheel = new TimerWheel(clock);
@@ -93,9 +104,18 @@ export class StatesModel {
     this.seq = max?.m ?? 0;
     // Resume every Standard execution that was running when the process stopped.
     const running = await this.store.all<ExecRow>("SELECT * FROM states_executions WHERE status = 'RUNNING'");
+    // Tokens of executions that ended are gone; outcomes sent for live ones wait for their execution to resume.
+    await this.store.run("DELETE FROM states_tokens WHERE exec_arn NOT IN (SELECT arn FROM states_executions WHERE status = 'RUNNING')");
+    const tokens = new Map((await this.store.all<TokenRow>('SELECT * FROM states_tokens')).map((t) => [t.token, t]));
+    for (const t of tokens.values()) if (t.result !== null) this.tokens.settle(t.token, JSON.parse(t.result) as TokenOutcome);
     for (const r of running) {
       const events = (await this.store.all<{ body: string }>('SELECT body FROM states_events WHERE exec_arn = ? ORDER BY id', [r.arn])).map((e) => JSON.parse(e.body) as HistoryEvent);
       const cp = r.checkpoint ? (JSON.parse(r.checkpoint) as Checkpoint) : undefined;
+      // An activity task resumes as picked up when a worker had it (no second hand-out), else it is queued again.
+      const row = cp?.entered?.token ? tokens.get(cp.entered.token) : undefined;
+      // Tokens of tasks that run again from their start (inside a Map or Parallel, or before their checkpoint) are void.
+      await this.store.run('DELETE FROM states_tokens WHERE exec_arn = ? AND token <> ?', [r.arn, cp?.entered?.token ?? '']);
+      if (cp?.entered?.token && row?.activity_arn) cp.entered.submitted = row.started === 1;
       const ex = this.makeExecution(this.infoFromRow(r), events);
       this.live.set(r.arn, ex);
       this.drive(ex, cp);
@@ -104,9 +124,42 @@ export class StatesModel {
 
   private infoFromRow(r: ExecRow): ExecInfo {
     return {
-      arn: r.arn, name: r.name, smArn: r.sm_arn, smName: r.sm_arn.split(':')[6]!, roleArn: r.role_arn, input: JSON.parse(r.input) as Json,
+      arn: r.arn, name: r.name, smArn: r.sm_arn, smName: r.sm_arn.split(':')[6]!, roleArn: r.role_arn, input: JSON.parse(r.input) as Json, inputText: r.input,
       startTime: r.start, type: r.sm_type as 'STANDARD', definition: JSON.parse(r.definition) as Obj,
     };
+  }
+
+  /** Token rows are written with the execution's events (group commit); `waiting` flushes them before the task goes on. */
+  readonly tokenLog: TokenLog = {
+    issue: (token, execArn, activity) => {
+      // Only Standard executions are durable (Express ones and TestState runs live in memory).
+      if (!this.live.has(execArn)) return;
+      this.writer.add('INSERT OR REPLACE INTO states_tokens (token, exec_arn, activity_arn, input) VALUES (?, ?, ?, ?)', [token, execArn, activity?.arn ?? null, activity?.input ?? null]);
+    },
+    started: (token) => this.writer.add('UPDATE states_tokens SET started = 1 WHERE token = ?', [token]),
+  };
+
+  /**
+   * SendTaskSuccess/SendTaskFailure: the outcome is durable before it is acknowledged, then completes the waiting task
+   * (or waits for it, when its execution is still resuming after a restart). Unknown tokens are TaskDoesNotExist.
+   */
+  async sendTaskOutcome(token: string, o: TokenOutcome): Promise<void> {
+    if (!this.tokens.get(token)) await this.requireStoredToken(token);
+    this.writer.add('UPDATE states_tokens SET result = ? WHERE token = ?', [JSON.stringify(o), token]);
+    await this.writer.flush();
+    this.tokens.settle(token, o);
+  }
+
+  async heartbeat(token: string): Promise<void> {
+    const w = this.tokens.get(token);
+    if (w) w.heartbeat();
+    else await this.requireStoredToken(token);
+  }
+
+  private async requireStoredToken(token: string): Promise<void> {
+    await this.writer.flush();
+    const row = await this.store.get<TokenRow>('SELECT * FROM states_tokens WHERE token = ?', [token]);
+    if (!row || row.result !== null) throw new AwsError('TaskDoesNotExist', `Task Timed Out: '${token}'`);
   }
 
   async close(): Promise<void> {
@@ -133,7 +186,7 @@ export class StatesModel {
 
   taskDeps(region: string): TaskDeps {
     return {
-      clock: this.clock, wheel: this.wheel, lambda: this.lambda, region, accountId: this.accountId, tokens: this.tokens, activities: this.activityQueues,
+      clock: this.clock, wheel: this.wheel, lambda: this.lambda, region, accountId: this.accountId, tokens: this.tokens, activities: this.activityQueues, tokenLog: this.tokenLog, queues: this.queues,
       startNested: async (params, parentArn) => {
         const smArn = params['StateMachineArn'];
         if (typeof smArn !== 'string') throw new AwsError('ValidationException', "The field 'StateMachineArn' is required");
@@ -153,7 +206,7 @@ export class StatesModel {
   describeObj(ex: Execution): Obj {
     const o: Obj = {
       ExecutionArn: ex.info.arn, StateMachineArn: ex.info.smArn, Name: ex.info.name, Status: ex.status,
-      StartDate: ex.info.startTime, Input: JSON.stringify(ex.info.input), InputDetails: { Included: true },
+      StartDate: ex.info.startTime, Input: ex.info.inputText ?? JSON.stringify(ex.info.input), InputDetails: { Included: true },
     };
     if (ex.stopTime !== undefined) o['StopDate'] = ex.stopTime;
     if (ex.status === 'SUCCEEDED') {
@@ -180,6 +233,7 @@ export class StatesModel {
     const ex: Execution = new Execution(info, this.taskDeps(info.arn.split(':')[3]!), {
       onEvent: standard ? (e) => this.writer.add('INSERT OR REPLACE INTO states_events (exec_arn, id, body) VALUES (?, ?, ?)', [info.arn, e.id, JSON.stringify(e)]) : undefined,
       checkpoint: standard ? (cp) => this.writer.add('UPDATE states_executions SET checkpoint = ? WHERE arn = ?', [JSON.stringify(cp), info.arn]) : undefined,
+      persist: standard ? () => this.writer.flush() : undefined,
       sleep: async (at, signal) => {
         if (standard) {
           this.writer.add('INSERT OR REPLACE INTO states_timers (exec_arn, fire_at) VALUES (?, ?)', [info.arn, at]);
@@ -210,6 +264,7 @@ export class StatesModel {
       this.writer.add('UPDATE states_executions SET status = ?, output = ?, error = ?, cause = ?, stop = ?, checkpoint = NULL WHERE arn = ?', [
         ex.status, ex.status === 'SUCCEEDED' ? JSON.stringify(ex.output ?? null) : null, ex.error ?? null, ex.cause ?? null, ex.stopTime ?? this.clock.now(), ex.info.arn,
       ]);
+      this.writer.add('DELETE FROM states_tokens WHERE exec_arn = ?', [ex.info.arn]);
       void this.writer.flush().then(
         () => {
           this.live.delete(ex.info.arn);
@@ -244,7 +299,7 @@ export class StatesModel {
     const now = this.clock.now();
     if (m.type === 'EXPRESS') {
       const arn = `arn:aws:states:${m.region}:${this.accountId}:express:${m.name}:${execName}:${randomUUID()}`;
-      const ex = this.makeExecution({ arn, name: execName, smArn: m.arn, smName: m.name, roleArn: m.roleArn, input, startTime: now, type: 'EXPRESS', definition: m.parsed });
+      const ex = this.makeExecution({ arn, name: execName, smArn: m.arn, smName: m.name, roleArn: m.roleArn, input, inputText: inputText ?? '{}', startTime: now, type: 'EXPRESS', definition: m.parsed });
       ex.start();
       this.express.set(arn, ex);
       if (this.express.size > 10000) this.express.delete(this.express.keys().next().value!);
@@ -261,10 +316,10 @@ export class StatesModel {
       if (sameInput && running) return { executionArn: arn, startDate: existing ? existing.info.startTime : row!.start, ex: existing! };
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    const info: ExecInfo = { arn, name: execName, smArn: m.arn, smName: m.name, roleArn: m.roleArn, input, startTime: now, type: 'STANDARD', definition: m.parsed };
+    const info: ExecInfo = { arn, name: execName, smArn: m.arn, smName: m.name, roleArn: m.roleArn, input, inputText: inputText ?? '{}', startTime: now, type: 'STANDARD', definition: m.parsed };
     this.writer.add(
       'INSERT INTO states_executions (arn, sm_arn, name, region, status, input, start, definition, role_arn, sm_type, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [arn, m.arn, execName, m.region, 'RUNNING', JSON.stringify(input), now, m.definition, m.roleArn, 'STANDARD', ++this.seq],
+      [arn, m.arn, execName, m.region, 'RUNNING', inputText ?? '{}', now, m.definition, m.roleArn, 'STANDARD', ++this.seq],
     );
     const ex = this.makeExecution(info);
     this.live.set(arn, ex);

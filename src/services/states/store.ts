@@ -1,4 +1,5 @@
-// Step Functions tables: state machines, executions (with their resume checkpoint), history events, timers, activities.
+// Step Functions tables: state machines, executions (with their resume checkpoint), history events, timers, activities,
+// and the task tokens executions wait on (with any outcome sent for them), so that callbacks survive a restart.
 import type { Migration, Store } from '../../store/store.js';
 
 export const STATES_MIGRATIONS: Migration[] = [
@@ -14,6 +15,13 @@ CREATE INDEX states_executions_sm ON states_executions (sm_arn, seq);
 CREATE TABLE states_events (exec_arn TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (exec_arn, id));
 CREATE TABLE states_timers (exec_arn TEXT PRIMARY KEY, fire_at REAL NOT NULL);
 CREATE TABLE states_activities (arn TEXT PRIMARY KEY, region TEXT NOT NULL, name TEXT NOT NULL, created REAL NOT NULL, tags TEXT NOT NULL);
+`,
+  },
+  {
+    version: 2,
+    up: `
+CREATE TABLE states_tokens (token TEXT PRIMARY KEY, exec_arn TEXT NOT NULL, activity_arn TEXT, input TEXT, started INTEGER NOT NULL DEFAULT 0, result TEXT);
+CREATE INDEX states_tokens_exec ON states_tokens (exec_arn);
 `,
   },
 ];

@@ -23,7 +23,8 @@ function compile(src: string): jsonata.Expression {
     e.registerFunction('range', (a: number, b: number, s: number) => {
       const out: number[] = [];
       for (let x = a; s > 0 ? x <= b : x >= b; x += s) out.push(x);
-      return out;
+      // A one-element range is a JSONata singleton sequence: the value itself (recorded: $range(1, 9, 9) is 1).
+      return out.length === 1 ? out[0] : out;
     });
     e.registerFunction('hash', (d: string, alg?: string) => {
       const a = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }[alg ?? 'SHA-256'] ?? 'sha256';
@@ -37,15 +38,26 @@ function compile(src: string): jsonata.Expression {
   return e;
 }
 
-export async function evalJsonata(src: string, bindings: Record<string, unknown>): Promise<Json> {
+const PRE = "An error occurred while executing the state '{state}' (entered at the event id #{event}).";
+
+/**
+ * Evaluates one expression. With `field` (the template field, e.g. `Output/result`) failures are worded as AWS words
+ * them: an error thrown during evaluation, or an expression that returned nothing (undefined) or a function.
+ */
+export async function evalJsonata(src: string, bindings: Record<string, unknown>, field?: string): Promise<Json> {
   const e = compile(src);
   let r: unknown;
+  const shown = src.trim();
   try {
     r = await e.evaluate({}, bindings);
   } catch (err) {
     const m = err as { message?: string; code?: string };
+    if (field !== undefined)
+      throw new StatesError('States.QueryEvaluationError', `${PRE} The JSONata expression '${shown}' specified for the field '${field}' threw an error during evaluation. ${m.code ? `${m.code}: ` : ''}${m.message ?? String(err)}`, field);
     throw new StatesError('States.QueryEvaluationError', `An error occurred while evaluating the JSONata expression '${src}': ${m.message ?? String(err)}`);
   }
+  if (field !== undefined && r === undefined) throw new StatesError('States.QueryEvaluationError', `${PRE} The JSONata expression '${shown}' specified for the field '${field}' returned nothing (undefined).`, field);
+  if (field !== undefined && typeof r === 'function') throw new StatesError('States.QueryEvaluationError', `${PRE} The JSONata expression '${shown}' specified for the field '${field}' returned an unsupported result type.`, field);
   return normalise(r);
 }
 
@@ -61,17 +73,17 @@ function normalise(v: unknown): Json {
   return v as Json;
 }
 
-/** Evaluates every `{% %}` string inside a template (objects and arrays recursively). */
-export async function evalJsonataTemplate(v: Json, bindings: Record<string, unknown>): Promise<Json> {
-  if (isExpr(v)) return evalJsonata(v.slice(2, -2), bindings);
+/** Evaluates every `{% %}` string inside a template (objects and arrays recursively); `field` names it in errors. */
+export async function evalJsonataTemplate(v: Json, bindings: Record<string, unknown>, field?: string): Promise<Json> {
+  if (isExpr(v)) return evalJsonata(v.slice(2, -2), bindings, field);
   if (Array.isArray(v)) {
     const out: Json[] = [];
-    for (const x of v) out.push(await evalJsonataTemplate(x, bindings));
+    for (let i = 0; i < v.length; i++) out.push(await evalJsonataTemplate(v[i]!, bindings, field === undefined ? undefined : `${field}[${i}]`));
     return out;
   }
   if (v && typeof v === 'object') {
     const out: Record<string, Json> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = await evalJsonataTemplate(x, bindings);
+    for (const [k, x] of Object.entries(v)) out[k] = await evalJsonataTemplate(x, bindings, field === undefined ? undefined : `${field}/${k}`);
     return out;
   }
   return v;

@@ -6,6 +6,8 @@ export class StatesError extends Error {
   constructor(
     readonly error: string,
     override readonly cause: string,
+    /** The field whose evaluation failed (EvaluationFailed's `location`), e.g. `Output/result`. */
+    readonly location?: string,
   ) {
     super(`${error}: ${cause}`);
   }
@@ -273,10 +275,11 @@ function missingAt(path: string, value: Json): string {
   }
   let cur: Json | undefined = value;
   let shown = '$';
-  for (const sg of segs) {
+  for (const [i, sg] of segs.entries()) {
     if (sg.k === 'key') {
       shown += `['${sg.name}']`;
-      if (!cur || typeof cur !== 'object' || Array.isArray(cur) || !(sg.name in cur)) return `Missing property in path ${shown}`;
+      // As AWS's JsonPath words it: a missing leaf has no results, a missing step on the way is a missing property.
+      if (!cur || typeof cur !== 'object' || Array.isArray(cur) || !(sg.name in cur)) return i === segs.length - 1 && cur && typeof cur === 'object' && !Array.isArray(cur) ? `No results for path: ${shown}` : `Missing property in path ${shown}`;
       cur = cur[sg.name];
     } else if (sg.k === 'idx') {
       shown += `[${sg.i}]`;

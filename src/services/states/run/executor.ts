@@ -15,6 +15,8 @@ export interface ExecInfo {
   smName: string;
   roleArn: string;
   input: Json;
+  /** The caller's input text as given (ExecutionStarted and DescribeExecution show it unchanged, e.g. `0.0`). */
+  inputText?: string;
   startTime: number;
   type: 'STANDARD' | 'EXPRESS';
   definition: Obj;
@@ -25,13 +27,17 @@ export interface Checkpoint {
   state: string;
   input: Json;
   vars: Record<string, Json>;
+  /** How many history events there were when the state was reached (its Entered event comes next). */
+  events?: number;
   /** The state's Entered event is already in the history (a Wait resumes its timer instead of re-entering). */
-  entered?: { thread: number; at: number; until?: number };
+  entered?: { thread: number; at: number; until?: number; token?: string; submitted?: boolean };
 }
 
 export interface ExecHooks {
   onEvent?(e: HistoryEvent): void;
   checkpoint?(cp: Checkpoint): void;
+  /** Resolves once every event and checkpoint recorded so far is durable. */
+  persist?(): Promise<void>;
   /** Sleeps until `at` (durably for Standard); rejects when the execution is aborted. */
   sleep(at: number, signal: AbortSignal): Promise<void>;
 }
@@ -102,7 +108,7 @@ export class Execution {
 
   start(): void {
     this.history.push('ExecutionStarted', 0, 'executionStartedEventDetails', {
-      input: stringify(this.info.input),
+      input: this.info.inputText ?? stringify(this.info.input),
       inputDetails: { truncated: false },
       roleArn: this.info.roleArn,
     });
@@ -111,9 +117,17 @@ export class Execution {
   /** Runs to the end (or from a checkpoint). Never throws. */
   async run(resume?: Checkpoint): Promise<void> {
     const def = this.info.definition;
+    // A state that was in progress when the process died runs again from its start (at-least-once), without a
+    // second Entered event: its history then reads like a retry (a new TaskScheduled/TaskStarted) after the restart.
+    if (resume && !resume.entered && resume.events !== undefined) {
+      const e = this.history.events[resume.events];
+      const d = e?.['stateEnteredEventDetails'] as { name?: string } | undefined;
+      if (e && e.type.endsWith('StateEntered') && d?.name === resume.state) resume = { ...resume, entered: { thread: this.history.events.length, at: e.timestamp } };
+    }
     const scope = new Scope();
     if (resume) for (const [k, v] of Object.entries(resume.vars)) scope.vars.set(k, v);
-    const thread = new Thread(this.history, resume?.entered?.thread ?? (this.history.events.length > 1 ? this.history.events.length : 0));
+    // A resumed execution continues after its last recorded event.
+    const thread = new Thread(this.history, this.history.events.length > 1 ? this.history.events.length : 0);
     const lang = def['QueryLanguage'] === 'JSONata' ? 'JSONata' : 'JSONPath';
     let timeoutCancel: (() => void) | undefined;
     try {
@@ -174,10 +188,13 @@ export class Execution {
     }
   }
 
-  private context(state: string, entered: number, retry: number, f: Frame, token?: string): Json {
+  private context(state: string, entered: number, retry: number, f: Frame, token?: string, retriable = true): Json {
+    const st: Obj = { EnteredTime: new Date(entered).toISOString(), Name: state };
+    // Only states that can retry (Task, Parallel, Map) carry a RetryCount; a Pass state's context has none.
+    if (retriable) st['RetryCount'] = retry;
     const c: Obj = {
-      Execution: { Id: this.info.arn, Input: this.info.input, StartTime: new Date(this.info.startTime).toISOString(), Name: this.info.name, RoleArn: this.info.roleArn },
-      State: { EnteredTime: new Date(entered).toISOString(), Name: state, RetryCount: retry },
+      Execution: { Id: this.info.arn, Input: this.info.input, StartTime: new Date(this.info.startTime).toISOString(), Name: this.info.name, RoleArn: this.info.roleArn, RedriveCount: 0 },
+      State: st,
       StateMachine: { Id: this.info.smArn, Name: this.info.smName },
     };
     if (token) c['Task'] = { Token: token };
@@ -206,7 +223,8 @@ export class Execution {
     for (;;) {
       this.check();
       const st = states[name]!;
-      if (f.top) this.hooks.checkpoint?.({ state: name, input: cur, vars: f.scope.all(), entered: undefined });
+      // On resume the first checkpoint keeps where the state had got to, so a second crash resumes the same way.
+      if (f.top) this.hooks.checkpoint?.({ state: name, input: cur, vars: f.scope.all(), events: this.history.events.length, entered });
       const r = await this.runState(name, st, cur, { ...f, lang: st['QueryLanguage'] === 'JSONata' ? 'JSONata' : st['QueryLanguage'] === 'JSONPath' ? 'JSONPath' : lang }, entered);
       entered = undefined;
       this.transitions++;
@@ -220,14 +238,18 @@ export class Execution {
     const type = st['Type'] as string;
     const enteredAt = resumed?.at ?? this.deps.clock.now();
     if (!resumed) f.thread.add(`${ENTER[type]}StateEntered`, 'stateEnteredEventDetails', { name, input: stringify(rawInput), inputDetails: { truncated: false } });
-    const ctx = (retry = 0, token?: string): Json => this.context(name, enteredAt, retry, f, token);
+    const ctx = (retry = 0, token?: string): Json => this.context(name, enteredAt, retry, f, token, type === 'Task' || type === 'Parallel' || type === 'Map');
     const jsonata = f.lang === 'JSONata';
     // The context object is built only when a path actually reads `$$` (most states never do).
     const lazyScope = { get context(): Json { return ctx(); }, vars: (n: string) => f.scope.get(n) };
     const pscope = (input: Json, retry = 0): PathScope => ({ input, get context(): Json { return ctx(retry); }, vars: (n) => f.scope.get(n) });
     const bindings = (input: Json, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ ...f.scope.all(), states: { input, context: ctx(), ...extra } });
     let assigned: Record<string, string> | undefined;
+    // Assigned values take effect when the state exits: its own Output/OutputPath still sees the old ones.
+    let pending: [string, Json][] = [];
     const exit = (output: Json, next: string | undefined): { output: Json; next?: string } => {
+      for (const [k, v] of pending) f.scope.vars.set(k, v);
+      pending = [];
       const d: Record<string, unknown> = { name, output: stringify(output), outputDetails: { truncated: false } };
       if (assigned) {
         d['assignedVariables'] = assigned;
@@ -239,10 +261,11 @@ export class Execution {
     const nextOf = (): string | undefined => (st['End'] === true ? undefined : (st['Next'] as string));
     const assign = async (result: Json, input: Json, tpl: Json | undefined, extra: Record<string, unknown> = {}): Promise<void> => {
       if (!tpl) return;
-      const vals = jsonata ? await evalJsonataTemplate(tpl, bindings(input, { result, ...extra })) : evalTemplate(tpl, pscope(result), 'Assign');
+      const vals = jsonata ? await evalJsonataTemplate(tpl, bindings(input, { result, ...extra }), 'Assign') : evalTemplate(tpl, pscope(result), 'Assign');
+      if (Object.keys(vals as Obj).length === 0) return;
       assigned ??= {};
       for (const [k, v] of Object.entries(vals as Obj)) {
-        f.scope.vars.set(k, v);
+        pending.push([k, v]);
         assigned[k] = stringify(v);
       }
     };
@@ -251,7 +274,7 @@ export class Execution {
       const evs = f.thread.hist.events;
       let evId = 0;
       for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type.endsWith('StateEntered') && (evs[i]!['stateEnteredEventDetails'] as { name: string }).name === name) { evId = evs[i]!.id; break; }
-      return new StatesError(e.error, e.cause.replace('{state}', name).replace('{event}', String(evId)));
+      return new StatesError(e.error, e.cause.replace('{state}', name).replace('{event}', String(evId)), e.location);
     };
 
     try {
@@ -264,7 +287,7 @@ export class Execution {
         case 'Pass': {
           let result: Json;
           if (jsonata) {
-            result = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input;
+            result = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input), 'Output') : input;
             await assign(result, input, st['Assign']);
             return exit(result, nextOf());
           }
@@ -275,15 +298,15 @@ export class Execution {
           return exit(out, nextOf());
         }
         case 'Succeed': {
-          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input), 'Output') : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
           return exit(out, undefined);
         }
         case 'Fail': {
           let error: Json | undefined = st['Error'];
           let cause: Json | undefined = st['Cause'];
           if (jsonata) {
-            if (error !== undefined) error = await evalJsonataTemplate(error, bindings(input));
-            if (cause !== undefined) cause = await evalJsonataTemplate(cause, bindings(input));
+            if (error !== undefined) error = await evalJsonataTemplate(error, bindings(input), 'Error');
+            if (cause !== undefined) cause = await evalJsonataTemplate(cause, bindings(input), 'Cause');
           } else {
             if (st['ErrorPath'] !== undefined) error = evalExpr(st['ErrorPath'] as string, pscope(input), 'ErrorPath');
             if (st['CausePath'] !== undefined) cause = evalExpr(st['CausePath'] as string, pscope(input), 'CausePath');
@@ -296,19 +319,19 @@ export class Execution {
             let ok: boolean;
             if (jsonata) {
               const cond = c['Condition'];
-              const v = typeof cond === 'string' && cond.startsWith('{%') ? await evalJsonata(cond.slice(2, -2), bindings(input)) : cond;
+              const v = typeof cond === 'string' && cond.startsWith('{%') ? await evalJsonata(cond.slice(2, -2), bindings(input), 'Condition') : cond;
               if (typeof v !== 'boolean') throw new StatesError('States.QueryEvaluationError', `The Condition of a Choice rule must evaluate to a boolean but was ${stringify(v)}`);
               ok = v;
             } else ok = evalRule(c as Record<string, Json>, pscope(input));
             if (ok) {
               await assign(input, input, c['Assign']);
-              const out = jsonata ? (c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+              const out = jsonata ? (c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], bindings(input), 'Output') : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
               return exit(out, c['Next'] as string);
             }
           }
           if (typeof st['Default'] === 'string') {
             await assign(input, input, st['Assign']);
-            const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+            const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input), 'Output') : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
             return exit(out, st['Default']);
           }
           throw new StatesError('States.NoChoiceMatched', `No Matches!`);
@@ -319,8 +342,8 @@ export class Execution {
             let secs: Json | undefined = st['Seconds'];
             let ts: Json | undefined = st['Timestamp'];
             if (jsonata) {
-              if (secs !== undefined) secs = await evalJsonataTemplate(secs, bindings(input));
-              if (ts !== undefined) ts = await evalJsonataTemplate(ts, bindings(input));
+              if (secs !== undefined) secs = await evalJsonataTemplate(secs, bindings(input), 'Seconds');
+              if (ts !== undefined) ts = await evalJsonataTemplate(ts, bindings(input), 'Timestamp');
             }
             const pre = `An error occurred while executing the state '{state}' (entered at the event id #{event}).`;
             const sp = st['SecondsPath'] as string | undefined;
@@ -347,20 +370,25 @@ export class Execution {
           if (until > this.deps.clock.now()) await this.hooks.sleep(until, this.ac.signal);
           this.check();
           await assign(input, input, st['Assign']);
-          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input)) : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
+          const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input), 'Output') : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
           return exit(out, nextOf());
         }
         case 'Task':
         case 'Parallel':
         case 'Map':
-          return await this.runWithRetry(name, st, rawInput, input, f, enteredAt, { pscope, bindings, exit, nextOf, assign, ctx });
+          return await this.runWithRetry(name, st, rawInput, input, f, enteredAt, { pscope, bindings, exit, nextOf, assign, ctx }, resumed);
       }
       throw new StatesError('States.Runtime', `Unknown state type ${type}`);
     } catch (e) {
       if (e instanceof StatesError) {
         const fe = fixCause(e);
-        if ((type === 'Pass' || type === 'Choice' || type === 'Succeed') && e.error === 'States.QueryEvaluationError')
-          f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: fe.error, cause: fe.cause, state: name });
+        // A JSONata field of any state (or any failure of a Pass/Choice/Succeed) that fails evaluation is an EvaluationFailed.
+        if ((type === 'Pass' || type === 'Choice' || type === 'Succeed' || fe.location !== undefined) && e.error === 'States.QueryEvaluationError') {
+          // AWS chains EvaluationFailed to the event before the state's Entered event.
+          const evs = f.thread.hist.events;
+          for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.type.endsWith('StateEntered')) { f.thread.last = evs[i]!.previousEventId; break; }
+          f.thread.add('EvaluationFailed', 'evaluationFailedEventDetails', { error: fe.error, cause: fe.cause, ...(fe.location ? { location: fe.location } : {}), state: name });
+        }
         throw fe;
       }
       throw e;
@@ -382,15 +410,17 @@ export class Execution {
       assign: (r: Json, i: Json, tpl: Json | undefined, extra?: Record<string, unknown>) => Promise<void>;
       ctx: (retry?: number, token?: string) => Json;
     },
+    resumed?: Checkpoint['entered'],
   ): Promise<{ output: Json; next?: string }> {
     const type = st['Type'] as string;
+    const vars = f.scope.all();
     const jsonata = f.lang === 'JSONata';
     const retriers = (st['Retry'] as Obj[] | undefined) ?? [];
     const attempts = retriers.map(() => 0);
     for (let retry = 0; ; retry++) {
       try {
         let params: Json;
-        if (jsonata) params = st['Arguments'] !== undefined ? await evalJsonataTemplate(st['Arguments'], h.bindings(input)) : input;
+        if (jsonata) params = st['Arguments'] !== undefined ? await evalJsonataTemplate(st['Arguments'], h.bindings(input), 'Arguments') : input;
         else if (type === 'Map') params = input;
         else if (type === 'Task') {
           params = st['Parameters'] !== undefined ? input : input; // Task parameters are evaluated with the token below
@@ -404,9 +434,15 @@ export class Execution {
             signal: this.ac.signal,
             standard: this.info.type === 'STANDARD',
             params: (token) => (jsonata ? params : st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], { input, context: h.ctx(retry, token), vars: (n) => f.scope.get(n) }) : input),
-            timeoutSeconds: await this.numField(st, 'TimeoutSeconds', input, h, jsonata),
-            heartbeatSeconds: await this.numField(st, 'HeartbeatSeconds', input, h, jsonata),
+            // JSONPath fields are read without yielding, so a task's Entered and Scheduled events stay together.
+            timeoutSeconds: jsonata ? await this.numField(st, 'TimeoutSeconds', input, h, jsonata) : this.pathNumField(st, 'TimeoutSeconds', input, h),
+            heartbeatSeconds: jsonata ? await this.numField(st, 'HeartbeatSeconds', input, h, jsonata) : this.pathNumField(st, 'HeartbeatSeconds', input, h),
             execArn: this.info.arn,
+            resume: retry === 0 && resumed?.token ? { token: resumed.token, submitted: !!resumed.submitted, startedAt: resumed.at } : undefined,
+            waiting: async (token, submitted) => {
+              if (f.top) this.hooks.checkpoint?.({ state: name, input: rawInput, vars, entered: { thread: f.thread.last, at: enteredAt, token, submitted } });
+              await this.hooks.persist?.();
+            },
           });
         } else if (type === 'Parallel') result = await this.runParallel(st, params, f);
         else result = await this.runMap(name, st, input, f, h, jsonata);
@@ -449,7 +485,7 @@ export class Execution {
         let out: Json;
         if (jsonata) {
           await h.assign(null, input, c['Assign'], { errorOutput: errObj });
-          out = c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], h.bindings(input, { errorOutput: errObj })) : errObj;
+          out = c['Output'] !== undefined ? await evalJsonataTemplate(c['Output'], h.bindings(input, { errorOutput: errObj }), 'Output') : errObj;
         } else {
           await h.assign(errObj, input, c['Assign']);
           out = applyResultPath(c['ResultPath'] as string | null | undefined, rawInput, errObj);
@@ -467,7 +503,7 @@ export class Execution {
     let out: Json;
     if (jsonata) {
       await h.assign(result, input, st['Assign']);
-      out = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], h.bindings(input, { result })) : result;
+      out = st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], h.bindings(input, { result }), 'Output') : result;
     } else {
       if (st['ResultSelector'] !== undefined) result = evalTemplate(st['ResultSelector'], h.pscope(result, retry), 'ResultSelector');
       await h.assign(result, input, st['Assign']);
@@ -476,9 +512,15 @@ export class Execution {
     return h.exit(out, h.nextOf());
   }
 
+  private pathNumField(st: Obj, field: string, input: Json, h: { pscope: (i: Json) => PathScope }): number | undefined {
+    let v: Json | undefined = st[field];
+    if (st[`${field}Path`] !== undefined) v = queryPath(st[`${field}Path`] as string, h.pscope(input));
+    return typeof v === 'number' ? v : undefined;
+  }
+
   private async numField(st: Obj, field: string, input: Json, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown> }, jsonata: boolean): Promise<number | undefined> {
     let v: Json | undefined = st[field];
-    if (jsonata && typeof v === 'string') v = await evalJsonataTemplate(v, h.bindings(input));
+    if (jsonata && typeof v === 'string') v = await evalJsonataTemplate(v, h.bindings(input), field);
     if (st[`${field}Path`] !== undefined) v = queryPath(st[`${field}Path`] as string, h.pscope(input));
     return typeof v === 'number' ? v : undefined;
   }
@@ -503,12 +545,14 @@ export class Execution {
       throw e;
     });
     f.thread.last = Math.max(f.thread.last, ...threads.map((t) => t.last));
+    // Like MapStateSucceeded, AWS chains ParallelStateSucceeded and ParallelStateExited to the branches' last event.
+    f.thread.add('ParallelStateSucceeded', undefined, undefined, false);
     return results;
   }
 
   private async runMap(name: string, st: Obj, input: Json, f: Frame, h: { pscope: (i: Json) => PathScope; bindings: (i: Json) => Record<string, unknown>; ctx: () => Json }, jsonata: boolean): Promise<Json> {
     let items: Json;
-    if (jsonata) items = st['Items'] !== undefined ? await evalJsonataTemplate(st['Items'], h.bindings(input)) : input;
+    if (jsonata) items = st['Items'] !== undefined ? await evalJsonataTemplate(st['Items'], h.bindings(input), 'Items') : input;
     else items = applyPath(st['ItemsPath'] as string | undefined, input, 'ItemsPath', { context: h.ctx(), vars: (n) => f.scope.get(n) });
     if (!Array.isArray(items)) {
       const err = new StatesError(jsonata ? 'States.QueryEvaluationError' : 'States.Runtime', `An error occurred while executing the state '{state}' (entered at the event id #{event}). Map state input must be an array but was: ${stringify(items)}`);
@@ -530,7 +574,9 @@ export class Execution {
       return e;
     };
     if (st['MaxConcurrencyPath'] !== undefined) {
-      const v = queryPath(st['MaxConcurrencyPath'] as string, h.pscope(input));
+      let v = queryPath(st['MaxConcurrencyPath'] as string, h.pscope(input));
+      // Recorded: AWS reads an integer given as a string ("1") too.
+      if (typeof v === 'string' && /^\d+$/.test(v)) v = Number(v);
       if (typeof v !== 'number' || !Number.isInteger(v)) throw bare(`The MaxConcurrencyPath field refers to value "${shown(v)}" which is not a valid integer: ${st['MaxConcurrencyPath'] as string}`);
     }
     f.thread.add('MapStateStarted', 'mapStateStartedEventDetails', { length: items.length });
@@ -569,7 +615,7 @@ export class Execution {
         try {
           let itemInput: Json = items[i]!;
           if (selector !== undefined) {
-            if (jsonata) itemInput = await evalJsonataTemplate(selector, { ...f.scope.all(), states: { input, context: this.context(name, this.deps.clock.now(), 0, frame) } });
+            if (jsonata) itemInput = await evalJsonataTemplate(selector, { ...f.scope.all(), states: { input, context: this.context(name, this.deps.clock.now(), 0, frame) } }, 'ItemSelector');
             else itemInput = evalTemplate(selector, { input, context: this.context(name, this.deps.clock.now(), 0, frame), vars: (n) => f.scope.get(n) }, 'ItemSelector');
           }
           frame.mapItem = undefined;

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import type { LambdaInvoker } from '../../lambda/invoker.js';
+import type { QueueBroker } from '../../sqs/broker.js';
 import { StatesError, stringify, type Json } from '../asl/paths.js';
 import type { Thread } from './history.js';
+import { sqsSendMessage } from './sqs-task.js';
 import type { TimerWheel } from './timers.js';
 
 type Obj = Record<string, Json>;
@@ -16,20 +18,45 @@ interface Waiter {
   heartbeat(): void;
 }
 
+/** A SendTaskSuccess/Failure outcome: the output, or the error and cause. */
+export type TokenOutcome = { output: Json } | { error: string; cause: string };
+
 /** Outstanding task tokens (callbacks and activities): SendTask* complete them. */
 export class TokenRegistry {
   private readonly waiters = new Map<string, Waiter>();
+  /** Outcomes that arrived (or were recovered from the store) before their execution waits on the token again. */
+  private readonly early = new Map<string, TokenOutcome>();
   add(token: string, w: Waiter): () => void {
-    this.waiters.set(token, w);
+    const o = this.early.get(token);
+    if (o) {
+      this.early.delete(token);
+      queueMicrotask(() => ('output' in o ? w.resolve(o.output) : w.reject(new StatesError(o.error, o.cause))));
+    } else this.waiters.set(token, w);
     return () => this.waiters.delete(token);
   }
   get(token: string): Waiter | undefined {
     return this.waiters.get(token);
   }
+  /** Completes a waiting token now, or keeps the outcome for when its execution resumes waiting on it. */
+  settle(token: string, o: TokenOutcome): void {
+    const w = this.waiters.get(token);
+    if (!w) this.early.set(token, o);
+    else if ('output' in o) w.resolve(o.output);
+    else w.reject(new StatesError(o.error, o.cause));
+  }
+}
+
+/** Durable record of issued task tokens, so that a token outlives a restart (implemented over the states store). */
+export interface TokenLog {
+  /** Queues the token's row; `activity` for activity tasks (their input, to queue them again after a restart). */
+  issue(token: string, execArn: string, activity?: { arn: string; input: string }): void;
+  /** The activity task was handed to a worker (GetActivityTask). */
+  started(token: string): void;
 }
 
 export interface ActivityTask {
   token: string;
+  arn: string;
   input: string;
   /** Records ActivityStarted in the execution when a worker picks the task up. */
   started(workerName: string | undefined): void;
@@ -79,6 +106,9 @@ export interface TaskDeps {
   accountId: string;
   tokens: TokenRegistry;
   activities: ActivityQueues;
+  tokenLog?: TokenLog;
+  /** The SQS service's queues (sqs:sendMessage). */
+  queues?: QueueBroker;
   /** Starts a nested execution and resolves with its DescribeExecution-shaped result when it ends. */
   startNested?(params: Obj, parentArn: string): Promise<{ started: Obj; done: Promise<Obj> }>;
 }
@@ -93,6 +123,10 @@ export interface TaskRun {
   timeoutSeconds?: number;
   heartbeatSeconds?: number;
   execArn: string;
+  /** Resuming after a restart: the task already holds this token (and its work was submitted, or not yet). */
+  resume?: { token: string; submitted: boolean; startedAt: number };
+  /** The task waits on `token` from now on: makes the token and the execution's place durable before going on. */
+  waiting?(token: string, submitted: boolean): Promise<void>;
 }
 
 /** Step Functions' limit on a state's input or output (UTF-8 bytes). */
@@ -101,8 +135,17 @@ const DATA_LIMIT = "The state/task 'lambda' returned a result with a size exceed
 const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:([^:]+):(\d{12}):function:([^:]+)(?::([^:]+))?$/;
 const ACTIVITY_ARN = /^arn:aws[\w-]*:states:([^:]+):(\d{12}):activity:(.+)$/;
 
-function lambdaCause(e: AwsError, requestId: string): string {
-  return `${e.message} (Service: AWSLambda; Status Code: ${e.status}; Error Code: ${e.code}; Request ID: ${requestId}; Proxy: null)`;
+function lambdaCause(e: AwsError, requestId: string, qualifier: string | undefined): string {
+  // Step Functions names the version it asked for: an unqualified function is `…:function:name:$LATEST`.
+  const m = /^(Function not found: arn:[^\s]+:function:[^:\s]+)$/.exec(e.message);
+  const message = m ? `${m[1]}:${qualifier ?? '$LATEST'}` : e.message;
+  return `${message} (Service: AWSLambda; Status Code: ${e.status}; Error Code: ${e.code}; Request ID: ${requestId}; Proxy: null)`;
+}
+
+/** The bytes the optimized integration sends: a string Payload as it is, no Payload (or null) as an empty object. */
+function payloadBytes(payload: Json | undefined): Buffer {
+  if (payload === undefined || payload === null) return Buffer.from('{}');
+  return Buffer.from(typeof payload === 'string' ? payload : stringify(payload));
 }
 
 function parsePayload(b: Buffer): Json {
@@ -122,15 +165,16 @@ export async function runTask(d: TaskDeps, t: TaskRun): Promise<Json> {
   if (legacy) return legacyLambda(d, t, resource);
   if (activity) return runActivity(d, t, resource);
   if ((m = /^arn:aws[\w-]*:states:::lambda:invoke(\.waitForTaskToken)?$/.exec(resource))) return optimizedLambda(d, t, !!m[1]);
+  if ((m = /^arn:aws[\w-]*:states:::sqs:sendMessage(\.waitForTaskToken)?$/.exec(resource))) return sqsSendMessage(d, t, !!m[1]);
   if ((m = /^arn:aws[\w-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/.exec(resource))) return nested(d, t, m[1] ?? '');
-  throw new StatesError('States.Runtime', `An error occurred while executing the state '${t.name}'. The resource '${resource}' is not supported by this implementation (only Lambda, activities and states:startExecution)`);
+  throw new StatesError('States.Runtime', `An error occurred while executing the state '${t.name}'. The resource '${resource}' is not supported by this implementation (only Lambda, SQS sendMessage, activities and states:startExecution)`);
 }
 
 /**
  * Records a task's failure event the AWS way (`<Kind>Failed` or `<Kind>TimedOut`, with `<kind>…EventDetails` holding
  * `details`, the error and the cause) and returns the error for the caller to throw.
  */
-function failureRecorder(thread: Thread, kind: 'Task' | 'LambdaFunction' | 'Activity', details: Record<string, unknown> = {}) {
+export function failureRecorder(thread: Thread, kind: 'Task' | 'LambdaFunction' | 'Activity', details: Record<string, unknown> = {}) {
   return (err: StatesError, timedOut = false): StatesError => {
     const type = `${kind}${timedOut ? 'TimedOut' : 'Failed'}`;
     const e: Record<string, unknown> = { ...details, error: err.error };
@@ -141,7 +185,7 @@ function failureRecorder(thread: Thread, kind: 'Task' | 'LambdaFunction' | 'Acti
 }
 
 /** Races work against the task's TimeoutSeconds/HeartbeatSeconds; records TaskTimedOut the AWS way. */
-function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (err: StatesError) => void, hb?: { reset?: () => void }): Promise<T> {
+export function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (err: StatesError) => void, hb?: { reset?: () => void }): Promise<T> {
   const timeout = t.timeoutSeconds ?? (t.standard ? undefined : 300);
   const cancels: (() => void)[] = [];
   const p = new Promise<T>((res, rej) => {
@@ -149,7 +193,9 @@ function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (e
       onTimeout(err);
       rej(err);
     };
-    if (timeout !== undefined) cancels.push(d.wheel.at(d.clock.now() + timeout * 1000, () => fail(new StatesError('States.Timeout', ''))));
+    // A task resumed after a restart keeps its deadline: TimeoutSeconds counts from when the state started.
+    const from = t.resume?.startedAt ?? d.clock.now();
+    if (timeout !== undefined) cancels.push(d.wheel.at(from + timeout * 1000, () => fail(new StatesError('States.Timeout', ''))));
     if (t.heartbeatSeconds !== undefined && hb) {
       let c = d.wheel.at(d.clock.now() + t.heartbeatSeconds * 1000, () => fail(new StatesError('States.HeartbeatTimeout', '')));
       cancels.push(() => c());
@@ -161,6 +207,13 @@ function withTimeout<T>(d: TaskDeps, t: TaskRun, work: Promise<T>, onTimeout: (e
     work.then(res, rej);
   });
   return p.finally(() => cancels.forEach((c) => c()));
+}
+
+/** Waits on a token; a failure outcome is recorded through `fail` (TaskFailed, ActivityFailed…). */
+export function waitFor(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => void }, fail: (e: StatesError) => StatesError): Promise<Json> {
+  return waitToken(d, t, token, hb).catch((e: unknown) => {
+    throw e instanceof StatesError ? fail(e) : e;
+  });
 }
 
 function waitToken(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => void }): Promise<Json> {
@@ -182,36 +235,51 @@ function waitToken(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => v
 }
 
 async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Promise<Json> {
-  const token = callback ? randomUUID() : undefined;
+  const token = callback ? (t.resume?.token ?? randomUUID()) : undefined;
   const params = t.params(token) as Obj;
   const details = { resource: callback ? 'invoke.waitForTaskToken' : 'invoke', resourceType: 'lambda' };
-  const sched: Record<string, unknown> = { ...details, region: d.region, parameters: stringify(params) };
-  if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
-  if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
-  t.thread.add('TaskScheduled', 'taskScheduledEventDetails', sched);
-  t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  if (!t.resume) {
+    const sched: Record<string, unknown> = { ...details, region: d.region, parameters: stringify(params) };
+    if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
+    if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
+    t.thread.add('TaskScheduled', 'taskScheduledEventDetails', sched);
+    // AWS starts a scheduled task asynchronously: concurrent Map iterations schedule theirs before any starts.
+    await null;
+    t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  }
   const fail = failureRecorder(t.thread, 'Task', details);
   const hb: { reset?: () => void } = {};
   const work = (async (): Promise<Json> => {
-    const r = await invokeLambda(d, params['FunctionName'], params['Payload'], params['Qualifier']);
+    if (callback && t.resume?.submitted) return waitFor(d, t, token!, hb, fail);
+    if (callback) {
+      d.tokenLog?.issue(token!, t.execArn);
+      await t.waiting?.(token!, false);
+    }
+    let r;
+    try {
+      r = await invokeLambda(d, params['FunctionName'], payloadBytes(params['Payload']), params['Qualifier'], params['LogType'] === 'Tail');
+    } catch (e) {
+      throw e instanceof StatesError ? fail(e) : e;
+    }
     if (r.functionError) throw fail(functionFailure(r.payload));
     if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT));
-    const result: Obj = {
-      ExecutedVersion: r.executedVersion,
+    const tail = r.logResult !== undefined ? { 'X-Amz-Log-Result': r.logResult } : {};
+    const result: Obj = { ExecutedVersion: r.executedVersion };
+    if (r.logResult !== undefined) result['LogResult'] = r.logResult;
+    Object.assign(result, {
       Payload: r.payload,
       SdkHttpMetadata: {
-        AllHttpHeaders: { 'X-Amz-Executed-Version': [r.executedVersion], 'Content-Type': ['application/json'], 'x-amzn-RequestId': [r.requestId] },
-        HttpHeaders: { 'X-Amz-Executed-Version': r.executedVersion, 'Content-Type': 'application/json', 'x-amzn-RequestId': r.requestId },
+        AllHttpHeaders: { ...Object.fromEntries(Object.entries(tail).map(([k, v]) => [k, [v]])), 'X-Amz-Executed-Version': [r.executedVersion], 'Content-Length': [String(r.size)], 'Content-Type': ['application/json'], 'x-amzn-RequestId': [r.requestId] },
+        HttpHeaders: { ...tail, 'Content-Length': String(r.size), 'Content-Type': 'application/json', 'X-Amz-Executed-Version': r.executedVersion, 'x-amzn-RequestId': r.requestId },
         HttpStatusCode: 200,
       },
       SdkResponseMetadata: { RequestId: r.requestId },
       StatusCode: 200,
-    };
+    });
     if (!callback) return result;
     t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(result), outputDetails: { truncated: false } });
-    return waitToken(d, t, token!, hb).catch((e: unknown) => {
-      throw e instanceof StatesError ? fail(e) : e;
-    });
+    await t.waiting?.(token!, true);
+    return waitFor(d, t, token!, hb, fail);
   })();
   const out = await withTimeout(d, t, work, (err) => fail(err, true), hb);
   t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
@@ -224,7 +292,7 @@ function functionFailure(payload: Json): StatesError {
   return new StatesError(type, s);
 }
 
-async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Json | undefined, qualifier: Json | undefined): Promise<{ payload: Json; functionError?: string; executedVersion: string; requestId: string; size: number }> {
+async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Buffer, qualifier: Json | undefined, tail = false): Promise<{ payload: Json; functionError?: string; executedVersion: string; requestId: string; size: number; logResult?: string }> {
   const requestId = randomUUID();
   if (!d.lambda) throw new StatesError('Lambda.ServiceException', 'Lambda is not available in this server');
   if (typeof fn !== 'string') throw new StatesError('States.Runtime', `The field 'FunctionName' is required and must be a string`);
@@ -233,12 +301,13 @@ async function invokeLambda(d: TaskDeps, fn: Json | undefined, payload: Json | u
       region: d.region,
       functionName: fn,
       qualifier: typeof qualifier === 'string' ? qualifier : undefined,
-      payload: Buffer.from(payload === undefined ? '{}' : stringify(payload)),
+      payload,
       requestId,
+      tail,
     });
-    return { payload: parsePayload(r.payload), functionError: r.functionError, executedVersion: r.executedVersion, requestId, size: r.payload.length };
+    return { payload: parsePayload(r.payload), functionError: r.functionError, executedVersion: r.executedVersion, requestId, size: r.payload.length, logResult: r.logResult };
   } catch (e) {
-    if (e instanceof AwsError) throw new StatesError(`Lambda.${e.code}`, lambdaCause(e, requestId));
+    if (e instanceof AwsError) throw new StatesError(`Lambda.${e.code}`, lambdaCause(e, requestId, typeof qualifier === 'string' ? qualifier : undefined));
     throw new StatesError('Lambda.ServiceException', e instanceof Error ? e.message : String(e));
   }
 }
@@ -253,7 +322,7 @@ async function legacyLambda(d: TaskDeps, t: TaskRun, resource: string): Promise<
   const work = (async (): Promise<Json> => {
     let r;
     try {
-      r = await invokeLambda(d, resource, input, undefined);
+      r = await invokeLambda(d, resource, Buffer.from(stringify(input)), undefined);
     } catch (e) {
       throw e instanceof StatesError ? fail(e) : e;
     }
@@ -267,18 +336,26 @@ async function legacyLambda(d: TaskDeps, t: TaskRun, resource: string): Promise<
 }
 
 async function runActivity(d: TaskDeps, t: TaskRun, resource: string): Promise<Json> {
-  const token = randomUUID();
+  const token = t.resume?.token ?? randomUUID();
   const input = t.params(token);
-  const sched: Record<string, unknown> = { resource, input: stringify(input), inputDetails: { truncated: false } };
-  if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
-  if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
-  t.thread.add('ActivityScheduled', 'activityScheduledEventDetails', sched);
+  if (!t.resume) {
+    const sched: Record<string, unknown> = { resource, input: stringify(input), inputDetails: { truncated: false } };
+    if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
+    if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
+    t.thread.add('ActivityScheduled', 'activityScheduledEventDetails', sched);
+  }
   const hb: { reset?: () => void } = {};
   const fail = failureRecorder(t.thread, 'Activity');
-  const done = waitToken(d, t, token, hb).catch((e: unknown) => {
-    throw e instanceof StatesError ? fail(e) : e;
-  });
-  d.activities.push(resource, { token, input: stringify(input), started: (w) => activityStarted(t.thread, w) });
+  const done = (async (): Promise<Json> => {
+    if (!t.resume) {
+      d.tokenLog?.issue(token, t.execArn, { arn: resource, input: stringify(input) });
+      await t.waiting?.(token, false);
+    }
+    const waiting = waitFor(d, t, token, hb, fail);
+    // A task no worker had picked up before a restart is queued again (with the same token); a picked-up one just waits.
+    if (!t.resume?.submitted) d.activities.push(resource, { token, arn: resource, input: stringify(input), started: (w) => activityStarted(t.thread, w) });
+    return waiting;
+  })();
   const out = await withTimeout(d, t, done, (err) => fail(err, true), hb);
   t.thread.add('ActivitySucceeded', 'activitySucceededEventDetails', { output: stringify(out), outputDetails: { truncated: false } });
   return out;
@@ -291,14 +368,22 @@ export function activityStarted(thread: Thread, workerName: string | undefined):
 
 async function nested(d: TaskDeps, t: TaskRun, mode: string): Promise<Json> {
   if (!d.startNested) throw new StatesError('States.Runtime', 'Nested executions are not available');
-  const token = mode === '.waitForTaskToken' ? randomUUID() : undefined;
+  const callback = mode === '.waitForTaskToken';
+  const token = callback ? (t.resume?.token ?? randomUUID()) : undefined;
   const params = t.params(token) as Obj;
   const details = { resource: `startExecution${mode}`, resourceType: 'states' };
-  t.thread.add('TaskScheduled', 'taskScheduledEventDetails', { ...details, region: d.region, parameters: stringify(params) });
-  t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  if (!t.resume) {
+    t.thread.add('TaskScheduled', 'taskScheduledEventDetails', { ...details, region: d.region, parameters: stringify(params) });
+    t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
+  }
   const fail = failureRecorder(t.thread, 'Task', details);
   const hb: { reset?: () => void } = {};
   const work = (async (): Promise<Json> => {
+    if (callback && t.resume?.submitted) return waitFor(d, t, token!, hb, fail);
+    if (callback) {
+      d.tokenLog?.issue(token!, t.execArn);
+      await t.waiting?.(token!, false);
+    }
     let started: Obj;
     let done: Promise<Obj>;
     try {
@@ -308,11 +393,10 @@ async function nested(d: TaskDeps, t: TaskRun, mode: string): Promise<Json> {
       throw e;
     }
     if (mode === '') return started;
-    if (mode === '.waitForTaskToken') {
+    if (callback) {
       t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
-      return waitToken(d, t, token!, hb).catch((e: unknown) => {
-        throw e instanceof StatesError ? fail(e) : e;
-      });
+      await t.waiting?.(token!, true);
+      return waitFor(d, t, token!, hb, fail);
     }
     t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
     const r = await done;

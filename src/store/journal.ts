@@ -1,14 +1,22 @@
-// Group commit for queue state: writes from many requests are batched into one durable transaction.
+// Group commit: writes from many requests are batched into one durable transaction (SQS queue state, async events).
 //
-// The in-memory queue state is the working copy; every change is also appended here as SQL. A flush commits all
+// The in-memory state is the working copy; every change is also appended here as SQL. A flush commits all
 // pending statements in one transaction (one fsync), and only then resolves the promises of the requests whose
 // changes it carried, so an acknowledged SendMessage is on disk while many of them share each fsync. With SQLite
 // the commit runs on a writer thread (its own connection to the same WAL database) so the main thread keeps
 // parsing requests during the fsync; otherwise (or if that thread fails) it goes through the Store.
 import { Worker } from 'node:worker_threads';
-import type { SqlValue, Store } from '../../store/store.js';
+import type { SqlValue, Store } from './store.js';
 
 type Stmt = [sql: string, params: SqlValue[]];
+
+/** An exact-size copy of the bytes whose buffer can be transferred (its ArrayBuffer is added to `transfer`). */
+function own(p: Uint8Array, transfer: ArrayBuffer[]): Uint8Array {
+  const copy = new Uint8Array(p.byteLength);
+  copy.set(p);
+  transfer.push(copy.buffer);
+  return copy;
+}
 
 class WriterThread {
   private readonly worker: Worker;
@@ -34,15 +42,19 @@ class WriterThread {
       onExit();
     };
     this.worker.on('error', fail);
-    this.worker.on('exit', () => fail(new Error('the SQS journal writer thread exited')));
+    this.worker.on('exit', () => fail(new Error('the journal writer thread exited')));
   }
 
   write(batch: Stmt[]): Promise<void> {
     const id = ++this.seq;
+    // Posting a Buffer clones its whole backing ArrayBuffer, and a small Buffer shares Node's 8 KB pool (a request
+    // body, a slice of a bigger read): each becomes an exact-size copy that is moved, not cloned, to the thread.
+    const transfer: ArrayBuffer[] = [];
+    const posted = batch.map(([sql, params]): [string, unknown[]] => [sql, params.some((p) => p instanceof Uint8Array) ? params.map((p) => (p instanceof Uint8Array ? own(p, transfer) : p)) : params]);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ id, batch });
+      this.worker.postMessage({ id, batch: posted }, transfer);
     });
   }
 
