@@ -358,6 +358,10 @@ export class SandboxLauncher implements Launcher {
       const env = await procs$;
       return !!sock && !!env && env.holdsSocket(sock.inode);
     };
+    // The sandbox's processes as /proc directories, bwrap's outer process excluded (the rootless sandbox's own /proc
+    // never shows it).
+    const sandboxProcs = async (): Promise<string[]> =>
+      cg ? (await cg.pids()).filter((p) => p !== pid).map((p) => `/proc/${p}`) : procs ? procs.pids().map((p) => procs!.path(p)) : [];
     return {
       pid,
       uid,
@@ -374,8 +378,7 @@ export class SandboxLauncher implements Launcher {
         void cg?.killAll().catch(() => undefined);
       },
       maxMemoryMB: async () => (cg ? cg.peakMB() : (procs?.peakMB() ?? 0)),
-      freeze: (quiet) =>
-        freezer.freeze(quiet ? () => (cg ? onlyAnIdleRuntime(cg, pid) : procs ? onlyAnIdleRuntimeRootless(procs) : Promise.resolve(false)) : undefined),
+      freeze: (quiet) => freezer.freeze(quiet ? () => onlyAnIdleRuntime(sandboxProcs) : undefined),
       thaw: () => freezer.thaw(),
       start: o.deferred
         ? (cmd, cmdArgs, vars, dirs) => {
@@ -498,37 +501,24 @@ const EPOLL_WAITS: Record<string, Record<number, number>> = { x64: { 232: 3, 281
 
 /**
  * True when nothing in a sandbox can run while it is idle, so freezing it would change nothing: no process but the
- * runtime (and bwrap's two), and the runtime blocked in an epoll wait with no timeout, which libuv uses only when no
- * timer exists, not even an unref'd one. Any doubt answers false, and the environment is frozen as usual.
+ * runtime and bwrap's init, and the runtime blocked in an epoll wait with no timeout, which libuv uses only when no
+ * timer exists, not even an unref'd one. `dirs` lists the sandbox's /proc/<pid> directories, bwrap's outer process
+ * excluded. Any doubt answers false, and the environment is frozen as usual.
  */
-/** The same for a rootless sandbox, read through its own /proc: bwrap as its init and the runtime, nothing else. */
-async function onlyAnIdleRuntimeRootless(procs: EnvironmentProcesses): Promise<boolean> {
+async function onlyAnIdleRuntime(dirs: () => Promise<string[]>): Promise<boolean> {
   const waits = EPOLL_WAITS[process.arch];
   if (!waits) return false;
-  const pids = procs.pids();
-  if (pids.length !== SANDBOX_PROCESSES - 1) return false;
-  for (const pid of pids) {
-    const comm = (await readFile(`${procs.path(pid)}/comm`, 'utf8').catch(() => '')).trim();
-    if (comm === 'bwrap') continue;
-    const call = (await readFile(`${procs.path(pid)}/syscall`, 'utf8').catch(() => '')).trim().split(' ');
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 5));
+    const procs = await dirs();
+    if (procs.length !== SANDBOX_PROCESSES - 1) return false;
+    let runtime: string | undefined;
+    for (const d of procs) if ((await readFile(`${d}/comm`, 'utf8').catch(() => '')).trim() !== 'bwrap') runtime = d;
+    if (!runtime) return false;
+    const call = (await readFile(`${runtime}/syscall`, 'utf8').catch(() => '')).trim().split(' ');
     const arg = waits[Number(call[0])];
-    return arg !== undefined && BigInt.asIntN(32, BigInt(call[1 + arg] ?? '0')) === -1n;
-  }
-  return false;
-}
-
-async function onlyAnIdleRuntime(cg: EnvCgroup, outerPid: number): Promise<boolean> {
-  const waits = EPOLL_WAITS[process.arch];
-  if (!waits) return false;
-  const pids = await cg.pids();
-  if (pids.length !== SANDBOX_PROCESSES) return false;
-  for (const pid of pids) {
-    if (pid === outerPid) continue;
-    const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
-    if (comm === 'bwrap') continue;
-    const call = (await readFile(`/proc/${pid}/syscall`, 'utf8').catch(() => '')).trim().split(' ');
-    const arg = waits[Number(call[0])];
-    return arg !== undefined && BigInt.asIntN(32, BigInt(call[1 + arg] ?? '0')) === -1n;
+    if (arg !== undefined) return BigInt.asIntN(32, BigInt(call[1 + arg] ?? '0')) === -1n;
+    // Still running, or in another call: on a busy host it may not have reached its wait yet. Look again.
   }
   return false;
 }
