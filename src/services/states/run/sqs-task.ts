@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AwsError } from '../../../lib/errors.js';
 import type { MessageAttribute, OutgoingMessage, SendResult } from '../../sqs/broker.js';
 import { StatesError, stringify, type Json } from '../asl/paths.js';
-import { failureRecorder, waitFor, withTimeout, type TaskDeps, type TaskRun } from './tasks.js';
+import { serviceTask, type TaskDeps, type TaskRun } from './tasks.js';
 
 type Obj = Record<string, Json>;
 
@@ -89,37 +89,7 @@ async function send(d: TaskDeps, p: Obj): Promise<Obj> {
   }
 }
 
-export async function sqsSendMessage(d: TaskDeps, t: TaskRun, callback: boolean): Promise<Json> {
-  const token = callback ? (t.resume?.token ?? randomUUID()) : undefined;
-  const params = t.params(token) as Obj;
+export function sqsSendMessage(d: TaskDeps, t: TaskRun, callback: boolean): Promise<Json> {
   const details = { resource: callback ? 'sendMessage.waitForTaskToken' : 'sendMessage', resourceType: 'sqs' };
-  if (!t.resume) {
-    const sched: Record<string, unknown> = { ...details, region: d.region, parameters: stringify(params) };
-    if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
-    if (t.heartbeatSeconds !== undefined) sched['heartbeatInSeconds'] = t.heartbeatSeconds;
-    t.thread.add('TaskScheduled', 'taskScheduledEventDetails', sched);
-    t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
-  }
-  const fail = failureRecorder(t.thread, 'Task', details);
-  const hb: { reset?: () => void } = {};
-  const work = (async (): Promise<Json> => {
-    if (callback && t.resume?.submitted) return waitFor(d, t, token!, hb, fail);
-    if (callback) {
-      d.tokenLog?.issue(token!, t.execArn);
-      await t.waiting?.(token!, false);
-    }
-    let result: Obj;
-    try {
-      result = await send(d, params);
-    } catch (e) {
-      throw e instanceof StatesError ? fail(e) : e;
-    }
-    if (!callback) return result;
-    t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(result), outputDetails: { truncated: false } });
-    await t.waiting?.(token!, true);
-    return waitFor(d, t, token!, hb, fail);
-  })();
-  const out = await withTimeout(d, t, work, (err) => fail(err, true), hb);
-  t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
-  return out;
+  return serviceTask(d, t, details, callback, (params) => send(d, params));
 }

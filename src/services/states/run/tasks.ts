@@ -234,10 +234,21 @@ function waitToken(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => v
   });
 }
 
-async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Promise<Json> {
+/**
+ * The course every optimized service integration with a request/response and a `.waitForTaskToken` form takes:
+ * TaskScheduled and TaskStarted (not again when resumed after a restart), for a callback the token issued and
+ * persisted before the call, the call, then TaskSubmitted and the wait for the token; TaskSucceeded at the end.
+ * A StatesError thrown by `call` is recorded as TaskFailed.
+ */
+export async function serviceTask(
+  d: TaskDeps,
+  t: TaskRun,
+  details: { resource: string; resourceType: string },
+  callback: boolean,
+  call: (params: Obj) => Promise<Obj>,
+): Promise<Json> {
   const token = callback ? (t.resume?.token ?? randomUUID()) : undefined;
   const params = t.params(token) as Obj;
-  const details = { resource: callback ? 'invoke.waitForTaskToken' : 'invoke', resourceType: 'lambda' };
   if (!t.resume) {
     const sched: Record<string, unknown> = { ...details, region: d.region, parameters: stringify(params) };
     if (t.timeoutSeconds !== undefined) sched['timeoutInSeconds'] = t.timeoutSeconds;
@@ -255,18 +266,32 @@ async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Prom
       d.tokenLog?.issue(token!, t.execArn);
       await t.waiting?.(token!, false);
     }
-    let r;
+    let result: Obj;
     try {
-      r = await invokeLambda(d, params['FunctionName'], payloadBytes(params['Payload']), params['Qualifier'], params['LogType'] === 'Tail');
+      result = await call(params);
     } catch (e) {
       throw e instanceof StatesError ? fail(e) : e;
     }
-    if (r.functionError) throw fail(functionFailure(r.payload));
-    if (r.size > MAX_PAYLOAD) throw fail(new StatesError('States.DataLimitExceeded', DATA_LIMIT));
+    if (!callback) return result;
+    t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(result), outputDetails: { truncated: false } });
+    await t.waiting?.(token!, true);
+    return waitFor(d, t, token!, hb, fail);
+  })();
+  const out = await withTimeout(d, t, work, (err) => fail(err, true), hb);
+  t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
+  return out;
+}
+
+function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Promise<Json> {
+  const details = { resource: callback ? 'invoke.waitForTaskToken' : 'invoke', resourceType: 'lambda' };
+  return serviceTask(d, t, details, callback, async (params) => {
+    const r = await invokeLambda(d, params['FunctionName'], payloadBytes(params['Payload']), params['Qualifier'], params['LogType'] === 'Tail');
+    if (r.functionError) throw functionFailure(r.payload);
+    if (r.size > MAX_PAYLOAD) throw new StatesError('States.DataLimitExceeded', DATA_LIMIT);
     const tail = r.logResult !== undefined ? { 'X-Amz-Log-Result': r.logResult } : {};
     const result: Obj = { ExecutedVersion: r.executedVersion };
     if (r.logResult !== undefined) result['LogResult'] = r.logResult;
-    Object.assign(result, {
+    return Object.assign(result, {
       Payload: r.payload,
       SdkHttpMetadata: {
         AllHttpHeaders: { ...Object.fromEntries(Object.entries(tail).map(([k, v]) => [k, [v]])), 'X-Amz-Executed-Version': [r.executedVersion], 'Content-Length': [String(r.size)], 'Content-Type': ['application/json'], 'x-amzn-RequestId': [r.requestId] },
@@ -276,14 +301,7 @@ async function optimizedLambda(d: TaskDeps, t: TaskRun, callback: boolean): Prom
       SdkResponseMetadata: { RequestId: r.requestId },
       StatusCode: 200,
     });
-    if (!callback) return result;
-    t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(result), outputDetails: { truncated: false } });
-    await t.waiting?.(token!, true);
-    return waitFor(d, t, token!, hb, fail);
-  })();
-  const out = await withTimeout(d, t, work, (err) => fail(err, true), hb);
-  t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
-  return out;
+  });
 }
 
 function functionFailure(payload: Json): StatesError {
