@@ -201,3 +201,16 @@ test('Sandbox rootless: an environment’s processes are read through its own /p
     server.unref();
   }
 });
+
+test('Sandbox freezer: an environment disposed while the idle check runs is not frozen', async () => {
+  const cg = new FakeCgroup();
+  const f = new Freezer(cg, 0);
+  let answer!: (v: boolean) => void;
+  const pending = f.freeze(() => new Promise<boolean>((r) => (answer = r)));
+  await new Promise((r) => setTimeout(r, 5));
+  f.dispose();
+  answer(false);
+  await pending;
+  await turn();
+  assert.deepEqual(cg.ops, []);
+});

@@ -58,7 +58,8 @@ export class Freezer {
           return resolve();
         }
         this.settlePending = undefined;
-        if (this.state !== 'pending') return resolve();
+        // A thaw or a dispose may have come while `inert` was asked.
+        if (this.state !== 'pending' || this.disposed) return resolve();
         this.state = 'frozen';
         this.inFlight = this.inFlight.then(() => this.cg.freeze()).catch(() => undefined);
         void this.inFlight.then(resolve);
