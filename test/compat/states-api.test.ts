@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { removeDir, ROOT, startServer, type Running } from '../helpers/server.js';
+import { sfnClient, until } from '../helpers/states.js';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { lambdaClient, ROLE } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
@@ -18,8 +19,6 @@ import { zip } from '../helpers/zip.js';
 const SM_ROLE = 'arn:aws:iam::000000000000:role/sfn-role';
 let srv: Running;
 let sfn: SFNClient;
-const sfnClient = (url: string): SFNClient =>
-  new SFNClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1, disableHostPrefix: true });
 
 before(async () => {
   srv = await startServer();
@@ -30,14 +29,6 @@ after(async () => {
   removeDir(srv.dataDir);
 });
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const create = async (name: string, definition: object, type: 'STANDARD' | 'EXPRESS' = 'STANDARD', client = sfn) =>
   (await client.send(new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: SM_ROLE, type }))).stateMachineArn!;

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { sfnClient, until } from '../helpers/states.js';
 import { sqsClient } from '../helpers/sqs.js';
 
 const SM_ROLE = 'arn:aws:iam::000000000000:role/sfn-role';
@@ -15,21 +16,13 @@ let sfn: SFNClient;
 
 before(async () => {
   srv = await startServer();
-  sfn = new SFNClient({ endpoint: srv.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1, disableHostPrefix: true });
+  sfn = sfnClient(srv.url);
 });
 after(async () => {
   await srv.stop();
   removeDir(srv.dataDir);
 });
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function run(name: string, definition: object, input: object): Promise<{ status: string; output?: unknown; error?: string; cause?: string; arn: string }> {
   const sm = await sfn.send(new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: SM_ROLE }));

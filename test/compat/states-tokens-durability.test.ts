@@ -7,21 +7,12 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { removeDir, startServer } from '../helpers/server.js';
+import { sfnClient, until } from '../helpers/states.js';
 import { lambdaClient, ROLE } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
 
 const SM_ROLE = 'arn:aws:iam::000000000000:role/sfn-role';
-const sfnClient = (url: string): SFNClient =>
-  new SFNClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1, disableHostPrefix: true });
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const history = async (c: SFNClient, arn: string): Promise<HistoryEvent[]> => (await c.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }))).events!;
 const types = (h: HistoryEvent[]): string[] => h.map((e) => e.type!);
@@ -42,7 +33,7 @@ test('Durability: a waitForTaskToken token issued before kill -9 completes the e
     };
     const sm = await c1.send(new CreateStateMachineCommand({ name: 'approve', definition: JSON.stringify(definition), roleArn: SM_ROLE }));
     const s = await c1.send(new StartExecutionCommand({ stateMachineArn: sm.stateMachineArn, input: '{"order":7}' }));
-    const before = await until(() => history(c1, s.executionArn!), (h) => types(h).includes('TaskSubmitted'));
+    const before = await until(() => history(c1, s.executionArn!), (h) => types(h).includes('TaskSubmitted'), 60_000);
     assert.ok(types(before).includes('TaskSubmitted'), `no TaskSubmitted: ${types(before).join(',')}`);
     const token = JSON.parse(before.find((e) => e.type === 'TaskScheduled')!.taskScheduledEventDetails!.parameters!).Payload.token as string;
 
@@ -52,7 +43,7 @@ test('Durability: a waitForTaskToken token issued before kill -9 completes the e
       const c2 = sfnClient(second.url);
       await c2.send(new SendTaskHeartbeatCommand({ taskToken: token }));
       await c2.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
-      const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+      const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING', 60_000);
       assert.equal(d.status, 'SUCCEEDED', d.cause);
       assert.deepEqual(JSON.parse(d.output!), { order: 7, approval: { approved: true }, after: 'done' });
       const h = await history(c2, s.executionArn!);
@@ -81,7 +72,7 @@ test('Durability: activity tasks survive kill -9: a handed-out task completes by
     const t1 = await c1.send(new GetActivityTaskCommand({ activityArn: act.activityArn, workerName: 'w1' }));
     assert.deepEqual(JSON.parse(t1.input!), { doc: 1 });
     const e2 = await c1.send(new StartExecutionCommand({ stateMachineArn: sm.stateMachineArn, name: 'queued', input: '{"doc":2}' }));
-    await until(() => history(c1, e2.executionArn!), (h) => types(h).includes('ActivityScheduled'));
+    await until(() => history(c1, e2.executionArn!), (h) => types(h).includes('ActivityScheduled'), 60_000);
 
     assert.equal((await first.stop('SIGKILL')).signal, 'SIGKILL');
     const second = await startServer({ dataDir: first.dataDir });
@@ -94,7 +85,7 @@ test('Durability: activity tasks survive kill -9: a handed-out task completes by
       await c2.send(new SendTaskSuccessCommand({ taskToken: t1.taskToken, output: '{"ok":1}' }));
       await c2.send(new SendTaskSuccessCommand({ taskToken: t2.taskToken, output: '{"ok":2}' }));
       for (const [e, ok] of [[e1, 1], [e2, 2]] as const) {
-        const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: e.executionArn })), (x) => x.status !== 'RUNNING');
+        const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: e.executionArn })), (x) => x.status !== 'RUNNING', 60_000);
         assert.equal(d.status, 'SUCCEEDED', d.cause);
         assert.deepEqual(JSON.parse(d.output!), { ok });
         assert.deepEqual(types(await history(c2, e.executionArn!)), ['ExecutionStarted', 'TaskStateEntered', 'ActivityScheduled', 'ActivityStarted', 'ActivitySucceeded', 'TaskStateExited', 'ExecutionSucceeded']);
@@ -121,13 +112,13 @@ test('Durability: a Lambda task in progress at kill -9 runs again after restart 
     const definition = { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'slow', 'Payload.$': '$' }, OutputPath: '$.Payload', End: true } } };
     const sm = await c1.send(new CreateStateMachineCommand({ name: 'slow-work', definition: JSON.stringify(definition), roleArn: SM_ROLE }));
     const s = await c1.send(new StartExecutionCommand({ stateMachineArn: sm.stateMachineArn, input: '{"n":5}' }));
-    const before = await until(() => history(c1, s.executionArn!), (h) => types(h).includes('TaskStarted'));
+    const before = await until(() => history(c1, s.executionArn!), (h) => types(h).includes('TaskStarted'), 60_000);
     assert.ok(!types(before).includes('TaskSucceeded'), 'the task finished before the kill; the test needs it in progress');
     assert.equal((await first.stop('SIGKILL')).signal, 'SIGKILL');
     const second = await startServer({ dataDir: first.dataDir });
     try {
       const c2 = sfnClient(second.url);
-      const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+      const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING', 60_000);
       assert.equal(d.status, 'SUCCEEDED', d.cause);
       assert.deepEqual(JSON.parse(d.output!), { done: 5 });
       const h = await history(c2, s.executionArn!);
