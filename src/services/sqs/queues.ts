@@ -70,27 +70,28 @@ export function parseRedrive(text: string): Redrive | undefined {
   return { deadLetterTargetArn: arn, maxReceiveCount: max };
 }
 
+type IntAttr = 'DelaySeconds' | 'MaximumMessageSize' | 'MessageRetentionPeriod' | 'ReceiveMessageWaitTimeSeconds' | 'VisibilityTimeout' | 'KmsDataKeyReusePeriodSeconds';
+/** The integer attributes and their inclusive bounds, as SQS checks them. */
+const INT_BOUNDS: Record<IntAttr, [number, number]> = {
+  DelaySeconds: [0, 900],
+  MaximumMessageSize: [1024, 1048576],
+  MessageRetentionPeriod: [60, 1209600],
+  ReceiveMessageWaitTimeSeconds: [0, 20],
+  VisibilityTimeout: [0, 43200],
+  KmsDataKeyReusePeriodSeconds: [60, 86400],
+};
+
 /** Applies SetQueueAttributes/CreateQueue attributes onto a copy of attrs; throws on unknown names or bad values. */
 export function applyAttributes(base: QueueAttrs, input: Record<string, string>, creating: boolean): QueueAttrs {
   const a: QueueAttrs = { ...base };
   for (const [name, raw] of Object.entries(input)) {
     const v = String(raw);
+    const bounds = Object.hasOwn(INT_BOUNDS, name) ? INT_BOUNDS[name as IntAttr] : undefined;
+    if (bounds) {
+      a[name as IntAttr] = intIn(name, v, bounds[0], bounds[1]);
+      continue;
+    }
     switch (name) {
-      case 'DelaySeconds':
-        a.DelaySeconds = intIn(name, v, 0, 900);
-        break;
-      case 'MaximumMessageSize':
-        a.MaximumMessageSize = intIn(name, v, 1024, 1048576);
-        break;
-      case 'MessageRetentionPeriod':
-        a.MessageRetentionPeriod = intIn(name, v, 60, 1209600);
-        break;
-      case 'ReceiveMessageWaitTimeSeconds':
-        a.ReceiveMessageWaitTimeSeconds = intIn(name, v, 0, 20);
-        break;
-      case 'VisibilityTimeout':
-        a.VisibilityTimeout = intIn(name, v, 0, 43200);
-        break;
       case 'RedrivePolicy':
         parseRedrive(v);
         if (v === '') delete a.RedrivePolicy;
@@ -110,9 +111,6 @@ export function applyAttributes(base: QueueAttrs, input: Record<string, string>,
       case 'KmsMasterKeyId':
         if (v === '') delete a.KmsMasterKeyId;
         else a.KmsMasterKeyId = v;
-        break;
-      case 'KmsDataKeyReusePeriodSeconds':
-        a.KmsDataKeyReusePeriodSeconds = intIn(name, v, 60, 86400);
         break;
       case 'SqsManagedSseEnabled':
         a.SqsManagedSseEnabled = bool(name, v);
