@@ -1,5 +1,6 @@
 // Async benchmark: Event invokes accepted per second, end-to-end async throughput (accepted → function ran), and an
 // SQS → function pipeline (event source mapping) in messages per second. Target: ≥ 2,000 events/s end to end.
+// End to end is driven twice: by the Node client in this process, and by wrk (C), which leaves the cores to selfless.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +8,11 @@ import { CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteEventSour
 import { startServer } from '../test/helpers/server.js';
 import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
 import { zip } from '../test/helpers/zip.js';
-import { f2, http, throughput, type Section } from './lib.js';
+import { f2, http, throughput, wrk, WRK, type Section } from './lib.js';
 
 const LOAD_MS = 4000;
 const E2E_EVENTS = 8000;
+const WRK_SECONDS = 5;
 const PIPELINE_MESSAGES = 20000;
 
 /** Counts each event (async) or record (SQS batch) it gets by appending one line per item to $OUT. */
@@ -81,6 +83,22 @@ export async function run(): Promise<Section> {
     const e2e = (done - 1) / e2eSecs;
     const e2eCpu = (cpuMicros(server.proc.pid!) - cpu0) / (done - 1);
 
+    // 2b. The same with wrk: Event invokes from 64 connections for WRK_SECONDS, timed until every accepted one has run.
+    let byWrk: { e2e: number; accepted: number; secs: number; cpu: number } | undefined;
+    if (WRK) {
+      const wrkOut = join(dir, 'wrk.txt');
+      await create('e2e-wrk', wrkOut);
+      await fire('e2e-wrk');
+      await waitFor(wrkOut, 1, 30_000);
+      const c0 = cpuMicros(server.proc.pid!);
+      const w0 = performance.now();
+      const w = wrk(invokeUrl('e2e-wrk'), 64, WRK_SECONDS, { 'X-Amz-Invocation-Type': 'Event' }, '{"n":1}');
+      const ran = (await waitFor(wrkOut, w.ok + 1, 300_000)) - 1;
+      if (ran < w.ok) throw new Error(`only ${ran} of the ${w.ok} events wrk saw accepted ran`);
+      const secs = (performance.now() - w0) / 1000;
+      byWrk = { e2e: w.ok / secs, accepted: w.rps, secs, cpu: (cpuMicros(server.proc.pid!) - c0) / w.ok };
+    }
+
     // 3. SQS → function: a queue preloaded with messages, drained by an event source mapping.
     const sqsCall = async (op: string, body: unknown): Promise<any> => {
       const r = await http(server.url, 'POST', JSON.stringify(body), { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${op}` });
@@ -126,10 +144,18 @@ export async function run(): Promise<Section> {
         `${f2(e2e)} events/s`,
         `accepted in ${f2(acceptedAt - t0)} ms, all ran after ${f2(e2eSecs * 1000)} ms; server process CPU ${Number.isFinite(e2eCpu) ? e2eCpu.toFixed(0) : 'n/a'} µs/event`,
       ],
+      byWrk
+        ? [
+            `end to end, wrk (C client): Event invokes from 64 connections for ${WRK_SECONDS} s, accepted → function ran for each`,
+            `${f2(byWrk.e2e)} events/s`,
+            `accepted ${f2(byWrk.accepted)}/s; all ran after ${f2(byWrk.secs * 1000)} ms; server process CPU ${byWrk.cpu.toFixed(0)} µs/event`,
+          ]
+        : ['end to end, wrk (C client)', 'not run', 'wrk is not installed (apt-get install -y wrk)'],
       [`SQS → function, ${PIPELINE_MESSAGES} queued messages, BatchSize 10`, `${f2(pipe10)} messages/s`, 'mapping created → every message processed (and deleted)'],
       [`SQS → function, ${PIPELINE_MESSAGES} queued messages, BatchSize 100, window 1 s`, `${f2(pipe100)} messages/s`, 'same'],
     ];
-    const target = Math.max(e2e, pipe10, pipe100) >= 2000;
+    const bestE2e = Math.max(e2e, byWrk?.e2e ?? 0);
+    const target = Math.max(bestE2e, pipe10, pipe100) >= 2000;
     return {
       title: 'Async invoke and SQS → function',
       markdown: [
@@ -137,7 +163,7 @@ export async function run(): Promise<Section> {
         '|---|---|---|',
         ...rows.map((r) => `| ${r.join(' | ')} |`),
         '',
-        `Target ≥ 2,000 events/s end to end: ${e2e >= 2000 ? 'met by async invokes' : target ? 'met by the SQS pipeline (batches), not by one-event-per-invocation async invokes' : 'not met'} on this machine.`,
+        `Target ≥ 2,000 events/s end to end: ${e2e >= 2000 ? 'met by async invokes from both clients' : bestE2e >= 2000 ? 'met by async invokes driven by wrk (the Node client spends its own CPU on the same 2 cores)' : target ? 'met by the SQS pipeline (batches), not by one-event-per-invocation async invokes' : 'not met'} on this machine.`,
         'One async event is one invocation of the function (as on AWS), so async end-to-end throughput is bounded by the warm invoke path;',
         'an SQS mapping hands the function up to BatchSize records per invocation.',
       ].join('\n'),

@@ -1,12 +1,11 @@
 // HTTP front doors benchmark: a trivial function through a function URL and through a gateway HTTP API route,
 // beside serverless-offline's HTTP API, in the same run: sequential latency p50/p99 and throughput, from both a Node
 // client in the bench process and wrk (a C load generator that leaves the 2 cores to the servers).
-import { execFileSync } from 'node:child_process';
 import { CreateFunctionCommand, CreateFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import { startServer } from '../test/helpers/server.js';
 import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
 import { zip } from '../test/helpers/zip.js';
-import { f2, http, latencies, pct, ratio, startOffline, throughput, type Section } from './lib.js';
+import { f2, http, latencies, pct, ratio, startOffline, throughput, wrk, WRK, type Section, type WrkFigures } from './lib.js';
 
 const HANDLER = "exports.handler = async () => ({ statusCode: 200, body: 'ok' });";
 const SEQ = 1000;
@@ -21,32 +20,6 @@ interface Figures {
   failures: number;
   /** wrk's figures per concurrency (absent when wrk is not installed). */
   wrk?: Record<number, WrkFigures>;
-}
-
-interface WrkFigures {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => { try { execFileSync(p, ['-v'], { stdio: 'ignore' }); return true; } catch (e) { return (e as { status?: number }).status === 1; } });
-
-/** One wrk run (1 thread, `c` connections, keep-alive); latencies in ms from its --latency distribution. */
-function wrk(url: string, c: number, seconds: number, headers: Record<string, string>): WrkFigures {
-  const args = ['-t1', `-c${c}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k === 'host' ? 'Host' : k}: ${v}`]), url];
-  const out = execFileSync(WRK!, args, { encoding: 'utf8' });
-  const ms = (label: string): number => {
-    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
-    if (!m) return NaN;
-    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-  };
-  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
-  const done = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(out);
-  if (!done) throw new Error(`wrk printed no request count:\n${out}`);
-  const secs = Number(done[2]) * (done[3] === 'ms' ? 0.001 : done[3] === 'm' ? 60 : 1);
-  // Only successful responses count towards throughput; errors are reported beside.
-  return { rps: Math.max(0, Number(done[1]) - errors) / secs, p50: ms('50'), p99: ms('99'), errors };
 }
 
 async function measure(url: string, headers: Record<string, string> = {}): Promise<Figures> {

@@ -1,8 +1,8 @@
 // Shared benchmark tools: a lean keep-alive HTTP client, percentiles, timed load loops, and serverless-offline setup.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 export interface Section {
@@ -67,6 +67,54 @@ export async function throughput(concurrency: number, ms: number, call: () => Pr
     }),
   );
   return { rps: ok / ((performance.now() - t0) / 1000), failures };
+}
+
+export interface WrkFigures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** Successful responses (2xx/3xx). */
+  ok: number;
+}
+
+/** wrk, a C load generator (leaves the cores to the server under test); undefined when it is not installed. */
+export const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => {
+  try {
+    execFileSync(p, ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch (e) {
+    return (e as { status?: number }).status === 1;
+  }
+});
+
+/** One wrk run (1 thread, `c` connections, keep-alive; a POST of `body` when given); latencies in ms. */
+export function wrk(url: string, c: number, seconds: number, headers: Record<string, string>, body?: string): WrkFigures {
+  const args = ['-t1', `-c${c}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k === 'host' ? 'Host' : k}: ${v}`])];
+  let scriptDir: string | undefined;
+  if (body !== undefined) {
+    scriptDir = mkdtempSync(join(tmpdir(), 'selfless-wrk-'));
+    writeFileSync(join(scriptDir, 'post.lua'), `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\n`);
+    args.push('-s', join(scriptDir, 'post.lua'));
+  }
+  let out: string;
+  try {
+    out = execFileSync(WRK!, [...args, url], { encoding: 'utf8' });
+  } finally {
+    if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
+  }
+  const ms = (label: string): number => {
+    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
+    if (!m) return NaN;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
+  const done = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(out);
+  if (!done) throw new Error(`wrk printed no request count:\n${out}`);
+  const secs = Number(done[2]) * (done[3] === 'ms' ? 0.001 : done[3] === 'm' ? 60 : 1);
+  // Only successful responses count towards throughput; errors are reported beside.
+  const ok = Math.max(0, Number(done[1]) - errors);
+  return { rps: ok / secs, p50: ms('50'), p99: ms('99'), errors, ok };
 }
 
 export function machine(): string {

@@ -127,7 +127,7 @@ export class Engine {
     );
     this.running.delete(env);
     this.pool.release(env);
-    return { ...result, coldStart: cold, logResult: running.tail ? tail(running.tail) : undefined };
+    return { ...result, coldStart: cold, logResult: running.tail ? tail(running.tail) : undefined, durationMs };
   }
 
   private toResult(env: Environment, spec: FunctionSpec, req: InvokeRequest, o: Outcome): Omit<InvokeResult, 'coldStart'> {

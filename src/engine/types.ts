@@ -66,6 +66,8 @@ export interface InvokeResult {
   /** For mid-stream failures of streamed responses. */
   streamError?: { errorCode: string; errorDetails: string };
   coldStart: boolean;
+  /** Time the environment spent on the invocation (ms), as in its REPORT line; absent when Init failed. */
+  durationMs?: number;
 }
 
 export interface LogEvent {

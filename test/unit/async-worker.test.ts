@@ -9,6 +9,7 @@ import { FakeClock } from '../../src/lib/clock.js';
 import { AwsError } from '../../src/lib/errors.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { AsyncWorker, type AsyncPolicy } from '../../src/engine/async/worker.js';
+import { ASYNC_MIGRATIONS } from '../../src/engine/async/event-store.js';
 import type { OutgoingMessage, QueueBroker } from '../../src/services/sqs/broker.js';
 
 type Behaviour = (payload: any) => { error?: boolean; throttle?: boolean; result?: unknown };
@@ -192,4 +193,22 @@ test('Async worker: accepted events survive a restart and run after it; finished
   await c.worker.stop();
   await c.store.close();
   rmSync(a.dir, { recursive: true, force: true });
+});
+
+test('Async worker: events accepted by a selfless with the old request-id-keyed table run after the upgrade, in order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'async-'));
+  const clock = new FakeClock();
+  const old = new SqliteStore(dir);
+  await old.migrate('async', ASYNC_MIGRATIONS.filter((m) => m.version === 1));
+  for (const [seq, id] of [[2, 'b-second'], [1, 'z-first']] as const) {
+    await old.run('INSERT INTO async_events (id, region, function_name, qualifier, payload, enqueued_at, next_at, seq) VALUES (?, ?, ?, NULL, ?, ?, ?, ?)', [id, 'us-east-1', 'f', Buffer.from(JSON.stringify({ seq })), clock.now(), clock.now(), seq]);
+  }
+  await old.close();
+  const c = await setup({ behaviour: () => ({}), dir, clock });
+  c.worker.start();
+  await settle();
+  assert.deepEqual(c.invocations.map((i) => [i.requestId, i.payload.seq]), [['z-first', 1], ['b-second', 2]]);
+  await c.worker.stop();
+  await c.store.close();
+  rmSync(dir, { recursive: true, force: true });
 });

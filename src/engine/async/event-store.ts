@@ -23,6 +23,27 @@ export const ASYNC_MIGRATIONS = [
       seq INTEGER NOT NULL
     )`,
   },
+  {
+    // Keyed by the arrival sequence: inserts append to one page and deletes (mostly in arrival order) follow them,
+    // where a random request-id key touched a page of its index per event in every commit.
+    version: 2,
+    up: `CREATE TABLE async_events_by_seq (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL,
+      region TEXT NOT NULL,
+      function_name TEXT NOT NULL,
+      qualifier TEXT,
+      payload BLOB NOT NULL,
+      enqueued_at INTEGER NOT NULL,
+      invoke_count INTEGER NOT NULL DEFAULT 0,
+      retries_used INTEGER NOT NULL DEFAULT 0,
+      next_at INTEGER NOT NULL
+    );
+    INSERT INTO async_events_by_seq (seq, id, region, function_name, qualifier, payload, enqueued_at, invoke_count, retries_used, next_at)
+      SELECT seq, id, region, function_name, qualifier, payload, enqueued_at, invoke_count, retries_used, next_at FROM async_events;
+    DROP TABLE async_events;
+    ALTER TABLE async_events_by_seq RENAME TO async_events;`,
+  },
 ];
 
 /** One queued event (the row, plus in-memory bookkeeping that need not survive a restart). */
@@ -95,20 +116,20 @@ export class AsyncEventStore {
   /** Durable: resolves only once the event is on disk. */
   insert(e: AsyncEvent): Promise<void> {
     this.journal.add(
-      'INSERT OR REPLACE INTO async_events (id, region, function_name, qualifier, payload, enqueued_at, invoke_count, retries_used, next_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [e.id, e.region, e.functionName, e.qualifier ?? null, e.payload, e.enqueuedAt, e.invokeCount, e.retriesUsed, e.nextAt, e.seq],
+      'INSERT INTO async_events (seq, id, region, function_name, qualifier, payload, enqueued_at, invoke_count, retries_used, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [e.seq, e.id, e.region, e.functionName, e.qualifier ?? null, e.payload, e.enqueuedAt, e.invokeCount, e.retriesUsed, e.nextAt],
     );
     return this.journal.commit();
   }
 
   /** Queued, not awaited: commits with the next batch (a crash before then only repeats a retry). */
   progress(e: AsyncEvent): void {
-    this.journal.add('UPDATE async_events SET invoke_count = ?, retries_used = ?, next_at = ? WHERE id = ?', [e.invokeCount, e.retriesUsed, e.nextAt, e.id]);
+    this.journal.add('UPDATE async_events SET invoke_count = ?, retries_used = ?, next_at = ? WHERE seq = ?', [e.invokeCount, e.retriesUsed, e.nextAt, e.seq]);
   }
 
   /** Queued, not awaited: the event's outcome was delivered; a crash before the commit only runs it again. */
-  remove(id: string): void {
-    this.journal.add('DELETE FROM async_events WHERE id = ?', [id]);
+  remove(e: AsyncEvent): void {
+    this.journal.add('DELETE FROM async_events WHERE seq = ?', [e.seq]);
   }
 
   /** Commits what is queued (and closes the journal if it is this store's own). */

@@ -10,6 +10,7 @@ import type { LambdaInvoker, Resolved } from '../../services/lambda/invoker.js';
 import type { QueueBroker } from '../../services/sqs/broker.js';
 import type { Store } from '../../store/store.js';
 import { AsyncEventStore, type AsyncEvent } from './event-store.js';
+import { AdaptiveLimit } from './limiter.js';
 import { deadLetterMessage, invocationRecord, type Condition, type ResponseInfo } from './records.js';
 
 /** The effective async settings for one invocation (event invoke config + the version's DeadLetterConfig). */
@@ -31,7 +32,7 @@ export interface AsyncWorkerDeps {
   policy(event: { region: string; functionName: string; qualifier: string | undefined }, resolved: Resolved): AsyncPolicy;
   /** The base retry delay for function errors (AWS: 60 s, then twice that). */
   retryDelaySeconds: number;
-  /** Events of one function in flight at once (further capped by its reserved concurrency). */
+  /** Events of one function in flight at most (further capped by its reserved concurrency; see limiter.ts). */
   perFunctionConcurrency: number;
   log(msg: string): void;
   /** The process's group-commit journal (commits on a writer thread off the event loop); without it, an own one. */
@@ -73,6 +74,8 @@ export class AsyncWorker {
   private readonly timers = new Map<AsyncEvent, () => void>();
   /** Events being invoked, by function key (so that deleting the function can drop them). */
   private readonly invoking = new Map<string, Set<AsyncEvent>>();
+  /** Each function's adaptive concurrency limit. */
+  private readonly limits = new Map<string, AdaptiveLimit>();
   private running = false;
   private backlog: AsyncEvent[] = [];
   /** Counters for tests and benchmarks. */
@@ -152,8 +155,9 @@ export class AsyncWorker {
     const mine = (e: AsyncEvent): boolean => e.region === region && e.functionName === functionName;
     const drop = (e: AsyncEvent): void => {
       e.dropped = true;
-      this.events.remove(e.id);
+      this.events.remove(e);
     };
+    this.limits.delete(k);
     const q = this.ready.get(k);
     if (q) {
       for (let e = q.shift(); e; e = q.shift()) drop(e);
@@ -178,7 +182,8 @@ export class AsyncWorker {
       return;
     }
     // Every slot busy (the common case under a backlog): nothing to resolve or start.
-    if (n >= this.d.perFunctionConcurrency) return;
+    let limit = this.limits.get(k);
+    if (n >= (limit?.current ?? this.d.perFunctionConcurrency)) return;
     // One function per key, so one cap; the head's resolution is handed to its run (resolving costs as much as the
     // rest of the pump).
     let first: Resolved | undefined;
@@ -188,6 +193,9 @@ export class AsyncWorker {
       first = this.d.invoker.resolve(head.region, head.functionName, head.qualifier);
       const reserved = first.fn.reserved;
       cap = reserved !== undefined && reserved > 0 ? Math.min(reserved, this.d.perFunctionConcurrency) : this.d.perFunctionConcurrency;
+      if (!limit) this.limits.set(k, (limit = new AdaptiveLimit(cap)));
+      limit.setCap(cap);
+      cap = limit.current;
     } catch {
       /* gone: run() drops its events one at a time */
     }
@@ -219,6 +227,7 @@ export class AsyncWorker {
     const n = (this.inflight.get(k) ?? 1) - 1;
     if (n <= 0) this.inflight.delete(k);
     else this.inflight.set(k, n);
+    if (!this.ready.get(k)?.length) this.limits.get(k)?.starve();
     this.pump(k);
   }
 
@@ -230,7 +239,7 @@ export class AsyncWorker {
     } catch (err) {
       // The function (or its alias) was deleted while the event waited: AWS drops such events.
       this.d.log(`selfless: dropping async event ${e.id} for ${e.functionName}: ${err instanceof Error ? err.message : String(err)}`);
-      this.events.remove(e.id);
+      this.events.remove(e);
       return;
     }
     const policy = this.d.policy(e, resolved);
@@ -257,13 +266,14 @@ export class AsyncWorker {
       return;
     }
     if (!this.running || e.dropped) return;
+    this.limits.get(this.key(e))?.completed(this.d.clock.now(), result.durationMs ?? 0);
     e.invokeCount++;
     const response: ResponseInfo = { statusCode: 200, executedVersion: result.executedVersion, functionError: result.functionError, payload: result.payload };
     if (!result.functionError) {
       this.stats.succeeded++;
       if (policy.onSuccess) await this.deliverRecord(policy.onSuccess, invocationRecord(this.d.clock.now(), e, this.arnOf(e), 'Success', response));
       // Not awaited: the slot takes the next event while the delete rides the next group commit; stop() drains it.
-      this.events.remove(e.id);
+      this.events.remove(e);
       return;
     }
     if (e.retriesUsed < policy.maxRetries) {
@@ -320,7 +330,7 @@ export class AsyncWorker {
     }
     if (policy.onFailure) await this.deliverRecord(policy.onFailure, invocationRecord(this.d.clock.now(), e, this.arnOf(e), condition, response));
     void resolved;
-    this.events.remove(e.id);
+    this.events.remove(e);
   }
 
   private arnOf(e: AsyncEvent): string {

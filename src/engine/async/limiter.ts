@@ -1,0 +1,149 @@
+// Adaptive concurrency for one function's async events: short invocations get only as many environments as raise
+// throughput; long ones scale to the cap at once.
+//
+// Every extra environment costs a cold start, memory, and colder caches in every runtime process. When invocations
+// are short, a few warm environments already keep the machine's cores busy and more only slow each event down (on a
+// 2-core machine 32 environments used 2.4× the runtime CPU per event of 4). So while the queue is backlogged, the
+// limit climbs a step at a time and keeps a step only when the completion rate rose; every few seconds it tries one
+// step up or down again. Functions whose invocations all take LONG_MS or more (waiting on I/O, sleeping, heavy work)
+// get the cap.
+
+/** Completions are measured in windows of this length (ms), only while events wait for a slot. */
+export const WINDOW_MS = 250;
+/**
+ * A window whose shortest Duration is at or above this (ms) marks a long-running function: it gets the full cap. The
+ * shortest, not the mean: CPU contention and a runtime's first (unoptimised) invocations stretch some Durations of
+ * short functions, never all of them.
+ */
+export const LONG_MS = 10;
+/** Two invocations in a row of at least this (ms) open the cap at once, without waiting for the window to end. */
+export const VERY_LONG_MS = 100;
+/** A step up is kept when the rate rose by this factor; a step down when it kept at least 1 / DOWN_TOLERANCE. */
+const GAIN = 1.05;
+const DOWN_TOLERANCE = 1.03;
+/** Windows spent at an accepted level before the next trial step. */
+const HOLD_WINDOWS = 20;
+
+const up = (n: number): number => n + Math.max(1, Math.floor(n / 2));
+
+export class AdaptiveLimit {
+  private limit: number;
+  private windowStart: number | undefined;
+  private completions = 0;
+  private minDuration = Infinity;
+  private starved = false;
+  /** The first window after a change is not measured (a new environment may still be starting). */
+  private settling = false;
+  /** The accepted level and the rate it gave; undefined until the first measurement (or after a long phase). */
+  private base: { limit: number; rate: number } | undefined;
+  private trial = false;
+  private hold = 0;
+  private nextTrialUp = true;
+  private long = false;
+  private lastDuration = 0;
+
+  constructor(
+    private cap: number,
+    private readonly initial = 2,
+  ) {
+    this.limit = Math.min(cap, initial);
+  }
+
+  /** Events of this function that may run at once now. */
+  get current(): number {
+    return Math.max(1, Math.min(this.limit, this.cap));
+  }
+
+  /** The cap moved (reserved concurrency or the configured per-function maximum). */
+  setCap(cap: number): void {
+    if (cap === this.cap) return;
+    this.cap = cap;
+    if (this.long) this.limit = cap;
+  }
+
+  /** A slot went unused for want of events: this window measures demand, not capacity. */
+  starve(): void {
+    this.starved = true;
+  }
+
+  /** One invocation finished at `now` (ms) after running `durationMs` in its environment. */
+  completed(now: number, durationMs: number): void {
+    // Slow functions need not wait for the window: they scale out within their first round.
+    if (!this.long && durationMs >= VERY_LONG_MS && this.lastDuration >= VERY_LONG_MS) this.enterLong();
+    this.lastDuration = durationMs;
+    if (this.windowStart === undefined) this.windowStart = now;
+    this.completions++;
+    if (durationMs < this.minDuration) this.minDuration = durationMs;
+    const elapsed = now - this.windowStart;
+    if (elapsed < WINDOW_MS) return;
+    const rate = (this.completions * 1000) / elapsed;
+    const shortest = this.minDuration;
+    const measured = !this.starved && !this.settling;
+    this.windowStart = now;
+    this.completions = 0;
+    this.minDuration = Infinity;
+    this.starved = false;
+    this.settling = false;
+    if (shortest >= LONG_MS) {
+      this.enterLong();
+      return;
+    }
+    if (this.long) {
+      // Back from a long phase: climb again from the start.
+      this.long = false;
+      this.trial = false;
+      this.set(Math.min(this.cap, this.initial));
+      return;
+    }
+    if (measured) this.step(rate);
+  }
+
+  private enterLong(): void {
+    this.long = true;
+    this.base = undefined;
+    this.trial = false;
+    this.set(this.cap);
+  }
+
+  private step(rate: number): void {
+    const base = this.base;
+    if (!base) {
+      this.base = { limit: this.limit, rate };
+      this.tryLimit(up(this.limit));
+      return;
+    }
+    if (this.trial) {
+      this.trial = false;
+      const kept = this.limit > base.limit ? rate > base.rate * GAIN : rate * DOWN_TOLERANCE >= base.rate;
+      if (kept) {
+        this.base = { limit: this.limit, rate };
+        // A step up that paid off is followed by another at once.
+        if (this.limit > base.limit) return this.tryLimit(up(this.limit));
+      } else {
+        this.set(base.limit);
+      }
+      this.hold = HOLD_WINDOWS;
+      return;
+    }
+    base.rate = (base.rate + rate) / 2;
+    if (--this.hold > 0) return;
+    const next = this.nextTrialUp ? up(this.limit) : this.limit - 1;
+    this.nextTrialUp = !this.nextTrialUp;
+    this.tryLimit(next);
+  }
+
+  private tryLimit(n: number): void {
+    const next = Math.max(1, Math.min(this.cap, n));
+    if (next === this.limit) {
+      this.hold = HOLD_WINDOWS;
+      return;
+    }
+    this.trial = true;
+    this.set(next);
+  }
+
+  private set(n: number): void {
+    if (n !== this.limit) this.settling = true;
+    this.limit = n;
+  }
+}
