@@ -67,8 +67,14 @@ class WriterThread {
   }
 }
 
+/** How long a lazy statement may wait for a commit that something urgent triggers (ms). */
+const LAZY_MS = 100;
+
 export class Journal {
   private pending: Stmt[] = [];
+  /** Something added wants its commit now (a plain add, or a waiter); lazy statements only ride along. */
+  private urgent = false;
+  private lazyTimer: NodeJS.Timeout | undefined;
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
   private scheduled = false;
@@ -84,10 +90,24 @@ export class Journal {
     if (dbPath && store.kind === 'sqlite') this.writer = new WriterThread(dbPath, () => undefined);
   }
 
-  /** Queues a statement; it commits with the next flush. */
-  add(sql: string, params: SqlValue[]): void {
+  /**
+   * Queues a statement; it commits with the next flush. A `lazy` one (bookkeeping whose loss to a crash only repeats
+   * work, such as deleting a finished async event) does not call for a flush of its own: it joins the next commit,
+   * or at the latest one LAZY_MS later, so that a stream of them costs a commit per LAZY_MS, not one each.
+   */
+  add(sql: string, params: SqlValue[], lazy = false): void {
     this.pending.push([sql, params]);
-    this.schedule();
+    if (!lazy) {
+      this.urgent = true;
+      this.schedule();
+    } else if (!this.lazyTimer && !this.closed) {
+      this.lazyTimer = setTimeout(() => {
+        this.lazyTimer = undefined;
+        this.urgent = true;
+        this.schedule();
+      }, LAZY_MS);
+      this.lazyTimer.unref();
+    }
   }
 
   /** Resolves once everything added so far is durable. */
@@ -95,6 +115,7 @@ export class Journal {
     if (this.pending.length === 0 && !this.flushing) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
+      this.urgent = true;
       this.schedule();
     });
   }
@@ -111,11 +132,14 @@ export class Journal {
 
   private async loop(): Promise<void> {
     if (this.flushing) return;
-    while (this.pending.length > 0 || this.waiters.length > 0) {
+    while (this.urgent || this.waiters.length > 0) {
       const batch = this.pending;
       const waiters = this.waiters;
       this.pending = [];
       this.waiters = [];
+      this.urgent = false;
+      if (this.lazyTimer) clearTimeout(this.lazyTimer);
+      this.lazyTimer = undefined;
       this.flushing = this.write(batch);
       try {
         await this.flushing;

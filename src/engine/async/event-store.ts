@@ -2,8 +2,9 @@
 // transaction and one fsync per turn of the event loop, on the journal's writer thread).
 //
 // An Event invocation is acknowledged (202) only after the commit carrying its row is on disk. Progress (attempt
-// counts, deletion after the outcome is delivered) is only queued: it rides along with the next commit, and losing
-// it to a crash only makes an event run again, which AWS's at-least-once contract allows.
+// counts) is only queued: it rides along with the next commit. Deletion after the outcome is delivered is lazy: it
+// joins the next commit something else calls for, or one within 100 ms. Losing either to a crash only makes an event
+// run again, which AWS's at-least-once contract allows.
 import { Journal } from '../../store/journal.js';
 import type { Store } from '../../store/store.js';
 
@@ -127,9 +128,9 @@ export class AsyncEventStore {
     this.journal.add('UPDATE async_events SET invoke_count = ?, retries_used = ?, next_at = ? WHERE seq = ?', [e.invokeCount, e.retriesUsed, e.nextAt, e.seq]);
   }
 
-  /** Queued, not awaited: the event's outcome was delivered; a crash before the commit only runs it again. */
+  /** Lazy, not awaited: the event's outcome was delivered; a crash before the commit only runs it again. */
   remove(e: AsyncEvent): void {
-    this.journal.add('DELETE FROM async_events WHERE seq = ?', [e.seq]);
+    this.journal.add('DELETE FROM async_events WHERE seq = ?', [e.seq], true);
   }
 
   /** Commits what is queued (and closes the journal if it is this store's own). */
