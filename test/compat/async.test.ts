@@ -206,6 +206,52 @@ test('Async: events for a function with reserved concurrency 1 all run (one at a
   assert.deepEqual(got.map((m) => JSON.parse(m.Body!).responsePayload).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 });
 
+/** Sends `n` Event invokes of `fn` from 32 connections at once (a burst faster than a function drains it). */
+async function burst(fn: string, n: number): Promise<void> {
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (sent < n) {
+        const i = sent++;
+        const r = await fetch(`${server.url}/2015-03-31/functions/${fn}/invocations`, { method: 'POST', headers: { 'X-Amz-Invocation-Type': 'Event' }, body: JSON.stringify({ i }) });
+        assert.equal(r.status, 202);
+      }
+    }),
+  );
+}
+
+/** Each environment answers with an id of its own, so the records tell how many environments ran the events. */
+const ENV_ID = "const envId = Math.random().toString(36).slice(2);";
+
+test('Async: a burst of short events runs on a few warm environments, not one per concurrency slot', async () => {
+  const q = await queue('async-short-burst');
+  await createFunction(lambda, 'async-short', { 'index.js': `${ENV_ID}\nexports.handler = async (e) => ({ envId, i: e.i });` });
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'async-short', DestinationConfig: { OnSuccess: { Destination: queueArn('async-short-burst') } } }));
+  await burst('async-short', 600);
+  const got = await receiveN(q, 600);
+  assert.equal(got.length, 600);
+  const payloads = got.map((m) => JSON.parse(m.Body!).responsePayload as { envId: string; i: number });
+  assert.equal(new Set(payloads.map((p) => p.i)).size, 600, 'every event ran');
+  const envs = new Set(payloads.map((p) => p.envId)).size;
+  // The per-function cap is 32; short invocations keep only the environments that raise throughput.
+  assert.ok(envs <= 8, `${envs} environments ran 600 short events`);
+});
+
+test('Async: events of a slow function scale out to many environments within their first round', async () => {
+  const q = await queue('async-slow-burst');
+  await createFunction(lambda, 'async-slow', { 'index.js': `${ENV_ID}\nexports.handler = async (e) => { await new Promise((r) => setTimeout(r, 400)); return { envId, i: e.i }; };` });
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'async-slow', DestinationConfig: { OnSuccess: { Destination: queueArn('async-slow-burst') } } }));
+  const t0 = Date.now();
+  await burst('async-slow', 24);
+  const got = await receiveN(q, 24);
+  const secs = (Date.now() - t0) / 1000;
+  assert.equal(got.length, 24);
+  const envs = new Set(got.map((m) => (JSON.parse(m.Body!).responsePayload as { envId: string }).envId)).size;
+  assert.ok(envs >= 12, `only ${envs} environments ran 24 events of 400 ms`);
+  // Two at a time would take 24 × 0.4 / 2 = 4.8 s.
+  assert.ok(secs < 4.5, `24 events of 400 ms took ${secs} s`);
+});
+
 test('Async: DeleteFunction removes its event invoke configs (every qualifier) and its pending events, which never reach a new function of that name', async () => {
   const q = await queue('async-deleted');
   await createFunction(lambda, 'async-del', FAIL);

@@ -14,7 +14,7 @@ function drive(limit: AdaptiveLimit, seconds: number, rate: (c: number) => numbe
   while (t < start + seconds * 1000) {
     const c = limit.current;
     const perWindow = Math.max(1, Math.round((rate(c) * WINDOW_MS) / 1000));
-    for (let i = 1; i <= perWindow; i++) limit.completed(t + (WINDOW_MS * i) / perWindow, durationMs);
+    for (let i = 1; i <= perWindow; i++) limit.completed(t + (WINDOW_MS * i) / perWindow, durationMs, true);
     t += WINDOW_MS;
     trace.push(c);
   }
@@ -50,17 +50,19 @@ test('Adaptive limit: invocations of LONG_MS or more get the cap at once, and th
 
 test('Adaptive limit: two invocations of VERY_LONG_MS in a row open the cap before the first window ends', () => {
   const limit = new AdaptiveLimit(32);
-  limit.completed(1000, VERY_LONG_MS);
+  limit.completed(1000, VERY_LONG_MS, true);
   assert.equal(limit.current, 2, 'one long invocation (perhaps a slow first one) is not enough');
-  limit.completed(1001, VERY_LONG_MS);
+  limit.completed(1001, VERY_LONG_MS, false);
+  assert.equal(limit.current, 2, 'nothing waits: nothing to scale out for');
+  limit.completed(1002, VERY_LONG_MS, true);
   assert.equal(limit.current, 32);
 });
 
 test('Adaptive limit: short invocations stretched by contention or a cold runtime do not count as long', () => {
   const limit = new AdaptiveLimit(32);
   // Most Durations of the window are long, but not all: the function itself is short.
-  for (let i = 1; i <= 40; i++) limit.completed(i * 10, i % 5 === 0 ? 1 : 30);
-  assert.equal(limit.current, 3, 'still climbing step by step (2, then a trial of 3)');
+  for (let i = 1; i <= 100; i++) limit.completed(i * 10, i % 5 === 0 ? 1 : 30, true);
+  assert.ok(limit.current <= 3, `still climbing step by step from 2, not at the cap: ${limit.current}`);
 });
 
 test('Adaptive limit: after a long phase, short invocations climb again from two', () => {
@@ -71,11 +73,11 @@ test('Adaptive limit: after a long phase, short invocations climb again from two
   assert.equal(limit.current, 2);
 });
 
-test('Adaptive limit: windows in which a slot went unused (no backlog) leave the limit where it is', () => {
+test('Adaptive limit: windows in which a slot went unused (no backlog) leave the limit where it is, long invocations or not', () => {
   const limit = new AdaptiveLimit(32);
   for (let w = 0; w < 40; w++) {
     limit.starve();
-    for (let i = 1; i <= 10; i++) limit.completed(w * WINDOW_MS + (WINDOW_MS * i) / 10, 0.2);
+    for (let i = 1; i <= 10; i++) limit.completed(w * WINDOW_MS + (WINDOW_MS * i) / 10, LONG_MS, false);
   }
   assert.equal(limit.current, 2);
 });

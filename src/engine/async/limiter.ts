@@ -4,8 +4,8 @@
 // Every extra environment costs a cold start, memory, and colder caches in every runtime process. When invocations
 // are short, a few warm environments already keep the machine's cores busy and more only slow each event down (on a
 // 2-core machine 32 environments used 2.4× the runtime CPU per event of 4). So while the queue is backlogged, the
-// limit climbs a step at a time and keeps a step only when the completion rate rose; every few seconds it tries one
-// step up or down again. Functions whose invocations all take LONG_MS or more (waiting on I/O, sleeping, heavy work)
+// limit climbs a step at a time and keeps a step only when the completion rate rose with it; every few seconds it
+// tries one step up or down again. Functions whose invocations all take LONG_MS or more (waiting on I/O, sleeping, heavy work)
 // get the cap.
 
 /** Completions are measured in windows of this length (ms), only while events wait for a slot. */
@@ -18,9 +18,15 @@ export const WINDOW_MS = 250;
 export const LONG_MS = 10;
 /** Two invocations in a row of at least this (ms) open the cap at once, without waiting for the window to end. */
 export const VERY_LONG_MS = 100;
-/** A step up is kept when the rate rose by this factor; a step down when it kept at least 1 / DOWN_TOLERANCE. */
-const GAIN = 1.05;
+/**
+ * A step up is kept when the rate rose by at least this share of the step (from 4 to 6 environments, +50%: the rate
+ * must rise by 25%); noise and a runtime's warm-up rarely do that, work that truly runs in parallel does.
+ */
+const GAIN_SHARE = 0.5;
+/** A step down is kept when the rate stayed at least 1 / DOWN_TOLERANCE of what it was. */
 const DOWN_TOLERANCE = 1.03;
+/** Windows of backlog before the first measurement: new runtimes are still warming up. */
+const WARMUP_WINDOWS = 2;
 /** Windows spent at an accepted level before the next trial step. */
 const HOLD_WINDOWS = 20;
 
@@ -34,6 +40,7 @@ export class AdaptiveLimit {
   private starved = false;
   /** The first window after a change is not measured (a new environment may still be starting). */
   private settling = false;
+  private warmup = WARMUP_WINDOWS;
   /** The accepted level and the rate it gave; undefined until the first measurement (or after a long phase). */
   private base: { limit: number; rate: number } | undefined;
   private trial = false;
@@ -66,10 +73,10 @@ export class AdaptiveLimit {
     this.starved = true;
   }
 
-  /** One invocation finished at `now` (ms) after running `durationMs` in its environment. */
-  completed(now: number, durationMs: number): void {
-    // Slow functions need not wait for the window: they scale out within their first round.
-    if (!this.long && durationMs >= VERY_LONG_MS && this.lastDuration >= VERY_LONG_MS) this.enterLong();
+  /** One invocation finished at `now` (ms) after running `durationMs` in its environment; `waiting`: events queue. */
+  completed(now: number, durationMs: number, waiting: boolean): void {
+    // Slow functions with events waiting need not wait for the window: they scale out within their first round.
+    if (!this.long && waiting && durationMs >= VERY_LONG_MS && this.lastDuration >= VERY_LONG_MS) this.enterLong();
     this.lastDuration = durationMs;
     if (this.windowStart === undefined) this.windowStart = now;
     this.completions++;
@@ -84,6 +91,8 @@ export class AdaptiveLimit {
     this.minDuration = Infinity;
     this.starved = false;
     this.settling = false;
+    // Without a backlog there is nothing to scale for (and a new runtime's first, slow invocations say little).
+    if (!measured) return;
     if (shortest >= LONG_MS) {
       this.enterLong();
       return;
@@ -95,7 +104,11 @@ export class AdaptiveLimit {
       this.set(Math.min(this.cap, this.initial));
       return;
     }
-    if (measured) this.step(rate);
+    if (this.warmup > 0) {
+      this.warmup--;
+      return;
+    }
+    this.step(rate);
   }
 
   private enterLong(): void {
@@ -114,7 +127,7 @@ export class AdaptiveLimit {
     }
     if (this.trial) {
       this.trial = false;
-      const kept = this.limit > base.limit ? rate > base.rate * GAIN : rate * DOWN_TOLERANCE >= base.rate;
+      const kept = this.limit > base.limit ? rate >= base.rate * (1 + GAIN_SHARE * (this.limit / base.limit - 1)) : rate * DOWN_TOLERANCE >= base.rate;
       if (kept) {
         this.base = { limit: this.limit, rate };
         // A step up that paid off is followed by another at once.
