@@ -5,8 +5,8 @@
 // are short, a few warm environments already keep the machine's cores busy and more only slow each event down (on a
 // 2-core machine 32 environments used 2.4× the runtime CPU per event of 4). So while the queue is backlogged, the
 // limit climbs a step at a time and keeps a step only when the completion rate rose with it; every few seconds it
-// tries one step up or down again. Functions whose invocations all take LONG_MS or more (waiting on I/O, sleeping, heavy work)
-// get the cap.
+// tries one step up or down again. Functions whose invocations all take LONG_MS or more (waiting on I/O, sleeping,
+// heavy work) get the cap.
 
 /** Completions are measured in windows of this length (ms), only while events wait for a slot. */
 export const WINDOW_MS = 250;
