@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/lib/clock.js';
 import { AwsError } from '../../src/lib/errors.js';
 import type { LambdaInvoker } from '../../src/services/lambda/invoker.js';
-import { Execution } from '../../src/services/states/run/executor.js';
+import { Execution, type ExecHooks } from '../../src/services/states/run/executor.js';
 import { ActivityQueues, TokenRegistry } from '../../src/services/states/run/tasks.js';
 import { TimerWheel } from '../../src/services/states/run/timers.js';
 import { validateDefinition, formatDiagnostics } from '../../src/services/states/asl/validate.js';
@@ -27,7 +27,7 @@ function fakeLambda(fns: Record<string, Fn>, calls: string[] = []): LambdaInvoke
   };
 }
 
-async function run(def: object, input: unknown = {}, fns: Record<string, Fn> = {}, calls: string[] = []) {
+async function run(def: object, input: unknown = {}, fns: Record<string, Fn> = {}, calls: string[] = [], sleep?: ExecHooks['sleep']) {
   const v = validateDefinition(JSON.stringify(def));
   assert.deepEqual(v.diagnostics, [], formatDiagnostics(v.diagnostics));
   const clock = new FakeClock();
@@ -36,10 +36,12 @@ async function run(def: object, input: unknown = {}, fns: Record<string, Fn> = {
     { arn: 'arn:aws:states:us-east-1:000000000000:execution:sm:e', name: 'e', smArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:sm', smName: 'sm', roleArn: 'arn:aws:iam::000000000000:role/r', input: input as never, startTime: clock.now(), type: 'STANDARD', definition: def as never },
     { clock, wheel: new TimerWheel(clock), lambda: fakeLambda(fns, calls), region: 'us-east-1', accountId: '000000000000', tokens: new TokenRegistry(), activities: new ActivityQueues() },
     {
-      sleep: async (at) => {
-        sleeps.push(at - clock.now());
-        clock.advance(at - clock.now());
-      },
+      sleep:
+        sleep ??
+        (async (at) => {
+          sleeps.push(at - clock.now());
+          clock.advance(at - clock.now());
+        }),
     },
   );
   ex.start();
@@ -219,6 +221,74 @@ test('Interpreter: Parallel returns branch outputs in order and a branch failure
   const f = await run({ StartAt: 'P', States: { P: { Type: 'Parallel', Branches: [{ StartAt: 'A', States: { A: { Type: 'Fail', Error: 'X', Cause: 'y' } } }], End: true } } });
   assert.equal(f.error, 'X');
   assert.equal(f.cause, 'y');
+});
+
+/** A sleep that lasts until the execution, or the Map/Parallel branch it runs in, is stopped. */
+const endless: ExecHooks['sleep'] = (_at, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+const ticks = async (n: number): Promise<void> => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** Branch programs by their input: 'wait' waits an hour, any other name invokes that function; both then run 'After'. */
+const waitOrInvoke = {
+  StartAt: 'C',
+  States: {
+    C: { Type: 'Choice', Choices: [{ Variable: '$', StringEquals: 'wait', Next: 'W' }], Default: 'T' },
+    W: { Type: 'Wait', Seconds: 3600, Next: 'After' },
+    T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { 'FunctionName.$': '$', Payload: {} }, Next: 'After' },
+    After: { Type: 'Pass', End: true },
+  },
+};
+
+/** A function that answers only once released, and one that fails (error Boom) after the others are under way. */
+function slowAndBoom(): { fns: Record<string, Fn>; release: () => void } {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const fns: Record<string, Fn> = {
+    slow: async () => {
+      await released;
+      return { payload: 1 };
+    },
+    boom: async () => {
+      await ticks(5);
+      return { payload: { errorType: 'Boom', errorMessage: 'b' }, error: true };
+    },
+  };
+  return { fns, release };
+}
+
+test('Map: a failing iteration aborts its running siblings, which run no further states', async () => {
+  const { fns, release } = slowAndBoom();
+  const r = await run({ StartAt: 'M', States: { M: { Type: 'Map', ItemsPath: '$.xs', Iterator: waitOrInvoke, End: true } } }, { xs: ['wait', 'slow', 'boom'] }, fns, [], endless);
+  assert.equal(r.status, 'FAILED');
+  assert.equal(r.error, 'Boom');
+  const failed = r.events.findIndex((e) => e.type === 'MapIterationFailed');
+  const tail = r.events.slice(failed);
+  assert.deepEqual(tail.map((e) => e.type), ['MapIterationFailed', 'TaskStateAborted', 'MapIterationAborted', 'WaitStateAborted', 'MapIterationAborted', 'TaskStateAborted', 'MapStateFailed', 'ExecutionFailed']);
+  assert.deepEqual(tail.filter((e) => e.type === 'MapIterationAborted').map((e) => (e['mapIterationAbortedEventDetails'] as { index: number }).index), [0, 1]);
+  // Each abort is chained to the failed iteration's last event, as AWS records.
+  const taskFailed = r.events.find((e) => e.type === 'TaskFailed')!.id;
+  assert.ok(tail.slice(0, 7).every((e) => e.previousEventId === taskFailed));
+  // The slow task answering later records nothing, and neither stopped sibling goes on to 'After'.
+  const count = r.events.length;
+  release();
+  await ticks(10);
+  assert.equal(r.events.length, count);
+  assert.ok(!r.events.some((e) => e.type === 'PassStateEntered'));
+});
+
+test('Parallel: a failing branch aborts the running branches, which run no further states', async () => {
+  const { fns, release } = slowAndBoom();
+  const branch = (x: string) => ({ StartAt: 'I', States: { I: { Type: 'Pass', Result: x, Next: 'C' }, ...waitOrInvoke.States } });
+  const r = await run({ StartAt: 'P', States: { P: { Type: 'Parallel', Branches: ['wait', 'slow', 'boom'].map(branch), End: true } } }, {}, fns, [], endless);
+  assert.equal(r.error, 'Boom');
+  const taskFailed = r.events.findIndex((e) => e.type === 'TaskFailed');
+  assert.deepEqual(r.events.slice(taskFailed).map((e) => e.type), ['TaskFailed', 'TaskStateAborted', 'WaitStateAborted', 'TaskStateAborted', 'ParallelStateFailed', 'ExecutionFailed']);
+  const count = r.events.length;
+  release();
+  await ticks(10);
+  assert.equal(r.events.length, count);
+  assert.ok(!r.events.some((e) => e.type === 'PassStateEntered' && (e['stateEnteredEventDetails'] as { name: string }).name === 'After'));
 });
 
 test('Interpreter: variables assigned with Assign are visible to later states (JSONPath and JSONata)', async () => {

@@ -77,6 +77,10 @@ interface Frame {
   mapItem?: { Index: number; Value: Json };
   lang: 'JSONPath' | 'JSONata';
   top: boolean;
+  /** Aborts when the execution, or the Map/Parallel branch this frame runs in, is stopped. */
+  signal: AbortSignal;
+  /** The state the frame is in, from its Entered event until it exits (a failed state stays open). */
+  open: { type?: string };
 }
 
 export class Execution {
@@ -132,7 +136,7 @@ export class Execution {
     let timeoutCancel: (() => void) | undefined;
     try {
       const timeout = def['TimeoutSeconds'];
-      const run = this.runProgram(def, resume?.input ?? this.info.input, { thread, scope, lang, top: true }, resume);
+      const run = this.runProgram(def, resume?.input ?? this.info.input, { thread, scope, lang, top: true, signal: this.ac.signal, open: {} }, resume);
       let out: Json;
       if (typeof timeout === 'number') {
         const timedOut = new Promise<never>((_, rej) => {
@@ -208,8 +212,8 @@ export class Execution {
     return 0;
   }
 
-  private check(): void {
-    if (this.ac.signal.aborted) throw new Aborted();
+  private check(signal: AbortSignal): void {
+    if (signal.aborted) throw new Aborted();
     // AWS's hard limit on a Standard history; it also stops runaway loops from exhausting memory.
     if (this.history.events.length >= 25_000) throw new StatesError('States.Runtime', 'The execution reached the maximum number of history events (25000).');
   }
@@ -221,7 +225,7 @@ export class Execution {
     let entered = resume?.entered;
     const lang = prog['QueryLanguage'] === 'JSONata' ? 'JSONata' : f.lang;
     for (;;) {
-      this.check();
+      this.check(f.signal);
       const st = states[name]!;
       // On resume the first checkpoint keeps where the state had got to, so a second crash resumes the same way.
       if (f.top) this.hooks.checkpoint?.({ state: name, input: cur, vars: f.scope.all(), events: this.history.events.length, entered });
@@ -238,6 +242,7 @@ export class Execution {
     const type = st['Type'] as string;
     const enteredAt = resumed?.at ?? this.deps.clock.now();
     if (!resumed) f.thread.add(`${ENTER[type]}StateEntered`, 'stateEnteredEventDetails', { name, input: stringify(rawInput), inputDetails: { truncated: false } });
+    f.open.type = type;
     const ctx = (retry = 0, token?: string): Json => this.context(name, enteredAt, retry, f, token, type === 'Task' || type === 'Parallel' || type === 'Map');
     const jsonata = f.lang === 'JSONata';
     // The context object is built only when a path actually reads `$$` (most states never do).
@@ -248,6 +253,7 @@ export class Execution {
     // Assigned values take effect when the state exits: its own Output/OutputPath still sees the old ones.
     let pending: [string, Json][] = [];
     const exit = (output: Json, next: string | undefined): { output: Json; next?: string } => {
+      f.open.type = undefined;
       for (const [k, v] of pending) f.scope.vars.set(k, v);
       pending = [];
       const d: Record<string, unknown> = { name, output: stringify(output), outputDetails: { truncated: false } };
@@ -367,8 +373,8 @@ export class Execution {
             }
           }
           if (f.top) this.hooks.checkpoint?.({ state: name, input: rawInput, vars: f.scope.all(), entered: { thread: f.thread.last, at: enteredAt, until } });
-          if (until > this.deps.clock.now()) await this.hooks.sleep(until, this.ac.signal);
-          this.check();
+          if (until > this.deps.clock.now()) await this.hooks.sleep(until, f.signal);
+          this.check(f.signal);
           await assign(input, input, st['Assign']);
           const out = jsonata ? (st['Output'] !== undefined ? await evalJsonataTemplate(st['Output'], bindings(input), 'Output') : input) : applyPath(st['OutputPath'] as string | null | undefined, input, 'OutputPath', lazyScope);
           return exit(out, nextOf());
@@ -431,7 +437,7 @@ export class Execution {
             name,
             state: st,
             thread: f.thread,
-            signal: this.ac.signal,
+            signal: f.signal,
             standard: this.info.type === 'STANDARD',
             params: (token) => (jsonata ? params : st['Parameters'] !== undefined ? evalTemplate(st['Parameters'], { input, context: h.ctx(retry, token), vars: (n) => f.scope.get(n) }) : input),
             // JSONPath fields are read without yielding, so a task's Entered and Scheduled events stay together.
@@ -472,8 +478,8 @@ export class Execution {
             if (typeof r['MaxDelaySeconds'] === 'number') delay = Math.min(delay, r['MaxDelaySeconds']);
             if (r['JitterStrategy'] === 'FULL') delay = Math.random() * delay;
             attempts[ri]!++;
-            await this.hooks.sleep(this.deps.clock.now() + delay * 1000, this.ac.signal);
-            this.check();
+            await this.hooks.sleep(this.deps.clock.now() + delay * 1000, f.signal);
+            this.check(f.signal);
             continue;
           }
         }
@@ -527,24 +533,29 @@ export class Execution {
 
   private async runParallel(st: Obj, input: Json, f: Frame): Promise<Json> {
     f.thread.add('ParallelStateStarted');
-    const branches = st['Branches'] as Obj[];
-    const ac = new AbortController();
-    const threads: Thread[] = [];
-    const runBranch = async (b: Obj): Promise<Json> => {
-      const t = f.thread.fork();
-      threads.push(t);
+    const stop = new AbortController();
+    const signal = AbortSignal.any([f.signal, stop.signal]);
+    const frames = (st['Branches'] as Obj[]).map((): Frame => ({ thread: f.thread.fork(stop.signal), scope: new Scope(f.scope), lang: f.lang, top: false, signal, open: {} }));
+    const running = new Set(frames);
+    const runBranch = async (b: Obj, i: number): Promise<Json> => {
+      const fr = frames[i]!;
       try {
-        return await this.runProgram(b, input, { thread: t, scope: new Scope(f.scope), lang: f.lang, top: false });
+        return await abortable(this.runProgram(b, input, fr), signal);
       } catch (e) {
-        f.thread.last = t.last;
+        // The first branch to fail stops the others: its open state and theirs are aborted, chained to its last event.
+        if (e instanceof StatesError && !stop.signal.aborted) {
+          f.thread.last = fr.thread.last;
+          stateAborted(f.thread.hist, fr, fr.thread.last);
+          for (const other of running) if (other !== fr) stateAborted(f.thread.hist, other, fr.thread.last);
+          stop.abort();
+        }
         throw e;
+      } finally {
+        running.delete(fr);
       }
     };
-    const results = await Promise.all(branches.map(runBranch)).catch((e: unknown) => {
-      ac.abort();
-      throw e;
-    });
-    f.thread.last = Math.max(f.thread.last, ...threads.map((t) => t.last));
+    const results = await Promise.all((st['Branches'] as Obj[]).map(runBranch));
+    f.thread.last = Math.max(f.thread.last, ...frames.map((x) => x.thread.last));
     // Like MapStateSucceeded, AWS chains ParallelStateSucceeded and ParallelStateExited to the branches' last event.
     f.thread.add('ParallelStateSucceeded', undefined, undefined, false);
     return results;
@@ -602,16 +613,32 @@ export class Execution {
     let lastIterEvent = 0;
     let firstErr: StatesError | undefined;
     let next = 0;
+    const stop = new AbortController();
+    const signal = AbortSignal.any([f.signal, stop.signal]);
+    const running = new Map<number, Frame>();
+    // The failure that fails the Map stops the iterations still running: its own open state is aborted, then each other
+    // records MapIterationAborted and its open state's abort, all chained to the failed iteration's last event.
+    const stopOthers = (failed: Frame, i: number): void => {
+      const prev = failed.thread.last;
+      stateAborted(f.thread.hist, failed, prev);
+      for (const [j, fr] of running) {
+        if (j === i) continue;
+        f.thread.hist.push('MapIterationAborted', prev, 'mapIterationAbortedEventDetails', { index: j, name });
+        stateAborted(f.thread.hist, fr, prev);
+      }
+      stop.abort();
+    };
     // Processors that never wait (Pass/Choice/Succeed/Fail only) run one after another: same result, AWS's event order.
     const n = instant(proc) ? 1 : max > 0 ? Math.min(max, items.length) : items.length;
     const worker = async (): Promise<void> => {
       while (next < items.length && !firstErr) {
         const i = next++;
-        const t = f.thread.fork();
+        const t = f.thread.fork(stop.signal);
         t.add('MapIterationStarted', 'mapIterationStartedEventDetails', { index: i, name });
+        const frame: Frame = { thread: t, scope: new Scope(f.scope), lang: f.lang, top: false, signal, open: {}, mapItem: { Index: i, Value: items[i]! } };
+        running.set(i, frame);
         // Concurrent iterations: let the other workers record their MapIterationStarted first, as AWS's history shows.
         if (n > 1) await null;
-        const frame: Frame = { thread: t, scope: new Scope(f.scope), lang: f.lang, top: false, mapItem: { Index: i, Value: items[i]! } };
         try {
           let itemInput: Json = items[i]!;
           if (selector !== undefined) {
@@ -619,10 +646,12 @@ export class Execution {
             else itemInput = evalTemplate(selector, { input, context: this.context(name, this.deps.clock.now(), 0, frame), vars: (n) => f.scope.get(n) }, 'ItemSelector');
           }
           frame.mapItem = undefined;
-          results[i] = await this.runProgram(proc, itemInput, frame);
+          results[i] = await abortable(this.runProgram(proc, itemInput, frame), signal);
+          if (stop.signal.aborted) return;
           lastIterEvent = Math.max(lastIterEvent, t.add('MapIterationSucceeded', 'mapIterationSucceededEventDetails', { index: i, name }, false).id);
           f.thread.last = Math.max(f.thread.last, t.last);
         } catch (e) {
+          if (stop.signal.aborted) return;
           if (!(e instanceof StatesError)) throw e;
           t.add('MapIterationFailed', 'mapIterationFailedEventDetails', { index: i, name }, false);
           f.thread.last = Math.max(f.thread.last, t.last);
@@ -631,6 +660,9 @@ export class Execution {
           const over = tolerant && ((tolCount === undefined || failures > tolCount) && (tolPct === undefined || (failures * 100) / items.length > tolPct));
           if (!tolerant) firstErr ??= e;
           else if (over) firstErr ??= new StatesError('States.ExceedToleratedFailureThreshold', 'The specified tolerated failure threshold was exceeded');
+          if (firstErr) stopOthers(frame, i);
+        } finally {
+          running.delete(i);
         }
       }
     };
@@ -642,6 +674,24 @@ export class Execution {
     f.thread.add('MapStateSucceeded', undefined, undefined, false);
     return results;
   }
+}
+
+/** The states that wait, which have a `<Type>StateAborted` event. */
+const WAITING = new Set(['Task', 'Wait', 'Map', 'Parallel']);
+
+/** Records `<Type>StateAborted` for the state a stopped branch is in (if it is one that waits), chained to `prev`. */
+function stateAborted(hist: History, fr: Frame, prev: number): void {
+  if (fr.open.type !== undefined && WAITING.has(fr.open.type)) hist.push(`${fr.open.type}StateAborted`, prev);
+}
+
+/** Settles as `p` does, or rejects with Aborted once `signal` aborts (`p` then runs on, unobserved). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(new Aborted());
+    if (signal.aborted) abort();
+    signal.addEventListener('abort', abort, { once: true });
+    void p.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 /** True when no state of the program can wait on anything outside the interpreter. */

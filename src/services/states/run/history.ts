@@ -14,14 +14,19 @@ export class Thread {
   constructor(
     readonly hist: History,
     public last: number,
+    /** Aborts when the thread's branch is stopped (its Map or Parallel failed): it records nothing more. */
+    readonly stopped?: AbortSignal,
   ) {}
   add(type: string, detailsKey?: string, details?: Record<string, unknown>, advance = true): HistoryEvent {
+    if (this.stopped?.aborted) return { timestamp: 0, type, id: this.last, previousEventId: this.last };
     const e = this.hist.push(type, this.last, detailsKey, details);
     if (advance) this.last = e.id;
     return e;
   }
-  fork(): Thread {
-    return new Thread(this.hist, this.last);
+  /** A branch of this thread; `stop` (with this thread's own) stops it. */
+  fork(stop?: AbortSignal): Thread {
+    const stopped = stop && this.stopped ? AbortSignal.any([this.stopped, stop]) : (stop ?? this.stopped);
+    return new Thread(this.hist, this.last, stopped);
   }
 }
 
