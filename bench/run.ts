@@ -32,8 +32,10 @@ async function main(): Promise<void> {
   const fresh = out.map((s) => s.replace(/\n\n/, `\n\n${stamp}\n\n`));
   const old = existsSync(target) ? readFileSync(target, 'utf8').split(/\n(?=## )/).slice(1) : [];
   const titleOf = (s: string): string => s.split('\n')[0] ?? '';
-  const kept = old.filter((o) => !fresh.some((f) => titleOf(f) === titleOf(o)));
-  writeFileSync(target, `# Benchmarks\n\nWritten by \`npm run bench\` (\`npm run bench <section>\` re-measures one section).\n\n${[...fresh, ...kept].join('\n')}`);
+  // A re-measured section replaces the old one in place; a section new to the file goes after the others.
+  const merged = old.map((o) => fresh.find((f) => titleOf(f) === titleOf(o)) ?? o);
+  const added = fresh.filter((f) => !old.some((o) => titleOf(o) === titleOf(f)));
+  writeFileSync(target, `# Benchmarks\n\nWritten by \`npm run bench\` (\`npm run bench <section>\` re-measures one section).\n\n${[...merged, ...added].join('\n')}`);
   process.stderr.write(`bench: wrote ${target}\n`);
   process.exit(0);
 }
