@@ -230,3 +230,53 @@ test('Callbacks: lambda:invoke.waitForTaskToken waits for SendTaskSuccess; a mis
   assert.deepEqual(out.cb, { approved: true });
   assert.equal(out.hb.Error, 'States.HeartbeatTimeout');
 });
+
+test('SDK: states:startExecution starts a child execution; .sync and .sync:2 wait for it; a failed child fails the task', async () => {
+  const child = await create('nested-child', { StartAt: 'C', States: { C: { Type: 'Pass', Result: { Arg1: 'argument1' }, End: true } } });
+  const failing = await create('nested-failing', { StartAt: 'F', States: { F: { Type: 'Fail', Error: 'SomeFailure', Cause: 'This state machine fails.' } } });
+  const parent = (resource: string, target: string) => ({ StartAt: 'S', States: { S: { Type: 'Task', Resource: `arn:aws:states:::states:${resource}`, Parameters: { StateMachineArn: target, Input: {} }, End: true } } });
+  const runParent = async (name: string, resource: string, target = child) => {
+    const arn = await create(name, parent(resource, target));
+    const s = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
+    const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+    const h = await sfn.send(new GetExecutionHistoryCommand({ executionArn: s.executionArn }));
+    return { d, types: h.events!.map((e) => e.type), events: h.events! };
+  };
+
+  const plain = await runParent('nested-plain', 'startExecution');
+  assert.equal(plain.d.status, 'SUCCEEDED');
+  const started = JSON.parse(plain.d.output!);
+  assert.match(started.ExecutionArn, /^arn:aws:states:us-east-1:000000000000:execution:nested-child:/);
+  assert.ok(started.StartDate !== undefined);
+  assert.deepEqual(plain.types, ['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited', 'ExecutionSucceeded']);
+  assert.equal(plain.events[2]!.taskScheduledEventDetails!.resourceType, 'states');
+  assert.equal(plain.events[2]!.taskScheduledEventDetails!.resource, 'startExecution');
+
+  const sync = await runParent('nested-sync', 'startExecution.sync');
+  assert.equal(sync.d.status, 'SUCCEEDED');
+  const out = JSON.parse(sync.d.output!);
+  assert.equal(out.Status, 'SUCCEEDED');
+  assert.equal(out.Output, '{"Arg1":"argument1"}', '.sync gives the child output as JSON text');
+  assert.deepEqual(sync.types, ['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded', 'TaskStateExited', 'ExecutionSucceeded']);
+
+  const sync2 = await runParent('nested-sync2', 'startExecution.sync:2');
+  assert.deepEqual(JSON.parse(sync2.d.output!).Output, { Arg1: 'argument1' }, '.sync:2 gives it as JSON');
+
+  const failed = await runParent('nested-fails', 'startExecution.sync', failing);
+  assert.equal(failed.d.status, 'FAILED');
+  assert.equal(failed.d.error, 'States.TaskFailed');
+  assert.equal(JSON.parse(failed.d.cause!).Error, 'SomeFailure');
+  assert.deepEqual(failed.types.slice(-3), ['TaskSubmitted', 'TaskFailed', 'ExecutionFailed']);
+
+  // .waitForTaskToken: the child gets the token in its input; SendTaskSuccess with it completes the parent's task.
+  const waiter = await create('nested-waiter', { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } });
+  const cb = await create('nested-callback', { StartAt: 'S', States: { S: { Type: 'Task', Resource: 'arn:aws:states:::states:startExecution.waitForTaskToken', Parameters: { StateMachineArn: waiter, Input: { 'token.$': '$$.Task.Token' } }, End: true } } });
+  const s = await sfn.send(new StartExecutionCommand({ stateMachineArn: cb }));
+  const kids = await until(() => sfn.send(new ListExecutionsCommand({ stateMachineArn: waiter })), (l) => (l.executions ?? []).length > 0);
+  const kid = await sfn.send(new DescribeExecutionCommand({ executionArn: kids.executions![0]!.executionArn }));
+  await sfn.send(new SendTaskSuccessCommand({ taskToken: JSON.parse(kid.input!).token, output: '{"done":true}' }));
+  const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+  assert.equal(d.status, 'SUCCEEDED');
+  assert.deepEqual(JSON.parse(d.output!), { done: true });
+  await sfn.send(new StopExecutionCommand({ executionArn: kid.executionArn }));
+});

@@ -234,18 +234,26 @@ function waitToken(d: TaskDeps, t: TaskRun, token: string, hb: { reset?: () => v
   });
 }
 
+/** What a `.sync` integration's call gives: the job it started (recorded as TaskSubmitted) and how the job ends. */
+export class Submitted {
+  constructor(
+    readonly output: Obj,
+    readonly completion: () => Promise<Json>,
+  ) {}
+}
+
 /**
- * The course every optimized service integration with a request/response and a `.waitForTaskToken` form takes:
- * TaskScheduled and TaskStarted (not again when resumed after a restart), for a callback the token issued and
- * persisted before the call, the call, then TaskSubmitted and the wait for the token; TaskSucceeded at the end.
- * A StatesError thrown by `call` is recorded as TaskFailed.
+ * The course every optimized service integration takes: TaskScheduled and TaskStarted (not again when resumed after a
+ * restart), for a callback the token issued and persisted before the call, the call, then TaskSubmitted and the wait
+ * for the token (or, when the call returns `Submitted`, for the job's completion); TaskSucceeded at the end. A
+ * StatesError thrown by `call` or by a completion is recorded as TaskFailed.
  */
 export async function serviceTask(
   d: TaskDeps,
   t: TaskRun,
   details: { resource: string; resourceType: string },
   callback: boolean,
-  call: (params: Obj) => Promise<Obj>,
+  call: (params: Obj) => Promise<Obj | Submitted>,
 ): Promise<Json> {
   const token = callback ? (t.resume?.token ?? randomUUID()) : undefined;
   const params = t.params(token) as Obj;
@@ -266,14 +274,15 @@ export async function serviceTask(
       d.tokenLog?.issue(token!, t.execArn);
       await t.waiting?.(token!, false);
     }
-    let result: Obj;
     try {
-      result = await call(params);
+      const result = await call(params);
+      if (!callback && !(result instanceof Submitted)) return result;
+      const submitted = result instanceof Submitted ? result.output : result;
+      t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(submitted), outputDetails: { truncated: false } });
+      if (result instanceof Submitted) return await result.completion();
     } catch (e) {
       throw e instanceof StatesError ? fail(e) : e;
     }
-    if (!callback) return result;
-    t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(result), outputDetails: { truncated: false } });
     await t.waiting?.(token!, true);
     return waitFor(d, t, token!, hb, fail);
   })();
@@ -384,48 +393,32 @@ export function activityStarted(thread: Thread, workerName: string | undefined):
   thread.add('ActivityStarted', 'activityStartedEventDetails', workerName ? { workerName } : {});
 }
 
-async function nested(d: TaskDeps, t: TaskRun, mode: string): Promise<Json> {
-  if (!d.startNested) throw new StatesError('States.Runtime', 'Nested executions are not available');
-  const callback = mode === '.waitForTaskToken';
-  const token = callback ? (t.resume?.token ?? randomUUID()) : undefined;
-  const params = t.params(token) as Obj;
+/** `states:startExecution` (`.sync`, `.sync:2`, `.waitForTaskToken`): a child execution of this server. */
+function nested(d: TaskDeps, t: TaskRun, mode: string): Promise<Json> {
+  const startNested = d.startNested;
+  if (!startNested) throw new StatesError('States.Runtime', 'Nested executions are not available');
   const details = { resource: `startExecution${mode}`, resourceType: 'states' };
-  if (!t.resume) {
-    t.thread.add('TaskScheduled', 'taskScheduledEventDetails', { ...details, region: d.region, parameters: stringify(params) });
-    t.thread.add('TaskStarted', 'taskStartedEventDetails', details);
-  }
-  const fail = failureRecorder(t.thread, 'Task', details);
-  const hb: { reset?: () => void } = {};
-  const work = (async (): Promise<Json> => {
-    if (callback && t.resume?.submitted) return waitFor(d, t, token!, hb, fail);
-    if (callback) {
-      d.tokenLog?.issue(token!, t.execArn);
-      await t.waiting?.(token!, false);
-    }
+  return serviceTask(d, t, details, mode === '.waitForTaskToken', async (params) => {
     let started: Obj;
     let done: Promise<Obj>;
     try {
-      ({ started, done } = await d.startNested!(params, t.execArn));
+      ({ started, done } = await startNested(params, t.execArn));
     } catch (e) {
-      if (e instanceof AwsError) throw fail(new StatesError(`StepFunctions.${e.code}Exception`.replace('ExceptionException', 'Exception'), `${e.message} (Service: AWSStepFunctions; Status Code: 400; Error Code: ${e.code}; Request ID: ${randomUUID()}; Proxy: null)`));
+      if (e instanceof AwsError) throw new StatesError(`StepFunctions.${e.code}Exception`.replace('ExceptionException', 'Exception'), `${e.message} (Service: AWSStepFunctions; Status Code: 400; Error Code: ${e.code}; Request ID: ${randomUUID()}; Proxy: null)`);
       throw e;
     }
-    if (mode === '') return started;
-    if (callback) {
-      t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
-      await t.waiting?.(token!, true);
-      return waitFor(d, t, token!, hb, fail);
-    }
-    t.thread.add('TaskSubmitted', 'taskSubmittedEventDetails', { ...details, output: stringify(started), outputDetails: { truncated: false } });
-    const r = await done;
-    if (r['status'] !== 'SUCCEEDED') {
-      const err = r['status'] === 'TIMED_OUT' ? 'States.Timeout' : r['status'] === 'ABORTED' ? 'States.Runtime' : 'States.TaskFailed';
-      throw fail(new StatesError(err, stringify(r)));
-    }
-    if (mode === '.sync:2') return r;
-    return { ...r, output: typeof r['output'] === 'string' ? r['output'] : stringify(r['output']) };
-  })();
-  const out = await withTimeout(d, t, work, (err) => fail(err, true), hb);
-  t.thread.add('TaskSucceeded', 'taskSucceededEventDetails', { ...details, output: stringify(out), outputDetails: { truncated: false } });
-  return out;
+    if (mode !== '.sync' && mode !== '.sync:2') return started;
+    return new Submitted(started, async () => {
+      // The child's DescribeExecution: a failed one fails the task with it as the cause (AWS's States.TaskFailed).
+      const r = await done;
+      if (r['Status'] !== 'SUCCEEDED') {
+        const err = r['Status'] === 'TIMED_OUT' ? 'States.Timeout' : r['Status'] === 'ABORTED' ? 'States.Runtime' : 'States.TaskFailed';
+        throw new StatesError(err, stringify(r));
+      }
+      // `.sync:2` gives the child's input and output as JSON, `.sync` as JSON text.
+      return mode === '.sync:2' ? { ...r, Input: parseJson(r['Input']), Output: parseJson(r['Output']) } : r;
+    });
+  });
 }
+
+const parseJson = (v: Json | undefined): Json => (typeof v === 'string' ? (JSON.parse(v) as Json) : (v ?? null));
