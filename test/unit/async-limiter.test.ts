@@ -2,7 +2,7 @@
 // environments that raise throughput, long ones get the cap, and idle windows change nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AdaptiveLimit, LONG_MS, VERY_LONG_MS, WINDOW_MS } from '../../src/engine/async/limiter.js';
+import { AdaptiveLimit, LONG_MS, WINDOW_MS } from '../../src/engine/async/limiter.js';
 
 /**
  * Drives the limit for `seconds` of backlog on a machine whose throughput at concurrency c is `rate(c)` events/s,
@@ -14,7 +14,7 @@ function drive(limit: AdaptiveLimit, seconds: number, rate: (c: number) => numbe
   while (t < start + seconds * 1000) {
     const c = limit.current;
     const perWindow = Math.max(1, Math.round((rate(c) * WINDOW_MS) / 1000));
-    for (let i = 1; i <= perWindow; i++) limit.completed(t + (WINDOW_MS * i) / perWindow, durationMs, true);
+    for (let i = 1; i <= perWindow; i++) limit.completed(t + (WINDOW_MS * i) / perWindow, durationMs);
     t += WINDOW_MS;
     trace.push(c);
   }
@@ -38,7 +38,7 @@ test('Adaptive limit: short invocations whose throughput keeps rising with envir
   assert.equal(limit.current, 32);
 });
 
-test('Adaptive limit: invocations of LONG_MS or more get the cap at once, and the cap follows reserved concurrency', () => {
+test('Adaptive limit: a window of invocations that all take LONG_MS or more gets the cap, and the cap follows reserved concurrency', () => {
   const limit = new AdaptiveLimit(32);
   drive(limit, 1, (c) => c * 10, LONG_MS);
   assert.equal(limit.current, 32);
@@ -48,26 +48,16 @@ test('Adaptive limit: invocations of LONG_MS or more get the cap at once, and th
   assert.equal(limit.current, 20);
 });
 
-test('Adaptive limit: two invocations of VERY_LONG_MS in a row open the cap before the first window ends', () => {
-  const limit = new AdaptiveLimit(32);
-  limit.completed(1000, VERY_LONG_MS, true);
-  assert.equal(limit.current, 2, 'one long invocation (perhaps a slow first one) is not enough');
-  limit.completed(1001, VERY_LONG_MS, false);
-  assert.equal(limit.current, 2, 'nothing waits: nothing to scale out for');
-  limit.completed(1002, VERY_LONG_MS, true);
-  assert.equal(limit.current, 32);
-});
-
 test('Adaptive limit: short invocations stretched by contention or a cold runtime do not count as long', () => {
   const limit = new AdaptiveLimit(32);
   // Most Durations of the window are long, but not all: the function itself is short.
-  for (let i = 1; i <= 100; i++) limit.completed(i * 10, i % 5 === 0 ? 1 : 30, true);
+  for (let i = 1; i <= 100; i++) limit.completed(i * 10, i % 5 === 0 ? 1 : LONG_MS * 3);
   assert.ok(limit.current <= 3, `still climbing step by step from 2, not at the cap: ${limit.current}`);
 });
 
 test('Adaptive limit: after a long phase, short invocations climb again from two', () => {
   const limit = new AdaptiveLimit(32);
-  const { at } = drive(limit, 1, (c) => c * 10, 50);
+  const { at } = drive(limit, 1, (c) => c * 10, LONG_MS);
   assert.equal(limit.current, 32);
   drive(limit, 0.5, () => 2000, 0.2, at);
   assert.equal(limit.current, 2);
@@ -77,7 +67,7 @@ test('Adaptive limit: windows in which a slot went unused (no backlog) leave the
   const limit = new AdaptiveLimit(32);
   for (let w = 0; w < 40; w++) {
     limit.starve();
-    for (let i = 1; i <= 10; i++) limit.completed(w * WINDOW_MS + (WINDOW_MS * i) / 10, LONG_MS, false);
+    for (let i = 1; i <= 10; i++) limit.completed(w * WINDOW_MS + (WINDOW_MS * i) / 10, LONG_MS);
   }
   assert.equal(limit.current, 2);
 });

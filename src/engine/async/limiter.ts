@@ -5,19 +5,18 @@
 // are short, a few warm environments already keep the machine's cores busy and more only slow each event down (on a
 // 2-core machine 32 environments used 2.4× the runtime CPU per event of 4). So while the queue is backlogged, the
 // limit climbs a step at a time and keeps a step only when the completion rate rose with it; every few seconds it
-// tries one step up or down again. Functions whose invocations all take LONG_MS or more (waiting on I/O, sleeping,
-// heavy work) get the cap.
+// tries one step up or down again. Functions whose invocations all take LONG_MS or more in a window (waiting on I/O,
+// sleeping, heavy work) get the cap.
 
 /** Completions are measured in windows of this length (ms), only while events wait for a slot. */
 export const WINDOW_MS = 250;
 /**
  * A window whose shortest Duration is at or above this (ms) marks a long-running function: it gets the full cap. The
- * shortest, not the mean: CPU contention and a runtime's first (unoptimised) invocations stretch some Durations of
- * short functions, never all of them.
+ * shortest, not the mean, and well above a short function's: CPU contention (a busy machine, or the environments
+ * themselves) and a runtime's first, unoptimised invocations stretch Durations of short functions to 10–40 ms, but
+ * not all of a window's. Functions just under it still scale out, through the climb.
  */
-export const LONG_MS = 10;
-/** Two invocations in a row of at least this (ms) open the cap at once, without waiting for the window to end. */
-export const VERY_LONG_MS = 100;
+export const LONG_MS = 50;
 /**
  * A step up is kept when the rate rose by at least this share of the step (from 4 to 6 environments, +50%: the rate
  * must rise by 25%); noise and a runtime's warm-up rarely do that, work that truly runs in parallel does.
@@ -47,7 +46,6 @@ export class AdaptiveLimit {
   private hold = 0;
   private nextTrialUp = true;
   private long = false;
-  private lastDuration = 0;
 
   constructor(
     private cap: number,
@@ -73,11 +71,8 @@ export class AdaptiveLimit {
     this.starved = true;
   }
 
-  /** One invocation finished at `now` (ms) after running `durationMs` in its environment; `waiting`: events queue. */
-  completed(now: number, durationMs: number, waiting: boolean): void {
-    // Slow functions with events waiting need not wait for the window: they scale out within their first round.
-    if (!this.long && waiting && durationMs >= VERY_LONG_MS && this.lastDuration >= VERY_LONG_MS) this.enterLong();
-    this.lastDuration = durationMs;
+  /** One invocation finished at `now` (ms) after running `durationMs` in its environment. */
+  completed(now: number, durationMs: number): void {
     if (this.windowStart === undefined) this.windowStart = now;
     this.completions++;
     if (durationMs < this.minDuration) this.minDuration = durationMs;

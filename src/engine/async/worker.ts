@@ -266,8 +266,7 @@ export class AsyncWorker {
       return;
     }
     if (!this.running || e.dropped) return;
-    const k = this.key(e);
-    this.limits.get(k)?.completed(this.d.clock.now(), result.durationMs ?? 0, (this.ready.get(k)?.length ?? 0) > 0);
+    this.limits.get(this.key(e))?.completed(this.d.clock.now(), result.durationMs ?? 0);
     e.invokeCount++;
     const response: ResponseInfo = { statusCode: 200, executedVersion: result.executedVersion, functionError: result.functionError, payload: result.payload };
     if (!result.functionError) {
