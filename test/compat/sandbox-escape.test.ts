@@ -18,6 +18,19 @@ const HEALTHY = 'escape-healthy';
 
 const MODES: Mode[] = ['sandbox', 'rootless'];
 
+/** The host's processes running as `uid` (from /proc; a process gone while read is skipped). */
+function pidsOfUid(uid: number): string[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        return new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${n}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+}
+
 for (const mode of MODES) describe(`escape (${mode === 'sandbox' ? 'root' : 'rootless'})`, () => {
   const rootless = mode === 'rootless';
   let s: ModeServer;
@@ -333,15 +346,7 @@ for (const mode of MODES) describe(`escape (${mode === 'sandbox' ? 'root' : 'roo
     const owned = (): number =>
       rootless
         ? sandboxed.filter(([p, t]) => startTime(p) === t).length
-        : readdirSync('/proc')
-            .filter((n) => /^\d+$/.test(n))
-            .filter((n) => {
-              try {
-                return new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${n}/status`, 'utf8'));
-              } catch {
-                return false;
-              }
-            }).length;
+        : pidsOfUid(uid).length;
     const second = await startInMode(mode, [], first.server!.dataDir);
     try {
       let left = owned();
@@ -372,15 +377,7 @@ for (const mode of MODES) describe(`escape (${mode === 'sandbox' ? 'root' : 'roo
     if (rootless && !/delegated cgroup/.test(s.server!.output())) return t.skip('rootless without a delegated cgroup: no per-environment cgroup (memory, CPU weight) exists; the rlimits above apply');
     await createFunction(client, 'escape-limits', { 'index.js': fixture('hostile-node', 'index.js') }, { memory: 512 });
     const { uid } = json((await invoke(client, 'escape-limits', { action: 'whoami' })).Payload) as { uid: number };
-    const pid = readdirSync('/proc')
-      .filter((n) => /^\d+$/.test(n))
-      .find((n) => {
-        try {
-          return new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${n}/status`, 'utf8'));
-        } catch {
-          return false;
-        }
-      });
+    const pid = pidsOfUid(uid)[0];
     assert.ok(pid, 'the environment’s process is visible on the host');
     const groups = new Map(
       readFileSync(`/proc/${pid}/cgroup`, 'utf8')

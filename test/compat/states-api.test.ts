@@ -11,12 +11,11 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { removeDir, ROOT, startServer, type Running } from '../helpers/server.js';
-import { sfnClient, until } from '../helpers/states.js';
+import { finished, sfnClient, SM_ROLE, until } from '../helpers/states.js';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { lambdaClient, ROLE } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
 
-const SM_ROLE = 'arn:aws:iam::000000000000:role/sfn-role';
 let srv: Running;
 let sfn: SFNClient;
 
@@ -62,7 +61,7 @@ test('SDK: StartExecution is idempotent by name and input; history has AWS event
   const s2 = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'run1', input: '{"x":1}' }));
   assert.equal(s1.executionArn, 'arn:aws:states:us-east-1:000000000000:execution:hist:run1');
   assert.equal(s2.executionArn, s1.executionArn);
-  const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s1.executionArn })), (x) => x.status !== 'RUNNING');
+  const d = await finished(sfn, s1.executionArn);
   assert.equal(d.status, 'SUCCEEDED');
   assert.deepEqual(JSON.parse(d.output!), { x: 1, r: { ok: true } });
   await assert.rejects(sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'run1', input: '{"x":2}' })), (e: Error) => e.name === 'ExecutionAlreadyExists');
@@ -116,7 +115,7 @@ test('SDK: an activity task is handed to GetActivityTask and completed with Send
   const task = await sfn.send(new GetActivityTaskCommand({ activityArn: act.activityArn, workerName: 'w1' }));
   assert.deepEqual(JSON.parse(task.input!), { job: 7 });
   await sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: '{"done":true}' }));
-  const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+  const d = await finished(sfn, s.executionArn);
   assert.equal(d.status, 'SUCCEEDED');
   assert.deepEqual(JSON.parse(d.output!), { done: true });
   const h = await sfn.send(new GetExecutionHistoryCommand({ executionArn: s.executionArn }));
@@ -142,7 +141,7 @@ test('Lambda tasks: lambda:invoke and legacy ARNs call a real function; a functi
     },
   });
   const s = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{"mode":"ok"}' }));
-  const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING', 120_000);
+  const d = await finished(sfn, s.executionArn, 120_000);
   assert.equal(d.status, 'SUCCEEDED', d.cause);
   const out = JSON.parse(d.output!);
   assert.deepEqual(out.opt, { p: { echo: { mode: 'ok' } }, v: '$LATEST' });
@@ -191,7 +190,7 @@ test('Durability: a Standard execution waiting in a Wait state survives kill -9 
   const second = await startServer({ dataDir: first.dataDir });
   try {
     const c2 = sfnClient(second.url);
-    const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+    const d = await finished(c2, s.executionArn);
     assert.equal(d.status, 'SUCCEEDED');
     assert.deepEqual(JSON.parse(d.output!), { n: 1, before: 'x', after: 'y' });
     const h = await c2.send(new GetExecutionHistoryCommand({ executionArn: s.executionArn }));
@@ -224,7 +223,7 @@ test('Callbacks: lambda:invoke.waitForTaskToken waits for SendTaskSuccess; a mis
   assert.equal(sched.taskScheduledEventDetails!.resource, 'invoke.waitForTaskToken');
   const token = JSON.parse(sched.taskScheduledEventDetails!.parameters!).Payload.token as string;
   await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
-  const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING', 60_000);
+  const d = await finished(sfn, s.executionArn, 60_000);
   assert.equal(d.status, 'SUCCEEDED', d.cause);
   const out = JSON.parse(d.output!);
   assert.deepEqual(out.cb, { approved: true });
@@ -238,7 +237,7 @@ test('SDK: states:startExecution starts a child execution; .sync and .sync:2 wai
   const runParent = async (name: string, resource: string, target = child) => {
     const arn = await create(name, parent(resource, target));
     const s = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
-    const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+    const d = await finished(sfn, s.executionArn);
     const h = await sfn.send(new GetExecutionHistoryCommand({ executionArn: s.executionArn }));
     return { d, types: h.events!.map((e) => e.type), events: h.events! };
   };
@@ -275,7 +274,7 @@ test('SDK: states:startExecution starts a child execution; .sync and .sync:2 wai
   const kids = await until(() => sfn.send(new ListExecutionsCommand({ stateMachineArn: waiter })), (l) => (l.executions ?? []).length > 0);
   const kid = await sfn.send(new DescribeExecutionCommand({ executionArn: kids.executions![0]!.executionArn }));
   await sfn.send(new SendTaskSuccessCommand({ taskToken: JSON.parse(kid.input!).token, output: '{"done":true}' }));
-  const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+  const d = await finished(sfn, s.executionArn);
   assert.equal(d.status, 'SUCCEEDED');
   assert.deepEqual(JSON.parse(d.output!), { done: true });
   await sfn.send(new StopExecutionCommand({ executionArn: kid.executionArn }));

@@ -7,10 +7,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { removeDir, startServer, type Running } from '../helpers/server.js';
-import { sfnClient, until } from '../helpers/states.js';
+import { finished, sfnClient, SM_ROLE } from '../helpers/states.js';
 import { sqsClient } from '../helpers/sqs.js';
 
-const SM_ROLE = 'arn:aws:iam::000000000000:role/sfn-role';
 let srv: Running;
 let sfn: SFNClient;
 
@@ -27,7 +26,7 @@ after(async () => {
 async function run(name: string, definition: object, input: object): Promise<{ status: string; output?: unknown; error?: string; cause?: string; arn: string }> {
   const sm = await sfn.send(new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: SM_ROLE }));
   const s = await sfn.send(new StartExecutionCommand({ stateMachineArn: sm.stateMachineArn, input: JSON.stringify(input) }));
-  const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+  const d = await finished(sfn, s.executionArn);
   return { status: d.status!, output: d.output ? JSON.parse(d.output) : undefined, error: d.error, cause: d.cause, arn: s.executionArn! };
 }
 
@@ -116,7 +115,7 @@ test('sqs:sendMessage.waitForTaskToken waits until a consumer of the message cal
   assert.equal(body.item, 'book');
   assert.equal((await sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn }))).status, 'RUNNING');
   await sfn.send(new SendTaskSuccessCommand({ taskToken: body.token, output: '{"ok":true}' }));
-  const d = await until(() => sfn.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING');
+  const d = await finished(sfn, s.executionArn);
   assert.equal(d.status, 'SUCCEEDED', d.cause);
   assert.deepEqual(JSON.parse(d.output!), { item: 'book', answer: { ok: true } });
   const types = (await sfn.send(new GetExecutionHistoryCommand({ executionArn: s.executionArn }))).events!.map((e) => e.type);

@@ -2,16 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateActivityCommand, CreateStateMachineCommand, DescribeExecutionCommand, GetActivityTaskCommand, GetExecutionHistoryCommand,
+  CreateActivityCommand, CreateStateMachineCommand, GetActivityTaskCommand, GetExecutionHistoryCommand,
   SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { removeDir, startServer } from '../helpers/server.js';
-import { sfnClient, until } from '../helpers/states.js';
+import { finished, sfnClient, SM_ROLE, until } from '../helpers/states.js';
 import { lambdaClient, ROLE } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
 
-const SM_ROLE = 'arn:aws:iam::000000000000:role/sfn-role';
 
 
 const history = async (c: SFNClient, arn: string): Promise<HistoryEvent[]> => (await c.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }))).events!;
@@ -43,7 +42,7 @@ test('Durability: a waitForTaskToken token issued before kill -9 completes the e
       const c2 = sfnClient(second.url);
       await c2.send(new SendTaskHeartbeatCommand({ taskToken: token }));
       await c2.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
-      const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING', 60_000);
+      const d = await finished(c2, s.executionArn, 60_000);
       assert.equal(d.status, 'SUCCEEDED', d.cause);
       assert.deepEqual(JSON.parse(d.output!), { order: 7, approval: { approved: true }, after: 'done' });
       const h = await history(c2, s.executionArn!);
@@ -85,7 +84,7 @@ test('Durability: activity tasks survive kill -9: a handed-out task completes by
       await c2.send(new SendTaskSuccessCommand({ taskToken: t1.taskToken, output: '{"ok":1}' }));
       await c2.send(new SendTaskSuccessCommand({ taskToken: t2.taskToken, output: '{"ok":2}' }));
       for (const [e, ok] of [[e1, 1], [e2, 2]] as const) {
-        const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: e.executionArn })), (x) => x.status !== 'RUNNING', 60_000);
+        const d = await finished(c2, e.executionArn, 60_000);
         assert.equal(d.status, 'SUCCEEDED', d.cause);
         assert.deepEqual(JSON.parse(d.output!), { ok });
         assert.deepEqual(types(await history(c2, e.executionArn!)), ['ExecutionStarted', 'TaskStateEntered', 'ActivityScheduled', 'ActivityStarted', 'ActivitySucceeded', 'TaskStateExited', 'ExecutionSucceeded']);
@@ -118,7 +117,7 @@ test('Durability: a Lambda task in progress at kill -9 runs again after restart 
     const second = await startServer({ dataDir: first.dataDir });
     try {
       const c2 = sfnClient(second.url);
-      const d = await until(() => c2.send(new DescribeExecutionCommand({ executionArn: s.executionArn })), (x) => x.status !== 'RUNNING', 60_000);
+      const d = await finished(c2, s.executionArn, 60_000);
       assert.equal(d.status, 'SUCCEEDED', d.cause);
       assert.deepEqual(JSON.parse(d.output!), { done: 5 });
       const h = await history(c2, s.executionArn!);

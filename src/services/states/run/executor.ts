@@ -535,7 +535,8 @@ export class Execution {
     f.thread.add('ParallelStateStarted');
     const stop = new AbortController();
     const signal = AbortSignal.any([f.signal, stop.signal]);
-    const frames = (st['Branches'] as Obj[]).map((): Frame => ({ thread: f.thread.fork(stop.signal), scope: new Scope(f.scope), lang: f.lang, top: false, signal, open: {} }));
+    const branches = st['Branches'] as Obj[];
+    const frames = branches.map((): Frame => ({ thread: f.thread.fork(stop.signal), scope: new Scope(f.scope), lang: f.lang, top: false, signal, open: {} }));
     const running = new Set(frames);
     const runBranch = async (b: Obj, i: number): Promise<Json> => {
       const fr = frames[i]!;
@@ -554,7 +555,7 @@ export class Execution {
         running.delete(fr);
       }
     };
-    const results = await Promise.all((st['Branches'] as Obj[]).map(runBranch));
+    const results = await Promise.all(branches.map(runBranch));
     f.thread.last = Math.max(f.thread.last, ...frames.map((x) => x.thread.last));
     // Like MapStateSucceeded, AWS chains ParallelStateSucceeded and ParallelStateExited to the branches' last event.
     f.thread.add('ParallelStateSucceeded', undefined, undefined, false);
