@@ -8,6 +8,10 @@ import { hex } from '../lib/ids.js';
 export class DiskBlobStore implements BlobStore {
   constructor(private readonly dir: string) {}
 
+  async localPath(sha: string): Promise<string> {
+    return this.path(sha);
+  }
+
   path(sha: string): string {
     return join(this.dir, 'sha256', sha.slice(0, 2), sha);
   }

@@ -3,6 +3,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { Migration, Queryable, SqlValue, Store } from './store.js';
 import { DiskBlobStore } from './blobs.js';
+import { SQLITE } from './dialect.js';
+import { checkNotNewer } from './schema.js';
 
 /** Serialises async transactions: better-sqlite3 has one connection, and an async tx must not interleave. */
 class Mutex {
@@ -19,14 +21,17 @@ class Mutex {
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
+  readonly dialect = SQLITE;
   readonly blobs: DiskBlobStore;
   private readonly db: Database.Database;
   private readonly stmts = new Map<string, Database.Statement>();
   private readonly mutex = new Mutex();
   private inTx = false;
+  readonly path: string;
 
   constructor(dataDir: string) {
-    this.db = new Database(join(dataDir, 'selfless.db'));
+    this.path = join(dataDir, 'selfless.db');
+    this.db = new Database(this.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
@@ -87,6 +92,7 @@ export class SqliteStore implements Store {
     const done = new Set(
       (this.db.prepare('SELECT version FROM store_migrations WHERE owner = ?').all(owner) as { version: number }[]).map((r) => r.version),
     );
+    checkNotNewer(owner, done, migrations, this.path);
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
       const sql = typeof m.up === 'string' ? m.up : m.up.sqlite;

@@ -4,6 +4,8 @@
 // takes a dialect-specific migration where one is given. Each service owns its tables (prefixed with its name) and
 // never touches another service's.
 
+import type { Dialect } from './dialect.js';
+
 export type SqlValue = string | number | bigint | Buffer | null;
 
 export interface Migration {
@@ -23,14 +25,16 @@ export interface BlobStore {
   put(data: Buffer): Promise<string>;
   read(sha256hex: string): Promise<Buffer>;
   has(sha256hex: string): Promise<boolean>;
-  /** A local file path holding the blob, for streaming it out. */
-  path(sha256hex: string): string;
+  /** A local file path holding the blob (fetched into this node's cache first where blobs are remote), for streaming it out. */
+  localPath(sha256hex: string): Promise<string>;
   /** A directory private to the blob store where derived data for a blob may live (e.g. an unpacked zip). */
   derivedDir(kind: string, sha256hex: string): string;
 }
 
 export interface Store extends Queryable {
   readonly kind: 'sqlite' | 'postgres';
+  /** What differs between the engines in shared SQL (see dialect.ts). */
+  readonly dialect: Dialect;
   /** Applies the owner's migrations not yet applied, in version order, each in its own transaction. */
   migrate(owner: string, migrations: readonly Migration[]): Promise<void>;
   /**

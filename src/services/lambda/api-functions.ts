@@ -189,7 +189,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       handler: async (req) => {
         const sha = /^([0-9a-f]{64})\.zip$/.exec(req.params['File'] ?? '')?.[1];
         if (!sha || !(await registry.hasCode(sha))) throw new AwsError('NotFound', 'No such code package.');
-        const path = registry.codeBlobPath(sha);
+        const path = await registry.codeBlobPath(sha);
         return {
           stream: (res) =>
             new Promise((resolve, reject) => {

@@ -106,8 +106,8 @@ export class FunctionRegistry {
     return this.store.blobs.has(shaHex);
   }
 
-  codeBlobPath(shaHex: string): string {
-    return this.store.blobs.path(shaHex);
+  codeBlobPath(shaHex: string): Promise<string> {
+    return this.store.blobs.localPath(shaHex);
   }
 
   arn(region: string, name: string, qualifier?: string): string {

@@ -1,0 +1,221 @@
+// One contract for both stores: transactions, migrations, blobs, work queues with claims, leases, the notifier and
+// membership behave alike on the embedded SQLite store and on PostgreSQL.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '../../src/lib/clock.js';
+import { coordination, openStore, StoreOpenError, type OpenedStore } from '../../src/store/index.js';
+import { freshPgDatabase, pgUnavailable, type PgDatabase } from '../helpers/pg.js';
+import { removeDir } from '../helpers/server.js';
+
+const pgSkip = await pgUnavailable();
+
+interface Fixture {
+  open(): Promise<OpenedStore>;
+  cleanup(): Promise<void>;
+}
+
+function sqliteFixture(): Fixture {
+  const dir = mkdtempSync(join(tmpdir(), 'selfless-store-'));
+  return { open: () => openStore(undefined, dir), cleanup: async () => removeDir(dir) };
+}
+
+async function pgFixture(): Promise<Fixture> {
+  const db: PgDatabase = await freshPgDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'selfless-store-'));
+  return {
+    // Each open is another node: its own pool, notifier and blob cache, on the same database.
+    open: () => openStore(db.url, mkdtempSync(join(dir, 'node-'))),
+    cleanup: async () => {
+      await db.drop();
+      removeDir(dir);
+    },
+  };
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`store contract (${kind})`, { skip: kind === 'postgres' ? pgSkip : undefined }, () => {
+    let fx: Fixture;
+    let a: OpenedStore;
+    const clock = new FakeClock();
+    before(async () => {
+      fx = kind === 'sqlite' ? sqliteFixture() : await pgFixture();
+      a = await fx.open();
+      await a.store.migrate('t', [{ version: 1, up: 'CREATE TABLE t_items (k TEXT PRIMARY KEY, n INTEGER NOT NULL, b BLOB)' }]);
+    });
+    after(async () => {
+      await a.notifier.close();
+      await a.store.close();
+      await fx.cleanup();
+    });
+
+    test('a transaction that throws leaves nothing behind', async () => {
+      await assert.rejects(
+        a.store.tx(async (q) => {
+          await q.run('INSERT INTO t_items (k, n) VALUES (?, ?)', ['rolled', 1]);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal(await a.store.get('SELECT k FROM t_items WHERE k = ?', ['rolled']), undefined);
+    });
+
+    test('integers come back as numbers (milliseconds beyond 2^31 included) and blobs as Buffers', async () => {
+      const big = Date.UTC(2030, 0, 1);
+      await a.store.run('INSERT INTO t_items (k, n, b) VALUES (?, ?, ?) ON CONFLICT (k) DO UPDATE SET n = excluded.n, b = excluded.b', ['big', big, Buffer.from([0, 1, 255])]);
+      const r = await a.store.get<{ n: number; b: Buffer }>('SELECT n, b FROM t_items WHERE k = ?', ['big']);
+      assert.equal(r?.n, big);
+      assert.deepEqual([...(r?.b ?? [])], [0, 1, 255]);
+    });
+
+    test('migrations run once, and a database of a newer schema is refused with one line', async () => {
+      await a.store.migrate('t', [{ version: 1, up: 'CREATE TABLE t_items (k TEXT PRIMARY KEY)' }]);
+      await a.store.migrate('t2', [{ version: 3, up: 'CREATE TABLE t2_x (k TEXT)' }]);
+      await assert.rejects(a.store.migrate('t2', [{ version: 1, up: 'CREATE TABLE t2_x (k TEXT)' }]), (e: unknown) => e instanceof StoreOpenError && /schema version 3 of 't2', newer than this selfless knows \(1\)/.test(e.message));
+    });
+
+    test('blobs are content-addressed, durable and readable from another node', async () => {
+      const data = Buffer.from(`blob ${kind} ${Date.now()}`);
+      const sha = await a.store.blobs.put(data);
+      assert.match(sha, /^[0-9a-f]{64}$/);
+      assert.equal(await a.store.blobs.has(sha), true);
+      assert.equal(await a.store.blobs.has('0'.repeat(64)), false);
+      assert.deepEqual(await readFile(await a.store.blobs.localPath(sha)), data);
+      if (kind === 'postgres') {
+        const b = await fx.open();
+        try {
+          assert.deepEqual(await b.store.blobs.read(sha), data);
+          assert.deepEqual(await readFile(await b.store.blobs.localPath(sha)), data);
+        } finally {
+          await b.notifier.close();
+          await b.store.close();
+        }
+      }
+    });
+
+    test('work queues: concurrent claimers get disjoint items, each exactly once', async () => {
+      const one = await coordination({ store: a.store, notifier: a.notifier, clock, nodeId: 'n1' });
+      const b = kind === 'postgres' ? await fx.open() : a;
+      try {
+        const two = await coordination({ store: b.store, notifier: b.notifier, clock, nodeId: 'n2' });
+        const ids = Array.from({ length: 200 }, (_, i) => `i${String(i).padStart(4, '0')}`);
+        await one.work.add('q:disjoint', ids.map((id) => ({ id, payload: Buffer.from(id) })));
+        const got: string[] = [];
+        const drain = async (c: typeof one): Promise<void> => {
+          for (;;) {
+            const items = await c.work.claim('q:disjoint', 7);
+            if (items.length === 0) return;
+            for (const it of items) {
+              assert.equal(it.payload.toString(), it.id);
+              got.push(it.id);
+              assert.equal(await c.work.complete('q:disjoint', it.id), true);
+            }
+          }
+        };
+        await Promise.all([drain(one), drain(two), drain(one), drain(two)]);
+        assert.deepEqual([...got].sort(), ids);
+      } finally {
+        if (b !== a) {
+          await b.notifier.close();
+          await b.store.close();
+        }
+      }
+    });
+
+    test('work queues: a lapsed lease makes the item claimable by another owner, and the old owner can no longer complete it', async () => {
+      const one = await coordination({ store: a.store, notifier: a.notifier, clock, nodeId: 'n1', leaseMs: 1_000 });
+      const two = await coordination({ store: a.store, notifier: a.notifier, clock, nodeId: 'n2', leaseMs: 1_000 });
+      await one.work.add('q:lapse', [{ id: 'x', payload: Buffer.from('p') }]);
+      assert.equal((await one.work.claim('q:lapse', 10)).length, 1);
+      assert.equal((await two.work.claim('q:lapse', 10)).length, 0, 'held while the lease runs');
+      clock.advance(500);
+      await one.work.renewAll();
+      clock.advance(800);
+      assert.equal((await two.work.claim('q:lapse', 10)).length, 0, 'renewed by the heartbeat');
+      clock.advance(1_000);
+      const again = await two.work.claim('q:lapse', 10);
+      assert.equal(again.length, 1);
+      assert.equal(again[0]!.attempts, 2);
+      assert.equal(await one.work.complete('q:lapse', 'x'), false);
+      assert.equal(await two.work.complete('q:lapse', 'x'), true);
+      assert.equal(await one.work.count('q:lapse'), 0);
+    });
+
+    test('work queues: release with a delay hides the item until then; releaseAll hands everything back', async () => {
+      const one = await coordination({ store: a.store, notifier: a.notifier, clock, nodeId: 'n1' });
+      await one.work.add('q:delay', [{ id: 'a', payload: Buffer.from('1') }, { id: 'b', payload: Buffer.from('2') }]);
+      const [first, second] = await one.work.claim('q:delay', 10);
+      assert.deepEqual([first?.id, second?.id], ['a', 'b']);
+      assert.equal(await one.work.release('q:delay', 'a', { availableAt: clock.now() + 5_000, payload: Buffer.from('retry') }), true);
+      assert.equal(await one.work.nextAt('q:delay'), clock.now() + 5_000);
+      await one.work.releaseAll();
+      const two = await coordination({ store: a.store, notifier: a.notifier, clock, nodeId: 'n2' });
+      assert.deepEqual((await two.work.claim('q:delay', 10)).map((i) => i.id), ['b']);
+      clock.advance(5_000);
+      const late = await two.work.claim('q:delay', 10);
+      assert.deepEqual(late.map((i) => [i.id, i.payload.toString()]), [['a', 'retry']]);
+      assert.deepEqual(await two.work.queues('q:del'), ['q:delay']);
+    });
+
+    test('leases: one holder at a time; a lapsed lease passes to another with a new epoch; releaseAll frees them', async () => {
+      const one = await coordination({ store: a.store, notifier: a.notifier, clock, nodeId: 'n1', leaseMs: 1_000 });
+      const two = await coordination({ store: a.store, notifier: a.notifier, clock, nodeId: 'n2', leaseMs: 1_000 });
+      assert.equal(await one.leases.acquire('exec:1'), true);
+      assert.equal(await one.leases.acquire('exec:1'), true, 'the holder may re-acquire');
+      assert.equal(await two.leases.acquire('exec:1'), false);
+      assert.equal((await one.leases.get('exec:1'))?.epoch, 1);
+      clock.advance(1_001);
+      assert.equal(await one.leases.holds('exec:1'), false);
+      assert.equal(await two.leases.acquire('exec:1'), true);
+      assert.equal((await two.leases.get('exec:1'))?.epoch, 2);
+      assert.equal(await two.leases.acquire('exec:2'), true);
+      assert.deepEqual((await one.leases.list('exec:')).map((l) => l.owner), ['n2', 'n2']);
+      await two.leases.releaseAll();
+      assert.equal(await one.leases.acquire('exec:2'), true);
+    });
+
+    test('the notifier wakes listeners on every node after the write, and stops when unsubscribed', async () => {
+      const b = kind === 'postgres' ? await fx.open() : a;
+      try {
+        const heard: string[] = [];
+        const off = b.notifier.listen('chan:x', (p) => heard.push(p));
+        // LISTEN on PostgreSQL is asynchronous to set up; give it a round trip.
+        await b.store.get('SELECT 1 AS one');
+        const arrived = new Promise<void>((r) => {
+          const stop = b.notifier.listen('chan:x', () => {
+            stop();
+            r();
+          });
+        });
+        a.notifier.notify('chan:x', 'hello');
+        await arrived;
+        assert.deepEqual(heard, ['hello']);
+        off();
+        a.notifier.notify('chan:x', 'again');
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(heard, ['hello']);
+      } finally {
+        if (b !== a) {
+          await b.notifier.close();
+          await b.store.close();
+        }
+      }
+    });
+
+    test('membership: started nodes are live with their address; a stopped or silent node is not', async () => {
+      const one = await coordination({ store: a.store, notifier: a.notifier, clock, nodeId: 'm1', heartbeatMs: 1_000, environments: () => 3 });
+      const two = await coordination({ store: a.store, notifier: a.notifier, clock, nodeId: 'm2', heartbeatMs: 1_000 });
+      await one.membership.start('http://127.0.0.1:1');
+      await two.membership.start('http://127.0.0.1:2');
+      let live = await one.membership.live();
+      assert.deepEqual(live.filter((n) => n.id.startsWith('m')).map((n) => [n.id, n.address, n.environments]), [['m1', 'http://127.0.0.1:1', 3], ['m2', 'http://127.0.0.1:2', 0]]);
+      await two.membership.stop();
+      live = await one.membership.live();
+      assert.deepEqual(live.filter((n) => n.id.startsWith('m')).map((n) => n.id), ['m1']);
+      await one.membership.stop();
+    });
+  });
+}
