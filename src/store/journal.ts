@@ -1,14 +1,20 @@
-// Group commit: writes from many requests are batched into one durable transaction (SQS queue state, async events).
+// Group commit: writes from many requests are batched into one durable transaction (one fsync for many).
 //
-// The in-memory state is the working copy; every change is also appended here as SQL. A flush commits all
-// pending statements in one transaction (one fsync), and only then resolves the promises of the requests whose
-// changes it carried, so an acknowledged SendMessage is on disk while many of them share each fsync. With SQLite
-// the commit runs on a writer thread (its own connection to the same WAL database) so the main thread keeps
-// parsing requests during the fsync; otherwise (or if that thread fails) it goes through the Store.
+// A write resolves only after the transaction that carried it committed, so an acknowledged write is on disk, and
+// other readers see it only from then on. Each `write` call is a group of statements that commit together (atomic);
+// a group that fails is rolled back alone (a savepoint) and rejects only its own caller. With SQLite the commit runs
+// on a writer thread (its own connection to the same WAL database) so the main thread keeps parsing requests during
+// the fsync; otherwise (PostgreSQL, or if that thread fails) it goes through the Store's transactions.
 import { Worker } from 'node:worker_threads';
-import type { SqlValue, Store } from './store.js';
+import type { Queryable, SqlValue, Store } from './store.js';
 
-type Stmt = [sql: string, params: SqlValue[]];
+export type Stmt = readonly [sql: string, params: readonly SqlValue[]];
+/** One statement's outcome: rows changed, and the rows a SELECT or a RETURNING clause produced. */
+export interface WriteResult {
+  changes: number;
+  rows: Record<string, unknown>[];
+}
+type GroupResult = { out: { changes: number; rows?: Record<string, unknown>[] }[] } | { error: string };
 
 /** An exact-size copy of the bytes whose buffer can be transferred (its ArrayBuffer is added to `transfer`). */
 function own(p: Uint8Array, transfer: ArrayBuffer[]): Uint8Array {
@@ -18,43 +24,56 @@ function own(p: Uint8Array, transfer: ArrayBuffer[]): Uint8Array {
   return copy;
 }
 
+/** Blobs come back from the thread as plain Uint8Arrays; callers expect Buffers, as the Store gives them. */
+function buffersBack(r: GroupResult): GroupResult {
+  if ('error' in r) return r;
+  for (const o of r.out) {
+    for (const row of o.rows ?? []) {
+      for (const k of Object.keys(row)) {
+        const v = row[k];
+        if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      }
+    }
+  }
+  return r;
+}
+
 class WriterThread {
   private readonly worker: Worker;
   private seq = 0;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: GroupResult[]) => void; reject: (e: unknown) => void }>();
   broken = false;
 
-  constructor(dbPath: string, onExit: () => void) {
+  constructor(dbPath: string) {
     this.worker = new Worker(new URL('./journal-worker.js', import.meta.url), { workerData: { path: dbPath } });
     this.worker.unref();
-    this.worker.on('message', (m: { id: number; error?: string }) => {
+    this.worker.on('message', (m: { id: number; error?: string; results?: GroupResult[] }) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       // Idle, the thread must not keep the process alive; with a commit outstanding it must.
       if (this.pending.size === 0) this.worker.unref();
       if (m.error !== undefined) p?.reject(new Error(m.error));
-      else p?.resolve();
+      else p?.resolve((m.results ?? []).map(buffersBack));
     });
     const fail = (e: unknown): void => {
       this.broken = true;
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
-      onExit();
     };
     this.worker.on('error', fail);
     this.worker.on('exit', () => fail(new Error('the journal writer thread exited')));
   }
 
-  write(batch: Stmt[]): Promise<void> {
+  write(groups: Stmt[][]): Promise<GroupResult[]> {
     const id = ++this.seq;
     // Posting a Buffer clones its whole backing ArrayBuffer, and a small Buffer shares Node's 8 KB pool (a request
     // body, a slice of a bigger read): each becomes an exact-size copy that is moved, not cloned, to the thread.
     const transfer: ArrayBuffer[] = [];
-    const posted = batch.map(([sql, params]): [string, unknown[]] => [sql, params.some((p) => p instanceof Uint8Array) ? params.map((p) => (p instanceof Uint8Array ? own(p, transfer) : p)) : params]);
+    const posted = groups.map((g) => g.map(([sql, params]): [string, unknown[]] => [sql, params.some((p) => p instanceof Uint8Array) ? params.map((p) => (p instanceof Uint8Array ? own(p, transfer) : p)) : [...params]]));
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ id, batch: posted }, transfer);
+      this.worker.postMessage({ id, groups: posted }, transfer);
     });
   }
 
@@ -67,12 +86,48 @@ class WriterThread {
   }
 }
 
+/** Runs statement groups in one transaction of the Store, each group in a savepoint. */
+async function writeThroughStore(store: Store, groups: Stmt[][]): Promise<GroupResult[]> {
+  return store.tx(async (q: Queryable) => {
+    const results: GroupResult[] = [];
+    for (const g of groups) {
+      const sp = groups.length > 1;
+      if (sp) await q.run('SAVEPOINT g');
+      try {
+        const out: { changes: number; rows?: Record<string, unknown>[] }[] = [];
+        for (const [sql, params] of g) {
+          if (/^\s*(SELECT|WITH)\b|\bRETURNING\b/i.test(sql)) {
+            const rows = await q.all<Record<string, unknown>>(sql, params);
+            out.push({ changes: rows.length, rows });
+          } else out.push(await q.run(sql, params));
+        }
+        if (sp) await q.run('RELEASE SAVEPOINT g');
+        results.push({ out });
+      } catch (e) {
+        if (!sp) throw e;
+        await q.run('ROLLBACK TO SAVEPOINT g');
+        await q.run('RELEASE SAVEPOINT g');
+        results.push({ error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return results;
+  });
+}
+
 /** How long a lazy statement may wait for a commit that something urgent triggers (ms). */
 const LAZY_MS = 100;
 
+interface Pending {
+  group: Stmt[];
+  resolve: (r: WriteResult[]) => void;
+  reject: (e: unknown) => void;
+}
+
 export class Journal {
-  private pending: Stmt[] = [];
-  /** Something added wants its commit now (a plain add, or a waiter); lazy statements only ride along. */
+  /** Statements added with add(): one group per flush, their failure reported to onError and commit() waiters. */
+  private loose: Stmt[] = [];
+  private groups: Pending[] = [];
+  /** Something added wants its commit now; lazy statements only ride along. */
   private urgent = false;
   private lazyTimer: NodeJS.Timeout | undefined;
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -84,19 +139,32 @@ export class Journal {
   constructor(
     private readonly store: Store,
     private readonly onError: (e: unknown) => void,
-    /** The SQLite database file, for the writer thread; without it commits run on the main thread. */
+    /** The SQLite database file, for the writer thread; without it commits run through the Store. */
     dbPath?: string,
   ) {
-    if (dbPath && store.kind === 'sqlite') this.writer = new WriterThread(dbPath, () => undefined);
+    if (dbPath && store.kind === 'sqlite') this.writer = new WriterThread(dbPath);
   }
 
   /**
-   * Queues a statement; it commits with the next flush. A `lazy` one (bookkeeping whose loss to a crash only repeats
-   * work, such as deleting a finished async event) does not call for a flush of its own: it joins the next commit,
-   * or at the latest one LAZY_MS later, so that a stream of them costs a commit per LAZY_MS, not one each.
+   * Commits a group of statements atomically with the next group commit; resolves with each statement's result once
+   * durable. A `lazy` write (bookkeeping whose loss to a crash only repeats work) waits up to LAZY_MS for a commit
+   * that something else calls for.
    */
+  write(group: readonly Stmt[], lazy = false): Promise<WriteResult[]> {
+    if (this.closed) return Promise.reject(new Error('the journal is closed'));
+    return new Promise((resolve, reject) => {
+      this.groups.push({ group: [...group], resolve, reject });
+      this.arm(lazy);
+    });
+  }
+
+  /** Queues a statement; it commits with the next flush (see write() for `lazy`). */
   add(sql: string, params: SqlValue[], lazy = false): void {
-    this.pending.push([sql, params]);
+    this.loose.push([sql, params]);
+    this.arm(lazy);
+  }
+
+  private arm(lazy: boolean): void {
     if (!lazy) {
       this.urgent = true;
       this.schedule();
@@ -112,7 +180,7 @@ export class Journal {
 
   /** Resolves once everything added so far is durable. */
   commit(): Promise<void> {
-    if (this.pending.length === 0 && !this.flushing) return Promise.resolve();
+    if (this.loose.length === 0 && this.groups.length === 0 && !this.flushing) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.urgent = true;
@@ -121,7 +189,7 @@ export class Journal {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.closed) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     // setImmediate lets every request parsed in this turn of the event loop join the same transaction.
     setImmediate(() => {
@@ -133,46 +201,58 @@ export class Journal {
   private async loop(): Promise<void> {
     if (this.flushing) return;
     while (this.urgent || this.waiters.length > 0) {
-      const batch = this.pending;
+      const loose = this.loose;
+      const groups = this.groups;
       const waiters = this.waiters;
-      this.pending = [];
+      this.loose = [];
+      this.groups = [];
       this.waiters = [];
       this.urgent = false;
       if (this.lazyTimer) clearTimeout(this.lazyTimer);
       this.lazyTimer = undefined;
-      this.flushing = this.write(batch);
+      const all = loose.length > 0 ? [loose, ...groups.map((g) => g.group)] : groups.map((g) => g.group);
+      let done!: () => void;
+      this.flushing = new Promise<void>((r) => (done = r));
       try {
-        await this.flushing;
+        const results = all.length > 0 ? await this.send(all) : [];
+        const offset = loose.length > 0 ? 1 : 0;
+        const looseResult = offset ? results[0] : undefined;
+        if (looseResult && 'error' in looseResult) throw new Error(looseResult.error);
+        groups.forEach((g, i) => {
+          const r = results[i + offset];
+          if (!r) g.reject(new Error('the journal lost a write'));
+          else if ('error' in r) g.reject(new Error(r.error));
+          else g.resolve(r.out.map((o) => ({ changes: o.changes, rows: o.rows ?? [] })));
+        });
         for (const w of waiters) w.resolve();
       } catch (e) {
         this.onError(e);
+        for (const g of groups) g.reject(e);
         for (const w of waiters) w.reject(e);
       } finally {
         this.flushing = undefined;
+        done();
       }
     }
   }
 
-  private async write(batch: Stmt[]): Promise<void> {
-    if (batch.length === 0) return;
+  private async send(groups: Stmt[][]): Promise<GroupResult[]> {
     if (this.writer && !this.writer.broken) {
       try {
-        await this.writer.write(batch);
-        return;
+        return await this.writer.write(groups);
       } catch (e) {
-        // A dead writer thread loses nothing: its batch is committed on the main thread instead.
+        // A dead writer thread loses nothing: its batch is committed through the Store instead.
         if (!this.writer.broken) throw e;
         this.onError(e);
       }
     }
-    await this.store.tx(async (q) => {
-      for (const [sql, params] of batch) await q.run(sql, params);
-    });
+    return writeThroughStore(this.store, groups);
   }
 
-  /** Flushes what is pending, stops the writer thread and refuses further scheduling. */
+  /** Flushes what is pending, stops the writer thread and refuses further writes. */
   async close(): Promise<void> {
     await this.commit();
+    await this.flushing;
     this.closed = true;
     await this.writer?.close();
   }

@@ -5,6 +5,7 @@ import type { Migration, Queryable, SqlValue, Store } from './store.js';
 import { numberPlaceholders, postgresDdl, POSTGRES } from './dialect.js';
 import { PgBlobStore } from './pg-blobs.js';
 import { checkNotNewer, StoreOpenError } from './schema.js';
+import { Journal } from './journal.js';
 
 // BIGINT columns hold milliseconds and counters, all far below 2^53: read them as numbers, as SQLite gives them.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -21,7 +22,9 @@ export class PostgresStore implements Store {
     cacheDir: string,
   ) {
     this.blobs = new PgBlobStore(this, cacheDir);
+    this.journal = new Journal(this, (e) => process.stderr.write(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}\n`));
   }
+  readonly journal: Journal;
 
   /** Connects (and checks the server answers) or throws a StoreOpenError with one line saying why. */
   static async open(url: string, cacheDir: string, poolSize = 16): Promise<PostgresStore> {
@@ -105,6 +108,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.journal.close();
     await this.pool.end();
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Migration, Queryable, SqlValue, Store } from './store.js';
 import { DiskBlobStore } from './blobs.js';
 import { SQLITE } from './dialect.js';
+import { Journal } from './journal.js';
 import { checkNotNewer } from './schema.js';
 
 /** Serialises async transactions: better-sqlite3 has one connection, and an async tx must not interleave. */
@@ -38,7 +39,9 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.exec('CREATE TABLE IF NOT EXISTS store_migrations (owner TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (owner, version))');
     this.blobs = new DiskBlobStore(join(dataDir, 'blobs'));
+    this.journal = new Journal(this, (e) => process.stderr.write(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}\n`), this.path);
   }
+  readonly journal: Journal;
 
   private stmt(sql: string): Database.Statement {
     let s = this.stmts.get(sql);
@@ -104,6 +107,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.journal.close();
     await this.mutex.lock(async () => undefined);
     this.stmts.clear();
     this.db.close();

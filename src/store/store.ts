@@ -5,6 +5,7 @@
 // never touches another service's.
 
 import type { Dialect } from './dialect.js';
+import type { Journal } from './journal.js';
 
 export type SqlValue = string | number | bigint | Buffer | null;
 
@@ -44,5 +45,11 @@ export interface Store extends Queryable {
    */
   tx<T>(fn: (q: Queryable) => Promise<T>, opts?: { durable?: boolean }): Promise<T>;
   readonly blobs: BlobStore;
+  /**
+   * The group-commit write path for hot durable writes (messages, events, claims): `journal.write(group)` commits a
+   * group atomically with other callers' groups in one transaction and resolves once durable, with each statement's
+   * rows (SELECT or RETURNING). On SQLite it is the one writer thread; reads see its writes once committed.
+   */
+  readonly journal: Journal;
   close(): Promise<void>;
 }

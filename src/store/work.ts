@@ -58,38 +58,47 @@ export class WorkQueues {
 
   /** Adds items durably and wakes the queue's listeners on every node. */
   async add(queue: string, items: readonly NewWork[]): Promise<void> {
-    await this.store.tx((q) => this.put(q, queue, items));
+    const now = this.clock.now();
+    await this.store.journal.write(items.map((it) => ['INSERT INTO store_work (queue, id, payload, available_at) VALUES (?, ?, ?, ?)', [queue, it.id, it.payload, it.availableAt ?? now]]));
     this.wake(queue);
   }
 
   /** Claims up to `limit` available items (oldest first) for this owner, each leased for leaseMs. */
   async claim(queue: string, limit: number): Promise<WorkItem[]> {
     const now = this.clock.now();
-    const rows = await this.store.all<{ id: string; payload: Buffer; attempts: number; available_at: number }>(
-      `UPDATE store_work SET owner = ?, lease_until = ?, attempts = attempts + 1
+    // Through the group-commit journal: on SQLite the one writer thread serialises claims, so they never contend for
+    // the write lock with other writes (which would block the event loop).
+    const [res] = await this.store.journal.write([
+      [
+        `UPDATE store_work SET owner = ?, lease_until = ?, attempts = attempts + 1
         WHERE queue = ? AND id IN (SELECT id FROM store_work WHERE queue = ? AND available_at <= ? AND (owner IS NULL OR lease_until <= ?)
                                    ORDER BY available_at, id LIMIT ?${this.store.dialect.skipLocked})
         RETURNING id, payload, attempts, available_at`,
-      [this.owner, now + this.leaseMs, queue, queue, now, now, limit],
-    );
+        [this.owner, now + this.leaseMs, queue, queue, now, now, limit],
+      ],
+    ]);
+    const rows = (res?.rows ?? []) as { id: string; payload: Buffer; attempts: number; available_at: number }[];
     return rows
       .map((r) => ({ queue, id: r.id, payload: r.payload, attempts: r.attempts, availableAt: r.available_at }))
       .sort((a, b) => a.availableAt - b.availableAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Removes a claimed item; false when this owner no longer holds it (its lease lapsed and another took it). */
-  async complete(queue: string, id: string, q: Queryable = this.store): Promise<boolean> {
-    return (await q.run('DELETE FROM store_work WHERE queue = ? AND id = ? AND owner = ?', [queue, id, this.owner])).changes === 1;
+  async complete(queue: string, id: string, lazy = false): Promise<boolean> {
+    const [r] = await this.store.journal.write([['DELETE FROM store_work WHERE queue = ? AND id = ? AND owner = ?', [queue, id, this.owner]]], lazy);
+    return r?.changes === 1;
   }
 
   /** Hands a claimed item back, to be claimable again at `availableAt` (now by default), optionally with a new payload. */
-  async release(queue: string, id: string, o: { availableAt?: number; payload?: Buffer } = {}, q: Queryable = this.store): Promise<boolean> {
+  async release(queue: string, id: string, o: { availableAt?: number; payload?: Buffer } = {}): Promise<boolean> {
     const at = o.availableAt ?? this.clock.now();
-    const r = o.payload
-      ? await q.run('UPDATE store_work SET owner = NULL, lease_until = 0, available_at = ?, payload = ? WHERE queue = ? AND id = ? AND owner = ?', [at, o.payload, queue, id, this.owner])
-      : await q.run('UPDATE store_work SET owner = NULL, lease_until = 0, available_at = ? WHERE queue = ? AND id = ? AND owner = ?', [at, queue, id, this.owner]);
-    if (r.changes === 1 && at <= this.clock.now()) this.wake(queue);
-    return r.changes === 1;
+    const [r] = await this.store.journal.write([
+      o.payload
+        ? ['UPDATE store_work SET owner = NULL, lease_until = 0, available_at = ?, payload = ? WHERE queue = ? AND id = ? AND owner = ?', [at, o.payload, queue, id, this.owner]]
+        : ['UPDATE store_work SET owner = NULL, lease_until = 0, available_at = ? WHERE queue = ? AND id = ? AND owner = ?', [at, queue, id, this.owner]],
+    ]);
+    if (r?.changes === 1 && at <= this.clock.now()) this.wake(queue);
+    return r?.changes === 1;
   }
 
   /** Removes an item whoever holds it (the function was deleted, say). */

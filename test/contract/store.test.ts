@@ -219,3 +219,44 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`store contract: group-commit writes (${kind})`, { skip: kind === 'postgres' ? pgSkip : undefined }, () => {
+    let fx: Fixture;
+    let a: OpenedStore;
+    before(async () => {
+      fx = kind === 'sqlite' ? sqliteFixture() : await pgFixture();
+      a = await fx.open();
+      await a.store.migrate('w', [{ version: 1, up: 'CREATE TABLE w_items (k TEXT PRIMARY KEY, n INTEGER NOT NULL)' }]);
+    });
+    after(async () => {
+      await a.notifier.close();
+      await a.store.close();
+      await fx.cleanup();
+    });
+
+    test('a write resolves once committed and is then visible to reads, with the rows RETURNING gives', async () => {
+      const [ins, upd] = await a.store.journal.write([
+        ['INSERT INTO w_items (k, n) VALUES (?, ?)', ['a', 1]],
+        ['UPDATE w_items SET n = n + 1 WHERE k = ? RETURNING n', ['a']],
+      ]);
+      assert.equal(ins?.changes, 1);
+      assert.deepEqual(upd?.rows, [{ n: 2 }]);
+      assert.deepEqual(await a.store.get('SELECT n FROM w_items WHERE k = ?', ['a']), { n: 2 });
+    });
+
+    test('writes of one turn share a commit, yet a failing group is rolled back alone and rejects only its caller', async () => {
+      const ok1 = a.store.journal.write([['INSERT INTO w_items (k, n) VALUES (?, ?)', ['b', 1]]]);
+      const bad = a.store.journal.write([
+        ['INSERT INTO w_items (k, n) VALUES (?, ?)', ['c', 1]],
+        ['INSERT INTO w_items (k, n) VALUES (?, ?)', ['b', 9]],
+      ]);
+      const ok2 = a.store.journal.write([['INSERT INTO w_items (k, n) VALUES (?, ?)', ['d', 1]]]);
+      await ok1;
+      await ok2;
+      await assert.rejects(bad, /UNIQUE|unique|duplicate/);
+      const keys = (await a.store.all<{ k: string }>('SELECT k FROM w_items ORDER BY k')).map((r) => r.k);
+      assert.deepEqual(keys, ['a', 'b', 'd'], 'the failing group left no row behind');
+    });
+  });
+}
