@@ -1,14 +1,14 @@
 // The async invoke worker: a durable queue per function feeding the normal invoke path, with AWS's retry rules
 // (function errors: MaximumRetryAttempts after 1 then 2 minutes; throttles and system errors: backoff from 1 s to
 // 5 min until MaximumEventAgeInSeconds) and the outcome sent to destinations and the dead-letter queue.
-import type { Journal } from '../../store/journal.js';
-import { AwsError } from '../../lib/errors.js';
-import type { Clock } from '../../lib/clock.js';
-import { uuid } from '../../lib/ids.js';
-import type { InvokeResult } from '../types.js';
-import type { LambdaInvoker, Resolved } from '../../services/lambda/invoker.js';
-import type { QueueBroker } from '../../services/sqs/broker.js';
-import type { Store } from '../../store/store.js';
+import type { Journal } from '../../../store/journal.js';
+import { AwsError } from '../../../lib/errors.js';
+import type { Clock } from '../../../lib/clock.js';
+import { uuid } from '../../../lib/ids.js';
+import type { InvokeResult } from '../../../engine/types.js';
+import type { LambdaInvoker, Resolved } from '../invoker.js';
+import type { QueueBroker } from '../../sqs/broker.js';
+import type { Store } from '../../../store/store.js';
 import { AsyncEventStore, type AsyncEvent } from './event-store.js';
 import { AdaptiveLimit } from './limiter.js';
 import { deadLetterMessage, invocationRecord, type Condition, type ResponseInfo } from './records.js';

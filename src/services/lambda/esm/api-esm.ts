@@ -1,15 +1,15 @@
 // Lambda control-plane handlers for event source mappings with SQS sources: Create/Get/Update/Delete/List.
 import { z } from 'zod';
-import { AwsError } from '../../lib/errors.js';
-import { uuid } from '../../lib/ids.js';
-import type { Clock } from '../../lib/clock.js';
-import { parsePattern, PatternError } from '../../engine/async/filter.js';
-import type { ApiRequest, RestRoute } from '../../server/types.js';
-import type { QueueBroker } from '../sqs/broker.js';
-import { combineQualifier, functionArn, parseFunctionRef } from './arn.js';
+import { AwsError } from '../../../lib/errors.js';
+import { uuid } from '../../../lib/ids.js';
+import type { Clock } from '../../../lib/clock.js';
+import { parsePattern, PatternError } from '../../../lib/event-pattern.js';
+import type { ApiRequest, RestRoute } from '../../../server/types.js';
+import type { QueueBroker } from '../../sqs/broker.js';
+import { combineQualifier, functionArn, parseFunctionRef } from '../arn.js';
 import type { EventSourceMappings, Mapping } from './esm.js';
-import type { LambdaInvoker } from './invoker.js';
-import { Constraints, parseJsonBody, shape } from './validate.js';
+import type { LambdaInvoker } from '../invoker.js';
+import { Constraints, parseJsonBody, shape } from '../validate.js';
 
 const Fields = {
   FunctionName: z.string().optional(),
