@@ -7,7 +7,8 @@ import { checkPayload } from '../api-invoke.js';
 import { combineQualifier, functionArn, parseFunctionRef } from '../arn.js';
 import type { EventInvokeConfig, EventInvokeConfigs } from './event-invoke-config.js';
 import type { LambdaInvoker } from '../invoker.js';
-import { Constraints, parseJsonBody, shape } from '../validate.js';
+import { Constraints } from '../validate.js';
+import { parseJsonBody, shape } from '../../../lib/validate.js';
 
 const Dest = z.object({ Destination: z.string().optional() }).optional();
 const ConfigShape = z.object({

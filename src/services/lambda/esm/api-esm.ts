@@ -9,7 +9,8 @@ import type { QueueBroker } from '../../sqs/broker.js';
 import { combineQualifier, functionArn, parseFunctionRef } from '../arn.js';
 import type { EventSourceMappings, Mapping } from './esm.js';
 import type { LambdaInvoker } from '../invoker.js';
-import { Constraints, parseJsonBody, shape } from '../validate.js';
+import { Constraints } from '../validate.js';
+import { parseJsonBody, shape } from '../../../lib/validate.js';
 
 const Fields = {
   FunctionName: z.string().optional(),
