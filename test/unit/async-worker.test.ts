@@ -56,7 +56,7 @@ async function setup(o: { behaviour: Behaviour; policy?: Partial<AsyncPolicy>; r
     store,
     invoker: invoker as never,
     accountId: '123456789012',
-    queues: () => fakeQueues(sent),
+    queues: fakeQueues(sent),
     policy: () => ({ maxRetries: 2, maxAgeSeconds: 21600, ...o.policy }),
     retryDelaySeconds: o.retryDelaySeconds ?? 60,
     perFunctionConcurrency: 4,

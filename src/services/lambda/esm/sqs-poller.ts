@@ -5,7 +5,7 @@ import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import { uuid } from '../../../lib/ids.js';
 import type { LambdaInvoker } from '../invoker.js';
-import type { QueueBroker, ReceivedMessage } from '../../sqs/broker.js';
+import type { QueueBroker, ReceivedMessage } from '../../sqs/index.js';
 import { matches } from '../../../lib/event-pattern.js';
 
 export interface PollerConfig {
