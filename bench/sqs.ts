@@ -73,6 +73,7 @@ async function broker(): Promise<{ perSecond: number; moved: number }> {
   const svc = new SqsService({ store, clock: systemClock, accountId: '000000000000', endpointUrl: () => 'http://127.0.0.1', journal });
   try {
     await svc.init();
+    svc.start();
     const q = await svc.createQueue('us-east-1', 'bench-broker', false, {}, {});
     const b = svc.broker;
     let moved = 0;

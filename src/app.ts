@@ -1,23 +1,24 @@
-// The composition root: builds the store, services, engine and the HTTP server for one node, and tears them down.
+// The composition root: builds the store and the node's ordered list of services (and the engine), the HTTP
+// server in front of them, and tears them down in reverse.
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Engine } from './engine/engine.js';
 import { resolvePython } from './engine/launch.js';
 import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
-import type { Launcher } from './engine/sandbox/launcher.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
-import { loadGatewayConfig } from './services/gateway/config.js';
-import { createGateway } from './services/gateway/index.js';
-import { createLambdaService } from './services/lambda/index.js';
-import { logsRoutes } from './services/logs/api.js';
-import type { QueueBroker } from './services/sqs/broker.js';
-import { createSqsService } from './services/sqs/index.js';
-import { createSchedulerService } from './services/scheduler/index.js';
-import { createStatesService } from './services/states/index.js';
-import { LogStore } from './services/logs/store.js';
+import { entry, ServiceSet, StartupError, type NodeConfig, type ServiceModule } from './server/service.js';
+import { gatewayService } from './services/gateway/index.js';
+import { lambdaService } from './services/lambda/index.js';
+import { logsService, type LogsApi } from './services/logs/index.js';
+import { sqsService, type SqsApi } from './services/sqs/index.js';
+import { schedulerService } from './services/scheduler/index.js';
+import { statesService } from './services/states/index.js';
 import { Journal } from './store/journal.js';
+import { LocalNotifier } from './store/notifier.js';
 import { SqliteStore } from './store/sqlite.js';
+
+export { StartupError } from './server/service.js';
 
 export interface AppOptions {
   host: string;
@@ -41,15 +42,68 @@ export interface AppOptions {
   log?: (msg: string) => void;
 }
 
-/** A failure to start that deserves one clear line, not a stack trace. */
-export class StartupError extends Error {}
-
 export interface App {
   url: string;
   /** The SQS module API (queues by ARN) for services built on queues. */
-  queues: QueueBroker;
+  queues: SqsApi;
   stop(): Promise<void>;
 }
+
+/**
+ * The engine is not a service (it serves no API and lives in src/engine); it is in the list so that it is created
+ * after the log store it writes function output to, started before Lambda drives it, and stopped after Lambda.
+ * It owns the launcher (the sandbox or plain processes) that it runs environments with.
+ */
+const engineModule: ServiceModule<{ logs: LogsApi }, Engine> = {
+  name: 'engine',
+  async create(ctx) {
+    const c = ctx.config;
+    let chosen;
+    try {
+      chosen = await chooseLauncher(c.isolation, c.dataDir, await resolvePython());
+    } catch (e) {
+      if (e instanceof SandboxUnavailable) throw new StartupError(e.message);
+      throw e;
+    }
+    const launcher = chosen.launcher;
+    if (chosen.warning) ctx.log(chosen.warning);
+    if (chosen.notice) ctx.log(chosen.notice);
+    const engine = new Engine({
+      clock: ctx.clock,
+      launcher,
+      dataDir: c.dataDir,
+      logs: ctx.deps.logs,
+      endpointUrl: () => c.endpointUrl(),
+      idleTimeoutMs: c.idleTimeoutMs,
+      prestartPerKey: c.prestartPerKey,
+      accountConcurrency: c.accountConcurrency,
+    });
+    return {
+      routes: {},
+      api: engine,
+      start: () => engine.start(),
+      stop: async () => {
+        await engine.close();
+        await launcher.close?.();
+      },
+    };
+  },
+};
+
+/**
+ * The node's services, in creation and start order (stopped in reverse): each comes after what it uses.
+ * logs first (the engine writes to it); SQS before Lambda (async destinations, DLQs, event source mappings); the
+ * engine before Lambda; then the services built on Lambda and SQS.
+ */
+const SERVICES = [
+  entry(logsService, () => ({})),
+  entry(sqsService, () => ({})),
+  entry(engineModule, (use) => ({ logs: use(logsService) })),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), queues: use(sqsService) })),
+  entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
+  entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
+  entry(schedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
+];
 
 export async function startApp(o: AppOptions): Promise<App> {
   const clock = o.clock ?? systemClock;
@@ -67,101 +121,74 @@ export async function startApp(o: AppOptions): Promise<App> {
   } catch (e) {
     throw new StartupError(`cannot open the database in ${dataDir}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  let launcher: Launcher;
-  try {
-    const chosen = await chooseLauncher(o.isolation ?? 'auto', dataDir, await resolvePython());
-    launcher = chosen.launcher;
-    if (chosen.warning) log(chosen.warning);
-    if (chosen.notice) log(chosen.notice);
-  } catch (e) {
-    await store.close();
-    if (e instanceof SandboxUnavailable) throw new StartupError(e.message);
-    throw e;
-  }
   // One group-commit journal for the hot durable writes (SQS messages, async events, log lines): one writer thread
   // and one connection, so they never wait on each other's write lock, and the fsyncs stay off the event loop.
   const journal = new Journal(store, (e) => log(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}`), join(dataDir, 'selfless.db'));
-  const logs = new LogStore(store, clock, journal);
-  await logs.init();
+  const notifier = new LocalNotifier();
+  const logStopFailure = (e: unknown): void => log(`selfless: error while stopping after a failed start: ${e instanceof Error ? e.message : String(e)}`);
+  const closeStore = async (): Promise<void> => {
+    await journal.close();
+    await notifier.close();
+    await store.close();
+  };
   let url = `http://${o.host}:${o.port}`;
-  const engine = new Engine({
-    clock,
-    launcher,
+  const config: NodeConfig = {
+    accountId: o.accountId,
+    defaultRegion: o.defaultRegion,
     dataDir,
-    logs,
     endpointUrl: () => url,
     idleTimeoutMs: o.idleTimeoutMs,
     prestartPerKey: o.prestartPerKey,
     accountConcurrency: o.accountConcurrency,
-  });
-  const lambda = await createLambdaService({ store, clock, engine, accountId: o.accountId, asyncRetryDelaySeconds: o.asyncRetryDelaySeconds, asyncConcurrency: o.asyncConcurrency, journal, onError: (e) => log(`selfless: ${e instanceof Error ? e.message : String(e)}`) });
-  const sqs = await createSqsService({ store, clock, accountId: o.accountId, endpointUrl: () => url, log, journal });
-  lambda.attachQueues(sqs.broker);
-  const scheduler = await createSchedulerService({
-    store,
-    clock,
-    accountId: o.accountId,
-    invokeAsync: (region, name, qualifier, payload) => lambda.async.enqueue(region, name, qualifier, payload),
-    queues: () => sqs.broker,
-    log,
-  });
-  const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  const gateway = await createGateway({ store, clock, accountId: o.accountId, invoker: lambda.invoker, urls: lambda.urls, onInternalError });
-  if (o.gatewayConfig) {
-    try {
-      await loadGatewayConfig(gateway.table, o.gatewayConfig, o.defaultRegion);
-    } catch (e) {
-      await sqs.close();
-      await journal.close();
-      await store.close();
-      throw new StartupError(e instanceof Error ? e.message : String(e));
-    }
+    isolation: o.isolation ?? 'auto',
+    asyncRetryDelaySeconds: o.asyncRetryDelaySeconds,
+    asyncConcurrency: o.asyncConcurrency,
+    gatewayConfig: o.gatewayConfig,
+  };
+  let services: ServiceSet;
+  try {
+    services = await ServiceSet.create(SERVICES, { store, journal, clock, notifier, config, log });
+  } catch (e) {
+    await closeStore();
+    throw e;
   }
-  const states = await createStatesService({ store, clock, lambda: lambda.invoker, queues: sqs.broker, accountId: o.accountId });
+  const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
-    // The gateway's raw front doors come first: they claim requests by host or path before AWS protocol routing.
-    services: [gateway.routes, lambda.routes, logsRoutes(store, logs, clock, o.accountId), sqs.routes, states.routes, scheduler.routes],
+    // Raw front doors (the gateway's) are tried before AWS protocol routing whatever the order here.
+    services: services.routes(),
     onInternalError,
   });
   try {
     const addr = await http.listen(o.port, o.host);
     url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${addr.port}`;
   } catch (e) {
-    scheduler.stop();
-    await states.close();
-    await lambda.close();
-    await sqs.close();
-    await journal.close();
-    await store.close();
-    await launcher.close?.();
+    await services.stop().catch(logStopFailure);
+    await closeStore();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new StartupError(`port ${o.port} on ${o.host} is already in use; choose another with --port or SELFLESS_PORT`);
     if (code === 'EACCES') throw new StartupError(`not allowed to listen on ${o.host}:${o.port}; choose a port above 1023 with --port`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartupError(`cannot listen on host ${o.host}: no such local address`);
     throw e;
   }
-  await engine.start();
-  lambda.resume();
-  scheduler.start();
+  const teardown = async (): Promise<void> => {
+    // Long polls end first, so that the server can drain; then the services stop, in reverse order.
+    services.beforeHttpClose();
+    await http.close();
+    await services.stop();
+    await closeStore();
+  };
+  try {
+    await services.start();
+  } catch (e) {
+    await teardown().catch(logStopFailure);
+    throw e;
+  }
   let stopping: Promise<void> | undefined;
   return {
     url,
-    queues: sqs.broker,
-    stop: () =>
-      (stopping ??= (async () => {
-        sqs.release();
-        await http.close();
-        scheduler.stop();
-        await states.close();
-        await lambda.close();
-        await engine.close();
-        await launcher.close?.();
-        await sqs.close();
-        await logs.close();
-        await journal.close();
-        await store.close();
-      })()),
+    queues: services.api(sqsService),
+    stop: () => (stopping ??= teardown()),
   };
 }

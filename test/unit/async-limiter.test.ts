@@ -2,7 +2,7 @@
 // environments that raise throughput, long ones get the cap, and idle windows change nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AdaptiveLimit, LONG_MS, WINDOW_MS } from '../../src/engine/async/limiter.js';
+import { AdaptiveLimit, LONG_MS, WINDOW_MS } from '../../src/services/lambda/async/limiter.js';
 
 /**
  * Drives the limit for `seconds` of backlog on a machine whose throughput at concurrency c is `rate(c)` events/s,

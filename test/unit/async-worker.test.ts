@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { FakeClock } from '../../src/lib/clock.js';
 import { AwsError } from '../../src/lib/errors.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { AsyncWorker, type AsyncPolicy } from '../../src/engine/async/worker.js';
-import { ASYNC_MIGRATIONS } from '../../src/engine/async/event-store.js';
+import { AsyncWorker, type AsyncPolicy } from '../../src/services/lambda/async/worker.js';
+import { ASYNC_MIGRATIONS } from '../../src/services/lambda/async/event-store.js';
 import type { OutgoingMessage, QueueBroker } from '../../src/services/sqs/broker.js';
 
 type Behaviour = (payload: any) => { error?: boolean; throttle?: boolean; result?: unknown };
@@ -56,7 +56,7 @@ async function setup(o: { behaviour: Behaviour; policy?: Partial<AsyncPolicy>; r
     store,
     invoker: invoker as never,
     accountId: '123456789012',
-    queues: () => fakeQueues(sent),
+    queues: fakeQueues(sent),
     policy: () => ({ maxRetries: 2, maxAgeSeconds: 21600, ...o.policy }),
     retryDelaySeconds: o.retryDelaySeconds ?? 60,
     perFunctionConcurrency: 4,

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/lib/clock.js';
 import { AwsError } from '../../src/lib/errors.js';
-import { parsePattern } from '../../src/engine/async/filter.js';
-import { itemFailures, SqsPoller, type PollerConfig } from '../../src/engine/async/sqs-poller.js';
+import { parsePattern } from '../../src/lib/event-pattern.js';
+import { itemFailures, SqsPoller, type PollerConfig } from '../../src/services/lambda/esm/sqs-poller.js';
 import type { QueueBroker, ReceivedMessage } from '../../src/services/sqs/broker.js';
 
 const ARN = 'arn:aws:sqs:us-east-1:123456789012:q';

@@ -1,7 +1,7 @@
 // Unit: AWS's event filter patterns (FilterCriteria): validation and matching of every matcher type.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matches, parsePattern, PatternError } from '../../src/engine/async/filter.js';
+import { matches, parsePattern, PatternError } from '../../src/lib/event-pattern.js';
 
 const m = (pattern: unknown, event: unknown) => matches(parsePattern(JSON.stringify(pattern)), event as never);
 

@@ -19,7 +19,6 @@ async function setup(dir: string, clock: FakeClock) {
     invokeAsync: async (_region, fn, _q, payload) => {
       calls.push({ fn, payload: JSON.parse(payload.toString()), at: clock.now() });
     },
-    queues: () => undefined,
     log: () => undefined,
   });
   await rules.load();

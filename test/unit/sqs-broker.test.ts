@@ -16,6 +16,7 @@ async function withBroker(fn: (svc: SqsService, clock: FakeClock) => Promise<voi
   const store = new SqliteStore(dir);
   const svc = new SqsService({ store, clock, accountId: '000000000000', endpointUrl: () => 'http://127.0.0.1:9000' });
   await svc.init();
+  svc.start();
   try {
     await fn(svc, clock);
   } finally {

@@ -15,6 +15,7 @@ async function open(dir: string, clock: FakeClock): Promise<{ svc: SqsService; s
   const store = new SqliteStore(dir);
   const svc = new SqsService({ store, clock, accountId: ACCT, endpointUrl: () => 'http://localhost:9000' });
   await svc.init();
+  svc.start();
   return { svc, store };
 }
 

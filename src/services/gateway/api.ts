@@ -1,7 +1,7 @@
 // The gateway's route table API: PUT/GET/DELETE /_selfless/gateway/apis/{ApiId} and a list, JSON in and out.
 import { AwsError } from '../../lib/errors.js';
 import type { RestRoute } from '../../server/types.js';
-import { parseJsonBody, shape } from '../lambda/validate.js';
+import { parseJsonBody, shape } from '../../lib/validate.js';
 import { ApiShape, type RouteTable, type StoredApi } from './routes.js';
 
 const wire = (a: StoredApi, baseUrl: string): Record<string, unknown> => {

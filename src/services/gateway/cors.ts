@@ -1,5 +1,5 @@
 // CORS as function URLs apply it: the URL answers preflights itself, and adds the configured headers to responses.
-import type { UrlCors } from '../lambda/urls.js';
+import type { UrlCors } from '../lambda/index.js';
 
 const has = (list: string[] | undefined, v: string, ci = false): boolean =>
   (list ?? []).some((x) => x === '*' || (ci ? x.toLowerCase() === v.toLowerCase() : x === v));

@@ -7,7 +7,7 @@ import { AwsError } from '../../lib/errors.js';
 import { uuid } from '../../lib/ids.js';
 import { BodyTooLarge, readBody } from '../../server/body.js';
 import type { RawRoute } from '../../server/types.js';
-import type { LambdaInvoker } from '../lambda/invoker.js';
+import type { LambdaInvoker } from '../lambda/index.js';
 import { isPreflight, preflightHeaders, responseHeaders, withoutCors } from './cors.js';
 import { albEvent, v1Event, v2Event } from './events.js';
 import { locateDoor, requestInfo } from './request.js';

@@ -1,35 +1,52 @@
 // The HTTP front doors service: function URLs and the API Gateway/ALB gateway, as raw routes plus the route table API.
-import type { Clock } from '../../lib/clock.js';
-import type { ServiceRoutes } from '../../server/types.js';
-import type { Store } from '../../store/store.js';
-import type { LambdaInvoker } from '../lambda/invoker.js';
-import type { UrlRegistry } from '../lambda/urls.js';
+import { StartupError, type ServiceModule } from '../../server/service.js';
+import type { LambdaApi } from '../lambda/index.js';
 import { gatewayApiRoutes } from './api.js';
+import { loadGatewayConfig } from './config.js';
 import { gatewayDoor } from './gateway-door.js';
 import { RouteTable } from './routes.js';
 import { urlDoor } from './url-door.js';
 
-export interface GatewayService {
-  routes: ServiceRoutes;
-  /** The route table (the SAM support feeds it from templates). */
-  table: RouteTable;
+export type { RouteTable } from './routes.js';
+
+export interface GatewayDeps {
+  /** Invokes the functions behind URLs and routes; function URL configurations. */
+  readonly lambda: LambdaApi;
 }
 
-export async function createGateway(d: {
-  store: Store;
-  clock: Clock;
-  accountId: string;
-  invoker: LambdaInvoker;
-  urls: UrlRegistry;
-  onInternalError: (e: unknown, where: string) => void;
-}): Promise<GatewayService> {
-  const table = new RouteTable(d.store);
-  await table.load();
-  return {
-    table,
-    routes: {
-      raw: [urlDoor({ ...d }), gatewayDoor({ ...d, table })],
-      rest: gatewayApiRoutes(table),
-    },
-  };
+export interface GatewayApi {
+  /** The route table (the SAM support feeds it from templates). */
+  readonly table: RouteTable;
 }
+
+export const gatewayService: ServiceModule<GatewayDeps, GatewayApi> = {
+  name: 'gateway',
+  async create(ctx) {
+    const table = new RouteTable(ctx.store);
+    await table.load();
+    if (ctx.config.gatewayConfig) {
+      try {
+        await loadGatewayConfig(table, ctx.config.gatewayConfig, ctx.config.defaultRegion);
+      } catch (e) {
+        throw new StartupError(e instanceof Error ? e.message : String(e));
+      }
+    }
+    const d = {
+      store: ctx.store,
+      clock: ctx.clock,
+      accountId: ctx.config.accountId,
+      invoker: ctx.deps.lambda.invoker,
+      urls: ctx.deps.lambda.urls,
+      onInternalError: (e: unknown, where: string): void => ctx.log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    };
+    return {
+      api: { table },
+      routes: {
+        raw: [urlDoor(d), gatewayDoor({ ...d, table })],
+        rest: gatewayApiRoutes(table),
+      },
+      start: async () => {},
+      stop: async () => {},
+    };
+  },
+};

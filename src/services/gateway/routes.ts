@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AwsError } from '../../lib/errors.js';
 import type { Migration, Store } from '../../store/store.js';
-import { UrlCorsShape } from '../lambda/urls.js';
+import { UrlCorsShape } from '../lambda/index.js';
 
 export type ApiType = 'REST' | 'HTTP' | 'ALB';
 export type PayloadFormat = '1.0' | '2.0' | 'alb';

@@ -7,7 +7,8 @@ import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { combineQualifier, parseFunctionRef } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
 import type { ProvisionedConcurrency } from './provisioned.js';
-import { checkMaxItems, Constraints, parseJsonBody, shape } from './validate.js';
+import { checkMaxItems, Constraints } from './validate.js';
+import { parseJsonBody, shape } from '../../lib/validate.js';
 
 const ReservedShape = z.object({ ReservedConcurrentExecutions: z.number().int().optional() });
 const ProvisionedShape = z.object({ ProvisionedConcurrentExecutions: z.number().int().optional() });

@@ -5,7 +5,8 @@ import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { combineQualifier, parseFunctionRef, validationError } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
 import { LATEST, toWire } from './model.js';
-import { checkMaxItems, CreateFunctionShape, parseJsonBody, shape, UpdateCodeShape, UpdateConfigurationShape } from './validate.js';
+import { checkMaxItems, CreateFunctionShape, UpdateCodeShape, UpdateConfigurationShape } from './validate.js';
+import { parseJsonBody, shape } from '../../lib/validate.js';
 
 const CODE_REQUEST_LIMIT = 69_905_067;
 const codeTooLarge = (op: string) => (): AwsError =>

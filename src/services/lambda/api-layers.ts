@@ -4,7 +4,8 @@ import { AwsError, notFound } from '../../lib/errors.js';
 import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { decodeZipField } from './code.js';
 import { LAYER_NAME_PATTERN, type LayerRegistry, type LayerVersion } from './layers.js';
-import { checkMaxItems, Constraints, parseJsonBody, shape } from './validate.js';
+import { checkMaxItems, Constraints } from './validate.js';
+import { parseJsonBody, shape } from '../../lib/validate.js';
 
 const CODE_REQUEST_LIMIT = 69_905_067;
 

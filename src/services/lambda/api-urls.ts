@@ -6,7 +6,8 @@ import { functionArn, parseFunctionRef, validationError } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
 import { LATEST, type FunctionRecord } from './model.js';
 import { newUrlId, UrlCorsShape, type UrlConfig, type UrlCors, type UrlRegistry } from './urls.js';
-import { checkMaxItems, Constraints, parseJsonBody, shape } from './validate.js';
+import { checkMaxItems, Constraints } from './validate.js';
+import { parseJsonBody, shape } from '../../lib/validate.js';
 
 const QUALIFIER_PATTERN = '((?!^\\d+$)^[0-9a-zA-Z-_]+$)|(^\\$LATEST$)';
 const CreateShape = z.object({ AuthType: z.string().optional(), Cors: UrlCorsShape.optional(), InvokeMode: z.string().optional() });

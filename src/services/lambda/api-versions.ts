@@ -5,7 +5,8 @@ import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { functionArn, parseFunctionRef } from './arn.js';
 import { checkRevision, type FunctionRegistry } from './functions.js';
 import { LATEST, toWire, type FunctionRecord, type StoredAlias } from './model.js';
-import { checkMaxItems, Constraints, parseJsonBody, shape } from './validate.js';
+import { checkMaxItems, Constraints } from './validate.js';
+import { parseJsonBody, shape } from '../../lib/validate.js';
 import { z } from 'zod';
 
 const ALIAS_PATTERN = '(?!^[0-9]+$)([a-zA-Z0-9-_]+)';

@@ -2,7 +2,7 @@
 // DeleteRule, PutTargets, RemoveTargets, ListTargetsByRule.
 import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
-import { parsePattern } from '../../engine/async/filter.js';
+import { parsePattern } from '../../lib/event-pattern.js';
 import type { ApiRequest, ServiceRoutes } from '../../server/types.js';
 import { parseSchedule } from './cron.js';
 import type { Rule, Rules, Target } from './rules.js';

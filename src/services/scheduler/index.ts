@@ -1,18 +1,38 @@
-// Builds the scheduler service: EventBridge scheduled rules (AWSEvents.*) that invoke Lambda and SQS targets.
-import type { ServiceRoutes } from '../../server/types.js';
+// The scheduler service: EventBridge scheduled rules (AWSEvents.*) that invoke Lambda (async) and SQS targets.
+import type { ServiceModule } from '../../server/service.js';
+import type { LambdaApi } from '../lambda/index.js';
+import type { SqsApi } from '../sqs/index.js';
 import { eventsRoutes } from './api.js';
-import { Rules, type SchedulerDeps } from './rules.js';
+import { Rules } from './rules.js';
 
-export interface SchedulerService {
-  routes: ServiceRoutes;
-  rules: Rules;
-  /** Arms the timers of enabled scheduled rules (missed fires are not replayed). */
-  start(): void;
-  stop(): void;
+export interface SchedulerDeps {
+  /** Lambda targets are invoked asynchronously, through Lambda's durable async queue. */
+  readonly lambda: LambdaApi;
+  readonly queues: SqsApi;
 }
 
-export async function createSchedulerService(o: SchedulerDeps): Promise<SchedulerService> {
-  const rules = new Rules(o);
-  await rules.load();
-  return { routes: eventsRoutes(rules, o.clock), rules, start: () => rules.start(), stop: () => rules.stop() };
-}
+/** Nothing yet: no other service uses the scheduler. */
+export type SchedulerApi = Record<string, never>;
+
+export const schedulerService: ServiceModule<SchedulerDeps, SchedulerApi> = {
+  name: 'scheduler',
+  async create(ctx) {
+    const { lambda, queues } = ctx.deps;
+    const rules = new Rules({
+      store: ctx.store,
+      clock: ctx.clock,
+      accountId: ctx.config.accountId,
+      invokeAsync: (region, name, qualifier, payload) => lambda.enqueueAsync(region, name, qualifier, payload),
+      queues,
+      log: ctx.log,
+    });
+    await rules.load();
+    return {
+      routes: eventsRoutes(rules, ctx.clock),
+      api: {},
+      // Arms the timers of enabled scheduled rules (missed fires are not replayed).
+      start: async () => rules.start(),
+      stop: async () => rules.stop(),
+    };
+  },
+};

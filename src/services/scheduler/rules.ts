@@ -5,7 +5,7 @@
 // next fire time after now.
 import type { Clock } from '../../lib/clock.js';
 import { uuid } from '../../lib/ids.js';
-import type { QueueBroker } from '../sqs/broker.js';
+import type { QueueBroker } from '../sqs/index.js';
 import type { Store } from '../../store/store.js';
 import { nextFire, parseSchedule, type Schedule } from './cron.js';
 
@@ -33,13 +33,14 @@ export interface Rule {
   targets: Target[];
 }
 
-export interface SchedulerDeps {
+export interface RulesDeps {
   store: Store;
   clock: Clock;
   accountId: string;
   /** Accepts an async invocation durably (the Lambda service's queue). */
   invokeAsync(region: string, functionName: string, qualifier: string | undefined, payload: Buffer): Promise<void>;
-  queues: () => QueueBroker | undefined;
+  /** SQS targets' queues (without it, deliveries to SQS fail with a logged error). */
+  queues?: QueueBroker;
   log(msg: string): void;
 }
 
@@ -53,7 +54,7 @@ export class Rules {
   /** Fires delivered (for tests and diagnostics). */
   fired = 0;
 
-  constructor(private readonly d: SchedulerDeps) {}
+  constructor(private readonly d: RulesDeps) {}
 
   async load(): Promise<void> {
     await this.d.store.migrate('scheduler', SCHEDULER_MIGRATIONS);
@@ -170,7 +171,7 @@ export class Rules {
     if (p[2] === 'lambda' && p[5] === 'function' && p[3] && p[6]) {
       await this.d.invokeAsync(p[3], p[6], p[7], Buffer.from(payload));
     } else if (p[2] === 'sqs') {
-      const q = this.d.queues();
+      const q = this.d.queues;
       if (!q) throw new Error('the SQS service is not available');
       await q.send(t.Arn, { body: payload });
     } else {

@@ -1,23 +1,27 @@
-// Builds the SQS service: its domain (queues, messages, the QueueBroker module API) and its wire routes.
-import type { Journal } from '../../store/journal.js';
-import type { Clock } from '../../lib/clock.js';
-import type { ServiceRoutes } from '../../server/types.js';
-import type { Store } from '../../store/store.js';
+// The SQS service: its domain (queues, messages), its wire routes, and the QueueBroker module API other services use.
+import type { ServiceModule } from '../../server/service.js';
 import { sqsRoutes } from './api.js';
 import type { QueueBroker } from './broker.js';
 import { SqsService } from './service.js';
 
-export interface SqsServiceHandle {
-  routes: ServiceRoutes;
-  broker: QueueBroker;
-  service: SqsService;
-  /** Ends long polls so that the HTTP server can drain; call before closing it. */
-  release(): void;
-  close(): Promise<void>;
-}
+export type { MessageAttribute, OutgoingMessage, QueueBroker, QueueInfo, ReceivedMessage, SendResult } from './broker.js';
 
-export async function createSqsService(o: { store: Store; clock: Clock; accountId: string; endpointUrl: () => string; log?: (m: string) => void; journal?: Journal }): Promise<SqsServiceHandle> {
-  const service = new SqsService(o);
-  await service.init();
-  return { routes: sqsRoutes(service), broker: service.broker, service, release: () => service.release(), close: () => service.close() };
-}
+/** The SQS module API: queues by ARN (async destinations and DLQs, event source mappings, Step Functions, rules). */
+export type SqsApi = QueueBroker;
+
+export const sqsService: ServiceModule<Record<string, never>, SqsApi> = {
+  name: 'sqs',
+  async create(ctx) {
+    const service = new SqsService({ store: ctx.store, clock: ctx.clock, accountId: ctx.config.accountId, endpointUrl: () => ctx.config.endpointUrl(), log: ctx.log, journal: ctx.journal });
+    await service.init();
+    return {
+      routes: sqsRoutes(service),
+      api: service.broker,
+      start: async () => service.start(),
+      // Long polls end before the HTTP server closes, so that it can drain; the queues close after every service
+      // that sends to them has stopped.
+      beforeHttpClose: () => service.release(),
+      stop: () => service.close(),
+    };
+  },
+};

@@ -175,7 +175,11 @@ export class SqsService {
       if (d.expires > now) this.queues.get(d.queue)?.dedup.set(d.k, { messageId: d.message_id, seqNumber: d.seq_number ?? '', expires: d.expires });
     }
     await this.o.store.run('DELETE FROM sqs_dedup WHERE expires <= ?', [now]);
-    this.scheduleSweep();
+  }
+
+  /** Starts the periodic sweep of expired messages and deduplication entries. */
+  start(): void {
+    if (!this.sweepCancel) this.scheduleSweep();
   }
 
   /** Ends every long poll now (empty) and makes new ones return at once: the server is shutting down. */

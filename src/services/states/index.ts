@@ -1,20 +1,32 @@
-// The Step Functions service: builds the model (and resumes running executions) and its API routes.
-import type { Clock } from '../../lib/clock.js';
-import type { ServiceRoutes } from '../../server/types.js';
-import type { Store } from '../../store/store.js';
-import type { LambdaInvoker } from '../lambda/invoker.js';
-import type { QueueBroker } from '../sqs/broker.js';
+// The Step Functions service: the model (machines, executions, tokens, activities) and its API routes; running
+// Standard executions resume from their checkpoints when it starts.
+import type { ServiceModule } from '../../server/service.js';
+import type { LambdaApi } from '../lambda/index.js';
+import type { SqsApi } from '../sqs/index.js';
 import { statesRoutes } from './api.js';
 import { StatesModel } from './service.js';
 
-export interface StatesService {
-  routes: ServiceRoutes;
-  model: StatesModel;
-  close(): Promise<void>;
+export interface StatesDeps {
+  /** Task states invoke functions through Lambda's module API (the path the Invoke API uses). */
+  readonly lambda: LambdaApi;
+  /** The sqs:sendMessage integration. */
+  readonly queues: SqsApi;
 }
 
-export async function createStatesService(d: { store: Store; clock: Clock; lambda?: LambdaInvoker; queues?: QueueBroker; accountId: string }): Promise<StatesService> {
-  const model = new StatesModel(d.store, d.clock, d.accountId, d.lambda, d.queues);
-  await model.init();
-  return { routes: statesRoutes(model), model, close: () => model.close() };
-}
+/** Nothing yet: no other service uses Step Functions. */
+export type StatesApi = Record<string, never>;
+
+export const statesService: ServiceModule<StatesDeps, StatesApi> = {
+  name: 'states',
+  async create(ctx) {
+    const model = new StatesModel(ctx.store, ctx.clock, ctx.config.accountId, ctx.deps.lambda.invoker, ctx.deps.queues);
+    await model.init();
+    return {
+      routes: statesRoutes(model),
+      api: {},
+      start: async () => model.resume(),
+      // Stops the timers and flushes the history writes.
+      stop: () => model.close(),
+    };
+  },
+};

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
-import type { LambdaInvoker } from '../lambda/invoker.js';
-import type { QueueBroker } from '../sqs/broker.js';
+import type { LambdaInvoker } from '../lambda/index.js';
+import type { QueueBroker } from '../sqs/index.js';
 import type { Store } from '../../store/store.js';
 import { StatesError, type Json } from './asl/paths.js';
 import { formatDiagnostics, validateDefinition } from './asl/validate.js';
@@ -75,6 +75,8 @@ export class StatesModel {
   private seq = 0;
   private readonly doneWaiters = new Map<string, (() => void)[]>();
   private closed = false;
+  /** Standard executions that were running at the last stop, with their checkpoints: resume() drives them. */
+  private resumable: [Execution, Checkpoint | undefined][] = [];
 
   constructor(
     readonly store: Store,
@@ -102,7 +104,7 @@ export class StatesModel {
       this.activities.set(r.arn, { arn: r.arn, name: r.name, created: r.created, tags: JSON.parse(r.tags) as Record<string, string> });
     const max = await this.store.get<{ m: number | null }>('SELECT MAX(seq) AS m FROM states_executions');
     this.seq = max?.m ?? 0;
-    // Resume every Standard execution that was running when the process stopped.
+    // Every Standard execution that was running when the process stopped resumes (in resume()).
     const running = await this.store.all<ExecRow>("SELECT * FROM states_executions WHERE status = 'RUNNING'");
     // Tokens of executions that ended are gone; outcomes sent for live ones wait for their execution to resume.
     await this.store.run("DELETE FROM states_tokens WHERE exec_arn NOT IN (SELECT arn FROM states_executions WHERE status = 'RUNNING')");
@@ -118,8 +120,15 @@ export class StatesModel {
       if (cp?.entered?.token && row?.activity_arn) cp.entered.submitted = row.started === 1;
       const ex = this.makeExecution(this.infoFromRow(r), events);
       this.live.set(r.arn, ex);
-      this.drive(ex, cp);
+      this.resumable.push([ex, cp]);
     }
+  }
+
+  /** Drives the executions that init() found running, from their checkpoints. */
+  resume(): void {
+    const resumable = this.resumable;
+    this.resumable = [];
+    for (const [ex, cp] of resumable) void this.drive(ex, cp);
   }
 
   private infoFromRow(r: ExecRow): ExecInfo {

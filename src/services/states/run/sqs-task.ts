@@ -1,7 +1,7 @@
 // The SQS optimized integration: arn:aws:states:::sqs:sendMessage (and .waitForTaskToken) onto the in-process queues.
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../../../lib/errors.js';
-import type { MessageAttribute, OutgoingMessage, SendResult } from '../../sqs/broker.js';
+import type { MessageAttribute, OutgoingMessage, SendResult } from '../../sqs/index.js';
 import { StatesError, stringify, type Json } from '../asl/paths.js';
 import { serviceTask, type TaskDeps, type TaskRun } from './tasks.js';
 

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
-import type { LambdaInvoker } from '../../lambda/invoker.js';
-import type { QueueBroker } from '../../sqs/broker.js';
+import type { LambdaInvoker } from '../../lambda/index.js';
+import type { QueueBroker } from '../../sqs/index.js';
 import { StatesError, stringify, type Json } from '../asl/paths.js';
 import type { Thread } from './history.js';
 import { sqsSendMessage } from './sqs-task.js';

@@ -1,5 +1,5 @@
 // What async outcomes look like on the wire: AWS's invocation record (destinations) and dead-letter message.
-import type { OutgoingMessage } from '../../services/sqs/broker.js';
+import type { OutgoingMessage } from '../../sqs/index.js';
 import type { AsyncEvent } from './event-store.js';
 
 export type Condition = 'Success' | 'RetriesExhausted' | 'EventAgeExceeded';

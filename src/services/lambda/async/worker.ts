@@ -1,14 +1,14 @@
 // The async invoke worker: a durable queue per function feeding the normal invoke path, with AWS's retry rules
 // (function errors: MaximumRetryAttempts after 1 then 2 minutes; throttles and system errors: backoff from 1 s to
 // 5 min until MaximumEventAgeInSeconds) and the outcome sent to destinations and the dead-letter queue.
-import type { Journal } from '../../store/journal.js';
-import { AwsError } from '../../lib/errors.js';
-import type { Clock } from '../../lib/clock.js';
-import { uuid } from '../../lib/ids.js';
-import type { InvokeResult } from '../types.js';
-import type { LambdaInvoker, Resolved } from '../../services/lambda/invoker.js';
-import type { QueueBroker } from '../../services/sqs/broker.js';
-import type { Store } from '../../store/store.js';
+import type { Journal } from '../../../store/journal.js';
+import { AwsError } from '../../../lib/errors.js';
+import type { Clock } from '../../../lib/clock.js';
+import { uuid } from '../../../lib/ids.js';
+import type { InvokeResult } from '../../../engine/types.js';
+import type { LambdaInvoker, Resolved } from '../invoker.js';
+import type { QueueBroker } from '../../sqs/index.js';
+import type { Store } from '../../../store/store.js';
 import { AsyncEventStore, type AsyncEvent } from './event-store.js';
 import { AdaptiveLimit } from './limiter.js';
 import { deadLetterMessage, invocationRecord, type Condition, type ResponseInfo } from './records.js';
@@ -27,8 +27,8 @@ export interface AsyncWorkerDeps {
   store: Store;
   invoker: LambdaInvoker;
   accountId: string;
-  /** The SQS module API, once the SQS service exists. */
-  queues: () => QueueBroker | undefined;
+  /** The SQS module API (destinations and dead-letter queues). */
+  queues: QueueBroker;
   policy(event: { region: string; functionName: string; qualifier: string | undefined }, resolved: Resolved): AsyncPolicy;
   /** The base retry delay for function errors (AWS: 60 s, then twice that). */
   retryDelaySeconds: number;
@@ -317,15 +317,11 @@ export class AsyncWorker {
 
   private async fail(e: AsyncEvent, resolved: Resolved, policy: AsyncPolicy, condition: Condition, response: ResponseInfo & { errorCode: string; errorMessage: string }): Promise<void> {
     this.stats.failed++;
-    const queues = this.d.queues();
     if (policy.deadLetter) {
-      if (!queues) this.d.log(`selfless: no SQS service for dead-letter queue ${policy.deadLetter}`);
-      else {
-        try {
-          await queues.send(policy.deadLetter, deadLetterMessage(e, response.errorCode, response.errorMessage));
-        } catch (err) {
-          this.d.log(`selfless: dead-letter delivery of ${e.id} to ${policy.deadLetter} failed: ${err instanceof Error ? err.message : String(err)}`);
-        }
+      try {
+        await this.d.queues.send(policy.deadLetter, deadLetterMessage(e, response.errorCode, response.errorMessage));
+      } catch (err) {
+        this.d.log(`selfless: dead-letter delivery of ${e.id} to ${policy.deadLetter} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     if (policy.onFailure) await this.deliverRecord(policy.onFailure, invocationRecord(this.d.clock.now(), e, this.arnOf(e), condition, response));
@@ -343,9 +339,7 @@ export class AsyncWorker {
     try {
       const p = destination.split(':');
       if (p[2] === 'sqs') {
-        const queues = this.d.queues();
-        if (!queues) throw new Error('the SQS service is not available');
-        await queues.send(destination, { body });
+        await this.d.queues.send(destination, { body });
       } else if (p[2] === 'lambda' && p[5] === 'function' && p[3] && p[6]) {
         await this.enqueue(p[3], p[6], p[7], Buffer.from(body));
       } else {

@@ -5,8 +5,8 @@
 // counts) is only queued: it rides along with the next commit. Deletion after the outcome is delivered is lazy: it
 // joins the next commit something else calls for, or one within 100 ms. Losing either to a crash only makes an event
 // run again, which AWS's at-least-once contract allows.
-import { Journal } from '../../store/journal.js';
-import type { Store } from '../../store/store.js';
+import { Journal } from '../../../store/journal.js';
+import type { Store } from '../../../store/store.js';
 
 export const ASYNC_MIGRATIONS = [
   {

@@ -1,12 +1,12 @@
 // Event source mappings (SQS sources): the durable records, their lifecycle (state + transition table) and the
 // pollers that run while a mapping is enabled.
-import type { Clock } from '../../lib/clock.js';
-import { AwsError } from '../../lib/errors.js';
-import { parsePattern } from '../../engine/async/filter.js';
-import { SqsPoller } from '../../engine/async/sqs-poller.js';
-import type { QueueBroker } from '../sqs/broker.js';
-import type { Store } from '../../store/store.js';
-import type { LambdaInvoker } from './invoker.js';
+import type { Clock } from '../../../lib/clock.js';
+import { AwsError } from '../../../lib/errors.js';
+import { parsePattern } from '../../../lib/event-pattern.js';
+import { SqsPoller } from './sqs-poller.js';
+import type { QueueBroker } from '../../sqs/index.js';
+import type { Store } from '../../../store/store.js';
+import type { LambdaInvoker } from '../invoker.js';
 
 export const ESM_MIGRATIONS = [
   { version: 1, up: 'CREATE TABLE lambda_event_source_mappings (uuid TEXT PRIMARY KEY, region TEXT NOT NULL, body TEXT NOT NULL)' },
@@ -59,7 +59,7 @@ export class EventSourceMappings {
       clock: Clock;
       accountId: string;
       invoker: LambdaInvoker;
-      queues: () => QueueBroker | undefined;
+      queues: QueueBroker;
       log(msg: string): void;
     },
   ) {}
@@ -176,12 +176,10 @@ export class EventSourceMappings {
   }
 
   private startPoller(m: Mapping): void {
-    const queues = this.d.queues();
-    if (!queues) throw new AwsError('ServiceException', 'The SQS service is not available.');
     const poller = new SqsPoller(
       {
         clock: this.d.clock,
-        queues,
+        queues: this.d.queues,
         invoker: this.d.invoker,
         log: this.d.log,
         onResult: (id, result) => {

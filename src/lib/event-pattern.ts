@@ -1,4 +1,4 @@
-// AWS's event filter patterns (EventBridge syntax, used by event source mapping FilterCriteria): validation and matching.
+// EventBridge event patterns (used by event source mapping FilterCriteria and EventBridge rules): validation and matching.
 //
 // A pattern is an object whose leaves are arrays of matchers; a leaf matches when any matcher matches the value (or,
 // for an array value, any of its elements). Matchers: literals (string, number, boolean, null), prefix, suffix,

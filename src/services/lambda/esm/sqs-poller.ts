@@ -1,12 +1,12 @@
 // The SQS event source poller: receives batches (BatchSize, batching window, 6 MB), filters them, invokes the
 // function synchronously with AWS's SQS event, deletes what succeeded and leaves failures to the queue's
 // visibility timeout and redrive policy.
-import type { Clock } from '../../lib/clock.js';
-import { AwsError } from '../../lib/errors.js';
-import { uuid } from '../../lib/ids.js';
-import type { LambdaInvoker } from '../../services/lambda/invoker.js';
-import type { QueueBroker, ReceivedMessage } from '../../services/sqs/broker.js';
-import { matches } from './filter.js';
+import type { Clock } from '../../../lib/clock.js';
+import { AwsError } from '../../../lib/errors.js';
+import { uuid } from '../../../lib/ids.js';
+import type { LambdaInvoker } from '../invoker.js';
+import type { QueueBroker, ReceivedMessage } from '../../sqs/index.js';
+import { matches } from '../../../lib/event-pattern.js';
 
 export interface PollerConfig {
   uuid: string;

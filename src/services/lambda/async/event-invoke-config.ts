@@ -1,6 +1,6 @@
 // Event invoke configs (async retries, event age, destinations) per function, version or alias, stored durably.
-import type { Clock } from '../../lib/clock.js';
-import type { Store } from '../../store/store.js';
+import type { Clock } from '../../../lib/clock.js';
+import type { Store } from '../../../store/store.js';
 
 export const EVENT_INVOKE_MIGRATIONS = [
   {

@@ -1,13 +1,14 @@
 // Lambda control-plane handlers for asynchronous invocation: Put/Get/Update/Delete/ListFunctionEventInvokeConfigs
 // and the legacy InvokeAsync API.
 import { z } from 'zod';
-import { AwsError } from '../../lib/errors.js';
-import type { ApiRequest, RestRoute } from '../../server/types.js';
-import { checkPayload } from './api-invoke.js';
-import { combineQualifier, functionArn, parseFunctionRef } from './arn.js';
+import { AwsError } from '../../../lib/errors.js';
+import type { ApiRequest, RestRoute } from '../../../server/types.js';
+import { checkPayload } from '../api-invoke.js';
+import { combineQualifier, functionArn, parseFunctionRef } from '../arn.js';
 import type { EventInvokeConfig, EventInvokeConfigs } from './event-invoke-config.js';
-import type { LambdaInvoker } from './invoker.js';
-import { Constraints, parseJsonBody, shape } from './validate.js';
+import type { LambdaInvoker } from '../invoker.js';
+import { Constraints } from '../validate.js';
+import { parseJsonBody, shape } from '../../../lib/validate.js';
 
 const Dest = z.object({ Destination: z.string().optional() }).optional();
 const ConfigShape = z.object({

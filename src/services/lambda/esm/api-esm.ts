@@ -1,15 +1,16 @@
 // Lambda control-plane handlers for event source mappings with SQS sources: Create/Get/Update/Delete/List.
 import { z } from 'zod';
-import { AwsError } from '../../lib/errors.js';
-import { uuid } from '../../lib/ids.js';
-import type { Clock } from '../../lib/clock.js';
-import { parsePattern, PatternError } from '../../engine/async/filter.js';
-import type { ApiRequest, RestRoute } from '../../server/types.js';
-import type { QueueBroker } from '../sqs/broker.js';
-import { combineQualifier, functionArn, parseFunctionRef } from './arn.js';
+import { AwsError } from '../../../lib/errors.js';
+import { uuid } from '../../../lib/ids.js';
+import type { Clock } from '../../../lib/clock.js';
+import { parsePattern, PatternError } from '../../../lib/event-pattern.js';
+import type { ApiRequest, RestRoute } from '../../../server/types.js';
+import type { QueueBroker } from '../../sqs/index.js';
+import { combineQualifier, functionArn, parseFunctionRef } from '../arn.js';
 import type { EventSourceMappings, Mapping } from './esm.js';
-import type { LambdaInvoker } from './invoker.js';
-import { Constraints, parseJsonBody, shape } from './validate.js';
+import type { LambdaInvoker } from '../invoker.js';
+import { Constraints } from '../validate.js';
+import { parseJsonBody, shape } from '../../../lib/validate.js';
 
 const Fields = {
   FunctionName: z.string().optional(),
@@ -26,7 +27,7 @@ const UpdateShape = z.object(Fields).passthrough();
 export interface EsmApiDeps {
   mappings: EventSourceMappings;
   invoker: LambdaInvoker;
-  queues: () => QueueBroker | undefined;
+  queues: QueueBroker;
   clock: Clock;
   accountId: string;
 }
@@ -89,7 +90,7 @@ export function esmRoutes(d: EsmApiDeps): RestRoute[] {
           throw new AwsError('InvalidParameterValueException', `Unrecognized event source ${arn}: selfless supports SQS queues as event sources.`);
         }
         if (input.StartingPosition !== undefined) throw new AwsError('InvalidParameterValueException', 'Unsupported starting position for the event source type SQS.');
-        const queue = d.queues()?.queue(arn);
+        const queue = d.queues.queue(arn);
         if (!queue) {
           throw new AwsError('InvalidParameterValueException', `Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.`);
         }
@@ -142,7 +143,7 @@ export function esmRoutes(d: EsmApiDeps): RestRoute[] {
         if (input.FilterCriteria !== undefined) changes.FilterCriteria = filters(input.FilterCriteria);
         if (input.ScalingConfig !== undefined) changes.ScalingConfig = input.ScalingConfig.MaximumConcurrency === undefined ? undefined : input.ScalingConfig;
         if (input.FunctionResponseTypes !== undefined) changes.FunctionResponseTypes = input.FunctionResponseTypes;
-        check({ ...m, ...changes }, d.queues()?.queue(m.EventSourceArn)?.fifo ?? false);
+        check({ ...m, ...changes }, d.queues.queue(m.EventSourceArn)?.fifo ?? false);
         return { status: 202, body: d.mappings.wire(await d.mappings.update(m, changes)) };
       },
     },

@@ -1,0 +1,25 @@
+// The CloudWatch Logs service: the log store (function output and platform lines) and its Logs_20140328 API.
+import type { LogSink } from '../../engine/types.js';
+import type { ServiceModule } from '../../server/service.js';
+import { logsRoutes } from './api.js';
+import { LogStore } from './store.js';
+
+export type { LogEvent, LogSink } from '../../engine/types.js';
+
+/** The Logs module API: where the engine (and later services) append log lines. */
+export type LogsApi = LogSink;
+
+export const logsService: ServiceModule<Record<string, never>, LogsApi> = {
+  name: 'logs',
+  async create(ctx) {
+    const logs = new LogStore(ctx.store, ctx.clock, ctx.journal);
+    await logs.init();
+    return {
+      routes: logsRoutes(ctx.store, logs, ctx.clock, ctx.config.accountId),
+      api: logs,
+      start: async () => {},
+      // Writes the lines still buffered.
+      stop: () => logs.close(),
+    };
+  },
+};
