@@ -14,9 +14,9 @@ import { logsService, type LogsApi } from './services/logs/index.js';
 import { sqsService, type SqsApi } from './services/sqs/index.js';
 import { schedulerService } from './services/scheduler/index.js';
 import { statesService } from './services/states/index.js';
-import { Journal } from './store/journal.js';
-import { LocalNotifier } from './store/notifier.js';
-import { SqliteStore } from './store/sqlite.js';
+import { hex } from './lib/ids.js';
+import { clusterService } from './services/cluster/index.js';
+import { coordination, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
 
@@ -37,6 +37,11 @@ export interface AppOptions {
   isolation?: IsolationChoice;
   /** A JSON file of gateway APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
   gatewayConfig?: string;
+  /** `postgres://…`: the shared store of a cluster; absent: the embedded SQLite store in dataDir. */
+  store?: string;
+  /** How often this node beats and how long its claims and leases last without a beat (ms; tests shorten them). */
+  heartbeatMs?: number;
+  leaseMs?: number;
   clock?: Clock;
   /** Where unexpected internal errors are reported. */
   log?: (msg: string) => void;
@@ -103,6 +108,7 @@ const SERVICES = [
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
   entry(schedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
+  entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 
 export async function startApp(o: AppOptions): Promise<App> {
@@ -115,22 +121,29 @@ export async function startApp(o: AppOptions): Promise<App> {
   } catch (e) {
     throw new StartupError(`data directory ${dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? 'error'}); choose another with --data or SELFLESS_DATA`);
   }
-  let store: SqliteStore;
+  let opened: OpenedStore;
   try {
-    store = new SqliteStore(dataDir);
+    opened = await openStore(o.store, dataDir);
   } catch (e) {
-    throw new StartupError(`cannot open the database in ${dataDir}: ${e instanceof Error ? e.message : String(e)}`);
+    throw e instanceof StoreOpenError ? new StartupError(e.message) : e;
   }
-  // One group-commit journal for the hot durable writes (SQS messages, async events, log lines): one writer thread
-  // and one connection, so they never wait on each other's write lock, and the fsyncs stay off the event loop.
-  const journal = new Journal(store, (e) => log(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}`), join(dataDir, 'selfless.db'));
-  const notifier = new LocalNotifier();
+  // The store's group-commit journal carries the hot durable writes (SQS messages, async events, log lines, claims):
+  // on SQLite one writer thread and one connection, so they never wait on each other's write lock, and the fsyncs
+  // stay off the event loop.
+  const { store, notifier } = opened;
+  const journal = store.journal;
   const logStopFailure = (e: unknown): void => log(`selfless: error while stopping after a failed start: ${e instanceof Error ? e.message : String(e)}`);
   const closeStore = async (): Promise<void> => {
-    await journal.close();
     await notifier.close();
     await store.close();
   };
+  let cluster;
+  try {
+    cluster = await coordination({ store, notifier, clock, nodeId: hex(8), heartbeatMs: o.heartbeatMs, leaseMs: o.leaseMs, onError: (e) => log(`selfless: cluster heartbeat failed: ${e instanceof Error ? e.message : String(e)}`) });
+  } catch (e) {
+    await closeStore();
+    throw e instanceof StoreOpenError ? new StartupError(e.message) : e;
+  }
   let url = `http://${o.host}:${o.port}`;
   const config: NodeConfig = {
     accountId: o.accountId,
@@ -147,10 +160,10 @@ export async function startApp(o: AppOptions): Promise<App> {
   };
   let services: ServiceSet;
   try {
-    services = await ServiceSet.create(SERVICES, { store, journal, clock, notifier, config, log });
+    services = await ServiceSet.create(SERVICES, { store, journal, clock, notifier, config, log, cluster: { nodeId: cluster.membership.id, ...cluster } });
   } catch (e) {
     await closeStore();
-    throw e;
+    throw e instanceof StoreOpenError ? new StartupError(e.message) : e;
   }
   const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   const http = new HttpServer({
@@ -173,14 +186,19 @@ export async function startApp(o: AppOptions): Promise<App> {
     throw e;
   }
   const teardown = async (): Promise<void> => {
-    // Long polls end first, so that the server can drain; then the services stop, in reverse order.
+    // Long polls end first, so that the server can drain; then the services stop, in reverse order. Then the node
+    // hands its claims and leases back and leaves the cluster, so that other nodes take its work over at once.
     services.beforeHttpClose();
     await http.close();
     await services.stop();
+    await cluster.work.releaseAll().catch(logStopFailure);
+    await cluster.leases.releaseAll().catch(logStopFailure);
+    await cluster.membership.stop().catch(logStopFailure);
     await closeStore();
   };
   try {
     await services.start();
+    await cluster.membership.start(url);
   } catch (e) {
     await teardown().catch(logStopFailure);
     throw e;

@@ -10,6 +10,9 @@ import type { Clock } from '../lib/clock.js';
 import type { Journal } from '../store/journal.js';
 import type { Notifier } from '../store/notifier.js';
 import type { Store } from '../store/store.js';
+import type { Leases } from '../store/leases.js';
+import type { Membership } from '../store/nodes.js';
+import type { WorkQueues } from '../store/work.js';
 import type { ServiceRoutes } from './types.js';
 
 /** A failure to start that deserves one clear line, not a stack trace (bad options, a file that does not load). */
@@ -39,6 +42,14 @@ export interface NodeConfig {
   readonly gatewayConfig?: string;
 }
 
+export interface ClusterContext {
+  /** This node's id: the owner of its claims and leases. */
+  readonly nodeId: string;
+  readonly work: WorkQueues;
+  readonly leases: Leases;
+  readonly membership: Membership;
+}
+
 export interface ServiceContext<D> {
   readonly store: Store;
   /** The node's group-commit journal for hot durable writes (messages, async events, log lines); see store/journal.ts. */
@@ -51,6 +62,8 @@ export interface ServiceContext<D> {
   readonly log: (msg: string) => void;
   /** The module APIs of the services (and the engine) this service uses. */
   readonly deps: D;
+  /** This node in the cluster: work queues with claims, leases of long-running work, membership. */
+  readonly cluster: ClusterContext;
 }
 
 export interface ServiceInstance<A> {

@@ -40,11 +40,17 @@ export class Membership {
   private beating: Promise<void> | undefined;
 
   constructor(private readonly o: MembershipOptions) {
+    this.o = { ...o };
     this.heartbeatMs = o.heartbeatMs ?? 5_000;
   }
 
   get id(): string {
     return this.o.id;
+  }
+
+  /** Where the count of running environments comes from (the engine exists after the store). */
+  environmentsOf(fn: () => number): void {
+    this.o.environments = fn;
   }
 
   async init(): Promise<void> {

@@ -38,6 +38,7 @@ function recorder() {
     notifier: new LocalNotifier(),
     config: { accountId: '000000000000', defaultRegion: 'us-east-1', dataDir: '/tmp', endpointUrl: () => '', idleTimeoutMs: 1, prestartPerKey: 0, accountConcurrency: 1, isolation: 'process' },
     log: (m) => logged.push(m),
+    cluster: {} as ServiceContext<unknown>['cluster'],
   };
   return { events, mod, base, logged };
 }
