@@ -18,9 +18,9 @@ const AWS_SPECIFIC = [
   'AWS::EC2::VPC::Id',
   'AWS::Route53::HostedZone::Id',
 ];
-/** The documented list forms (there is no List<AWS::EC2::KeyPair::KeyName>). */
+/** The list forms (there is no List<AWS::EC2::KeyPair::KeyName>); the whole set is cfn-lint's (helpers.py VALID_PARAMETER_TYPES). */
 const AWS_SPECIFIC_LISTS = AWS_SPECIFIC.filter((t) => t !== 'AWS::EC2::KeyPair::KeyName').map((t) => `List<${t}>`);
-const SSM_INNER = ['String', 'List<String>', 'CommaDelimitedList', ...AWS_SPECIFIC, ...AWS_SPECIFIC_LISTS];
+const SSM_INNER = ['String', 'Number', 'List<String>', 'List<Number>', 'CommaDelimitedList', 'AWS::SSM::Parameter::Name', ...AWS_SPECIFIC, ...AWS_SPECIFIC_LISTS];
 const SSM_PREFIX = 'AWS::SSM::Parameter::Value<';
 
 export interface ParameterType {
@@ -59,10 +59,11 @@ export function parseParameterType(raw: string): ParameterType | undefined {
   if (raw === 'String' || raw === 'AWS::SSM::Parameter::Name' || AWS_SPECIFIC.includes(raw)) return { raw, list: false, number: false, ssm: false };
   if (raw === 'Number') return { raw, list: false, number: true, ssm: false };
   if (raw === 'List<Number>') return { raw, list: true, number: true, ssm: false };
-  if (raw === 'CommaDelimitedList' || AWS_SPECIFIC_LISTS.includes(raw)) return { raw, list: true, number: false, ssm: false };
+  if (raw === 'CommaDelimitedList' || raw === 'List<String>' || AWS_SPECIFIC_LISTS.includes(raw)) return { raw, list: true, number: false, ssm: false };
   if (raw.startsWith(SSM_PREFIX) && raw.endsWith('>')) {
     const inner = raw.slice(SSM_PREFIX.length, -1);
-    if (SSM_INNER.includes(inner)) return { raw, list: inner === 'CommaDelimitedList' || inner.startsWith('List<'), number: false, ssm: true };
+    // The SSM value is checked as the inner type would be, once fetched.
+    if (SSM_INNER.includes(inner)) return { raw, list: inner === 'CommaDelimitedList' || inner.startsWith('List<'), number: inner === 'Number' || inner === 'List<Number>', ssm: true };
   }
   return undefined;
 }
