@@ -151,3 +151,24 @@ test('validateTemplate: every error carries the ValidationError wire code and an
   assert.equal(e?.code, 'FormatError');
   assert.equal(validateTemplate({ Resources: { A: { Type: 'T', DependsOn: 'A' } } }).errors[0]?.code, 'CircularDependency');
 });
+
+test('validateTemplate: more than 500 resources is over the quota', () => {
+  const Resources = Object.fromEntries([...Array(501).keys()].map((i) => [`T${i}`, topic]));
+  assert.deepEqual(messages({ Resources }), ['Template format error: Number of resources, 501, is greater than maximum allowed, 500']);
+  assert.deepEqual(messages({ Resources: Object.fromEntries(Object.entries(Resources).slice(0, 500)) }), []);
+});
+
+test('validateTemplate: with the types\' attribute names injected, a GetAtt of an unknown attribute is refused', () => {
+  const attributesOf = (type: string) => (type === 'AWS::SNS::Topic' ? ['TopicArn', 'TopicName'] : undefined);
+  const tree = {
+    Resources: {
+      T: topic,
+      Q: { Type: 'AWS::SQS::Queue', Properties: { A: { 'Fn::GetAtt': ['T', 'TopicName'] }, B: { 'Fn::GetAtt': 'T.Arn' }, C: { 'Fn::Sub': '${T.Nope}' } } },
+    },
+  };
+  assert.deepEqual(
+    validateTemplate(tree, { attributesOf }).errors.map((e) => e.message),
+    ['Template error: resource T does not support attribute type Arn in Fn::GetAtt', 'Template error: resource T does not support attribute type Nope in Fn::GetAtt'],
+  );
+  assert.deepEqual(validateTemplate(tree).errors, []);
+});

@@ -23,6 +23,8 @@ export interface DependencyGraph {
 export interface GraphOptions {
   /** Evaluated conditions: resources whose Condition is false leave the graph, and untaken Fn::If branches add nothing. */
   conditions?: ReadonlyMap<string, boolean>;
+  /** Attribute names per resource type, when known: a GetAtt (or `${X.Attr}`) of another one is refused. */
+  attributesOf?(type: string): readonly string[] | undefined;
 }
 
 export const isActive = (t: Template, id: string, conditions?: ReadonlyMap<string, boolean>): boolean => {
@@ -53,10 +55,13 @@ function resourceReferences(t: Template, id: string, o: GraphOptions, errors: Er
 function checkReference(t: Template, ref: Reference, o: GraphOptions, errors: ErrorList, unresolved: string[]): string | undefined {
   const { name } = ref;
   if (ref.kind === 'GetAtt' || ref.kind === 'SubAtt') {
-    if (!t.resources.has(name)) {
+    const decl = t.resources.get(name);
+    if (!decl) {
       errors.add(ref.kind === 'GetAtt' ? M.getAttUndefined(name) : M.subInvalidAttribute(`${name}.${ref.attribute ?? ''}`));
       return undefined;
     }
+    const known = ref.attribute !== undefined ? o.attributesOf?.(decl.type) : undefined;
+    if (known && !known.includes(ref.attribute!)) errors.add(M.attributeNotSupported(name, ref.attribute!));
   } else if (isPseudo(name) || t.parameters.has(name)) return undefined;
   if (!t.resources.has(name) || !isActive(t, name, o.conditions)) {
     unresolved.push(name);

@@ -17,6 +17,8 @@ export const M = {
   // --- template structure ---
   /** [AWS-snap] */
   noResources: () => fmt('At least one Resources member must be defined.', '/Resources'),
+  /** [AWS-log] "Template format error: Number of resources, 501, is greater than maximum allowed, 500" */
+  tooManyResources: (n: number) => fmt(`Number of resources, ${n}, is greater than maximum allowed, 500`, '/Resources'),
   /** [AWS-snap] */
   resourceNotObject: (id: string) => fmt('Any Resources member must be an object.', `/Resources/${id}`),
   /** [AWS-snap] */
@@ -97,7 +99,7 @@ export const M = {
   getAttUndefined: (id: string) => fn(`instance of Fn::GetAtt references undefined resource ${id}`),
   /** [Euca] */
   subInvalidAttribute: (v: string) => fn(`instance of Fn::Sub references invalid resource attribute ${v}`),
-  /** [Euca] */
+  /** [AWS-log] "Template error: resource RequirementsLayerApp does not support attribute type Outputs in Fn::GetAtt" [Euca] */
   attributeNotSupported: (id: string, att: string) => fn(`resource ${id} does not support attribute type ${att} in Fn::GetAtt`),
   /** [AWS-log] "Circular dependency between resources: [VideosBucket, QueuePolicy]", with the format prefix as in the brief */
   circularResources: (ids: string[]) => new TemplateError('CircularDependency', `Template format error: Circular dependency between resources: ${list(ids)}`),

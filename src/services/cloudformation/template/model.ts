@@ -60,6 +60,8 @@ const RESOURCE_KEYS = new Set(['Type', 'Properties', 'DependsOn', 'Condition', '
 const DELETION_POLICIES = new Set(['Delete', 'Retain', 'RetainExceptOnCreate', 'Snapshot']);
 const UPDATE_REPLACE_POLICIES = new Set(['Delete', 'Retain', 'Snapshot']);
 const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
+/** CloudFormation's quota of resources per stack. */
+const MAX_RESOURCES = 500;
 /** Export names: alphanumerics, colons and hyphens (CloudFormation's Output message). */
 export const EXPORT_NAME = /^[A-Za-z0-9:-]+$/;
 
@@ -148,6 +150,8 @@ function parseResources(v: Json | undefined, t: Template, errors: ErrorList): vo
     errors.add(M.noResources());
     return;
   }
+  const count = Object.keys(v).length;
+  if (count > MAX_RESOURCES) errors.add(M.tooManyResources(count));
   for (const [id, r] of Object.entries(v)) {
     if (!ALPHANUMERIC.test(id)) {
       errors.add(M.resourceNameNotAlphanumeric(id));

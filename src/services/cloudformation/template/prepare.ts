@@ -81,10 +81,11 @@ export function prepareStack(tree: unknown, o: PrepareOptions): PreparedStack {
   checkConditionUses(template, check);
   first(check.items);
   const conditions = evaluateConditions(template, o.stack, params.values);
-  const { graph, errors: graphErrors } = buildGraph(template, { conditions });
+  const go = o.attributesOf ? { conditions, attributesOf: o.attributesOf } : { conditions };
+  const { graph, errors: graphErrors } = buildGraph(template, go);
   first(graphErrors);
   const out = new ErrorList();
-  checkOutputReferences(template, { conditions }, out);
+  checkOutputReferences(template, go, out);
   first(out.items);
   const p: PreparedStack = { template, processed, stack: o.stack, parameters: params.values, ssmNames: params.ssmNames, conditions, graph };
   if (o.attributesOf) p.attributesOf = o.attributesOf;
@@ -173,14 +174,15 @@ function outputText(v: Json): string {
 }
 
 /** Static checks of a whole template, collecting every error (what validateTemplate reports). */
-export function checkTemplate(t: Template, errors: ErrorList): void {
+export function checkTemplate(t: Template, errors: ErrorList, attributesOf?: (type: string) => readonly string[] | undefined): void {
   checkConditions(t, errors);
   checkConditionUses(t, errors);
   for (const c of t.conditions.values()) checkFunctions(c, t, errors, true);
   for (const r of t.resources.values()) for (const v of [r.properties, r.metadata, r.updatePolicy, r.creationPolicy]) checkFunctions(v, t, errors);
   for (const o of t.outputs.values()) for (const v of [o.value, o.exportName]) checkFunctions(v, t, errors);
-  buildGraph(t, {}, errors);
-  checkOutputReferences(t, {}, errors);
+  const o = attributesOf ? { attributesOf } : {};
+  buildGraph(t, o, errors);
+  checkOutputReferences(t, o, errors);
 }
 
 export { TemplateError };

@@ -27,6 +27,8 @@ export interface ValidateOptions {
   stack?: StackContext;
   /** Values for Fn::ForEach collections that name parameters (defaults are used otherwise). */
   parameters?: Record<string, string>;
+  /** Attribute names per resource type (the resource providers know theirs); GetAtt of an unknown one is reported. */
+  attributesOf?(type: string): readonly string[] | undefined;
 }
 
 export interface ValidateResult {
@@ -81,7 +83,7 @@ export function validateTemplate(tree: unknown, o: ValidateOptions = {}): Valida
     const expanded = errors.capture(() => expandForEach(tree, { stack: o.stack ?? placeholderStack(), parameters: values }));
     if (expanded) t = parseModel(expanded, errors).template;
   } else parseModel(tree, errors);
-  if (isObj(tree)) checkTemplate(t, errors);
+  if (isObj(tree)) checkTemplate(t, errors, o.attributesOf);
 
   const output: ValidateTemplateOutput = {
     Parameters: [...t.parameters.values()].map((p) => {
