@@ -161,3 +161,9 @@ test('Evaluation: an unknown Fn:: function is refused; a key that is not a funct
   fails({ 'Fn::Nope': 1 }, 'Template Error: Encountered unsupported function: Fn::Nope Supported functions are: [Fn::Base64, Fn::GetAtt, Fn::GetAZs, Fn::ImportValue, Fn::Join, Fn::Split, Fn::FindInMap, Fn::Select, Ref, Fn::Equals, Fn::If, Fn::Not, Condition, Fn::And, Fn::Or, Fn::Sub, Fn::Cidr, Fn::Length, Fn::ToJsonString]');
   assert.deepEqual(ev({ Condition: 'IsProd' }), { Condition: 'IsProd' });
 });
+
+test('Fn::If and Fn::Not: malformed calls are refused in CloudFormation words', () => {
+  fails({ 'Fn::If': [{ Ref: 'Env' }, 1, 2] }, 'Template error: Fn::If requires a list argument with the first element being a condition');
+  const extra = { Conditions: { ...BASE.Conditions, Bad: { 'Fn::Not': [{ Condition: 'IsProd' }, { Condition: 'IsDev' }] } } };
+  fails('x', 'Template error: Fn::Not requires a list argument with one element', { extra });
+});

@@ -77,7 +77,8 @@ function checkOne(f: string, arg: Json, a: Json[] | undefined, t: Template): voi
       return;
     }
     case 'Fn::If':
-      if (!a || a.length !== 3 || typeof a[0] !== 'string') throw M.ifArgs();
+      if (!a || a.length < 1 || typeof a[0] !== 'string') throw M.ifCondition();
+      if (a.length !== 3) throw M.ifArgs();
       return;
     case 'Fn::Equals':
       if (!a || a.length !== 2) throw M.equalsArgs();

@@ -131,7 +131,8 @@ function call(f: string, arg: Json, scope: EvalScope): Value {
     case 'Fn::FindInMap':
       return findInMap(arg, scope);
     case 'Fn::If': {
-      if (!Array.isArray(arg) || arg.length !== 3 || typeof arg[0] !== 'string') throw M.ifArgs();
+      if (!Array.isArray(arg) || arg.length < 1 || typeof arg[0] !== 'string') throw M.ifCondition();
+      if (arg.length !== 3) throw M.ifArgs();
       const c = scope.condition(arg[0]);
       if (c === undefined) throw M.unresolvedConditionInIf(arg[0]);
       return evaluate(arg[c ? 1 : 2]!, scope);

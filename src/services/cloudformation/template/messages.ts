@@ -146,14 +146,15 @@ export const M = {
   subContextValue: () => fn('every value of the context object of every Fn::Sub object must be a string or a function that returns a string'),
   /** [Euca] */
   subVariableNotString: () => fn('every variable in an Fn::sub object must reference a string'),
-  /** [Euca] */
+  /** [Euca] both */
   ifArgs: () => fn('Fn::If requires a list argument with three elements'),
+  ifCondition: () => fn('Fn::If requires a list argument with the first element being a condition'),
   /** [AWS-snap] */
   equalsArgs: () => fn('every Fn::Equals object requires a list of 2 string parameters.'),
   /** [Euca] */
   andOrArgs: (f: 'Fn::And' | 'Fn::Or') => fn(`every ${f} object requires a list of at least 2 and at most 10 boolean parameters.`),
-  /** [Ours] worded as the Fn::And message */
-  notArgs: () => fn('every Fn::Not object requires a list with exactly 1 boolean parameter.'),
+  /** [Euca]; aws-cdk's template evaluator uses the same words */
+  notArgs: () => fn('Fn::Not requires a list argument with one element'),
   /** [Euca] */
   conditionNotString: () => fn('All Conditions must be of type string'),
   /** [Euca] */
