@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
-import { validateTemplate } from '../../src/services/cloudformation/template/index.js';
+import { parseModel, placeholderStack, prepareStack, templateSummary, validateTemplate } from '../../src/services/cloudformation/template/index.js';
 
 const messages = (tree: unknown): string[] => validateTemplate(tree).errors.map((e) => e.message);
 const topic = { Type: 'AWS::SNS::Topic' };
@@ -171,4 +171,29 @@ test('validateTemplate: with the types\' attribute names injected, a GetAtt of a
     ['Template error: resource T does not support attribute type Arn in Fn::GetAtt', 'Template error: resource T does not support attribute type Nope in Fn::GetAtt'],
   );
   assert.deepEqual(validateTemplate(tree).errors, []);
+});
+
+test('validateTemplate: with the supported types injected, others are unrecognized; custom resources always pass', () => {
+  const isKnownType = (type: string) => type === 'AWS::SNS::Topic';
+  const tree = { Resources: { T: topic, A: { Type: 'AWS::Foo::Bar' }, B: { Type: 'AWS::Foo::Bar' }, C: { Type: 'AWS::Baz::Qux' }, D: { Type: 'Custom::Thing' } } };
+  assert.deepEqual(validateTemplate(tree, { isKnownType }).errors.map((e) => e.message), ['Template format error: Unrecognized resource types: [AWS::Foo::Bar, AWS::Baz::Qux]']);
+  assert.throws(() => prepareStack(tree, { stack: placeholderStack(), isKnownType }), { message: 'Template format error: Unrecognized resource types: [AWS::Foo::Bar, AWS::Baz::Qux]' });
+});
+
+test('templateSummary: GetTemplateSummary\'s members: parameter types and constraints, resource types, version, metadata', () => {
+  const t = parseModel({
+    Description: 'd',
+    Metadata: { Interface: { x: 1 } },
+    Parameters: { Env: { Type: 'String', AllowedValues: ['dev', 'prod'], Default: 'dev' } },
+    Resources: { R: { Type: 'AWS::IAM::Role', Properties: {} }, T: topic, U: topic },
+  }).template;
+  assert.deepEqual(templateSummary(t), {
+    Parameters: [{ ParameterKey: 'Env', ParameterType: 'String', NoEcho: false, ParameterConstraints: { AllowedValues: ['dev', 'prod'] }, DefaultValue: 'dev' }],
+    ResourceTypes: ['AWS::IAM::Role', 'AWS::SNS::Topic'],
+    Version: '2010-09-09',
+    Description: 'd',
+    Capabilities: ['CAPABILITY_IAM'],
+    CapabilitiesReason: 'The following resource(s) require capabilities: [AWS::IAM::Role]',
+    Metadata: '{"Interface":{"x":1}}',
+  });
 });

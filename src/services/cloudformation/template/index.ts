@@ -32,4 +32,5 @@ export {
   type EvaluatedResource,
   type EvaluatedOutput,
 } from './prepare.js';
-export { validateTemplate, requiredCapabilities, type ValidateOptions, type ValidateResult, type ValidateTemplateOutput, type ValidateParameter, type CapabilityNeeds } from './validate.js';
+export { validateTemplate, type ValidateOptions, type ValidateResult, type ValidateTemplateOutput } from './validate.js';
+export { requiredCapabilities, templateSummary, unknownTypes, type TemplateSummary, type ValidateParameter, type CapabilityNeeds } from './summary.js';

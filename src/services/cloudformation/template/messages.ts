@@ -19,6 +19,8 @@ export const M = {
   noResources: () => fmt('At least one Resources member must be defined.', '/Resources'),
   /** [AWS-log] "Template format error: Number of resources, 501, is greater than maximum allowed, 500" */
   tooManyResources: (n: number) => fmt(`Number of resources, ${n}, is greater than maximum allowed, 500`, '/Resources'),
+  /** [AWS-log] "Unrecognized resource types: [AWS::Lambda::MicrovmImage]", with the format prefix CloudFormation puts on template problems */
+  unrecognizedResourceTypes: (types: string[]) => fmt(`Unrecognized resource types: ${list(types)}`),
   /** [AWS-snap] */
   resourceNotObject: (id: string) => fmt('Any Resources member must be an object.', `/Resources/${id}`),
   /** [AWS-snap] */

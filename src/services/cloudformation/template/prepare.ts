@@ -12,6 +12,7 @@ import { M } from './messages.js';
 import { EXPORT_NAME, isObj, parseModel, transformsOf, type Json, type JsonObject, type Template } from './model.js';
 import { resolveParameters, type ParameterValue, type SsmResolver } from './parameters.js';
 import { NO_VALUE, type StackContext } from './pseudo.js';
+import { unknownTypes } from './summary.js';
 
 export interface PrepareOptions {
   stack: StackContext;
@@ -21,6 +22,8 @@ export interface PrepareOptions {
   ssm?: SsmResolver;
   /** Attribute names per resource type (e.g. from the resource provider schemas); unknown GetAtt names are refused. */
   attributesOf?(type: string): readonly string[] | undefined;
+  /** Whether a resource type is supported; others refuse the template (custom resources always pass). */
+  isKnownType?(type: string): boolean;
 }
 
 export interface PreparedStack {
@@ -75,6 +78,10 @@ export function prepareStack(tree: unknown, o: PrepareOptions): PreparedStack {
   }
   const { template, errors } = parseModel(processed);
   first(errors.items);
+  if (o.isKnownType) {
+    const unknown = unknownTypes(template, o.isKnownType);
+    if (unknown.length) throw M.unrecognizedResourceTypes(unknown);
+  }
   first(params.errors);
   const check = new ErrorList();
   checkConditions(template, check);

@@ -1,18 +1,12 @@
 // validateTemplate: every error a template has, and the ValidateTemplate API's answer for it.
 import { ErrorList, type TemplateError } from './errors.js';
 import { expandForEach, LANGUAGE_EXTENSIONS, usesForEach } from './foreach.js';
+import { M } from './messages.js';
 import { isObj, parseModel, type Template } from './model.js';
-import type { ParameterValue } from './parameters.js';
+import { splitList, type ParameterValue } from './parameters.js';
 import { checkTemplate } from './prepare.js';
 import { placeholderStack, type StackContext } from './pseudo.js';
-import { splitList } from './parameters.js';
-
-export interface ValidateParameter {
-  ParameterKey: string;
-  DefaultValue?: string;
-  NoEcho: boolean;
-  Description?: string;
-}
+import { requiredCapabilities, unknownTypes, type ValidateParameter } from './summary.js';
 
 /** The ValidateTemplate response's members, as the API names them. */
 export interface ValidateTemplateOutput {
@@ -29,6 +23,8 @@ export interface ValidateOptions {
   parameters?: Record<string, string>;
   /** Attribute names per resource type (the resource providers know theirs); GetAtt of an unknown one is reported. */
   attributesOf?(type: string): readonly string[] | undefined;
+  /** Whether a resource type is supported; when given, others are reported as unrecognized (custom resources always pass). */
+  isKnownType?(type: string): boolean;
 }
 
 export interface ValidateResult {
@@ -37,38 +33,6 @@ export interface ValidateResult {
   /** The API's answer (meaningful when `errors` is empty; CloudFormation then answers the first error instead). */
   output: ValidateTemplateOutput;
   template: Template;
-}
-
-/** The IAM resource types that need CAPABILITY_IAM, and the property that gives one a custom name (NAMED_IAM). */
-const IAM_TYPES: Record<string, string | undefined> = {
-  'AWS::IAM::AccessKey': undefined,
-  'AWS::IAM::Group': 'GroupName',
-  'AWS::IAM::InstanceProfile': 'InstanceProfileName',
-  'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
-  'AWS::IAM::Policy': undefined,
-  'AWS::IAM::Role': 'RoleName',
-  'AWS::IAM::User': 'UserName',
-  'AWS::IAM::UserToGroupAddition': undefined,
-};
-
-export interface CapabilityNeeds {
-  capabilities: Array<'CAPABILITY_IAM' | 'CAPABILITY_NAMED_IAM'>;
-  /** "The following resource(s) require capabilities: [AWS::IAM::Role]" (recorded from AWS). */
-  reason?: string;
-}
-
-/** The capabilities creating the template's resources needs (the engine refuses CreateStack without them). */
-export function requiredCapabilities(t: Template): CapabilityNeeds {
-  const types: string[] = [];
-  let named = false;
-  for (const r of t.resources.values()) {
-    if (!(r.type in IAM_TYPES)) continue;
-    if (!types.includes(r.type)) types.push(r.type);
-    const nameProp = IAM_TYPES[r.type];
-    if (nameProp !== undefined && r.properties[nameProp] !== undefined) named = true;
-  }
-  if (!types.length) return { capabilities: [] };
-  return { capabilities: [named ? 'CAPABILITY_NAMED_IAM' : 'CAPABILITY_IAM'], reason: `The following resource(s) require capabilities: [${types.join(', ')}]` };
 }
 
 export function validateTemplate(tree: unknown, o: ValidateOptions = {}): ValidateResult {
@@ -84,6 +48,10 @@ export function validateTemplate(tree: unknown, o: ValidateOptions = {}): Valida
     if (expanded) t = parseModel(expanded, errors).template;
   } else parseModel(tree, errors);
   if (isObj(tree)) checkTemplate(t, errors, o.attributesOf);
+  if (o.isKnownType) {
+    const unknown = unknownTypes(t, o.isKnownType);
+    if (unknown.length) errors.add(M.unrecognizedResourceTypes(unknown));
+  }
 
   const output: ValidateTemplateOutput = {
     Parameters: [...t.parameters.values()].map((p) => {
