@@ -139,3 +139,12 @@ test('Conditions: a resource or output naming an undeclared condition, and Fn::I
     ],
   );
 });
+
+test('Conditions: an Fn::Or operand that is not a boolean function is its argument error', () => {
+  assert.deepEqual(messages({ Conditions: { A: { 'Fn::Or': [{ 'Fn::Equals': ['a', 'a'] }, 'true'] } }, Resources: { R: { Type: 'AWS::SNS::Topic' } } }), [
+    'Template error: every Fn::Or object requires a list of at least 2 and at most 10 boolean parameters.',
+  ]);
+  assert.throws(() => prepareStack({ Conditions: { A: { 'Fn::Or': [{ 'Fn::Equals': ['a', 'a'] }, 'true'] } }, Resources: { R: { Type: 'AWS::SNS::Topic', Condition: 'A' } } }, { stack }), {
+    message: 'Template error: every Fn::Or object requires a list of at least 2 and at most 10 boolean parameters.',
+  });
+});

@@ -85,3 +85,13 @@ test('Stack: the processed template and the SSM names are kept for DescribeStack
   assert.deepEqual(evaluateResource(p, 'I', {}).properties, { ImageId: 'ami-42' });
   assert.equal(p.processed, tree);
 });
+
+test('Stack: prepareStack validates the whole template first, resources under a false condition included', () => {
+  const tree = {
+    Conditions: { Never: { 'Fn::Equals': ['a', 'b'] } },
+    Resources: { T: { Type: 'AWS::SNS::Topic' }, Off: { Type: 'AWS::SNS::Topic', Condition: 'Never', Properties: { N: { 'Fn::Split': [','] } } } },
+  };
+  assert.throws(() => prepareStack(tree, { stack }), {
+    message: 'Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.',
+  });
+});

@@ -9,6 +9,7 @@ import { M } from './messages.js';
 import { isObj, type Json, type Template } from './model.js';
 import { parseSub } from './sub.js';
 
+const BOOLEAN = new Set(['Fn::Equals', 'Fn::And', 'Fn::Or', 'Fn::Not', 'Condition']);
 const isName = (v: Json | undefined): boolean => (typeof v === 'string' && v !== '') || isObj(v);
 const intLike = (v: Json | undefined): number | undefined =>
   typeof v === 'number' && Number.isInteger(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
@@ -85,7 +86,7 @@ function checkOne(f: string, arg: Json, a: Json[] | undefined, t: Template): voi
       return;
     case 'Fn::And':
     case 'Fn::Or':
-      if (!a || a.length < 2 || a.length > 10) throw M.andOrArgs(f);
+      if (!a || a.length < 2 || a.length > 10 || !a.every((x) => BOOLEAN.has(functionOf(x, true) ?? ''))) throw M.andOrArgs(f);
       return;
     case 'Fn::Not':
       if (!a || a.length !== 1) throw M.notArgs();

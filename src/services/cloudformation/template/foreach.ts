@@ -3,7 +3,7 @@
 // Where the loop identifier is substituted follows what was measured on an account (see messages.ts): in the
 // keys the fragment produces (`${Id}` as is, `&{Id}` with non-alphanumerics dropped), in `Ref: Id`, and in the
 // text of an Fn::Sub (`${Id}` only). Other strings and deeper keys keep their placeholders.
-import type { TemplateError } from './errors.js';
+import { isTemplateError } from './errors.js';
 import { evaluate, type EvalScope } from './intrinsics.js';
 import { M } from './messages.js';
 import { isObj, parseModel, type Json, type JsonObject } from './model.js';
@@ -82,7 +82,7 @@ function collectionOf(v: Json, scope: EvalScope): string[] {
   try {
     r = evaluate(v, scope);
   } catch (e) {
-    if ((e as TemplateError).name === 'TemplateError') throw M.forEachCollection();
+    if (isTemplateError(e)) throw M.forEachCollection();
     throw e;
   }
   if (!Array.isArray(r)) throw M.forEachCollection();

@@ -147,13 +147,11 @@ function call(f: string, arg: Json, scope: EvalScope): Value {
     case 'Fn::And':
     case 'Fn::Or': {
       if (!Array.isArray(arg) || arg.length < 2 || arg.length > 10) throw M.andOrArgs(f);
+      // Each operand must itself be a boolean function; anything else is this function's argument error.
       const vs = arg.map((x) => {
-        try {
-          return evaluateCondition(x, scope);
-        } catch (e) {
-          if ((e as { message?: string }).message === M.conditionNotBoolean().message) throw M.andOrArgs(f);
-          throw e;
-        }
+        const g = functionOf(x, true);
+        if (g !== 'Fn::Equals' && g !== 'Fn::And' && g !== 'Fn::Or' && g !== 'Fn::Not' && g !== 'Condition') throw M.andOrArgs(f);
+        return evaluateCondition(x, scope);
       });
       return f === 'Fn::And' ? vs.every(Boolean) : vs.some(Boolean);
     }

@@ -83,9 +83,9 @@ export function prepareStack(tree: unknown, o: PrepareOptions): PreparedStack {
     if (unknown.length) throw M.unrecognizedResourceTypes(unknown);
   }
   first(params.errors);
+  // CreateStack validates the whole template first, resources under false conditions included.
   const check = new ErrorList();
-  checkConditions(template, check);
-  checkConditionUses(template, check);
+  checkTemplate(template, check, o.attributesOf);
   first(check.items);
   const conditions = evaluateConditions(template, o.stack, params.values);
   const go = o.attributesOf ? { conditions, attributesOf: o.attributesOf } : { conditions };
