@@ -1,7 +1,7 @@
 // The API the stack engine drives: prepareStack once, evaluateResource in creation order, evaluateOutputs last.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateOutputs, evaluateResource, placeholderStack, prepareStack, type Json } from '../../src/services/cloudformation/template/index.js';
+import { evaluateOutputs, evaluateResource, placeholderStack, prepareStack, validateTemplate, type Json } from '../../src/services/cloudformation/template/index.js';
 
 const stack = placeholderStack('eu-west-1', '111122223333', 'app');
 
@@ -42,14 +42,14 @@ test('Stack: deletion policies default to Delete, RDS instances outside a cluste
   assert.deepEqual(r('Kept').dependsOn, ['B']);
 });
 
-test('Stack: outputs under a false condition are skipped; lists are comma-joined; export names are evaluated', () => {
+test('Stack: outputs under a false condition are skipped; export names are evaluated', () => {
   const tree = {
     Parameters: { Env: { Type: 'String', Default: 'dev' }, Nets: { Type: 'CommaDelimitedList', Default: 'a,b' } },
     Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] } },
     Resources: { T: { Type: 'AWS::SNS::Topic' } },
     Outputs: {
       Arn: { Value: { Ref: 'T' }, Description: 'the topic', Export: { Name: { 'Fn::Sub': '${AWS::StackName}:TopicArn' } } },
-      Nets: { Value: { Ref: 'Nets' } },
+      Nets: { Value: { 'Fn::Join': [',', { Ref: 'Nets' }] } },
       ProdOnly: { Value: 'x', Condition: 'IsProd' },
     },
   };
@@ -94,4 +94,17 @@ test('Stack: prepareStack validates the whole template first, resources under a 
   assert.throws(() => prepareStack(tree, { stack }), {
     message: 'Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.',
   });
+});
+
+test('Stack: an output Value must be text: a list parameter, a list, a map or AWS::NoValue is refused', () => {
+  const res = { T: { Type: 'AWS::SNS::Topic' } };
+  const P = { Nets: { Type: 'CommaDelimitedList', Default: 'a,b' } };
+  assert.deepEqual(validateTemplate({ Parameters: P, Resources: res, Outputs: { O: { Value: { Ref: 'Nets' } } } }).errors.map((e) => e.message), [
+    'Template format error: The Value field of every Outputs member must evaluate to a String.',
+  ]);
+  const tree = (Value: Json) => ({ Mappings: { M: { k: { l: ['x', 'y'] } } }, Conditions: { C: { 'Fn::Equals': ['a', 'b'] } }, Resources: res, Outputs: { O: { Value } } });
+  const out = (Value: Json) => () => evaluateOutputs(prepareStack(tree(Value), { stack }), {});
+  assert.throws(out({ 'Fn::FindInMap': ['M', 'k', 'l'] }), { message: 'Template format error: The Value field of every Outputs member must evaluate to a String and not a List.' });
+  assert.throws(out({ 'Fn::If': ['C', 'a', { Ref: 'AWS::NoValue' }] }), { message: 'Template format error: The Value field of every Outputs member must evaluate to a String.' });
+  assert.throws(out({ a: 'b' }), { message: 'Template format error: The Value field of every Outputs member must evaluate to a String and not a Map.' });
 });

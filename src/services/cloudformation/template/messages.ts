@@ -50,10 +50,12 @@ export const M = {
   /** [AWS-log] "Output PublicIp is malformed. The Name field of every Export member must be specified and consist only of alphanumeric characters, colons, or hyphens." */
   outputExportMalformed: (id: string) =>
     fmt(`Output ${id} is malformed. The Name field of every Export member must be specified and consist only of alphanumeric characters, colons, or hyphens.`, `/Outputs/${id}/Export`),
-  /** [Euca] */
-  outputValueList: () => new TemplateError('FormatError', 'Template format error: The Value field of every Outputs member must evaluate to a String and not a List.'),
-  /** [Euca] */
-  outputValueMap: () => new TemplateError('FormatError', 'Template format error: The Value field of every Outputs member must evaluate to a String and not a Map.'),
+  /** [AWS-log] for `Value: !Ref Subnets` (a list parameter); also what an output that is AWS::NoValue gets */
+  outputValueString: (id: string) => fmt('The Value field of every Outputs member must evaluate to a String.', `/Outputs/${id}/Value`),
+  /** [AWS-log] (an aws-cdk user's FindInMap of a list) [Euca] */
+  outputValueList: (id: string) => fmt('The Value field of every Outputs member must evaluate to a String and not a List.', `/Outputs/${id}/Value`),
+  /** [AWS-log] [Euca] */
+  outputValueMap: (id: string) => fmt('The Value field of every Outputs member must evaluate to a String and not a Map.', `/Outputs/${id}/Value`),
   /** [AWS-snap] "Every Mappings member A must be a map" */
   mappingNotMap: (key: string, path: string) => fmt(`Every Mappings member ${key} must be a map`, path),
   /** [AWS-snap] */

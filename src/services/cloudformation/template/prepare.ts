@@ -150,15 +150,17 @@ export function evaluateResource(p: PreparedStack, logicalId: string, resolvers:
   return e;
 }
 
-/** The outputs whose Condition holds, evaluated; a list value is comma-joined, as DescribeStacks shows it. */
+/** The outputs whose Condition holds, evaluated; each must be text (a number or boolean becomes text). */
 export function evaluateOutputs(p: PreparedStack, resolvers: Partial<Resolvers>): EvaluatedOutput[] {
   const scope = scopeOf(p, 'Outputs', resolvers);
   const out: EvaluatedOutput[] = [];
   for (const o of p.template.outputs.values()) {
     if (o.condition !== undefined && p.conditions.get(o.condition) !== true) continue;
     const v = evaluate(o.value, scope);
-    if (v === NO_VALUE) continue;
-    const value = outputText(v);
+    if (v === NO_VALUE) throw M.outputValueString(o.name);
+    if (Array.isArray(v)) throw M.outputValueList(o.name);
+    if (isObj(v)) throw M.outputValueMap(o.name);
+    const value = String(v);
     const e: EvaluatedOutput = { key: o.name, value };
     if (typeof o.description === 'string') e.description = o.description;
     if (o.exportName !== undefined) {
@@ -171,13 +173,13 @@ export function evaluateOutputs(p: PreparedStack, resolvers: Partial<Resolvers>)
   return out;
 }
 
-function outputText(v: Json): string {
-  if (Array.isArray(v)) {
-    if (v.some((x) => typeof x === 'object' && x !== null)) throw M.outputValueList();
-    return v.map(String).join(',');
-  }
-  if (isObj(v)) throw M.outputValueMap();
-  return String(v);
+/** A value known to be a list (or AWS::NoValue) before evaluation: what an output's Value may not be. */
+function listValued(t: Template, v: Json): boolean {
+  if (Array.isArray(v)) return true;
+  if (!isObj(v) || Object.keys(v).length !== 1) return false;
+  const ref = v['Ref'];
+  if (typeof ref === 'string') return ref === 'AWS::NoValue' || ref === 'AWS::NotificationARNs' || t.parameters.get(ref)?.type.list === true;
+  return ['Fn::GetAZs', 'Fn::Split', 'Fn::Cidr'].some((f) => f in v);
 }
 
 /** Static checks of a whole template, collecting every error (what validateTemplate reports). */
@@ -186,7 +188,10 @@ export function checkTemplate(t: Template, errors: ErrorList, attributesOf?: (ty
   checkConditionUses(t, errors);
   for (const c of t.conditions.values()) checkFunctions(c, t, errors, true);
   for (const r of t.resources.values()) for (const v of [r.properties, r.metadata, r.updatePolicy, r.creationPolicy]) checkFunctions(v, t, errors);
-  for (const o of t.outputs.values()) for (const v of [o.value, o.exportName]) checkFunctions(v, t, errors);
+  for (const o of t.outputs.values()) {
+    for (const v of [o.value, o.exportName]) checkFunctions(v, t, errors);
+    if (listValued(t, o.value)) errors.add(M.outputValueString(o.name));
+  }
   const o = attributesOf ? { attributesOf } : {};
   buildGraph(t, o, errors);
   checkOutputReferences(t, o, errors);
