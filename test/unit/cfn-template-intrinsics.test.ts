@@ -151,6 +151,9 @@ test('Fn::Base64, Fn::GetAZs, Fn::ImportValue, Fn::ToJsonString and Fn::Length',
 test('Fn::Cidr: real CIDR arithmetic for IPv4 and IPv6', () => {
   assert.deepEqual(ev({ 'Fn::Cidr': ['192.168.0.0/24', 6, 5] }), ['192.168.0.0/27', '192.168.0.32/27', '192.168.0.64/27', '192.168.0.96/27', '192.168.0.128/27', '192.168.0.160/27']);
   assert.deepEqual(ev({ 'Fn::Cidr': ['10.0.7.9/16', '2', '8'] }), ['10.0.0.0/24', '10.0.1.0/24']);
+  // The host bits of the block are cleared before carving.
+  assert.deepEqual(ev({ 'Fn::Cidr': ['10.0.255.9/17', 2, 8] }), ['10.0.128.0/24', '10.0.129.0/24']);
+  assert.deepEqual(ev({ 'Fn::Cidr': ['fd00::1/126', 2, 1] }), ['fd00::/127', 'fd00::2/127']);
   assert.deepEqual(ev({ 'Fn::Cidr': ['2600:1f18:abc:de00::/56', 2, 64] }), ['2600:1f18:abc:de00::/64', '2600:1f18:abc:de01::/64']);
   assert.deepEqual(ev({ 'Fn::Select': [3, { 'Fn::Cidr': ['10.0.0.0/16', 4, 12] }] }), '10.0.48.0/20');
   fails({ 'Fn::Cidr': ['10.0.0.0/24', 9, 5] }, 'Template error: Fn::Cidr cannot fit 9 blocks with 5 CIDR bits in 10.0.0.0/24');
