@@ -133,10 +133,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   const { store, notifier } = opened;
   const journal = store.journal;
   const logStopFailure = (e: unknown): void => log(`selfless: error while stopping after a failed start: ${e instanceof Error ? e.message : String(e)}`);
-  const closeStore = async (): Promise<void> => {
-    await notifier.close();
-    await store.close();
-  };
+  const closeStore = (): Promise<void> => opened.close();
   let cluster;
   try {
     cluster = await coordination({ store, notifier, clock, nodeId: hex(8), heartbeatMs: o.heartbeatMs, leaseMs: o.leaseMs, onError: (e) => log(`selfless: cluster heartbeat failed: ${e instanceof Error ? e.message : String(e)}`) });

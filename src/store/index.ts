@@ -10,6 +10,7 @@ import type { Store } from './store.js';
 import { WorkQueues } from './work.js';
 import { Leases } from './leases.js';
 import { Membership } from './nodes.js';
+import { lockDataDir } from './lock.js';
 
 export type { Store, Queryable, SqlValue, Migration, BlobStore } from './store.js';
 export type { Notifier, Listener } from './notifier.js';
@@ -21,21 +22,44 @@ export { LocalNotifier, WorkQueues, Leases, Membership, StoreOpenError, SqliteSt
 export interface OpenedStore {
   store: Store;
   notifier: Notifier;
+  /** Closes the notifier and the store, and unlocks the data dir. */
+  close(): Promise<void>;
 }
 
 /** `url` absent: SQLite in dataDir; `postgres://…`: that database (this node caches blobs under dataDir). */
 export async function openStore(url: string | undefined, dataDir: string): Promise<OpenedStore> {
   if (!url) {
+    const unlock = await lockDataDir(dataDir);
+    let store: SqliteStore;
     try {
-      return { store: new SqliteStore(dataDir), notifier: new LocalNotifier() };
+      store = new SqliteStore(dataDir);
     } catch (e) {
+      await unlock();
       throw new StoreOpenError(`cannot open the database in ${dataDir}: ${e instanceof Error ? e.message : String(e)}`);
     }
+    const notifier = new LocalNotifier();
+    return {
+      store,
+      notifier,
+      close: async () => {
+        await notifier.close();
+        await store.close();
+        await unlock();
+      },
+    };
   }
   if (!/^postgres(ql)?:\/\//.test(url)) throw new StoreOpenError(`--store must be a postgres://user@host:port/database URL (got '${url}')`);
   const store = await PostgresStore.open(url, join(dataDir, 'cache'));
   try {
-    return { store, notifier: await PgNotifier.open(url, store.pool) };
+    const notifier = await PgNotifier.open(url, store.pool);
+    return {
+      store,
+      notifier,
+      close: async () => {
+        await notifier.close();
+        await store.close();
+      },
+    };
   } catch (e) {
     await store.close();
     throw new StoreOpenError(`cannot listen for notifications on ${url}: ${e instanceof Error ? e.message : String(e)}`);

@@ -47,8 +47,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await a.store.migrate('t', [{ version: 1, up: 'CREATE TABLE t_items (k TEXT PRIMARY KEY, n INTEGER NOT NULL, b BLOB)' }]);
     });
     after(async () => {
-      await a.notifier.close();
-      await a.store.close();
+      await a.close();
       await fx.cleanup();
     });
 
@@ -90,8 +89,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           assert.deepEqual(await b.store.blobs.read(sha), data);
           assert.deepEqual(await readFile(await b.store.blobs.localPath(sha)), data);
         } finally {
-          await b.notifier.close();
-          await b.store.close();
+          await b.close();
         }
       }
     });
@@ -118,10 +116,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         await Promise.all([drain(one), drain(two), drain(one), drain(two)]);
         assert.deepEqual([...got].sort(), ids);
       } finally {
-        if (b !== a) {
-          await b.notifier.close();
-          await b.store.close();
-        }
+        if (b !== a) await b.close();
       }
     });
 
@@ -198,10 +193,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         await new Promise((r) => setTimeout(r, 100));
         assert.deepEqual(heard, ['hello']);
       } finally {
-        if (b !== a) {
-          await b.notifier.close();
-          await b.store.close();
-        }
+        if (b !== a) await b.close();
       }
     });
 
@@ -230,8 +222,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await a.store.migrate('w', [{ version: 1, up: 'CREATE TABLE w_items (k TEXT PRIMARY KEY, n INTEGER NOT NULL)' }]);
     });
     after(async () => {
-      await a.notifier.close();
-      await a.store.close();
+      await a.close();
       await fx.cleanup();
     });
 
@@ -260,3 +251,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+test('the embedded store refuses a second process on the same data directory, naming the holder', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'selfless-lock-'));
+  const first = await openStore(undefined, dir);
+  try {
+    // The lock is a pid file: a live holder refuses; our own pid stands for "another live process" here.
+    await assert.rejects(openStore(undefined, dir), (e: unknown) => e instanceof StoreOpenError && /in use by another selfless \(pid \d+\)/.test(e.message));
+  } finally {
+    await first.close();
+  }
+  const again = await openStore(undefined, dir);
+  await again.close();
+  removeDir(dir);
+});
