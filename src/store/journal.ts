@@ -131,7 +131,11 @@ export class Journal {
   private urgent = false;
   private lazyTimer: NodeJS.Timeout | undefined;
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Settles when every flush started so far has finished. */
   private flushing: Promise<void> | undefined;
+  private inFlight = 0;
+  /** Flushes in flight at once: one on SQLite (one writer), several on PostgreSQL (a connection each). */
+  private readonly maxInFlight: number;
   private scheduled = false;
   private closed = false;
   private writer: WriterThread | undefined;
@@ -141,8 +145,10 @@ export class Journal {
     private readonly onError: (e: unknown) => void,
     /** The SQLite database file, for the writer thread; without it commits run through the Store. */
     dbPath?: string,
+    opts: { maxInFlight?: number } = {},
   ) {
     if (dbPath && store.kind === 'sqlite') this.writer = new WriterThread(dbPath);
+    this.maxInFlight = opts.maxInFlight ?? 1;
   }
 
   /**
@@ -199,8 +205,7 @@ export class Journal {
   }
 
   private async loop(): Promise<void> {
-    if (this.flushing) return;
-    while (this.urgent || this.waiters.length > 0) {
+    while ((this.urgent || this.waiters.length > 0) && this.inFlight < this.maxInFlight) {
       const loose = this.loose;
       const groups = this.groups;
       const waiters = this.waiters;
@@ -211,28 +216,43 @@ export class Journal {
       if (this.lazyTimer) clearTimeout(this.lazyTimer);
       this.lazyTimer = undefined;
       const all = loose.length > 0 ? [loose, ...groups.map((g) => g.group)] : groups.map((g) => g.group);
+      // commit() promises "everything added so far": with flushes in parallel (PostgreSQL), a flush's waiters are
+      // resolved only once every earlier flush has finished too.
+      const before = this.flushing ?? Promise.resolve();
       let done!: () => void;
-      this.flushing = new Promise<void>((r) => (done = r));
-      try {
-        const results = all.length > 0 ? await this.send(all) : [];
-        const offset = loose.length > 0 ? 1 : 0;
-        const looseResult = offset ? results[0] : undefined;
-        if (looseResult && 'error' in looseResult) throw new Error(looseResult.error);
-        groups.forEach((g, i) => {
-          const r = results[i + offset];
-          if (!r) g.reject(new Error('the journal lost a write'));
-          else if ('error' in r) g.reject(new Error(r.error));
-          else g.resolve(r.out.map((o) => ({ changes: o.changes, rows: o.rows ?? [] })));
-        });
-        for (const w of waiters) w.resolve();
-      } catch (e) {
-        this.onError(e);
-        for (const g of groups) g.reject(e);
-        for (const w of waiters) w.reject(e);
-      } finally {
-        this.flushing = undefined;
-        done();
-      }
+      const mine = new Promise<void>((r) => (done = r));
+      const settled = Promise.all([before, mine]).then(() => undefined);
+      this.flushing = settled;
+      this.inFlight++;
+      void (async () => {
+        let failure: { e: unknown } | undefined;
+        try {
+          const results = all.length > 0 ? await this.send(all) : [];
+          const offset = loose.length > 0 ? 1 : 0;
+          const looseResult = offset ? results[0] : undefined;
+          if (looseResult && 'error' in looseResult) throw new Error(looseResult.error);
+          groups.forEach((g, i) => {
+            const r = results[i + offset];
+            if (!r) g.reject(new Error('the journal lost a write'));
+            else if ('error' in r) g.reject(new Error(r.error));
+            else g.resolve(r.out.map((o) => ({ changes: o.changes, rows: o.rows ?? [] })));
+          });
+        } catch (e) {
+          failure = { e };
+          this.onError(e);
+          for (const g of groups) g.reject(e);
+        } finally {
+          this.inFlight--;
+          done();
+        }
+        await before;
+        for (const w of waiters) {
+          if (failure) w.reject(failure.e);
+          else w.resolve();
+        }
+        if (this.flushing === settled) this.flushing = undefined;
+        if (this.urgent || this.waiters.length > 0) this.schedule();
+      })();
     }
   }
 
@@ -252,7 +272,7 @@ export class Journal {
   /** Flushes what is pending, stops the writer thread and refuses further writes. */
   async close(): Promise<void> {
     await this.commit();
-    await this.flushing;
+    while (this.flushing) await this.flushing;
     this.closed = true;
     await this.writer?.close();
   }

@@ -22,7 +22,9 @@ export class PostgresStore implements Store {
     cacheDir: string,
   ) {
     this.blobs = new PgBlobStore(this, cacheDir);
-    this.journal = new Journal(this, (e) => process.stderr.write(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}\n`));
+    // Several flushes at once, each on its own connection: PostgreSQL commits them in parallel (and groups their WAL
+    // flushes itself); a quarter of the pool leaves the rest for reads and control-plane transactions.
+    this.journal = new Journal(this, (e) => process.stderr.write(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}\n`), undefined, { maxInFlight: 4 });
   }
   readonly journal: Journal;
 
