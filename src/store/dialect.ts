@@ -10,10 +10,12 @@ export interface Dialect {
   readonly name: DialectName;
   /** Appended to the inner SELECT of a claim, so that concurrent claimers on other nodes skip each other's rows. */
   readonly skipLocked: string;
+  /** The larger of two values: SQLite's scalar MAX(a, b) is PostgreSQL's GREATEST(a, b). */
+  readonly greatest: string;
 }
 
-export const SQLITE: Dialect = { name: 'sqlite', skipLocked: '' };
-export const POSTGRES: Dialect = { name: 'postgres', skipLocked: ' FOR UPDATE SKIP LOCKED' };
+export const SQLITE: Dialect = { name: 'sqlite', skipLocked: '', greatest: 'MAX' };
+export const POSTGRES: Dialect = { name: 'postgres', skipLocked: ' FOR UPDATE SKIP LOCKED', greatest: 'GREATEST' };
 
 /** `?` → `$1, $2, …`, leaving question marks inside quoted strings and identifiers alone. */
 export function numberPlaceholders(sql: string): string {
