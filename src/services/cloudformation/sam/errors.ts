@@ -35,13 +35,21 @@ export class DuplicateLogicalIdError extends SamError {
   }
 }
 
+const idOf = (e: SamError): string | undefined => (e instanceof InvalidResourceError ? e.logicalId : e instanceof InvalidEventError ? e.eventId : undefined);
+
 /** The error thrown by transformSam: every cause, deduplicated by message as the reference does. */
 export class InvalidDocumentError extends Error {
   readonly causes: SamError[];
   constructor(causes: SamError[]) {
     const unique = new Map<string, SamError>();
     for (const c of causes) unique.set(c.message, c);
-    const list = [...unique.values()];
+    // The reference reports resource errors ordered by logical id (stable for the rest).
+    const list = [...unique.values()].map((c, i) => [c, i] as const).sort((a, b) => {
+      const ka = idOf(a[0]);
+      const kb = idOf(b[0]);
+      if (ka !== undefined && kb !== undefined && ka !== kb) return ka < kb ? -1 : 1;
+      return a[1] - b[1];
+    }).map((p) => p[0]);
     const head = `Invalid Serverless Application Specification document. Number of errors found: ${list.length}.`;
     super([head, ...list.map((c) => c.message)].join(' '));
     this.name = 'InvalidDocumentError';

@@ -59,3 +59,19 @@ function pyTruthy(v: unknown): boolean {
   if (typeof v === 'object') return Object.keys(v as object).length > 0;
   return true;
 }
+
+/** Python's `json.dumps(v, sort_keys=True, indent=4, separators=(",", ": "))`, as the state machine definition is written. */
+export function pyJsonIndent(v: unknown, indent = 4, level = 0): string {
+  const pad = ' '.repeat(indent * (level + 1));
+  const end = ' '.repeat(indent * level);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[\n${v.map((x) => pad + pyJsonIndent(x, indent, level + 1)).join(',\n')}\n${end}]`;
+  }
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).sort();
+    if (keys.length === 0) return '{}';
+    return `{\n${keys.map((k) => `${pad}${pyJson(k)}: ${pyJsonIndent((v as Record<string, unknown>)[k], indent, level + 1)}`).join(',\n')}\n${end}}`;
+  }
+  return pyJson(v);
+}

@@ -17,18 +17,27 @@ const IS: Record<Exclude<Check, Function>, (v: Json) => boolean> = {
 export const oneOf = (...cs: Check[]): Check => (v) => cs.some((c) => test(c, v));
 export const listOf = (c: Check): Check => (v) => Array.isArray(v) && v.every((x) => test(c, x));
 export const dictOf = (c: Check): Check => (v) => isObj(v) && Object.values(v).every((x) => test(c, x));
-export const strEnum = (values: string[]): Check => (v) => typeof v === 'string' && values.includes(v);
+const ENUMS = new WeakMap<object, string[]>();
+export const strEnum = (values: string[]): Check => {
+  const c = (v: Json): boolean => typeof v === 'string' && values.includes(v);
+  ENUMS.set(c, values);
+  return c;
+};
+/** The StringEnumExpectedType wording: "one of the strings: 'A' or 'B'". */
+function enumWords(values: string[]): string {
+  const q = values.map((v) => `'${v}'`);
+  if (q.length === 1) return `the string ${q[0]}`;
+  if (q.length === 2) return `one of the strings: ${q[0]} or ${q[1]}`;
+  return `one of the strings: ${q.slice(0, -1).join(', ')}, or ${q[q.length - 1]}`;
+}
 
 function test(c: Check, v: Json): boolean {
   return typeof c === 'function' ? c(v) : IS[c](v);
 }
 
 /** An intrinsic passes any check: CloudFormation validates it later. */
-const isIntrinsicValue = (v: Json): boolean => {
-  if (!isObj(v)) return false;
-  const k = Object.keys(v);
-  return k.length === 1 && (k[0] === 'Ref' || k[0]!.startsWith('Fn::'));
-};
+/** samtranslator's _is_intrinsic_function: any one-key map counts. */
+const isIntrinsicValue = (v: Json): boolean => isObj(v) && Object.keys(v).length === 1;
 
 export interface PropSpec {
   check: Check;
@@ -56,6 +65,8 @@ export function validateProps(owner: string, type: string, props: Record<string,
     if (!test(ps.check, v)) {
       if (ps.check === 'map') fail(`Property '${name}' should be a map.`);
       if (ps.check === 'string') fail(`Property '${name}' should be a string.`);
+      const ev = typeof ps.check === 'function' ? ENUMS.get(ps.check) : undefined;
+      if (ev) fail(`Property '${name}' should be a ${enumWords(ev)}.`);
       fail(`Type of property '${name}' is invalid.`);
     }
   }

@@ -104,7 +104,8 @@ function destination(r: SamResource, ctx: TransformContext, c: JsonObject, event
     let combined: Json | undefined = propCondition;
     if (resCond !== undefined && propCondition !== undefined) {
       const name = conditionName(`${String(resCond)}AND${String(propCondition)}`, r.id);
-      outConditions(ctx)[name] = { 'Fn::And': [{ Condition: resCond }, { Condition: propCondition }] };
+      // make_and_condition wraps each operand in {Condition: …} again; the reference emits it that way.
+      outConditions(ctx)[name] = { 'Fn::And': [{ Condition: { Condition: resCond } }, { Condition: { Condition: propCondition } }] };
       combined = name;
     } else if (resCond !== undefined) combined = resCond;
     if (type === 'SQS' || type === 'SNS') {
