@@ -6,17 +6,19 @@ import { alexaSkill, cloudWatchEventSource, cloudWatchLogs, cognito, eventBridge
 import { pullEvents } from './events/pull.js';
 import { scheduleV2 } from './events/scheduler.js';
 import { smCloudWatchEventSource, smEventBridgeRule, smSchedule } from './events/state-machine.js';
+import { connectorTranslator, embeddedConnectorsPlugin } from './resources/connector.js';
 import { stateMachineTranslator, type StateMachineTarget } from './resources/state-machine.js';
 import type { FunctionTarget } from './resources/function.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(): Registry {
   const r = new Registry();
-  r.plugin(globalsPlugin).plugin(policyTemplatesPlugin);
+  r.plugin(globalsPlugin).plugin(policyTemplatesPlugin).plugin(embeddedConnectorsPlugin);
   r.resource(functionTranslator);
   for (const e of [schedule, cloudWatchEventSource, eventBridgeRule, s3, sns, alexaSkill, iotRule, cognito, cloudWatchLogs, ...pullEvents]) r.functionEvent(e);
   r.functionEvent(scheduleV2<FunctionTarget>('function'));
   r.resource(stateMachineTranslator);
+  r.resource(connectorTranslator);
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
   return r;
 }

@@ -28,14 +28,19 @@ export class InvalidTemplateError extends SamError {
 }
 
 export class DuplicateLogicalIdError extends SamError {
-  constructor(logicalId: string, duplicateId: string, type: string) {
+  constructor(
+    readonly logicalId: string,
+    duplicateId: string,
+    type: string,
+  ) {
     super(
       `Transforming resource with id [${logicalId}] attempts to create a new resource with id [${duplicateId}] and type "${type}". A resource with that id already exists within this template. Please use a different id for that resource.`,
     );
   }
 }
 
-const idOf = (e: SamError): string | undefined => (e instanceof InvalidResourceError ? e.logicalId : e instanceof InvalidEventError ? e.eventId : undefined);
+const idOf = (e: SamError): string | undefined =>
+  e instanceof InvalidResourceError || e instanceof DuplicateLogicalIdError ? e.logicalId : e instanceof InvalidEventError ? e.eventId : undefined;
 
 /** The error thrown by transformSam: every cause, deduplicated by message as the reference does. */
 export class InvalidDocumentError extends Error {
