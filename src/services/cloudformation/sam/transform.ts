@@ -6,7 +6,7 @@ import { PHASES, type Registry } from './registry.js';
 import { SamResource } from './resource.js';
 import { DeploymentPreferences } from './resources/deployment-preference.js';
 import { defaultRegistry } from './default-registry.js';
-import { isObj, type Json, type JsonObject, type TransformOptions } from './types.js';
+import { isObj, truthy, type Json, type JsonObject, type TransformOptions } from './types.js';
 
 /** Resource types a generated resource may replace in place (the SAM resource it came from, or a bucket it edits). */
 const MAY_REPLACE: Record<string, string[]> = {
@@ -41,6 +41,8 @@ function validateStructure(t: JsonObject): void {
   if (!Object.values(res).every(isObj)) throw new InvalidDocumentError([new InvalidTemplateError("All 'Resources' must be Objects. If you're using YAML, this may be an indentation issue.")]);
   for (const [id, r] of Object.entries(res)) {
     const rr = r as JsonObject;
+    const cond = rr['Condition'];
+    if (truthy(cond) && typeof cond !== 'string') throw new InvalidDocumentError([new InvalidTemplateError('Every Condition member must be a string.')]);
     if (typeof rr['Type'] !== 'string' || !rr['Type'].startsWith('AWS::Serverless::')) continue;
     if ('Properties' in rr && !isObj(rr['Properties'])) throw new InvalidDocumentError([new InvalidResourceError(id, "Attribute 'Properties' should be a map.")]);
   }

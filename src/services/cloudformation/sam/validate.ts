@@ -39,6 +39,9 @@ function test(c: Check, v: Json): boolean {
 /** samtranslator's _is_intrinsic_function: any one-key map counts. */
 const isIntrinsicValue = (v: Json): boolean => isObj(v) && Object.keys(v).length === 1;
 
+/** samtranslator's `Property(...)`: no intrinsics allowed. */
+export const noIntrinsics = (check: Check, required = false): PropSpec => ({ check, required, intrinsics: false });
+
 export interface PropSpec {
   check: Check;
   required?: boolean;

@@ -5,7 +5,7 @@ import { rolePolicies } from '../iam.js';
 import type { EventTranslator, SamEvent } from '../registry.js';
 import type { FunctionTarget } from '../resources/function.js';
 import { cfn, isIntrinsic, isObj, truthy, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
-import { validateProps, type Spec } from '../validate.js';
+import { noIntrinsics, validateProps, type Spec } from '../validate.js';
 import { prop } from './common.js';
 
 const COMMON: Spec = {
@@ -180,7 +180,7 @@ const KINDS: PullKind[] = [
   },
   {
     type: 'MQ',
-    extra: { Broker: { check: 'any', required: true }, DynamicPolicyName: 'bool' },
+    extra: { Broker: { check: 'any', required: true }, DynamicPolicyName: noIntrinsics('bool') },
     arnProp: 'Broker',
     statements(ev) {
       const uri = sourceAccess(ev, ['BASIC_AUTH', 'VIRTUAL_HOST'], 'BASIC_AUTH');

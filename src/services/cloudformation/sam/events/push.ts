@@ -107,9 +107,10 @@ export const s3: FnEvent = {
       if (!Array.isArray(tags)) throw new InvalidResourceError(bucketId, "Property 'Tags' should be a list.");
       props['Tags'] = [...tags, ...tagList({ [`sam:ConditionalDependsOn:${perm.id}`]: { 'Fn::If': [perm.resource.Condition!, ref(perm.id), 'no dependency'] } })];
     } else {
-      let deps = bucket['DependsOn'] ?? [];
+      let deps = 'DependsOn' in bucket ? bucket['DependsOn']! : [];
       if (typeof deps === 'string') deps = [deps];
       if (!Array.isArray(deps) || !deps.every((d) => typeof d === 'string' || typeof d === 'number' || typeof d === 'boolean' || d === null)) {
+        // set(x) in the reference: None, numbers and maps are not iterable of hashables.
         throw new InvalidResourceError(ev.logicalId, "Invalid type for field 'DependsOn'. Expected a string or list of strings.");
       }
       const set = [...new Set(deps as string[])];

@@ -4,13 +4,13 @@ import { logicalId } from '../hash.js';
 import { assumeRolePolicy, rolePolicies } from '../iam.js';
 import type { EventTranslator, SamEvent } from '../registry.js';
 import { cfn, getAtt, truthy, type Generated, type Json, type JsonObject } from '../types.js';
-import { validateProps, type Spec } from '../validate.js';
+import { noIntrinsics, validateProps, type Spec } from '../validate.js';
 import { prop, validateDlqConfig } from './common.js';
 
 const SPEC: Spec = {
   PermissionsBoundary: 'string', ScheduleExpression: { check: 'string', required: true }, FlexibleTimeWindow: 'map', Name: 'string', State: 'string',
   Description: 'string', StartDate: 'string', EndDate: 'string', ScheduleExpressionTimezone: 'string', GroupName: 'string', KmsKeyArn: 'string',
-  Input: 'string', RoleArn: 'string', DeadLetterConfig: 'map', RetryPolicy: 'map', OmitName: 'bool',
+  Input: 'string', RoleArn: 'string', DeadLetterConfig: 'map', RetryPolicy: 'map', OmitName: noIntrinsics('bool'),
 };
 
 export interface ScheduleTarget {

@@ -4,7 +4,7 @@ import { assumeRolePolicy, rolePolicies } from '../iam.js';
 import type { EventTranslator, SamEvent } from '../registry.js';
 import type { StateMachineTarget } from '../resources/state-machine.js';
 import { cfn, getAtt, isObj, truthy, type Generated, type Json, type JsonObject } from '../types.js';
-import { validateProps, type Spec } from '../validate.js';
+import { noIntrinsics, validateProps, type Spec } from '../validate.js';
 import { dlqArnAndResources, prop, ruleState, targetId, validateDlqConfig } from './common.js';
 
 type SmEvent = EventTranslator<StateMachineTarget>;
@@ -24,7 +24,7 @@ export function eventRole(ev: SamEvent, t: StateMachineTarget, principal: string
 
 const SCHEDULE_SPEC: Spec = {
   Schedule: { check: 'string', required: true }, Input: 'string', Enabled: 'bool', State: 'string', Name: 'string', Description: 'string',
-  DeadLetterConfig: 'map', RetryPolicy: 'map', Target: 'map', RoleArn: 'string',
+  DeadLetterConfig: 'map', RetryPolicy: 'map', Target: noIntrinsics('map'), RoleArn: noIntrinsics('string'),
 };
 
 function targetOf(ev: SamEvent, t: StateMachineTarget, roleArn: Json, dlqArn: Json | undefined, keys: string[]): JsonObject {
@@ -68,7 +68,7 @@ export const smSchedule: SmEvent = {
 
 const CWE_SPEC: Spec = {
   EventBusName: 'string', RuleName: 'string', Pattern: 'map', Input: 'string', InputPath: 'string', DeadLetterConfig: 'map', RetryPolicy: 'map',
-  State: 'string', Target: 'map', InputTransformer: 'map',
+  State: 'string', Target: noIntrinsics('map'), InputTransformer: 'map',
 };
 
 function smCloudWatchEvent(type: string): SmEvent {

@@ -7,7 +7,8 @@ import { isObj, truthy, type Json, type JsonObject } from '../types.js';
 export function parseS3Uri(uri: Json | undefined): { Bucket: string; Key: string; Version?: string } | undefined {
   if (typeof uri !== 'string') return undefined;
   const m = /^s3:\/\/([^/?#]+)([^?#]*)(?:\?([^#]*))?/.exec(uri);
-  if (!m || !m[2]) return undefined;
+  // urlparse refuses a netloc with unbalanced or misplaced brackets (e.g. an unresolved `[TOKEN.25]`).
+  if (!m || !m[2] || /[[\]]/.test(m[1]!)) return undefined;
   const out: { Bucket: string; Key: string; Version?: string } = { Bucket: m[1]!, Key: m[2].replace(/^\/+/, '') };
   if (m[3]) {
     const versions = m[3].split('&').filter((kv) => kv.startsWith('versionId=')).map((kv) => decodeURIComponent(kv.slice(10).replace(/\+/g, ' ')));

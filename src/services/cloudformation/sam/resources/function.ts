@@ -6,7 +6,7 @@ import type { EventTranslator, ResourceTranslator, SamEvent } from '../registry.
 import type { SamResource } from '../resource.js';
 import { propagateTags, samTagList } from '../tags.js';
 import { cfn, getAtt, isIf, isIntrinsic, isNoValue, isObj, ref, truthy, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
-import { dictOf, listOf, oneOf, strEnum, validateProps, type Spec } from '../validate.js';
+import { dictOf, listOf, noIntrinsics, oneOf, strEnum, validateProps, type Spec } from '../validate.js';
 import { functionCode } from './code.js';
 import { eventInvokeConfig } from './event-invoke.js';
 import { functionUrl } from './function-url.js';
@@ -18,7 +18,7 @@ export const FUNCTION_SPEC: Spec = {
   Policies: oneOf('string', 'map', listOf(oneOf('string', 'map'))), RolePath: 'any', PermissionsBoundary: 'string', Environment: dictOf('map'),
   Events: dictOf('map'), Tags: 'map', PropagateTags: 'bool', Tracing: oneOf('map', 'string'), KmsKeyArn: 'any', DeploymentPreference: 'map',
   ReservedConcurrentExecutions: 'any', Layers: listOf(oneOf('string', 'map')), EventInvokeConfig: 'map', EphemeralStorage: 'any',
-  AutoPublishAlias: 'string', AutoPublishCodeSha256: 'string', AutoPublishAliasAllProperties: 'bool', VersionDescription: 'any',
+  AutoPublishAlias: 'string', AutoPublishCodeSha256: 'string', AutoPublishAliasAllProperties: noIntrinsics('bool'), VersionDescription: 'any',
   ProvisionedConcurrencyConfig: 'any', FileSystemConfigs: 'any', ImageConfig: 'any', CodeSigningConfigArn: 'any', Architectures: 'any',
   SnapStart: 'map', FunctionUrlConfig: 'map', RuntimeManagementConfig: 'any', LoggingConfig: 'any', RecursiveLoop: 'any', SourceKMSKeyArn: 'any',
   CapacityProviderConfig: 'map', FunctionScalingConfig: 'map', VersionDeletionPolicy: strEnum(['Delete', 'Retain']), PublishToLatestPublished: 'any',
@@ -209,12 +209,15 @@ function sortedEvents(events: JsonObject): [string, JsonObject][] {
   });
 }
 
+const pyTypeName = (v: Json): string => (v === null ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : Number.isInteger(v) ? 'int' : 'float');
+
 export function readEvent(ownerId: string, relativeId: string, raw: Json): SamEvent {
-  if (!isObj(raw)) throw new InvalidEventError(relativeId, 'Event must be a map.');
+  // samtranslator calls .get on the event: anything but a map fails with Python's AttributeError text.
+  if (!isObj(raw)) throw new InvalidEventError(relativeId, `'${pyTypeName(raw)}' object has no attribute 'get'`);
   const type = raw['Type'];
   const props = raw['Properties'];
   if (props !== undefined && !isObj(props)) throw new InvalidEventError(relativeId, 'Properties should be a map.');
-  return { relativeId, logicalId: ownerId + relativeId, type: typeof type === 'string' ? type : String(type), props: (props as JsonObject | undefined) ?? {}, raw };
+  return { relativeId, logicalId: ownerId + relativeId, type: typeof type === 'string' ? type : type === undefined || type === null ? 'None' : String(type), props: (props as JsonObject | undefined) ?? {}, raw };
 }
 
 function eventResources(r: SamResource, ctx: TransformContext, target: FunctionTarget): Generated[] {
@@ -223,7 +226,13 @@ function eventResources(r: SamResource, ctx: TransformContext, target: FunctionT
   // Every event is checked before any is translated, as samtranslator links them all first.
   const parsed: [SamEvent, EventTranslator<FunctionTarget>][] = [];
   for (const [id, e] of sortedEvents(events)) {
-    const ev = readEvent(r.id, id, e);
+    let ev: SamEvent;
+    try {
+      ev = readEvent(r.id, id, e);
+    } catch (err) {
+      if (err instanceof InvalidEventError) throw new InvalidResourceError(r.id, err.message);
+      throw err;
+    }
     const t = ctx.registry.functionEvents.get(ev.type) as EventTranslator<FunctionTarget> | undefined;
     if (!t) throw new InvalidResourceError(r.id, new InvalidEventError(id, `Resource dict has missing or invalid value for key Type. Event Type is: ${ev.type}.`).message);
     parsed.push([ev, t]);

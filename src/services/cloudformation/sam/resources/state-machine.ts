@@ -7,14 +7,14 @@ import type { EventTranslator, ResourceTranslator, SamEvent } from '../registry.
 import type { SamResource } from '../resource.js';
 import { propagateTags } from '../tags.js';
 import { cfn, getAtt, isIntrinsic, isObj, ref, tagList, truthy, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
-import { dictOf, listOf, oneOf, validateProps, type Spec } from '../validate.js';
+import { dictOf, listOf, noIntrinsics, oneOf, validateProps, type Spec } from '../validate.js';
 import { parseS3Uri } from './code.js';
 import { readEvent } from './function.js';
 
 const SPEC: Spec = {
   Definition: 'map', DefinitionUri: oneOf('string', 'map'), Logging: 'map', Role: 'string', RolePath: 'any', DefinitionSubstitutions: 'map',
   Events: dictOf('map'), Name: 'string', Type: 'string', Tags: 'map', PropagateTags: 'bool', Policies: oneOf('string', listOf(oneOf('string', 'map'))),
-  Tracing: 'map', PermissionsBoundary: 'string', AutoPublishAlias: 'any', DeploymentPreference: 'any', UseAliasAsEventTarget: 'bool',
+  Tracing: 'map', PermissionsBoundary: 'string', AutoPublishAlias: 'any', DeploymentPreference: 'any', UseAliasAsEventTarget: noIntrinsics('bool'),
 };
 
 /** What a state machine hands its events: the target (alias when UseAliasAsEventTarget) and attributes to copy. */
