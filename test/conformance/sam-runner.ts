@@ -168,7 +168,7 @@ export function runCase(name: string, reg: Registry = defaultRegistry()): CaseRe
     const isDoc = e instanceof Error && e.name === 'InvalidDocumentError';
     if (invalid) {
       const exact = msg === expected['errorMessage'];
-      return { name, area, invalid, outcome: isDoc ? 'pass' : 'fail', exactMessage: exact, reason: exact ? undefined : `message: ${msg.slice(0, 300)} | expected: ${String(expected['errorMessage']).slice(0, 300)}` };
+      return { name, area, invalid, outcome: isDoc ? 'pass' : 'fail', exactMessage: exact, reason: exact ? undefined : `message: ${msg.slice(0, 2000)} | expected: ${String(expected["errorMessage"]).slice(0, 2000)}` };
     }
     return { name, area, invalid, outcome: 'fail', reason: `${isDoc ? '' : 'runner error: '}${isDoc ? msg : ((e as Error).stack ?? msg)}`.slice(0, 600) };
   }

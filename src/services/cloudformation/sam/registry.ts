@@ -38,6 +38,11 @@ export interface SamEvent {
  */
 export interface EventTranslator<T> {
   type: string;
+  /**
+   * Checks run for every event of the owner before any is translated (samtranslator reads and links all events
+   * first): property types and references to other resources. Optional; translate may repeat nothing of it.
+   */
+  check?(ev: SamEvent, ctx: TransformContext): void;
   translate(ev: SamEvent, target: T, ctx: TransformContext): Generated[];
 }
 

@@ -289,6 +289,9 @@ function kafkaPolicy(ev: SamEvent, ctx: TransformContext, sac: Json[]): JsonObje
 
 export const pullEvents: EventTranslator<FunctionTarget>[] = KINDS.map((kind) => ({
   type: kind.type,
+  check(ev) {
+    validateProps(ev.logicalId, ev.type, ev.props, { ...COMMON, ...kind.extra });
+  },
   translate(ev, t, ctx) {
     validateProps(ev.logicalId, ev.type, ev.props, { ...COMMON, ...kind.extra });
     return mapping(kind, ev, t, ctx);

@@ -18,6 +18,9 @@ const SCHEDULE_SPEC: Spec = {
 
 export const schedule: FnEvent = {
   type: 'Schedule',
+  check(ev) {
+    check(ev, SCHEDULE_SPEC);
+  },
   translate(ev, t) {
     check(ev, SCHEDULE_SPEC);
     const out: Generated[] = [];
@@ -52,6 +55,9 @@ const CWE_SPEC: Spec = {
 function cloudWatchEvent(type: string): FnEvent {
   return {
     type,
+    check(ev) {
+      check(ev, CWE_SPEC);
+    },
     translate(ev, t) {
       check(ev, CWE_SPEC);
       const out: Generated[] = [];
@@ -97,9 +103,12 @@ function linkedResource(ctx: TransformContext, ev: SamEvent, name: string, notFo
 
 export const s3: FnEvent = {
   type: 'S3',
+  check(ev, ctx) {
+    check(ev, S3_SPEC);
+    linkedResource(ctx, ev, 'Bucket', 'S3 events must reference an S3 bucket in the same template.', "'Ref' value in S3 events is not a valid string.", ev.relativeId);
+  },
   translate(ev, t, ctx) {
     const [bucketId, bucket] = linkedResource(ctx, ev, 'Bucket', 'S3 events must reference an S3 bucket in the same template.', "'Ref' value in S3 events is not a valid string.", ev.relativeId);
-    check(ev, S3_SPEC);
     const perm = permission(ev, t, 's3.amazonaws.com', { sourceAccount: ref('AWS::AccountId') });
     if ('Condition' in perm.resource) {
       const props = (bucket['Properties'] ??= {}) as JsonObject;
@@ -161,6 +170,9 @@ function queuePolicy(id: string, topic: Json, queueArn: Json, queueUrl: Json, at
 
 export const sns: FnEvent = {
   type: 'SNS',
+  check(ev) {
+    check(ev, SNS_SPEC);
+  },
   translate(ev, t, ctx) {
     check(ev, SNS_SPEC);
     const topic = ev.props['Topic']!;
@@ -191,6 +203,9 @@ export const sns: FnEvent = {
 
 export const alexaSkill: FnEvent = {
   type: 'AlexaSkill',
+  check(ev) {
+    check(ev, { SkillId: 'string' });
+  },
   translate(ev, t) {
     check(ev, { SkillId: 'string' });
     return [permission(ev, t, 'alexa-appkit.amazon.com', { eventSourceToken: prop(ev, 'SkillId') })];
@@ -199,6 +214,9 @@ export const alexaSkill: FnEvent = {
 
 export const iotRule: FnEvent = {
   type: 'IoTRule',
+  check(ev) {
+    check(ev, { Sql: { check: 'string', required: true }, AwsIotSqlVersion: 'string' });
+  },
   translate(ev, t, ctx) {
     check(ev, { Sql: { check: 'string', required: true }, AwsIotSqlVersion: 'string' });
     const sourceArn = sub(`arn:${ctx.partition}:iot:\${AWS::Region}:\${AWS::AccountId}:rule/\${RuleName}`, { RuleName: ref(ev.logicalId) });
@@ -212,11 +230,16 @@ export const iotRule: FnEvent = {
   },
 };
 
+const COGNITO_SPEC: Spec = { UserPool: { check: 'string', required: true }, Trigger: { check: oneOf('string', listOf('string')), required: true, intrinsics: false } };
+
 export const cognito: FnEvent = {
   type: 'Cognito',
+  check(ev, ctx) {
+    check(ev, COGNITO_SPEC);
+    linkedResource(ctx, ev, 'UserPool', 'Cognito events must reference a Cognito UserPool in the same template.', 'Ref in Userpool is not a string.', ev.logicalId);
+  },
   translate(ev, t, ctx) {
     const [poolId, pool] = linkedResource(ctx, ev, 'UserPool', 'Cognito events must reference a Cognito UserPool in the same template.', 'Ref in Userpool is not a string.', ev.logicalId);
-    check(ev, { UserPool: { check: 'string', required: true }, Trigger: { check: oneOf('string', listOf('string')), required: true, intrinsics: false } });
     const perm = permission(ev, t, 'cognito-idp.amazonaws.com', { sourceArn: getAtt(poolId, 'Arn'), prefix: `${t.functionId}Cognito` });
     const trig = ev.props['Trigger']!;
     const triggers = typeof trig === 'string' ? [trig] : (trig as Json[]);
@@ -234,6 +257,9 @@ export const cognito: FnEvent = {
 
 export const cloudWatchLogs: FnEvent = {
   type: 'CloudWatchLogs',
+  check(ev) {
+    check(ev, { LogGroupName: { check: 'string', required: true }, FilterPattern: { check: 'string', required: true } });
+  },
   translate(ev, t, ctx) {
     check(ev, { LogGroupName: { check: 'string', required: true }, FilterPattern: { check: 'string', required: true } });
     const sourceArn = sub(`arn:${ctx.partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:\${__LogGroupName__}:*`, { __LogGroupName__: ev.props['LogGroupName']! });

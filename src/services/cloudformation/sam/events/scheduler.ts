@@ -21,6 +21,9 @@ export interface ScheduleTarget {
 export function scheduleV2<T extends ScheduleTarget>(targetKind: 'function' | 'stateMachine'): EventTranslator<T> {
   return {
     type: 'ScheduleV2',
+    check(ev: SamEvent) {
+      validateProps(ev.logicalId, ev.type, ev.props, SPEC);
+    },
     translate(ev: SamEvent, t: T): Generated[] {
       validateProps(ev.logicalId, ev.type, ev.props, SPEC);
       const attrs = t.passthrough;

@@ -40,6 +40,9 @@ function targetOf(ev: SamEvent, t: StateMachineTarget, roleArn: Json, dlqArn: Js
 
 export const smSchedule: SmEvent = {
   type: 'Schedule',
+  check(ev) {
+    validateProps(ev.logicalId, ev.type, ev.props, SCHEDULE_SPEC);
+  },
   translate(ev, t) {
     validateProps(ev.logicalId, ev.type, ev.props, SCHEDULE_SPEC);
     const out: Generated[] = [];
@@ -74,6 +77,9 @@ const CWE_SPEC: Spec = {
 function smCloudWatchEvent(type: string): SmEvent {
   return {
     type,
+    check(ev) {
+      validateProps(ev.logicalId, ev.type, ev.props, CWE_SPEC);
+    },
     translate(ev, t) {
       validateProps(ev.logicalId, ev.type, ev.props, CWE_SPEC);
       const out: Generated[] = [];

@@ -220,7 +220,7 @@ export function readEvent(ownerId: string, relativeId: string, raw: Json): SamEv
   return { relativeId, logicalId: ownerId + relativeId, type: typeof type === 'string' ? type : type === undefined || type === null ? 'None' : String(type), props: (props as JsonObject | undefined) ?? {}, raw };
 }
 
-function eventResources(r: SamResource, ctx: TransformContext, target: FunctionTarget): Generated[] {
+function parseEvents(r: SamResource, ctx: TransformContext): [SamEvent, EventTranslator<FunctionTarget>][] {
   const events = r.get('Events');
   if (!isObj(events)) return [];
   // Every event is checked before any is translated, as samtranslator links them all first.
@@ -235,8 +235,18 @@ function eventResources(r: SamResource, ctx: TransformContext, target: FunctionT
     }
     const t = ctx.registry.functionEvents.get(ev.type) as EventTranslator<FunctionTarget> | undefined;
     if (!t) throw new InvalidResourceError(r.id, new InvalidEventError(id, `Resource dict has missing or invalid value for key Type. Event Type is: ${ev.type}.`).message);
+    try {
+      t.check?.(ev, ctx);
+    } catch (err) {
+      if (err instanceof InvalidEventError) throw new InvalidResourceError(r.id, err.message);
+      throw err;
+    }
     parsed.push([ev, t]);
   }
+  return parsed;
+}
+
+function eventResources(parsed: [SamEvent, EventTranslator<FunctionTarget>][], r: SamResource, ctx: TransformContext, target: FunctionTarget): Generated[] {
   const out: Generated[] = [];
   for (const [ev, t] of parsed) {
     try {
@@ -255,6 +265,7 @@ export const functionTranslator: ResourceTranslator = {
   referable: { Alias: 'AWS::Lambda::Alias', Version: 'AWS::Lambda::Version', DestinationTopic: 'AWS::SNS::Topic', DestinationQueue: 'AWS::SQS::Queue' },
   translate(r, ctx) {
     validateProps(r.id, r.type, r.props, FUNCTION_SPEC);
+    const events = parseEvents(r, ctx);
     validateRules(r);
     const dlq = r.get('DeadLetterQueue');
     if (isObj(dlq)) validateDlq(r, dlq);
@@ -294,7 +305,7 @@ export const functionTranslator: ResourceTranslator = {
       arn: va.aliasId ? ref(va.aliasId) : getAtt(r.id, 'Arn'),
       passthrough: r.passthrough(),
     };
-    out.push(...eventResources(r, ctx, target));
+    out.push(...eventResources(events, r, ctx, target));
     propagateTags(out, r.get('Tags'), r.get('PropagateTags'));
     return out;
   },

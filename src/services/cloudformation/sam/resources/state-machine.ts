@@ -68,7 +68,7 @@ function definitionS3(r: SamResource, uri: Json): JsonObject {
   return out;
 }
 
-function events(r: SamResource, ctx: TransformContext, target: StateMachineTarget): Generated[] {
+function parseEvents(r: SamResource, ctx: TransformContext): [SamEvent, EventTranslator<StateMachineTarget>][] {
   const evs = r.get('Events');
   if (!isObj(evs)) return [];
   const parsed: [SamEvent, EventTranslator<StateMachineTarget>][] = [];
@@ -82,8 +82,18 @@ function events(r: SamResource, ctx: TransformContext, target: StateMachineTarge
     }
     const t = ctx.registry.stateMachineEvents.get(ev.type) as EventTranslator<StateMachineTarget> | undefined;
     if (!t) throw new InvalidResourceError(r.id, new InvalidEventError(id, `Resource dict has missing or invalid value for key Type. Event Type is: ${ev.type}.`).message);
+    try {
+      t.check?.(ev, ctx);
+    } catch (err) {
+      if (err instanceof InvalidEventError) throw new InvalidResourceError(r.id, err.message);
+      throw err;
+    }
     parsed.push([ev, t]);
   }
+  return parsed;
+}
+
+function eventResources(parsed: [SamEvent, EventTranslator<StateMachineTarget>][], ctx: TransformContext, target: StateMachineTarget): Generated[] {
   // Unlike a Function's, a state machine's event errors are reported as the event's own.
   return parsed.flatMap(([ev, t]) => t.translate(ev, target, ctx));
 }
@@ -93,6 +103,7 @@ export const stateMachineTranslator: ResourceTranslator = {
   phase: 'stateMachine',
   translate(r, ctx) {
     validateProps(r.id, r.type, r.props, SPEC);
+    const parsed = parseEvents(r, ctx);
     const out: Generated[] = [];
     const tags = r.get('Tags');
     const tagsList = [{ Key: 'stateMachine:createdBy', Value: 'SAM' }, ...tagList(isObj(tags) ? tags : undefined)];
@@ -154,7 +165,7 @@ export const stateMachineTranslator: ResourceTranslator = {
     }
     const targetId = truthy(useAlias) && aliasId ? aliasId : r.id;
     const target: StateMachineTarget = { sam: r, stateMachineId: r.id, targetId, arn: ref(targetId), passthrough: r.passthrough(), permissionsBoundary: r.get('PermissionsBoundary') };
-    out.push(...events(r, ctx, target));
+    out.push(...eventResources(parsed, ctx, target));
     propagateTags(out, tags, r.get('PropagateTags'));
     return out;
   },
