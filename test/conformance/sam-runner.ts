@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTemplate, transformSam, defaultRegistry, type Json, type JsonObject, type Registry } from '../../src/services/cloudformation/index.js';
+import { buildRegistry, InvalidResourceError, parseTemplate, transformSam, type Json, type JsonObject, type Registry } from '../../src/services/cloudformation/index.js';
 import { SHARED } from '../helpers/server.js';
 
 export const CORPUS = join(SHARED, 'corpus', 'sam-translator');
@@ -16,6 +16,15 @@ export const MOCK_POLICIES: Record<string, string> = {
   AWSLambdaRole: 'arn:aws:iam::aws:policy/service-role/AWSLambdaRole',
   AWSXrayWriteOnlyAccess: 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess',
 };
+
+/** The Serverless Application Repository as the reference harness mocks it (mock_sar_service_call). */
+export function mockSar(appId: string, _semver: string, logicalId: string): string {
+  if (['no-access', 'non-existent', 'invalid-semver'].includes(appId)) throw new InvalidResourceError(logicalId, `Cannot access application: ${appId}.`);
+  return 'https://awsserverlessrepo-changesets-xxx.s3.amazonaws.com/signed-url';
+}
+let harnessRegistry: Registry | undefined;
+/** The default registry, with the mocked SAR lookup in place of the network. */
+export const conformanceRegistry = (): Registry => (harnessRegistry ??= buildRegistry({ resolveApplication: mockSar }));
 
 export type Outcome = 'pass' | 'fail' | 'excluded';
 export interface CaseResult {
@@ -147,7 +156,7 @@ export function firstDiff(a: unknown, b: unknown, path = ''): string | undefined
   return `${path || '/'}: got ${show(a)}, expected ${show(b)}`;
 }
 
-export function runCase(name: string, reg: Registry = defaultRegistry()): CaseResult {
+export function runCase(name: string, reg: Registry = conformanceRegistry()): CaseResult {
   const invalid = name.startsWith('error_');
   const area = areaOf(name);
   const input = readFileSync(join(CORPUS, 'input', `${name}.yaml`), 'utf8');

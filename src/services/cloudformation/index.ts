@@ -5,4 +5,5 @@ export { InvalidDocumentError, SamError, InvalidResourceError, InvalidEventError
 export type { TransformOptions, CfnResource, Generated } from './sam/types.js';
 export { Registry, type ResourceTranslator, type EventTranslator, type TemplatePlugin, type SamEvent, type Phase } from './sam/registry.js';
 export { buildRegistry, defaultRegistry } from './sam/default-registry.js';
+export type { ApplicationResolver } from './sam/resources/application.js';
 export type { TransformContext } from './sam/context.js';

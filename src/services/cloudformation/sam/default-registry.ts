@@ -7,18 +7,21 @@ import { pullEvents } from './events/pull.js';
 import { scheduleV2 } from './events/scheduler.js';
 import { smCloudWatchEventSource, smEventBridgeRule, smSchedule } from './events/state-machine.js';
 import { connectorTranslator, embeddedConnectorsPlugin } from './resources/connector.js';
+import { layerTranslator } from './resources/layer.js';
+import { simpleTableTranslator } from './resources/simple-table.js';
+import { applicationPlugin, applicationTranslator, type ApplicationResolver } from './resources/application.js';
 import { stateMachineTranslator, type StateMachineTarget } from './resources/state-machine.js';
 import type { FunctionTarget } from './resources/function.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
-export function buildRegistry(): Registry {
+export function buildRegistry(o: { resolveApplication?: ApplicationResolver } = {}): Registry {
   const r = new Registry();
-  r.plugin(globalsPlugin).plugin(policyTemplatesPlugin).plugin(embeddedConnectorsPlugin);
+  r.plugin(applicationPlugin(o.resolveApplication)).plugin(globalsPlugin).plugin(policyTemplatesPlugin).plugin(embeddedConnectorsPlugin);
   r.resource(functionTranslator);
   for (const e of [schedule, cloudWatchEventSource, eventBridgeRule, s3, sns, alexaSkill, iotRule, cognito, cloudWatchLogs, ...pullEvents]) r.functionEvent(e);
   r.functionEvent(scheduleV2<FunctionTarget>('function'));
   r.resource(stateMachineTranslator);
-  r.resource(connectorTranslator);
+  r.resource(connectorTranslator).resource(layerTranslator).resource(simpleTableTranslator).resource(applicationTranslator);
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
   return r;
 }
