@@ -60,6 +60,13 @@ function parameterValues(t: JsonObject, opts: TransformOptions): Record<string, 
   return params;
 }
 
+/** SAM's own types: one that is not registered is refused rather than silently passed to CloudFormation. */
+const SAM_TYPES = [
+  'AWS::Serverless::Function', 'AWS::Serverless::Api', 'AWS::Serverless::HttpApi', 'AWS::Serverless::WebSocketApi', 'AWS::Serverless::SimpleTable',
+  'AWS::Serverless::LayerVersion', 'AWS::Serverless::StateMachine', 'AWS::Serverless::Application', 'AWS::Serverless::Connector',
+  'AWS::Serverless::GraphQLApi', 'AWS::Serverless::CapacityProvider',
+];
+
 const asError = (e: unknown): SamError => {
   if (e instanceof SamError) return e;
   throw e;
@@ -116,6 +123,10 @@ export function transformSam(input: Json, opts: TransformOptions, registry: Regi
       const t = registry.resources.get(r['Type']);
       if (t && t.phase === phase) queue.push([id, r]);
     }
+  }
+  for (const [id, r] of Object.entries(samRes)) {
+    const type = isObj(r) ? r['Type'] : undefined;
+    if (typeof type === 'string' && SAM_TYPES.includes(type) && !registry.resources.has(type)) errors.push(new InvalidResourceError(id, `${type} is not supported by this transform yet.`));
   }
   for (const [id, raw] of queue) {
     const t = registry.resources.get(raw['Type'] as string)!;

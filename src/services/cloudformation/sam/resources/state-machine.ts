@@ -9,7 +9,7 @@ import { propagateTags } from '../tags.js';
 import { cfn, getAtt, isIntrinsic, isObj, ref, tagList, truthy, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
 import { dictOf, listOf, noIntrinsics, oneOf, validateProps, type Spec } from '../validate.js';
 import { parseS3Uri } from './code.js';
-import { readEvent } from './function.js';
+import { NOT_YET, readEvent } from './function.js';
 
 const SPEC: Spec = {
   Definition: 'map', DefinitionUri: oneOf('string', 'map'), Logging: 'map', Role: 'string', RolePath: 'any', DefinitionSubstitutions: 'map',
@@ -81,6 +81,7 @@ function parseEvents(r: SamResource, ctx: TransformContext): [SamEvent, EventTra
       throw err;
     }
     const t = ctx.registry.stateMachineEvents.get(ev.type) as EventTranslator<StateMachineTarget> | undefined;
+    if (!t && NOT_YET.includes(ev.type)) throw new InvalidResourceError(r.id, new InvalidEventError(id, `${ev.type} events are not supported by this transform yet.`).message);
     if (!t) throw new InvalidResourceError(r.id, new InvalidEventError(id, `Resource dict has missing or invalid value for key Type. Event Type is: ${ev.type}.`).message);
     try {
       t.check?.(ev, ctx);
