@@ -62,15 +62,26 @@ const CUSTOM_TAGS = FN_TAGS.flatMap(tagsFor);
 
 let currentDoc: Document | undefined;
 
+const isMergeKey = (k: unknown): boolean => isScalar(k) && (typeof k.value === 'symbol' || (k.value === '<<' && k.type === 'PLAIN'));
+
 /** Turns the parsed document (tagged collections are kept as nodes) into plain JSON, expanding the tags. */
 function toJson(node: unknown): Json {
   if (isMap(node)) {
-    const out: JsonObject = {};
+    const own: JsonObject = {};
+    const merged: JsonObject = {};
     for (const pair of node.items) {
+      if (isMergeKey(pair.key)) {
+        // `<<: *a` or `<<: [*a, *b]`: earlier maps win over later ones, keys of this map win over all.
+        const v = toJson(pair.value);
+        for (const m of Array.isArray(v) ? v : [v]) {
+          if (m && typeof m === 'object' && !Array.isArray(m)) for (const [k, x] of Object.entries(m)) if (!(k in merged)) merged[k] = x;
+        }
+        continue;
+      }
       const k = toJson(pair.key);
-      out[typeof k === 'string' ? k : JSON.stringify(k)] = toJson(pair.value);
+      own[typeof k === 'string' ? k : k === null ? 'null' : typeof k === 'object' ? JSON.stringify(k) : String(k)] = toJson(pair.value);
     }
-    return tagged(node.tag, out);
+    return tagged(node.tag, { ...merged, ...own });
   }
   if (isSeq(node)) return tagged(node.tag, node.items.map(toJson));
   if (isScalar(node)) {
