@@ -11,6 +11,7 @@ import { layerTranslator } from './resources/layer.js';
 import { simpleTableTranslator } from './resources/simple-table.js';
 import { applicationPlugin, applicationTranslator, type ApplicationResolver } from './resources/application.js';
 import { capacityProviderTranslator } from './resources/capacity-provider.js';
+import { webSocketApiTranslator } from './resources/websocket-api.js';
 import { stateMachineTranslator, type StateMachineTarget } from './resources/state-machine.js';
 import type { FunctionTarget } from './resources/function.js';
 
@@ -22,7 +23,7 @@ export function buildRegistry(o: { resolveApplication?: ApplicationResolver } = 
   for (const e of [schedule, cloudWatchEventSource, eventBridgeRule, s3, sns, alexaSkill, iotRule, cognito, cloudWatchLogs, ...pullEvents]) r.functionEvent(e);
   r.functionEvent(scheduleV2<FunctionTarget>('function'));
   r.resource(stateMachineTranslator);
-  r.resource(connectorTranslator).resource(layerTranslator).resource(simpleTableTranslator).resource(applicationTranslator).resource(capacityProviderTranslator);
+  r.resource(connectorTranslator).resource(layerTranslator).resource(simpleTableTranslator).resource(applicationTranslator).resource(capacityProviderTranslator).resource(webSocketApiTranslator);
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
   return r;
 }
