@@ -1,5 +1,5 @@
 // AWS::Serverless::Function → AWS::Lambda::Function, its execution role, versions/aliases and event sources.
-import { managedArn, resolved, type TransformContext, xrayPolicyName } from '../context.js';
+import { managedArn, outConditions, resolved, type TransformContext, xrayPolicyName } from '../context.js';
 import { InvalidEventError, InvalidResourceError } from '../errors.js';
 import { assumeRolePolicy, buildRole, ifItems, rolePolicies } from '../iam.js';
 import type { EventTranslator, ResourceTranslator, SamEvent } from '../registry.js';
@@ -187,8 +187,7 @@ function conditionalRole(r: SamResource, ctx: TransformContext, fn: CfnResource,
   if (isNoValue(b)) {
     fn.Properties!['Role'] = { 'Fn::If': [cond, a, arn] };
     role.resource.Condition = `NOT${String(cond)}`;
-    const conds = (ctx.out['Conditions'] ??= {}) as JsonObject;
-    conds[`NOT${String(cond)}`] = { 'Fn::Not': [{ Condition: cond }] };
+    outConditions(ctx)[`NOT${String(cond)}`] = { 'Fn::Not': [{ Condition: cond }] };
     return true;
   }
   return false;
