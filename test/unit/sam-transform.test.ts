@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { InvalidDocumentError, transformSam, type JsonObject } from '../../src/services/cloudformation/index.js';
+import { InvalidDocumentError, sortedDocumentMessage, transformSam, type JsonObject } from '../../src/services/cloudformation/index.js';
 
 const fn = (props: JsonObject = {}): JsonObject => ({ Type: 'AWS::Serverless::Function', Properties: { CodeUri: 's3://bucket/key.zip', Handler: 'index.handler', Runtime: 'nodejs20.x', ...props } });
 const run = (resources: JsonObject, extra: JsonObject = {}): JsonObject => transformSam({ Transform: 'AWS::Serverless-2016-10-31', Resources: resources, ...extra }, { region: 'us-east-1' });
@@ -97,14 +97,19 @@ test('Events: an S3 event must name a bucket of the same template', () => {
   );
 });
 
-test('Errors: every invalid resource is reported, ordered by logical id, with the document count', () => {
-  assert.throws(
-    () => run({ B: fn({ Handler: null }), A: fn({ CodeUri: 'not-s3' }) }),
-    (e: unknown) =>
-      e instanceof InvalidDocumentError &&
-      e.message ===
-        "Invalid Serverless Application Specification document. Number of errors found: 2. Resource with id [A] is invalid. 'CodeUri' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId query parameter. Resource with id [B] is invalid. Runtime and Handler needs to be present when PackageType is of type `Zip`",
-  );
+test('Errors: every invalid resource is reported in the order found; the harness order sorts by logical id', () => {
+  const a = "Resource with id [A] is invalid. 'CodeUri' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId query parameter.";
+  const b = 'Resource with id [B] is invalid. Runtime and Handler needs to be present when PackageType is of type `Zip`';
+  const head = 'Invalid Serverless Application Specification document. Number of errors found: 2.';
+  let caught: unknown;
+  try {
+    run({ B: fn({ Handler: null }), A: fn({ CodeUri: 'not-s3' }) });
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof InvalidDocumentError);
+  assert.equal(caught.message, `${head} ${b} ${a}`);
+  assert.equal(sortedDocumentMessage(caught), `${head} ${a} ${b}`);
 });
 
 test('Errors: an unknown property names the property and the type', () => {
@@ -155,6 +160,13 @@ test('Application: a SAR location is refused clearly without a resolver; a templ
   assert.throws(() => run({ App: { Type: 'AWS::Serverless::Application', Properties: { Location: { ApplicationId: 'arn:aws:serverlessrepo:us-east-1:1:applications/x', SemanticVersion: '1.0.0' } } } }), /Cannot resolve Serverless Application Repository application/);
   const r = res(run({ App: { Type: 'AWS::Serverless::Application', Properties: { Location: 'https://s3.amazonaws.com/b/t.yaml' } } }));
   assert.equal((r['App']!['Properties'] as JsonObject)['TemplateURL'], 'https://s3.amazonaws.com/b/t.yaml');
+});
+
+test('passthroughMetadata: generated resources carry the SAM resource\'s Metadata', () => {
+  const out = transformSam({ Resources: { Fn: { ...fn(), Metadata: { Owner: 'me' } } } }, { region: 'us-east-1', passthroughMetadata: true });
+  assert.deepEqual(res(out)['FnRole']!['Metadata'], { Owner: 'me' });
+  const plain = transformSam({ Resources: { Fn: { ...fn(), Metadata: { Owner: 'me' } } } }, { region: 'us-east-1' });
+  assert.equal(res(plain)['FnRole']!['Metadata'], undefined);
 });
 
 test('transformSam is pure: the input template is not modified', () => {

@@ -39,8 +39,23 @@ export class DuplicateLogicalIdError extends SamError {
   }
 }
 
-const idOf = (e: SamError): string | undefined =>
-  e instanceof InvalidResourceError || e instanceof DuplicateLogicalIdError ? e.logicalId : e instanceof InvalidEventError ? e.eventId : undefined;
+/** The key samtranslator's own test harness sorts causes by: logical id, else event id, else the message. */
+export function causeSortKey(e: SamError): string {
+  if (e instanceof InvalidResourceError || e instanceof DuplicateLogicalIdError) return e.logicalId;
+  if (e instanceof InvalidEventError) return e.eventId;
+  const own = (e as { logicalId?: unknown }).logicalId;
+  return typeof own === 'string' ? own : e.message;
+}
+
+/** The document message with causes in the harness's order (stable sort by causeSortKey). */
+export function sortedDocumentMessage(e: InvalidDocumentError): string {
+  const causes = e.causes.map((c, i) => [c, i] as const).sort((a, b) => {
+    const ka = causeSortKey(a[0]);
+    const kb = causeSortKey(b[0]);
+    return ka < kb ? -1 : ka > kb ? 1 : a[1] - b[1];
+  });
+  return [`Invalid Serverless Application Specification document. Number of errors found: ${e.causes.length}.`, ...causes.map((c) => c[0].message)].join(' ');
+}
 
 /** The error thrown by transformSam: every cause, deduplicated by message as the reference does. */
 export class InvalidDocumentError extends Error {
@@ -48,13 +63,8 @@ export class InvalidDocumentError extends Error {
   constructor(causes: SamError[]) {
     const unique = new Map<string, SamError>();
     for (const c of causes) unique.set(c.message, c);
-    // The reference reports resource errors ordered by logical id (stable for the rest).
-    const list = [...unique.values()].map((c, i) => [c, i] as const).sort((a, b) => {
-      const ka = idOf(a[0]);
-      const kb = idOf(b[0]);
-      if (ka !== undefined && kb !== undefined && ka !== kb) return ka < kb ? -1 : 1;
-      return a[1] - b[1];
-    }).map((p) => p[0]);
+    // Causes stay in the order they were found, as samtranslator reports them.
+    const list = [...unique.values()];
     const head = `Invalid Serverless Application Specification document. Number of errors found: ${list.length}.`;
     super([head, ...list.map((c) => c.message)].join(' '));
     this.name = 'InvalidDocumentError';

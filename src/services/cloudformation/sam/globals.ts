@@ -30,6 +30,7 @@ const SUPPORTED: Record<string, string[]> = {
 
 /** The error for a bad Globals section: `'Globals' section is invalid. …`. */
 export class InvalidGlobalsError extends SamError {
+  readonly logicalId = 'Globals';
   constructor(reason: string) {
     super(`'Globals' section is invalid. ${reason}`);
   }

@@ -144,6 +144,7 @@ export function transformSam(input: Json, opts: TransformOptions, registry: Regi
       }
       delete outRes[id];
       for (const g of generated) {
+        if (opts.passthroughMetadata && isObj(raw['Metadata']) && outRes[g.id] === undefined) g.resource.Metadata = raw['Metadata'];
         if (uniqueId(g.id, g.resource.Type, samRes)) outRes[g.id] = g.resource as unknown as Json;
         else errors.push(new DuplicateLogicalIdError(id, g.id, g.resource.Type));
       }

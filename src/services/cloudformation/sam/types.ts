@@ -11,6 +11,8 @@ export interface TransformOptions {
   parameterOverrides?: Record<string, Json>;
   /** Managed policy name → ARN, consulted before the bundled AWS list (as the reference's policy loader). */
   managedPolicyMap?: Record<string, string>;
+  /** Copy a SAM resource's Metadata onto the resources generated from it (SAM CLI's passthrough_metadata). */
+  passthroughMetadata?: boolean;
 }
 
 /** A resource as it appears in a CloudFormation template (attributes beside Properties). */
