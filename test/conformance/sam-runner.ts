@@ -69,7 +69,7 @@ export function areaOf(name: string): string {
 }
 
 /** Types and events the registry cannot translate yet: such inputs are out of scope, with that reason. */
-function missingSupport(t: Json, reg: Registry): string | undefined {
+export function missingSupport(t: Json, reg: Registry): string | undefined {
   const res = t && typeof t === 'object' && !Array.isArray(t) ? (t as JsonObject)['Resources'] : undefined;
   if (!res || typeof res !== 'object' || Array.isArray(res)) return undefined;
   for (const r of Object.values(res as JsonObject)) {

@@ -37,6 +37,10 @@ test('parseTemplate: dates stay strings, anchors and merge keys resolve, duplica
   assert.deepEqual(t, { V: '2010-09-09', base: { x: 1 }, m: { x: 1, y: 2 }, d: 2 });
 });
 
+test('parseTemplate: YAML 1.1 booleans (yes/no/on/off) are booleans as PyYAML reads them; y, n and quoted words stay strings', () => {
+  assert.deepEqual(parseTemplate('a: yes\nb: Off\nc: y\nd: "yes"\ne: NO\n'), { a: true, b: false, c: 'y', d: 'yes', e: false });
+});
+
 test('parseTemplate: JSON templates are read as JSON', () => {
   assert.deepEqual(parseTemplate('{"Resources": {"A": {"Type": "T"}}}'), { Resources: { A: { Type: 'T' } } });
 });

@@ -58,7 +58,19 @@ function tagsFor(name: string): (ScalarTag | CollectionTag)[] {
   return [scalar, seq, map];
 }
 
-const CUSTOM_TAGS = FN_TAGS.flatMap(tagsFor);
+/**
+ * YAML 1.1 booleans as PyYAML (SAM CLI, samtranslator) reads them: yes/no/on/off in their three spellings, besides
+ * true/false. The core schema would keep `Enabled: yes` a string; y/n stay strings, as in PyYAML.
+ */
+const YAML11_BOOL: ScalarTag = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  identify: (v) => typeof v === 'boolean',
+  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  resolve: (str: string) => /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/.test(str),
+};
+
+const CUSTOM_TAGS = [YAML11_BOOL, ...FN_TAGS.flatMap(tagsFor)];
 
 let currentDoc: Document | undefined;
 
@@ -87,6 +99,8 @@ function toJson(node: unknown): Json {
   if (isScalar(node)) {
     const v = node.value;
     if (node.tag && node.tag.startsWith('!') && v !== null && typeof v === 'object') return v as Json;
+    // Any other `!X` becomes {"Fn::X": text}, as the reference's catch-all constructor does.
+    if (node.tag && node.tag.startsWith('!') && !node.tag.startsWith('!!')) return tagged(node.tag, node.source ?? (v === null ? '' : String(v)));
     return plain(v);
   }
   if (isAlias(node)) return toJson(node.resolve(currentDoc!));
