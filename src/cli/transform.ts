@@ -46,7 +46,8 @@ export function loadTemplate(p: Parsed, usage: string): Loaded {
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const region = str(p, 'region', 'AWS_REGION', process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1');
+  // An empty AWS_REGION counts as unset, as the AWS CLI treats it.
+  const region = str(p, 'region', process.env['AWS_REGION'] ? 'AWS_REGION' : undefined, process.env['AWS_DEFAULT_REGION'] || 'us-east-1');
   const account = p.flags.get('account-id');
   const options: TransformOptions = { region, parameterOverrides: parameterOverrides(p) };
   if (typeof account === 'string') options.accountId = account;
