@@ -4,12 +4,16 @@ import { StartupError } from '../app.js';
 import { logs } from './logs.js';
 import { parseArgs, UsageError } from './options.js';
 import { start } from './start.js';
+import { transform } from './transform.js';
+import { validate } from './validate.js';
 
 const USAGE = `usage: selfless <command> [options]
 
 commands:
   start                 run selfless (--host 127.0.0.1 --port 9000 --data ./.selfless)
   logs <function>       print a function's logs (--follow to keep printing, --endpoint URL, --region R)
+  transform TEMPLATE    expand a SAM template to CloudFormation JSON (--region R, --parameter-overrides K=V …)
+  validate TEMPLATE     check a SAM template locally; every error with its resource and property
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -19,6 +23,10 @@ async function main(argv: string[]): Promise<number> {
       return start(p);
     case 'logs':
       return logs(p);
+    case 'transform':
+      return transform(p);
+    case 'validate':
+      return validate(p);
     case 'help':
     case '--help':
     case '-h':
