@@ -8,6 +8,9 @@ import { scheduleV2 } from './events/scheduler.js';
 import { smCloudWatchEventSource, smEventBridgeRule, smSchedule } from './events/state-machine.js';
 import { stateMachineTranslator, type StateMachineTarget } from './resources/state-machine.js';
 import type { FunctionTarget } from './resources/function.js';
+import { apiTranslator } from './resources/api.js';
+import { apiEvent } from './events/api.js';
+import { defaultDefinitionBodyPlugin, implicitRestApiPlugin } from './openapi/implicit-api.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(): Registry {
@@ -18,6 +21,8 @@ export function buildRegistry(): Registry {
   r.functionEvent(scheduleV2<FunctionTarget>('function'));
   r.resource(stateMachineTranslator);
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
+  // REST APIs (samapi): the implicit API and default-body plugins, the Api resource and the function Api event.
+  r.plugin(defaultDefinitionBodyPlugin).plugin(implicitRestApiPlugin).resource(apiTranslator).functionEvent(apiEvent);
   return r;
 }
 
