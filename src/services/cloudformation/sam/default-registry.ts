@@ -10,7 +10,7 @@ import { stateMachineTranslator, type StateMachineTarget } from './resources/sta
 import type { FunctionTarget } from './resources/function.js';
 import { apiTranslator } from './resources/api.js';
 import { apiEvent } from './events/api.js';
-import { defaultDefinitionBodyPlugin, implicitRestApiPlugin } from './openapi/implicit-api.js';
+import { defaultDefinitionBodyPlugin, implicitRestApiPlugin, openApiVersionPlugin } from './openapi/implicit-api.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(): Registry {
@@ -22,7 +22,7 @@ export function buildRegistry(): Registry {
   r.resource(stateMachineTranslator);
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
   // REST APIs (samapi): the implicit API and default-body plugins, the Api resource and the function Api event.
-  r.plugin(defaultDefinitionBodyPlugin).plugin(implicitRestApiPlugin).resource(apiTranslator).functionEvent(apiEvent);
+  r.plugin(defaultDefinitionBodyPlugin).plugin(implicitRestApiPlugin).plugin(openApiVersionPlugin).resource(apiTranslator).functionEvent(apiEvent);
   return r;
 }
 

@@ -5,7 +5,7 @@ import type { TemplatePlugin } from '../registry.js';
 import { combinedCondition } from '../resources/deployment-preference.js';
 import { isObj, truthy, type Json, type JsonObject } from '../types.js';
 import { OpenApiEditor } from './openapi.js';
-import { deepcopy, fromJson, type PyDict } from './py27.js';
+import { deepcopy, fromJson, ps, truthy as pyTruthy, type PyDict } from './py27.js';
 import { apiBody, setApiBody } from './state.js';
 import { BaseEditor, SwaggerEditor } from './swagger.js';
 
@@ -233,6 +233,34 @@ export const defaultDefinitionBodyPlugin: TemplatePlugin = {
         (props as JsonObject)['__MANAGE_SWAGGER'] = true;
         setApiBody(ctx, id, kind.skeleton());
       }
+    }
+  },
+};
+
+/**
+ * Part of the reference's Globals plugin (fix_openapi_definitions), run right after it: a managed body of an Api
+ * with an OpenAPI 3 `OpenApiVersion` (possibly from Globals) becomes `openapi: <version>` instead of `swagger`.
+ */
+export const openApiVersionPlugin: TemplatePlugin = {
+  name: 'OpenApiVersionFix',
+  order: 51,
+  beforeTransform(template, ctx) {
+    const res = template['Resources'] as JsonObject;
+    for (const [id, r] of Object.entries(res)) {
+      if (!isObj(r) || r['Type'] !== 'AWS::Serverless::Api' || !isObj(r['Properties'])) continue;
+      const props = r['Properties'];
+      if (!('OpenApiVersion' in props) || !('__MANAGE_SWAGGER' in props)) continue;
+      let v = props['OpenApiVersion'];
+      // YAML reads `3.0` as a float; Python's str() of it keeps the `.0` that a JS number loses.
+      const text = typeof v === 'string' ? v : typeof v === 'number' ? (Number.isInteger(v) ? `${v}.0` : String(v)) : JSON.stringify(v);
+      if (!/^3(\.\d)(\.\d)?/.test(text) || !/^3(\.\d)(\.\d)?$/.test(text)) continue;
+      const wasString = typeof v === 'string';
+      if (!wasString) props['OpenApiVersion'] = v = text;
+      if (!('DefinitionBody' in props)) continue;
+      const body = apiBody(ctx, id, props);
+      if (!body) continue;
+      body.setP('openapi', wasString ? text : ps(text));
+      if (pyTruthy(body.get('swagger'))) body.delete('swagger');
     }
   },
 };
