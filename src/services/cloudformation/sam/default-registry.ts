@@ -10,7 +10,9 @@ import { stateMachineTranslator, type StateMachineTarget } from './resources/sta
 import type { FunctionTarget } from './resources/function.js';
 import { apiTranslator } from './resources/api.js';
 import { apiEvent } from './events/api.js';
-import { defaultDefinitionBodyPlugin, implicitRestApiPlugin, openApiVersionPlugin } from './openapi/implicit-api.js';
+import { defaultDefinitionBodyPlugin, implicitHttpApiPlugin, implicitRestApiPlugin, openApiVersionPlugin } from './openapi/implicit-api.js';
+import { httpApiTranslator } from './resources/http-api.js';
+import { httpApiEvent } from './events/http-api.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(): Registry {
@@ -23,6 +25,8 @@ export function buildRegistry(): Registry {
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
   // REST APIs (samapi): the implicit API and default-body plugins, the Api resource and the function Api event.
   r.plugin(defaultDefinitionBodyPlugin).plugin(implicitRestApiPlugin).plugin(openApiVersionPlugin).resource(apiTranslator).functionEvent(apiEvent);
+  // HTTP APIs (samapi): the implicit HTTP API plugin, the HttpApi resource and the function HttpApi event.
+  r.plugin(implicitHttpApiPlugin).resource(httpApiTranslator).functionEvent(httpApiEvent);
   return r;
 }
 
