@@ -1,5 +1,5 @@
 // Function `HttpApi` events: the Lambda permission for the HTTP API and the route's integration in its OpenAPI body.
-import { InvalidEventError, InvalidResourceError, InvalidTemplateError } from '../errors.js';
+import { InvalidDocumentError, InvalidEventError, InvalidResourceError } from '../errors.js';
 import { isDict, PyDict, str, truthy as pyTruthy, fromJson, type PyVal } from '../openapi/py27.js';
 import { DEFAULT_PATH, OpenApiEditor, pathWithoutTrailingSlashHttp } from '../openapi/openapi.js';
 import { apiBody, setApiBody } from '../openapi/state.js';
@@ -35,7 +35,7 @@ export const httpApiEvent: EventTranslator<FunctionTarget> = {
       try {
         editor = new OpenApiEditor(body);
       } catch (e) {
-        if (e instanceof InvalidTemplateError) throw new InvalidResourceError(apiId, e.reason);
+        if (e instanceof InvalidDocumentError) throw new InvalidResourceError(apiId, e.causes.map((c) => c.message).join(' '));
         throw e;
       }
     }

@@ -1,18 +1,17 @@
 // The OpenAPI 3 editor of HTTP APIs (samtranslator's OpenApiEditor): integrations, authorizers, CORS, tags.
 import { deepcopy, isDict, isStr, p27, pd, ps, PStr, PyDict, str, truthy, type PyVal } from './py27.js';
-import { BaseEditor, conditionalContents, docError, makeConditional, normalizeMethod, OPENAPI3, pyEqual, pyStrOf, validateIsDict, X_ANY_METHOD, X_INTEGRATION } from './swagger.js';
+import { BaseEditor, conditionalContents, deepGet, docError, InvalidValueType, makeConditional, normalizeMethod, OPENAPI3, pyEqual, pyStrOf, validateIsDict, X_ANY_METHOD, X_INTEGRATION } from './swagger.js';
 
 export const DEFAULT_PATH = '$default';
 const CORS_KEYS = ['allowOrigins', 'allowHeaders', 'allowMethods', 'exposeHeaders', 'maxAge', 'allowCredentials'];
 
-const deepGet = (d: PyDict, path: string[]): PyVal | undefined => {
-  let cur: PyVal | undefined = d;
-  for (let i = 0; i < path.length; i++) {
-    if (cur === undefined || cur === null) return undefined;
-    if (!isDict(cur)) throw docError(`Invalid OpenApi document: The value of '${path.slice(0, i).join('.')}' should be a map.`);
-    cur = cur.get(path[i]!);
+const deepGetDoc = (d: PyDict, path: string[]): PyVal | undefined => {
+  try {
+    return deepGet(d, path);
+  } catch (e) {
+    if (e instanceof InvalidValueType) throw docError(`Invalid OpenApi document: ${e.message}`);
+    throw e;
   }
-  return cur;
 };
 
 export class OpenApiEditor extends BaseEditor {
@@ -23,11 +22,11 @@ export class OpenApiEditor extends BaseEditor {
   constructor(doc: PyVal | undefined) {
     if (!truthy(doc) || !OpenApiEditor.isValid(doc)) throw docError("Invalid OpenApi document. Invalid values or missing keys for 'openapi' or 'paths' in 'DefinitionBody'.");
     super(deepcopy(doc as PyDict));
-    const ss = deepGet(this.doc, ['components', 'securitySchemes']);
+    const ss = deepGetDoc(this.doc, ['components', 'securitySchemes']);
     this.securitySchemes = truthy(ss) ? (ss as PyDict) : new PyDict(true);
-    const tags = deepGet(this.doc, ['tags']);
+    const tags = deepGetDoc(this.doc, ['tags']);
     this.tags = truthy(tags) ? (tags as PyVal[]) : [];
-    const info = deepGet(this.doc, ['info']);
+    const info = deepGetDoc(this.doc, ['info']);
     this.info = truthy(info) ? (info as PyDict) : new PyDict(true);
   }
 

@@ -1,5 +1,5 @@
 // The Swagger 2.0 / OpenAPI 3 editor of REST APIs (samtranslator's SwaggerEditor), over Python-ordered dicts.
-import { InvalidTemplateError } from '../errors.js';
+import { InvalidDocumentError, InvalidTemplateError } from '../errors.js';
 import { deepcopy, isDict, isStr, p27, pd, ps, PStr, PyDict, str, truthy, type PyVal } from './py27.js';
 
 export const X_INTEGRATION = 'x-amazon-apigateway-integration';
@@ -9,7 +9,21 @@ const EXCLUDED_PATH_FIELDS = ['summary', 'description', 'parameters'];
 export const OPENAPI3 = /^3(\.\d)(\.\d)?$/;
 
 /** Errors of the editor are template errors (samtranslator's InvalidDocumentException of one InvalidTemplateException). */
-export const docError = (msg: string): InvalidTemplateError => new InvalidTemplateError(msg);
+export const docError = (msg: string): InvalidDocumentError => new InvalidDocumentError([new InvalidTemplateError(msg)]);
+
+/** dict_deep_get's error text for a non-map parent on the way. */
+export class InvalidValueType extends Error {}
+export function deepGet(d: PyVal | undefined, path: string[]): PyVal | undefined {
+  let cur: PyVal | undefined = d;
+  let rel = '';
+  for (const node of path) {
+    if (cur === undefined || cur === null) return undefined;
+    if (!isDict(cur)) throw new InvalidValueType(rel ? `The value of '${rel}' should be a map` : 'It should be a map');
+    cur = cur.get(node);
+    rel = rel ? `${rel}.${node}` : node;
+  }
+  return cur;
+}
 
 export const isNoValue = (v: PyVal | undefined): boolean => isDict(v) && v.size === 1 && str(v.get('Ref')) === 'AWS::NoValue';
 
@@ -156,9 +170,8 @@ export class SwaggerEditor extends BaseEditor {
 
   addDisableExecuteApiEndpoint(value: PyVal): void {
     const setDeep = (d: PyDict, where: string): void => {
-      const cur = d.get('x-amazon-apigateway-endpoint-configuration');
-      if (cur !== undefined && !isDict(cur)) throw docError(`${where}: The value of 'x-amazon-apigateway-endpoint-configuration' should be a map.`);
-      const cfg = (cur as PyDict | undefined) ?? (d.setP('x-amazon-apigateway-endpoint-configuration', new PyDict(true)).get('x-amazon-apigateway-endpoint-configuration') as PyDict);
+      const cfg = d.setdefault('x-amazon-apigateway-endpoint-configuration', new PyDict(false), true);
+      if (!isDict(cfg)) throw docError(`${where}: The value of 'x-amazon-apigateway-endpoint-configuration' should be a map.`);
       cfg.setP('disableExecuteApiEndpoint', value);
     };
     const oas = this.doc.get('openapi');
@@ -245,6 +258,7 @@ export class SwaggerEditor extends BaseEditor {
   }
 
   addAuthorizers(authorizers: [string, PyDict][]): void {
+    if (!isDict(this.securityDefinitions)) throw new InvalidTemplateError('securityDefinitions must be a dictionary.');
     for (const [name, swagger] of authorizers) this.securityDefinitions.set(name, swagger);
   }
 
@@ -255,6 +269,7 @@ export class SwaggerEditor extends BaseEditor {
   }
 
   addApiKeySecurityDefinition(): void {
+    if (!isDict(this.securityDefinitions)) throw new InvalidTemplateError('securityDefinitions must be a dictionary.');
     if (!this.securityDefinitions.has('api_key')) this.securityDefinitions.setP('api_key', p27([['type', ps('apiKey')], ['name', ps('x-api-key')], ['in', ps('header')]]));
   }
 

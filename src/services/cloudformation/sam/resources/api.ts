@@ -5,7 +5,7 @@ import { InvalidResourceError, InvalidTemplateError } from '../errors.js';
 import { hashOf, logicalId } from '../hash.js';
 import { deepcopy, fromJson, isDict, isStr, pd, ps, PStr, PyDict, pyRepr, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
 import { apiBody, apiState } from '../openapi/state.js';
-import { OPENAPI3, pyStrOf, SwaggerEditor, validateIsDict } from '../openapi/swagger.js';
+import { deepGet, docError, InvalidValueType, OPENAPI3, pyStrOf, SwaggerEditor, validateIsDict } from '../openapi/swagger.js';
 import type { ResourceTranslator } from '../registry.js';
 import type { SamResource } from '../resource.js';
 import { propagateTags } from '../tags.js';
@@ -71,7 +71,7 @@ function addCors(g: Gen, cors: Json | undefined): void {
     try {
       editor.addCors(path, p['AllowOrigin'] ?? null, p['AllowHeaders'] ?? null, p['AllowMethods'] ?? null, p['MaxAge'] ?? null, p['AllowCredentials'] ?? null);
     } catch (e) {
-      if (e instanceof InvalidTemplateError) throw new InvalidResourceError(g.id, e.reason);
+      if (e instanceof InvalidTemplateError) throw new InvalidResourceError(g.id, e.message);
       throw e;
     }
   }
@@ -191,10 +191,13 @@ function openApiPostprocess(g: Gen, body: PyDict): PyDict {
       for (const [field, val] of opts.copy().entries()) {
         if (field === 'produces' || field === 'consumes') opts.delete(field);
         if (field === 'responses') {
-          if (!isDict(val)) throw new InvalidTemplateError(`Invalid responses in options method for path ${path}: The value of 'responses' should be a map.`);
-          const r200 = val.get('200');
-          if (r200 !== undefined && r200 !== null && !isDict(r200)) throw new InvalidTemplateError(`Invalid responses in options method for path ${path}: The value of '200' should be a map.`);
-          const headers = isDict(r200) ? r200.get('headers') : undefined;
+          let headers: PyVal | undefined;
+          try {
+            headers = deepGet(val, ['200', 'headers']);
+          } catch (e) {
+            if (e instanceof InvalidValueType) throw docError(`Invalid responses in options method for path ${path}: ${e.message}.`);
+            throw e;
+          }
           if (!pyTruthy(headers)) continue;
           validateIsDict(headers, `Value of response's headers in options method for path ${path} must be a dictionary according to Swagger spec.`);
           for (const [h, hv] of headers.entries()) {
