@@ -3,7 +3,7 @@
 import { resolved, samResources, type TransformContext } from '../context.js';
 import { InvalidEventError, InvalidResourceError } from '../errors.js';
 import { deepcopy, fromJson, isDict, ps, PyDict, str, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
-import { apiBody, setApiBody } from '../openapi/state.js';
+import { apiBody, setApiBody, stageNameValue } from '../openapi/state.js';
 import { pathWithoutTrailingSlash, SwaggerEditor } from '../openapi/swagger.js';
 import type { EventTranslator, SamEvent } from '../registry.js';
 import type { FunctionTarget } from '../resources/function.js';
@@ -29,7 +29,7 @@ export function linkRestApi(ctx: TransformContext, relativeId: string, raw: Json
   const stage = props['StageName'];
   if (typeof stage === 'string') {
     if (!stage) throw new InvalidResourceError(apiId, 'StageName cannot be empty.');
-    return { api: props, apiId, suffix: stage, stage };
+    return { api: props, apiId, suffix: stage, stage: stageNameValue(ctx, apiId, stage) };
   }
   return { api: props, apiId, suffix: 'Stage', stage: ps('Stage') };
 }

@@ -5,8 +5,8 @@ import type { TemplatePlugin } from '../registry.js';
 import { combinedCondition } from '../resources/deployment-preference.js';
 import { isObj, truthy, type Json, type JsonObject } from '../types.js';
 import { OpenApiEditor } from './openapi.js';
-import { deepcopy, fromJson, ps, truthy as pyTruthy, type PyDict } from './py27.js';
-import { apiBody, setApiBody } from './state.js';
+import { deepcopy, fromJson, ps, py27Order, truthy as pyTruthy, type PyDict } from './py27.js';
+import { apiBody, apiState, setApiBody } from './state.js';
 import { BaseEditor, SwaggerEditor } from './swagger.js';
 
 interface Kind {
@@ -59,23 +59,31 @@ function implicitPlugin(kind: Kind, order: number): TemplatePlugin {
     order,
     beforeTransform(template, ctx) {
       const res = template['Resources'] as JsonObject;
+      if (!kind.http && hasPy27Resources(template)) ctx.shared.set('resourceOrder', py27Order);
       const existing = res[kind.implicitId] !== undefined ? structuredClone(res[kind.implicitId]!) : undefined;
       res[kind.implicitId] = { Type: kind.apiType, Properties: kind.implicitProps() };
       setApiBody(ctx, kind.implicitId, kind.skeleton());
+      apiState(ctx).implicit.add(kind.implicitId);
       const conditions = new Map<string, Map<string, Map<string, Json | null>>>();
       const deletion = new Map<string, (Json | null)[]>();
       const replace = new Map<string, (Json | null)[]>();
       const errors: SamError[] = [];
       const globalsSection = isObj(template['Globals']) ? template['Globals'] : {};
-      for (const [fid, r] of Object.entries(res)) {
+      // Python 2.7 key order: the reference iterates the template's (converted) Resources and Events dicts.
+      const py27 = hasPy27Resources(template);
+      for (const fid of py27 ? py27Order(Object.keys(res)) : Object.keys(res)) {
+        const r = res[fid];
         if (!isObj(r) || (r['Type'] !== 'AWS::Serverless::Function' && r['Type'] !== 'AWS::Serverless::StateMachine')) continue;
         const props = r['Properties'];
         if (!isObj(props) || !isObj(props['Events'])) continue;
         const events = props['Events'];
         const cond = r['Condition'] ?? null;
         try {
-          for (const [eid, ev] of Object.entries(events)) {
-            if (!truthy(ev) || !isObj(ev) || ev['Type'] !== kind.eventType) continue;
+          // _get_api_events copies the matching events into a new Py27Dict, which is iterated in its own order.
+          const isMine = (k: string): boolean => truthy(events[k]) && isObj(events[k]) && (events[k] as JsonObject)['Type'] === kind.eventType;
+          const eventIds = py27 ? py27Order(py27Order(Object.keys(events)).filter(isMine)) : Object.keys(events).filter(isMine);
+          for (const eid of eventIds) {
+            const ev = events[eid] as JsonObject;
             let ep = ev['Properties'];
             if (!kind.http && !truthy(ep)) continue;
             if (ep === undefined) ep = {};
@@ -123,7 +131,8 @@ function implicitPlugin(kind: Kind, order: number): TemplatePlugin {
             if (!kind.isValid(body) || !tp['__MANAGE_SWAGGER']) continue;
             const editor = new BaseEditor(deepcopy(body!));
             editor.addPath(path as string, method as string);
-            setApiBody(ctx, apiId, editor.doc);
+            // SwaggerEditor copies the document in and out (copy.deepcopy re-adds keys in 2.7 order, as the hash sees it).
+            setApiBody(ctx, apiId, deepcopy(editor.doc));
             if (kind.http && 'RouteSettings' in ep) addRouteSettings(apiId, tp, eid, ep, cond);
           }
         } catch (e) {
@@ -178,6 +187,7 @@ function implicitPlugin(kind: Kind, order: number): TemplatePlugin {
       }
       const ib = apiBody(ctx, kind.implicitId, implicit['Properties'] as JsonObject);
       if (ib && (ib.get('paths') as PyDict).size === 0) {
+        apiState(ctx).implicit.delete(kind.implicitId);
         if (existing !== undefined) {
           res[kind.implicitId] = existing;
           const { bodies } = { bodies: (ctx.shared.get('sam-api') as { bodies: Map<string, PyDict> }).bodies };
@@ -264,3 +274,32 @@ export const openApiVersionPlugin: TemplatePlugin = {
     }
   },
 };
+
+/** to_py27_compatible_template converts Resources (so they iterate in 2.7 order) only when an API is involved. */
+function hasPy27Resources(template: JsonObject): boolean {
+  const res = template['Resources'] as JsonObject;
+  const globals = isObj(template['Globals']) ? template['Globals'] : {};
+  const gh = isObj(globals['HttpApi']) ? globals['HttpApi'] : {};
+  const globalDefault = isObj(gh['Auth']) && truthy(gh['Auth']['DefaultAuthorizer']);
+  for (const r of Object.values(res)) {
+    if (!isObj(r)) continue;
+    if (r['Type'] === 'AWS::Serverless::Api') return true;
+    const events = isObj(r['Properties']) ? r['Properties']['Events'] : undefined;
+    if ((r['Type'] === 'AWS::Serverless::Function' || r['Type'] === 'AWS::Serverless::StateMachine') && isObj(events)) {
+      for (const e of Object.values(events)) if (isObj(e) && e['Type'] === 'Api') return true;
+    }
+  }
+  for (const r of Object.values(res)) {
+    if (!isObj(r) || r['Type'] !== 'AWS::Serverless::HttpApi') continue;
+    const auth = isObj(r['Properties']) ? r['Properties']['Auth'] : undefined;
+    if ((isObj(auth) && truthy(auth['DefaultAuthorizer'])) || globalDefault) return true;
+  }
+  if (globalDefault) {
+    for (const r of Object.values(res)) {
+      if (!isObj(r) || r['Type'] !== 'AWS::Serverless::Function') continue;
+      const events = isObj(r['Properties']) ? r['Properties']['Events'] : undefined;
+      if (isObj(events)) for (const e of Object.values(events)) if (isObj(e) && e['Type'] === 'HttpApi') return true;
+    }
+  }
+  return false;
+}

@@ -339,3 +339,10 @@ export function pyJsonDumps(v: PyVal | undefined): string {
   if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(', ')}]`;
   return `{${v.entries().map(([k, x]) => `${jsonStr(k)}: ${pyJsonDumps(x)}`).join(', ')}}`;
 }
+
+/** The iteration order Python 2.7 gives keys inserted in this order (the reference iterates Py27Dicts). */
+export function py27Order(keys: string[]): string[] {
+  const k = new Py27Keys();
+  for (const x of keys) k.add(x);
+  return k.keys();
+}

@@ -2,18 +2,20 @@
 // conditions/policies the implicit-API plugins collect, shared between plugins, events and API translators.
 import type { TransformContext } from '../context.js';
 import { isObj, type JsonObject } from '../types.js';
-import { fromJson, type PyDict } from './py27.js';
+import { fromJson, ps, type PyDict, type PyVal } from './py27.js';
 
 export interface ApiState {
   /** API logical id → its definition body as the reference holds it (created from the template on first use). */
   bodies: Map<string, PyDict>;
   /** FunctionName values of functions with an Api event on an explicit RestApiId, concatenated per API id. */
   functionNames: Map<string, string[]>;
+  /** APIs the implicit plugins created: their StageName is a plain str, not a template (unicode) string. */
+  implicit: Set<string>;
 }
 
 export function apiState(ctx: Pick<TransformContext, 'shared'>): ApiState {
   let s = ctx.shared.get('sam-api') as ApiState | undefined;
-  if (!s) ctx.shared.set('sam-api', (s = { bodies: new Map(), functionNames: new Map() }));
+  if (!s) ctx.shared.set('sam-api', (s = { bodies: new Map(), functionNames: new Map(), implicit: new Set() }));
   return s;
 }
 
@@ -32,4 +34,9 @@ export function apiBody(ctx: Pick<TransformContext, 'shared'>, apiId: string, pr
 
 export function setApiBody(ctx: Pick<TransformContext, 'shared'>, apiId: string, body: PyDict): void {
   apiState(ctx).bodies.set(apiId, body);
+}
+
+/** The API's StageName as Python holds it (a literal for implicit APIs). */
+export function stageNameValue(ctx: Pick<TransformContext, 'shared'>, apiId: string, v: string): PyVal {
+  return apiState(ctx).implicit.has(apiId) ? ps(v) : v;
 }

@@ -522,9 +522,9 @@ export class SwaggerEditor extends BaseEditor {
       for (const rp of params) {
         const loc = rp.name.replace('method.request.', '');
         const dot = loc.indexOf('.');
-        let location = loc.slice(0, dot);
+        const raw = loc.slice(0, dot);
+        const location: PyVal = raw === 'querystring' ? ps('query') : raw;
         const name = loc.slice(dot + 1);
-        if (location === 'querystring') location = 'query';
         existing.push(p27([['in', location], ['name', name], ['required', rp.required], ['type', ps('string')]]));
         if (truthy(rp.caching)) {
           const integ = def.get(X_INTEGRATION) as PyDict;

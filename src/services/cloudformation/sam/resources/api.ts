@@ -4,7 +4,7 @@ import { resolved, type TransformContext } from '../context.js';
 import { InvalidResourceError, InvalidTemplateError } from '../errors.js';
 import { hashOf, logicalId } from '../hash.js';
 import { deepcopy, fromJson, isDict, isStr, pd, ps, PStr, PyDict, pyRepr, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
-import { apiBody, apiState } from '../openapi/state.js';
+import { apiBody, apiState, stageNameValue } from '../openapi/state.js';
 import { deepGet, docError, InvalidValueType, OPENAPI3, pyStrOf, SwaggerEditor, validateIsDict } from '../openapi/swagger.js';
 import type { ResourceTranslator } from '../registry.js';
 import type { SamResource } from '../resource.js';
@@ -110,7 +110,8 @@ function addAuth(g: Gen): void {
   const rp = get('ResourcePolicy');
   if (pyTruthy(rp)) {
     validateIsDict(rp, 'ResourcePolicy must be a map (ResourcePolicyStatement).');
-    const stage = fromJson(g.r.get('StageName'));
+    const sn = g.r.get('StageName');
+    const stage = typeof sn === 'string' ? stageNameValue(g.ctx, g.id, sn) : fromJson(sn);
     for (const path of editor.paths.keys()) editor.addResourcePolicy(rp, path, stage);
     if (pyTruthy(rp.get('CustomStatements'))) editor.addCustomStatements(rp.get('CustomStatements')!);
   }
@@ -146,7 +147,7 @@ function addGatewayResponses(g: Gen, responses: Json | undefined): void {
     const sw = new PyDict(true);
     sw.setP('responseParameters', prefixed);
     sw.setP('responseTemplates', pyTruthy(templates) ? templates! : new PyDict(true));
-    if (scs !== undefined && pyTruthy(scs)) sw.setP('statusCode', typeof sc === 'string' ? sc : ps(scs));
+    if (scs !== undefined && pyTruthy(scs)) sw.setP('statusCode', ps(scs));
     list.push([type, sw]);
   }
   if (list.length) editor.addGatewayResponses(list);
