@@ -13,6 +13,7 @@ import { apiEvent } from './events/api.js';
 import { defaultDefinitionBodyPlugin, implicitHttpApiPlugin, implicitRestApiPlugin, openApiVersionPlugin } from './openapi/implicit-api.js';
 import { httpApiTranslator } from './resources/http-api.js';
 import { httpApiEvent } from './events/http-api.js';
+import { smApiEvent } from './events/api-state-machine.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(): Registry {
@@ -26,6 +27,7 @@ export function buildRegistry(): Registry {
   // REST APIs (samapi): the implicit API and default-body plugins, the Api resource and the function Api event.
   r.plugin(defaultDefinitionBodyPlugin).plugin(implicitRestApiPlugin).plugin(openApiVersionPlugin).resource(apiTranslator).functionEvent(apiEvent);
   // HTTP APIs (samapi): the implicit HTTP API plugin, the HttpApi resource and the function HttpApi event.
+  r.stateMachineEvent(smApiEvent);
   r.plugin(implicitHttpApiPlugin).resource(httpApiTranslator).functionEvent(httpApiEvent);
   return r;
 }

@@ -603,3 +603,25 @@ export function pyEqual(a: PyVal | undefined, b: PyVal | undefined): boolean {
   if (isDict(a) && isDict(b)) return a.size === b.size && a.keys().every((k) => b.has(k) && pyEqual(a.get(k), b.get(k)));
   return a === b;
 }
+
+/** A Step Functions StartExecution integration (add_state_machine_integration). */
+export function addStateMachineIntegration(editor: SwaggerEditor, path: string, method: PyVal, uri: PyVal, credentials: PyVal, templates: PyVal | undefined, condition?: PyVal): void {
+  const m = str(normalizeMethod(method))!;
+  if (editor.hasIntegration(path, method)) throw docError(`Integration already exists on Path=${path}, Method=${m}`);
+  editor.addPath(path, method);
+  const theUri = condition !== undefined && truthy(condition) ? makeConditional(condition, uri) : uri;
+  for (const item of conditionalContents(editor.paths.get(path))) {
+    validateIsDict(item, `Value of '${path}' path must be a dictionary according to Swagger spec.`);
+    const def = item.get(m) as PyDict;
+    const integ = new PyDict(true);
+    def.setP(X_INTEGRATION, integ);
+    integ.setP('type', ps('aws'));
+    integ.setP('httpMethod', ps('POST'));
+    integ.setP('uri', theUri);
+    integ.setP('responses', p27([['200', p27([['statusCode', ps('200')]])], ['400', p27([['statusCode', ps('400')]])]]));
+    integ.setP('credentials', credentials);
+    def.setdefault('responses', p27([['200', p27([['description', ps('OK')]])], ['400', p27([['description', ps('Bad Request')]])]]), true);
+    if (templates !== undefined && truthy(templates)) integ.update(pd([['requestTemplates', templates]]));
+    if (condition !== undefined && truthy(condition)) item.set(m, makeConditional(condition, def), normalizeMethod(method) instanceof PStr);
+  }
+}
