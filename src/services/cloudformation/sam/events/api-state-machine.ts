@@ -12,7 +12,7 @@ import { eventRole } from './state-machine.js';
 
 const SPEC: Spec = {
   Path: { check: 'string', required: true }, Method: { check: 'string', required: true }, RestApiId: { check: 'string', required: true }, Stage: 'string',
-  Auth: 'map', UnescapeMappingTemplate: 'bool',
+  Auth: 'map', UnescapeMappingTemplate: { check: 'bool', intrinsics: false },
 };
 
 export const smApiEvent: EventTranslator<StateMachineTarget> = {

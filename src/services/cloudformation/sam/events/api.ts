@@ -1,8 +1,8 @@
 // Function `Api` events: the Lambda permission for the REST API, and the integration (auth, models, parameters)
 // written into the API's managed Swagger, as samtranslator's push.Api does.
 import { resolved, samResources, type TransformContext } from '../context.js';
-import { InvalidEventError, InvalidResourceError } from '../errors.js';
-import { deepcopy, fromJson, isDict, ps, PyDict, str, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
+import { InvalidEventError, InvalidResourceError, pyStr } from '../errors.js';
+import { deepcopy, fromJson, isDict, ps, PyDict, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
 import { apiBody, setApiBody, stageNameValue } from '../openapi/state.js';
 import { pathWithoutTrailingSlash, SwaggerEditor } from '../openapi/swagger.js';
 import type { EventTranslator, SamEvent } from '../registry.js';
@@ -53,7 +53,8 @@ export function checkAuthorizerTypes(eventId: string, method: string, path: stri
   }
 }
 
-const pyDisplay = (v: PyVal | undefined): string => (v === undefined || v === null ? 'None' : str(v) ?? JSON.stringify(v));
+/** Python's str() of the value as the message prints it. */
+const pyDisplay = (v: PyVal | undefined): string => (v === undefined || v === null ? 'None' : str(v) ?? pyStr(toJson(v)));
 
 /** Event Auth on the method: authorizer, scopes, API key, resource policy (add_auth_to_swagger). */
 export function addAuthToSwagger(ctx: TransformContext, eventAuth: PyDict, api: JsonObject, apiId: string, eventId: string, method: string, path: string, stage: PyVal, editor: SwaggerEditor): void {
@@ -150,7 +151,7 @@ function swaggerIntegration(ctx: TransformContext, ev: SamEvent, t: FunctionTarg
 function requestModel(ev: SamEvent, api: JsonObject, editor: SwaggerEditor, rm: PyDict, method: string, path: string): void {
   const model = rm.get('Model');
   if (!pyTruthy(model)) return;
-  const m = str(model) ?? JSON.stringify(model);
+  const m = pyDisplay(model);
   const models = api['Models'];
   if (!isObj(models) && !(models !== undefined && models !== null && models !== false && models !== '' && !(Array.isArray(models) && models.length === 0))) {
     throw new InvalidEventError(ev.relativeId, `Unable to set RequestModel [${m}] on API method [${method}] for path [${path}] because the related API does not define any Models.`);

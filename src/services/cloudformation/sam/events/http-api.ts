@@ -77,7 +77,7 @@ export const httpApiEvent: EventTranslator<FunctionTarget> = {
 
 function addAuth(eventId: string, api: JsonObject, apiId: string, editor: OpenApiEditor, auth: PyDict, method: string, path: string): void {
   let authorizer: PyVal | undefined = auth.get('Authorizer');
-  const apiAuthJson = api['Auth'] ?? {};
+  const apiAuthJson = 'Auth' in api ? api['Auth'] : {};
   if (!isObj(apiAuthJson)) throw new InvalidResourceError(apiId, "Property 'Auth' should be a map.");
   const apiAuth = fromJson(apiAuthJson) as PyDict;
   if (!pyTruthy(authorizer)) {

@@ -1,5 +1,6 @@
 // The OpenAPI 3 editor of HTTP APIs (samtranslator's OpenApiEditor): integrations, authorizers, CORS, tags.
-import { deepcopy, isDict, isStr, p27, pd, ps, PStr, PyDict, str, truthy, type PyVal } from './py27.js';
+import { pyRepr } from '../errors.js';
+import { deepcopy, isDict, isStr, p27, pd, ps, PStr, PyDict, str, toJson, truthy, type PyVal } from './py27.js';
 import { BaseEditor, conditionalContents, deepGet, docError, InvalidValueType, makeConditional, normalizeMethod, OPENAPI3, pyEqual, pyStrOf, validateIsDict, X_ANY_METHOD, X_INTEGRATION } from './swagger.js';
 
 export const DEFAULT_PATH = '$default';
@@ -119,6 +120,7 @@ export class OpenApiEditor extends BaseEditor {
       for (const [name, method] of item.entries()) {
         const n = str(normalizeMethod(name)) ?? name;
         if (n === 'parameters' || n === 'options') continue;
+        if (!item.has(n)) throw docError(`Could not find ${n} in ${path} within DefinitionBody.`);
         for (const def of conditionalContents(method)) {
           validateIsDict(def, `Definition of method '${name}' for path '${path}' should be a map.`);
           if (!BaseEditor.methodHasIntegration(def)) continue;
@@ -155,7 +157,7 @@ export class OpenApiEditor extends BaseEditor {
 
   addTags(tags: PyDict): void {
     for (const [name, value] of tags.entries()) {
-      if (!Array.isArray(this.tags)) throw docError('Tags in OpenApi DefinitionBody needs to be a list.');
+      if (!Array.isArray(this.tags)) throw docError(`Tags in OpenApi DefinitionBody needs to be a list. ${pyRepr(toJson(this.tags))} is a ${isDict(this.tags) ? 'dict' : typeof this.tags === 'number' ? 'int' : typeof this.tags === 'boolean' ? 'bool' : 'str'} not a list.`);
       const existing = this.tags.find((t) => isDict(t) && str(t.get('name')) === name) as PyDict | undefined;
       if (existing) existing.setP('x-amazon-apigateway-tag-value', value);
       else this.tags.push(p27([['name', name], ['x-amazon-apigateway-tag-value', value]]));

@@ -184,7 +184,8 @@ export function restApiDomain(ctx: TransformContext, apiId: string, domain: PyVa
     }
     const aa = domain.get('AccessAssociation');
     if (aa !== undefined && aa !== null) {
-      const vpce = isDict(aa) ? aa.get('VpcEndpointId') : undefined;
+      if (!isDict(aa)) throw new InvalidResourceError(apiId, "Property 'Domain.AccessAssociation' should be a map.");
+      const vpce = aa.get('VpcEndpointId');
       const aid = logicalId('DomainNameAccessAssociation', [idData(vpce), dnId]);
       out.push({ id: aid, resource: cfn('AWS::ApiGateway::DomainNameAccessAssociation', { DomainNameArn: arn, AccessAssociationSourceType: 'VPCE', AccessAssociationSource: j(vpce) ?? null }, attrs) });
     }

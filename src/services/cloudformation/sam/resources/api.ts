@@ -18,11 +18,11 @@ import { restApiIdString } from '../events/api.js';
 
 const API_SPEC: Spec = {
   __MANAGE_SWAGGER: 'bool', Name: oneOf('string', 'map'), StageName: { check: oneOf('string', 'map'), required: true }, Tags: 'map', PropagateTags: 'bool',
-  DefinitionBody: 'map', DefinitionUri: oneOf('string', 'map'), MergeDefinitions: 'bool', CacheClusterEnabled: 'bool', CacheClusterSize: 'string',
+  DefinitionBody: 'map', DefinitionUri: oneOf('string', 'map'), MergeDefinitions: { check: 'bool', intrinsics: false }, CacheClusterEnabled: 'bool', CacheClusterSize: 'string',
   Variables: 'map', EndpointConfiguration: oneOf('string', 'map'), MethodSettings: 'list', BinaryMediaTypes: 'list', MinimumCompressionSize: 'int',
   Cors: oneOf('string', 'map'), Auth: 'map', GatewayResponses: 'map', AccessLogSetting: 'map', CanarySetting: 'map', TracingEnabled: 'bool',
   OpenApiVersion: 'string', Models: 'map', Domain: 'map', FailOnWarnings: 'bool', Description: 'string', Mode: 'string', DisableExecuteApiEndpoint: 'bool',
-  ApiKeySourceType: 'string', AlwaysDeploy: 'bool', Policy: oneOf('string', 'map'), SecurityPolicy: 'string', EndpointAccessMode: 'string',
+  ApiKeySourceType: 'string', AlwaysDeploy: { check: 'bool', intrinsics: false }, Policy: oneOf('string', 'map'), SecurityPolicy: 'string', EndpointAccessMode: 'string',
 };
 
 const AUTH_KEYS = ['Authorizers', 'DefaultAuthorizer', 'InvokeRole', 'AddDefaultAuthorizerToCorsPreflight', 'AddApiKeyRequiredToCorsPreflight', 'ApiKeyRequired', 'ResourcePolicy', 'UsagePlan'];
