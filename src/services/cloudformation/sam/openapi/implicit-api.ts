@@ -211,10 +211,11 @@ function addRouteSettings(apiId: string, tp: JsonObject, eid: string, ep: JsonOb
   const path = ep['Path'] as string;
   const method = ep['Method'] as string;
   const route = method === 'x-amazon-apigateway-any-method' ? path : `${method.toUpperCase()} ${path}`;
-  const api = tp['RouteSettings'] ?? {};
+  const api = 'RouteSettings' in tp ? tp['RouteSettings'] : {};
   if (!isObj(api)) throw new InvalidResourceError(apiId, "Property 'RouteSettings' should be a map.");
-  let ev: Json = ep['RouteSettings'] ?? {};
-  if (cond) ev = { 'Fn::If': [cond, ep['RouteSettings'] ?? {}, { Ref: 'AWS::NoValue' }] };
+  const own: Json = 'RouteSettings' in ep ? ep['RouteSettings']! : {};
+  let ev: Json = own;
+  if (cond) ev = { 'Fn::If': [cond, own, { Ref: 'AWS::NoValue' }] };
   if (!isObj(ev)) throw new InvalidEventError(eid, "Property 'RouteSettings' should be a map.");
   const cur = isObj(api[route]) ? (api[route] as JsonObject) : {};
   api[route] = { ...cur, ...ev };
