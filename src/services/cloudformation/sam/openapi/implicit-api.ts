@@ -122,7 +122,8 @@ function implicitPlugin(kind: Kind, order: number): TemplatePlugin {
             (deletion.get(apiId) ?? deletion.set(apiId, []).get(apiId)!).push(r['DeletionPolicy'] ?? null);
             (replace.get(apiId) ?? replace.set(apiId, []).get(apiId)!).push(r['UpdateReplacePolicy'] ?? null);
             const target = res[apiId];
-            if (!isObj(target) || target['Type'] !== kind.apiType) {
+            // As the reference: only a missing target, or an Api event naming an HttpApi, is refused here.
+            if (!isObj(target) || (target['Type'] === 'AWS::Serverless::HttpApi' && kind.apiType !== 'AWS::Serverless::HttpApi')) {
               throw new InvalidEventError(eid, `${kind.idProp} must be a valid reference to an '${kind.apiType}' resource in same template.`);
             }
             const tp = target['Properties'];
