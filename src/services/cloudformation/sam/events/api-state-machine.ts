@@ -38,7 +38,7 @@ export const smApiEvent: EventTranslator<StateMachineTarget> = {
       ? `{"input": "$util.escapeJavaScript($input.json('$')).replaceAll("\\\\'","'")", "stateMachineArn": "${arnRef}"}`
       : JSON.stringify({ input: "$util.escapeJavaScript($input.json('$'))", stateMachineArn: arnRef }).replace(/","/g, '", "').replace(/":"/g, '": "');
     const templates = pd([['application/json', pd([['Fn::Sub', ps(template)]])]]);
-    const creds = pd([['Fn::GetAtt', [role.id, ps('Arn')]]]);
+    const creds = pd([['Fn::GetAtt', [ps(role.id), ps('Arn')]]]);
     addStateMachineIntegration(editor, path, method, uri, creds, templates, cond === undefined ? undefined : fromJson(cond));
     const auth = ev.props['Auth'];
     if (isObj(auth) && Object.keys(auth).length) addAuthToSwagger(ctx, fromJson(auth) as PyDict, api, apiId, ev.relativeId, method, path, fromJson(ev.props['Stage']), editor);

@@ -180,7 +180,7 @@ function implicitPlugin(kind: Kind, order: number): TemplatePlugin {
             else {
               const name = `${apiId}${path.replace(/\//g, 'SLASH').replace(/\{/g, 'OB').replace(/\}/g, 'CB')}PathCondition`;
               addCombined(template, name, [...all] as string[]);
-              editor.makePathConditional(path, name);
+              editor.makePathConditional(path, ps(name));
             }
           }
         }
