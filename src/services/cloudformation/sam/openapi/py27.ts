@@ -11,7 +11,12 @@ export class PStr {
 }
 export const ps = (s: string): PStr => new PStr(s);
 
-export type PyVal = string | PStr | number | boolean | null | PyVal[] | PyDict;
+/** A Python float whose value is integral (YAML `2.0`): prints as `2.0` where a JS number would print `2`. */
+export class PFloat {
+  constructor(readonly v: number) {}
+}
+
+export type PyVal = string | PStr | PFloat | number | boolean | null | PyVal[] | PyDict;
 
 const M64 = (1n << 64n) - 1n;
 
@@ -237,6 +242,7 @@ export function fromJsonPlain(v: Json | undefined): PyVal {
 export function toJson(v: PyVal | undefined): Json {
   if (v === undefined || v === null) return null;
   if (v instanceof PStr) return v.s;
+  if (v instanceof PFloat) return v.v;
   if (Array.isArray(v)) return v.map(toJson);
   if (v instanceof PyDict) {
     const o: JsonObject = {};
@@ -304,6 +310,7 @@ export function pyRepr(v: PyVal | undefined): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (typeof v === 'number') return pyNum(v);
+  if (v instanceof PFloat) return Number.isInteger(v.v) ? `${v.v}.0` : String(v.v);
   if (typeof v === 'string') return uniRepr(v);
   if (v instanceof PStr) return py3Repr(v.s);
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
@@ -334,6 +341,7 @@ export function pyJsonDumps(v: PyVal | undefined): string {
   if (v === true) return 'true';
   if (v === false) return 'false';
   if (typeof v === 'number') return pyNum(v);
+  if (v instanceof PFloat) return Number.isInteger(v.v) ? `${v.v}.0` : String(v.v);
   if (typeof v === 'string') return jsonStr(v);
   if (v instanceof PStr) return jsonStr(v.s);
   if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(', ')}]`;

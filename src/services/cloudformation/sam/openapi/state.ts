@@ -2,7 +2,7 @@
 // conditions/policies the implicit-API plugins collect, shared between plugins, events and API translators.
 import type { TransformContext } from '../context.js';
 import { isObj, type JsonObject } from '../types.js';
-import { fromJson, ps, type PyDict, type PyVal } from './py27.js';
+import { fromJson, PFloat, ps, type PyDict, type PyVal } from './py27.js';
 
 export interface ApiState {
   /** API logical id → its definition body as the reference holds it (created from the template on first use). */
@@ -28,6 +28,12 @@ export function apiBody(ctx: Pick<TransformContext, 'shared'>, apiId: string, pr
   if (raw === undefined || raw === null) return undefined;
   const v = fromJson(raw);
   if (!isObj(raw)) return undefined;
+  // A numeric `swagger: 2.0` was a YAML float; JSON parsing keeps only the number (the hash prints it as 2.0).
+  const d = v as PyDict;
+  for (const k of ['swagger', 'openapi']) {
+    const x = d.get(k);
+    if (typeof x === 'number' && Number.isInteger(x)) d.set(k, new PFloat(x));
+  }
   s.bodies.set(apiId, v as PyDict);
   return v as PyDict;
 }
