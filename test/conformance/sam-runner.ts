@@ -119,7 +119,8 @@ function normaliseDeployments(t: JsonObject): void {
     if (r['Type'] !== 'AWS::ApiGateway::RestApi') continue;
     const p = (r['Properties'] ?? {}) as JsonObject;
     const body = 'Body' in p ? p['Body'] : 'BodyS3Location' in p ? p['BodyS3Location'] : undefined;
-    if (body !== undefined) hashes.set(id, createHash('sha1').update(pyJsonDumps(body), 'utf8').digest('hex'));
+    // Lists are compared sorted, so the re-hash must not depend on their order either.
+    if (body !== undefined) hashes.set(id, createHash('sha1').update(pyJsonDumps(deepSort(body)), 'utf8').digest('hex'));
   }
   const renamed = new Map<string, string>();
   for (const [id, r] of Object.entries(res)) {

@@ -14,6 +14,12 @@ import { capacityProviderTranslator } from './resources/capacity-provider.js';
 import { webSocketApiTranslator } from './resources/websocket-api.js';
 import { stateMachineTranslator, type StateMachineTarget } from './resources/state-machine.js';
 import type { FunctionTarget } from './resources/function.js';
+import { apiTranslator } from './resources/api.js';
+import { apiEvent } from './events/api.js';
+import { defaultDefinitionBodyPlugin, implicitHttpApiPlugin, implicitRestApiPlugin, openApiVersionPlugin } from './openapi/implicit-api.js';
+import { httpApiTranslator } from './resources/http-api.js';
+import { httpApiEvent } from './events/http-api.js';
+import { smApiEvent } from './events/api-state-machine.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(o: { resolveApplication?: ApplicationResolver } = {}): Registry {
@@ -25,6 +31,11 @@ export function buildRegistry(o: { resolveApplication?: ApplicationResolver } = 
   r.resource(stateMachineTranslator);
   r.resource(connectorTranslator).resource(layerTranslator).resource(simpleTableTranslator).resource(applicationTranslator).resource(capacityProviderTranslator).resource(webSocketApiTranslator);
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
+  // REST APIs (samapi): the implicit API and default-body plugins, the Api resource and the function Api event.
+  r.plugin(defaultDefinitionBodyPlugin).plugin(implicitRestApiPlugin).plugin(openApiVersionPlugin).resource(apiTranslator).functionEvent(apiEvent);
+  // HTTP APIs (samapi): the implicit HTTP API plugin, the HttpApi resource and the function HttpApi event.
+  r.stateMachineEvent(smApiEvent);
+  r.plugin(implicitHttpApiPlugin).resource(httpApiTranslator).functionEvent(httpApiEvent);
   return r;
 }
 

@@ -117,8 +117,12 @@ export function transformSam(input: Json, opts: TransformOptions, registry: Regi
   const samRes = sam['Resources'] as JsonObject;
 
   const queue: [string, JsonObject][] = [];
+  // A plugin may set the order resources are visited in (the reference iterates a Python 2.7 dict when APIs exist).
+  const order = ctx.shared.get('resourceOrder') as ((ids: string[]) => string[]) | undefined;
+  const ids = order ? order(Object.keys(samRes)) : Object.keys(samRes);
   for (const phase of PHASES) {
-    for (const [id, r] of Object.entries(samRes)) {
+    for (const id of ids) {
+      const r = samRes[id];
       if (!isObj(r) || typeof r['Type'] !== 'string') continue;
       const t = registry.resources.get(r['Type']);
       if (t && t.phase === phase) queue.push([id, r]);
