@@ -8,6 +8,7 @@ import { scheduleV2 } from './events/scheduler.js';
 import { smCloudWatchEventSource, smEventBridgeRule, smSchedule } from './events/state-machine.js';
 import { stateMachineTranslator, type StateMachineTarget } from './resources/state-machine.js';
 import type { FunctionTarget } from './resources/function.js';
+import { websocketApiTranslator } from './resources/websocket.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(): Registry {
@@ -18,6 +19,7 @@ export function buildRegistry(): Registry {
   r.functionEvent(scheduleV2<FunctionTarget>('function'));
   r.resource(stateMachineTranslator);
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
+  r.resource(websocketApiTranslator);
   return r;
 }
 
