@@ -9,6 +9,7 @@ import { smCloudWatchEventSource, smEventBridgeRule, smSchedule } from './events
 import { stateMachineTranslator, type StateMachineTarget } from './resources/state-machine.js';
 import type { FunctionTarget } from './resources/function.js';
 import { websocketApiTranslator } from './resources/websocket.js';
+import { graphqlApiTranslator } from './resources/graphql/api.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(): Registry {
@@ -20,6 +21,7 @@ export function buildRegistry(): Registry {
   r.resource(stateMachineTranslator);
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
   r.resource(websocketApiTranslator);
+  r.resource(graphqlApiTranslator);
   return r;
 }
 
