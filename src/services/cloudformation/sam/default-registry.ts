@@ -10,6 +10,7 @@ import { stateMachineTranslator, type StateMachineTarget } from './resources/sta
 import type { FunctionTarget } from './resources/function.js';
 import { websocketApiTranslator } from './resources/websocket.js';
 import { graphqlApiTranslator } from './resources/graphql/api.js';
+import { capacityProviderTranslator } from './resources/capacity-provider.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(): Registry {
@@ -22,6 +23,7 @@ export function buildRegistry(): Registry {
   for (const e of [smSchedule, smCloudWatchEventSource, smEventBridgeRule, scheduleV2<StateMachineTarget>('stateMachine')]) r.stateMachineEvent(e);
   r.resource(websocketApiTranslator);
   r.resource(graphqlApiTranslator);
+  r.resource(capacityProviderTranslator);
   return r;
 }
 
