@@ -6,6 +6,8 @@ import type { ResourceTranslator } from '../registry.js';
 import type { SamResource } from '../resource.js';
 import { cfn, getAtt, isObj, tagList, truthy, type Generated, type Json, type JsonObject } from '../types.js';
 import { oneOf, validateProps, type Spec } from '../validate.js';
+import { pyDict } from './graphql/model.js';
+import { samTagList } from './graphql/api.js';
 
 /** samtranslator's property_types (Property: no intrinsics), checked before the schema model. */
 const SPEC: Spec = {
@@ -59,7 +61,7 @@ function check(t: T, v: Json, loc: (string | number)[], errs: PyError[]): Json |
     return undefined;
   };
   if (t === 'any') return v;
-  if (t === 'dictAny') return isObj(v) ? v : fail('dictAny');
+  if (t === 'dictAny') return pyDict(v) ?? fail('dictAny');
   if (t === 'str') return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : typeof v === 'boolean' ? (v ? 'True' : 'False') : fail('str');
   if (t === 'bool') {
     if (typeof v === 'boolean') return v;
@@ -98,7 +100,9 @@ function check(t: T, v: Json, loc: (string | number)[], errs: PyError[]): Json |
     errs.push(...mine);
     return undefined;
   }
-  if (!isObj(v)) return fail('model');
+  const obj = pyDict(v);
+  if (!obj) return fail('model');
+  v = obj;
   const out: JsonObject = {};
   let ok = true;
   for (const [name, ft, optional] of t.model) {
@@ -174,7 +178,7 @@ function scalingConfig(sc: JsonObject): JsonObject {
 /** propagate_tags_combine: existing tags first, the owner's tags added or overriding by key. */
 function combineTags(existing: Json | undefined, tags: JsonObject): JsonObject[] {
   const merged = new Map<string, Json>();
-  for (const t of [...(Array.isArray(existing) ? existing : []), ...tagList(tags)]) {
+  for (const t of [...(Array.isArray(existing) ? existing : []), ...samTagList(tags)]) {
     if (isObj(t)) merged.set(String(t['Key']), t['Value'] ?? null);
   }
   return [...merged].map(([Key, Value]) => ({ Key, Value }));
@@ -216,7 +220,7 @@ export const capacityProviderTranslator: ResourceTranslator = {
     if (truthy(vpc)) p['VpcConfig'] = { SubnetIds: vpc['SubnetIds'] ?? null, ...(vpc['SecurityGroupIds'] !== undefined ? { SecurityGroupIds: vpc['SecurityGroupIds'] } : {}) };
     if (truthy(operatorRole)) p['PermissionsConfig'] = { CapacityProviderOperatorRoleArn: operatorRole! };
     const userTags = isObj(m['Tags']) ? m['Tags'] : {};
-    p['Tags'] = tagList({ ...userTags, ...SAM_TAG });
+    p['Tags'] = samTagList({ ...userTags, ...SAM_TAG });
     if (ir && truthy(ir)) p['InstanceRequirements'] = instanceRequirements(ir);
     if (isObj(m['ScalingConfig']) && truthy(m['ScalingConfig'])) p['CapacityProviderScalingConfig'] = scalingConfig(m['ScalingConfig']);
     if (truthy(m['KmsKeyArn'])) p['KmsKeyArn'] = m['KmsKeyArn'];

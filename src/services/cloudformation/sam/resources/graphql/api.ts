@@ -30,6 +30,8 @@ const AUTH_CONFIG: Record<string, [string, string]> = {
 };
 
 const o = (v: Json | undefined): JsonObject => (isObj(v) ? v : {});
+/** get_tag_list: a null value becomes an empty string. */
+export const samTagList = (tags: JsonObject): JsonObject[] => tagList(tags).map((t) => (t['Value'] === null ? { ...t, Value: '' } : t));
 
 class GraphQLApiBuilder {
   private readonly apiId: Json;
@@ -96,7 +98,7 @@ class GraphQLApiBuilder {
     for (const k of ['IntrospectionConfig', 'QueryDepthLimit', 'ResolverCountLimit']) if (truthy(m[k])) p[k] = m[k];
     const authArns = this.auth(p, o(m['Auth']));
     const tags = { ...(truthy(m['Tags']) ? o(m['Tags']) : {}), 'graphqlapi:createdBy': 'SAM' };
-    p['Tags'] = tagList(tags);
+    p['Tags'] = samTagList(tags);
     let logRole: Generated | undefined;
     const logging = m['Logging'];
     if (logging !== false) {
@@ -125,18 +127,18 @@ class GraphQLApiBuilder {
     delete primary['Additional'];
     const [name, config] = this.authConfig(primary);
     p['AuthenticationType'] = auth['Type'];
-    if (name && config) {
-      p[name] = config;
-      if (name === 'LambdaAuthorizerConfig') arns.push(config['AuthorizerUri']!);
+    if (name && truthy(config)) {
+      p[name] = config!;
+      if (name === 'LambdaAuthorizerConfig') arns.push(config!['AuthorizerUri'] ?? null);
     }
     const additional: JsonObject[] = [];
     const list = Array.isArray(auth['Additional']) ? auth['Additional'] : [];
     list.forEach((a, index) => {
       const [n, c] = this.authConfig(o(a), index);
       const entry: JsonObject = { AuthenticationType: o(a)['Type']! };
-      if (n && c) {
-        entry[n] = c;
-        if (n === 'LambdaAuthorizerConfig') arns.push(c['AuthorizerUri']!);
+      if (n && truthy(c)) {
+        entry[n] = c!;
+        if (n === 'LambdaAuthorizerConfig') arns.push(c!['AuthorizerUri'] ?? null);
       }
       additional.push(entry);
     });

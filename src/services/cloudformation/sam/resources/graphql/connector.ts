@@ -2,7 +2,7 @@
 // connector profiles applied to explicit references (Type + Arn/RoleName/ResourceId), never to logical ids.
 import { CONNECTOR_PROFILES } from '../../data/connector-profiles.data.js';
 import { InvalidResourceError } from '../../errors.js';
-import { cfn, isObj, type Generated, type Json, type JsonObject } from '../../types.js';
+import { cfn, isObj, truthy, type Generated, type Json, type JsonObject } from '../../types.js';
 
 export interface ConnectorEnd {
   type: string;
@@ -64,18 +64,18 @@ export function explicitConnector(id: string, source: ConnectorEnd, dest: Connec
   const out: Generated[] = [];
   if (profile['Type'] === 'AWS_IAM_ROLE_MANAGED_POLICY') {
     const role = sourcePolicy ? source.roleName : dest.roleName;
-    if (role === undefined || role === null || role === '') {
+    if (!truthy(role)) {
       throw new InvalidResourceError(id, `Unable to get IAM role name from '${sourcePolicy ? 'Source' : 'Destination'}' resource.`);
     }
     const statements: Json[] = [];
     for (const [name, c] of Object.entries(access)) if (perms.includes(name)) statements.push(...(c['Statement'] as Json[]));
     out.push({
       id: `${id}Policy`,
-      resource: cfn('AWS::IAM::ManagedPolicy', { PolicyDocument: { Version: '2012-10-17', Statement: statements }, Roles: [role] }, { Metadata: metadata }),
+      resource: cfn('AWS::IAM::ManagedPolicy', { PolicyDocument: { Version: '2012-10-17', Statement: statements }, Roles: [role!] }, { Metadata: metadata }),
     });
   } else if (profile['Type'] === 'AWS_LAMBDA_PERMISSION') {
     const fn = sourcePolicy ? source.arn : dest.arn;
-    if (fn === undefined || fn === null || fn === '') {
+    if (!truthy(fn)) {
       throw new InvalidResourceError(id, `Unable to get Lambda function ARN from '${sourcePolicy ? 'Source' : 'Destination'}' resource.`);
     }
     for (const [name, c] of Object.entries(access)) {
@@ -84,7 +84,7 @@ export function explicitConnector(id: string, source: ConnectorEnd, dest: Connec
         id: `${id}${name}LambdaPermission`,
         resource: cfn(
           'AWS::Lambda::Permission',
-          { Action: c['Action'], FunctionName: fn, Principal: c['Principal'], SourceArn: c['SourceArn'], SourceAccount: c['SourceAccount'] },
+          { Action: c['Action'], FunctionName: fn!, Principal: c['Principal'], SourceArn: c['SourceArn'], SourceAccount: c['SourceAccount'] },
           { Metadata: metadata },
         ),
       });

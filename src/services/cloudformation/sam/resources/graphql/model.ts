@@ -71,6 +71,26 @@ export const PROPERTIES = model(
 export type Loc = (string | number)[];
 type Result = { ok: true; value: Json } | { ok: false; loc: Loc };
 
+/**
+ * pydantic v1's dict coercion, `dict(v)`: a map as is, or a list of pairs (two-character strings, two-item lists,
+ * two-key maps), so `[]` passes as `{}`. Undefined when Python's dict() would raise.
+ */
+export function pyDict(v: Json): JsonObject | undefined {
+  if (isObj(v)) return v;
+  if (!Array.isArray(v)) return undefined;
+  const out: JsonObject = {};
+  for (const item of v) {
+    let pair: [Json, Json] | undefined;
+    if (typeof item === 'string' && [...item].length === 2) pair = [[...item][0]!, [...item][1]!];
+    else if (Array.isArray(item) && item.length === 2) pair = [item[0]!, item[1]!];
+    else if (isObj(item) && Object.keys(item).length === 2) pair = Object.keys(item) as [string, string];
+    // The key must be hashable: no list or map.
+    if (!pair || Array.isArray(pair[0]) || isObj(pair[0])) return undefined;
+    out[typeof pair[0] === 'string' ? pair[0] : JSON.stringify(pair[0])] = pair[1];
+  }
+  return out;
+}
+
 const TRUE_WORDS = ['1', 'on', 't', 'true', 'y', 'yes'];
 const FALSE_WORDS = ['0', 'off', 'f', 'false', 'n', 'no'];
 
@@ -116,9 +136,10 @@ export function validate(t: SchemaType, v: Json, loc: Loc = []): Result {
       return { ok: true, value: out };
     }
     case 'dict': {
-      if (!isObj(v)) return { ok: false, loc };
+      const d = pyDict(v);
+      if (!d) return { ok: false, loc };
       const out: JsonObject = {};
-      for (const [k, x] of Object.entries(v)) {
+      for (const [k, x] of Object.entries(d)) {
         // dict[str, Any] (Tags, an intrinsic DataSource) takes nulls; dicts of models do not.
         const r = field(t.of, x, [...loc, k], t.of.k === 'any');
         if (!r.ok) return r;
@@ -136,7 +157,9 @@ export function validate(t: SchemaType, v: Json, loc: Loc = []): Result {
       return first!;
     }
     case 'model': {
-      if (!isObj(v)) return { ok: false, loc };
+      const d = pyDict(v);
+      if (!d) return { ok: false, loc };
+      v = d;
       const out: JsonObject = {};
       for (const f of t.fields) {
         const x = v[f.name];
