@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { InvalidDocumentError, sortedDocumentMessage, transformSam, type JsonObject } from '../../src/services/cloudformation/index.js';
+import { buildRegistry, InvalidDocumentError, sortedDocumentMessage, transformSam, type JsonObject } from '../../src/services/cloudformation/index.js';
 
 const fn = (props: JsonObject = {}): JsonObject => ({ Type: 'AWS::Serverless::Function', Properties: { CodeUri: 's3://bucket/key.zip', Handler: 'index.handler', Runtime: 'nodejs20.x', ...props } });
 const run = (resources: JsonObject, extra: JsonObject = {}): JsonObject => transformSam({ Transform: 'AWS::Serverless-2016-10-31', Resources: resources, ...extra }, { region: 'us-east-1' });
@@ -117,7 +117,12 @@ test('Errors: an unknown property names the property and the type', () => {
 });
 
 test('Errors: a SAM type this registry lacks is refused by name, not passed through', () => {
-  assert.throws(() => run({ Api: { Type: 'AWS::Serverless::Api', Properties: { StageName: 'p' } } }), /Resource with id \[Api\] is invalid\. AWS::Serverless::Api is not supported by this transform yet\./);
+  const registry = buildRegistry();
+  registry.resources.delete('AWS::Serverless::Api');
+  assert.throws(
+    () => transformSam({ Transform: 'AWS::Serverless-2016-10-31', Resources: { Api: { Type: 'AWS::Serverless::Api', Properties: { StageName: 'p' } } } }, { region: 'us-east-1' }, registry),
+    /Resource with id \[Api\] is invalid\. AWS::Serverless::Api is not supported by this transform yet\./,
+  );
 });
 
 test('DeploymentPreference: CodeDeploy application, service role and group, and the alias update policy', () => {

@@ -20,6 +20,7 @@ import { defaultDefinitionBodyPlugin, implicitHttpApiPlugin, implicitRestApiPlug
 import { httpApiTranslator } from './resources/http-api.js';
 import { httpApiEvent } from './events/http-api.js';
 import { smApiEvent } from './events/api-state-machine.js';
+import { graphqlApiTranslator } from './resources/graphql/api.js';
 
 /** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
 export function buildRegistry(o: { resolveApplication?: ApplicationResolver } = {}): Registry {
@@ -36,6 +37,7 @@ export function buildRegistry(o: { resolveApplication?: ApplicationResolver } = 
   // HTTP APIs (samapi): the implicit HTTP API plugin, the HttpApi resource and the function HttpApi event.
   r.stateMachineEvent(smApiEvent);
   r.plugin(implicitHttpApiPlugin).resource(httpApiTranslator).functionEvent(httpApiEvent);
+  r.resource(graphqlApiTranslator);
   return r;
 }
 
