@@ -82,3 +82,13 @@ test('transform and validate: --help prints their usage; a missing template is a
   assert.equal(r.code, 2);
   assert.match(r.err, /usage: selfless validate TEMPLATE/);
 });
+
+test('selfless validate: a plain CloudFormation template with a reference to nothing is refused in CloudFormation\'s words', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'validate-'));
+  const file = join(dir, 'template.yaml');
+  writeFileSync(file, 'Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Ref Missing\n');
+  const r = spawnSync(process.execPath, [MAIN, 'validate', file], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /Template format error: Unresolved resource dependencies \[Missing\] in the Resources block of the template/);
+  rmSync(dir, { recursive: true, force: true });
+});
