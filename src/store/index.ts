@@ -26,6 +26,18 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
+function opened(store: Store, notifier: Notifier, after?: () => Promise<void>): OpenedStore {
+  return {
+    store,
+    notifier,
+    close: async () => {
+      await notifier.close();
+      await store.close();
+      await after?.();
+    },
+  };
+}
+
 /** `url` absent: SQLite in dataDir; `postgres://…`: that database (this node caches blobs under dataDir). */
 export async function openStore(url: string | undefined, dataDir: string): Promise<OpenedStore> {
   if (!url) {
@@ -37,29 +49,12 @@ export async function openStore(url: string | undefined, dataDir: string): Promi
       await unlock();
       throw new StoreOpenError(`cannot open the database in ${dataDir}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const notifier = new LocalNotifier();
-    return {
-      store,
-      notifier,
-      close: async () => {
-        await notifier.close();
-        await store.close();
-        await unlock();
-      },
-    };
+    return opened(store, new LocalNotifier(), unlock);
   }
   if (!/^postgres(ql)?:\/\//.test(url)) throw new StoreOpenError(`--store must be a postgres://user@host:port/database URL (got '${url}')`);
   const store = await PostgresStore.open(url, join(dataDir, 'cache'));
   try {
-    const notifier = await PgNotifier.open(url, store.pool);
-    return {
-      store,
-      notifier,
-      close: async () => {
-        await notifier.close();
-        await store.close();
-      },
-    };
+    return opened(store, await PgNotifier.open(url, store.pool));
   } catch (e) {
     await store.close();
     throw new StoreOpenError(`cannot listen for notifications on ${url}: ${e instanceof Error ? e.message : String(e)}`);
