@@ -1,6 +1,6 @@
 // Function `HttpApi` events: the Lambda permission for the HTTP API and the route's integration in its OpenAPI body.
 import { InvalidDocumentError, InvalidEventError, InvalidResourceError } from '../errors.js';
-import { isDict, PyDict, str, truthy as pyTruthy, fromJson, type PyVal } from '../openapi/py27.js';
+import { PyDict, str, truthy as pyTruthy, fromJson, type PyVal } from '../openapi/py27.js';
 import { DEFAULT_PATH, OpenApiEditor, pathWithoutTrailingSlashHttp } from '../openapi/openapi.js';
 import { apiBody, setApiBody } from '../openapi/state.js';
 import { X_ANY_METHOD } from '../openapi/swagger.js';
@@ -61,8 +61,6 @@ export const httpApiEvent: EventTranslator<FunctionTarget> = {
     if (isObj(authJson) && Object.keys(authJson).length) {
       const auth = fromJson(authJson) as PyDict;
       addAuth(ev.relativeId, api, apiId, ed, auth, method, rawPath);
-      ev.props['Auth'] = authJson;
-      if (auth.has('Authorizer') && !('Authorizer' in authJson)) authJson['Authorizer'] = str(auth.get('Authorizer')) ?? null;
     }
     const timeout = ev.props['TimeoutInMillis'];
     if (timeout !== undefined && timeout !== null && timeout !== 0) ed.addTimeoutToMethod(rawPath, method, fromJson(timeout));
@@ -103,5 +101,4 @@ function addAuth(eventId: string, api: JsonObject, apiId: string, editor: OpenAp
     throw new InvalidEventError(eventId, `Unable to set Authorizer on API method [${method}] for path [${path}] because 'AuthorizationScopes' must be a list of strings.`);
   }
   editor.addAuthToMethod(path, method, auth, pyTruthy(apiAuth) ? apiAuth : undefined);
-  void isDict;
 }

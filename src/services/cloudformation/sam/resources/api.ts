@@ -3,8 +3,8 @@
 import { resolved, type TransformContext } from '../context.js';
 import { InvalidResourceError, InvalidTemplateError } from '../errors.js';
 import { hashOf, logicalId } from '../hash.js';
-import { deepcopy, fromJson, isDict, isStr, pd, ps, PStr, PyDict, pyRepr, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
-import { apiBody, apiState, stageNameValue } from '../openapi/state.js';
+import { fromJson, isDict, isStr, pd, ps, PStr, PyDict, pyRepr, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
+import { apiBody, stageNameValue } from '../openapi/state.js';
 import { deepGet, docError, InvalidValueType, OPENAPI3, pyStrOf, SwaggerEditor, validateIsDict } from '../openapi/swagger.js';
 import type { ResourceTranslator } from '../registry.js';
 import type { SamResource } from '../resource.js';
@@ -288,7 +288,6 @@ function functionNames(ctx: TransformContext, apiId: string): string {
       names.push(typeof v === 'string' ? v : v instanceof PStr ? v.s : pyRepr(v));
     }
   }
-  void apiState;
   return names.join('');
 }
 
@@ -334,11 +333,7 @@ function translate(r: SamResource, ctx: TransformContext): Generated[] {
   if (deae !== undefined) {
     if (!g.body) throw new InvalidResourceError(id, "DisableExecuteApiEndpoint works only within 'DefinitionBody' property.");
     const editor = new SwaggerEditor(g.body);
-    try {
-      editor.addDisableExecuteApiEndpoint(fromJson(deae));
-    } catch (e) {
-      throw e;
-    }
+    editor.addDisableExecuteApiEndpoint(fromJson(deae));
     g.body = editor.swagger;
   }
   let swaggerForHash: PyDict | undefined;
@@ -392,8 +387,6 @@ function translate(r: SamResource, ctx: TransformContext): Generated[] {
   out.push(...domain.generated);
   out.push(...usagePlan(ctx, id, g.auth, stageId, g.attrs));
   propagateTags(out, get('Tags'), get('PropagateTags'));
-  void deepcopy;
-  void ps;
   return out;
 }
 

@@ -245,7 +245,7 @@ function translate(r: SamResource, ctx: TransformContext): Generated[] {
     }
   }
   const domainJ = resolved(ctx, get('Domain'));
-  const domain = httpApiDomain(ctx, id, domainJ, attrs, isObj(body ? {} : undefined) ? 'httpapi:createdBy' : 'httpapi:createdBy');
+  const domain = httpApiDomain(ctx, id, domainJ, attrs, 'httpapi:createdBy');
   const stageName = truthy(get('StageName')) ? get('StageName')! : '$default';
   const prefix = typeof stageName === 'string' ? stageName : '';
   const stageId = /^[\p{L}\p{N}]+$/u.test(prefix) ? `${id}${prefix}Stage` : prefix === '$default' ? `${id}ApiGatewayDefaultStage` : logicalId(`${id}Stage`, prefix);
