@@ -3,7 +3,7 @@
 import { resolved, type TransformContext } from '../context.js';
 import { InvalidResourceError, InvalidTemplateError } from '../errors.js';
 import { hashOf, logicalId } from '../hash.js';
-import { fromJson, isDict, isStr, pd, ps, PStr, PyDict, pyRepr, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
+import { fromJson, isDict, isStr, pd, ps, PStr, py27Order, PyDict, pyRepr, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
 import { apiBody, stageNameValue } from '../openapi/state.js';
 import { deepGet, docError, InvalidValueType, OPENAPI3, pyStrOf, SwaggerEditor, validateIsDict } from '../openapi/swagger.js';
 import type { ResourceTranslator } from '../registry.js';
@@ -275,7 +275,9 @@ function bodyS3(g: Gen, uri: Json): PyDict {
 function functionNames(ctx: TransformContext, apiId: string): string {
   const names: string[] = [];
   const res = ctx.sam['Resources'] as JsonObject;
-  for (const r of Object.values(res)) {
+  // Functions in the order the reference visits them (a Py27Dict whenever an Api exists).
+  for (const fid of py27Order(Object.keys(res))) {
+    const r = res[fid];
     if (!isObj(r) || r['Type'] !== 'AWS::Serverless::Function' || !isObj(r['Properties'])) continue;
     const events = r['Properties']['Events'];
     if (!isObj(events)) continue;
