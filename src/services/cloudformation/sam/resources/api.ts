@@ -4,7 +4,7 @@ import { resolved, type TransformContext } from '../context.js';
 import { InvalidResourceError, InvalidTemplateError } from '../errors.js';
 import { hashOf, logicalId } from '../hash.js';
 import { fromJson, isDict, isStr, pd, ps, PStr, py27Order, PyDict, pyRepr, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
-import { apiBody, stageNameValue } from '../openapi/state.js';
+import { apiBody, guarded, stageNameValue } from '../openapi/state.js';
 import { deepGet, docError, InvalidValueType, OPENAPI3, pyStrOf, SwaggerEditor, validateIsDict } from '../openapi/swagger.js';
 import type { ResourceTranslator } from '../registry.js';
 import type { SamResource } from '../resource.js';
@@ -320,6 +320,8 @@ function translate(r: SamResource, ctx: TransformContext): Generated[] {
   if (get('BinaryMediaTypes') !== undefined) rp['BinaryMediaTypes'] = resolved(ctx, get('BinaryMediaTypes'))!;
   if (get('MinimumCompressionSize') !== undefined) rp['MinimumCompressionSize'] = get('MinimumCompressionSize')!;
   if (truthy(get('EndpointConfiguration'))) endpointConfiguration(g, rest, get('EndpointConfiguration')!);
+  // Partitions without edge-optimized API Gateway (GovCloud, China, ISO, EUSC) default to REGIONAL.
+  else if (ctx.partition.startsWith('aws-iso') || ['aws-us-gov', 'aws-cn', 'aws-eusc'].includes(ctx.partition)) endpointConfiguration(g, rest, 'REGIONAL');
   addCors(g, get('Cors'));
   addAuth(g);
   addGatewayResponses(g, get('GatewayResponses'));
@@ -404,5 +406,5 @@ export const apiTranslator: ResourceTranslator = {
     UsagePlanKey: 'AWS::ApiGateway::UsagePlanKey',
     ApiKey: 'AWS::ApiGateway::ApiKey',
   },
-  translate,
+  translate: (r, ctx) => guarded((m) => new InvalidResourceError(r.id, m), () => translate(r, ctx)),
 };
