@@ -113,3 +113,54 @@ Resources:
     "Invalid Serverless Application Specification document. Number of errors found: 1. Resource with id [Api] is invalid. Unable to set DefaultAuthorizer because 'Missing' was not defined in 'Authorizers'.",
   );
 });
+
+test('HttpApi: a JWT authorizer becomes an oauth2 security scheme and the default authorizer secures every route', () => {
+  const r = resources(`
+Resources:${FN}      Events:
+        Get:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Http
+            Path: /me
+            Method: get
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration:
+              Issuer: https://issuer.example
+              Audience: [aud]
+`);
+  const body = (r['Http']!['Properties'] as JsonObject)['Body'] as JsonObject;
+  const scheme = ((body['components'] as JsonObject)['securitySchemes'] as JsonObject)['Jwt'] as JsonObject;
+  assert.deepEqual(scheme, { type: 'oauth2', 'x-amazon-apigateway-authorizer': { jwtConfiguration: { issuer: 'https://issuer.example', audience: ['aud'] }, identitySource: '$request.header.Authorization', type: 'jwt' } });
+  const get = ((body['paths'] as JsonObject)['/me'] as JsonObject)['get'] as JsonObject;
+  assert.deepEqual(get['security'], [{ Jwt: [] }]);
+});
+
+test('Api: a malformed definition body is an error of the API, never a crash of the transform', () => {
+  const msg = rejection(`
+Resources:${FN}      Events:
+        Get:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /
+            Method: get
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      OpenApiVersion: '3.0.1'
+      DisableExecuteApiEndpoint: true
+      DefinitionBody:
+        openapi: '3.0.1'
+        servers: not-a-list
+        paths: {}
+`);
+  assert.match(msg, /^Invalid Serverless Application Specification document\. Number of errors found: 1\. Resource with id \[Api\] is invalid\./);
+});

@@ -55,7 +55,7 @@ export function guarded<T>(fail: (reason: string) => Error, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof TypeError) throw fail(`Invalid API definition: ${e.message}.`);
+    if (e instanceof TypeError) throw fail("Invalid API definition: a value in 'DefinitionBody' or the API's properties does not have the expected type.");
     throw e;
   }
 }
