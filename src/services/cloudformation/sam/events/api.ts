@@ -3,7 +3,7 @@
 import { resolved, samResources, type TransformContext } from '../context.js';
 import { InvalidEventError, InvalidResourceError, pyStr } from '../errors.js';
 import { deepcopy, fromJson, isDict, ps, PyDict, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
-import { apiBody, setApiBody, stageNameValue } from '../openapi/state.js';
+import { apiBody, guarded, setApiBody, stageNameValue } from '../openapi/state.js';
 import { pathWithoutTrailingSlash, SwaggerEditor } from '../openapi/swagger.js';
 import type { EventTranslator, SamEvent } from '../registry.js';
 import type { FunctionTarget } from '../resources/function.js';
@@ -200,29 +200,33 @@ function mergedDefinitions(apiId: string, source: PyDict, editor: SwaggerEditor,
 export const apiEvent: EventTranslator<FunctionTarget> = {
   type: 'Api',
   translate(ev, t, ctx) {
-    const link = linkRestApi(ctx, ev.relativeId, ev.props['RestApiId']);
-    validateProps(ev.logicalId, ev.type, ev.props, API_SPEC);
-    const path = ev.props['Path'] as string;
-    const method = (ev.props['Method'] as string).toLowerCase();
-    const out: Generated[] = [];
-    const p = path.replace(/^(.+)\/$/, '$1');
-    const m = method === 'any' ? '*' : method.toUpperCase();
-    const sourceArn = sub(`arn:${ctx.partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${__ApiId__}/\${__Stage__}/${m}${pathWithoutTrailingSlash(p)}`, { __ApiId__: ev.props['RestApiId']!, __Stage__: '*' });
-    out.push(permission(ev, t, 'apigateway.amazonaws.com', { sourceArn, suffix: link.suffix }));
-    const api = link.api;
-    if (!api) return out;
-    const apiId = link.apiId as string;
-    if (api['__MANAGE_SWAGGER'] || api['MergeDefinitions']) swaggerIntegration(ctx, ev, t, api, apiId, method, path, link.stage);
-    const auth = ev.props['Auth'];
-    const body = apiBody(ctx, apiId, api);
-    if (body && isObj(auth) && auth['OverrideApiAuth']) {
-      if (!(auth['Authorizer'] || auth['ApiKeyRequired'] || auth['ResourcePolicy'])) {
-        throw new InvalidEventError(ev.relativeId, 'Must define one of: Authorizer, ApiKeyRequired or ResourcePolicy when using the OverrideApiAuth property.');
-      }
-      const editor = new SwaggerEditor(deepcopy(body));
-      addAuthToSwagger(ctx, fromJson(auth) as PyDict, api, apiId, ev.relativeId, method, path, link.stage, editor);
-      setApiBody(ctx, apiId, editor.swagger);
-    }
-    return out;
+    return guarded((m) => new InvalidEventError(ev.relativeId, m), () => translateEvent(ev, t, ctx));
   },
 };
+
+function translateEvent(ev: SamEvent, t: FunctionTarget, ctx: TransformContext): Generated[] {
+  const link = linkRestApi(ctx, ev.relativeId, ev.props['RestApiId']);
+  validateProps(ev.logicalId, ev.type, ev.props, API_SPEC);
+  const path = ev.props['Path'] as string;
+  const method = (ev.props['Method'] as string).toLowerCase();
+  const out: Generated[] = [];
+  const p = path.replace(/^(.+)\/$/, '$1');
+  const m = method === 'any' ? '*' : method.toUpperCase();
+  const sourceArn = sub(`arn:${ctx.partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${__ApiId__}/\${__Stage__}/${m}${pathWithoutTrailingSlash(p)}`, { __ApiId__: ev.props['RestApiId']!, __Stage__: '*' });
+  out.push(permission(ev, t, 'apigateway.amazonaws.com', { sourceArn, suffix: link.suffix }));
+  const api = link.api;
+  if (!api) return out;
+  const apiId = link.apiId as string;
+  if (api['__MANAGE_SWAGGER'] || api['MergeDefinitions']) swaggerIntegration(ctx, ev, t, api, apiId, method, path, link.stage);
+  const auth = ev.props['Auth'];
+  const body = apiBody(ctx, apiId, api);
+  if (body && isObj(auth) && auth['OverrideApiAuth']) {
+    if (!(auth['Authorizer'] || auth['ApiKeyRequired'] || auth['ResourcePolicy'])) {
+      throw new InvalidEventError(ev.relativeId, 'Must define one of: Authorizer, ApiKeyRequired or ResourcePolicy when using the OverrideApiAuth property.');
+    }
+    const editor = new SwaggerEditor(deepcopy(body));
+    addAuthToSwagger(ctx, fromJson(auth) as PyDict, api, apiId, ev.relativeId, method, path, link.stage, editor);
+    setApiBody(ctx, apiId, editor.swagger);
+  }
+  return out;
+}

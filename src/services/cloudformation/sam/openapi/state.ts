@@ -46,3 +46,16 @@ export function setApiBody(ctx: Pick<TransformContext, 'shared'>, apiId: string,
 export function stageNameValue(ctx: Pick<TransformContext, 'shared'>, apiId: string, v: string): PyVal {
   return apiState(ctx).implicit.has(apiId) ? ps(v) : v;
 }
+
+/**
+ * Malformed documents can make the reference itself fail with a Python TypeError ("Internal transform failure");
+ * here such a failure is reported as an error of the resource (or event) instead of escaping the transform.
+ */
+export function guarded<T>(fail: (reason: string) => Error, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof TypeError) throw fail("Invalid API definition: a value in 'DefinitionBody' or the API's properties does not have the expected type.");
+    throw e;
+  }
+}

@@ -1,6 +1,7 @@
 // The Swagger 2.0 / OpenAPI 3 editor of REST APIs (samtranslator's SwaggerEditor), over Python-ordered dicts.
 import { InvalidDocumentError, InvalidTemplateError } from '../errors.js';
 import { deepcopy, isDict, isStr, p27, pd, ps, PStr, PyDict, str, truthy, type PyVal } from './py27.js';
+import { addCustomStatements, addResourcePolicy } from './swagger-policy.js';
 
 export const X_INTEGRATION = 'x-amazon-apigateway-integration';
 export const X_ANY_METHOD = 'x-amazon-apigateway-any-method';
@@ -409,111 +410,12 @@ export class SwaggerEditor extends BaseEditor {
     }
   }
 
-  private methodPathUris(path: string, stage: PyVal): PyVal[] {
-    const methods: string[] = [];
-    for (const item of conditionalContents(this.paths.get(path))) {
-      pathItemIsDict(item, path);
-      methods.push(...(item as PyDict).keys());
-    }
-    const p = pathWithoutTrailingSlash(path);
-    return methods.map((m) => {
-      const method = m.toLowerCase() === X_ANY_METHOD || m.toLowerCase() === 'any' ? '*' : m.toUpperCase();
-      return pd([['Fn::Sub', [`execute-api:/\${__Stage__}/${method}${p}`, pd([['__Stage__', stage]])]]]);
-    });
-  }
-
-  private pushStatements(stmts: PyVal[]): void {
-    const cur = this.resourcePolicy.get('Statement');
-    if (cur === undefined || cur === null) {
-      this.resourcePolicy.setP('Statement', stmts);
-      return;
-    }
-    const list = Array.isArray(cur) ? cur : [cur];
-    for (const s of stmts) if (!list.some((x) => pyEqual(x, s))) list.push(s);
-    this.resourcePolicy.setP('Statement', list);
-  }
-
-  private iamPolicy(accounts: PyVal, effect: string, resources: PyVal[]): void {
-    if (!truthy(accounts)) return;
-    if (!isDict(accounts) && !Array.isArray(accounts)) throw docError(`Type of '${pyStrOf(accounts)}' must be a list or dictionary`);
-    const list = Array.isArray(accounts) ? accounts : [accounts];
-    this.resourcePolicy.setP('Version', ps('2012-10-17'));
-    const st = p27([['Effect', ps(effect)], ['Action', ps('execute-api:Invoke')], ['Resource', resources], ['Principal', p27([['AWS', list]])]]);
-    const cur = this.resourcePolicy.get('Statement');
-    if (cur === undefined || cur === null) this.resourcePolicy.setP('Statement', st);
-    else {
-      const l = Array.isArray(cur) ? cur : [cur];
-      l.push(st);
-      this.resourcePolicy.setP('Statement', l);
-    }
-  }
-
-  private allowDeny(resources: PyVal[], condition: PyDict): void {
-    this.resourcePolicy.setP('Version', ps('2012-10-17'));
-    const allow = p27([['Effect', ps('Allow')], ['Action', ps('execute-api:Invoke')], ['Resource', resources], ['Principal', ps('*')]]);
-    const deny = p27([['Effect', ps('Deny')], ['Action', ps('execute-api:Invoke')], ['Resource', resources], ['Principal', ps('*')], ['Condition', condition]]);
-    const cur = this.resourcePolicy.get('Statement');
-    if (cur === undefined || cur === null) this.resourcePolicy.setP('Statement', [allow, deny]);
-    else this.pushStatements([allow, deny]);
-  }
-
-  private ipPolicy(ips: PyVal, conditional: string, resources: PyVal[]): void {
-    if (!truthy(ips)) return;
-    const list = Array.isArray(ips) ? ips : [ips];
-    this.allowDeny(resources, pd([[conditional, pd([['aws:SourceIp', list]])]]));
-  }
-
-  private vpcPolicy(strings: PyVal | undefined, vpcs: PyVal | undefined, vpces: PyVal | undefined, conditional: string, resources: PyVal[]): void {
-    const cond = new PyDict(true);
-    const addTo = (k: string, xs: PyVal[]): void => {
-      const cur = cond.setdefault(k, [], true) as PyVal[];
-      cur.push(...xs);
-    };
-    if (strings !== undefined && strings !== null) {
-      const list = strings as PyVal[];
-      const vpc = list.filter((e) => /^vpc-/.test(str(e) ?? ''));
-      const vpce = list.filter((e) => /^vpce-/.test(str(e) ?? ''));
-      if (vpc.length) addTo('aws:SourceVpc', vpc);
-      if (vpce.length) addTo('aws:SourceVpce', vpce);
-    }
-    if (vpcs !== undefined && vpcs !== null) addTo('aws:SourceVpc', vpcs as PyVal[]);
-    if (vpces !== undefined && vpces !== null) addTo('aws:SourceVpce', vpces as PyVal[]);
-    if (!truthy(cond.get('aws:SourceVpc')) && !truthy(cond.get('aws:SourceVpce'))) return;
-    this.allowDeny(resources, pd([[conditional, cond]]));
-  }
-
   addResourcePolicy(rp: PyVal | undefined, path: string, stage: PyVal): void {
-    if (rp === undefined || rp === null) return;
-    validateIsDict(rp, 'Resource Policy is not a valid dictionary.');
-    const g = (k: string): PyVal | undefined => {
-      const v = rp.get(k);
-      return v === null ? undefined : v;
-    };
-    if (g('AwsAccountWhitelist') !== undefined) this.iamPolicy(g('AwsAccountWhitelist')!, 'Allow', this.methodPathUris(path, stage));
-    if (g('AwsAccountBlacklist') !== undefined) this.iamPolicy(g('AwsAccountBlacklist')!, 'Deny', this.methodPathUris(path, stage));
-    if (g('IpRangeWhitelist') !== undefined) this.ipPolicy(g('IpRangeWhitelist')!, 'NotIpAddress', this.methodPathUris(path, stage));
-    if (g('IpRangeBlacklist') !== undefined) this.ipPolicy(g('IpRangeBlacklist')!, 'IpAddress', this.methodPathUris(path, stage));
-    const resolvedList = (v: PyVal | undefined): boolean => v === undefined || (Array.isArray(v) && v.every(isStr)) || (!Array.isArray(v) && false);
-    if (!resolvedList(g('SourceVpcBlacklist'))) throw docError('SourceVpcBlacklist must be a list of strings. Use IntrinsicVpcBlacklist instead for values that use Intrinsic Functions');
-    const resources = this.methodPathUris(path, stage);
-    this.vpcPolicy(g('SourceVpcBlacklist'), g('IntrinsicVpcBlacklist'), g('IntrinsicVpceBlacklist'), 'StringEquals', resources);
-    if (!resolvedList(g('SourceVpcWhitelist'))) throw docError('SourceVpcWhitelist must be a list of strings. Use IntrinsicVpcWhitelist instead for values that use Intrinsic Functions');
-    this.vpcPolicy(g('SourceVpcWhitelist'), g('IntrinsicVpcWhitelist'), g('IntrinsicVpceWhitelist'), 'StringNotEquals', resources);
-    this.doc.setP('x-amazon-apigateway-policy', this.resourcePolicy);
+    addResourcePolicy(this, rp, path, stage);
   }
 
   addCustomStatements(statements: PyVal): void {
-    if (statements !== undefined && statements !== null) {
-      this.resourcePolicy.setP('Version', ps('2012-10-17'));
-      const cur = this.resourcePolicy.get('Statement');
-      if (cur === undefined || cur === null) this.resourcePolicy.setP('Statement', statements);
-      else {
-        const list = Array.isArray(cur) ? cur : [cur];
-        for (const s of Array.isArray(statements) ? statements : [statements]) if (!list.some((x) => pyEqual(x, s))) list.push(s);
-        this.resourcePolicy.setP('Statement', list);
-      }
-    }
-    this.doc.setP('x-amazon-apigateway-policy', this.resourcePolicy);
+    addCustomStatements(this, statements);
   }
 
   addRequestParameters(path: string, method: PyVal, params: { name: string; required: PyVal; caching: PyVal }[]): void {

@@ -3,8 +3,8 @@
 import { resolved, type TransformContext } from '../context.js';
 import { InvalidResourceError, InvalidTemplateError } from '../errors.js';
 import { hashOf, logicalId } from '../hash.js';
-import { deepcopy, fromJson, isDict, isStr, pd, ps, PStr, PyDict, pyRepr, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
-import { apiBody, apiState, stageNameValue } from '../openapi/state.js';
+import { fromJson, isDict, isStr, pd, ps, PStr, py27Order, PyDict, pyRepr, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
+import { apiBody, guarded, stageNameValue } from '../openapi/state.js';
 import { deepGet, docError, InvalidValueType, OPENAPI3, pyStrOf, SwaggerEditor, validateIsDict } from '../openapi/swagger.js';
 import type { ResourceTranslator } from '../registry.js';
 import type { SamResource } from '../resource.js';
@@ -275,7 +275,9 @@ function bodyS3(g: Gen, uri: Json): PyDict {
 function functionNames(ctx: TransformContext, apiId: string): string {
   const names: string[] = [];
   const res = ctx.sam['Resources'] as JsonObject;
-  for (const r of Object.values(res)) {
+  // Functions in the order the reference visits them (a Py27Dict whenever an Api exists).
+  for (const fid of py27Order(Object.keys(res))) {
+    const r = res[fid];
     if (!isObj(r) || r['Type'] !== 'AWS::Serverless::Function' || !isObj(r['Properties'])) continue;
     const events = r['Properties']['Events'];
     if (!isObj(events)) continue;
@@ -288,7 +290,6 @@ function functionNames(ctx: TransformContext, apiId: string): string {
       names.push(typeof v === 'string' ? v : v instanceof PStr ? v.s : pyRepr(v));
     }
   }
-  void apiState;
   return names.join('');
 }
 
@@ -319,6 +320,8 @@ function translate(r: SamResource, ctx: TransformContext): Generated[] {
   if (get('BinaryMediaTypes') !== undefined) rp['BinaryMediaTypes'] = resolved(ctx, get('BinaryMediaTypes'))!;
   if (get('MinimumCompressionSize') !== undefined) rp['MinimumCompressionSize'] = get('MinimumCompressionSize')!;
   if (truthy(get('EndpointConfiguration'))) endpointConfiguration(g, rest, get('EndpointConfiguration')!);
+  // Partitions without edge-optimized API Gateway (GovCloud, China, ISO, EUSC) default to REGIONAL.
+  else if (ctx.partition.startsWith('aws-iso') || ['aws-us-gov', 'aws-cn', 'aws-eusc'].includes(ctx.partition)) endpointConfiguration(g, rest, 'REGIONAL');
   addCors(g, get('Cors'));
   addAuth(g);
   addGatewayResponses(g, get('GatewayResponses'));
@@ -334,11 +337,7 @@ function translate(r: SamResource, ctx: TransformContext): Generated[] {
   if (deae !== undefined) {
     if (!g.body) throw new InvalidResourceError(id, "DisableExecuteApiEndpoint works only within 'DefinitionBody' property.");
     const editor = new SwaggerEditor(g.body);
-    try {
-      editor.addDisableExecuteApiEndpoint(fromJson(deae));
-    } catch (e) {
-      throw e;
-    }
+    editor.addDisableExecuteApiEndpoint(fromJson(deae));
     g.body = editor.swagger;
   }
   let swaggerForHash: PyDict | undefined;
@@ -392,8 +391,6 @@ function translate(r: SamResource, ctx: TransformContext): Generated[] {
   out.push(...domain.generated);
   out.push(...usagePlan(ctx, id, g.auth, stageId, g.attrs));
   propagateTags(out, get('Tags'), get('PropagateTags'));
-  void deepcopy;
-  void ps;
   return out;
 }
 
@@ -409,5 +406,5 @@ export const apiTranslator: ResourceTranslator = {
     UsagePlanKey: 'AWS::ApiGateway::UsagePlanKey',
     ApiKey: 'AWS::ApiGateway::ApiKey',
   },
-  translate,
+  translate: (r, ctx) => guarded((m) => new InvalidResourceError(r.id, m), () => translate(r, ctx)),
 };

@@ -6,7 +6,7 @@ import { logicalId } from '../hash.js';
 import { fromJson, isDict, isStr, pd, ps, PyDict, str, toJson, truthy as pyTruthy, type PyVal } from '../openapi/py27.js';
 import { pyEqual } from '../openapi/swagger.js';
 import { isIntrinsicPy, OpenApiEditor } from '../openapi/openapi.js';
-import { apiBody } from '../openapi/state.js';
+import { apiBody, guarded } from '../openapi/state.js';
 import type { ResourceTranslator } from '../registry.js';
 import type { SamResource } from '../resource.js';
 import { propagateTags } from '../tags.js';
@@ -245,7 +245,7 @@ function translate(r: SamResource, ctx: TransformContext): Generated[] {
     }
   }
   const domainJ = resolved(ctx, get('Domain'));
-  const domain = httpApiDomain(ctx, id, domainJ, attrs, isObj(body ? {} : undefined) ? 'httpapi:createdBy' : 'httpapi:createdBy');
+  const domain = httpApiDomain(ctx, id, domainJ, attrs, 'httpapi:createdBy');
   const stageName = truthy(get('StageName')) ? get('StageName')! : '$default';
   const prefix = typeof stageName === 'string' ? stageName : '';
   const stageId = /^[\p{L}\p{N}]+$/u.test(prefix) ? `${id}${prefix}Stage` : prefix === '$default' ? `${id}ApiGatewayDefaultStage` : logicalId(`${id}Stage`, prefix);
@@ -275,5 +275,5 @@ export const httpApiTranslator: ResourceTranslator = {
   type: 'AWS::Serverless::HttpApi',
   phase: 'api',
   referable: { Stage: 'AWS::ApiGatewayV2::Stage', DomainName: 'AWS::ApiGatewayV2::DomainName' },
-  translate,
+  translate: (r, ctx) => guarded((m) => new InvalidResourceError(r.id, m), () => translate(r, ctx)),
 };
