@@ -5,7 +5,7 @@ import { assumeRolePolicy, buildRole, ifItems, rolePolicies } from '../iam.js';
 import type { EventTranslator, ResourceTranslator, SamEvent } from '../registry.js';
 import type { SamResource } from '../resource.js';
 import { propagateTags, samTagList } from '../tags.js';
-import { cfn, getAtt, isIf, isIntrinsic, isNoValue, isObj, ref, truthy, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
+import { cfn, getAtt, isIf, isNoValue, isObj, ref, truthy, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
 import { dictOf, listOf, noIntrinsics, oneOf, strEnum, validateProps, type Spec } from '../validate.js';
 import { functionCode } from './code.js';
 import { eventInvokeConfig } from './event-invoke.js';
@@ -281,7 +281,7 @@ export const functionTranslator: ResourceTranslator = {
     }
     const va = versionAndAlias(r, ctx, fn);
     out.push(...va.generated);
-    if (truthy(r.get('FunctionUrlConfig'))) out.push(...functionUrl(r, fn, va.aliasId));
+    if (truthy(r.get('FunctionUrlConfig'))) out.push(...functionUrl(r, va.aliasId));
     va.deploymentPreference();
     let invokePolicies: JsonObject[] = [];
     if (truthy(r.get('EventInvokeConfig'))) {
@@ -314,4 +314,3 @@ export const functionTranslator: ResourceTranslator = {
   },
 };
 
-export const isIntrinsicValue = isIntrinsic;
