@@ -218,7 +218,8 @@ export function readEvent(ownerId: string, relativeId: string, raw: Json): SamEv
   if (!isObj(raw)) throw new InvalidEventError(relativeId, `'${pyTypeName(raw)}' object has no attribute 'get'`);
   const type = raw['Type'];
   const props = raw['Properties'];
-  if (props !== undefined && !isObj(props)) throw new InvalidEventError(relativeId, 'Properties should be a map.');
+  // Resource._validate_resource_dict of the event, under the event's own logical id (not wrapped by the owner).
+  if ('Properties' in raw && !isObj(props)) throw new InvalidResourceError(ownerId + relativeId, 'Properties of a resource must be an object.');
   return { relativeId, logicalId: ownerId + relativeId, type: typeof type === 'string' ? type : type === undefined || type === null ? 'None' : String(type), props: (props as JsonObject | undefined) ?? {}, raw };
 }
 
