@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidDocumentError, parseTemplate, transformSam, type Json } from '../../src/services/cloudformation/index.js';
-import { CORPUS, caseNames, conformanceRegistry, runCase, summarise } from './sam-runner.js';
+import { CORPUS, caseNames, conformanceRegistry, deepSort, firstDiff, missingSupport, runCase, summarise } from './sam-runner.js';
+import { referenceAvailable, runReference, mockPolicies } from './sam-reference.js';
 
 const skip = existsSync(CORPUS) ? false : `SAM corpus not found at ${CORPUS} (it lives in ../shared, absent in a fresh clone)`;
 
@@ -66,3 +67,30 @@ test('Robustness: corpus templates with properties deleted or given wrong types 
   }
   assert.deepEqual(crashes, []);
 });
+
+for (const [region, partition] of [['cn-north-1', 'aws-cn'], ['us-gov-west-1', 'aws-us-gov']] as const) {
+  const noRef = skip || (referenceAvailable() ? false : 'the reference samtranslator (python3) is not installed');
+  test(`Partitions: in ${partition} every in-scope valid input transforms as the installed samtranslator does`, { skip: noRef, timeout: 600_000 }, () => {
+    const reg = conformanceRegistry();
+    const names = caseNames().filter((n) => {
+      if (n.startsWith('error_')) return false;
+      const text = readFileSync(join(CORPUS, 'input', `${n}.yaml`), 'utf8');
+      // Application templates make the reference call the Serverless Application Repository.
+      return !text.includes('AWS::Serverless::Application') && missingSupport(parseTemplate(text), reg) === undefined;
+    });
+    const ref = runReference(region, partition, names.map((n) => join(CORPUS, 'input', `${n}.yaml`)));
+    const diffs: string[] = [];
+    for (const n of names) {
+      let out: Json;
+      try {
+        out = transformSam(parseTemplate(readFileSync(join(CORPUS, 'input', `${n}.yaml`), 'utf8')), { region, managedPolicyMap: mockPolicies(partition) }, reg);
+      } catch (e) {
+        out = { errorMessage: (e as Error).message };
+      }
+      const d = firstDiff(deepSort(out), deepSort(ref.get(n)));
+      if (d) diffs.push(`${n}: ${d}`);
+    }
+    console.log(`${partition}: ${names.length - diffs.length}/${names.length} equal to the reference`);
+    assert.deepEqual(diffs, []);
+  });
+}

@@ -41,6 +41,15 @@ test('parseTemplate: YAML 1.1 booleans (yes/no/on/off) are booleans as PyYAML re
   assert.deepEqual(parseTemplate('a: yes\nb: Off\nc: y\nd: "yes"\ne: NO\n'), { a: true, b: false, c: 'y', d: 'yes', e: false });
 });
 
+test('parseTemplate: an alias to its own ancestor is a format error, not an infinite tree', () => {
+  assert.throws(() => parseTemplate('a: &x [1, *x]\n'), TemplateFormatError);
+  assert.deepEqual(parseTemplate('a: &x [1]\nb: [*x, *x]\n'), { a: [1], b: [[1], [1]] });
+});
+
+test('parseTemplate: an unknown short tag becomes Fn::<Tag>, as the reference constructor does', () => {
+  assert.deepEqual(parseTemplate('a: !Foo bar\nb: !Bar [1]\n'), { a: { 'Fn::Foo': 'bar' }, b: { 'Fn::Bar': [1] } });
+});
+
 test('parseTemplate: JSON templates are read as JSON', () => {
   assert.deepEqual(parseTemplate('{"Resources": {"A": {"Type": "T"}}}'), { Resources: { A: { Type: 'T' } } });
 });

@@ -73,6 +73,8 @@ const YAML11_BOOL: ScalarTag = {
 const CUSTOM_TAGS = [YAML11_BOOL, ...FN_TAGS.flatMap(tagsFor)];
 
 let currentDoc: Document | undefined;
+/** Nodes being converted via an alias, to refuse recursive aliases. */
+const active = new Set<unknown>();
 
 const isMergeKey = (k: unknown): boolean => isScalar(k) && (typeof k.value === 'symbol' || (k.value === '<<' && k.type === 'PLAIN'));
 
@@ -103,7 +105,18 @@ function toJson(node: unknown): Json {
     if (node.tag && node.tag.startsWith('!') && !node.tag.startsWith('!!')) return tagged(node.tag, node.source ?? (v === null ? '' : String(v)));
     return plain(v);
   }
-  if (isAlias(node)) return toJson(node.resolve(currentDoc!));
+  if (isAlias(node)) {
+    const target = node.resolve(currentDoc!);
+    // An alias to its own ancestor would make the tree infinite; CloudFormation templates are finite JSON.
+    if (target && active.has(target)) throw new TemplateFormatError(`Template format error: YAML not well-formed. (alias *${node.source} refers to its own ancestor)`);
+    if (!target) return null;
+    active.add(target);
+    try {
+      return toJson(target);
+    } finally {
+      active.delete(target);
+    }
+  }
   if (node === null || node === undefined) return null;
   return plain(node);
 }

@@ -1,7 +1,7 @@
 // FunctionUrlConfig: an AWS::Lambda::Url and, for AuthType NONE, the two public permissions AWS requires.
 import { InvalidResourceError } from '../errors.js';
 import type { SamResource } from '../resource.js';
-import { cfn, getAtt, isIntrinsic, isObj, ref, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
+import { cfn, isIntrinsic, isObj, ref, type Generated, type Json, type JsonObject } from '../types.js';
 
 const CORS_TYPES: Record<string, [string, (v: Json) => boolean]> = {
   AllowOrigins: ['list', Array.isArray],
@@ -28,7 +28,7 @@ function validate(r: SamResource, c: JsonObject): void {
   }
 }
 
-export function functionUrl(r: SamResource, fn: CfnResource, aliasId: string | undefined): Generated[] {
+export function functionUrl(r: SamResource, aliasId: string | undefined): Generated[] {
   const c = r.get('FunctionUrlConfig') as JsonObject;
   validate(r, c);
   const target = aliasId ? ref(aliasId) : ref(r.id);
@@ -39,7 +39,6 @@ export function functionUrl(r: SamResource, fn: CfnResource, aliasId: string | u
     r.passthrough(),
   );
   const out: Generated[] = [{ id: `${r.id}Url`, resource: url }];
-  void fn;
   if (c['AuthType'] === 'NONE' && !isIntrinsic(c)) {
     out.push({
       id: `${r.id}UrlPublicPermissions`,
@@ -53,4 +52,3 @@ export function functionUrl(r: SamResource, fn: CfnResource, aliasId: string | u
   return out;
 }
 
-export const functionArn = (id: string): JsonObject => getAtt(id, 'Arn');

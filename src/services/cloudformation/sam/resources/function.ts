@@ -5,7 +5,7 @@ import { assumeRolePolicy, buildRole, ifItems, rolePolicies } from '../iam.js';
 import type { EventTranslator, ResourceTranslator, SamEvent } from '../registry.js';
 import type { SamResource } from '../resource.js';
 import { propagateTags, samTagList } from '../tags.js';
-import { cfn, getAtt, isIf, isIntrinsic, isNoValue, isObj, ref, truthy, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
+import { cfn, getAtt, isIf, isNoValue, isObj, ref, truthy, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
 import { dictOf, listOf, noIntrinsics, oneOf, strEnum, validateProps, type Spec } from '../validate.js';
 import { functionCode } from './code.js';
 import { eventInvokeConfig } from './event-invoke.js';
@@ -218,7 +218,8 @@ export function readEvent(ownerId: string, relativeId: string, raw: Json): SamEv
   if (!isObj(raw)) throw new InvalidEventError(relativeId, `'${pyTypeName(raw)}' object has no attribute 'get'`);
   const type = raw['Type'];
   const props = raw['Properties'];
-  if (props !== undefined && !isObj(props)) throw new InvalidEventError(relativeId, 'Properties should be a map.');
+  // Resource._validate_resource_dict of the event, under the event's own logical id (not wrapped by the owner).
+  if ('Properties' in raw && !isObj(props)) throw new InvalidResourceError(ownerId + relativeId, 'Properties of a resource must be an object.');
   return { relativeId, logicalId: ownerId + relativeId, type: typeof type === 'string' ? type : type === undefined || type === null ? 'None' : String(type), props: (props as JsonObject | undefined) ?? {}, raw };
 }
 
@@ -281,7 +282,7 @@ export const functionTranslator: ResourceTranslator = {
     }
     const va = versionAndAlias(r, ctx, fn);
     out.push(...va.generated);
-    if (truthy(r.get('FunctionUrlConfig'))) out.push(...functionUrl(r, fn, va.aliasId));
+    if (truthy(r.get('FunctionUrlConfig'))) out.push(...functionUrl(r, va.aliasId));
     va.deploymentPreference();
     let invokePolicies: JsonObject[] = [];
     if (truthy(r.get('EventInvokeConfig'))) {
@@ -314,4 +315,3 @@ export const functionTranslator: ResourceTranslator = {
   },
 };
 
-export const isIntrinsicValue = isIntrinsic;

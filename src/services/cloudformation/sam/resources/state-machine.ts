@@ -6,7 +6,7 @@ import { assumeRolePolicy, buildRole, policiesList } from '../iam.js';
 import type { EventTranslator, ResourceTranslator, SamEvent } from '../registry.js';
 import type { SamResource } from '../resource.js';
 import { propagateTags } from '../tags.js';
-import { cfn, getAtt, isIntrinsic, isObj, ref, tagList, truthy, type CfnResource, type Generated, type Json, type JsonObject } from '../types.js';
+import { cfn, getAtt, isIntrinsic, isObj, ref, tagList, truthy, type Generated, type Json, type JsonObject } from '../types.js';
 import { dictOf, listOf, noIntrinsics, oneOf, validateProps, type Spec } from '../validate.js';
 import { parseS3Uri } from './code.js';
 import { NOT_YET, readEvent } from './function.js';
@@ -172,4 +172,3 @@ export const stateMachineTranslator: ResourceTranslator = {
   },
 };
 
-export type { CfnResource };
