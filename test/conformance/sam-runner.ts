@@ -112,7 +112,7 @@ export function deepSort(v: unknown, key?: string): unknown {
 const pyJsonDumps = (v: unknown): string => canon(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** The harness's _update_logical_id_hash: API Gateway deployment ids re-hashed from the body, on both sides. */
-function normaliseDeployments(t: JsonObject): void {
+export function normaliseDeployments(t: JsonObject): void {
   const res = (t['Resources'] ?? {}) as Record<string, JsonObject>;
   const hashes = new Map<string, string>();
   for (const [id, r] of Object.entries(res)) {

@@ -76,13 +76,13 @@ function makeAuthorizer(apiId: string, name: string, c: PyDict | undefined, iam 
   return a;
 }
 
-function authorizerOpenApi(apiId: string, a: HttpAuthorizer): PyDict {
+function authorizerOpenApi(apiId: string, a: HttpAuthorizer, partition: string): PyDict {
   const kind = kindOf(a);
   const KEY = 'x-amazon-apigateway-authorizer';
   if (kind === 'AWS_IAM') return pd([['type', ps('apiKey')], ['name', ps('Authorization')], ['in', ps('header')], ['x-amazon-apigateway-authtype', ps('awsSigv4')]]);
   if (kind === 'JWT') return pd([['type', ps('oauth2')], [KEY, pd([['jwtConfiguration', a.jwt!], ['identitySource', a.idSource!], ['type', ps('jwt')]])]]);
   const az = pd([['type', ps('request')]]);
-  az.setP('authorizerUri', pd([['Fn::Sub', [ps('arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${__FunctionArn__}/invocations'), pd([['__FunctionArn__', a.functionArn!]])]]]));
+  az.setP('authorizerUri', pd([['Fn::Sub', [ps(`arn:${partition}:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${__FunctionArn__}/invocations`), pd([['__FunctionArn__', a.functionArn!]])]]]));
   if (pyTruthy(a.invokeRole) && str(a.invokeRole) !== 'NONE') az.setP('authorizerCredentials', a.invokeRole!);
   if (pyTruthy(a.identity)) {
     if (!isDict(a.identity)) throw new InvalidResourceError(apiId, `Property 'Auth.Authorizers.${a.name}.Identity' should be a map.`);
@@ -158,7 +158,7 @@ function translate(r: SamResource, ctx: TransformContext): Generated[] {
     if (!OpenApiEditor.isValid(body)) throw new InvalidResourceError(id, "Unable to add Auth configuration because 'DefinitionBody' does not contain a valid OpenApi definition.");
     const ed = new OpenApiEditor(body);
     authMap = authorizers(id, auth.get('Authorizers'), auth.has('EnableIamAuthorizer') ? auth.get('EnableIamAuthorizer') : false);
-    ed.addAuthorizers([...authMap].map(([n, a]) => [n, authorizerOpenApi(id, a)]));
+    ed.addAuthorizers([...authMap].map(([n, a]) => [n, authorizerOpenApi(id, a, ctx.partition)]));
     const def = auth.get('DefaultAuthorizer');
     if (pyTruthy(def) && !(isDict(def) && def.size === 1 && str(def.get('Ref')) === 'AWS::NoValue')) {
       if (!isStr(def)) throw new InvalidResourceError(id, "Property 'Auth.DefaultAuthorizer' should be a string.");
