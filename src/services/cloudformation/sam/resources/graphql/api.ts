@@ -30,6 +30,11 @@ const AUTH_CONFIG: Record<string, [string, string]> = {
 };
 
 const o = (v: Json | undefined): JsonObject => (isObj(v) ? v : {});
+/** The reference's Resource constructor refuses a non-alphanumeric logical id (a data source key like `a-b`). */
+function checkedId(id: string): string {
+  if (!/^[A-Za-z0-9]+$/.test(id)) throw new InvalidResourceError(id, 'Logical ids must be alphanumeric.');
+  return id;
+}
 /** get_tag_list: a null value becomes an empty string. */
 export const samTagList = (tags: JsonObject): JsonObject[] => tagList(tags).map((t) => (t['Value'] === null ? { ...t, Value: '' } : t));
 
@@ -51,8 +56,7 @@ class GraphQLApiBuilder {
 
   /** A generated resource with the SAM resource's DependsOn and attributes, as every AppSync resource gets them. */
   private res(id: string, type: string, props: Record<string, Json | undefined>, attrs = this.attrs): Generated {
-    if (!/^[A-Za-z0-9]+$/.test(id)) throw new InvalidResourceError(id, 'Logical ids must be alphanumeric.');
-    return { id, resource: cfn(type, props, attrs) };
+    return { id: checkedId(id), resource: cfn(type, props, attrs) };
   }
 
   build(): Generated[] {
@@ -177,7 +181,7 @@ class GraphQLApiBuilder {
     const id = this.r.id;
     for (const [rel, v] of Object.entries(o(ds['DynamoDb']))) {
       const d = o(v);
-      const dsId = `${id}${rel}DynamoDBDataSource`;
+      const dsId = checkedId(`${id}${rel}DynamoDBDataSource`);
       const region = truthy(d['Region']) ? d['Region']! : ref('AWS::Region');
       const config: JsonObject = { AwsRegion: region, TableName: d['TableName'] ?? null };
       for (const k of ['UseCallerCredentials', 'Versioned']) if (truthy(d[k])) config[k] = d[k]!;
@@ -201,7 +205,7 @@ class GraphQLApiBuilder {
     }
     for (const [rel, v] of Object.entries(o(ds['Lambda']))) {
       const d = o(v);
-      const dsId = `${id}${rel}LambdaDataSource`;
+      const dsId = checkedId(`${id}${rel}LambdaDataSource`);
       const extra: Generated[] = [];
       let roleArn: Json;
       if (truthy(d['ServiceRoleArn'])) roleArn = d['ServiceRoleArn']!;

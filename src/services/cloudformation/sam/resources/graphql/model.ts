@@ -73,10 +73,12 @@ type Result = { ok: true; value: Json } | { ok: false; loc: Loc };
 
 /**
  * pydantic v1's dict coercion, `dict(v)`: a map as is, or a list of pairs (two-character strings, two-item lists,
- * two-key maps), so `[]` passes as `{}`. Undefined when Python's dict() would raise.
+ * two-key maps), so `[]` and `""` pass as `{}`. Undefined when Python's dict() would raise.
  */
 export function pyDict(v: Json): JsonObject | undefined {
   if (isObj(v)) return v;
+  // A string iterates over its characters, none of which is a pair: only the empty string passes.
+  if (v === '') return {};
   if (!Array.isArray(v)) return undefined;
   const out: JsonObject = {};
   for (const item of v) {
