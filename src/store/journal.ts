@@ -96,7 +96,7 @@ async function writeThroughStore(store: Store, groups: Stmt[][]): Promise<GroupR
       try {
         const out: { changes: number; rows?: Record<string, unknown>[] }[] = [];
         for (const [sql, params] of g) {
-          if (/^\s*(SELECT|WITH)\b|\bRETURNING\b/i.test(sql)) {
+          if (READS.test(sql)) {
             const rows = await q.all<Record<string, unknown>>(sql, params);
             out.push({ changes: rows.length, rows });
           } else out.push(await q.run(sql, params));
@@ -113,6 +113,9 @@ async function writeThroughStore(store: Store, groups: Stmt[][]): Promise<GroupR
     return results;
   });
 }
+
+/** Statements that produce rows: a SELECT, or a write with RETURNING. */
+const READS = /^\s*(SELECT|WITH)\b|\bRETURNING\b/i;
 
 /** How long a lazy statement may wait for a commit that something urgent triggers (ms). */
 const LAZY_MS = 100;
@@ -145,11 +148,15 @@ export class Journal {
     private readonly onError: (e: unknown) => void,
     /** The SQLite database file, for the writer thread; without it commits run through the Store. */
     dbPath?: string,
-    opts: { maxInFlight?: number } = {},
+    opts: { maxInFlight?: number; direct?: boolean } = {},
   ) {
     if (dbPath && store.kind === 'sqlite') this.writer = new WriterThread(dbPath);
     this.maxInFlight = opts.maxInFlight ?? 1;
+    this.direct = opts.direct ?? false;
   }
+  private readonly direct: boolean;
+  private directInFlight = 0;
+  private readonly directIdle: (() => void)[] = [];
 
   /**
    * Commits a group of statements atomically with the next group commit; resolves with each statement's result once
@@ -158,6 +165,7 @@ export class Journal {
    */
   write(group: readonly Stmt[], lazy = false): Promise<WriteResult[]> {
     if (this.closed) return Promise.reject(new Error('the journal is closed'));
+    if (this.direct) return this.writeDirect(group);
     return new Promise((resolve, reject) => {
       this.groups.push({ group: [...group], resolve, reject });
       this.arm(lazy);
@@ -256,6 +264,32 @@ export class Journal {
     }
   }
 
+  /**
+   * PostgreSQL: a group is its own transaction on a pooled connection (one statement: one round trip, autocommit),
+   * so groups commit in parallel and the server groups their WAL flushes; batching them into one transaction would
+   * cost a savepoint's two extra round trips per group.
+   */
+  private async writeDirect(group: readonly Stmt[]): Promise<WriteResult[]> {
+    const one = async (q: Queryable, [sql, params]: Stmt): Promise<WriteResult> => {
+      if (READS.test(sql)) {
+        const rows = await q.all<Record<string, unknown>>(sql, params);
+        return { changes: rows.length, rows };
+      }
+      return { changes: (await q.run(sql, params)).changes, rows: [] };
+    };
+    this.directInFlight++;
+    try {
+      if (group.length === 1) return [await one(this.store, group[0]!)];
+      return await this.store.tx(async (q) => {
+        const out: WriteResult[] = [];
+        for (const st of group) out.push(await one(q, st));
+        return out;
+      });
+    } finally {
+      if (--this.directInFlight === 0) for (const w of this.directIdle.splice(0)) w();
+    }
+  }
+
   private async send(groups: Stmt[][]): Promise<GroupResult[]> {
     if (this.writer && !this.writer.broken) {
       try {
@@ -273,6 +307,7 @@ export class Journal {
   async close(): Promise<void> {
     await this.commit();
     while (this.flushing) await this.flushing;
+    if (this.directInFlight > 0) await new Promise<void>((r) => this.directIdle.push(r));
     this.closed = true;
     await this.writer?.close();
   }

@@ -22,14 +22,14 @@ export class PostgresStore implements Store {
     cacheDir: string,
   ) {
     this.blobs = new PgBlobStore(this, cacheDir);
-    // Several flushes at once, each on its own connection: PostgreSQL commits them in parallel (and groups their WAL
-    // flushes itself); a quarter of the pool leaves the rest for reads and control-plane transactions.
-    this.journal = new Journal(this, (e) => process.stderr.write(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}\n`), undefined, { maxInFlight: 4 });
+    // Groups of write() run at once, each its own transaction on a pooled connection: PostgreSQL commits them in
+    // parallel and groups their WAL flushes itself. Loose add() statements are still batched, up to four flushes at once.
+    this.journal = new Journal(this, (e) => process.stderr.write(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}\n`), undefined, { maxInFlight: 4, direct: true });
   }
   readonly journal: Journal;
 
   /** Connects (and checks the server answers) or throws a StoreOpenError with one line saying why. */
-  static async open(url: string, cacheDir: string, poolSize = 16): Promise<PostgresStore> {
+  static async open(url: string, cacheDir: string, poolSize = 20): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
     // An idle client that loses its server emits 'error' on the pool; without a listener that would end the process.
     pool.on('error', () => undefined);
