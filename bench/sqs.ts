@@ -70,7 +70,7 @@ async function broker(): Promise<{ perSecond: number; moved: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'selfless-bench-sqs-'));
   const store = new SqliteStore(dir);
   const journal = new Journal(store, () => undefined, join(dir, 'selfless.db'));
-  const svc = new SqsService({ store, clock: systemClock, accountId: '000000000000', endpointUrl: () => 'http://127.0.0.1', journal });
+  const svc = new SqsService({ store, clock: systemClock, accountId: '000000000000', endpointUrl: () => 'http://127.0.0.1' });
   try {
     await svc.init();
     svc.start();

@@ -1,0 +1,212 @@
+// Waiting for messages on this node: long polls and onAvailable listeners, woken through the notifier channel of
+// their queue (every node's senders notify after commit) and by one clock timer per queue for the next message
+// becoming visible (a delay or a visibility timeout ending, found by SQL), with a slow safety re-check for changes
+// no notification announces (a receive on another node). Never a tight poll.
+import type { Clock } from '../../lib/clock.js';
+import type { Notifier } from '../../store/index.js';
+
+/** The longest a waiter goes without re-trying its claim when nothing is announced (e.g. another node's receive). */
+export const SAFETY_MS = 5_000;
+
+export const queueChannel = (arn: string): string => `sqs:${arn}`;
+
+interface Waiter {
+  /** Tries the claim again; resolves when the attempt is over. */
+  attempt(): void;
+  cancel(): void;
+}
+
+class Watch {
+  readonly waiters = new Set<Waiter>();
+  readonly listeners = new Set<() => void>();
+  unlisten: (() => void) | undefined;
+  timer: { at: number; cancel: () => void } | undefined;
+  arming = false;
+  kickQueued = false;
+  /** The last time waiters were woken or a timer found nothing visible: the next timer is for what follows it. */
+  checkedAt = 0;
+}
+
+export interface WatchDeps {
+  notifier: Notifier;
+  clock: Clock;
+  /** The earliest time after `after` that a message of the queue becomes visible, if any. */
+  nextVisibleAt(arn: string, after: number): Promise<number | undefined>;
+  /** Whether a message of the queue is visible now. */
+  anyVisible(arn: string): Promise<boolean>;
+  log(msg: string): void;
+}
+
+export class Watches {
+  private readonly watches = new Map<string, Watch>();
+  private released = false;
+
+  constructor(private readonly d: WatchDeps) {}
+
+  get releasing(): boolean {
+    return this.released;
+  }
+
+  private watch(arn: string): Watch {
+    let w = this.watches.get(arn);
+    if (!w) {
+      const watch = new Watch();
+      watch.checkedAt = this.d.clock.now();
+      watch.unlisten = this.d.notifier.listen(queueChannel(arn), () => this.kick(arn));
+      this.watches.set(arn, (w = watch));
+    }
+    return w;
+  }
+
+  private drop(arn: string, w: Watch): void {
+    if (w.waiters.size > 0 || w.listeners.size > 0 || this.watches.get(arn) !== w) return;
+    w.unlisten?.();
+    w.timer?.cancel();
+    this.watches.delete(arn);
+  }
+
+  /** Something may have become visible in the queue: every waiter re-tries, every listener is called (once a turn). */
+  kick(arn: string): void {
+    const w = this.watches.get(arn);
+    if (!w || w.kickQueued) return;
+    w.kickQueued = true;
+    queueMicrotask(() => {
+      w.kickQueued = false;
+      w.checkedAt = this.d.clock.now();
+      for (const x of [...w.waiters]) x.attempt();
+      for (const l of [...w.listeners]) {
+        try {
+          l();
+        } catch (e) {
+          this.d.log(`selfless: sqs onAvailable listener failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      this.arm(arn);
+    });
+  }
+
+  /** A timer's wake-up: passed on only when a message is visible (the safety re-check mostly finds none). */
+  private check(arn: string): void {
+    const w = this.watches.get(arn);
+    if (!w) return;
+    w.checkedAt = this.d.clock.now();
+    this.d.anyVisible(arn).then(
+      (any) => (any ? this.kick(arn) : this.arm(arn)),
+      (e: unknown) => this.d.log(`selfless: sqs wait check failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  /** Keeps the queue's one timer at the next message becoming visible, at most SAFETY_MS away. */
+  arm(arn: string): void {
+    const w = this.watches.get(arn);
+    if (!w || w.arming) return;
+    w.arming = true;
+    this.d.nextVisibleAt(arn, w.checkedAt).then(
+      (next) => {
+        w.arming = false;
+        if (this.watches.get(arn) !== w) return;
+        const now = this.d.clock.now();
+        if (next !== undefined && next <= now) return this.check(arn);
+        const at = Math.min(next ?? Infinity, now + SAFETY_MS);
+        if (w.timer && w.timer.at <= at && w.timer.at > now) return;
+        w.timer?.cancel();
+        const timer = { at, cancel: (): void => undefined };
+        timer.cancel = this.d.clock.setTimer(at - now, () => {
+          if (w.timer === timer) w.timer = undefined;
+          this.check(arn);
+        });
+        w.timer = timer;
+      },
+      (e: unknown) => {
+        w.arming = false;
+        this.d.log(`selfless: sqs wait timer failed: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    );
+  }
+
+  /**
+   * Waits until `attempt` yields something or `deadline` (on the clock) passes, re-trying when woken. An attempt
+   * in flight when the wait ends is awaited, so that messages it claims are returned, never dropped.
+   */
+  wait<T>(arn: string, deadline: number, attempt: () => Promise<T[]>, signal?: AbortSignal): Promise<T[]> {
+    return new Promise<T[]>((resolve, reject) => {
+      const w = this.watch(arn);
+      let done = false;
+      let busy = false;
+      let again = false;
+      let over = false;
+      let cancelTimer: () => void = () => undefined;
+      const finish = (r: T[], err?: unknown): void => {
+        if (done) return;
+        done = true;
+        w.waiters.delete(waiter);
+        cancelTimer();
+        signal?.removeEventListener('abort', onEnd);
+        this.drop(arn, w);
+        if (err !== undefined) reject(err instanceof Error ? err : new Error(String(err)));
+        else resolve(r);
+      };
+      const run = (): void => {
+        if (done) return;
+        if (busy) {
+          again = true;
+          return;
+        }
+        busy = true;
+        attempt().then(
+          (r) => {
+            busy = false;
+            if (r.length > 0 || over) return finish(r);
+            if (again) {
+              again = false;
+              run();
+            }
+          },
+          (e: unknown) => {
+            busy = false;
+            finish([], e);
+          },
+        );
+      };
+      const onEnd = (): void => {
+        over = true;
+        if (!busy) finish([]);
+      };
+      const waiter: Waiter = { attempt: run, cancel: onEnd };
+      w.waiters.add(waiter);
+      signal?.addEventListener('abort', onEnd);
+      if (signal?.aborted || this.released) over = true;
+      const left = deadline - this.d.clock.now();
+      if (left <= 0) over = true;
+      else cancelTimer = this.d.clock.setTimer(left, onEnd);
+      run();
+      if (!over) this.arm(arn);
+    });
+  }
+
+  /** onAvailable: the listener is called whenever a message may have become visible in the queue, on any node. */
+  listen(arn: string, fn: () => void): () => void {
+    const w = this.watch(arn);
+    w.listeners.add(fn);
+    this.arm(arn);
+    return () => {
+      w.listeners.delete(fn);
+      this.drop(arn, w);
+    };
+  }
+
+  /** Ends every wait now (empty) and makes new ones return at once: the server is shutting down. */
+  release(): void {
+    this.released = true;
+    for (const w of this.watches.values()) for (const x of [...w.waiters]) x.cancel();
+  }
+
+  close(): void {
+    this.release();
+    for (const [arn, w] of this.watches) {
+      w.unlisten?.();
+      w.timer?.cancel();
+      this.watches.delete(arn);
+    }
+  }
+}
