@@ -199,9 +199,12 @@ export function claim(o: ClaimOpts): Stmt[] {
     order = 'm.seq';
   }
   out.push([
-    `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1, first_receive = CASE WHEN first_receive = 0 THEN ? ELSE first_receive END, received_at = ? ` +
-      `WHERE queue = ? AND id IN (SELECT m.id FROM sqs_messages m WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?${o.skipLocked}) RETURNING ${MSG_COLUMNS}`,
-    [o.now + o.visibilityMs, o.now, o.now, o.arn, ...params, o.max],
+    // The candidates are a CTE: PostgreSQL materialises a CTE with FOR UPDATE once, where `IN (subquery … LIMIT)`
+    // may be re-run by the plan and claim more than the limit.
+    `WITH c AS (SELECT m.id FROM sqs_messages m WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?${o.skipLocked}) ` +
+      `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1, first_receive = CASE WHEN first_receive = 0 THEN ? ELSE first_receive END, received_at = ? ` +
+      `WHERE queue = ? AND id IN (SELECT id FROM c) RETURNING ${MSG_COLUMNS}`,
+    [...params, o.max, o.now + o.visibilityMs, o.now, o.now, o.arn],
   ]);
   return out;
 }
