@@ -10,7 +10,7 @@ import type { Stmt, WriteResult } from '../../store/journal.js';
 import { md5Hex, md5OfAttributes } from './md5.js';
 import { attrsToJson, claim, COUNTS_SQL, fifoSend, moveBack, moveToDlq, NEXT_VISIBLE_SQL, placeholders, rowToMsg, seqNumber, standardSend, sysToJson, MSG_COLUMNS, checkToken, contentDedupId, parseReceiptHandle, receiptHandle, receiptNonce, type Msg, type MsgRow, type NewMsg } from './messages.js';
 import { checkBody, checkDelay, checkMessageAttributes, messageSize } from './validate.js';
-import { queueChannel } from './waits.js';
+import { queueChannel, wakeHint } from './waits.js';
 import type { Queue, SqsService } from './service.js';
 
 export interface SendInput {
@@ -131,7 +131,8 @@ export class Messages {
         p.result.seqNumber = w?.['seq'] !== null && w?.['seq'] !== undefined ? seqNumber(Number(w['seq'])) : String(w?.['seq_number'] ?? '');
       }
     }
-    this.svc.notifier.notify(queueChannel(q.arn));
+    const later = msgs.reduce((t, m) => (m.visibleAt > now ? Math.min(t, m.visibleAt) : t), Infinity);
+    this.svc.notifier.notify(queueChannel(q.arn), wakeHint(msgs.length, later === Infinity ? undefined : later));
     return out;
   }
 
@@ -162,7 +163,7 @@ export class Messages {
       }),
     );
     const res = await this.write(group);
-    if (moves > 0 && dlq) this.svc.notifier.notify(queueChannel(dlq.arn));
+    if (moves > 0 && dlq) this.svc.notifier.notify(queueChannel(dlq.arn), wakeHint(moves));
     const rows = (res[res.length - 1]?.rows ?? []) as unknown as MsgRow[];
     rows.sort((a, b) => Number(a.visible_at) - Number(b.visible_at) || Number(a.seq) - Number(b.seq));
     const nonce = receiptNonce();
@@ -228,7 +229,7 @@ export class Messages {
     const res = await this.write(group);
     const left = new Set((res[res.length - 1]?.rows ?? []).map((r) => String(r['id'])));
     for (const p of parsed) if (left.has(p.id)) out[p.i] = new AwsError('ReceiptHandleIsInvalid', `The receipt handle "${String(handles[p.i])}" has expired.`);
-    if (parsed.some((p) => !left.has(p.id))) this.svc.notifier.notify(queueChannel(q.arn));
+    if (parsed.some((p) => !left.has(p.id))) this.svc.notifier.notify(queueChannel(q.arn), wakeHint(1));
     return out;
   }
 
@@ -254,10 +255,10 @@ export class Messages {
     group.push([`SELECT id, receive_count, visible_at FROM sqs_messages WHERE queue = ? AND id IN (${placeholders(parsed.length)})`, [q.arn, ...parsed.map((p) => p.id)]]);
     const res = await this.write(group);
     const rows = new Map((res[res.length - 1]?.rows ?? []).map((r) => [String(r['id']), r]));
-    let visible = false;
+    let visible = 0;
     parsed.forEach((p, k) => {
       if (res[k]?.changes === 1) {
-        if (p.seconds === 0) visible = true;
+        if (p.seconds === 0) visible++;
         return;
       }
       const r = rows.get(p.id);
@@ -267,7 +268,7 @@ export class Messages {
       else if (Number(r['visible_at']) <= now) out[p.i] = new AwsError('MessageNotInflight', 'Message not inflight.');
       else out[p.i] = new AwsError('InvalidParameterValue', `Value ${p.seconds} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]`);
     });
-    if (visible) this.svc.notifier.notify(queueChannel(q.arn));
+    if (visible > 0) this.svc.notifier.notify(queueChannel(q.arn), wakeHint(visible));
     return out;
   }
 

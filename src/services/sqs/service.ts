@@ -320,7 +320,9 @@ export class SqsService {
     const claim = (): Promise<Msg[]> => this.messages.claim(q, max, visibilityMs);
     let got = await claim();
     if (got.length === 0 && waitMs > 0 && !signal?.aborted && !this.watches.releasing) {
-      got = await this.watches.wait(q.arn, deadline, async () => ((await this.load(q.arn)) ? claim() : []), signal);
+      // A woken waiter reads before it claims: most wake-ups of a busy queue find its messages taken already, and a
+      // read costs less than a claim through the journal.
+      got = await this.watches.wait(q.arn, deadline, async () => ((await this.load(q.arn)) && (await this.messages.anyVisible(q.arn)) ? claim() : []), signal);
     }
     if (attemptId !== undefined && q.fifo) await this.messages.recordAttempt(q, attemptId, got);
     return got;

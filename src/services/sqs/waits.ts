@@ -10,9 +10,19 @@ export const SAFETY_MS = 5_000;
 
 export const queueChannel = (arn: string): string => `sqs:${arn}`;
 
+/**
+ * The payload of a queue's notification: how many messages may have become visible (waiters to wake; empty: all),
+ * and, for delayed ones, when they become visible (so that the timer is set without a query).
+ */
+export const wakeHint = (count: number, visibleAt?: number): string => (visibleAt !== undefined ? `${count}@${visibleAt}` : String(count));
+function parseHint(p: string): { count: number; at: number | undefined } {
+  const m = /^(\d+)(?:@(\d+))?$/.exec(p);
+  return m ? { count: Number(m[1]), at: m[2] !== undefined ? Number(m[2]) : undefined } : { count: Infinity, at: undefined };
+}
+
 interface Waiter {
-  /** Tries the claim again; resolves when the attempt is over. */
-  attempt(): void;
+  /** Tries the claim again (unless one is running); false when it was already running. */
+  attempt(): boolean;
   cancel(): void;
 }
 
@@ -23,6 +33,8 @@ class Watch {
   timer: { at: number; cancel: () => void } | undefined;
   arming = false;
   kickQueued = false;
+  /** Waiters to wake at the next kick (the notifications' counts). */
+  budget = 0;
   /** The last time waiters were woken or a timer found nothing visible: the next timer is for what follows it. */
   checkedAt = 0;
 }
@@ -52,7 +64,7 @@ export class Watches {
     if (!w) {
       const watch = new Watch();
       watch.checkedAt = this.d.clock.now();
-      watch.unlisten = this.d.notifier.listen(queueChannel(arn), () => this.kick(arn));
+      watch.unlisten = this.d.notifier.listen(queueChannel(arn), (p) => this.kick(arn, p));
       this.watches.set(arn, (w = watch));
     }
     return w;
@@ -65,15 +77,27 @@ export class Watches {
     this.watches.delete(arn);
   }
 
-  /** Something may have become visible in the queue: every waiter re-tries, every listener is called (once a turn). */
-  kick(arn: string): void {
+  /**
+   * Something may have become visible in the queue: as many waiters as the hints announce re-try (all without a
+   * count), every listener is called; once a turn however many notifications arrived.
+   */
+  kick(arn: string, payload = ''): void {
     const w = this.watches.get(arn);
-    if (!w || w.kickQueued) return;
+    if (!w) return;
+    const hint = parseHint(payload);
+    w.budget += hint.count;
+    if (hint.at !== undefined) this.timerAt(arn, w, hint.at);
+    if (w.kickQueued) return;
     w.kickQueued = true;
     queueMicrotask(() => {
       w.kickQueued = false;
       w.checkedAt = this.d.clock.now();
-      for (const x of [...w.waiters]) x.attempt();
+      let budget = w.budget;
+      w.budget = 0;
+      for (const x of w.waiters) {
+        if (budget <= 0) break;
+        if (x.attempt()) budget--;
+      }
       for (const l of [...w.listeners]) {
         try {
           l();
@@ -81,8 +105,21 @@ export class Watches {
           this.d.log(`selfless: sqs onAvailable listener failed: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
-      this.arm(arn);
+      if (!w.timer) this.arm(arn);
     });
+  }
+
+  /** Sets the queue's timer to `at` unless it is due earlier already. */
+  private timerAt(arn: string, w: Watch, at: number): void {
+    const now = this.d.clock.now();
+    if (w.timer && w.timer.at <= at && w.timer.at > now) return;
+    w.timer?.cancel();
+    const timer = { at, cancel: (): void => undefined };
+    timer.cancel = this.d.clock.setTimer(at - now, () => {
+      if (w.timer === timer) w.timer = undefined;
+      this.check(arn);
+    });
+    w.timer = timer;
   }
 
   /** A timer's wake-up: passed on only when a message is visible (the safety re-check mostly finds none). */
@@ -107,15 +144,7 @@ export class Watches {
         if (this.watches.get(arn) !== w) return;
         const now = this.d.clock.now();
         if (next !== undefined && next <= now) return this.check(arn);
-        const at = Math.min(next ?? Infinity, now + SAFETY_MS);
-        if (w.timer && w.timer.at <= at && w.timer.at > now) return;
-        w.timer?.cancel();
-        const timer = { at, cancel: (): void => undefined };
-        timer.cancel = this.d.clock.setTimer(at - now, () => {
-          if (w.timer === timer) w.timer = undefined;
-          this.check(arn);
-        });
-        w.timer = timer;
+        this.timerAt(arn, w, Math.min(next ?? Infinity, now + SAFETY_MS));
       },
       (e: unknown) => {
         w.arming = false;
@@ -146,16 +175,18 @@ export class Watches {
         if (err !== undefined) reject(err instanceof Error ? err : new Error(String(err)));
         else resolve(r);
       };
-      const run = (): void => {
-        if (done) return;
+      const run = (): boolean => {
+        if (done) return false;
         if (busy) {
           again = true;
-          return;
+          return false;
         }
         busy = true;
         attempt().then(
           (r) => {
             busy = false;
+            // Got some: there may be more than the notifications counted (hints collapse), so pass the turn on.
+            if (r.length > 0) this.kick(arn, '1');
             if (r.length > 0 || over) return finish(r);
             if (again) {
               again = false;
@@ -167,6 +198,7 @@ export class Watches {
             finish([], e);
           },
         );
+        return true;
       };
       const onEnd = (): void => {
         over = true;
