@@ -282,3 +282,24 @@ test('SQS FIFO: a long poll blocked by an in-flight group is woken when that gro
     assert.deepEqual((await waiting).map((m) => m.body), ['second']);
   });
 });
+
+test('SQS: a long poll on a queue deleted meanwhile ends at once, empty', { timeout: 10_000 }, async () => {
+  await withService(async (svc) => {
+    const q = await svc.createQueue('us-east-1', 'going', false, {}, {});
+    const waiting = svc.receive(q, 1, 30_000, 20_000);
+    await new Promise((r) => setImmediate(r));
+    await svc.deleteQueue(q);
+    assert.deepEqual(await waiting, []);
+  });
+});
+
+test('SQS: a long poll is woken when a delayed message sent while it waits becomes visible', async () => {
+  await withService(async (svc, clock) => {
+    const q = await svc.createQueue('us-east-1', 'later', false, {}, {});
+    const waiting = svc.receive(q, 1, 30_000, 20_000);
+    await send(svc, q, 'in 2 s', { delaySeconds: 2 });
+    await new Promise((r) => setImmediate(r));
+    clock.advance(2_000);
+    assert.deepEqual((await waiting).map((m) => m.body), ['in 2 s']);
+  });
+});

@@ -322,7 +322,7 @@ export class SqsService {
     if (got.length === 0 && waitMs > 0 && !signal?.aborted && !this.watches.releasing) {
       // A woken waiter reads before it claims: most wake-ups of a busy queue find its messages taken already, and a
       // read costs less than a claim through the journal.
-      got = await this.watches.wait(q.arn, deadline, async () => ((await this.load(q.arn)) && (await this.messages.anyVisible(q.arn)) ? claim() : []), signal);
+      got = await this.watches.wait<Msg>(q.arn, deadline, async () => (!(await this.load(q.arn)) ? null : (await this.messages.anyVisible(q.arn)) ? claim() : []), signal);
     }
     if (attemptId !== undefined && q.fifo) await this.messages.recordAttempt(q, attemptId, got);
     return got;

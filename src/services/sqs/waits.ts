@@ -154,10 +154,11 @@ export class Watches {
   }
 
   /**
-   * Waits until `attempt` yields something or `deadline` (on the clock) passes, re-trying when woken. An attempt
-   * in flight when the wait ends is awaited, so that messages it claims are returned, never dropped.
+   * Waits until `attempt` yields something or `deadline` (on the clock) passes, re-trying when woken; an attempt
+   * yielding null ends the wait empty (the queue is gone). An attempt in flight when the wait ends is awaited, so
+   * that messages it claims are returned, never dropped.
    */
-  wait<T>(arn: string, deadline: number, attempt: () => Promise<T[]>, signal?: AbortSignal): Promise<T[]> {
+  wait<T>(arn: string, deadline: number, attempt: () => Promise<T[] | null>, signal?: AbortSignal): Promise<T[]> {
     return new Promise<T[]>((resolve, reject) => {
       const w = this.watch(arn);
       let done = false;
@@ -183,8 +184,10 @@ export class Watches {
         }
         busy = true;
         attempt().then(
-          (r) => {
+          (got) => {
             busy = false;
+            if (got === null) return finish([]);
+            const r = got;
             // Got some: there may be more than the notifications counted (hints collapse), so pass the turn on.
             if (r.length > 0) this.kick(arn, '1');
             if (r.length > 0 || over) return finish(r);
