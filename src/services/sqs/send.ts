@@ -10,7 +10,6 @@ import type { Stmt, WriteResult } from '../../store/journal.js';
 import { md5Hex, md5OfAttributes } from './md5.js';
 import { attrsToJson, claim, COUNTS_SQL, fifoSend, moveBack, moveToDlq, NEXT_VISIBLE_SQL, placeholders, rowToMsg, seqNumber, standardSend, sysToJson, MSG_COLUMNS, checkToken, contentDedupId, parseReceiptHandle, receiptHandle, receiptNonce, type Msg, type MsgRow, type NewMsg } from './messages.js';
 import { checkBody, checkDelay, checkMessageAttributes, messageSize } from './validate.js';
-import { queueChannel, wakeHint } from './waits.js';
 import type { Queue, SqsService } from './service.js';
 
 export interface SendInput {
@@ -132,7 +131,7 @@ export class Messages {
       }
     }
     const later = msgs.reduce((t, m) => (m.visibleAt > now ? Math.min(t, m.visibleAt) : t), Infinity);
-    this.svc.notifier.notify(queueChannel(q.arn), wakeHint(msgs.length, later === Infinity ? undefined : later));
+    this.svc.watches.announce(q.arn, msgs.length, later === Infinity ? undefined : later);
     return out;
   }
 
@@ -163,7 +162,7 @@ export class Messages {
       }),
     );
     const res = await this.write(group);
-    if (moves > 0 && dlq) this.svc.notifier.notify(queueChannel(dlq.arn), wakeHint(moves));
+    if (moves > 0 && dlq) this.svc.watches.announce(dlq.arn, moves);
     const rows = (res[res.length - 1]?.rows ?? []) as unknown as MsgRow[];
     rows.sort((a, b) => Number(a.visible_at) - Number(b.visible_at) || Number(a.seq) - Number(b.seq));
     const nonce = receiptNonce();
@@ -229,7 +228,7 @@ export class Messages {
     const res = await this.write(group);
     const left = new Set((res[res.length - 1]?.rows ?? []).map((r) => String(r['id'])));
     for (const p of parsed) if (left.has(p.id)) out[p.i] = new AwsError('ReceiptHandleIsInvalid', `The receipt handle "${String(handles[p.i])}" has expired.`);
-    if (parsed.some((p) => !left.has(p.id))) this.svc.notifier.notify(queueChannel(q.arn), wakeHint(1));
+    if (parsed.some((p) => !left.has(p.id))) this.svc.watches.announce(q.arn, 1);
     return out;
   }
 
@@ -268,7 +267,7 @@ export class Messages {
       else if (Number(r['visible_at']) <= now) out[p.i] = new AwsError('MessageNotInflight', 'Message not inflight.');
       else out[p.i] = new AwsError('InvalidParameterValue', `Value ${p.seconds} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]`);
     });
-    if (visible > 0) this.svc.notifier.notify(queueChannel(q.arn), wakeHint(visible));
+    if (visible > 0) this.svc.watches.announce(q.arn, visible);
     return out;
   }
 
@@ -308,7 +307,7 @@ export class Messages {
       for (let k = 1; k < res.length; k += 2) moved += res[k]!.changes;
       if (rows.length < 1000) break;
     }
-    for (const t of targets) this.svc.notifier.notify(queueChannel(t));
+    for (const t of targets) this.svc.watches.announce(t);
     return moved;
   }
 }

@@ -255,7 +255,7 @@ export class SqsService {
     this.queues.delete(q.arn);
     this.changed(q.arn);
     // Long polls on the queue end (they find it gone).
-    this.notifier.notify(`sqs:${q.arn}`);
+    this.watches.announce(q.arn);
   }
 
   async setAttributes(q: Queue, attrIn: Record<string, string>): Promise<void> {

@@ -3,6 +3,7 @@
 // becoming visible (a delay or a visibility timeout ending, found by SQL), with a slow safety re-check for changes
 // no notification announces (a receive on another node). Never a tight poll.
 import type { Clock } from '../../lib/clock.js';
+import { hex } from '../../lib/ids.js';
 import type { Notifier } from '../../store/index.js';
 
 /** The longest a waiter goes without re-trying its claim when nothing is announced (e.g. another node's receive). */
@@ -12,12 +13,14 @@ export const queueChannel = (arn: string): string => `sqs:${arn}`;
 
 /**
  * The payload of a queue's notification: how many messages may have become visible (waiters to wake; empty: all),
- * and, for delayed ones, when they become visible (so that the timer is set without a query).
+ * for delayed ones when they become visible (so that the timer is set without a query), and the sending instance
+ * (which woke its own waiters directly and ignores its echo).
  */
-export const wakeHint = (count: number, visibleAt?: number): string => (visibleAt !== undefined ? `${count}@${visibleAt}` : String(count));
-function parseHint(p: string): { count: number; at: number | undefined } {
-  const m = /^(\d+)(?:@(\d+))?$/.exec(p);
-  return m ? { count: Number(m[1]), at: m[2] !== undefined ? Number(m[2]) : undefined } : { count: Infinity, at: undefined };
+const hint = (from: string, count: number | undefined, visibleAt: number | undefined): string => `${count ?? ''}@${visibleAt ?? ''}#${from}`;
+function parseHint(p: string): { count: number; at: number | undefined; from: string | undefined } {
+  const m = /^(\d*)@(\d*)#(\w+)$/.exec(p);
+  if (!m) return { count: Infinity, at: undefined, from: undefined };
+  return { count: m[1] ? Number(m[1]) : Infinity, at: m[2] ? Number(m[2]) : undefined, from: m[3] };
 }
 
 interface Waiter {
@@ -52,6 +55,8 @@ export interface WatchDeps {
 export class Watches {
   private readonly watches = new Map<string, Watch>();
   private released = false;
+  /** This instance, in the hints it sends. */
+  private readonly self = hex(6);
 
   constructor(private readonly d: WatchDeps) {}
 
@@ -64,7 +69,10 @@ export class Watches {
     if (!w) {
       const watch = new Watch();
       watch.checkedAt = this.d.clock.now();
-      watch.unlisten = this.d.notifier.listen(queueChannel(arn), (p) => this.kick(arn, p));
+      watch.unlisten = this.d.notifier.listen(queueChannel(arn), (p) => {
+        const h = parseHint(p);
+        if (h.from !== this.self) this.kick(arn, h.count, h.at);
+      });
       this.watches.set(arn, (w = watch));
     }
     return w;
@@ -81,12 +89,11 @@ export class Watches {
    * Something may have become visible in the queue: as many waiters as the hints announce re-try (all without a
    * count), every listener is called; once a turn however many notifications arrived.
    */
-  kick(arn: string, payload = ''): void {
+  kick(arn: string, count = Infinity, at?: number): void {
     const w = this.watches.get(arn);
     if (!w) return;
-    const hint = parseHint(payload);
-    w.budget += hint.count;
-    if (hint.at !== undefined) this.timerAt(arn, w, hint.at);
+    w.budget += count;
+    if (at !== undefined) this.timerAt(arn, w, at);
     if (w.kickQueued) return;
     w.kickQueued = true;
     queueMicrotask(() => {
@@ -120,6 +127,15 @@ export class Watches {
       this.check(arn);
     });
     w.timer = timer;
+  }
+
+  /**
+   * Tells this node's waiters at once and every other node through the notifier (after the commit that made up to
+   * `count` messages visible, or visible at `visibleAt`; no count: anything may have changed).
+   */
+  announce(arn: string, count?: number, visibleAt?: number): void {
+    this.kick(arn, count, visibleAt);
+    this.d.notifier.notify(queueChannel(arn), hint(this.self, count, visibleAt));
   }
 
   /** A timer's wake-up: passed on only when a message is visible (the safety re-check mostly finds none). */
@@ -189,7 +205,7 @@ export class Watches {
             if (got === null) return finish([]);
             const r = got;
             // Got some: there may be more than the notifications counted (hints collapse), so pass the turn on.
-            if (r.length > 0) this.kick(arn, '1');
+            if (r.length > 0) this.kick(arn, 1);
             if (r.length > 0 || over) return finish(r);
             if (again) {
               again = false;
