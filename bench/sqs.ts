@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../src/lib/clock.js';
 import { SqsService } from '../src/services/sqs/service.js';
-import { Journal } from '../src/store/journal.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { startServer } from '../test/helpers/server.js';
+import { pgUnavailable, freshPgDatabase } from '../test/helpers/pg.js';
+import { removeServer, startCluster, startServer } from '../test/helpers/server.js';
 import { f2, http, pct, type Section } from './lib.js';
 
 const LOAD_MS = 5000;
@@ -30,7 +30,7 @@ interface Figures {
 }
 
 /** Producers send and consumers receive+delete concurrently for LOAD_MS; the figure is messages deleted per second. */
-async function pipeline(call: Call, queueUrl: string, batch: number, producers: number, consumers: number): Promise<Figures> {
+async function pipeline(call: Call, queueUrl: string, batch: number, producers: number, consumers: number, receivers: Call[] = [call]): Promise<Figures> {
   let sent = 0;
   let deleted = 0;
   const sendLat: number[] = [];
@@ -46,8 +46,9 @@ async function pipeline(call: Call, queueUrl: string, batch: number, producers: 
       sent += batch;
     }
   };
-  const consume = async (): Promise<void> => {
-    // Consumers drain what was sent before the deadline, then stop.
+  const consume = async (_: unknown, k: number): Promise<void> => {
+    // Consumers (spread over `receivers`: other nodes of a cluster) drain what was sent before the deadline, then stop.
+    const call = receivers[k % receivers.length]!;
     while (performance.now() < end || deleted < sent) {
       const r = await call('ReceiveMessage', { QueueUrl: queueUrl, MaxNumberOfMessages: batch, WaitTimeSeconds: 1 });
       const msgs: { ReceiptHandle: string }[] = r.Messages ?? [];
@@ -69,8 +70,7 @@ async function pipeline(call: Call, queueUrl: string, batch: number, producers: 
 async function broker(): Promise<{ perSecond: number; moved: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'selfless-bench-sqs-'));
   const store = new SqliteStore(dir);
-  const journal = new Journal(store, () => undefined, join(dir, 'selfless.db'));
-  const svc = new SqsService({ store, clock: systemClock, accountId: '000000000000', endpointUrl: () => 'http://127.0.0.1', journal });
+  const svc = new SqsService({ store, clock: systemClock, accountId: '000000000000', endpointUrl: () => 'http://127.0.0.1' });
   try {
     await svc.init();
     svc.start();
@@ -101,22 +101,64 @@ async function broker(): Promise<{ perSecond: number; moved: number }> {
     return { perSecond: moved / ((performance.now() - t0) / 1000), moved };
   } finally {
     await svc.close();
-    await journal.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The two HTTP pipelines (single ops, batches of 10) against `send` (producers) and `receivers` (consumers). */
+async function http2(send: Call, receivers: Call[]): Promise<{ one: Figures; ten: Figures }> {
+  const single = (await send('CreateQueue', { QueueName: 'bench-single' })).QueueUrl as string;
+  const batched = (await send('CreateQueue', { QueueName: 'bench-batch' })).QueueUrl as string;
+  // Warm-up: JIT and the store's page cache.
+  await pipeline(send, single, 1, 4, 4, receivers).catch(() => undefined);
+  const one = await pipeline(send, single, 1, 16, 16, receivers);
+  const ten = await pipeline(send, batched, 10, 8, 8, receivers);
+  return { one, ten };
+}
+
+/** The same on one PostgreSQL node and on a three-node cluster (producers on A, consumers on B and C). */
+async function postgres(): Promise<string[]> {
+  const why = await pgUnavailable();
+  if (why) return ['', `PostgreSQL: not measured (${why}).`];
+  const db = await freshPgDatabase();
+  const node = await startServer({ store: db.url });
+  let one: { one: Figures; ten: Figures };
+  try {
+    one = await http2(client(node.url), [client(node.url)]);
+  } finally {
+    await node.stop();
+    await removeServer(node);
+    await db.drop();
+  }
+  const cluster = await startCluster(3);
+  let three: { one: Figures; ten: Figures };
+  try {
+    const [a, b, c] = cluster.nodes.map((n) => client(n.url)) as [Call, Call, Call];
+    three = await http2(a, [b, c]);
+  } finally {
+    await cluster.stop();
+  }
+  const row = (label: string, f: Figures, pc: string): string => `| ${label} | ${pc} | ${f.sent} | ${f.deleted} | ${f2(f.perSecond)} | ${f2(f.sendP50)} / ${f2(f.sendP99)} ms |`;
+  return [
+    '',
+    'The same HTTP pipelines on PostgreSQL (127.0.0.1, one database): one node, and three nodes (producers on node A, consumers',
+    'alternating between nodes B and C; every message crosses nodes through the store, long polls wake through LISTEN/NOTIFY).',
+    '',
+    '| store / mode | producers / consumers | messages sent | messages deleted | send+receive+delete per s | send p50 / p99 |',
+    '|---|---|---|---|---|---|',
+    row('PostgreSQL, 1 node: single ops', one.one, '16 / 16'),
+    row('PostgreSQL, 1 node: batches of 10', one.ten, '8 / 8'),
+    row('PostgreSQL, 3 nodes: single ops', three.one, '16 / 16'),
+    row('PostgreSQL, 3 nodes: batches of 10', three.ten, '8 / 8'),
+  ];
 }
 
 export async function run(): Promise<Section> {
   const server = await startServer();
   try {
     const call = client(server.url);
-    const single = (await call('CreateQueue', { QueueName: 'bench-single' })).QueueUrl as string;
-    const batched = (await call('CreateQueue', { QueueName: 'bench-batch' })).QueueUrl as string;
-    // Warm-up: JIT and the SQLite page cache.
-    await pipeline(call, single, 1, 4, 4).catch(() => undefined);
-    const one = await pipeline(call, single, 1, 16, 16);
-    const ten = await pipeline(call, batched, 10, 8, 8);
+    const { one, ten } = await http2(call, [call]);
     const mod = await broker();
     const lines = [
       'selfless started by the bench (SQLite, WAL, synchronous=FULL: every acknowledged send and delete is on disk; group commit).',
@@ -129,6 +171,7 @@ export async function run(): Promise<Section> {
       `| SendMessage / ReceiveMessage(1) / DeleteMessage | 16 / 16 | ${one.sent} | ${one.deleted} | ${f2(one.perSecond)} | ${f2(one.sendP50)} / ${f2(one.sendP99)} ms |`,
       `| SendMessageBatch(10) / ReceiveMessage(10) / DeleteMessageBatch(10) | 8 / 8 | ${ten.sent} | ${ten.deleted} | ${f2(ten.perSecond)} | ${f2(ten.sendP50)} / ${f2(ten.sendP99)} ms |`,
       `| QueueBroker module API in process: send(1) / receive(100) / deleteMessages(100), no HTTP | 64 / 4 | ${mod.moved} | ${mod.moved} | ${f2(mod.perSecond)} | n/a |`,
+      ...(process.env['SELFLESS_BENCH_SQS_PG'] === '0' ? [] : await postgres()),
     ];
     return { title: 'SQS send+receive+delete (issue 6)', markdown: lines.join('\n') };
   } finally {

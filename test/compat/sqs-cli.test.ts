@@ -1,29 +1,21 @@
 // Compatibility: SQS through the AWS CLI v1 (JSON protocol) and v2 2.9 (query protocol, XML) against a live server.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { liveServer } from '../helpers/server.js';
 
-let server: Running;
-
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server.stop();
-  removeDir(server.dataDir);
-});
+const server = liveServer();
 
 for (const v of [1, 2] as const) {
   test(`SQS CLI v${v}: queue lifecycle, messages with attributes, batches, FIFO and errors`, { skip: v === 2 && !hasV2() ? 'AWS CLI v2 is not installed at /usr/bin/aws' : false }, async () => {
     const cli = async (...args: string[]) => {
-      const r = await awsCli(v, server.url, ['sqs', ...args]);
+      const r = await awsCli(v, server().url, ['sqs', ...args]);
       assert.equal(r.code, 0, `aws sqs ${args.join(' ')} failed: ${r.stderr}`);
       return r.stdout.trim() ? r.json() : {};
     };
     const name = `cli-v${v}`;
     const { QueueUrl: url } = await cli('create-queue', '--queue-name', name, '--attributes', 'VisibilityTimeout=40,DelaySeconds=0', '--tags', 'team=core,env=dev');
-    assert.equal(url, `${server.url}/000000000000/${name}`);
+    assert.equal(url, `${server().url}/000000000000/${name}`);
     assert.equal((await cli('get-queue-url', '--queue-name', name)).QueueUrl, url);
     assert.ok((await cli('list-queues', '--queue-name-prefix', 'cli-')).QueueUrls.includes(url));
     const attrs = (await cli('get-queue-attributes', '--queue-url', url, '--attribute-names', 'All')).Attributes;
@@ -71,17 +63,17 @@ for (const v of [1, 2] as const) {
     const fr = await cli('receive-message', '--queue-url', fifo, '--attribute-names', 'All');
     assert.equal(fr.Messages[0].Attributes.MessageGroupId, 'g');
 
-    const missing = await awsCli(v, server.url, ['sqs', 'get-queue-url', '--queue-name', 'does-not-exist']);
+    const missing = await awsCli(v, server().url, ['sqs', 'get-queue-url', '--queue-name', 'does-not-exist']);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /AWS\.SimpleQueueService\.NonExistentQueue/);
     assert.match(missing.stderr, /The specified queue does not exist/);
-    const bad = await awsCli(v, server.url, ['sqs', 'create-queue', '--queue-name', `${name}-bad`, '--attributes', 'VisibilityTimeout=99999']);
+    const bad = await awsCli(v, server().url, ['sqs', 'create-queue', '--queue-name', `${name}-bad`, '--attributes', 'VisibilityTimeout=99999']);
     assert.match(bad.stderr, /InvalidAttributeValue/);
 
     await cli('delete-queue', '--queue-url', url);
     await cli('delete-queue', '--queue-url', fifo);
     assert.ok(!((await cli('list-queues', '--queue-name-prefix', name)).QueueUrls ?? []).includes(url));
-    const recreated = await awsCli(v, server.url, ['sqs', 'create-queue', '--queue-name', name]);
+    const recreated = await awsCli(v, server().url, ['sqs', 'create-queue', '--queue-name', name]);
     assert.notEqual(recreated.code, 0);
     assert.match(recreated.stderr, /AWS\.SimpleQueueService\.QueueDeletedRecently/);
     assert.match(recreated.stderr, /You must wait 60 seconds after deleting a queue before you can create another with the same name\./);
@@ -90,7 +82,7 @@ for (const v of [1, 2] as const) {
 
 test('SQS query protocol: nested batch entries with attributes, and XML answers as botocore reads them', async () => {
   const post = async (params: Record<string, string>) => {
-    const r = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: new URLSearchParams({ Version: '2012-11-05', ...params }) });
+    const r = await fetch(server().url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: new URLSearchParams({ Version: '2012-11-05', ...params }) });
     return { status: r.status, text: await r.text() };
   };
   const created = await post({ Action: 'CreateQueue', QueueName: 'query-raw', 'Attribute.1.Name': 'VisibilityTimeout', 'Attribute.1.Value': '5', 'Tag.1.Key': 'k', 'Tag.1.Value': 'v' });

@@ -34,7 +34,7 @@ const strMap = (v: unknown, name: string): Record<string, string> => {
 };
 const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
-function queueOf(s: SqsService, input: Input, ctx: Ctx): Queue {
+async function queueOf(s: SqsService, input: Input, ctx: Ctx): Promise<Queue> {
   let url = input['QueueUrl'];
   if ((url === undefined || url === '') && /^\/\d{12}\/[\w.-]+\/?$/.test(ctx.path)) url = `${ctx.baseUrl}${ctx.path}`;
   const u = parseQueueUrl(str(url, 'QueueUrl'));
@@ -96,11 +96,11 @@ export const OPERATIONS: Record<string, Op> = {
   GetQueueUrl: async (s, input, ctx) => {
     const name = str(input['QueueName'], 'QueueName');
     const owner = input['QueueOwnerAWSAccountId'];
-    const q = s.require(ctx.region, name, typeof owner === 'string' && owner !== '' ? owner : s.accountId);
+    const q = await s.require(ctx.region, name, typeof owner === 'string' && owner !== '' ? owner : s.accountId);
     return { QueueUrl: s.queueUrl(ctx.baseUrl, q) };
   },
   DeleteQueue: async (s, input, ctx) => {
-    await s.deleteQueue(queueOf(s, input, ctx));
+    await s.deleteQueue((await queueOf(s, input, ctx)));
     return {};
   },
   ListQueues: async (s, input, ctx) => {
@@ -112,7 +112,7 @@ export const OPERATIONS: Record<string, Op> = {
       after = Buffer.from(token, 'base64url').toString('utf8');
       if (!after) throw new AwsError('InvalidParameterValue', 'Invalid NextToken value.');
     }
-    const all = s.list(ctx.region).filter((q) => q.name.startsWith(prefix) && q.name > after);
+    const all = (await s.list(ctx.region)).filter((q) => q.name.startsWith(prefix) && q.name > after);
     const page = max !== undefined ? all.slice(0, max) : all.slice(0, 1000);
     const out: Record<string, unknown> = {};
     if (page.length > 0) out['QueueUrls'] = page.map((q) => s.queueUrl(ctx.baseUrl, q));
@@ -120,10 +120,12 @@ export const OPERATIONS: Record<string, Op> = {
     return out;
   },
   GetQueueAttributes: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const queue = await queueOf(s, input, ctx);
     const names = strList(input['AttributeNames']);
     for (const n of names) if (n !== 'All' && !(QUEUE_ATTRIBUTE_NAMES as readonly string[]).includes(n)) throw new AwsError('InvalidAttributeName', `Unknown Attribute ${n}.`);
-    const counts = q.mq.approximate;
+    // Attributes as committed (another node may have changed them), counts computed by the store.
+    const q = (await s.refresh(queue.arn)) ?? queue;
+    const counts = await s.counts(q);
     const all: Record<string, string> = {
       QueueArn: q.arn,
       ApproximateNumberOfMessages: String(counts.visible),
@@ -139,14 +141,13 @@ export const OPERATIONS: Record<string, Op> = {
     return Object.keys(out).length > 0 ? { Attributes: out } : {};
   },
   SetQueueAttributes: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     await s.setAttributes(q, strMap(input['Attributes'], 'Attributes'));
     return {};
   },
   SendMessage: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
-    const r = s.sendOne(q, sendInput(input), s.accountId);
-    await s.journal.commit();
+    const q = (await queueOf(s, input, ctx));
+    const r = await s.sendOne(q, sendInput(input), s.accountId);
     return {
       MessageId: r.messageId,
       MD5OfMessageBody: r.md5Body,
@@ -156,7 +157,7 @@ export const OPERATIONS: Record<string, Op> = {
     };
   },
   SendMessageBatch: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     const entries = checkBatch<Input>(input['Entries'], 'SendMessageBatchRequestEntry');
     let total = 0;
     for (const e of entries) if (typeof e['MessageBody'] === 'string') total += Buffer.byteLength(e['MessageBody']);
@@ -164,10 +165,13 @@ export const OPERATIONS: Record<string, Op> = {
       throw new AwsError('BatchRequestTooLong', `Batch requests cannot be longer than ${q.attrs.MaximumMessageSize} bytes. You have sent ${total} bytes.`);
     const Successful: unknown[] = [];
     const Failed: unknown[] = [];
-    for (const e of entries) {
+    // One group (one statement on a standard queue) for every valid entry.
+    const results = await s.send(q, entries.map(sendInput), s.accountId);
+    entries.forEach((e, i) => {
       const id = e['Id'] as string;
-      try {
-        const r = s.sendOne(q, sendInput(e), s.accountId);
+      const r = results[i]!;
+      if (r instanceof AwsError) Failed.push(batchFailure(id, r));
+      else
         Successful.push({
           Id: id,
           MessageId: r.messageId,
@@ -176,15 +180,11 @@ export const OPERATIONS: Record<string, Op> = {
           ...(r.md5Sys ? { MD5OfMessageSystemAttributes: r.md5Sys } : {}),
           ...(r.seqNumber ? { SequenceNumber: r.seqNumber } : {}),
         });
-      } catch (err) {
-        Failed.push(batchFailure(id, err));
-      }
-    }
-    await s.journal.commit();
+    });
     return { Successful, Failed };
   },
   ReceiveMessage: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     const max = intParam('MaxNumberOfMessages', input['MaxNumberOfMessages'], 1, 10, 'Must be between 1 and 10, if provided.') ?? 1;
     const vt = intParam('VisibilityTimeout', input['VisibilityTimeout'], 0, 43200, 'Must be >= 0 and <= 43200, if provided.') ?? q.attrs.VisibilityTimeout;
     const wait = intParam('WaitTimeSeconds', input['WaitTimeSeconds'], 0, 20, 'Must be >= 0 and <= 20, if provided.') ?? q.attrs.ReceiveMessageWaitTimeSeconds;
@@ -201,59 +201,71 @@ export const OPERATIONS: Record<string, Op> = {
     return msgs.length > 0 ? { Messages: msgs.map((m) => wireMessage(m, sysNames, attrFilter)) } : {};
   },
   DeleteMessage: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
-    s.deleteMessage(q, str(input['ReceiptHandle'], 'ReceiptHandle'));
-    await s.journal.commit();
+    const q = (await queueOf(s, input, ctx));
+    await s.deleteMessage(q, str(input['ReceiptHandle'], 'ReceiptHandle'));
     return {};
   },
   DeleteMessageBatch: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     const entries = checkBatch<Input>(input['Entries'], 'DeleteMessageBatchRequestEntry');
     const Successful: unknown[] = [];
     const Failed: unknown[] = [];
-    for (const e of entries) {
+    const handles: (string | AwsError)[] = entries.map((e) => {
       try {
-        s.deleteMessage(q, str(e['ReceiptHandle'], 'ReceiptHandle'));
-        Successful.push({ Id: e['Id'] });
+        return str(e['ReceiptHandle'], 'ReceiptHandle');
       } catch (err) {
-        Failed.push(batchFailure(e['Id'] as string, err));
+        return toAwsError(err);
       }
-    }
-    await s.journal.commit();
+    });
+    // One statement for the batch (standard queues).
+    const valid = handles.filter((h): h is string => typeof h === 'string');
+    const errs = await s.deleteMessages(q, valid);
+    let k = 0;
+    entries.forEach((e, i) => {
+      const h = handles[i]!;
+      const err = typeof h === 'string' ? errs[k++] : h;
+      if (err) Failed.push(batchFailure(e['Id'] as string, err));
+      else Successful.push({ Id: e['Id'] });
+    });
     return { Successful, Failed };
   },
   ChangeMessageVisibility: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     const vt = intParam('VisibilityTimeout', input['VisibilityTimeout'], 0, 43200, 'Must be >= 0 and <= 43200.');
     if (vt === undefined) throw missing('VisibilityTimeout');
-    s.changeVisibility(q, str(input['ReceiptHandle'], 'ReceiptHandle'), vt);
-    await s.journal.commit();
+    await s.changeVisibility(q, str(input['ReceiptHandle'], 'ReceiptHandle'), vt);
     return {};
   },
   ChangeMessageVisibilityBatch: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     const entries = checkBatch<Input>(input['Entries'], 'ChangeMessageVisibilityBatchRequestEntry');
     const Successful: unknown[] = [];
     const Failed: unknown[] = [];
-    for (const e of entries) {
+    const parsed: ({ handle: string; seconds: number } | AwsError)[] = entries.map((e) => {
       try {
         const vt = intParam('VisibilityTimeout', e['VisibilityTimeout'], 0, 43200, 'Must be >= 0 and <= 43200.');
         if (vt === undefined) throw missing('VisibilityTimeout');
-        s.changeVisibility(q, str(e['ReceiptHandle'], 'ReceiptHandle'), vt);
-        Successful.push({ Id: e['Id'] });
+        return { handle: str(e['ReceiptHandle'], 'ReceiptHandle'), seconds: vt };
       } catch (err) {
-        Failed.push(batchFailure(e['Id'] as string, err));
+        return toAwsError(err);
       }
-    }
-    await s.journal.commit();
+    });
+    const errs = await s.changeVisibilities(q, parsed.filter((p): p is { handle: string; seconds: number } => !(p instanceof AwsError)));
+    let k = 0;
+    entries.forEach((e, i) => {
+      const p = parsed[i]!;
+      const err = p instanceof AwsError ? p : errs[k++];
+      if (err) Failed.push(batchFailure(e['Id'] as string, err));
+      else Successful.push({ Id: e['Id'] });
+    });
     return { Successful, Failed };
   },
   PurgeQueue: async (s, input, ctx) => {
-    await s.purge(queueOf(s, input, ctx));
+    await s.purge((await queueOf(s, input, ctx)));
     return {};
   },
   TagQueue: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     const tags = strMap(input['Tags'], 'Tags');
     const merged = { ...q.tags, ...tags };
     if (Object.keys(merged).length > 50) throw new AwsError('InvalidParameterValue', 'Too many tags added for queue. The maximum number of tags for a queue is 50.');
@@ -261,17 +273,17 @@ export const OPERATIONS: Record<string, Op> = {
     return {};
   },
   UntagQueue: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     const keys = new Set(strList(input['TagKeys']));
     await s.setTags(q, Object.fromEntries(Object.entries(q.tags).filter(([k]) => !keys.has(k))));
     return {};
   },
   ListQueueTags: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     return Object.keys(q.tags).length > 0 ? { Tags: { ...q.tags } } : {};
   },
   AddPermission: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     const label = str(input['Label'], 'Label');
     const accounts = strList(input['AWSAccountIds']);
     const actions = strList(input['Actions']);
@@ -290,7 +302,7 @@ export const OPERATIONS: Record<string, Op> = {
     return {};
   },
   RemovePermission: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
+    const q = (await queueOf(s, input, ctx));
     const label = str(input['Label'], 'Label');
     const policy = q.attrs.Policy ? (JSON.parse(q.attrs.Policy) as { Statement: { Sid?: string }[] }) : { Statement: [] };
     const kept = policy.Statement.filter((st) => st.Sid !== label);
@@ -300,28 +312,26 @@ export const OPERATIONS: Record<string, Op> = {
   },
   StartMessageMoveTask: async (s, input) => {
     const sourceArn = str(input['SourceArn'], 'SourceArn');
-    const src = s.byArn(sourceArn);
+    const src = await s.load(sourceArn);
     if (!src) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the SourceArn parameter does not exist.');
-    if (!s.list(src.region).some((x) => x.redrive?.deadLetterTargetArn === src.arn))
+    if (!(await s.list(src.region)).some((x) => x.redrive?.deadLetterTargetArn === src.arn))
       throw new AwsError('InvalidParameterValue', 'Source queue must be configured as a Dead Letter Queue.');
     const destArn = input['DestinationArn'];
-    const dest = typeof destArn === 'string' && destArn !== '' ? s.byArn(destArn) : undefined;
+    const dest = typeof destArn === 'string' && destArn !== '' ? await s.load(destArn) : undefined;
     if (typeof destArn === 'string' && destArn !== '' && !dest) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the DestinationArn parameter does not exist.');
     const started = s.now();
-    const moved = s.redriveMessages(src, dest);
-    await s.journal.commit();
+    const moved = await s.redriveMessages(src, dest);
     const handle = Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn })).toString('base64');
-    s.moveTasks.set(src.arn, [
-      { TaskHandle: handle, Status: 'COMPLETED', SourceArn: src.arn, ...(dest ? { DestinationArn: dest.arn } : {}), ApproximateNumberOfMessagesMoved: moved, ApproximateNumberOfMessagesToMove: moved, StartedTimestamp: started },
-      ...(s.moveTasks.get(src.arn) ?? []).slice(0, 9),
-    ]);
+    await s.recordMoveTask(src.arn, handle, {
+      TaskHandle: handle, Status: 'COMPLETED', SourceArn: src.arn, ...(dest ? { DestinationArn: dest.arn } : {}), ApproximateNumberOfMessagesMoved: moved, ApproximateNumberOfMessagesToMove: moved, StartedTimestamp: started,
+    });
     return { TaskHandle: handle };
   },
   ListMessageMoveTasks: async (s, input) => {
     const sourceArn = str(input['SourceArn'], 'SourceArn');
-    if (!s.byArn(sourceArn)) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the SourceArn parameter does not exist.');
+    if (!(await s.load(sourceArn))) throw new AwsError('ResourceNotFoundException', 'The resource that you specified for the SourceArn parameter does not exist.');
     const max = intParam('MaxResults', input['MaxResults'], 1, 10, 'MaxResults must be between 1 and 10.') ?? 1;
-    return { Results: (s.moveTasks.get(sourceArn) ?? []).slice(0, max) };
+    return { Results: await s.moveTasks(sourceArn, max) };
   },
   CancelMessageMoveTask: async (_s, input) => {
     str(input['TaskHandle'], 'TaskHandle');
@@ -329,8 +339,8 @@ export const OPERATIONS: Record<string, Op> = {
     throw new AwsError('ResourceNotFoundException', 'Task does not exist or is not running.');
   },
   ListDeadLetterSourceQueues: async (s, input, ctx) => {
-    const q = queueOf(s, input, ctx);
-    const sources = s.list(ctx.region).filter((x) => x.redrive?.deadLetterTargetArn === q.arn);
+    const q = (await queueOf(s, input, ctx));
+    const sources = (await s.list(ctx.region)).filter((x) => x.redrive?.deadLetterTargetArn === q.arn);
     return { queueUrls: sources.map((x) => s.queueUrl(ctx.baseUrl, x)) };
   },
 };

@@ -60,6 +60,8 @@ export interface QueueBroker {
   /** Durable before it resolves; a receipt handle of a message already gone is ignored, as SQS does. */
   deleteMessages(queueArn: string, receiptHandles: string[]): Promise<void>;
   changeVisibility(queueArn: string, receiptHandle: string, seconds: number): Promise<void>;
-  /** Called (without arguments) whenever a message may have become available in the queue; returns an unsubscribe. */
+  /** Called (without arguments) whenever a message may have become available in the queue (sent, or made visible
+   *  again, through any node of a cluster: it listens on the queue's notifier channel, plus a timer for delays and
+   *  visibility timeouts ending); returns an unsubscribe. */
   onAvailable(queueArn: string, listener: () => void): () => void;
 }

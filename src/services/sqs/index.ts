@@ -12,7 +12,7 @@ export type SqsApi = QueueBroker;
 export const sqsService: ServiceModule<Record<string, never>, SqsApi> = {
   name: 'sqs',
   async create(ctx) {
-    const service = new SqsService({ store: ctx.store, clock: ctx.clock, accountId: ctx.config.accountId, endpointUrl: () => ctx.config.endpointUrl(), log: ctx.log, journal: ctx.journal });
+    const service = new SqsService({ store: ctx.store, clock: ctx.clock, accountId: ctx.config.accountId, endpointUrl: () => ctx.config.endpointUrl(), log: ctx.log, notifier: ctx.notifier, leases: ctx.cluster.leases });
     await service.init();
     return {
       routes: sqsRoutes(service),

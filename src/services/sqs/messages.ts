@@ -1,17 +1,17 @@
-// One queue's messages in memory: visibility lifecycle (delayed → ready → in flight → ready | gone), FIFO groups,
-// retention and redrive decisions. Persistence and DLQ moves are delegated to the owner through a Sink.
+// Messages as rows of sqs_messages: the row ↔ message mapping and the SQL of the hot paths (send, claim, delete,
+// change visibility, counts). Every statement is portable (SQLite and PostgreSQL) and runs through the journal.
 //
-// Transition table (anything else is a bug and throws):
-//   delayed  → ready            when its delay ends
-//   ready    → inflight         when received
-//   inflight → ready            when its visibility timeout ends (or is changed to 0)
-//   inflight → inflight         ChangeMessageVisibility
-//   any      → gone             deleted, purged, expired (retention) or moved to the dead-letter queue
-import type { Clock } from '../../lib/clock.js';
+// A message's state follows from its row, not from a state field: visible when visible_at <= now; in flight when
+// visible_at > now and it was received (receive_count > 0); delayed when visible_at > now and never received. A
+// receive is an UPDATE … RETURNING over an inner SELECT (FOR UPDATE SKIP LOCKED on PostgreSQL), so each message is
+// claimed by one receive per visibility period across every node.
+import { createHash } from 'node:crypto';
+import { AwsError } from '../../lib/errors.js';
+import { hex } from '../../lib/ids.js';
+import type { SqlValue } from '../../store/index.js';
+import type { Stmt } from '../../store/journal.js';
 import type { MessageAttribute } from './broker.js';
-import { Deque, TimeHeap } from './heap.js';
-
-export type MsgState = 'delayed' | 'ready' | 'inflight' | 'gone';
+import { md5Hex, md5OfAttributes } from './md5.js';
 
 export interface Msg {
   id: string;
@@ -31,289 +31,238 @@ export interface Msg {
   dlqSource?: string;
   receiveCount: number;
   firstReceiveTs: number;
-  /** The current receive's receipt handle (memory only). */
-  receipt?: { count: number; handle: string };
-  /** When the current receive happened (memory only): visibility may not be extended past 12 hours from it. */
-  receivedAt?: number;
   visibleAt: number;
-  state: MsgState;
-  /** Bumped on every transition; heap and ready-list entries carrying an older gen are stale. */
-  gen: number;
+  /** The receipt handle of this receive (empty for a message not received). */
+  receipt: string;
 }
 
-export interface QueueRules {
-  retentionMs: number;
-  redrive?: { maxReceiveCount: number };
+/** The columns a claim returns. */
+export const MSG_COLUMNS = 'id, seq, body, attrs, sys, sent, visible_at, receive_count, first_receive, group_id, dlq_source';
+
+export interface MsgRow {
+  id: string;
+  seq: number;
+  body: string;
+  attrs: string | null;
+  sys: string;
+  sent: number;
+  visible_at: number;
+  receive_count: number;
+  first_receive: number;
+  group_id: string | null;
+  dlq_source: string | null;
 }
 
-export interface Sink {
-  /** The message was received (receive count and visibility changed). */
-  received(m: Msg): void;
-  /** The message left the queue because its retention period passed. */
-  expired(m: Msg): void;
-  /** Moves the message to the dead-letter queue; false when there is none (the message then stays). */
-  redrive(m: Msg): boolean;
-  /** Messages may have become visible. */
-  available(): void;
+/** What the `sys` column holds (version 1 rows may also carry groupId, seqNumber and dlqSource). */
+interface SysJson {
+  senderId: string;
+  dedupId?: string;
+  trace?: string;
 }
 
-/** A FIFO message group: messages in send order from `head` on (gone ones are skipped), `live` still in the queue. */
-interface Group {
-  items: Msg[];
-  head: number;
-  live: number;
-}
-
-const ALLOWED: Record<MsgState, MsgState[]> = {
-  delayed: ['ready', 'gone'],
-  ready: ['inflight', 'gone'],
-  inflight: ['ready', 'inflight', 'gone'],
-  gone: [],
+type AttrJson = Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }>;
+export const attrsToJson = (a: Record<string, MessageAttribute>): string | null => {
+  const keys = Object.keys(a);
+  if (keys.length === 0) return null;
+  const o: AttrJson = Object.create(null) as AttrJson; // a name such as __proto__ is a plain key
+  for (const k of keys) {
+    const v = a[k]!;
+    o[k] = v.BinaryValue !== undefined ? { DataType: v.DataType, BinaryValue: v.BinaryValue.toString('base64') } : { DataType: v.DataType, StringValue: v.StringValue ?? '' };
+  }
+  return JSON.stringify(o);
+};
+const attrsFromJson = (s: string | null): Record<string, MessageAttribute> => {
+  const out: Record<string, MessageAttribute> = Object.create(null) as Record<string, MessageAttribute>;
+  if (!s) return out;
+  const o = JSON.parse(s) as AttrJson;
+  for (const [k, v] of Object.entries(o))
+    out[k] = v.BinaryValue !== undefined ? { DataType: v.DataType, BinaryValue: Buffer.from(v.BinaryValue, 'base64') } : { DataType: v.DataType, StringValue: v.StringValue ?? '' };
+  return out;
 };
 
-export class MessageQueue {
-  readonly messages = new Map<string, Msg>();
-  private readonly waiting = new TimeHeap<Msg>();
-  private readonly ready = new Deque<{ m: Msg; gen: number }>();
-  /** FIFO only: messages per group in send order, and how many of each group are in flight. */
-  private readonly groups = new Map<string, Group>();
-  private readonly inflightByGroup = new Map<string, number>();
-  private counts = { delayed: 0, ready: 0, inflight: 0 };
-  private timer: { at: number; cancel: () => void } | undefined;
-  private closed = false;
+export const sysToJson = (senderId: string, dedupId: string | undefined, trace: string | undefined): string =>
+  JSON.stringify({ senderId, ...(dedupId !== undefined ? { dedupId } : {}), ...(trace !== undefined ? { trace } : {}) } satisfies SysJson);
 
-  constructor(
-    readonly fifo: boolean,
-    private readonly clock: Clock,
-    private readonly rules: () => QueueRules,
-    private readonly sink: Sink,
-  ) {}
+export const seqNumber = (seq: number): string => (10n ** 19n + BigInt(seq)).toString();
 
-  get approximate(): { visible: number; inflight: number; delayed: number } {
-    this.promote(this.clock.now());
-    return { visible: this.counts.ready, inflight: this.counts.inflight, delayed: this.counts.delayed };
-  }
-
-  private transition(m: Msg, to: MsgState): void {
-    if (!ALLOWED[m.state].includes(to)) throw new Error(`message ${m.id}: illegal transition ${m.state} → ${to}`);
-    if (m.state !== 'gone') this.counts[m.state]--;
-    if (m.state === 'inflight' && this.fifo && m.groupId !== undefined) this.unlockGroup(m);
-    m.state = to;
-    m.gen++;
-    if (to !== 'gone') this.counts[to]++;
-    if (to === 'inflight' && m.groupId !== undefined && this.fifo) this.inflightByGroup.set(m.groupId, (this.inflightByGroup.get(m.groupId) ?? 0) + 1);
-    if (to === 'ready' && !this.fifo) this.ready.push({ m, gen: m.gen });
-    if (to === 'delayed' || to === 'inflight') {
-      this.waiting.push({ at: m.visibleAt, item: m, gen: m.gen });
-      this.arm();
-    }
-  }
-
-  private unlockGroup(m: Msg): void {
-    const n = (this.inflightByGroup.get(m.groupId!) ?? 1) - 1;
-    if (n <= 0) this.inflightByGroup.delete(m.groupId!);
-    else this.inflightByGroup.set(m.groupId!, n);
-  }
-
-  /** Adds a message (new or loaded from disk); its state follows from visibleAt and receiveCount. */
-  add(m: Msg): void {
-    const now = this.clock.now();
-    const target: MsgState = m.visibleAt > now ? (m.receiveCount > 0 ? 'inflight' : 'delayed') : 'ready';
-    m.state = 'gone';
-    m.gen = 0;
-    this.messages.set(m.id, m);
-    if (this.fifo) {
-      let g = this.groups.get(m.groupId!);
-      if (!g) this.groups.set(m.groupId!, (g = { items: [], head: 0, live: 0 }));
-      g.items.push(m);
-      g.live++;
-    }
-    // Entering from 'gone' is the one transition not in the table: it is the message's birth.
-    m.state = target;
-    m.gen = 1;
-    this.counts[target]++;
-    if (target === 'inflight' && this.fifo) this.inflightByGroup.set(m.groupId!, (this.inflightByGroup.get(m.groupId!) ?? 0) + 1);
-    if (target === 'ready') {
-      if (!this.fifo) this.ready.push({ m, gen: m.gen });
-      this.sink.available();
-    } else {
-      this.waiting.push({ at: m.visibleAt, item: m, gen: m.gen });
-      this.arm();
-    }
-  }
-
-  /** Moves messages whose delay or visibility timeout has ended to ready; true when any did. */
-  promote(now: number): boolean {
-    let any = false;
-    for (;;) {
-      const top = this.waiting.peek();
-      if (!top) break;
-      const m = top.item;
-      if (top.gen !== m.gen || (m.state !== 'delayed' && m.state !== 'inflight')) {
-        this.waiting.pop();
-        continue;
-      }
-      if (top.at > now) break;
-      this.waiting.pop();
-      this.transition(m, 'ready');
-      any = true;
-    }
-    return any;
-  }
-
-  /** Takes up to max visible messages and makes them in flight for visibilityMs. */
-  take(max: number, visibilityMs: number): Msg[] {
-    const now = this.clock.now();
-    this.promote(now);
-    const out: Msg[] = [];
-    const rules = this.rules();
-    const usable = (m: Msg): boolean => {
-      if (now >= m.sentTs + rules.retentionMs) {
-        this.remove(m);
-        this.sink.expired(m);
-        return false;
-      }
-      if (rules.redrive && m.receiveCount >= rules.redrive.maxReceiveCount && this.sink.redrive(m)) {
-        this.remove(m);
-        return false;
-      }
-      return true;
-    };
-    const receive = (m: Msg): void => {
-      m.receiveCount++;
-      if (m.firstReceiveTs === 0) m.firstReceiveTs = now;
-      m.receivedAt = now;
-      m.visibleAt = now + visibilityMs;
-      this.transition(m, 'inflight');
-      this.sink.received(m);
-      out.push(m);
-    };
-    if (!this.fifo) {
-      while (out.length < max) {
-        const e = this.ready.shift();
-        if (!e) break;
-        if (e.gen !== e.m.gen || e.m.state !== 'ready') continue;
-        if (usable(e.m)) receive(e.m);
-      }
-      return out;
-    }
-    const touched: string[] = [];
-    for (const [gid, g] of this.groups) {
-      if (out.length >= max) break;
-      // One in-flight batch per group: a group with messages in flight yields nothing until they are settled.
-      if (this.inflightByGroup.has(gid)) continue;
-      let took = false;
-      for (let i = g.head; out.length < max && i < g.items.length; i++) {
-        const m = g.items[i]!;
-        if (m.state === 'gone') continue; // removed lazily; compaction happens at the head
-        if (m.state !== 'ready') break; // a delayed head keeps the rest of its group in order behind it
-        if (!usable(m)) continue;
-        receive(m);
-        took = true;
-      }
-      if (took) touched.push(gid);
-    }
-    // Rotate served groups to the end so other groups get their turn next time.
-    for (const gid of touched) {
-      const g = this.groups.get(gid);
-      if (g) {
-        this.groups.delete(gid);
-        this.groups.set(gid, g);
-      }
-    }
-    return out;
-  }
-
-  private remove(m: Msg): void {
-    if (m.state !== 'gone') this.transition(m, 'gone');
-    this.messages.delete(m.id);
-    if (this.fifo && m.groupId !== undefined) {
-      // Removal is O(1): the message is already 'gone'; the group skips it and drops gone messages from its head.
-      const g = this.groups.get(m.groupId);
-      if (g) {
-        if (--g.live <= 0) this.groups.delete(m.groupId);
-        else {
-          while (g.head < g.items.length && g.items[g.head]!.state === 'gone') g.head++;
-          if (g.head > 1024 && g.head * 2 > g.items.length) {
-            g.items = g.items.slice(g.head);
-            g.head = 0;
-          }
-        }
-      }
-    }
-  }
-
-  /** Deletes a message by id; returns it when it was in the queue. */
-  delete(id: string): Msg | undefined {
-    const m = this.messages.get(id);
-    if (!m) return undefined;
-    const wasInflight = m.state === 'inflight';
-    this.remove(m);
-    // Deleting the last in-flight message of a FIFO group unblocks the group's next message.
-    if (this.fifo && wasInflight && m.groupId !== undefined && !this.inflightByGroup.has(m.groupId) && this.groups.has(m.groupId)) this.sink.available();
-    return m;
-  }
-
-  /** Sets a new visibility timeout on an in-flight message (0 makes it visible at once). */
-  changeVisibility(m: Msg, ms: number): void {
-    m.visibleAt = this.clock.now() + ms;
-    if (ms <= 0) {
-      this.transition(m, 'ready');
-      this.sink.available();
-    } else this.transition(m, 'inflight');
-  }
-
-  /** Removes every message; returns how many. */
-  purge(): number {
-    const n = this.messages.size;
-    for (const m of this.messages.values()) if (m.state !== 'gone') this.transition(m, 'gone');
-    this.messages.clear();
-    this.groups.clear();
-    this.inflightByGroup.clear();
-    this.ready.clear();
-    this.waiting.clear();
-    this.counts = { delayed: 0, ready: 0, inflight: 0 };
-    return n;
-  }
-
-  /** Drops messages past the retention period (called now and then; receive also checks). */
-  sweep(): Msg[] {
-    const now = this.clock.now();
-    const limit = this.rules().retentionMs;
-    const gone: Msg[] = [];
-    for (const m of this.messages.values()) if (now >= m.sentTs + limit) gone.push(m);
-    for (const m of gone) this.remove(m);
-    return gone;
-  }
-
-  /** Keeps one clock timer armed for the earliest delayed or in-flight message. */
-  private arm(): void {
-    if (this.closed) return;
-    for (;;) {
-      const top = this.waiting.peek();
-      if (!top) return;
-      if (top.gen !== top.item.gen || (top.item.state !== 'delayed' && top.item.state !== 'inflight')) {
-        this.waiting.pop();
-        continue;
-      }
-      if (this.timer && this.timer.at <= top.at) return;
-      this.timer?.cancel();
-      const at = top.at;
-      this.timer = {
-        at,
-        cancel: this.clock.setTimer(at - this.clock.now(), () => {
-          if (this.timer?.at === at) this.timer = undefined;
-          if (this.promote(this.clock.now())) this.sink.available();
-          this.arm();
-        }),
-      };
-      return;
-    }
-  }
-
-  close(): void {
-    this.closed = true;
-    this.timer?.cancel();
-    this.timer = undefined;
-  }
+/** A row as a message; `fifo` decides whether it carries a SequenceNumber. */
+export function rowToMsg(r: MsgRow, fifo: boolean, receipt: string): Msg {
+  const sys = JSON.parse(r.sys) as SysJson;
+  const attrs = attrsFromJson(r.attrs);
+  return {
+    id: r.id,
+    seq: Number(r.seq),
+    body: r.body,
+    md5Body: md5Hex(r.body),
+    attrs,
+    md5Attrs: md5OfAttributes(attrs),
+    sysAttrs: sys.trace !== undefined ? { AWSTraceHeader: { DataType: 'String', StringValue: sys.trace } } : {},
+    sentTs: Number(r.sent),
+    senderId: sys.senderId,
+    ...(r.group_id !== null ? { groupId: r.group_id } : {}),
+    ...(sys.dedupId !== undefined ? { dedupId: sys.dedupId } : {}),
+    ...(fifo ? { seqNumber: seqNumber(Number(r.seq)) } : {}),
+    ...(r.dlq_source !== null ? { dlqSource: r.dlq_source } : {}),
+    receiveCount: Number(r.receive_count),
+    firstReceiveTs: Number(r.first_receive),
+    visibleAt: Number(r.visible_at),
+    receipt,
+  };
 }
+
+/** A validated message ready to insert. */
+export interface NewMsg {
+  id: string;
+  body: string;
+  attrsJson: string | null;
+  sysJson: string;
+  visibleAt: number;
+  groupId?: string;
+  /** FIFO: the deduplication key (scope applied). */
+  dedupKey?: string;
+}
+
+const INSERT_HEAD = 'INSERT INTO sqs_messages (queue, id, seq, body, attrs, sys, sent, visible_at, receive_count, first_receive, group_id, dlq_source, received_at) VALUES ';
+// The queue column comes from the queue's row: a send to a queue deleted meanwhile (on any node) violates NOT NULL
+// and fails its group instead of leaving orphan rows.
+const QUEUE_REF = '(SELECT arn FROM sqs_queues WHERE arn = ?)';
+
+/**
+ * A standard queue's send of a batch: one INSERT. Standard queues keep no counter (no row every sender would lock);
+ * `seqs` only orders messages of equal visibility.
+ */
+export function standardSend(arn: string, msgs: readonly NewMsg[], seqs: readonly number[], now: number): Stmt[] {
+  const params: SqlValue[] = [];
+  const rows: string[] = [];
+  msgs.forEach((m, i) => {
+    rows.push(`(${QUEUE_REF}, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, NULL, 0)`);
+    params.push(arn, m.id, seqs[i]!, m.body, m.attrsJson, m.sysJson, now, m.visibleAt);
+  });
+  return [[INSERT_HEAD + rows.join(', '), params]];
+}
+
+/**
+ * A FIFO send of a batch in one group: the queue's counter row is bumped by the batch size (this also locks the
+ * queue row on PostgreSQL, ordering concurrent FIFO sends), each message takes its number from it, a message whose
+ * dedup key is already taken within the window is removed again, and the last statement reads back each key's
+ * winner (message id and seq).
+ */
+export function fifoSend(arn: string, msgs: readonly NewMsg[], now: number, dedupWindowMs: number): Stmt[] {
+  const n = msgs.length;
+  const out: Stmt[] = [['UPDATE sqs_queues SET seq = seq + ? WHERE arn = ?', [n, arn]]];
+  const seqOf = '(SELECT seq FROM sqs_queues WHERE arn = ?) - ?';
+  msgs.forEach((m, i) => {
+    const back = n - 1 - i;
+    out.push(['DELETE FROM sqs_dedup WHERE queue = ? AND k = ? AND expires <= ?', [arn, m.dedupKey!, now]]);
+    out.push([
+      `INSERT INTO sqs_dedup (queue, k, message_id, seq_number, expires, seq) VALUES (?, ?, ?, NULL, ?, ${seqOf}) ON CONFLICT (queue, k) DO NOTHING`,
+      [arn, m.dedupKey!, m.id, now + dedupWindowMs, arn, back],
+    ]);
+    out.push([`${INSERT_HEAD}(${QUEUE_REF}, ?, ${seqOf}, ?, ?, ?, ?, ?, 0, 0, ?, NULL, 0)`, [arn, m.id, arn, back, m.body, m.attrsJson, m.sysJson, now, m.visibleAt, m.groupId!]]);
+    out.push(['DELETE FROM sqs_messages WHERE queue = ? AND id = ? AND NOT EXISTS (SELECT 1 FROM sqs_dedup d WHERE d.queue = ? AND d.k = ? AND d.message_id = ?)', [arn, m.id, arn, m.dedupKey!, m.id]]);
+  });
+  const keys = [...new Set(msgs.map((m) => m.dedupKey!))];
+  out.push([`SELECT k, message_id, seq, seq_number FROM sqs_dedup WHERE queue = ? AND k IN (${keys.map(() => '?').join(', ')})`, [arn, ...keys]]);
+  return out;
+}
+
+export interface ClaimOpts {
+  arn: string;
+  fifo: boolean;
+  max: number;
+  now: number;
+  visibilityMs: number;
+  retentionMs: number;
+  /** With a dead-letter queue: messages received this often are moved, never received again. */
+  maxReceiveCount?: number;
+  skipLocked: string;
+}
+
+/**
+ * The claim: makes up to `max` visible messages in flight, counting the receive. FIFO: only messages of groups with
+ * nothing in flight, and in a group only those before its first message not yet visible; the queue row is locked
+ * first so that claims on other nodes see this one's before choosing (a group is never served twice at once).
+ */
+export function claim(o: ClaimOpts): Stmt[] {
+  const out: Stmt[] = [];
+  const where: string[] = ['m.queue = ?', 'm.visible_at <= ?', 'm.sent > ?'];
+  const params: SqlValue[] = [o.arn, o.now, o.now - o.retentionMs];
+  if (o.maxReceiveCount !== undefined) {
+    where.push('m.receive_count < ?');
+    params.push(o.maxReceiveCount);
+  }
+  let order = 'm.visible_at, m.seq';
+  if (o.fifo) {
+    out.push(['UPDATE sqs_queues SET seq = seq WHERE arn = ?', [o.arn]]);
+    where.push('NOT EXISTS (SELECT 1 FROM sqs_messages b WHERE b.queue = m.queue AND b.group_id = m.group_id AND b.visible_at > ? AND (b.receive_count > 0 OR b.seq < m.seq))');
+    params.push(o.now);
+    order = 'm.seq';
+  }
+  out.push([
+    // The candidates are a CTE: PostgreSQL materialises a CTE with FOR UPDATE once, where `IN (subquery … LIMIT)`
+    // may be re-run by the plan and claim more than the limit.
+    `WITH c AS (SELECT m.id FROM sqs_messages m WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?${o.skipLocked}) ` +
+      `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1, first_receive = CASE WHEN first_receive = 0 THEN ? ELSE first_receive END, received_at = ? ` +
+      `WHERE queue = ? AND id IN (SELECT id FROM c) RETURNING ${MSG_COLUMNS}`,
+    [...params, o.max, o.now + o.visibilityMs, o.now, o.now, o.arn],
+  ]);
+  return out;
+}
+
+/**
+ * Moves one message to the dead-letter queue in the claim's commit: the row changes queue (keeping its id, body and
+ * sent time), takes a number from the dead-letter queue's counter and starts over as never received. The WHERE
+ * repeats what was read, so a message another node moved or received meanwhile is left alone.
+ */
+export function moveToDlq(src: string, dlq: string, id: string, receiveCount: number, visibleAt: number, now: number): Stmt[] {
+  return [
+    ['UPDATE sqs_queues SET seq = seq + 1 WHERE arn = ?', [dlq]],
+    [
+      "UPDATE sqs_messages SET queue = ?, seq = (SELECT seq FROM sqs_queues WHERE arn = ?), dlq_source = ?, receive_count = 0, first_receive = 0, received_at = 0, visible_at = ?, group_id = COALESCE(group_id, 'default') " +
+        'WHERE queue = ? AND id = ? AND receive_count = ? AND visible_at = ?',
+      [dlq, dlq, src, now, src, id, receiveCount, visibleAt],
+    ],
+  ];
+}
+
+/** Moves a message of a dead-letter queue back to `target` (StartMessageMoveTask), as a new message there. */
+export function moveBack(dlq: string, target: string, id: string, now: number): Stmt[] {
+  return [
+    ['UPDATE sqs_queues SET seq = seq + 1 WHERE arn = ?', [target]],
+    [
+      'UPDATE sqs_messages SET queue = ?, seq = (SELECT seq FROM sqs_queues WHERE arn = ?), dlq_source = NULL, receive_count = 0, first_receive = 0, received_at = 0, visible_at = ? ' +
+        'WHERE queue = ? AND id = ? AND visible_at <= ?',
+      [target, target, now, dlq, id, now],
+    ],
+  ];
+}
+
+/** The approximate counts of GetQueueAttributes, computed by the store. */
+export const COUNTS_SQL =
+  'SELECT COALESCE(SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END), 0) AS visible, ' +
+  'COALESCE(SUM(CASE WHEN visible_at > ? AND receive_count > 0 THEN 1 ELSE 0 END), 0) AS inflight, ' +
+  'COALESCE(SUM(CASE WHEN visible_at > ? AND receive_count = 0 THEN 1 ELSE 0 END), 0) AS delayed ' +
+  'FROM sqs_messages WHERE queue = ? AND sent > ?';
+
+/** When the next message of a queue becomes visible (a delay or a visibility timeout ending), for waiters' timers. */
+export const NEXT_VISIBLE_SQL = 'SELECT MIN(visible_at) AS at FROM sqs_messages WHERE queue = ? AND visible_at > ?';
+
+export const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+const HANDLE_RE = /^([0-9a-f-]{36}):(\d+):([0-9a-f]{16})$/;
+/** A receipt handle names the message and the receive (its count) it was handed out by, plus a per-receive nonce. */
+export const receiptHandle = (id: string, receiveCount: number, nonce: string): string => Buffer.from(`${id}:${receiveCount}:${nonce}`).toString('base64url');
+export const receiptNonce = (): string => hex(8);
+export function parseReceiptHandle(h: unknown): { id: string; receiveCount: number } {
+  const t = typeof h === 'string' ? HANDLE_RE.exec(Buffer.from(h, 'base64url').toString('latin1')) : null;
+  if (!t) throw new AwsError('ReceiptHandleIsInvalid', `The input receipt handle "${String(h)}" is not a valid receipt handle.`);
+  return { id: t[1]!, receiveCount: Number(t[2]) };
+}
+
+export function checkToken(name: string, v: unknown): string {
+  if (typeof v !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(v))
+    throw new AwsError('InvalidParameterValue', `Value ${String(v)} for parameter ${name} is invalid. Reason: ${name} can only include alphanumeric and punctuation characters. 1 to 128 in length.`);
+  return v;
+}
+
+export const contentDedupId = (body: string): string => createHash('sha256').update(body).digest('hex');

@@ -18,6 +18,7 @@ function toReceived(m: Msg): ReceivedMessage {
 }
 
 export function createBroker(svc: SqsService): QueueBroker {
+  // queue() is synchronous: it answers from the node's queue cache (kept current through the notifier).
   const queue = (arn: string): QueueInfo | undefined => {
     const q = svc.byArn(arn);
     return q ? { arn: q.arn, url: svc.queueUrl(svc.endpointUrl(), q), fifo: q.fifo, visibilityTimeoutSeconds: q.attrs.VisibilityTimeout } : undefined;
@@ -29,8 +30,8 @@ export function createBroker(svc: SqsService): QueueBroker {
       return u ? queue(`arn:aws:sqs:${u.region ?? region}:${u.accountId}:${u.name}`) : undefined;
     },
     send: async (arn: string, msg: OutgoingMessage) => {
-      const q = svc.requireArn(arn);
-      const r = svc.sendOne(
+      const q = await svc.requireArn(arn);
+      const r = await svc.sendOne(
         q,
         {
           body: msg.body,
@@ -42,7 +43,6 @@ export function createBroker(svc: SqsService): QueueBroker {
         },
         svc.accountId,
       );
-      await svc.journal.commit();
       return {
         messageId: r.messageId,
         md5OfBody: r.md5Body,
@@ -51,20 +51,20 @@ export function createBroker(svc: SqsService): QueueBroker {
       };
     },
     receive: async (arn, max, opts) => {
-      const q = svc.requireArn(arn);
+      const q = await svc.requireArn(arn);
       const vt = opts?.visibilityTimeoutSeconds ?? q.attrs.VisibilityTimeout;
       const msgs = await svc.receive(q, Math.max(1, Math.min(max, 10_000)), vt * 1000, opts?.waitMs ?? 0);
       return msgs.map(toReceived);
     },
     deleteMessages: async (arn, handles) => {
-      const q = svc.requireArn(arn);
-      for (const h of handles) svc.deleteMessage(q, h);
-      await svc.journal.commit();
+      const q = await svc.requireArn(arn);
+      const errs = await svc.deleteMessages(q, handles);
+      const bad = errs.find((e) => e !== undefined);
+      if (bad) throw bad;
     },
     changeVisibility: async (arn, handle, seconds) => {
-      const q = svc.requireArn(arn);
-      svc.changeVisibility(q, handle, seconds);
-      await svc.journal.commit();
+      const q = await svc.requireArn(arn);
+      await svc.changeVisibility(q, handle, seconds);
     },
     onAvailable: (arn, listener) => svc.onAvailable(arn, listener),
   };
