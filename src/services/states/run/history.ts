@@ -1,5 +1,5 @@
 // Execution history: AWS-shaped events with previousEventId threading, and a group-commit writer for Standard runs.
-import type { Queryable, Store } from '../../../store/store.js';
+import type { SqlValue, Store } from '../../../store/store.js';
 
 export interface HistoryEvent {
   timestamp: number;
@@ -45,11 +45,13 @@ export class History {
   }
 }
 
-type Pending = { sql: string; params: (string | number | null)[] };
+type Pending = { sql: string; params: SqlValue[]; fence?: string };
 
 /**
- * Group commit: writes queued by all Standard executions are committed together in one transaction per tick,
- * so a transition costs no fsync of its own; `flush()` resolves once everything queued so far is durable.
+ * Group commit: writes queued by all Standard executions in one tick go to the store's journal as one group (which
+ * commits with other callers' groups, one fsync for many), so a transition costs no fsync of its own; `flush()`
+ * resolves once everything queued so far is durable. A statement added with a `fence` (an execution ARN) is
+ * conditional on this node still owning that execution: when it changes nothing, `onFenced` hears of the ARN.
  */
 export class BatchWriter {
   private queue: Pending[] = [];
@@ -57,10 +59,13 @@ export class BatchWriter {
   private failers: ((e: unknown) => void)[] = [];
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly onFenced?: (arn: string) => void,
+  ) {}
 
-  add(sql: string, params: (string | number | null)[]): void {
-    this.queue.push({ sql, params });
+  add(sql: string, params: SqlValue[], fence?: string): void {
+    this.queue.push({ sql, params, fence });
     this.schedule();
   }
 
@@ -77,7 +82,8 @@ export class BatchWriter {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
-      this.running = this.running.then(() => this.commit());
+      // The journal commits groups in the order they are written, so ticks may be in flight together.
+      this.running = this.commit();
     });
   }
 
@@ -91,9 +97,12 @@ export class BatchWriter {
     this.failers = [];
     try {
       if (batch.length) {
-        await this.store.tx(async (q: Queryable) => {
-          for (const p of batch) await q.run(p.sql, p.params);
+        const res = await this.store.journal.write(batch.map((p) => [p.sql, p.params] as const));
+        const fenced = new Set<string>();
+        batch.forEach((p, i) => {
+          if (p.fence && res[i]?.changes === 0) fenced.add(p.fence);
         });
+        for (const arn of fenced) this.onFenced?.(arn);
       }
       for (const w of waiters) w();
     } catch (e) {
