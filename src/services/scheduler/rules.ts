@@ -230,7 +230,7 @@ export class Rules {
         try {
           await this.deliver(t, targetInput(t, event));
         } catch (e) {
-          this.d.log(`selfless: rule ${r.Name} target ${t.Id} (${t.Arn}): ${e instanceof Error ? e.message : String(e)}`);
+          this.d.log(`selfless: rule ${r.Name} fire at ${new Date(at).toISOString()} target ${t.Id} (${t.Arn}): ${e instanceof Error ? e.message : String(e)}`);
         }
       }),
     );

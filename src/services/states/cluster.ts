@@ -104,7 +104,15 @@ export class StatesCluster {
     if (tokens.some((t) => t.token !== keep)) await m.store.journal.write([['DELETE FROM states_tokens WHERE exec_arn = ? AND token <> ?', [arn, keep]]]);
     const row = tokens.find((t) => t.token === keep);
     // An activity task resumes as picked up when a worker had it (no second hand-out), else it is queued again.
-    if (cp?.entered?.token && row?.activity_arn) cp.entered.submitted = row.started === 1;
+    if (cp?.entered?.token && row?.activity_arn) {
+      cp.entered.submitted = row.started === 1;
+      // Picked up while no node ran the execution: ActivityStarted is recorded now (the task is not queued again).
+      const scheduled = events.map((e) => e.type).lastIndexOf('ActivityScheduled');
+      if (row.started === 1 && scheduled >= 0 && !events.slice(scheduled).some((e) => e.type === 'ActivityStarted')) {
+        cp.entered.submitted = false;
+        m.startedEarly.set(row.token, row.worker ?? undefined);
+      }
+    }
     const ex = m.makeExecution(m.infoFromRow(r), events);
     m.live.set(arn, ex);
     if (r.stop_req) {
