@@ -99,8 +99,6 @@ export class StatesModel {
   readonly lambda?: LambdaInvoker;
   readonly queues?: QueueBroker;
   readonly log: (msg: string) => void;
-  /** Fenced SQL: an event or a row update lands only while this node still owns the execution at its epoch. */
-  private readonly sqlEvent: string;
 
   constructor(o: StatesOptions) {
     this.store = o.store;
@@ -115,11 +113,6 @@ export class StatesModel {
     this.writer = new BatchWriter(o.store, (arn) => this.lost(arn));
     this.wheel = new TimerWheel(o.clock);
     this.catalog = new Catalog(o.store, o.notifier);
-    // FOR SHARE holds the execution's row until this commit, so a takeover (which updates it) waits for the commit
-    // and then reads every event of it; SQLite has one writer, so it needs no lock.
-    const lock = o.store.kind === 'postgres' ? ' FOR SHARE' : '';
-    this.sqlEvent = `INSERT INTO states_events (exec_arn, id, body) SELECT arn, CAST(? AS BIGINT), CAST(? AS TEXT) FROM states_executions WHERE arn = ? AND owner = ? AND epoch = ?${lock}
-      ON CONFLICT (exec_arn, id) DO UPDATE SET body = excluded.body`;
   }
 
   async init(): Promise<void> {
@@ -323,13 +316,14 @@ export class StatesModel {
       onEvent: standard
         ? (e) => {
             const epoch = this.fences.get(arn);
-            if (epoch !== undefined) this.writer.add(this.sqlEvent, [e.id, JSON.stringify(e), arn, this.nodeId, epoch], arn);
+            if (epoch !== undefined) this.writer.event(arn, e.id, JSON.stringify(e), { owner: this.nodeId, epoch });
           }
         : undefined,
       checkpoint: standard
         ? (cp) => {
             const epoch = this.fences.get(arn);
-            if (epoch !== undefined) this.writer.add('UPDATE states_executions SET checkpoint = ? WHERE arn = ? AND owner = ? AND epoch = ?', [JSON.stringify(cp), arn, this.nodeId, epoch], arn);
+            // Only the last checkpoint of a tick is written (the key replaces an earlier one still queued).
+            if (epoch !== undefined) this.writer.add('UPDATE states_executions SET checkpoint = ? WHERE arn = ? AND owner = ? AND epoch = ?', [JSON.stringify(cp), arn, this.nodeId, epoch], arn, `cp:${arn}`);
           }
         : undefined,
       // Express executions flush too: the token rows they issue must be stored before a callback can reach them.
