@@ -17,8 +17,10 @@ import { BatchWriter, type HistoryEvent } from './run/history.js';
 import { TokenRegistry, type ActivityTask, type TaskDeps, type TokenLog, type TokenOutcome } from './run/tasks.js';
 import { TimerWheel } from './run/timers.js';
 import { migrateStates } from './store.js';
+import { describeRow, endedRow } from './ended.js';
 
 export type { Machine } from './catalog.js';
+export { describeRow } from './ended.js';
 type Obj = Record<string, Json>;
 
 export interface ExecRow {
@@ -275,38 +277,9 @@ export class StatesModel {
     });
   }
 
-  /**
-   * Resolves with the execution's row once it is no longer RUNNING (hearing `states:ended`, re-checking every second
-   * in case a notification was missed), or with undefined after `timeoutMs`; `ping` is called at each re-check.
-   */
+  /** The execution's row once it is no longer RUNNING, or undefined after `timeoutMs` (see endedRow). */
   waitEnded(arn: string, timeoutMs: number, ping?: () => void): Promise<ExecRow | undefined> {
-    const deadline = this.clock.now() + timeoutMs;
-    return new Promise((resolve) => {
-      let done = false;
-      let cancel = (): void => undefined;
-      const finish = (row: ExecRow | undefined): void => {
-        if (done) return;
-        done = true;
-        unlisten();
-        cancel();
-        resolve(row);
-      };
-      const check = async (): Promise<void> => {
-        const row = await this.store.get<ExecRow>('SELECT * FROM states_executions WHERE arn = ?', [arn]).catch(() => undefined);
-        if (row && row.status !== 'RUNNING') finish(row);
-      };
-      const unlisten = this.notifier.listen('states:ended', (a) => {
-        if (a === arn) void check();
-      });
-      const tick = (): void => {
-        if (done) return;
-        if (this.closed || this.clock.now() >= deadline) return finish(undefined);
-        ping?.();
-        void check();
-        cancel = this.clock.setTimer(1000, tick);
-      };
-      tick();
-    });
+    return endedRow(this, arn, timeoutMs, ping);
   }
 
   makeExecution(info: ExecInfo, prior: HistoryEvent[] = []): Execution {
@@ -510,16 +483,3 @@ export class StatesModel {
 
 /** How long StopExecution of an execution owned by another node waits for that node to record the end. */
 const STOP_WAIT_MS = 10_000;
-
-/** DescribeExecution's shape (as the nested-execution integrations give it) from a stored row. */
-export function describeRow(r: ExecRow): Obj {
-  const o: Obj = { ExecutionArn: r.arn, StateMachineArn: r.sm_arn, Name: r.name, Status: r.status, StartDate: r.start, Input: r.input, InputDetails: { Included: true } };
-  if (r.stop !== null) o['StopDate'] = r.stop;
-  if (r.output !== null) {
-    o['Output'] = r.output;
-    o['OutputDetails'] = { Included: true };
-  }
-  if (r.error !== null) o['Error'] = r.error;
-  if (r.cause !== null) o['Cause'] = r.cause;
-  return o;
-}
