@@ -124,8 +124,9 @@ export class BatchWriter {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
-      // The journal commits groups in the order they are written, so ticks may be in flight together.
-      this.running = this.commit();
+      // One batch in flight at a time: what is queued meanwhile goes in the next one, so that a busy execution's
+      // events and checkpoints of many ticks become one INSERT and one UPDATE (fewer round trips on PostgreSQL).
+      this.running = this.running.then(() => this.commit());
     });
   }
 
