@@ -1,5 +1,5 @@
 // Compatibility: @aws-sdk/client-sfn and the AWS CLI create, run, inspect and stop state machines on a live server.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,23 +10,16 @@ import {
   UpdateStateMachineCommand, ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
-import { removeDir, ROOT, startServer, type Running } from '../helpers/server.js';
+import { liveServer, removeServer, ROOT, startServer } from '../helpers/server.js';
 import { finished, sfnClient, SM_ROLE, until } from '../helpers/states.js';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { lambdaClient, ROLE } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
 
-let srv: Running;
-let sfn: SFNClient;
-
-before(async () => {
-  srv = await startServer();
-  sfn = sfnClient(srv.url);
-});
-after(async () => {
-  await srv.stop();
-  removeDir(srv.dataDir);
-});
+const server = liveServer();
+let client: SFNClient | undefined;
+/** Made on first use: liveServer()'s server exists only once the file's hooks ran (hooks do not run in order). */
+const sfn = { send: (cmd: never) => (client ??= sfnClient(server().url)).send(cmd) } as unknown as SFNClient;
 
 
 const create = async (name: string, definition: object, type: 'STANDARD' | 'EXPRESS' = 'STANDARD', client = sfn) =>
@@ -124,7 +117,7 @@ test('SDK: an activity task is handed to GetActivityTask and completed with Send
 });
 
 test('Lambda tasks: lambda:invoke and legacy ARNs call a real function; a function error is retried then caught', async () => {
-  const lambda = lambdaClient(srv.url);
+  const lambda = lambdaClient(server().url);
   const code = await zip({ bootstrap: readFileSync(join(ROOT, 'test', 'fixtures', 'states', 'bash-json', 'bootstrap')) });
   await lambda.send(new CreateFunctionCommand({ FunctionName: 'echo', Runtime: 'provided.al2023', Role: ROLE, Handler: 'x', Code: { ZipFile: code } }));
   const arn = await create('lam', {
@@ -158,22 +151,22 @@ test('AWS CLI v1 and v2: create a state machine, start, describe and start-sync 
   process.env['AWS_DISABLE_HOST_PREFIX_INJECTION'] = 'true';
   for (const v of hasV2() ? ([1, 2] as const) : ([1] as const)) {
     const def = JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Pass', Parameters: { 'who.$': '$.who' }, End: true } } });
-    const c = await awsCli(v, srv.url, ['stepfunctions', 'create-state-machine', '--name', `cli${v}`, '--definition', def, '--role-arn', SM_ROLE]);
+    const c = await awsCli(v, server().url, ['stepfunctions', 'create-state-machine', '--name', `cli${v}`, '--definition', def, '--role-arn', SM_ROLE]);
     assert.equal(c.code, 0, c.stderr);
     const smArn = c.json().stateMachineArn as string;
-    const s = await awsCli(v, srv.url, ['stepfunctions', 'start-execution', '--state-machine-arn', smArn, '--input', '{"who":"cli"}']);
+    const s = await awsCli(v, server().url, ['stepfunctions', 'start-execution', '--state-machine-arn', smArn, '--input', '{"who":"cli"}']);
     assert.equal(s.code, 0, s.stderr);
-    const d = await until(async () => (await awsCli(v, srv.url, ['stepfunctions', 'describe-execution', '--execution-arn', s.json().executionArn])).json(), (x) => x.status !== 'RUNNING');
+    const d = await until(async () => (await awsCli(v, server().url, ['stepfunctions', 'describe-execution', '--execution-arn', s.json().executionArn])).json(), (x) => x.status !== 'RUNNING');
     assert.equal(d.status, 'SUCCEEDED');
     assert.deepEqual(JSON.parse(d.output), { who: 'cli' });
-    const e = await awsCli(v, srv.url, ['stepfunctions', 'create-state-machine', '--name', `cliex${v}`, '--definition', def, '--role-arn', SM_ROLE, '--type', 'EXPRESS']);
+    const e = await awsCli(v, server().url, ['stepfunctions', 'create-state-machine', '--name', `cliex${v}`, '--definition', def, '--role-arn', SM_ROLE, '--type', 'EXPRESS']);
     // CLI v2 2.9.x predates AWS_DISABLE_HOST_PREFIX_INJECTION and always calls sync-<host>, which cannot resolve here.
     if (v === 1) {
-      const sync = await awsCli(v, srv.url, ['stepfunctions', 'start-sync-execution', '--state-machine-arn', e.json().stateMachineArn, '--input', '{"who":"sync"}']);
+      const sync = await awsCli(v, server().url, ['stepfunctions', 'start-sync-execution', '--state-machine-arn', e.json().stateMachineArn, '--input', '{"who":"sync"}']);
       assert.equal(sync.code, 0, sync.stderr);
       assert.equal(sync.json().status, 'SUCCEEDED');
     }
-    const missing = await awsCli(v, srv.url, ['stepfunctions', 'describe-execution', '--execution-arn', `${smArn.replace('stateMachine', 'execution')}:nope`]);
+    const missing = await awsCli(v, server().url, ['stepfunctions', 'describe-execution', '--execution-arn', `${smArn.replace('stateMachine', 'execution')}:nope`]);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /ExecutionDoesNotExist/);
   }
@@ -190,7 +183,8 @@ test('Durability: a Standard execution waiting in a Wait state survives kill -9 
   const second = await startServer({ dataDir: first.dataDir });
   try {
     const c2 = sfnClient(second.url);
-    const d = await finished(c2, s.executionArn);
+    // On SQLite the restarted node resumes at once; on PostgreSQL only once the dead node's lease lapsed (30 s).
+    const d = await finished(c2, s.executionArn, 60_000);
     assert.equal(d.status, 'SUCCEEDED');
     assert.deepEqual(JSON.parse(d.output!), { n: 1, before: 'x', after: 'y' });
     const h = await c2.send(new GetExecutionHistoryCommand({ executionArn: s.executionArn }));
@@ -199,12 +193,12 @@ test('Durability: a Standard execution waiting in a Wait state survives kill -9 
     assert.deepEqual(h.events!.map((e) => e.id), [1, 2, 3, 4, 5, 6, 7, 8]);
   } finally {
     await second.stop();
-    removeDir(first.dataDir);
+    await removeServer(first);
   }
 });
 
 test('Callbacks: lambda:invoke.waitForTaskToken waits for SendTaskSuccess; a missed heartbeat is States.HeartbeatTimeout', async () => {
-  const lambda = lambdaClient(srv.url);
+  const lambda = lambdaClient(server().url);
   await lambda.send(new CreateFunctionCommand({ FunctionName: 'noop', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: await zip({ 'index.js': 'exports.handler = async () => ({ queued: true });' }) } }));
   const arn = await create('callback', {
     StartAt: 'Wait4',

@@ -1,26 +1,19 @@
 // Compatibility: Step Functions' sqs:sendMessage integration onto the server's own queues, driven by the real SDK clients.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { liveServer } from '../helpers/server.js';
 import { finished, sfnClient, SM_ROLE } from '../helpers/states.js';
 import { sqsClient } from '../helpers/sqs.js';
 
-let srv: Running;
-let sfn: SFNClient;
-
-before(async () => {
-  srv = await startServer();
-  sfn = sfnClient(srv.url);
-});
-after(async () => {
-  await srv.stop();
-  removeDir(srv.dataDir);
-});
+const server = liveServer();
+let client: SFNClient | undefined;
+/** Made on first use: liveServer()'s server exists only once the file's hooks ran (hooks do not run in order). */
+const sfn = { send: (cmd: never) => (client ??= sfnClient(server().url)).send(cmd) } as unknown as SFNClient;
 
 
 async function run(name: string, definition: object, input: object): Promise<{ status: string; output?: unknown; error?: string; cause?: string; arn: string }> {
@@ -33,7 +26,7 @@ async function run(name: string, definition: object, input: object): Promise<{ s
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
 test('sqs:sendMessage sends an object MessageBody as JSON text, with attributes, and returns the SendMessage result', async () => {
-  const sqs = sqsClient(srv.url);
+  const sqs = sqsClient(server().url);
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-orders' }));
   const r = await run(
     'send-orders',
@@ -65,7 +58,7 @@ test('sqs:sendMessage sends an object MessageBody as JSON text, with attributes,
 });
 
 test('sqs:sendMessage to a FIFO queue passes MessageGroupId and MessageDeduplicationId and returns the SequenceNumber', async () => {
-  const sqs = sqsClient(srv.url);
+  const sqs = sqsClient(server().url);
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-jobs.fifo', Attributes: { FifoQueue: 'true' } }));
   const def = { StartAt: 'Send', States: { Send: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true, Parameters: { QueueUrl, MessageBody: 'job', MessageGroupId: 'g1', MessageDeduplicationId: 'd1' } } } };
   const r = await run('send-fifo', def, {});
@@ -79,7 +72,7 @@ test('sqs:sendMessage to a FIFO queue passes MessageGroupId and MessageDeduplica
 });
 
 test('sqs:sendMessage failures are SQS.QueueDoesNotExistException and SQS.AmazonSQSException, catchable like any task error', async () => {
-  const missingQueue = `${srv.url}/000000000000/no-such-queue`;
+  const missingQueue = `${server().url}/000000000000/no-such-queue`;
   const caught = await run(
     'send-missing',
     { StartAt: 'Send', States: { Send: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Parameters: { QueueUrl: missingQueue, MessageBody: 'x' }, Catch: [{ ErrorEquals: ['SQS.QueueDoesNotExistException'], Next: 'Caught' }], End: true }, Caught: { Type: 'Pass', End: true } } },
@@ -89,7 +82,7 @@ test('sqs:sendMessage failures are SQS.QueueDoesNotExistException and SQS.Amazon
   const err = caught.output as { Error: string; Cause: string };
   assert.equal(err.Error, 'SQS.QueueDoesNotExistException');
   assert.match(err.Cause, /^The specified queue does not exist\. \(Service: AmazonSQS; Status Code: 400; Error Code: AWS\.SimpleQueueService\.NonExistentQueue; Request ID: [\w-]+; Proxy: null\)$/);
-  const { QueueUrl } = await sqsClient(srv.url).send(new CreateQueueCommand({ QueueName: 'sfn-empty-body' }));
+  const { QueueUrl } = await sqsClient(server().url).send(new CreateQueueCommand({ QueueName: 'sfn-empty-body' }));
   const failed = await run('send-no-body', { StartAt: 'Send', States: { Send: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Parameters: { QueueUrl, 'MessageBody.$': '$.nothing' }, End: true } } }, { nothing: null });
   assert.equal(failed.status, 'FAILED');
   assert.equal(failed.error, 'SQS.AmazonSQSException');
@@ -97,7 +90,7 @@ test('sqs:sendMessage failures are SQS.QueueDoesNotExistException and SQS.Amazon
 });
 
 test('sqs:sendMessage.waitForTaskToken waits until a consumer of the message calls SendTaskSuccess with its token', async () => {
-  const sqs = sqsClient(srv.url);
+  const sqs = sqsClient(server().url);
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-approvals' }));
   const sm = await sfn.send(
     new CreateStateMachineCommand({

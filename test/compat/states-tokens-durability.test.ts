@@ -6,7 +6,7 @@ import {
   SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
-import { removeDir, startServer } from '../helpers/server.js';
+import { removeServer, startServer } from '../helpers/server.js';
 import { finished, sfnClient, SM_ROLE, until } from '../helpers/states.js';
 import { lambdaClient, ROLE } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
@@ -56,7 +56,7 @@ test('Durability: a waitForTaskToken token issued before kill -9 completes the e
     }
   } finally {
     if (first.proc.exitCode === null && first.proc.signalCode === null) await first.stop();
-    removeDir(first.dataDir);
+    await removeServer(first);
   }
 });
 
@@ -94,7 +94,7 @@ test('Durability: activity tasks survive kill -9: a handed-out task completes by
     }
   } finally {
     if (first.proc.exitCode === null && first.proc.signalCode === null) await first.stop();
-    removeDir(first.dataDir);
+    await removeServer(first);
   }
 });
 
@@ -129,6 +129,6 @@ test('Durability: a Lambda task in progress at kill -9 runs again after restart 
     }
   } finally {
     if (first.proc.exitCode === null && first.proc.signalCode === null) await first.stop();
-    removeDir(first.dataDir);
+    await removeServer(first);
   }
 });

@@ -22,6 +22,7 @@ async function setup(dir: string, clock: FakeClock) {
     log: () => undefined,
   });
   await rules.load();
+  instances.push(rules);
   return { store, rules, calls };
 }
 
@@ -34,7 +35,12 @@ const rule = (over: Partial<Rule>, clock: FakeClock): Rule => ({
   ...over,
 });
 
-const settle = () => new Promise((r) => setImmediate(r));
+/** Every Rules instance of this file: settle() waits for their fires (a fire is recorded in the store first). */
+const instances: Rules[] = [];
+const settle = async (): Promise<void> => {
+  await new Promise((r) => setImmediate(r));
+  for (const r of instances) await r.settled();
+};
 
 test('Schedules: rate(1 minute) fires every minute with AWS’s Scheduled Event; a disabled rule does not fire', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sched-'));

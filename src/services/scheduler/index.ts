@@ -14,6 +14,12 @@ export interface SchedulerDeps {
 /** Nothing yet: no other service uses the scheduler. */
 export type SchedulerApi = Record<string, never>;
 
+/** Test-only (see RulesDeps.rateMinuteMs): a shorter `rate()` minute, so live tests see several periods quickly. */
+function testRateMinuteMs(): number | undefined {
+  const v = Number(process.env['SELFLESS_TEST_RATE_MINUTE_MS']);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
 export const schedulerService: ServiceModule<SchedulerDeps, SchedulerApi> = {
   name: 'scheduler',
   async create(ctx) {
@@ -21,6 +27,8 @@ export const schedulerService: ServiceModule<SchedulerDeps, SchedulerApi> = {
     const rules = new Rules({
       store: ctx.store,
       clock: ctx.clock,
+      notifier: ctx.notifier,
+      rateMinuteMs: testRateMinuteMs(),
       accountId: ctx.config.accountId,
       invokeAsync: (region, name, qualifier, payload) => lambda.enqueueAsync(region, name, qualifier, payload),
       queues,

@@ -3,15 +3,27 @@
 //
 // A schedule missed while selfless was down is not replayed (as on AWS): after a start, each rule fires at its
 // next fire time after now.
+//
+// In a cluster every node arms every rule (the rules are cached per node and re-read on `scheduler:rule`, which a
+// create/change/delete on any node announces), but a fire is delivered only by the node that records it first in
+// scheduler_fires (rule, scheduled time): the others' inserts conflict and they stay quiet. Every node computes the
+// same fire times from the rule's anchor, so a period fires once cluster-wide.
 import type { Clock } from '../../lib/clock.js';
 import { uuid } from '../../lib/ids.js';
 import type { QueueBroker } from '../sqs/index.js';
+import type { Notifier } from '../../store/notifier.js';
 import type { Store } from '../../store/store.js';
 import { nextFire, parseSchedule, type Schedule } from './cron.js';
 
 export const SCHEDULER_MIGRATIONS = [
   { version: 1, up: 'CREATE TABLE scheduler_rules (region TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (region, name))' },
+  { version: 2, up: 'CREATE TABLE scheduler_fires (rule TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (rule, at)); CREATE INDEX scheduler_fires_at ON scheduler_fires (at)' },
 ];
+
+/** The channel on which a rule's create/change/delete is announced (payload: `region/name`). */
+const RULES_CHANNEL = 'scheduler:rule';
+/** Fire records older than this are pruned (a fire is only ever contended for around its time). */
+const KEEP_FIRES_MS = 86_400_000;
 
 export interface Target {
   Id: string;
@@ -36,7 +48,14 @@ export interface Rule {
 export interface RulesDeps {
   store: Store;
   clock: Clock;
+  /** Announces rule changes to the other nodes (absent: this process is the only one that arms rules). */
+  notifier?: Notifier;
   accountId: string;
+  /**
+   * Test-only: the length of a `rate()` minute in ms (`SELFLESS_TEST_RATE_MINUTE_MS`), so that a live test sees
+   * several periods of `rate(1 minute)` in seconds. Never set in production: AWS's minute is 60,000 ms.
+   */
+  rateMinuteMs?: number;
   /** Accepts an async invocation durably (the Lambda service's queue). */
   invokeAsync(region: string, functionName: string, qualifier: string | undefined, payload: Buffer): Promise<void>;
   /** SQS targets' queues (without it, deliveries to SQS fail with a logged error). */
@@ -51,7 +70,10 @@ export class Rules {
   private readonly rules = new Map<string, Rule>();
   private readonly timers = new Map<string, () => void>();
   private started = false;
-  /** Fires delivered (for tests and diagnostics). */
+  private unlisten?: () => void;
+  private readonly inFlight = new Set<Promise<void>>();
+  private prunedAt = 0;
+  /** Fires delivered by this instance (for tests and diagnostics). */
   fired = 0;
 
   constructor(private readonly d: RulesDeps) {}
@@ -64,15 +86,47 @@ export class Rules {
     }
   }
 
+  /** Re-reads one rule after a change on some node, and re-arms (or disarms) it here. */
+  private async reload(k: string): Promise<void> {
+    const [region, ...rest] = k.split('/');
+    const name = rest.join('/');
+    const row = await this.d.store.get<{ body: string }>('SELECT body FROM scheduler_rules WHERE region = ? AND name = ?', [region ?? '', name]);
+    const old = this.rules.get(k);
+    if (!row) {
+      if (old) {
+        this.rules.delete(k);
+        this.disarm(old);
+      }
+      return;
+    }
+    if (old && JSON.stringify(old) === row.body) return;
+    const rule = JSON.parse(row.body) as Rule;
+    this.rules.set(k, rule);
+    this.arm(rule);
+  }
+
   start(): void {
     this.started = true;
+    this.unlisten ??= this.d.notifier?.listen(RULES_CHANNEL, (k) => this.track(this.reload(k)));
     for (const r of this.rules.values()) this.arm(r);
   }
 
   stop(): void {
     this.started = false;
+    this.unlisten?.();
+    this.unlisten = undefined;
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
+  }
+
+  /** Resolves once the fires and reloads under way have finished (tests on a fake clock wait on it). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private track(p: Promise<void>): void {
+    const q = p.catch((e: unknown) => this.d.log(`selfless: scheduler: ${e instanceof Error ? e.message : String(e)}`)).finally(() => this.inFlight.delete(q));
+    this.inFlight.add(q);
   }
 
   arn(r: Pick<Rule, 'region' | 'Name'>): string {
@@ -88,15 +142,17 @@ export class Rules {
   }
 
   async save(r: Rule): Promise<void> {
-    await this.d.store.run('INSERT OR REPLACE INTO scheduler_rules (region, name, body) VALUES (?, ?, ?)', [r.region, r.Name, JSON.stringify(r)]);
+    await this.d.store.run('INSERT INTO scheduler_rules (region, name, body) VALUES (?, ?, ?) ON CONFLICT (region, name) DO UPDATE SET body = excluded.body', [r.region, r.Name, JSON.stringify(r)]);
     this.rules.set(key(r.region, r.Name), r);
     this.arm(r);
+    this.d.notifier?.notify(RULES_CHANNEL, key(r.region, r.Name));
   }
 
   async delete(r: Rule): Promise<void> {
     await this.d.store.run('DELETE FROM scheduler_rules WHERE region = ? AND name = ?', [r.region, r.Name]);
     this.rules.delete(key(r.region, r.Name));
     this.disarm(r);
+    this.d.notifier?.notify(RULES_CHANNEL, key(r.region, r.Name));
   }
 
   private disarm(r: Rule): void {
@@ -112,6 +168,7 @@ export class Rules {
     let schedule: Schedule;
     try {
       schedule = parseSchedule(r.ScheduleExpression);
+      if (schedule.kind === 'rate' && this.d.rateMinuteMs) schedule = { kind: 'rate', periodMs: (schedule.periodMs / 60_000) * this.d.rateMinuteMs };
     } catch {
       return;
     }
@@ -131,7 +188,7 @@ export class Rules {
           this.arm(r);
           return;
         }
-        this.fire(r, at).catch((e: unknown) => this.d.log(`selfless: rule ${r.Name}: ${e instanceof Error ? e.message : String(e)}`));
+        this.track(this.fireOnce(r, at));
         this.arm(r);
       }),
     );
@@ -152,6 +209,19 @@ export class Rules {
     };
   }
 
+  /** Delivers the fire at `at` only if this node is the first to record it (every node's timer reaches here). */
+  private async fireOnce(r: Rule, at: number): Promise<void> {
+    const stmts: [string, (string | number)[]][] = [['INSERT INTO scheduler_fires (rule, at) VALUES (?, ?) ON CONFLICT (rule, at) DO NOTHING', [key(r.region, r.Name), at]]];
+    const now = this.d.clock.now();
+    if (now - this.prunedAt > KEEP_FIRES_MS / 24) {
+      this.prunedAt = now;
+      stmts.push(['DELETE FROM scheduler_fires WHERE at < ?', [now - KEEP_FIRES_MS]]);
+    }
+    const [res] = await this.d.store.journal.write(stmts);
+    if (res?.changes !== 1) return;
+    await this.fire(r, at);
+  }
+
   private async fire(r: Rule, at: number): Promise<void> {
     this.fired++;
     const event = this.scheduledEvent(r, at);
@@ -160,7 +230,7 @@ export class Rules {
         try {
           await this.deliver(t, targetInput(t, event));
         } catch (e) {
-          this.d.log(`selfless: rule ${r.Name} target ${t.Id} (${t.Arn}): ${e instanceof Error ? e.message : String(e)}`);
+          this.d.log(`selfless: rule ${r.Name} fire at ${new Date(at).toISOString()} target ${t.Id} (${t.Arn}): ${e instanceof Error ? e.message : String(e)}`);
         }
       }),
     );

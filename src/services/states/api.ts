@@ -5,6 +5,7 @@ import type { ApiRequest, Handler, ServiceRoutes } from '../../server/types.js';
 import type { Json } from './asl/paths.js';
 import { validateDefinition } from './asl/validate.js';
 import { Execution } from './run/executor.js';
+import type { StatesCluster } from './cluster.js';
 import { NAME_RE, type ExecRow, type Machine, type StatesModel } from './service.js';
 
 type Body = Record<string, unknown>;
@@ -52,13 +53,8 @@ function tagsFrom(v: unknown): Record<string, string> {
   return out;
 }
 
-export function statesRoutes(m: StatesModel): ServiceRoutes {
-  const persistMachine = async (x: Machine): Promise<void> => {
-    await m.store.run(
-      'INSERT OR REPLACE INTO states_machines (arn, region, name, type, definition, role_arn, created, updated, revision, logging, tracing, description, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [x.arn, x.region, x.name, x.type, x.definition, x.roleArn, x.created, x.updated ?? null, x.revision, x.logging ?? null, x.tracing ?? null, x.description ?? null, JSON.stringify(x.tags)],
-    );
-  };
+export function statesRoutes(m: StatesModel, cluster: StatesCluster): ServiceRoutes {
+  const persistMachine = (x: Machine): Promise<void> => m.catalog.saveMachine(x);
   const describeMachine = (x: Machine): Body => ({
     stateMachineArn: x.arn, name: x.name, status: 'ACTIVE', definition: x.definition, roleArn: x.roleArn, type: x.type, creationDate: secs(x.created),
     loggingConfiguration: x.logging ? (JSON.parse(x.logging) as unknown) : { level: 'OFF', includeExecutionData: false },
@@ -68,11 +64,11 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
   const execSummary = (r: ExecRow): Body => ({
     executionArn: r.arn, stateMachineArn: r.sm_arn, name: r.name, status: r.status, startDate: secs(r.start), ...(r.stop !== null ? { stopDate: secs(r.stop) } : {}), redriveCount: 0,
   });
-  const resolveTagTarget = (arn: string): { tags: Record<string, string>; save: () => Promise<void> } => {
-    const sm = m.machines.get(arn);
+  const resolveTagTarget = async (arn: string): Promise<{ tags: Record<string, string>; save: () => Promise<void> }> => {
+    const sm = await m.catalog.machine(arn);
     if (sm) return { tags: sm.tags, save: () => persistMachine(sm) };
-    const act = m.activities.get(arn);
-    if (act) return { tags: act.tags, save: async () => void (await m.store.run('UPDATE states_activities SET tags = ? WHERE arn = ?', [JSON.stringify(act.tags), arn])) };
+    const act = await m.catalog.activity(arn);
+    if (act) return { tags: act.tags, save: () => m.catalog.saveActivityTags(act) };
     throw new AwsError('ResourceNotFound', `Resource not found: '${arn}'`);
   };
   const checkArn = (arn: string, kind: string): void => {
@@ -92,7 +88,7 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
       if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(roleArn)) throw new AwsError('InvalidArn', `Invalid Arn: 'Invalid ARN prefix: ${roleArn}'`);
       const parsed = m.validate(definition, type);
       const arn = m.machineArn(r.region, name);
-      const existing = m.machines.get(arn);
+      const existing = await m.catalog.machine(arn);
       if (existing) {
         if (existing.definition === definition && existing.roleArn === roleArn && existing.type === type) return { body: { stateMachineArn: arn, creationDate: secs(existing.created) } };
         throw new AwsError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
@@ -103,19 +99,18 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
         tracing: b['tracingConfiguration'] ? JSON.stringify(b['tracingConfiguration']) : undefined,
       };
       await persistMachine(x);
-      m.machines.set(arn, x);
       return { body: { stateMachineArn: arn, creationDate: secs(x.created) } };
     },
     DescribeStateMachine: async (r) => {
       const arn = req(parse(r), 'stateMachineArn');
       checkArn(arn, 'stateMachine');
-      return { body: describeMachine(m.requireMachine(arn)) };
+      return { body: describeMachine(await m.requireMachine(arn)) };
     },
     UpdateStateMachine: async (r) => {
       const b = parse(r);
       const arn = req(b, 'stateMachineArn');
       checkArn(arn, 'stateMachine');
-      const x = m.requireMachine(arn);
+      const x = await m.requireMachine(arn);
       const def = opt(b, 'definition');
       const role = opt(b, 'roleArn');
       if (def === undefined && role === undefined && b['loggingConfiguration'] === undefined && b['tracingConfiguration'] === undefined)
@@ -135,12 +130,12 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
     DeleteStateMachine: async (r) => {
       const arn = req(parse(r), 'stateMachineArn');
       checkArn(arn, 'stateMachine');
-      if (m.machines.delete(arn)) await m.store.run('DELETE FROM states_machines WHERE arn = ?', [arn]);
+      if (await m.catalog.machine(arn)) await m.catalog.deleteMachine(arn);
       return { body: {} };
     },
     ListStateMachines: async (r) => {
       const b = parse(r);
-      const all = [...m.machines.values()].filter((x) => x.region === r.region).sort((a, c) => (a.name < c.name ? -1 : 1));
+      const all = await m.catalog.listMachines(r.region);
       const p = page(all, b, 100);
       return { body: { stateMachines: p.items.map((x) => ({ stateMachineArn: x.arn, name: x.name, type: x.type, creationDate: secs(x.created) })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) } };
     },
@@ -156,7 +151,7 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
       const arn = req(b, 'stateMachineArn');
       checkArn(arn, 'stateMachine');
       const s = await m.startExecution(r.region, arn, opt(b, 'name'), opt(b, 'input'), undefined, true);
-      const ex = s.ex;
+      const ex = s.ex!;
       const out: Body = {
         executionArn: ex.info.arn, stateMachineArn: ex.info.smArn, name: ex.info.name, startDate: secs(ex.info.startTime), stopDate: secs(ex.stopTime ?? m.clock.now()),
         status: ex.status, input: ex.info.inputText ?? JSON.stringify(ex.info.input), inputDetails: { included: true },
@@ -185,14 +180,14 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
       const arn = req(parse(r), 'executionArn');
       checkArn(arn, 'execution');
       const row = await m.execRow(arn);
-      const sm = m.machines.get(row.sm_arn);
+      const sm = await m.catalog.machine(row.sm_arn);
       return { body: { stateMachineArn: row.sm_arn, name: row.sm_arn.split(':')[6], definition: row.definition, roleArn: row.role_arn, updateDate: secs(sm?.updated ?? sm?.created ?? row.start), loggingConfiguration: { level: 'OFF', includeExecutionData: false }, tracingConfiguration: { enabled: false }, revisionId: sm?.revision } };
     },
     ListExecutions: async (r) => {
       const b = parse(r);
       const arn = req(b, 'stateMachineArn');
       checkArn(arn, 'stateMachine');
-      const sm = m.requireMachine(arn);
+      const sm = await m.requireMachine(arn);
       if (sm.type === 'EXPRESS') throw new AwsError('StateMachineTypeNotSupported', 'This operation is not supported by this type of state machine');
       const status = opt(b, 'statusFilter');
       const statuses = ['SUCCEEDED', 'TIMED_OUT', 'PENDING_REDRIVE', 'ABORTED', 'FAILED', 'RUNNING'];
@@ -258,29 +253,27 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
       const name = req(b, 'name');
       if (!NAME_RE.test(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
       const arn = `arn:aws:states:${r.region}:${m.accountId}:activity:${name}`;
-      const ex = m.activities.get(arn);
+      const ex = await m.catalog.activity(arn);
       if (ex) return { body: { activityArn: arn, creationDate: secs(ex.created) } };
-      const a = { arn, name, created: m.clock.now(), tags: tagsFrom(b['tags']) };
-      await m.store.run('INSERT INTO states_activities (arn, region, name, created, tags) VALUES (?, ?, ?, ?, ?)', [arn, r.region, name, a.created, JSON.stringify(a.tags)]);
-      m.activities.set(arn, a);
+      const a = await m.catalog.createActivity(r.region, { arn, name, created: m.clock.now(), tags: tagsFrom(b['tags']) });
       return { body: { activityArn: arn, creationDate: secs(a.created) } };
     },
     DescribeActivity: async (r) => {
       const arn = req(parse(r), 'activityArn');
       checkArn(arn, 'activity');
-      const a = m.activities.get(arn);
+      const a = await m.catalog.activity(arn);
       if (!a) throw new AwsError('ActivityDoesNotExist', `Activity Does Not Exist: '${arn}'`);
       return { body: { activityArn: arn, name: a.name, creationDate: secs(a.created) } };
     },
     DeleteActivity: async (r) => {
       const arn = req(parse(r), 'activityArn');
       checkArn(arn, 'activity');
-      if (m.activities.delete(arn)) await m.store.run('DELETE FROM states_activities WHERE arn = ?', [arn]);
+      if (await m.catalog.activity(arn)) await m.catalog.deleteActivity(arn);
       return { body: {} };
     },
     ListActivities: async (r) => {
       const b = parse(r);
-      const all = [...m.activities.values()].filter((a) => a.arn.split(':')[3] === r.region).sort((a, c) => (a.name < c.name ? -1 : 1));
+      const all = await m.catalog.listActivities(r.region);
       const p = page(all, b, 100);
       return { body: { activities: p.items.map((a) => ({ activityArn: a.arn, name: a.name, creationDate: secs(a.created) })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) } };
     },
@@ -288,13 +281,10 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
       const b = parse(r);
       const arn = req(b, 'activityArn');
       checkArn(arn, 'activity');
-      if (!m.activities.has(arn)) throw new AwsError('ActivityDoesNotExist', `Activity Does Not Exist: '${arn}'`);
-      const t = await m.activityQueues.poll(arn, 60_000, m.wheel, m.clock, r.signal);
+      if (!(await m.catalog.activity(arn))) throw new AwsError('ActivityDoesNotExist', `Activity Does Not Exist: '${arn}'`);
+      // The claim is durable before the worker hears of the task: it is not handed out again, also after a restart.
+      const t = await cluster.getActivityTask(arn, opt(b, 'workerName'), r.signal);
       if (!t) return { body: {} };
-      t.started(opt(b, 'workerName'));
-      // Handed out is durable before the worker hears of it: after a restart the task is not given out again.
-      m.tokenLog.started(t.token);
-      await m.writer.flush();
       return { body: { taskToken: t.token, input: t.input } };
     },
     ValidateStateMachineDefinition: async (r) => {
@@ -307,20 +297,20 @@ export function statesRoutes(m: StatesModel): ServiceRoutes {
     },
     TagResource: async (r) => {
       const b = parse(r);
-      const t = resolveTagTarget(req(b, 'resourceArn'));
+      const t = await resolveTagTarget(req(b, 'resourceArn'));
       Object.assign(t.tags, tagsFrom(b['tags']));
       await t.save();
       return { body: {} };
     },
     UntagResource: async (r) => {
       const b = parse(r);
-      const t = resolveTagTarget(req(b, 'resourceArn'));
+      const t = await resolveTagTarget(req(b, 'resourceArn'));
       for (const k of (b['tagKeys'] as string[] | undefined) ?? []) delete t.tags[k];
       await t.save();
       return { body: {} };
     },
     ListTagsForResource: async (r) => {
-      const t = resolveTagTarget(req(parse(r), 'resourceArn'));
+      const t = await resolveTagTarget(req(parse(r), 'resourceArn'));
       return { body: { tags: tagList(t.tags) } };
     },
     TestState: async (r) => {

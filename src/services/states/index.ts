@@ -1,9 +1,11 @@
-// The Step Functions service: the model (machines, executions, tokens, activities) and its API routes; running
-// Standard executions resume from their checkpoints when it starts.
+// The Step Functions service: the model (machines, executions, tokens, activities) and its API routes; at start
+// this node takes over the Standard executions no node runs (all of them on the embedded store), and in a cluster
+// keeps sweeping for executions of nodes that died.
 import type { ServiceModule } from '../../server/service.js';
 import type { LambdaApi } from '../lambda/index.js';
 import type { SqsApi } from '../sqs/index.js';
 import { statesRoutes } from './api.js';
+import { StatesCluster } from './cluster.js';
 import { StatesModel } from './service.js';
 
 export interface StatesDeps {
@@ -19,14 +21,30 @@ export type StatesApi = Record<string, never>;
 export const statesService: ServiceModule<StatesDeps, StatesApi> = {
   name: 'states',
   async create(ctx) {
-    const model = new StatesModel(ctx.store, ctx.clock, ctx.config.accountId, ctx.deps.lambda.invoker, ctx.deps.queues);
+    const model = new StatesModel({
+      store: ctx.store,
+      clock: ctx.clock,
+      notifier: ctx.notifier,
+      accountId: ctx.config.accountId,
+      nodeId: ctx.cluster.nodeId,
+      // Leases only matter between nodes: on the embedded store this node is the only one.
+      leases: ctx.store.kind === 'postgres' ? ctx.cluster.leases : undefined,
+      lambda: ctx.deps.lambda.invoker,
+      queues: ctx.deps.queues,
+      log: ctx.log,
+    });
     await model.init();
+    const cluster = new StatesCluster(model);
     return {
-      routes: statesRoutes(model),
+      routes: statesRoutes(model, cluster),
       api: {},
-      start: async () => model.resume(),
-      // Stops the timers and flushes the history writes.
-      stop: () => model.close(),
+      start: () => cluster.start(),
+      beforeHttpClose: () => cluster.endPolls(),
+      // Stops the timers, flushes the history writes, then hands the executions back.
+      stop: async () => {
+        await model.close();
+        await cluster.close();
+      },
     };
   },
 };

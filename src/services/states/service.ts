@@ -1,36 +1,27 @@
-// The Step Functions model: state machines, executions (live + persisted), recovery after restart, tokens, activities.
+// The Step Functions model: executions (live on this node + persisted), tokens, activities. Each Standard execution
+// is run by one node, its owner (the row's owner/epoch, and in a cluster a lease); takeover, the sweep and the
+// cross-node channels are in cluster.ts.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
 import type { LambdaInvoker } from '../lambda/index.js';
 import type { QueueBroker } from '../sqs/index.js';
+import type { Leases } from '../../store/leases.js';
+import type { Notifier } from '../../store/notifier.js';
 import type { Store } from '../../store/store.js';
 import { StatesError, type Json } from './asl/paths.js';
 import { formatDiagnostics, validateDefinition } from './asl/validate.js';
+import { Catalog, type Machine } from './catalog.js';
 import { Execution, type Checkpoint, type ExecInfo } from './run/executor.js';
 import { BatchWriter, type HistoryEvent } from './run/history.js';
-import { ActivityQueues, TokenRegistry, type TaskDeps, type TokenLog, type TokenOutcome } from './run/tasks.js';
+import { TokenRegistry, type ActivityTask, type TaskDeps, type TokenLog, type TokenOutcome } from './run/tasks.js';
 import { TimerWheel } from './run/timers.js';
 import { migrateStates } from './store.js';
+import { describeRow, endedRow } from './ended.js';
 
+export type { Machine } from './catalog.js';
+export { describeRow } from './ended.js';
 type Obj = Record<string, Json>;
-
-export interface Machine {
-  arn: string;
-  region: string;
-  name: string;
-  type: 'STANDARD' | 'EXPRESS';
-  definition: string;
-  roleArn: string;
-  created: number;
-  updated?: number;
-  revision: string;
-  logging?: string;
-  tracing?: string;
-  description?: string;
-  tags: Record<string, string>;
-  parsed: Obj;
-}
 
 export interface ExecRow {
   arn: string;
@@ -49,89 +40,99 @@ export interface ExecRow {
   sm_type: string;
   checkpoint: string | null;
   seq: number;
+  owner: string | null;
+  epoch: number;
+  stop_req: string | null;
 }
 
-interface TokenRow {
+export interface TokenRow {
   token: string;
   exec_arn: string;
   activity_arn: string | null;
   input: string | null;
   started: number;
   result: string | null;
+  worker: string | null;
+}
+
+export interface StatesOptions {
+  store: Store;
+  clock: Clock;
+  notifier: Notifier;
+  accountId: string;
+  /** This node's id: the owner written into the rows of the executions it runs. */
+  nodeId: string;
+  /** Leases of executions between nodes; absent on the embedded (single-node) store. */
+  leases?: Leases;
+  lambda?: LambdaInvoker;
+  queues?: QueueBroker;
+  log?: (msg: string) => void;
 }
 
 export const NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
+/** The lease that makes a node the one running an execution. */
+export const leaseName = (arn: string): string => `sfn:${arn}`;
 
 export class StatesModel {
-  readonly machines = new Map<string, Machine>();
   readonly live = new Map<string, Execution>();
   /** Express executions are kept in memory only (AWS keeps no history for them either). */
   readonly express = new Map<string, Execution>();
   readonly writer: BatchWriter;
   readonly wheel: TimerWheel;
   readonly tokens = new TokenRegistry();
-  readonly activityQueues = new ActivityQueues();
-  readonly activities = new Map<string, { arn: string; name: string; created: number; tags: Record<string, string> }>();
+  readonly catalog: Catalog;
+  /** The epoch this node owns each live Standard execution at: every history write is fenced on it. */
+  readonly fences = new Map<string, number>();
+  /** Activity tasks of executions on this node, by token, until a worker (on any node) picks them up. */
+  readonly activityTasks = new Map<string, { task: ActivityTask; execArn: string }>();
+  /** Tokens of this node's activity tasks that a worker claimed before the task was queued here (same commit). */
+  readonly startedEarly = new Map<string, string | undefined>();
+  /** Express executions that issued tokens (their rows are deleted when they end). */
+  private readonly tokenExecs = new Set<string>();
   private seq = 0;
   private readonly doneWaiters = new Map<string, (() => void)[]>();
-  private closed = false;
-  /** Standard executions that were running at the last stop, with their checkpoints: resume() drives them. */
-  private resumable: [Execution, Checkpoint | undefined][] = [];
+  closed = false;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly notifier: Notifier;
+  readonly accountId: string;
+  readonly nodeId: string;
+  readonly leases?: Leases;
+  readonly lambda?: LambdaInvoker;
+  readonly queues?: QueueBroker;
+  readonly log: (msg: string) => void;
 
-  constructor(
-    readonly store: Store,
-    readonly clock: Clock,
-    readonly accountId: string,
-    readonly lambda?: LambdaInvoker,
-    readonly queues?: QueueBroker,
-  ) {
-    this.writer = new BatchWriter(store);
-    this.wheel = new TimerWheel(clock);
+  constructor(o: StatesOptions) {
+    this.store = o.store;
+    this.clock = o.clock;
+    this.notifier = o.notifier;
+    this.accountId = o.accountId;
+    this.nodeId = o.nodeId;
+    this.leases = o.leases;
+    this.lambda = o.lambda;
+    this.queues = o.queues;
+    this.log = o.log ?? (() => undefined);
+    this.writer = new BatchWriter(o.store, (arn) => this.lost(arn));
+    this.wheel = new TimerWheel(o.clock);
+    this.catalog = new Catalog(o.store, o.notifier);
   }
 
   async init(): Promise<void> {
     await migrateStates(this.store);
-    for (const r of await this.store.all<Record<string, string | number | null>>('SELECT * FROM states_machines')) {
-      const m: Machine = {
-        arn: r['arn'] as string, region: r['region'] as string, name: r['name'] as string, type: r['type'] as 'STANDARD',
-        definition: r['definition'] as string, roleArn: r['role_arn'] as string, created: r['created'] as number, updated: (r['updated'] as number | null) ?? undefined,
-        revision: r['revision'] as string, logging: (r['logging'] as string | null) ?? undefined, tracing: (r['tracing'] as string | null) ?? undefined,
-        description: (r['description'] as string | null) ?? undefined, tags: JSON.parse(r['tags'] as string) as Record<string, string>, parsed: JSON.parse(r['definition'] as string) as Obj,
-      };
-      this.machines.set(m.arn, m);
-    }
-    for (const r of await this.store.all<{ arn: string; name: string; created: number; tags: string }>('SELECT * FROM states_activities'))
-      this.activities.set(r.arn, { arn: r.arn, name: r.name, created: r.created, tags: JSON.parse(r.tags) as Record<string, string> });
-    const max = await this.store.get<{ m: number | null }>('SELECT MAX(seq) AS m FROM states_executions');
-    this.seq = max?.m ?? 0;
-    // Every Standard execution that was running when the process stopped resumes (in resume()).
-    const running = await this.store.all<ExecRow>("SELECT * FROM states_executions WHERE status = 'RUNNING'");
-    // Tokens of executions that ended are gone; outcomes sent for live ones wait for their execution to resume.
+    // Tokens of executions that ended are gone (a crash between the end and the clean-up leaves them).
     await this.store.run("DELETE FROM states_tokens WHERE exec_arn NOT IN (SELECT arn FROM states_executions WHERE status = 'RUNNING')");
-    const tokens = new Map((await this.store.all<TokenRow>('SELECT * FROM states_tokens')).map((t) => [t.token, t]));
-    for (const t of tokens.values()) if (t.result !== null) this.tokens.settle(t.token, JSON.parse(t.result) as TokenOutcome);
-    for (const r of running) {
-      const events = (await this.store.all<{ body: string }>('SELECT body FROM states_events WHERE exec_arn = ? ORDER BY id', [r.arn])).map((e) => JSON.parse(e.body) as HistoryEvent);
-      const cp = r.checkpoint ? (JSON.parse(r.checkpoint) as Checkpoint) : undefined;
-      // An activity task resumes as picked up when a worker had it (no second hand-out), else it is queued again.
-      const row = cp?.entered?.token ? tokens.get(cp.entered.token) : undefined;
-      // Tokens of tasks that run again from their start (inside a Map or Parallel, or before their checkpoint) are void.
-      await this.store.run('DELETE FROM states_tokens WHERE exec_arn = ? AND token <> ?', [r.arn, cp?.entered?.token ?? '']);
-      if (cp?.entered?.token && row?.activity_arn) cp.entered.submitted = row.started === 1;
-      const ex = this.makeExecution(this.infoFromRow(r), events);
-      this.live.set(r.arn, ex);
-      this.resumable.push([ex, cp]);
-    }
   }
 
-  /** Drives the executions that init() found running, from their checkpoints. */
-  resume(): void {
-    const resumable = this.resumable;
-    this.resumable = [];
-    for (const [ex, cp] of resumable) void this.drive(ex, cp);
+  /** A node that lost an execution (another took it over) stops running it here and writes nothing more for it. */
+  lost(arn: string): void {
+    const ex = this.live.get(arn);
+    if (!this.fences.delete(arn) || !ex) return;
+    this.live.delete(arn);
+    this.log(`selfless: execution ${arn} was taken over by another node; it stops here`);
+    ex.stop();
   }
 
-  private infoFromRow(r: ExecRow): ExecInfo {
+  infoFromRow(r: ExecRow): ExecInfo {
     return {
       arn: r.arn, name: r.name, smArn: r.sm_arn, smName: r.sm_arn.split(':')[6]!, roleArn: r.role_arn, input: JSON.parse(r.input) as Json, inputText: r.input,
       startTime: r.start, type: r.sm_type as 'STANDARD', definition: JSON.parse(r.definition) as Obj,
@@ -141,9 +142,12 @@ export class StatesModel {
   /** Token rows are written with the execution's events (group commit); `waiting` flushes them before the task goes on. */
   readonly tokenLog: TokenLog = {
     issue: (token, execArn, activity) => {
-      // Only Standard executions are durable (Express ones and TestState runs live in memory).
-      if (!this.live.has(execArn)) return;
-      this.writer.add('INSERT OR REPLACE INTO states_tokens (token, exec_arn, activity_arn, input) VALUES (?, ?, ?, ?)', [token, execArn, activity?.arn ?? null, activity?.input ?? null]);
+      // Express executions' tokens are stored too: a callback or an activity worker may reach any node.
+      if (!this.live.has(execArn)) this.tokenExecs.add(execArn);
+      this.writer.add(
+        'INSERT INTO states_tokens (token, exec_arn, activity_arn, input, issued) VALUES (?, ?, ?, ?, ?) ON CONFLICT (token) DO UPDATE SET exec_arn = excluded.exec_arn, activity_arn = excluded.activity_arn, input = excluded.input',
+        [token, execArn, activity?.arn ?? null, activity?.input ?? null, this.clock.now()],
+      );
     },
     started: (token) => this.writer.add('UPDATE states_tokens SET started = 1 WHERE token = ?', [token]),
   };
@@ -152,17 +156,27 @@ export class StatesModel {
    * SendTaskSuccess/SendTaskFailure: the outcome is durable before it is acknowledged, then completes the waiting task
    * (or waits for it, when its execution is still resuming after a restart). Unknown tokens are TaskDoesNotExist.
    */
+  /**
+   * SendTaskSuccess/SendTaskFailure: the outcome is durable before it is acknowledged, then completes the waiting task
+   * here, or is announced on `states:token` for the node whose execution waits on it (which reads it from the store).
+   * Unknown tokens, and tokens that already have an outcome, are TaskDoesNotExist.
+   */
   async sendTaskOutcome(token: string, o: TokenOutcome): Promise<void> {
-    if (!this.tokens.get(token)) await this.requireStoredToken(token);
-    this.writer.add('UPDATE states_tokens SET result = ? WHERE token = ?', [JSON.stringify(o), token]);
     await this.writer.flush();
-    this.tokens.settle(token, o);
+    const [r] = await this.store.journal.write([['UPDATE states_tokens SET result = ? WHERE token = ? AND result IS NULL', [JSON.stringify(o), token]]]);
+    if (!r?.changes) {
+      // Tokens of executions on this node that are not stored (a TestState run) complete in memory.
+      if (!this.tokens.get(token)) throw new AwsError('TaskDoesNotExist', `Task Timed Out: '${token}'`);
+    }
+    if (this.tokens.get(token) || !this.leases) this.tokens.settle(token, o);
+    else this.notifier.notify('states:token', token);
   }
 
   async heartbeat(token: string): Promise<void> {
     const w = this.tokens.get(token);
-    if (w) w.heartbeat();
-    else await this.requireStoredToken(token);
+    if (w) return w.heartbeat();
+    await this.requireStoredToken(token);
+    this.notifier.notify('states:hb', token);
   }
 
   private async requireStoredToken(token: string): Promise<void> {
@@ -171,9 +185,16 @@ export class StatesModel {
     if (!row || row.result !== null) throw new AwsError('TaskDoesNotExist', `Task Timed Out: '${token}'`);
   }
 
+  /** A task of this node waits on `token`: an outcome another node stored completes it. */
+  async checkToken(token: string): Promise<void> {
+    const row = await this.store.get<TokenRow>('SELECT result FROM states_tokens WHERE token = ?', [token]);
+    if (row?.result && this.tokens.get(token)) this.tokens.settle(token, JSON.parse(row.result) as TokenOutcome);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.wheel.close();
+    this.catalog.close();
     await this.writer.flush().catch(() => undefined);
   }
 
@@ -181,8 +202,8 @@ export class StatesModel {
     return `arn:aws:states:${region}:${this.accountId}:stateMachine:${name}`;
   }
 
-  requireMachine(arn: string): Machine {
-    const m = this.machines.get(arn.replace(/:\d+$/, ''));
+  async requireMachine(arn: string): Promise<Machine> {
+    const m = await this.catalog.machine(arn.replace(/:\d+$/, ''));
     if (!m) throw new AwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return m;
   }
@@ -193,9 +214,26 @@ export class StatesModel {
     return r.def as Obj;
   }
 
-  taskDeps(region: string): TaskDeps {
+  /** Where activity tasks go: the token row is in the store; workers on any node claim it (see getActivityTask). */
+  private readonly activitySink = {
+    push: (arn: string, t: ActivityTask, execArn = ''): void => {
+      if (this.startedEarly.has(t.token)) {
+        const worker = this.startedEarly.get(t.token);
+        this.startedEarly.delete(t.token);
+        return t.started(worker);
+      }
+      this.activityTasks.set(t.token, { task: t, execArn });
+      void this.writer.flush().then(
+        () => this.notifier.notify('states:activity', arn),
+        () => undefined,
+      );
+    },
+  };
+
+  taskDeps(region: string, execArn = ''): TaskDeps {
     return {
-      clock: this.clock, wheel: this.wheel, lambda: this.lambda, region, accountId: this.accountId, tokens: this.tokens, activities: this.activityQueues, tokenLog: this.tokenLog, queues: this.queues,
+      clock: this.clock, wheel: this.wheel, lambda: this.lambda, region, accountId: this.accountId, tokens: this.tokens, tokenLog: this.tokenLog, queues: this.queues,
+      activities: { push: (arn, t) => this.activitySink.push(arn, t, execArn) },
       startNested: async (params, parentArn) => {
         const smArn = params['StateMachineArn'];
         if (typeof smArn !== 'string') throw new AwsError('ValidationException', "The field 'StateMachineArn' is required");
@@ -205,7 +243,8 @@ export class StatesModel {
         const ex = this.live.get(r.executionArn) ?? this.express.get(r.executionArn);
         const done = (async (): Promise<Obj> => {
           await this.waitDone(r.executionArn);
-          return this.describeObj(ex!);
+          // A child running on another node (this parent was taken over after a crash) is described from the store.
+          return ex ? this.describeObj(ex) : describeRow(await this.execRow(r.executionArn));
         })();
         return { started: { ExecutionArn: r.executionArn, StartDate: new Date(r.startDate).toISOString() }, done };
       },
@@ -229,7 +268,8 @@ export class StatesModel {
 
   waitDone(arn: string): Promise<void> {
     const ex = this.live.get(arn) ?? this.express.get(arn);
-    if (!ex || ex.status !== 'RUNNING') return Promise.resolve();
+    if (!ex) return this.waitEnded(arn, Infinity).then(() => undefined);
+    if (ex.status !== 'RUNNING') return Promise.resolve();
     return new Promise((res) => {
       const l = this.doneWaiters.get(arn) ?? [];
       l.push(res);
@@ -237,17 +277,33 @@ export class StatesModel {
     });
   }
 
-  private makeExecution(info: ExecInfo, prior: HistoryEvent[] = []): Execution {
+  /** The execution's row once it is no longer RUNNING, or undefined after `timeoutMs` (see endedRow). */
+  waitEnded(arn: string, timeoutMs: number, ping?: () => void): Promise<ExecRow | undefined> {
+    return endedRow(this, arn, timeoutMs, ping);
+  }
+
+  makeExecution(info: ExecInfo, prior: HistoryEvent[] = []): Execution {
     const standard = info.type === 'STANDARD';
-    const ex: Execution = new Execution(info, this.taskDeps(info.arn.split(':')[3]!), {
-      onEvent: standard ? (e) => this.writer.add('INSERT OR REPLACE INTO states_events (exec_arn, id, body) VALUES (?, ?, ?)', [info.arn, e.id, JSON.stringify(e)]) : undefined,
-      checkpoint: standard ? (cp) => this.writer.add('UPDATE states_executions SET checkpoint = ? WHERE arn = ?', [JSON.stringify(cp), info.arn]) : undefined,
-      persist: standard ? () => this.writer.flush() : undefined,
+    const arn = info.arn;
+    const ex: Execution = new Execution(info, this.taskDeps(arn.split(':')[3]!, arn), {
+      onEvent: standard
+        ? (e) => {
+            const epoch = this.fences.get(arn);
+            if (epoch !== undefined) this.writer.event(arn, e.id, JSON.stringify(e), { owner: this.nodeId, epoch });
+          }
+        : undefined,
+      checkpoint: standard
+        ? (cp) => {
+            const epoch = this.fences.get(arn);
+            // Only the last checkpoint of a tick is written (the key replaces an earlier one still queued).
+            if (epoch !== undefined) this.writer.add('UPDATE states_executions SET checkpoint = ? WHERE arn = ? AND owner = ? AND epoch = ?', [JSON.stringify(cp), arn, this.nodeId, epoch], arn, `cp:${arn}`);
+          }
+        : undefined,
+      // Express executions flush too: the token rows they issue must be stored before a callback can reach them.
+      persist: () => this.writer.flush(),
       sleep: async (at, signal) => {
-        if (standard) {
-          this.writer.add('INSERT OR REPLACE INTO states_timers (exec_arn, fire_at) VALUES (?, ?)', [info.arn, at]);
-          await this.writer.flush();
-        }
+        // The checkpoint (with the time to wake) is durable before the wait: a takeover resumes the same wait.
+        if (standard) await this.writer.flush();
         await new Promise<void>((res, rej) => {
           if (signal.aborted) return rej(new StatesError('States.Aborted', ''));
           const cancel = this.wheel.at(at, res);
@@ -256,32 +312,48 @@ export class StatesModel {
             rej(new StatesError('States.Aborted', ''));
           });
         });
-        if (standard) this.writer.add('DELETE FROM states_timers WHERE exec_arn = ?', [info.arn]);
       },
     }, prior);
     return ex;
   }
 
   /** Runs an execution to its end and records the outcome. */
-  private drive(ex: Execution, resume?: Checkpoint): Promise<void> {
+  drive(ex: Execution, resume?: Checkpoint): Promise<void> {
     return ex.run(resume).then(() => this.settle(ex));
   }
 
-  private settle(ex: Execution): void {
+  settle(ex: Execution): void {
     if (ex.status === 'RUNNING' || this.closed) return;
+    const arn = ex.info.arn;
+    this.dropActivityTasks(arn);
     if (ex.info.type === 'STANDARD') {
-      this.writer.add('UPDATE states_executions SET status = ?, output = ?, error = ?, cause = ?, stop = ?, checkpoint = NULL WHERE arn = ?', [
-        ex.status, ex.status === 'SUCCEEDED' ? JSON.stringify(ex.output ?? null) : null, ex.error ?? null, ex.cause ?? null, ex.stopTime ?? this.clock.now(), ex.info.arn,
-      ]);
-      this.writer.add('DELETE FROM states_tokens WHERE exec_arn = ?', [ex.info.arn]);
+      const epoch = this.fences.get(arn);
+      // Lost to another node: the new owner records the end.
+      if (epoch === undefined) return;
+      this.writer.add('UPDATE states_executions SET status = ?, output = ?, error = ?, cause = ?, stop = ?, checkpoint = NULL WHERE arn = ? AND owner = ? AND epoch = ?', [
+        ex.status, ex.status === 'SUCCEEDED' ? JSON.stringify(ex.output ?? null) : null, ex.error ?? null, ex.cause ?? null, ex.stopTime ?? this.clock.now(), arn, this.nodeId, epoch,
+      ], arn);
+      // Only once the end is recorded (a fenced-off update leaves the tokens to the new owner).
+      this.writer.add("DELETE FROM states_tokens WHERE exec_arn = ? AND EXISTS (SELECT 1 FROM states_executions WHERE arn = ? AND status <> 'RUNNING')", [arn, arn]);
       void this.writer.flush().then(
         () => {
-          this.live.delete(ex.info.arn);
-          this.wake(ex.info.arn);
+          this.live.delete(arn);
+          this.fences.delete(arn);
+          this.wake(arn);
+          this.notifier.notify('states:ended', arn);
+          this.leases?.release(leaseName(arn)).catch((e: unknown) => this.log(`selfless: releasing ${arn}: ${e instanceof Error ? e.message : String(e)}`));
         },
-        () => this.wake(ex.info.arn),
+        () => this.wake(arn),
       );
-    } else this.wake(ex.info.arn);
+    } else {
+      if (this.tokenExecs.delete(arn)) this.writer.add('DELETE FROM states_tokens WHERE exec_arn = ?', [arn]);
+      this.wake(arn);
+    }
+  }
+
+  private dropActivityTasks(arn: string): void {
+    if (this.activityTasks.size === 0) return;
+    for (const [token, t] of this.activityTasks) if (t.execArn === arn) this.activityTasks.delete(token);
   }
 
   private wake(arn: string): void {
@@ -299,8 +371,8 @@ export class StatesModel {
     }
   }
 
-  async startExecution(region: string, smArn: string, name: string | undefined, inputText: string | undefined, _parent?: string, sync = false): Promise<{ executionArn: string; startDate: number; ex: Execution }> {
-    const m = this.requireMachine(smArn);
+  async startExecution(region: string, smArn: string, name: string | undefined, inputText: string | undefined, _parent?: string, sync = false): Promise<{ executionArn: string; startDate: number; ex?: Execution }> {
+    const m = await this.requireMachine(smArn);
     if (sync && m.type !== 'EXPRESS') throw new AwsError('StateMachineTypeNotSupported', 'This operation is not supported by this type of state machine');
     const input = this.parseInput(inputText);
     if (name !== undefined && !NAME_RE.test(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
@@ -318,26 +390,50 @@ export class StatesModel {
     }
     const arn = `arn:aws:states:${m.region}:${this.accountId}:execution:${m.name}:${execName}`;
     const existing = this.live.get(arn);
-    const row = existing ? undefined : await this.store.get<ExecRow>('SELECT * FROM states_executions WHERE arn = ?', [arn]);
-    if (existing || row) {
+    const found = async (): Promise<{ executionArn: string; startDate: number; ex?: Execution } | undefined> => {
+      const row = existing ? undefined : await this.store.get<ExecRow>('SELECT * FROM states_executions WHERE arn = ?', [arn]);
+      if (!existing && !row) return undefined;
       const sameInput = JSON.stringify(existing ? existing.info.input : JSON.parse(row!.input)) === JSON.stringify(input);
       const running = existing ? existing.status === 'RUNNING' : row!.status === 'RUNNING';
-      if (sameInput && running) return { executionArn: arn, startDate: existing ? existing.info.startTime : row!.start, ex: existing! };
+      if (sameInput && running) return { executionArn: arn, startDate: existing ? existing.info.startTime : row!.start, ex: existing };
+      throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    };
+    const prior = await found();
+    if (prior) return prior;
+    // The lease first: a node sweeping for executions to take over skips one whose lease is held.
+    if (this.leases && !(await this.leases.acquire(leaseName(arn)))) {
+      // Started at the same moment on another node.
+      const other = await found();
+      if (other) return other;
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     const info: ExecInfo = { arn, name: execName, smArn: m.arn, smName: m.name, roleArn: m.roleArn, input, inputText: inputText ?? '{}', startTime: now, type: 'STANDARD', definition: m.parsed };
+    // Ordered across nodes by start time (then by this node's counter); a per-node counter alone would collide.
+    this.seq = Math.max(this.seq + 1, Math.floor(now) * 1000);
     this.writer.add(
-      'INSERT INTO states_executions (arn, sm_arn, name, region, status, input, start, definition, role_arn, sm_type, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [arn, m.arn, execName, m.region, 'RUNNING', inputText ?? '{}', now, m.definition, m.roleArn, 'STANDARD', ++this.seq],
+      'INSERT INTO states_executions (arn, sm_arn, name, region, status, input, start, definition, role_arn, sm_type, seq, owner, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
+      [arn, m.arn, execName, m.region, 'RUNNING', inputText ?? '{}', now, m.definition, m.roleArn, 'STANDARD', this.seq, this.nodeId],
     );
+    this.fences.set(arn, 1);
     const ex = this.makeExecution(info);
     this.live.set(arn, ex);
     ex.start();
-    await this.writer.flush();
+    try {
+      await this.writer.flush();
+    } catch (e) {
+      this.live.delete(arn);
+      this.fences.delete(arn);
+      await this.leases?.release(leaseName(arn)).catch(() => undefined);
+      throw e;
+    }
     void this.drive(ex);
     return { executionArn: arn, startDate: now, ex };
   }
 
+  /**
+   * StopExecution: an execution of this node stops at once; one running on another node gets a stop request in its
+   * row, announced on `states:stop`, and this call waits (a few seconds at most) for its owner to record the end.
+   */
   async stopExecution(arn: string, error?: string, cause?: string): Promise<number> {
     if (arn.includes(':express:')) throw new AwsError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: express'`);
     const ex = this.live.get(arn);
@@ -347,9 +443,26 @@ export class StatesModel {
       await this.writer.flush();
       return ex.stopTime!;
     }
-    const row = await this.store.get<ExecRow>('SELECT * FROM states_executions WHERE arn = ?', [arn]);
-    if (!row) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
-    return row.stop ?? this.clock.now();
+    const row = await this.execRow(arn);
+    if (row.status !== 'RUNNING') return row.stop ?? this.clock.now();
+    const at = this.clock.now();
+    const req: { error?: string; cause?: string } = {};
+    if (error !== undefined) req.error = error;
+    if (cause !== undefined) req.cause = cause;
+    await this.store.journal.write([["UPDATE states_executions SET stop_req = ? WHERE arn = ? AND status = 'RUNNING'", [JSON.stringify(req), arn]]]);
+    const ended = await this.waitEnded(arn, STOP_WAIT_MS, () => this.notifier.notify('states:stop', arn));
+    return ended?.stop ?? at;
+  }
+
+  /** The owner's side of a stop request: stops the execution as StopExecution on this node would. */
+  async applyStopRequest(arn: string): Promise<void> {
+    const ex = this.live.get(arn);
+    if (!ex || ex.status !== 'RUNNING') return;
+    const row = await this.store.get<{ stop_req: string | null }>('SELECT stop_req FROM states_executions WHERE arn = ?', [arn]);
+    if (!row?.stop_req || !this.live.has(arn)) return;
+    const s = JSON.parse(row.stop_req) as { error?: string; cause?: string };
+    ex.stop(s.error, s.cause);
+    this.settle(ex);
   }
 
   async execRow(arn: string): Promise<ExecRow> {
@@ -359,12 +472,14 @@ export class StatesModel {
     return row;
   }
 
+  /** A Standard execution's history as committed (this node's pending events are flushed first). */
   async history(arn: string): Promise<HistoryEvent[]> {
     const ex = this.express.get(arn);
     if (ex) return ex.history.events;
     await this.execRow(arn);
-    const live = this.live.get(arn);
-    if (live) return live.history.events;
     return (await this.store.all<{ body: string }>('SELECT body FROM states_events WHERE exec_arn = ? ORDER BY id', [arn])).map((e) => JSON.parse(e.body) as HistoryEvent);
   }
 }
+
+/** How long StopExecution of an execution owned by another node waits for that node to record the end. */
+const STOP_WAIT_MS = 10_000;

@@ -1,5 +1,7 @@
 // Step Functions tables: state machines, executions (with their resume checkpoint), history events, timers, activities,
 // and the task tokens executions wait on (with any outcome sent for them), so that callbacks survive a restart.
+// In a cluster an execution's row names the node running it (`owner`) and its lease epoch: every history write is
+// fenced on both, so a node that lost the lease can no longer write the execution's history.
 import type { Migration, Store } from '../../store/store.js';
 
 export const STATES_MIGRATIONS: Migration[] = [
@@ -22,6 +24,18 @@ CREATE TABLE states_activities (arn TEXT PRIMARY KEY, region TEXT NOT NULL, name
     up: `
 CREATE TABLE states_tokens (token TEXT PRIMARY KEY, exec_arn TEXT NOT NULL, activity_arn TEXT, input TEXT, started INTEGER NOT NULL DEFAULT 0, result TEXT);
 CREATE INDEX states_tokens_exec ON states_tokens (exec_arn);
+`,
+  },
+  {
+    version: 3,
+    up: `
+ALTER TABLE states_executions ADD COLUMN owner TEXT;
+ALTER TABLE states_executions ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE states_executions ADD COLUMN stop_req TEXT;
+CREATE INDEX states_executions_status ON states_executions (status);
+ALTER TABLE states_tokens ADD COLUMN issued REAL NOT NULL DEFAULT 0;
+ALTER TABLE states_tokens ADD COLUMN worker TEXT;
+CREATE INDEX states_tokens_activity ON states_tokens (activity_arn, started, issued);
 `,
   },
 ];

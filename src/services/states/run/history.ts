@@ -1,5 +1,5 @@
 // Execution history: AWS-shaped events with previousEventId threading, and a group-commit writer for Standard runs.
-import type { Queryable, Store } from '../../../store/store.js';
+import type { SqlValue, Store } from '../../../store/store.js';
 
 export interface HistoryEvent {
   timestamp: number;
@@ -45,27 +45,74 @@ export class History {
   }
 }
 
-type Pending = { sql: string; params: (string | number | null)[] };
+type Pending = { sql: string; params: SqlValue[]; fence?: string; key?: string };
+type Fence = { owner: string; epoch: number };
+
+/** Rows per multi-row event INSERT (5 parameters each stays far below either engine's parameter limit). */
+const EVENT_ROWS = 500;
 
 /**
- * Group commit: writes queued by all Standard executions are committed together in one transaction per tick,
- * so a transition costs no fsync of its own; `flush()` resolves once everything queued so far is durable.
+ * Group commit: writes queued by all Standard executions in one tick go to the store's journal as one group (which
+ * commits with other callers' groups, one fsync for many), so a transition costs no fsync of its own; `flush()`
+ * resolves once everything queued so far is durable. An execution's events of one tick become one multi-row INSERT
+ * (one round trip on PostgreSQL, not one per event), and a keyed statement (a checkpoint) replaces the earlier one of
+ * its key in the same tick. Events and statements added with a `fence` (an execution ARN) land only while this node
+ * still owns that execution at its epoch: when one changes nothing, `onFenced` hears of the ARN.
  */
 export class BatchWriter {
   private queue: Pending[] = [];
+  private keyed = new Map<string, Pending>();
+  private events = new Map<string, { fence: Fence; rows: SqlValue[] }>();
   private waiters: (() => void)[] = [];
   private failers: ((e: unknown) => void)[] = [];
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly onFenced?: (arn: string) => void,
+  ) {}
 
-  add(sql: string, params: (string | number | null)[]): void {
-    this.queue.push({ sql, params });
+  add(sql: string, params: SqlValue[], fence?: string, key?: string): void {
+    const prior = key === undefined ? undefined : this.keyed.get(key);
+    if (prior) prior.params = params;
+    else {
+      const p = { sql, params, fence, key };
+      this.queue.push(p);
+      if (key !== undefined) this.keyed.set(key, p);
+    }
     this.schedule();
   }
 
+  /** Queues a history event of `arn`, fenced on its owner and epoch. */
+  event(arn: string, id: number, body: string, fence: Fence): void {
+    let e = this.events.get(arn);
+    if (!e || e.fence.epoch !== fence.epoch) this.events.set(arn, (e = { fence, rows: [] }));
+    e.rows.push(id, body);
+    this.schedule();
+  }
+
+  private eventStatements(): Pending[] {
+    // FOR SHARE holds the execution's row until this commit, so a takeover (which updates it) waits for the commit
+    // and then reads every event of it; SQLite has one writer, so it needs no lock.
+    const lock = this.store.kind === 'postgres' ? ' FOR SHARE OF e' : '';
+    const out: Pending[] = [];
+    for (const [arn, { fence, rows }] of this.events) {
+      for (let i = 0; i < rows.length; i += EVENT_ROWS * 2) {
+        const chunk = rows.slice(i, i + EVENT_ROWS * 2);
+        const values = Array.from({ length: chunk.length / 2 }, () => '(?, ?)').join(', ');
+        out.push({
+          sql: `INSERT INTO states_events (exec_arn, id, body) SELECT e.arn, CAST(v.column1 AS BIGINT), v.column2 FROM (VALUES ${values}) AS v, states_executions e
+            WHERE e.arn = ? AND e.owner = ? AND e.epoch = ?${lock} ON CONFLICT (exec_arn, id) DO UPDATE SET body = excluded.body`,
+          params: [...chunk, arn, fence.owner, fence.epoch],
+          fence: arn,
+        });
+      }
+    }
+    return out;
+  }
+
   flush(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return this.running;
+    if (this.queue.length === 0 && this.events.size === 0 && !this.scheduled) return this.running;
     return new Promise((res, rej) => {
       this.waiters.push(res);
       this.failers.push(rej);
@@ -77,23 +124,31 @@ export class BatchWriter {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
+      // One batch in flight at a time: what is queued meanwhile goes in the next one, so that a busy execution's
+      // events and checkpoints of many ticks become one INSERT and one UPDATE (fewer round trips on PostgreSQL).
       this.running = this.running.then(() => this.commit());
     });
   }
 
   private async commit(): Promise<void> {
     this.scheduled = false;
-    const batch = this.queue;
+    // Row inserts and updates first (a new execution's row), then the events fenced on it.
+    const batch = [...this.queue, ...this.eventStatements()];
     const waiters = this.waiters;
     const failers = this.failers;
     this.queue = [];
+    this.keyed = new Map();
+    this.events = new Map();
     this.waiters = [];
     this.failers = [];
     try {
       if (batch.length) {
-        await this.store.tx(async (q: Queryable) => {
-          for (const p of batch) await q.run(p.sql, p.params);
+        const res = await this.store.journal.write(batch.map((p) => [p.sql, p.params] as const));
+        const fenced = new Set<string>();
+        batch.forEach((p, i) => {
+          if (p.fence && res[i]?.changes === 0) fenced.add(p.fence);
         });
+        for (const arn of fenced) this.onFenced?.(arn);
       }
       for (const w of waiters) w();
     } catch (e) {

@@ -26,12 +26,17 @@ export class TokenRegistry {
   private readonly waiters = new Map<string, Waiter>();
   /** Outcomes that arrived (or were recovered from the store) before their execution waits on the token again. */
   private readonly early = new Map<string, TokenOutcome>();
+  /** Called when a task starts waiting on a token (a cluster node looks for an outcome another node stored). */
+  onWait?: (token: string) => void;
   add(token: string, w: Waiter): () => void {
     const o = this.early.get(token);
     if (o) {
       this.early.delete(token);
       queueMicrotask(() => ('output' in o ? w.resolve(o.output) : w.reject(new StatesError(o.error, o.cause))));
-    } else this.waiters.set(token, w);
+    } else {
+      this.waiters.set(token, w);
+      this.onWait?.(token);
+    }
     return () => this.waiters.delete(token);
   }
   get(token: string): Waiter | undefined {
@@ -62,8 +67,12 @@ export interface ActivityTask {
   started(workerName: string | undefined): void;
 }
 
-/** Queued activity work per activity ARN, with long-polling workers. */
-export class ActivityQueues {
+export interface ActivitySink {
+  push(arn: string, t: ActivityTask): void;
+}
+
+/** Queued activity work per activity ARN, with long-polling workers, in memory (the interpreter's tests). */
+export class ActivityQueues implements ActivitySink {
   private readonly tasks = new Map<string, ActivityTask[]>();
   private readonly pollers = new Map<string, ((t: ActivityTask) => void)[]>();
   push(arn: string, t: ActivityTask): void {
@@ -105,7 +114,8 @@ export interface TaskDeps {
   region: string;
   accountId: string;
   tokens: TokenRegistry;
-  activities: ActivityQueues;
+  /** Where activity tasks go for workers to pick up (the model's store-backed queue, or ActivityQueues in memory). */
+  activities: ActivitySink;
   tokenLog?: TokenLog;
   /** The SQS service's queues (sqs:sendMessage). */
   queues?: QueueBroker;

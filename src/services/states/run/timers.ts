@@ -1,4 +1,4 @@
-// Durable timers: Wait states and retry delays are rows in states_timers; one clock timer serves the earliest due.
+// Timers of Wait states and retry delays (a Standard execution keeps its wake time in its checkpoint): one clock timer serves the earliest due.
 import type { Clock } from '../../../lib/clock.js';
 
 interface Entry {
