@@ -14,9 +14,8 @@ import { logsService, type LogsApi } from './services/logs/index.js';
 import { sqsService, type SqsApi } from './services/sqs/index.js';
 import { schedulerService } from './services/scheduler/index.js';
 import { statesService } from './services/states/index.js';
-import { hex } from './lib/ids.js';
 import { clusterService } from './services/cluster/index.js';
-import { coordination, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
+import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
 
@@ -122,9 +121,16 @@ export async function startApp(o: AppOptions): Promise<App> {
     throw new StartupError(`data directory ${dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? 'error'}); choose another with --data or SELFLESS_DATA`);
   }
   let opened: OpenedStore;
+  let unlock: () => Promise<void>;
+  try {
+    unlock = await lockDataDir(dataDir);
+  } catch (e) {
+    throw e instanceof StoreOpenError ? new StartupError(e.message) : e;
+  }
   try {
     opened = await openStore(o.store, dataDir);
   } catch (e) {
+    await unlock();
     throw e instanceof StoreOpenError ? new StartupError(e.message) : e;
   }
   // The store's group-commit journal carries the hot durable writes (SQS messages, async events, log lines, claims):
@@ -133,10 +139,13 @@ export async function startApp(o: AppOptions): Promise<App> {
   const { store, notifier } = opened;
   const journal = store.journal;
   const logStopFailure = (e: unknown): void => log(`selfless: error while stopping after a failed start: ${e instanceof Error ? e.message : String(e)}`);
-  const closeStore = (): Promise<void> => opened.close();
+  const closeStore = async (): Promise<void> => {
+    await opened.close();
+    await unlock();
+  };
   let cluster;
   try {
-    cluster = await coordination({ store, notifier, clock, nodeId: hex(8), heartbeatMs: o.heartbeatMs, leaseMs: o.leaseMs, onError: (e) => log(`selfless: cluster heartbeat failed: ${e instanceof Error ? e.message : String(e)}`) });
+    cluster = await coordination({ store, notifier, clock, nodeId: await nodeIdentity(dataDir), heartbeatMs: o.heartbeatMs, leaseMs: o.leaseMs, onError: (e) => log(`selfless: cluster heartbeat failed: ${e instanceof Error ? e.message : String(e)}`) });
   } catch (e) {
     await closeStore();
     throw e instanceof StoreOpenError ? new StartupError(e.message) : e;

@@ -10,30 +10,29 @@ import type { Store } from './store.js';
 import { WorkQueues } from './work.js';
 import { Leases } from './leases.js';
 import { Membership } from './nodes.js';
-import { lockDataDir } from './lock.js';
+import { lockDataDir, nodeIdentity } from './lock.js';
 
 export type { Store, Queryable, SqlValue, Migration, BlobStore } from './store.js';
 export type { Notifier, Listener } from './notifier.js';
 export type { WorkItem, NewWork } from './work.js';
 export type { LeaseInfo } from './leases.js';
 export type { NodeInfo } from './nodes.js';
-export { LocalNotifier, WorkQueues, Leases, Membership, StoreOpenError, SqliteStore, PostgresStore };
+export { LocalNotifier, WorkQueues, Leases, Membership, StoreOpenError, SqliteStore, PostgresStore, lockDataDir, nodeIdentity };
 
 export interface OpenedStore {
   store: Store;
   notifier: Notifier;
-  /** Closes the notifier and the store, and unlocks the data dir. */
+  /** Closes the notifier and the store. */
   close(): Promise<void>;
 }
 
-function opened(store: Store, notifier: Notifier, after?: () => Promise<void>): OpenedStore {
+function opened(store: Store, notifier: Notifier): OpenedStore {
   return {
     store,
     notifier,
     close: async () => {
       await notifier.close();
       await store.close();
-      await after?.();
     },
   };
 }
@@ -41,15 +40,13 @@ function opened(store: Store, notifier: Notifier, after?: () => Promise<void>): 
 /** `url` absent: SQLite in dataDir; `postgres://…`: that database (this node caches blobs under dataDir). */
 export async function openStore(url: string | undefined, dataDir: string): Promise<OpenedStore> {
   if (!url) {
-    const unlock = await lockDataDir(dataDir);
     let store: SqliteStore;
     try {
       store = new SqliteStore(dataDir);
     } catch (e) {
-      await unlock();
       throw new StoreOpenError(`cannot open the database in ${dataDir}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    return opened(store, new LocalNotifier(), unlock);
+    return opened(store, new LocalNotifier());
   }
   if (!/^postgres(ql)?:\/\//.test(url)) throw new StoreOpenError(`--store must be a postgres://user@host:port/database URL (got '${url}')`);
   const store = await PostgresStore.open(url, join(dataDir, 'cache'));

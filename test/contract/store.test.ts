@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../src/lib/clock.js';
-import { coordination, openStore, StoreOpenError, type OpenedStore } from '../../src/store/index.js';
+import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from '../../src/store/index.js';
 import { freshPgDatabase, pgUnavailable, type PgDatabase } from '../helpers/pg.js';
 import { removeDir } from '../helpers/server.js';
 
@@ -260,16 +260,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   });
 }
 
-test('the embedded store refuses a second process on the same data directory, naming the holder', async () => {
+test('a data directory is refused to a second process, naming the holder; a node keeps its identity across restarts', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'selfless-lock-'));
-  const first = await openStore(undefined, dir);
+  const unlock = await lockDataDir(dir);
   try {
     // The lock is a pid file: a live holder refuses; our own pid stands for "another live process" here.
-    await assert.rejects(openStore(undefined, dir), (e: unknown) => e instanceof StoreOpenError && /in use by another selfless \(pid \d+\)/.test(e.message));
+    await assert.rejects(lockDataDir(dir), (e: unknown) => e instanceof StoreOpenError && /in use by another selfless \(pid \d+\)/.test(e.message));
   } finally {
-    await first.close();
+    await unlock();
   }
-  const again = await openStore(undefined, dir);
-  await again.close();
+  const again = await lockDataDir(dir);
+  await again();
+  const id = await nodeIdentity(dir);
+  assert.match(id, /^[0-9a-f]{16}$/);
+  assert.equal(await nodeIdentity(dir), id);
   removeDir(dir);
 });
