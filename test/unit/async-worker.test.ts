@@ -182,12 +182,14 @@ test('Async worker: accepted events survive a restart and run after it; finished
   await a.store.close();
   const b = await setup({ behaviour: () => ({}), dir: a.dir, clock });
   b.worker.start();
+  await b.worker.started;
   await settle();
   assert.deepEqual(b.invocations.map((i) => i.payload.n).sort(), [0, 1, 2, 3, 4]);
   await b.worker.stop();
   await b.store.close();
   const c = await setup({ behaviour: () => ({}), dir: a.dir, clock });
   c.worker.start();
+  await c.worker.started;
   await settle();
   assert.equal(c.invocations.length, 0);
   await c.worker.stop();
@@ -206,6 +208,7 @@ test('Async worker: events accepted by a selfless with the old request-id-keyed 
   await old.close();
   const c = await setup({ behaviour: () => ({}), dir, clock });
   c.worker.start();
+  await c.worker.started;
   await settle();
   assert.deepEqual(c.invocations.map((i) => [i.requestId, i.payload.seq]), [['z-first', 1], ['b-second', 2]]);
   await c.worker.stop();

@@ -22,6 +22,7 @@ import { EventSourceMappings } from './esm/esm.js';
 import { urlRoutes } from './api-urls.js';
 import { streamRoutes } from './api-stream.js';
 import { UrlRegistry } from './urls.js';
+import { ClusterConcurrency } from './cluster-concurrency.js';
 
 export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
@@ -52,13 +53,15 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     const accountId = ctx.config.accountId;
     // Where failures of background work are reported.
     const onError = (e: unknown): void => ctx.log(`selfless: ${e instanceof Error ? e.message : String(e)}`);
-    const registry = new FunctionRegistry(store, clock, accountId);
+    // Other nodes share the store: caches follow their writes through the notifier, work goes by claims and leases.
+    const shared = store.kind === 'postgres';
+    const registry = new FunctionRegistry(store, clock, accountId, ctx.notifier, onError);
     await registry.load();
-    const layers = new LayerRegistry(store, clock, accountId);
+    const layers = new LayerRegistry(store, clock, accountId, ctx.notifier, onError);
     await layers.load();
     registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
     registry.layersCodeSize = (region) => layers.totalCodeSize(region);
-    const urls = new UrlRegistry(store, clock);
+    const urls = new UrlRegistry(store, clock, ctx.notifier, onError);
     await urls.load();
     const urlTargetExists = (region: string, name: string, q: string | undefined): boolean => {
       const fn = registry.list(region).find((f) => f.name === name);
@@ -66,6 +69,12 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     };
     await urls.prune(urlTargetExists);
     const concurrency = deps.engine.concurrency;
+    // On a shared store, admission also counts cluster-wide (reserved concurrency and the pool hold across nodes).
+    const clusterConcurrency = shared ? new ClusterConcurrency(store, clock, ctx.cluster.nodeId, ctx.cluster.membership, onError) : undefined;
+    if (clusterConcurrency) {
+      await clusterConcurrency.init();
+      concurrency.useShared(clusterConcurrency);
+    }
     const specs = new SpecCache(
       store.blobs,
       accountId,
@@ -97,7 +106,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       specs,
       engine: deps.engine,
     });
-    const eventConfigs = new EventInvokeConfigs(store, clock);
+    const eventConfigs = new EventInvokeConfigs(store, clock, ctx.notifier, onError);
     await eventConfigs.load();
     const asyncWorker = new AsyncWorker({
       clock,
@@ -108,7 +117,8 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       retryDelaySeconds: ctx.config.asyncRetryDelaySeconds ?? 60,
       perFunctionConcurrency: ctx.config.asyncConcurrency ?? 32,
       log: (m) => onError(new Error(m)),
-      journal: ctx.journal,
+      work: ctx.cluster.work,
+      shared,
       // The config of the qualifier invoked (unqualified = $LATEST); the DLQ is part of the version's configuration.
       policy: (e, r) => {
         const c = eventConfigs.get(e.region, r.fn.name, e.qualifier ?? '$LATEST');
@@ -122,7 +132,15 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       },
     });
     await asyncWorker.init();
-    const mappings = new EventSourceMappings({ store, clock, accountId, invoker, queues: deps.queues, log: (m) => onError(new Error(m)) });
+    const mappings = new EventSourceMappings({
+      store,
+      clock,
+      accountId,
+      invoker,
+      queues: deps.queues,
+      log: (m) => onError(new Error(m)),
+      ...(shared ? { cluster: { notifier: ctx.notifier, leases: ctx.cluster.leases, membership: ctx.cluster.membership } } : {}),
+    });
     await mappings.load();
     const routes: ServiceRoutes = {
       rest: [
@@ -157,11 +175,14 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         provisioned.resume();
         asyncWorker.start();
         mappings.start();
+        clusterConcurrency?.start();
       },
       // Stops the pollers and the async worker, and flushes the worker's writes.
       stop: async () => {
         await mappings.stop();
         await asyncWorker.stop();
+        await clusterConcurrency?.stop();
+        for (const c of [registry, layers, urls, eventConfigs]) c.close();
       },
     };
   },

@@ -1,0 +1,107 @@
+// Cluster-wide concurrency counts on a shared (PostgreSQL) store: one row per key (a function with reserved
+// concurrency, or the account pool) with the units taken in the whole cluster, and one row per (key, node) with this
+// node's share, so that the share of a node that died (its heartbeat lapsed) is given back by whichever node sweeps.
+//
+// A take is one conditional upsert (`used < limit`, row-locked, so concurrent takes on other nodes queue on the row
+// and re-check it), chained to the node's row in the same statement. Every statement locks the key's row before the
+// node's row, so takes and gives never deadlock.
+import type { SharedCounter } from '../../engine/concurrency.js';
+import type { Membership } from '../../store/nodes.js';
+import type { Store } from '../../store/store.js';
+import type { Clock } from '../../lib/clock.js';
+
+export const CONCURRENCY_MIGRATIONS = [
+  {
+    version: 1,
+    up: `CREATE TABLE lambda_concurrency (ckey TEXT PRIMARY KEY, used INTEGER NOT NULL);
+         CREATE TABLE lambda_concurrency_nodes (ckey TEXT NOT NULL, node TEXT NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (ckey, node));
+         CREATE INDEX lambda_concurrency_nodes_node ON lambda_concurrency_nodes (node)`,
+  },
+];
+
+/** How often a node looks for the counts of dead nodes (takeover within the lease TTL plus this). */
+const SWEEP_MS = 5_000;
+
+export class ClusterConcurrency implements SharedCounter {
+  private cancel: (() => void) | undefined;
+  /** Gives not yet committed (a stop waits for them). */
+  private readonly giving = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly node: string,
+    private readonly membership: Membership,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.store.migrate('lambda_concurrency', CONCURRENCY_MIGRATIONS);
+  }
+
+  async take(key: string, limit: number): Promise<boolean> {
+    if (limit <= 0) return false;
+    const row = await this.store.get<{ used: number }>(
+      `WITH t AS (
+         INSERT INTO lambda_concurrency (ckey, used) VALUES (?, 1)
+         ON CONFLICT (ckey) DO UPDATE SET used = lambda_concurrency.used + 1 WHERE lambda_concurrency.used < ?
+         RETURNING ckey)
+       INSERT INTO lambda_concurrency_nodes (ckey, node, used) SELECT ckey, ?, 1 FROM t
+       ON CONFLICT (ckey, node) DO UPDATE SET used = lambda_concurrency_nodes.used + 1
+       RETURNING used`,
+      [key, limit, this.node],
+    );
+    return row !== undefined;
+  }
+
+  give(key: string): void {
+    const p = this.store
+      .run(
+        `WITH t AS (
+           UPDATE lambda_concurrency SET used = used - 1
+           WHERE ckey = ? AND used > 0 AND EXISTS (SELECT 1 FROM lambda_concurrency_nodes n WHERE n.ckey = ? AND n.node = ? AND n.used > 0)
+           RETURNING ckey)
+         UPDATE lambda_concurrency_nodes SET used = lambda_concurrency_nodes.used - 1 FROM t
+         WHERE lambda_concurrency_nodes.ckey = t.ckey AND lambda_concurrency_nodes.node = ?`,
+        [key, key, this.node, this.node],
+      )
+      .catch((e: unknown) => this.onError(e));
+    this.giving.add(p);
+    void p.finally(() => this.giving.delete(p));
+  }
+
+  start(): void {
+    const arm = (): void => {
+      this.cancel = this.clock.setTimer(SWEEP_MS, () => {
+        this.sweep()
+          .catch((e: unknown) => this.onError(e))
+          .finally(() => {
+            if (this.cancel) arm();
+          });
+      });
+    };
+    arm();
+  }
+
+  async stop(): Promise<void> {
+    const c = this.cancel;
+    this.cancel = undefined;
+    c?.();
+    await Promise.all([...this.giving]);
+  }
+
+  /** Gives back the units of nodes that are no longer live (killed: their invocations ended with them). */
+  async sweep(): Promise<void> {
+    const live = new Set((await this.membership.live()).map((n) => n.id));
+    const nodes = await this.store.all<{ node: string }>('SELECT DISTINCT node FROM lambda_concurrency_nodes');
+    for (const { node } of nodes) {
+      if (live.has(node) || node === this.node) continue;
+      await this.store.run(
+        `WITH d AS (DELETE FROM lambda_concurrency_nodes WHERE node = ? RETURNING ckey, used)
+         UPDATE lambda_concurrency SET used = CASE WHEN lambda_concurrency.used > d.used THEN lambda_concurrency.used - d.used ELSE 0 END
+         FROM d WHERE lambda_concurrency.ckey = d.ckey`,
+        [node],
+      );
+    }
+  }
+}
