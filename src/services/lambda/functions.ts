@@ -123,6 +123,16 @@ export class FunctionRegistry {
     });
   }
 
+  /**
+   * A function this node has not cached may have been created on another node a moment ago (the notification is
+   * still on its way): read it from the store before answering that it does not exist. A cached one costs nothing.
+   */
+  async ensure(region: string, name: string): Promise<void> {
+    if (!this.notifier || this.fns.has(key(region, name))) return;
+    this.reload(region, name);
+    await this.reloading.get(key(region, name));
+  }
+
   private async reloadNow(region: string, name: string): Promise<void> {
     const k = key(region, name);
     const row = await this.store.get<{ next_version: number; tags: string; reserved: number | null }>(

@@ -2,7 +2,8 @@
 // (async/) and event source mappings (esm/); its module API is how other services invoke functions.
 import type { Engine } from '../../engine/engine.js';
 import type { ServiceModule } from '../../server/service.js';
-import type { ServiceRoutes } from '../../server/types.js';
+import type { RestRoute, ServiceRoutes } from '../../server/types.js';
+import { parseFunctionRef } from './arn.js';
 import type { SqsApi } from '../sqs/index.js';
 import { functionRoutes } from './api-functions.js';
 import { concurrencyRoutes } from './api-concurrency.js';
@@ -142,8 +143,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       ...(shared ? { cluster: { notifier: ctx.notifier, leases: ctx.cluster.leases, membership: ctx.cluster.membership } } : {}),
     });
     await mappings.load();
-    const routes: ServiceRoutes = {
-      rest: [
+    const rest: RestRoute[] = [
         ...functionRoutes({
           registry,
           accountSettings: () => ({ ConcurrentExecutions: concurrency.accountLimit, UnreservedConcurrentExecutions: concurrency.unreservedLimit }),
@@ -160,7 +160,27 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
         ...asyncRoutes({ invoker, configs: eventConfigs, accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
         ...esmRoutes({ mappings, invoker, queues: deps.queues, clock, accountId }),
-      ],
+    ];
+    // On a shared store a request naming a function this node has not cached reads it first (created elsewhere).
+    const routes: ServiceRoutes = {
+      rest: shared
+        ? rest.map((r) => ({
+            ...r,
+            handler: async (req) => {
+              const raw = req.params['FunctionName'];
+              if (raw !== undefined) {
+                let name: string | undefined;
+                try {
+                  name = parseFunctionRef(raw).name;
+                } catch {
+                  /* the handler answers the malformed name */
+                }
+                if (name !== undefined) await registry.ensure(req.region, name);
+              }
+              return r.handler(req);
+            },
+          }))
+        : rest,
     };
     await provisioned.load();
     return {
