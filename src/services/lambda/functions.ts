@@ -1,4 +1,5 @@
 // The function registry: create, read, update, delete and tag functions, durably, with an in-memory read cache.
+import { announce, onPeers } from './peers.js';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError, notFound } from '../../lib/errors.js';
 import { lambdaTimestamp, uuid } from '../../lib/ids.js';
@@ -7,6 +8,7 @@ import type { Store } from '../../store/store.js';
 import { functionArn, type FunctionRef } from './arn.js';
 import { decodeZipField, storeZip, type CodePackage } from './code.js';
 import { LATEST, type FunctionRecord, type StoredAlias, type StoredConfig } from './model.js';
+import { syncRecord } from './functions-sync.js';
 import { checkConfig, type CreateFunctionInput, type UpdateCodeInput, type UpdateConfigurationInput } from './validate.js';
 
 export const LAMBDA_MIGRATIONS = [
@@ -96,7 +98,7 @@ export class FunctionRegistry {
     for (const v of versions) this.fns.get(key(v.region, v.name))?.versions.set(v.version, JSON.parse(v.config) as StoredConfig);
     const aliases = await this.store.all<{ region: string; name: string; alias: string; config: string }>('SELECT * FROM lambda_aliases');
     for (const a of aliases) this.fns.get(key(a.region, a.name))?.aliases.set(a.alias, JSON.parse(a.config) as StoredAlias);
-    this.unlisten = this.notifier?.listen(CONFIG_CHANNEL, (payload) => {
+    this.unlisten = onPeers(this.notifier, CONFIG_CHANNEL, (payload) => {
       const [region, name] = payload.split('\u0000');
       if (region !== undefined && name !== undefined) this.reload(region, name);
     });
@@ -108,7 +110,7 @@ export class FunctionRegistry {
 
   /** Announces a committed change of a function to every node (this one hears it too and finds nothing new). */
   private announce(region: string, name: string): void {
-    this.notifier?.notify(CONFIG_CHANNEL, key(region, name));
+    announce(this.notifier, CONFIG_CHANNEL, key(region, name));
   }
 
   /** Re-reads one function from the store (another node changed it) and tells the listeners what differs. */
@@ -152,41 +154,7 @@ export class FunctionRegistry {
     // The record is updated in place: callers hold references to it.
     const fn: FunctionRecord = cur ?? { region, name, nextVersion: row.next_version, tags: {}, versions: new Map(), aliases: new Map() };
     if (!cur) this.fns.set(k, fn);
-    const scopes: ChangeScope[] = cur ? [] : [{ retire: false }];
-    fn.nextVersion = row.next_version;
-    fn.tags = JSON.parse(row.tags) as Record<string, string>;
-    if ((row.reserved ?? undefined) !== fn.reserved) {
-      if (row.reserved === null) delete fn.reserved;
-      else fn.reserved = row.reserved;
-      scopes.push({ retire: false });
-    }
-    const seen = new Set<string>();
-    for (const v of versions) {
-      seen.add(v.version);
-      const config = JSON.parse(v.config) as StoredConfig;
-      const had = fn.versions.get(v.version);
-      if (had?.RevisionId === config.RevisionId) continue;
-      fn.versions.set(v.version, config);
-      if (had) scopes.push({ version: v.version, retire: true });
-    }
-    for (const v of [...fn.versions.keys()]) {
-      if (seen.has(v)) continue;
-      fn.versions.delete(v);
-      scopes.push({ version: v, retire: true, deleted: true });
-    }
-    const seenAliases = new Set<string>();
-    for (const a of aliases) {
-      seenAliases.add(a.alias);
-      const had = fn.aliases.get(a.alias);
-      if (had && JSON.stringify(had) === a.config) continue;
-      fn.aliases.set(a.alias, JSON.parse(a.config) as StoredAlias);
-      scopes.push({ retire: false, alias: { name: a.alias, deleted: false } });
-    }
-    for (const a of [...fn.aliases.keys()]) {
-      if (seenAliases.has(a)) continue;
-      fn.aliases.delete(a);
-      scopes.push({ retire: false, alias: { name: a, deleted: true } });
-    }
+    const scopes: ChangeScope[] = [...(cur ? [] : [{ retire: false }]), ...syncRecord(fn, row, versions, aliases)];
     for (const scope of scopes) this.changed(fn, scope);
   }
 

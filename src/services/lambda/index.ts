@@ -101,7 +101,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       // Provisioned concurrency on an alias follows the alias to its new version, or goes with it.
       if (scope.alias) provisioned.aliasChanged(region, name, scope.alias.name, scope.alias.deleted).catch((e: unknown) => onError(e));
     });
-    const provisioned = new ProvisionedConcurrency(store, clock, registry, specs, deps.engine);
+    const provisioned = new ProvisionedConcurrency(store, clock, registry, specs, deps.engine, shared ? { notifier: ctx.notifier, leases: ctx.cluster.leases } : undefined, onError);
     const invoker = createInvoker({
       registry,
       specs,
@@ -199,6 +199,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       },
       // Stops the pollers and the async worker, and flushes the worker's writes.
       stop: async () => {
+        provisioned.stop();
         await mappings.stop();
         await asyncWorker.stop();
         await clusterConcurrency?.stop();

@@ -1,5 +1,6 @@
 // Layers: versions of shared code (content-addressed like function code), their permissions, and the merged `/opt`
 // directory of a function's ordered layer list (later layers override earlier files), built once per list.
+import { announce, onPeers } from './peers.js';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import type { Clock } from '../../lib/clock.js';
@@ -77,7 +78,7 @@ export class LayerRegistry {
   async load(): Promise<void> {
     await this.store.migrate('lambda-layers', MIGRATIONS);
     await this.refresh();
-    this.unlisten = this.notifier?.listen(LAYERS_CHANNEL, () => {
+    this.unlisten = onPeers(this.notifier, LAYERS_CHANNEL, () => {
       this.refresh().catch((e: unknown) => this.onError(e));
     });
   }
@@ -111,7 +112,7 @@ export class LayerRegistry {
   }
 
   private announce(): void {
-    this.notifier?.notify(LAYERS_CHANNEL);
+    announce(this.notifier, LAYERS_CHANNEL);
   }
 
   private versionArn(lv: Pick<LayerVersion, 'region' | 'name' | 'version'>): string {

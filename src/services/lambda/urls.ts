@@ -1,4 +1,5 @@
 // Function URL configurations: durable records per function + qualifier, looked up by URL id by the front door.
+import { announce, onPeers } from './peers.js';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
@@ -68,7 +69,7 @@ export class UrlRegistry {
   async load(): Promise<void> {
     await this.store.migrate('lambda-urls', MIGRATIONS);
     await this.refresh();
-    this.unlisten = this.notifier?.listen(URLS_CHANNEL, () => {
+    this.unlisten = onPeers(this.notifier, URLS_CHANNEL, () => {
       this.refresh().catch((e: unknown) => this.onError(e));
     });
   }
@@ -111,14 +112,14 @@ export class UrlRegistry {
       [c.region, c.functionName, c.qualifier ?? '', c.urlId, JSON.stringify(c)],
     );
     this.remember(c);
-    this.notifier?.notify(URLS_CHANNEL);
+    announce(this.notifier, URLS_CHANNEL);
   }
 
   async delete(c: UrlConfig): Promise<void> {
     await this.store.run('DELETE FROM lambda_urls WHERE region = ? AND name = ? AND qualifier = ?', [c.region, c.functionName, c.qualifier ?? '']);
     this.byKey.delete(key(c.region, c.functionName, c.qualifier));
     this.byId.delete(c.urlId);
-    this.notifier?.notify(URLS_CHANNEL);
+    announce(this.notifier, URLS_CHANNEL);
   }
 
   /** Drops URLs whose function or alias is gone (a crash between deleting a function and its URLs leaves some). */

@@ -1,4 +1,5 @@
 // Event invoke configs (async retries, event age, destinations) per function, version or alias, stored durably.
+import { announce, onPeers } from '../peers.js';
 import type { Clock } from '../../../lib/clock.js';
 import type { Notifier } from '../../../store/notifier.js';
 import type { Store } from '../../../store/store.js';
@@ -44,7 +45,7 @@ export class EventInvokeConfigs {
   async load(): Promise<void> {
     await this.store.migrate('lambda_event_invoke', EVENT_INVOKE_MIGRATIONS);
     await this.refresh();
-    this.unlisten = this.notifier?.listen(CHANNEL, () => {
+    this.unlisten = onPeers(this.notifier, CHANNEL, () => {
       this.refresh().catch((e: unknown) => this.onError(e));
     });
   }
@@ -79,7 +80,7 @@ export class EventInvokeConfigs {
       JSON.stringify(config),
     ]);
     this.byKey.set(key(region, name, qualifier), config);
-    this.notifier?.notify(CHANNEL);
+    announce(this.notifier, CHANNEL);
     return config;
   }
 
@@ -87,11 +88,11 @@ export class EventInvokeConfigs {
     if (qualifier === undefined) {
       await this.store.run('DELETE FROM lambda_event_invoke_configs WHERE region = ? AND function_name = ?', [region, name]);
       for (const { qualifier: q } of this.list(region, name)) this.byKey.delete(key(region, name, q));
-      this.notifier?.notify(CHANNEL);
+      announce(this.notifier, CHANNEL);
       return;
     }
     await this.store.run('DELETE FROM lambda_event_invoke_configs WHERE region = ? AND function_name = ? AND qualifier = ?', [region, name, qualifier]);
     this.byKey.delete(key(region, name, qualifier));
-    this.notifier?.notify(CHANNEL);
+    announce(this.notifier, CHANNEL);
   }
 }

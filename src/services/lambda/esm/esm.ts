@@ -1,5 +1,6 @@
 // Event source mappings (SQS sources): the durable records, their lifecycle (state + transition table) and the
 // pollers that run while a mapping is enabled.
+import { announce, onPeers } from '../peers.js';
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import { parsePattern } from '../../../lib/event-pattern.js';
@@ -98,7 +99,7 @@ export class EventSourceMappings {
       if (!this.d.cluster) m.State = m.enabled ? 'Enabled' : 'Disabled';
       this.byId.set(m.UUID, m);
     }
-    this.unlisten = this.d.cluster?.notifier.listen(CHANNEL, () => {
+    this.unlisten = onPeers(this.d.cluster?.notifier, CHANNEL, () => {
       this.refresh().catch((e: unknown) => this.d.log(`selfless: reloading event source mappings: ${e instanceof Error ? e.message : String(e)}`));
     });
   }
@@ -233,7 +234,7 @@ export class EventSourceMappings {
 
   private async save(m: Mapping): Promise<void> {
     await this.d.store.run('INSERT INTO lambda_event_source_mappings (uuid, region, body) VALUES (?, ?, ?) ON CONFLICT (uuid) DO UPDATE SET body = excluded.body', [m.UUID, m.region, JSON.stringify(m)]);
-    this.d.cluster?.notifier.notify(CHANNEL);
+    announce(this.d.cluster?.notifier, CHANNEL);
   }
 
   /** Persists a new mapping as Creating; it becomes Enabled (or Disabled) shortly after, as on AWS. */
@@ -280,7 +281,7 @@ export class EventSourceMappings {
       this.pollers.delete(m.UUID);
       await this.d.store.run('DELETE FROM lambda_event_source_mappings WHERE uuid = ?', [m.UUID]);
       this.byId.delete(m.UUID);
-      this.d.cluster?.notifier.notify(CHANNEL);
+      announce(this.d.cluster?.notifier, CHANNEL);
     } catch (e) {
       this.d.log(`selfless: deleting event source mapping ${m.UUID}: ${e instanceof Error ? e.message : String(e)}`);
     }
