@@ -153,6 +153,11 @@ export class AsyncEventStore {
     return (await this.work.claim(queue, limit)).map(decode);
   }
 
+  /** When the next item of a queue falls due (a claimed one: when its claim lapses). */
+  nextAt(queue: string): Promise<number | undefined> {
+    return this.work.nextAt(queue);
+  }
+
   queues(): Promise<string[]> {
     return this.work.queues(QUEUE_PREFIX);
   }

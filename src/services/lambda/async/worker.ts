@@ -94,6 +94,8 @@ export class AsyncWorker {
   /** Queues whose last claim was a full batch: more wait in the store. */
   private readonly more = new Set<string>();
   private cancelSweep: (() => void) | undefined;
+  /** Per queue, the timer of its next due item (one node alone: what the sweep does in a cluster). */
+  private readonly dueTimers = new Map<string, () => void>();
   /** Counters for tests and benchmarks. */
   readonly stats = { accepted: 0, succeeded: 0, failed: 0, retried: 0, throttled: 0 };
 
@@ -137,6 +139,8 @@ export class AsyncWorker {
     c?.();
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
+    for (const cancel of this.dueTimers.values()) cancel();
+    this.dueTimers.clear();
     // What this node still holds is handed back by the node (releaseAll) after the services stop.
     await this.events.close();
   }
@@ -146,9 +150,26 @@ export class AsyncWorker {
     try {
       const qs = await this.events.queues();
       await Promise.all(qs.map((q) => this.pull(q)));
+      // Alone (no sweep), events left waiting for a retry by the previous run are claimed when they fall due.
+      if (!this.d.shared) for (const q of qs) await this.pullAt(q);
     } catch (e) {
       this.d.log(`selfless: async sweep failed: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** Pulls `queue` again when its next item falls due (one timer per queue). */
+  private async pullAt(queue: string): Promise<void> {
+    if (this.dueTimers.has(queue)) return;
+    const at = await this.events.nextAt(queue);
+    const wait = at === undefined ? undefined : at - this.d.clock.now();
+    if (wait === undefined || wait <= 0 || !this.running) return;
+    this.dueTimers.set(
+      queue,
+      this.d.clock.setTimer(wait, () => {
+        this.dueTimers.delete(queue);
+        void this.pull(queue).then(() => this.pullAt(queue));
+      }),
+    );
   }
 
   private async pull(queue: string): Promise<void> {
