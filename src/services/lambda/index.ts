@@ -1,5 +1,7 @@
 // The Lambda service: the registry, the control-plane routes and the Invoke API on the engine, async invoke
-// (async/) and event source mappings (esm/); its module API is how other services invoke functions.
+// (async/) and event source mappings (esm/); its module API is how other services invoke functions. On a shared store
+// (a cluster on PostgreSQL) every node caches the configuration and reloads what other nodes change (peers.ts), async
+// events are claimed work items, mappings and provisioned configurations are leased, and admission counts in the store.
 import type { Engine } from '../../engine/engine.js';
 import type { ServiceModule } from '../../server/service.js';
 import type { RestRoute, ServiceRoutes } from '../../server/types.js';
@@ -144,22 +146,22 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     });
     await mappings.load();
     const rest: RestRoute[] = [
-        ...functionRoutes({
-          registry,
-          accountSettings: () => ({ ConcurrentExecutions: concurrency.accountLimit, UnreservedConcurrentExecutions: concurrency.unreservedLimit }),
-          getFunctionExtras: (region, name) => {
-            const reserved = registry.requireFunction(region, { name }).reserved;
-            return reserved !== undefined ? { Concurrency: { ReservedConcurrentExecutions: reserved } } : {};
-          },
-        }),
-        ...versionRoutes(registry),
-        ...concurrencyRoutes(registry, concurrency, provisioned),
-        ...layerRoutes(layers),
-        ...streamRoutes({ invoker }),
-        ...urlRoutes(registry, urls),
-        ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
-        ...asyncRoutes({ invoker, configs: eventConfigs, accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
-        ...esmRoutes({ mappings, invoker, queues: deps.queues, clock, accountId }),
+      ...functionRoutes({
+        registry,
+        accountSettings: () => ({ ConcurrentExecutions: concurrency.accountLimit, UnreservedConcurrentExecutions: concurrency.unreservedLimit }),
+        getFunctionExtras: (region, name) => {
+          const reserved = registry.requireFunction(region, { name }).reserved;
+          return reserved !== undefined ? { Concurrency: { ReservedConcurrentExecutions: reserved } } : {};
+        },
+      }),
+      ...versionRoutes(registry),
+      ...concurrencyRoutes(registry, concurrency, provisioned),
+      ...layerRoutes(layers),
+      ...streamRoutes({ invoker }),
+      ...urlRoutes(registry, urls),
+      ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
+      ...asyncRoutes({ invoker, configs: eventConfigs, accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
+      ...esmRoutes({ mappings, invoker, queues: deps.queues, clock, accountId }),
     ];
     // On a shared store a request naming a function this node has not cached reads it first (created elsewhere).
     const routes: ServiceRoutes = {
