@@ -92,7 +92,8 @@ export class ProvisionedConcurrency {
   private readonly held = new Set<string>();
 
   private lease(c: { region: string; name: string; qualifier: string }): string {
-    return `prov:${keyOf(c.region, c.name, c.qualifier)}`;
+    // Text the store accepts (PostgreSQL refuses NUL, which the in-memory keys use).
+    return `prov:${c.region}/${c.name}/${c.qualifier}`;
   }
 
   private announce(): void {
