@@ -26,8 +26,9 @@ const SWEEP_MS = 5_000;
 
 export class ClusterConcurrency implements SharedCounter {
   private cancel: (() => void) | undefined;
-  /** Gives not yet committed (a stop waits for them). */
-  private readonly giving = new Set<Promise<unknown>>();
+  /** Gives not yet committed, by key: a take of the key waits for them (an invoke answered before its give committed
+   *  must not make the next invoke on this node look throttled), and a stop waits for all. */
+  private readonly giving = new Map<string, Set<Promise<unknown>>>();
 
   constructor(
     private readonly store: Store,
@@ -43,6 +44,8 @@ export class ClusterConcurrency implements SharedCounter {
 
   async take(key: string, limit: number): Promise<boolean> {
     if (limit <= 0) return false;
+    const pending = this.giving.get(key);
+    if (pending) await Promise.all([...pending]);
     const sql = `WITH t AS (
         INSERT INTO lambda_concurrency (ckey, used) VALUES (?, 1)
         ON CONFLICT (ckey) DO UPDATE SET used = lambda_concurrency.used + 1 WHERE lambda_concurrency.used < ?
@@ -62,8 +65,13 @@ export class ClusterConcurrency implements SharedCounter {
       UPDATE lambda_concurrency_nodes SET used = lambda_concurrency_nodes.used - 1 FROM t
       WHERE lambda_concurrency_nodes.ckey = t.ckey AND lambda_concurrency_nodes.node = ?`;
     const p = this.store.tx((q) => q.run(sql, [key, key, this.node, this.node]), { durable: false }).catch((e: unknown) => this.onError(e));
-    this.giving.add(p);
-    void p.finally(() => this.giving.delete(p));
+    let set = this.giving.get(key);
+    if (!set) this.giving.set(key, (set = new Set()));
+    set.add(p);
+    void p.finally(() => {
+      set.delete(p);
+      if (set.size === 0 && this.giving.get(key) === set) this.giving.delete(key);
+    });
   }
 
   start(): void {
@@ -83,7 +91,7 @@ export class ClusterConcurrency implements SharedCounter {
     const c = this.cancel;
     this.cancel = undefined;
     c?.();
-    await Promise.all([...this.giving]);
+    await Promise.all([...this.giving.values()].flatMap((s) => [...s]));
   }
 
   /** Gives back the units of nodes that are no longer live (killed: their invocations ended with them). */
