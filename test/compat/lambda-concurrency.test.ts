@@ -25,7 +25,7 @@ import {
   type InvokeCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, removeServer, startServer, type Running } from '../helpers/server.js';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
@@ -34,13 +34,15 @@ const ARGS = ['--account-concurrency', '10'];
 let server: Running;
 let client: LambdaClient;
 
+// Not liveServer(): the durability test restarts the server on the same data dir (and database), so the file keeps
+// its own current server; removeServer also drops the database of a SELFLESS_TEST_STORE=postgres run.
 before(async () => {
   server = await startServer({ args: ARGS });
   client = lambdaClient(server.url);
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 const json = (b?: Uint8Array): any => JSON.parse(Buffer.from(b ?? []).toString('utf8'));
