@@ -82,7 +82,9 @@ export class Engine {
 
   /** Runs one synchronous invocation to completion. Throws AwsError for throttles; function failures are results. */
   async invoke(spec: FunctionSpec, req: InvokeRequest): Promise<InvokeResult> {
-    const release = req.admitted ? undefined : this.concurrency.admit(spec);
+    const admitted = req.admitted ? undefined : this.concurrency.admit(spec);
+    // A promise only with a cluster-wide counter: the one-node path stays synchronous.
+    const release = typeof admitted === 'function' || admitted === undefined ? admitted : await admitted;
     try {
       return await this.run(spec, req);
     } finally {

@@ -63,6 +63,31 @@ export class WorkQueues {
     this.wake(queue);
   }
 
+  /** Adds items already claimed by this owner (the node that accepts work and runs it itself: no claim round trip). */
+  async addClaimed(queue: string, items: readonly NewWork[]): Promise<void> {
+    const now = this.clock.now();
+    await this.store.journal.write(
+      items.map((it) => [
+        'INSERT INTO store_work (queue, id, payload, available_at, owner, lease_until, attempts) VALUES (?, ?, ?, ?, ?, ?, 1)',
+        [queue, it.id, it.payload, it.availableAt ?? now, this.owner, now + this.leaseMs],
+      ]),
+    );
+  }
+
+  /** Records the progress of an item this owner keeps claimed: its payload, and when it is due should the claim lapse. */
+  async update(queue: string, id: string, o: { availableAt: number; payload: Buffer }, lazy = false): Promise<boolean> {
+    const [r] = await this.store.journal.write(
+      [['UPDATE store_work SET available_at = ?, payload = ? WHERE queue = ? AND id = ? AND owner = ?', [o.availableAt, o.payload, queue, id, this.owner]]],
+      lazy,
+    );
+    return r?.changes === 1;
+  }
+
+  /** Frees every claim in the queues starting with `prefix`: a node alone on its store takes over its previous run's. */
+  async reset(prefix: string): Promise<void> {
+    await this.store.run('UPDATE store_work SET owner = NULL, lease_until = 0 WHERE substr(queue, 1, ?) = ?', [prefix.length, prefix]);
+  }
+
   /** Claims up to `limit` available items (oldest first) for this owner, each leased for leaseMs. */
   async claim(queue: string, limit: number): Promise<WorkItem[]> {
     const now = this.clock.now();

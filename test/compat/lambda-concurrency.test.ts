@@ -25,7 +25,7 @@ import {
   type InvokeCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, removeServer, startServer, type Running } from '../helpers/server.js';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
@@ -34,13 +34,15 @@ const ARGS = ['--account-concurrency', '10'];
 let server: Running;
 let client: LambdaClient;
 
+// Not liveServer(): the durability test restarts the server on the same data dir (and database), so the file keeps
+// its own current server; removeServer also drops the database of a SELFLESS_TEST_STORE=postgres run.
 before(async () => {
   server = await startServer({ args: ARGS });
   client = lambdaClient(server.url);
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 const json = (b?: Uint8Array): any => JSON.parse(Buffer.from(b ?? []).toString('utf8'));
@@ -53,14 +55,20 @@ const errOf = (p: Promise<unknown>) => p.then(() => ({ name: 'no error' }) as { 
 const cold = (r: InvokeCommandOutput) => /Init Duration/.test(Buffer.from(r.LogResult ?? '', 'base64').toString());
 const cli = (args: string[]) => awsCli(hasV2() ? 2 : 1, server.url, args);
 
-async function settled(name: string, qualifier: string): Promise<GetProvisionedConcurrencyConfigCommandOutput> {
-  for (let i = 0; i < 200; i++) {
+async function settled(name: string, qualifier: string, seconds = 20): Promise<GetProvisionedConcurrencyConfigCommandOutput> {
+  for (let i = 0; i < seconds * 10; i++) {
     const s = await client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: qualifier }));
     if (s.Status !== 'IN_PROGRESS') return s;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`provisioned concurrency of ${name}:${qualifier} still IN_PROGRESS after 20 s`);
+  throw new Error(`provisioned concurrency of ${name}:${qualifier} still IN_PROGRESS after ${seconds} s`);
 }
+
+/**
+ * After a kill -9 on a shared store (SELFLESS_TEST_STORE=postgres) the restarted node is a new node: it takes the
+ * configuration over once the dead node's lease lapses (30 s), as any node of a cluster would.
+ */
+const AFTER_KILL_SECONDS = process.env['SELFLESS_TEST_STORE'] === 'postgres' ? 50 : 20;
 
 test('Account concurrency: unreserved functions share what reservations leave, beyond it ConcurrentInvocationLimitExceeded (CLI)', async () => {
   await createFunction(client, 'big', { 'index.js': code('big') });
@@ -283,7 +291,7 @@ test('Durability: versions, aliases, reserved and provisioned concurrency surviv
   assert.equal(alias.FunctionVersion, '1');
   assert.deepEqual(alias.RoutingConfig?.AdditionalVersionWeights, { '2': 0.25 });
   assert.equal((await client.send(new GetFunctionConcurrencyCommand({ FunctionName: 'dur' }))).ReservedConcurrentExecutions, 3);
-  assert.equal((await settled('dur', '2')).Status, 'READY');
+  assert.equal((await settled('dur', '2', AFTER_KILL_SECONDS)).Status, 'READY');
   const r = await invoke('dur:2', {}, true);
   assert.equal(json(r.Payload).tag, 'd2');
   assert.equal(json(r.Payload).init, 'provisioned-concurrency');

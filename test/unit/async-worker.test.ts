@@ -182,12 +182,14 @@ test('Async worker: accepted events survive a restart and run after it; finished
   await a.store.close();
   const b = await setup({ behaviour: () => ({}), dir: a.dir, clock });
   b.worker.start();
+  await b.worker.started;
   await settle();
   assert.deepEqual(b.invocations.map((i) => i.payload.n).sort(), [0, 1, 2, 3, 4]);
   await b.worker.stop();
   await b.store.close();
   const c = await setup({ behaviour: () => ({}), dir: a.dir, clock });
   c.worker.start();
+  await c.worker.started;
   await settle();
   assert.equal(c.invocations.length, 0);
   await c.worker.stop();
@@ -206,9 +208,34 @@ test('Async worker: events accepted by a selfless with the old request-id-keyed 
   await old.close();
   const c = await setup({ behaviour: () => ({}), dir, clock });
   c.worker.start();
+  await c.worker.started;
   await settle();
   assert.deepEqual(c.invocations.map((i) => [i.requestId, i.payload.seq]), [['z-first', 1], ['b-second', 2]]);
   await c.worker.stop();
   await c.store.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('Async worker: an event waiting for its retry when the node stopped runs at its retry time after the restart', async () => {
+  const clock = new FakeClock();
+  const a = await setup({ behaviour: () => ({ error: true }), clock });
+  a.worker.start();
+  const t0 = clock.now();
+  await a.worker.enqueue('us-east-1', 'f', undefined, Buffer.from('{"n":7}'), 'req-r');
+  await settle();
+  assert.equal(a.invocations.length, 1);
+  await a.worker.stop();
+  await a.store.close();
+  const b = await setup({ behaviour: () => ({}), dir: a.dir, clock });
+  b.worker.start();
+  await b.worker.started;
+  await settle();
+  assert.equal(b.invocations.length, 0, 'not before its retry time');
+  clock.advance(60_000);
+  // The claim goes through the store's writer thread: wait for it (bounded) rather than for turns of the loop.
+  for (let i = 0; i < 200 && b.invocations.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(b.invocations.map((i) => [i.at - t0, i.requestId]), [[60_000, 'req-r']]);
+  await b.worker.stop();
+  await b.store.close();
+  rmSync(a.dir, { recursive: true, force: true });
 });

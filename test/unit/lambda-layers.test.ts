@@ -1,5 +1,5 @@
 // Unit tests: layer lists as Lambda checks them (250 MB with the function, deleted versions) and the merged /opt.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +14,16 @@ import { zip } from '../helpers/zip.js';
 
 const MB = 1024 * 1024;
 
+/** Every store opened here, closed after the file's tests (an open store's writer thread keeps the process alive). */
+const stores: SqliteStore[] = [];
+after(async () => {
+  for (const s of stores) await s.close();
+});
+
 async function registry(slow = false): Promise<{ layers: LayerRegistry; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'layers-'));
   const inner = new SqliteStore(dir);
+  stores.push(inner);
   // Slow storage: every transaction waits a little first, so that concurrent requests overlap inside the registry.
   const store = !slow
     ? inner

@@ -1,11 +1,14 @@
 // The function registry: create, read, update, delete and tag functions, durably, with an in-memory read cache.
+import { announce, onPeers } from './peers.js';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError, notFound } from '../../lib/errors.js';
 import { lambdaTimestamp, uuid } from '../../lib/ids.js';
+import type { Notifier } from '../../store/notifier.js';
 import type { Store } from '../../store/store.js';
 import { functionArn, type FunctionRef } from './arn.js';
 import { decodeZipField, storeZip, type CodePackage } from './code.js';
 import { LATEST, type FunctionRecord, type StoredAlias, type StoredConfig } from './model.js';
+import { syncRecord } from './functions-sync.js';
 import { checkConfig, type CreateFunctionInput, type UpdateCodeInput, type UpdateConfigurationInput } from './validate.js';
 
 export const LAMBDA_MIGRATIONS = [
@@ -25,6 +28,9 @@ export const LAMBDA_MIGRATIONS = [
 ];
 
 const key = (region: string, name: string): string => `${region}\u0000${name}`;
+
+/** The channel every node listens on for changes of a function (payload: the function key); see reload(). */
+export const CONFIG_CHANNEL = 'lambda:config';
 
 /** What changed: one version or the whole function; `retire`: its environments run stale code or configuration. */
 export interface ChangeScope {
@@ -54,10 +60,17 @@ export class FunctionRegistry {
   /** Aliases being created right now (function key + alias name). */
   private readonly creatingAliases = new Set<string>();
 
+  /** Reloads in progress per function key, so that two notifications of one function apply in order. */
+  private readonly reloading = new Map<string, Promise<void>>();
+  private unlisten: (() => void) | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     readonly accountId: string,
+    /** Tells the other nodes about every committed change (their caches reload the function from the store). */
+    private readonly notifier?: Notifier,
+    private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
 
   /** Resolves and checks a function's layer ARNs (set by the layers part of the service). */
@@ -85,6 +98,64 @@ export class FunctionRegistry {
     for (const v of versions) this.fns.get(key(v.region, v.name))?.versions.set(v.version, JSON.parse(v.config) as StoredConfig);
     const aliases = await this.store.all<{ region: string; name: string; alias: string; config: string }>('SELECT * FROM lambda_aliases');
     for (const a of aliases) this.fns.get(key(a.region, a.name))?.aliases.set(a.alias, JSON.parse(a.config) as StoredAlias);
+    this.unlisten = onPeers(this.notifier, CONFIG_CHANNEL, (payload) => {
+      const [region, name] = payload.split('\u0000');
+      if (region !== undefined && name !== undefined) this.reload(region, name);
+    });
+  }
+
+  close(): void {
+    this.unlisten?.();
+  }
+
+  /** Announces a committed change of a function to every node (this one hears it too and finds nothing new). */
+  private announce(region: string, name: string): void {
+    announce(this.notifier, CONFIG_CHANNEL, key(region, name));
+  }
+
+  /** Re-reads one function from the store (another node changed it) and tells the listeners what differs. */
+  reload(region: string, name: string): void {
+    const k = key(region, name);
+    const run = (this.reloading.get(k) ?? Promise.resolve())
+      .then(() => this.reloadNow(region, name))
+      .catch((e: unknown) => this.onError(e));
+    this.reloading.set(k, run);
+    void run.finally(() => {
+      if (this.reloading.get(k) === run) this.reloading.delete(k);
+    });
+  }
+
+  /**
+   * A function this node has not cached may have been created on another node a moment ago (the notification is
+   * still on its way): read it from the store before answering that it does not exist. A cached one costs nothing.
+   */
+  async ensure(region: string, name: string): Promise<void> {
+    if (!this.notifier || this.fns.has(key(region, name))) return;
+    this.reload(region, name);
+    await this.reloading.get(key(region, name));
+  }
+
+  private async reloadNow(region: string, name: string): Promise<void> {
+    const k = key(region, name);
+    const row = await this.store.get<{ next_version: number; tags: string; reserved: number | null }>(
+      'SELECT next_version, tags, reserved FROM lambda_functions WHERE region = ? AND name = ?',
+      [region, name],
+    );
+    const cur = this.fns.get(k);
+    if (!row) {
+      if (cur && !this.creating.has(k)) {
+        this.fns.delete(k);
+        this.changed(cur, { retire: true, deleted: true });
+      }
+      return;
+    }
+    const versions = await this.store.all<{ version: string; config: string }>('SELECT version, config FROM lambda_versions WHERE region = ? AND name = ?', [region, name]);
+    const aliases = await this.store.all<{ alias: string; config: string }>('SELECT alias, config FROM lambda_aliases WHERE region = ? AND name = ?', [region, name]);
+    // The record is updated in place: callers hold references to it.
+    const fn: FunctionRecord = cur ?? { region, name, nextVersion: row.next_version, tags: {}, versions: new Map(), aliases: new Map() };
+    if (!cur) this.fns.set(k, fn);
+    const scopes: ChangeScope[] = [...(cur ? [] : [{ retire: false }]), ...syncRecord(fn, row, versions, aliases)];
+    for (const scope of scopes) this.changed(fn, scope);
   }
 
   count(region: string): number {
@@ -207,6 +278,7 @@ export class FunctionRegistry {
       await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [region, fn.name, LATEST, JSON.stringify(config)]);
     });
     this.fns.set(key(region, fn.name), fn);
+    this.announce(region, fn.name);
     return { fn, version: LATEST, config };
   }
 
@@ -262,6 +334,7 @@ export class FunctionRegistry {
     await this.store.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [JSON.stringify(next), fn.region, fn.name, LATEST]);
     fn.versions.set(LATEST, next);
     this.changed(fn, { version: LATEST, retire: true });
+    this.announce(fn.region, fn.name);
     return { fn, version: LATEST, config: next };
   }
 
@@ -301,6 +374,7 @@ export class FunctionRegistry {
     });
     fn.nextVersion++;
     fn.versions.set(version, config);
+    this.announce(fn.region, fn.name);
     return { fn, version, config };
   }
 
@@ -329,12 +403,14 @@ export class FunctionRegistry {
     ]);
     fn.aliases.set(alias.Name, alias);
     this.changed(fn, { retire: false, alias: { name: alias.Name, deleted: false } });
+    this.announce(fn.region, fn.name);
   }
 
   async deleteAlias(fn: FunctionRecord, name: string): Promise<void> {
     await this.store.run('DELETE FROM lambda_aliases WHERE region = ? AND name = ? AND alias = ?', [fn.region, fn.name, name]);
     fn.aliases.delete(name);
     this.changed(fn, { retire: false, alias: { name, deleted: true } });
+    this.announce(fn.region, fn.name);
   }
 
   async setReserved(fn: FunctionRecord, reserved: number | undefined): Promise<void> {
@@ -342,6 +418,7 @@ export class FunctionRegistry {
     if (reserved === undefined) delete fn.reserved;
     else fn.reserved = reserved;
     this.changed(fn, { retire: false });
+    this.announce(fn.region, fn.name);
   }
 
   /** Sum of reserved concurrency over all functions (the account pool is what is left). */
@@ -362,6 +439,7 @@ export class FunctionRegistry {
       await this.store.run('DELETE FROM lambda_versions WHERE region = ? AND name = ? AND version = ?', [fn.region, fn.name, qualifier]);
       fn.versions.delete(qualifier);
       this.changed(fn, { version: qualifier, retire: true, deleted: true });
+      this.announce(fn.region, fn.name);
       return;
     } else if (qualifier === LATEST) {
       throw new AwsError('InvalidParameterValueException', '$LATEST version cannot be deleted without deleting the function.');
@@ -374,11 +452,13 @@ export class FunctionRegistry {
       this.fns.delete(key(fn.region, fn.name));
     }
     this.changed(fn, { retire: true, deleted: true });
+    this.announce(fn.region, fn.name);
   }
 
   async setTags(fn: FunctionRecord, tags: Record<string, string>): Promise<void> {
     await this.store.run('UPDATE lambda_functions SET tags = ? WHERE region = ? AND name = ?', [JSON.stringify(tags), fn.region, fn.name]);
     fn.tags = tags;
+    this.announce(fn.region, fn.name);
   }
 
   private resolveLayers(arns: readonly string[], functionUnzipped: number, current: readonly { Arn: string }[] = []): { Arn: string; CodeSize: number }[] {

@@ -1,8 +1,11 @@
 // The Lambda service: the registry, the control-plane routes and the Invoke API on the engine, async invoke
-// (async/) and event source mappings (esm/); its module API is how other services invoke functions.
+// (async/) and event source mappings (esm/); its module API is how other services invoke functions. On a shared store
+// (a cluster on PostgreSQL) every node caches the configuration and reloads what other nodes change (peers.ts), async
+// events are claimed work items, mappings and provisioned configurations are leased, and admission counts in the store.
 import type { Engine } from '../../engine/engine.js';
 import type { ServiceModule } from '../../server/service.js';
-import type { ServiceRoutes } from '../../server/types.js';
+import type { RestRoute, ServiceRoutes } from '../../server/types.js';
+import { parseFunctionRef } from './arn.js';
 import type { SqsApi } from '../sqs/index.js';
 import { functionRoutes } from './api-functions.js';
 import { concurrencyRoutes } from './api-concurrency.js';
@@ -22,6 +25,7 @@ import { EventSourceMappings } from './esm/esm.js';
 import { urlRoutes } from './api-urls.js';
 import { streamRoutes } from './api-stream.js';
 import { UrlRegistry } from './urls.js';
+import { ClusterConcurrency } from './cluster-concurrency.js';
 
 export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
@@ -52,13 +56,15 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     const accountId = ctx.config.accountId;
     // Where failures of background work are reported.
     const onError = (e: unknown): void => ctx.log(`selfless: ${e instanceof Error ? e.message : String(e)}`);
-    const registry = new FunctionRegistry(store, clock, accountId);
+    // Other nodes share the store: caches follow their writes through the notifier, work goes by claims and leases.
+    const shared = store.kind === 'postgres';
+    const registry = new FunctionRegistry(store, clock, accountId, ctx.notifier, onError);
     await registry.load();
-    const layers = new LayerRegistry(store, clock, accountId);
+    const layers = new LayerRegistry(store, clock, accountId, ctx.notifier, onError);
     await layers.load();
     registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
     registry.layersCodeSize = (region) => layers.totalCodeSize(region);
-    const urls = new UrlRegistry(store, clock);
+    const urls = new UrlRegistry(store, clock, ctx.notifier, onError);
     await urls.load();
     const urlTargetExists = (region: string, name: string, q: string | undefined): boolean => {
       const fn = registry.list(region).find((f) => f.name === name);
@@ -66,6 +72,12 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     };
     await urls.prune(urlTargetExists);
     const concurrency = deps.engine.concurrency;
+    // On a shared store, admission also counts cluster-wide (reserved concurrency and the pool hold across nodes).
+    const clusterConcurrency = shared ? new ClusterConcurrency(store, clock, ctx.cluster.nodeId, ctx.cluster.membership, onError) : undefined;
+    if (clusterConcurrency) {
+      await clusterConcurrency.init();
+      concurrency.useShared(clusterConcurrency);
+    }
     const specs = new SpecCache(
       store.blobs,
       accountId,
@@ -91,13 +103,13 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       // Provisioned concurrency on an alias follows the alias to its new version, or goes with it.
       if (scope.alias) provisioned.aliasChanged(region, name, scope.alias.name, scope.alias.deleted).catch((e: unknown) => onError(e));
     });
-    const provisioned = new ProvisionedConcurrency(store, clock, registry, specs, deps.engine);
+    const provisioned = new ProvisionedConcurrency(store, clock, registry, specs, deps.engine, shared ? { notifier: ctx.notifier, leases: ctx.cluster.leases } : undefined, onError);
     const invoker = createInvoker({
       registry,
       specs,
       engine: deps.engine,
     });
-    const eventConfigs = new EventInvokeConfigs(store, clock);
+    const eventConfigs = new EventInvokeConfigs(store, clock, ctx.notifier, onError);
     await eventConfigs.load();
     const asyncWorker = new AsyncWorker({
       clock,
@@ -108,7 +120,8 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       retryDelaySeconds: ctx.config.asyncRetryDelaySeconds ?? 60,
       perFunctionConcurrency: ctx.config.asyncConcurrency ?? 32,
       log: (m) => onError(new Error(m)),
-      journal: ctx.journal,
+      work: ctx.cluster.work,
+      shared,
       // The config of the qualifier invoked (unqualified = $LATEST); the DLQ is part of the version's configuration.
       policy: (e, r) => {
         const c = eventConfigs.get(e.region, r.fn.name, e.qualifier ?? '$LATEST');
@@ -122,27 +135,54 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       },
     });
     await asyncWorker.init();
-    const mappings = new EventSourceMappings({ store, clock, accountId, invoker, queues: deps.queues, log: (m) => onError(new Error(m)) });
+    const mappings = new EventSourceMappings({
+      store,
+      clock,
+      accountId,
+      invoker,
+      queues: deps.queues,
+      log: (m) => onError(new Error(m)),
+      ...(shared ? { cluster: { notifier: ctx.notifier, leases: ctx.cluster.leases, membership: ctx.cluster.membership } } : {}),
+    });
     await mappings.load();
+    const rest: RestRoute[] = [
+      ...functionRoutes({
+        registry,
+        accountSettings: () => ({ ConcurrentExecutions: concurrency.accountLimit, UnreservedConcurrentExecutions: concurrency.unreservedLimit }),
+        getFunctionExtras: (region, name) => {
+          const reserved = registry.requireFunction(region, { name }).reserved;
+          return reserved !== undefined ? { Concurrency: { ReservedConcurrentExecutions: reserved } } : {};
+        },
+      }),
+      ...versionRoutes(registry),
+      ...concurrencyRoutes(registry, concurrency, provisioned),
+      ...layerRoutes(layers),
+      ...streamRoutes({ invoker }),
+      ...urlRoutes(registry, urls),
+      ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
+      ...asyncRoutes({ invoker, configs: eventConfigs, accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
+      ...esmRoutes({ mappings, invoker, queues: deps.queues, clock, accountId }),
+    ];
+    // On a shared store a request naming a function this node has not cached reads it first (created elsewhere).
     const routes: ServiceRoutes = {
-      rest: [
-        ...functionRoutes({
-          registry,
-          accountSettings: () => ({ ConcurrentExecutions: concurrency.accountLimit, UnreservedConcurrentExecutions: concurrency.unreservedLimit }),
-          getFunctionExtras: (region, name) => {
-            const reserved = registry.requireFunction(region, { name }).reserved;
-            return reserved !== undefined ? { Concurrency: { ReservedConcurrentExecutions: reserved } } : {};
-          },
-        }),
-        ...versionRoutes(registry),
-        ...concurrencyRoutes(registry, concurrency, provisioned),
-        ...layerRoutes(layers),
-        ...streamRoutes({ invoker }),
-        ...urlRoutes(registry, urls),
-        ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
-        ...asyncRoutes({ invoker, configs: eventConfigs, accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
-        ...esmRoutes({ mappings, invoker, queues: deps.queues, clock, accountId }),
-      ],
+      rest: shared
+        ? rest.map((r) => ({
+            ...r,
+            handler: async (req) => {
+              const raw = req.params['FunctionName'];
+              if (raw !== undefined) {
+                let name: string | undefined;
+                try {
+                  name = parseFunctionRef(raw).name;
+                } catch {
+                  /* the handler answers the malformed name */
+                }
+                if (name !== undefined) await registry.ensure(req.region, name);
+              }
+              return r.handler(req);
+            },
+          }))
+        : rest,
     };
     await provisioned.load();
     return {
@@ -157,11 +197,15 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         provisioned.resume();
         asyncWorker.start();
         mappings.start();
+        clusterConcurrency?.start();
       },
       // Stops the pollers and the async worker, and flushes the worker's writes.
       stop: async () => {
+        provisioned.stop();
         await mappings.stop();
         await asyncWorker.stop();
+        await clusterConcurrency?.stop();
+        for (const c of [registry, layers, urls, eventConfigs]) c.close();
       },
     };
   },

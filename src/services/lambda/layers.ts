@@ -1,10 +1,12 @@
 // Layers: versions of shared code (content-addressed like function code), their permissions, and the merged `/opt`
 // directory of a function's ordered layer list (later layers override earlier files), built once per list.
+import { announce, onPeers } from './peers.js';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError, notFound } from '../../lib/errors.js';
 import { hex, lambdaTimestamp } from '../../lib/ids.js';
+import type { Notifier } from '../../store/notifier.js';
 import type { Store } from '../../store/store.js';
 import { codeDir, MAX_UNZIPPED, renameIntoPlace, storeZip, type CodePackage } from './code.js';
 
@@ -53,6 +55,7 @@ export interface Statement {
 }
 
 const key = (region: string, name: string): string => `${region}\u0000${name}`;
+const LAYERS_CHANNEL = 'lambda:layers';
 
 export class LayerRegistry {
   private readonly versions = new Map<string, Map<number, LayerVersion>>();
@@ -65,20 +68,51 @@ export class LayerRegistry {
     private readonly store: Store,
     private readonly clock: Clock,
     readonly accountId: string,
+    /** Other nodes reload the layer tables when one of them publishes, deletes or changes a permission. */
+    private readonly notifier?: Notifier,
+    private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
+
+  private unlisten: (() => void) | undefined;
 
   async load(): Promise<void> {
     await this.store.migrate('lambda-layers', MIGRATIONS);
+    await this.refresh();
+    this.unlisten = onPeers(this.notifier, LAYERS_CHANNEL, () => {
+      this.refresh().catch((e: unknown) => this.onError(e));
+    });
+  }
+
+  close(): void {
+    this.unlisten?.();
+  }
+
+  /** Re-reads every layer version (the tables are small; changes are rare). */
+  private async refresh(): Promise<void> {
+    const next = new Map<string, number>();
+    const versions = new Map<string, Map<number, LayerVersion>>();
+    const deleted = new Map<string, LayerVersion>();
     for (const r of await this.store.all<{ region: string; name: string; next_version: number }>('SELECT * FROM lambda_layer_names')) {
-      this.next.set(key(r.region, r.name), r.next_version);
+      next.set(key(r.region, r.name), r.next_version);
     }
     for (const r of await this.store.all<{ region: string; name: string; version: number; config: string }>('SELECT * FROM lambda_layers')) {
-      this.byName(r.region, r.name, true).set(r.version, JSON.parse(r.config) as LayerVersion);
+      let m = versions.get(key(r.region, r.name));
+      if (!m) versions.set(key(r.region, r.name), (m = new Map()));
+      m.set(r.version, JSON.parse(r.config) as LayerVersion);
     }
     for (const r of await this.store.all<{ config: string }>('SELECT config FROM lambda_layers_deleted')) {
       const lv = JSON.parse(r.config) as LayerVersion;
-      this.deleted.set(this.versionArn(lv), lv);
+      deleted.set(this.versionArn(lv), lv);
     }
+    // Numbers taken locally and not yet written stay taken.
+    for (const [k, n] of next) if ((this.next.get(k) ?? 0) < n) this.next.set(k, n);
+    this.versions.clear();
+    for (const [k, m] of versions) this.versions.set(k, m);
+    for (const [k, lv] of deleted) this.deleted.set(k, lv);
+  }
+
+  private announce(): void {
+    announce(this.notifier, LAYERS_CHANNEL);
   }
 
   private versionArn(lv: Pick<LayerVersion, 'region' | 'name' | 'version'>): string {
@@ -128,12 +162,13 @@ export class LayerRegistry {
       policyRevision: hex(16),
     };
     await this.store.tx(async (q) => {
-      await q.run('INSERT INTO lambda_layer_names (region, name, next_version) VALUES (?, ?, ?) ON CONFLICT (region, name) DO UPDATE SET next_version = MAX(next_version, excluded.next_version)', [
+      await q.run('INSERT INTO lambda_layer_names (region, name, next_version) VALUES (?, ?, ?) ON CONFLICT (region, name) DO UPDATE SET next_version = CASE WHEN lambda_layer_names.next_version > excluded.next_version THEN lambda_layer_names.next_version ELSE excluded.next_version END', [
         region, name, version + 1,
       ]);
       await q.run('INSERT INTO lambda_layers (region, name, version, config, policy) VALUES (?, ?, ?, ?, ?)', [region, name, version, JSON.stringify(lv), '[]']);
     });
     this.byName(region, name, true).set(version, lv);
+    this.announce();
     return lv;
   }
 
@@ -176,16 +211,18 @@ export class LayerRegistry {
     const lv = this.byName(region, name).get(version);
     await this.store.tx(async (q) => {
       await q.run('DELETE FROM lambda_layers WHERE region = ? AND name = ? AND version = ?', [region, name, version]);
-      if (lv) await q.run('INSERT OR REPLACE INTO lambda_layers_deleted (region, name, version, config) VALUES (?, ?, ?, ?)', [region, name, version, JSON.stringify(lv)]);
+      if (lv) await q.run('INSERT INTO lambda_layers_deleted (region, name, version, config) VALUES (?, ?, ?, ?) ON CONFLICT (region, name, version) DO UPDATE SET config = excluded.config', [region, name, version, JSON.stringify(lv)]);
     });
     this.byName(region, name).delete(version);
     if (lv) this.deleted.set(this.versionArn(lv), lv);
+    this.announce();
   }
 
   async savePolicy(lv: LayerVersion, policy: Statement[]): Promise<void> {
     lv.policy = policy;
     lv.policyRevision = hex(16);
     await this.store.run('UPDATE lambda_layers SET config = ? WHERE region = ? AND name = ? AND version = ?', [JSON.stringify(lv), lv.region, lv.name, lv.version]);
+    this.announce();
   }
 
   /**

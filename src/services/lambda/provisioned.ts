@@ -1,11 +1,16 @@
 // Provisioned concurrency: per version or alias, that many environments initialised ahead of demand and kept warm,
-// persisted so that they are provisioned again after a restart; status IN_PROGRESS → READY or FAILED.
+// persisted so that they are provisioned again after a restart; status IN_PROGRESS → READY or FAILED. In a cluster
+// the environments of a configuration run on the node holding its lease (`prov:<key>`, taken over after a death);
+// that node writes the status to the row, which the other nodes read after its notification.
+import { announce, onPeers } from './peers.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Environment } from '../../engine/environment.js';
 import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
 import { lambdaTimestamp } from '../../lib/ids.js';
 import type { Store } from '../../store/store.js';
+import type { Notifier } from '../../store/notifier.js';
+import type { Leases } from '../../store/leases.js';
 import type { FunctionRegistry } from './functions.js';
 import { LATEST } from './model.js';
 import type { SpecCache } from './spec.js';
@@ -16,7 +21,34 @@ const MIGRATIONS = [
     up: `CREATE TABLE lambda_provisioned (region TEXT NOT NULL, name TEXT NOT NULL, qualifier TEXT NOT NULL, requested INTEGER NOT NULL,
            modified INTEGER NOT NULL, PRIMARY KEY (region, name, qualifier))`,
   },
+  {
+    // What the holder of a configuration's lease last reported (read by the other nodes of a cluster).
+    version: 2,
+    up: `ALTER TABLE lambda_provisioned ADD COLUMN status TEXT;
+         ALTER TABLE lambda_provisioned ADD COLUMN reason TEXT;
+         ALTER TABLE lambda_provisioned ADD COLUMN available INTEGER`,
+  },
 ];
+
+const CHANNEL = 'lambda:provisioned';
+/** How often a node of a cluster looks for configurations whose holder died. */
+const BALANCE_MS = 3_000;
+
+export interface ProvisionedCluster {
+  notifier: Notifier;
+  leases: Leases;
+}
+
+interface Row {
+  region: string;
+  name: string;
+  qualifier: string;
+  requested: number;
+  modified: number;
+  status: string | null;
+  reason: string | null;
+  available: number | null;
+}
 
 type Status = 'IN_PROGRESS' | 'READY' | 'FAILED';
 
@@ -34,6 +66,8 @@ interface Config {
   /** The versions and counts last provisioned (an alias's targets then), as a comparable key. */
   targets?: string;
   active: boolean;
+  /** In a cluster, on a node that does not hold the lease: what the holder reported. */
+  remote?: { status: Status; reason?: string; available: number };
 }
 
 const targetsKey = (t: Map<string, number>): string => JSON.stringify([...t].sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -48,11 +82,84 @@ export class ProvisionedConcurrency {
     private readonly registry: FunctionRegistry,
     private readonly specs: SpecCache,
     private readonly engine: Engine,
+    private readonly cluster?: ProvisionedCluster,
+    private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
+
+  private unlisten: (() => void) | undefined;
+  private cancelBalance: (() => void) | undefined;
+  /** Configurations whose lease this node holds (cluster mode). */
+  private readonly held = new Set<string>();
+
+  private lease(c: { region: string; name: string; qualifier: string }): string {
+    // Text the store accepts (PostgreSQL refuses NUL, which the in-memory keys use).
+    return `prov:${c.region}/${c.name}/${c.qualifier}`;
+  }
+
+  private announce(): void {
+    announce(this.cluster?.notifier, CHANNEL);
+  }
+
+  /** Re-reads the configurations (another node changed one, or reported a status). */
+  private async refresh(): Promise<void> {
+    const rows = await this.store.all<Row>('SELECT * FROM lambda_provisioned');
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const k = keyOf(r.region, r.name, r.qualifier);
+      seen.add(k);
+      let c = this.configs.get(k);
+      if (!c || c.modified !== r.modified) {
+        if (c) this.release(c, 0);
+        c = this.track(r.region, r.name, r.qualifier, r.requested, r.modified);
+        if (this.held.has(k)) this.start(c);
+      }
+      if (!this.held.has(k)) c.remote = { status: (r.status ?? 'IN_PROGRESS') as Status, ...(r.reason ? { reason: r.reason } : {}), available: r.available ?? 0 };
+    }
+    for (const [k, c] of [...this.configs]) {
+      if (seen.has(k)) continue;
+      this.release(c, 0);
+      this.configs.delete(k);
+      if (this.held.delete(k)) await this.cluster?.leases.release(this.lease(c));
+    }
+    await this.balance();
+  }
+
+  /** Takes the configurations nobody holds (new, or their holder died) and provisions them here. */
+  private async balance(): Promise<void> {
+    const cl = this.cluster;
+    if (!cl) return;
+    for (const [k, c] of this.configs) {
+      if (this.held.has(k)) continue;
+      if (!(await cl.leases.acquire(this.lease(c)))) continue;
+      this.held.add(k);
+      delete c.remote;
+      c.status = 'IN_PROGRESS';
+      this.start(c);
+    }
+  }
+
+  /** The holder records what it reached, for the other nodes. */
+  private report(c: Config): void {
+    if (!this.cluster) return;
+    const live = [...c.envs].filter((e) => e.state !== 'Destroyed').length;
+    this.store
+      .run('UPDATE lambda_provisioned SET status = ?, reason = ?, available = ? WHERE region = ? AND name = ? AND qualifier = ? AND modified = ?', [
+        c.status, c.reason ?? null, Math.min(live, c.requested), c.region, c.name, c.qualifier, c.modified,
+      ])
+      .then(() => this.announce(), (e: unknown) => this.onError(e));
+  }
+
+  /** Stops the balance timer (the node releases its leases after the services stop). */
+  stop(): void {
+    this.unlisten?.();
+    const c = this.cancelBalance;
+    this.cancelBalance = undefined;
+    c?.();
+  }
 
   async load(): Promise<void> {
     await this.store.migrate('lambda-provisioned', MIGRATIONS);
-    const rows = await this.store.all<{ region: string; name: string; qualifier: string; requested: number; modified: number }>('SELECT * FROM lambda_provisioned');
+    const rows = await this.store.all<Row>('SELECT * FROM lambda_provisioned');
     for (const r of rows) {
       const fn = this.registry.list(r.region).find((f) => f.name === r.name);
       // A crash between deleting a function, version or alias and deleting its configuration leaves an orphan row.
@@ -60,13 +167,32 @@ export class ProvisionedConcurrency {
         await this.store.run('DELETE FROM lambda_provisioned WHERE region = ? AND name = ? AND qualifier = ?', [r.region, r.name, r.qualifier]);
         continue;
       }
-      this.track(r.region, r.name, r.qualifier, r.requested, r.modified);
+      const c = this.track(r.region, r.name, r.qualifier, r.requested, r.modified);
+      if (this.cluster) c.remote = { status: (r.status ?? 'IN_PROGRESS') as Status, ...(r.reason ? { reason: r.reason } : {}), available: r.available ?? 0 };
     }
   }
 
-  /** Provisions the loaded configurations (once the engine runs). */
+  /** Provisions the loaded configurations (once the engine runs); in a cluster, those this node gets the lease of. */
   resume(): void {
-    for (const c of this.configs.values()) this.start(c);
+    const cl = this.cluster;
+    if (!cl) {
+      for (const c of this.configs.values()) this.start(c);
+      return;
+    }
+    this.unlisten = onPeers(cl.notifier, CHANNEL, () => {
+      this.refresh().catch((e: unknown) => this.onError(e));
+    });
+    const arm = (): void => {
+      this.cancelBalance = this.clock.setTimer(BALANCE_MS, () => {
+        void this.balance()
+          .catch((e: unknown) => this.onError(e))
+          .finally(() => {
+            if (this.cancelBalance) arm();
+          });
+      });
+    };
+    arm();
+    this.balance().catch((e: unknown) => this.onError(e));
   }
 
   async put(region: string, name: string, qualifier: string | undefined, requested: number): Promise<Record<string, unknown>> {
@@ -90,7 +216,13 @@ export class ProvisionedConcurrency {
     const c = this.track(region, name, qualifier, requested, now);
     // The environments the old configuration keeps carry over (the rest became on-demand ones in release).
     if (old) for (const e of old.envs) if (e.state !== 'Destroyed' && e.provisioned) this.adopt(c, e);
-    this.start(c);
+    if (!this.cluster) this.start(c);
+    else if (this.held.has(keyOf(region, name, qualifier))) this.start(c);
+    else {
+      c.remote = { status: 'IN_PROGRESS', available: 0 };
+      await this.balance();
+    }
+    this.announce();
     return this.wire(c);
   }
 
@@ -120,6 +252,9 @@ export class ProvisionedConcurrency {
     this.release(c, 0);
     if (this.configs.get(keyOf(c.region, c.name, c.qualifier)) === c) this.configs.delete(keyOf(c.region, c.name, c.qualifier));
     await this.store.run('DELETE FROM lambda_provisioned WHERE region = ? AND name = ? AND qualifier = ?', [c.region, c.name, c.qualifier]);
+    const k = keyOf(c.region, c.name, c.qualifier);
+    if (this.held.delete(k)) await this.cluster?.leases.release(this.lease(c));
+    this.announce();
   }
 
   /** Provisioned environments requested by functions without a reservation (they draw on the unreserved pool), but one. */
@@ -169,9 +304,12 @@ export class ProvisionedConcurrency {
   }
 
   private start(c: Config): void {
+    // In a cluster only the holder of the lease provisions (the others show what it reports).
+    if (this.cluster && !this.held.has(keyOf(c.region, c.name, c.qualifier))) return;
     void this.fill(c).catch((e: unknown) => {
       c.status = 'FAILED';
       c.reason = e instanceof Error ? e.message : String(e);
+      this.report(c);
     });
   }
 
@@ -200,6 +338,7 @@ export class ProvisionedConcurrency {
     c.targets = targetsKey(targets);
     await Promise.all([...targets].map(([version, want]) => this.fillVersion(c, version, want)));
     if (c.active && c.status !== 'FAILED' && c.envs.size >= c.requested) c.status = 'READY';
+    if (c.active) this.report(c);
   }
 
   private async fillVersion(c: Config, version: string, want: number): Promise<void> {
@@ -238,6 +377,16 @@ export class ProvisionedConcurrency {
   }
 
   private wire(c: Config): Record<string, unknown> {
+    if (c.remote) {
+      return {
+        RequestedProvisionedConcurrentExecutions: c.requested,
+        AvailableProvisionedConcurrentExecutions: c.remote.available,
+        AllocatedProvisionedConcurrentExecutions: c.remote.available,
+        Status: c.remote.status,
+        ...(c.remote.reason ? { StatusReason: c.remote.reason } : {}),
+        LastModified: lambdaTimestamp(c.modified),
+      };
+    }
     const live = [...c.envs].filter((e) => e.state !== 'Destroyed').length;
     return {
       RequestedProvisionedConcurrentExecutions: c.requested,

@@ -1,8 +1,12 @@
 // Function URL configurations: durable records per function + qualifier, looked up by URL id by the front door.
+import { announce, onPeers } from './peers.js';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
+import type { Notifier } from '../../store/notifier.js';
 import type { Migration, Store } from '../../store/store.js';
+
+const URLS_CHANNEL = 'lambda:urls';
 
 /** The CORS members of a function URL (and of a gateway API), as request bodies and config files carry them. */
 export const UrlCorsShape = z.object({
@@ -55,11 +59,30 @@ export class UrlRegistry {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Other nodes reload the URL table when one of them changes it (the front door of every node reads it). */
+    private readonly notifier?: Notifier,
+    private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
+
+  private unlisten: (() => void) | undefined;
 
   async load(): Promise<void> {
     await this.store.migrate('lambda-urls', MIGRATIONS);
-    for (const r of await this.store.all<{ config: string }>('SELECT config FROM lambda_urls')) this.remember(JSON.parse(r.config) as UrlConfig);
+    await this.refresh();
+    this.unlisten = onPeers(this.notifier, URLS_CHANNEL, () => {
+      this.refresh().catch((e: unknown) => this.onError(e));
+    });
+  }
+
+  close(): void {
+    this.unlisten?.();
+  }
+
+  private async refresh(): Promise<void> {
+    const rows = await this.store.all<{ config: string }>('SELECT config FROM lambda_urls');
+    this.byKey.clear();
+    this.byId.clear();
+    for (const r of rows) this.remember(JSON.parse(r.config) as UrlConfig);
   }
 
   private remember(c: UrlConfig): void {
@@ -89,12 +112,14 @@ export class UrlRegistry {
       [c.region, c.functionName, c.qualifier ?? '', c.urlId, JSON.stringify(c)],
     );
     this.remember(c);
+    announce(this.notifier, URLS_CHANNEL);
   }
 
   async delete(c: UrlConfig): Promise<void> {
     await this.store.run('DELETE FROM lambda_urls WHERE region = ? AND name = ? AND qualifier = ?', [c.region, c.functionName, c.qualifier ?? '']);
     this.byKey.delete(key(c.region, c.functionName, c.qualifier));
     this.byId.delete(c.urlId);
+    announce(this.notifier, URLS_CHANNEL);
   }
 
   /** Drops URLs whose function or alias is gone (a crash between deleting a function and its URLs leaves some). */

@@ -1,6 +1,10 @@
 // Event invoke configs (async retries, event age, destinations) per function, version or alias, stored durably.
+import { announce, onPeers } from '../peers.js';
 import type { Clock } from '../../../lib/clock.js';
+import type { Notifier } from '../../../store/notifier.js';
 import type { Store } from '../../../store/store.js';
+
+const CHANNEL = 'lambda:event-invoke-configs';
 
 export const EVENT_INVOKE_MIGRATIONS = [
   {
@@ -31,11 +35,28 @@ export class EventInvokeConfigs {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Other nodes reload the table when one of them changes it (their async workers read it). */
+    private readonly notifier?: Notifier,
+    private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
+
+  private unlisten: (() => void) | undefined;
 
   async load(): Promise<void> {
     await this.store.migrate('lambda_event_invoke', EVENT_INVOKE_MIGRATIONS);
+    await this.refresh();
+    this.unlisten = onPeers(this.notifier, CHANNEL, () => {
+      this.refresh().catch((e: unknown) => this.onError(e));
+    });
+  }
+
+  close(): void {
+    this.unlisten?.();
+  }
+
+  private async refresh(): Promise<void> {
     const rows = await this.store.all<{ region: string; function_name: string; qualifier: string; body: string }>('SELECT * FROM lambda_event_invoke_configs');
+    this.byKey.clear();
     for (const r of rows) this.byKey.set(key(r.region, r.function_name, r.qualifier), JSON.parse(r.body) as EventInvokeConfig);
   }
 
@@ -52,13 +73,14 @@ export class EventInvokeConfigs {
 
   async put(region: string, name: string, qualifier: string, c: Omit<EventInvokeConfig, 'lastModified'>): Promise<EventInvokeConfig> {
     const config: EventInvokeConfig = { ...c, lastModified: this.clock.now() };
-    await this.store.run('INSERT OR REPLACE INTO lambda_event_invoke_configs (region, function_name, qualifier, body) VALUES (?, ?, ?, ?)', [
+    await this.store.run('INSERT INTO lambda_event_invoke_configs (region, function_name, qualifier, body) VALUES (?, ?, ?, ?) ON CONFLICT (region, function_name, qualifier) DO UPDATE SET body = excluded.body', [
       region,
       name,
       qualifier,
       JSON.stringify(config),
     ]);
     this.byKey.set(key(region, name, qualifier), config);
+    announce(this.notifier, CHANNEL);
     return config;
   }
 
@@ -66,9 +88,11 @@ export class EventInvokeConfigs {
     if (qualifier === undefined) {
       await this.store.run('DELETE FROM lambda_event_invoke_configs WHERE region = ? AND function_name = ?', [region, name]);
       for (const { qualifier: q } of this.list(region, name)) this.byKey.delete(key(region, name, q));
+      announce(this.notifier, CHANNEL);
       return;
     }
     await this.store.run('DELETE FROM lambda_event_invoke_configs WHERE region = ? AND function_name = ? AND qualifier = ?', [region, name, qualifier]);
     this.byKey.delete(key(region, name, qualifier));
+    announce(this.notifier, CHANNEL);
   }
 }

@@ -1,7 +1,6 @@
 // The async invoke worker: a durable queue per function feeding the normal invoke path, with AWS's retry rules
 // (function errors: MaximumRetryAttempts after 1 then 2 minutes; throttles and system errors: backoff from 1 s to
 // 5 min until MaximumEventAgeInSeconds) and the outcome sent to destinations and the dead-letter queue.
-import type { Journal } from '../../../store/journal.js';
 import { AwsError } from '../../../lib/errors.js';
 import type { Clock } from '../../../lib/clock.js';
 import { uuid } from '../../../lib/ids.js';
@@ -9,6 +8,8 @@ import type { InvokeResult } from '../../../engine/types.js';
 import type { LambdaInvoker, Resolved } from '../invoker.js';
 import type { QueueBroker } from '../../sqs/index.js';
 import type { Store } from '../../../store/store.js';
+import { LocalNotifier } from '../../../store/notifier.js';
+import { WorkQueues } from '../../../store/work.js';
 import { AsyncEventStore, type AsyncEvent } from './event-store.js';
 import { AdaptiveLimit } from './limiter.js';
 import { deadLetterMessage, invocationRecord, type Condition, type ResponseInfo } from './records.js';
@@ -35,11 +36,20 @@ export interface AsyncWorkerDeps {
   /** Events of one function in flight at most (further capped by its reserved concurrency; see limiter.ts). */
   perFunctionConcurrency: number;
   log(msg: string): void;
-  /** The process's group-commit journal (commits on a writer thread off the event loop); without it, an own one. */
-  journal?: Journal;
+  /** The node's work queues; without them, a private set (one node, tests). */
+  work?: WorkQueues;
+  /**
+   * Other nodes share the queues (PostgreSQL): sweep them every few seconds for events nobody runs (a dead node's
+   * lapsed claims, a stopped node's released ones). Alone, the node takes over its previous run's claims at start.
+   */
+  shared?: boolean;
 }
 
 const MAX_BACKOFF_MS = 300_000;
+/** How often a node of a cluster looks for events to take over (takeover: the lease TTL plus this). */
+const SWEEP_MS = 2_000;
+/** Events claimed from a queue at once (the rest wait in the store). */
+const CLAIM_BATCH = 512;
 
 /** A FIFO with O(1) push/shift. */
 class Fifo<T> {
@@ -78,16 +88,26 @@ export class AsyncWorker {
   private readonly limits = new Map<string, AdaptiveLimit>();
   private running = false;
   private backlog: AsyncEvent[] = [];
+  private readonly work: WorkQueues;
+  /** Queues being claimed from right now (one claim per queue at a time). */
+  private readonly pulling = new Set<string>();
+  /** Queues whose last claim was a full batch: more wait in the store. */
+  private readonly more = new Set<string>();
+  private cancelSweep: (() => void) | undefined;
+  /** Per queue, the timer of its next due item (one node alone: what the sweep does in a cluster). */
+  private readonly dueTimers = new Map<string, () => void>();
   /** Counters for tests and benchmarks. */
   readonly stats = { accepted: 0, succeeded: 0, failed: 0, retried: 0, throttled: 0 };
 
   constructor(private readonly d: AsyncWorkerDeps) {
-    this.events = new AsyncEventStore(d.store, (e) => d.log(`selfless: async event journal write failed: ${e instanceof Error ? e.message : String(e)}`), d.journal);
+    this.work = d.work ?? new WorkQueues(d.store, new LocalNotifier(), d.clock, 'local');
+    this.events = new AsyncEventStore(d.store, this.work, (e) => d.log(`selfless: async event write failed: ${e instanceof Error ? e.message : String(e)}`));
   }
 
-  /** Loads events that were acknowledged before the last stop; they run once start() is called. */
+  /** Prepares the queues; events acknowledged before the last stop run once start() is called. */
   async init(): Promise<void> {
-    this.backlog = await this.events.init();
+    await this.events.init();
+    if (!this.d.shared) await this.work.reset('async:');
   }
 
   start(): void {
@@ -96,19 +116,81 @@ export class AsyncWorker {
     const backlog = this.backlog;
     this.backlog = [];
     for (const e of backlog) this.schedule(e);
+    this.started = this.pullAll();
+    if (this.d.shared) {
+      const arm = (): void => {
+        this.cancelSweep = this.d.clock.setTimer(SWEEP_MS, () => {
+          void this.pullAll().finally(() => {
+            if (this.cancelSweep) arm();
+          });
+        });
+      };
+      arm();
+    }
   }
+
+  /** Resolves once the events waiting in the store at start() are claimed (and scheduled). */
+  started: Promise<void> = Promise.resolve();
 
   async stop(): Promise<void> {
     this.running = false;
+    const c = this.cancelSweep;
+    this.cancelSweep = undefined;
+    c?.();
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
+    for (const cancel of this.dueTimers.values()) cancel();
+    this.dueTimers.clear();
+    // What this node still holds is handed back by the node (releaseAll) after the services stop.
     await this.events.close();
+  }
+
+  /** Claims due events of every function's queue (at start, and on each sweep of a cluster); resolves once claimed. */
+  private async pullAll(): Promise<void> {
+    try {
+      const qs = await this.events.queues();
+      await Promise.all(qs.map((q) => this.pull(q)));
+      // Alone (no sweep), events left waiting for a retry by the previous run are claimed when they fall due.
+      if (!this.d.shared) for (const q of qs) await this.pullAt(q);
+    } catch (e) {
+      this.d.log(`selfless: async sweep failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Pulls `queue` again when its next item falls due (one timer per queue). */
+  private async pullAt(queue: string): Promise<void> {
+    if (this.dueTimers.has(queue)) return;
+    const at = await this.events.nextAt(queue);
+    const wait = at === undefined ? undefined : at - this.d.clock.now();
+    if (wait === undefined || wait <= 0 || !this.running) return;
+    this.dueTimers.set(
+      queue,
+      this.d.clock.setTimer(wait, () => {
+        this.dueTimers.delete(queue);
+        void this.pull(queue).then(() => this.pullAt(queue));
+      }),
+    );
+  }
+
+  private async pull(queue: string): Promise<void> {
+    if (!this.running || this.pulling.has(queue)) return;
+    this.pulling.add(queue);
+    try {
+      const events = await this.events.claim(queue, CLAIM_BATCH);
+      if (events.length === CLAIM_BATCH) this.more.add(queue);
+      else this.more.delete(queue);
+      for (const e of events) if (this.running) this.schedule(e);
+    } catch (e) {
+      this.d.log(`selfless: claiming async events of ${queue} failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.pulling.delete(queue);
+    }
   }
 
   /** Accepts an event durably: resolves once it is committed (the caller answers 202 after that). */
   async enqueue(region: string, functionName: string, qualifier: string | undefined, payload: Buffer, requestId: string = uuid()): Promise<void> {
     const now = this.d.clock.now();
-    const e: AsyncEvent = { id: requestId, region, functionName, qualifier, payload, enqueuedAt: now, invokeCount: 0, retriesUsed: 0, nextAt: now, seq: this.events.nextSeq(), throttles: 0 };
+    const e: AsyncEvent = { id: requestId, workId: this.events.nextId(now), region, functionName, qualifier, payload, enqueuedAt: now, invokeCount: 0, retriesUsed: 0, nextAt: now, throttles: 0 };
     await this.events.insert(e);
     this.stats.accepted++;
     if (this.running) this.schedule(e);
@@ -171,6 +253,7 @@ export class AsyncWorker {
     }
     this.backlog = this.backlog.filter((e) => (mine(e) ? (drop(e), false) : true));
     for (const e of this.invoking.get(k) ?? []) drop(e);
+    this.events.removeQueue(region, functionName);
   }
 
   private pump(k: string): void {
@@ -180,6 +263,11 @@ export class AsyncWorker {
     if (q.length === 0) {
       this.ready.delete(k);
       return;
+    }
+    // Running low on a queue that had more in the store than one claim took: take the next batch.
+    if (q.length < CLAIM_BATCH / 4) {
+      const head = q.peek();
+      if (head && this.more.has(`async:${head.region}/${head.functionName}`)) void this.pull(`async:${head.region}/${head.functionName}`);
     }
     // Every slot busy (the common case under a backlog): nothing to resolve or start.
     let limit = this.limits.get(k);

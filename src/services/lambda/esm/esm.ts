@@ -1,12 +1,28 @@
 // Event source mappings (SQS sources): the durable records, their lifecycle (state + transition table) and the
 // pollers that run while a mapping is enabled.
+import { announce, onPeers } from '../peers.js';
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import { parsePattern } from '../../../lib/event-pattern.js';
 import { SqsPoller } from './sqs-poller.js';
 import type { QueueBroker } from '../../sqs/index.js';
 import type { Store } from '../../../store/store.js';
+import type { Notifier } from '../../../store/notifier.js';
+import type { Leases } from '../../../store/leases.js';
+import type { Membership } from '../../../store/nodes.js';
 import type { LambdaInvoker } from '../invoker.js';
+
+const CHANNEL = 'lambda:esm';
+/** How often a node of a cluster looks for mappings nobody polls (a dead node's are free after the lease TTL). */
+const BALANCE_MS = 3_000;
+const leaseName = (uuid: string): string => `esm:${uuid}`;
+
+/** The cluster a node's mappings are shared in: one node polls a mapping at a time, the holder of its lease. */
+export interface EsmCluster {
+  notifier: Notifier;
+  leases: Leases;
+  membership: Membership;
+}
 
 export const ESM_MIGRATIONS = [
   { version: 1, up: 'CREATE TABLE lambda_event_source_mappings (uuid TEXT PRIMARY KEY, region TEXT NOT NULL, body TEXT NOT NULL)' },
@@ -52,6 +68,11 @@ export class EventSourceMappings {
   private readonly byId = new Map<string, Mapping>();
   private readonly pollers = new Map<string, SqsPoller>();
   private started = false;
+  private unlisten: (() => void) | undefined;
+  private cancelBalance: (() => void) | undefined;
+  private balancing: Promise<void> | undefined;
+  /** Mappings whose lease this node holds (cluster mode). */
+  private readonly held = new Set<string>();
 
   constructor(
     private readonly d: {
@@ -61,6 +82,8 @@ export class EventSourceMappings {
       invoker: LambdaInvoker;
       queues: QueueBroker;
       log(msg: string): void;
+      /** Absent: one node (SQLite) polls every enabled mapping itself. */
+      cluster?: EsmCluster;
     },
   ) {}
 
@@ -72,23 +95,128 @@ export class EventSourceMappings {
         await this.d.store.run('DELETE FROM lambda_event_source_mappings WHERE uuid = ?', [m.UUID]);
         continue;
       }
-      // A transition interrupted by a stop completes on the next start.
-      m.State = m.enabled ? 'Enabled' : 'Disabled';
+      // A transition interrupted by a stop completes on the next start (in a cluster, other nodes may be mid-way).
+      if (!this.d.cluster) m.State = m.enabled ? 'Enabled' : 'Disabled';
       this.byId.set(m.UUID, m);
     }
+    this.unlisten = onPeers(this.d.cluster?.notifier, CHANNEL, () => {
+      this.refresh().catch((e: unknown) => this.d.log(`selfless: reloading event source mappings: ${e instanceof Error ? e.message : String(e)}`));
+    });
   }
 
-  /** Starts the pollers of enabled mappings (once the engine and the SQS service run). */
+  /** Starts the pollers of enabled mappings (once the engine and the SQS service run); in a cluster, those it leases. */
   start(): void {
     this.started = true;
-    for (const m of this.byId.values()) if (m.State === 'Enabled') this.startPoller(m);
+    if (!this.d.cluster) {
+      for (const m of this.byId.values()) if (m.State === 'Enabled') this.startPoller(m);
+      return;
+    }
+    const arm = (): void => {
+      this.cancelBalance = this.d.clock.setTimer(BALANCE_MS, () => {
+        this.balanceNow().finally(() => {
+          if (this.cancelBalance) arm();
+        });
+      });
+    };
+    arm();
+    void this.balanceNow();
   }
 
   async stop(): Promise<void> {
     this.started = false;
-    // At shutdown batches in flight are not awaited: their messages reappear after the visibility timeout.
+    this.unlisten?.();
+    const c = this.cancelBalance;
+    this.cancelBalance = undefined;
+    c?.();
+    await this.balancing;
+    // At shutdown batches in flight are not awaited: their messages reappear after the visibility timeout. The node
+    // releases its leases after the services stop, so the others take the mappings over at once.
     await Promise.all([...this.pollers.values()].map((p) => p.stop(false)));
     this.pollers.clear();
+    this.held.clear();
+  }
+
+  /** Re-reads the mappings (another node changed one) and brings this node's pollers in line. */
+  private async refresh(): Promise<void> {
+    const rows = await this.d.store.all<{ body: string }>('SELECT body FROM lambda_event_source_mappings');
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const m = JSON.parse(r.body) as Mapping;
+      seen.add(m.UUID);
+      const cur = this.byId.get(m.UUID);
+      if (!cur) {
+        this.byId.set(m.UUID, m);
+        continue;
+      }
+      const changed = cur.LastModified !== m.LastModified || cur.State !== m.State;
+      const result = cur.LastProcessingResult;
+      Object.assign(cur, m, { LastProcessingResult: result });
+      if (changed && this.pollers.has(m.UUID)) await this.stopPoller(m.UUID);
+    }
+    for (const id of [...this.byId.keys()]) {
+      if (seen.has(id)) continue;
+      this.byId.delete(id);
+      if (this.pollers.has(id)) await this.stopPoller(id);
+    }
+    await this.balanceNow();
+  }
+
+  private async stopPoller(id: string): Promise<void> {
+    const p = this.pollers.get(id);
+    this.pollers.delete(id);
+    await p?.stop();
+  }
+
+  private balanceNow(): Promise<void> {
+    if (!this.d.cluster || !this.started) return Promise.resolve();
+    const run = (this.balancing ?? Promise.resolve()).then(() => this.balance()).catch((e: unknown) => {
+      this.d.log(`selfless: balancing event source mappings: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    this.balancing = run;
+    return run;
+  }
+
+  /**
+   * Polls the enabled mappings whose lease this node holds; takes free or lapsed ones up to its share
+   * (ceil(enabled / live nodes)), and hands one back per round when it holds more, so that a new node gets some.
+   */
+  private async balance(): Promise<void> {
+    const c = this.d.cluster;
+    if (!c || !this.started) return;
+    const now = this.d.clock.now();
+    const enabled = [...this.byId.values()].filter((m) => m.State === 'Enabled');
+    const enabledIds = new Set(enabled.map((m) => m.UUID));
+    const leases = new Map((await c.leases.list('esm:')).map((l) => [l.name, l]));
+    // Lost (lapsed while stalled and taken) or no longer enabled: stop polling.
+    for (const id of [...this.held]) {
+      const l = leases.get(leaseName(id));
+      const mine = l !== undefined && l.owner === c.leases.owner && l.expiresAt > now;
+      if (mine && enabledIds.has(id)) continue;
+      this.held.delete(id);
+      await this.stopPoller(id);
+      if (mine) await c.leases.release(leaseName(id));
+    }
+    const live = Math.max(1, (await c.membership.live()).length);
+    const share = Math.ceil(enabled.length / live);
+    for (const m of enabled) {
+      if (this.held.size >= share) break;
+      if (this.held.has(m.UUID)) continue;
+      const l = leases.get(leaseName(m.UUID));
+      if (l && l.owner !== c.leases.owner && l.expiresAt > now) continue;
+      if (await c.leases.acquire(leaseName(m.UUID))) this.held.add(m.UUID);
+    }
+    if (this.held.size > share) {
+      const [extra] = this.held;
+      if (extra !== undefined) {
+        this.held.delete(extra);
+        await this.stopPoller(extra);
+        await c.leases.release(leaseName(extra));
+      }
+    }
+    for (const id of this.held) {
+      const m = this.byId.get(id);
+      if (m && !this.pollers.has(id) && this.started) this.startPoller(m);
+    }
   }
 
   get(uuid: string): Mapping | undefined {
@@ -105,7 +233,8 @@ export class EventSourceMappings {
   }
 
   private async save(m: Mapping): Promise<void> {
-    await this.d.store.run('INSERT OR REPLACE INTO lambda_event_source_mappings (uuid, region, body) VALUES (?, ?, ?)', [m.UUID, m.region, JSON.stringify(m)]);
+    await this.d.store.run('INSERT INTO lambda_event_source_mappings (uuid, region, body) VALUES (?, ?, ?) ON CONFLICT (uuid) DO UPDATE SET body = excluded.body', [m.UUID, m.region, JSON.stringify(m)]);
+    announce(this.d.cluster?.notifier, CHANNEL);
   }
 
   /** Persists a new mapping as Creating; it becomes Enabled (or Disabled) shortly after, as on AWS. */
@@ -152,6 +281,7 @@ export class EventSourceMappings {
       this.pollers.delete(m.UUID);
       await this.d.store.run('DELETE FROM lambda_event_source_mappings WHERE uuid = ?', [m.UUID]);
       this.byId.delete(m.UUID);
+      announce(this.d.cluster?.notifier, CHANNEL);
     } catch (e) {
       this.d.log(`selfless: deleting event source mapping ${m.UUID}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -168,7 +298,10 @@ export class EventSourceMappings {
       if (m.State === 'Deleting') return;
       this.transition(m, to);
       await this.save(m);
-      if (to === 'Enabled' && this.started) this.startPoller(m);
+      if (to === 'Enabled' && this.started) {
+        if (this.d.cluster) await this.balanceNow();
+        else this.startPoller(m);
+      }
     };
     setImmediate(() => {
       run().catch((e: unknown) => this.d.log(`selfless: event source mapping ${m.UUID}: ${e instanceof Error ? e.message : String(e)}`));
