@@ -18,8 +18,10 @@ export const MOCK_POLICIES: Record<string, string> = {
 };
 
 /** The Serverless Application Repository as the reference harness mocks it (mock_sar_service_call). */
-export function mockSar(appId: string, _semver: string, logicalId: string): string {
+export function mockSar(appId: string, _semver: string, logicalId: string): string | undefined {
   if (['no-access', 'non-existent', 'invalid-semver'].includes(appId)) throw new InvalidResourceError(logicalId, `Cannot access application: ${appId}.`);
+  // The harness's repository never finishes preparing this one.
+  if (appId === 'preparing-never-ready') return undefined;
   return 'https://awsserverlessrepo-changesets-xxx.s3.amazonaws.com/signed-url';
 }
 let harnessRegistry: Registry | undefined;

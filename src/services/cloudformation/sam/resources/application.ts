@@ -14,7 +14,8 @@ const SPEC: Spec = {
 };
 
 /** Looks up a SAR application's template URL; throw InvalidResourceError(logicalId, msg) when it cannot. */
-export type ApplicationResolver = (applicationId: string, semanticVersion: string, logicalId: string) => string;
+/** The template URL of a SAR application version, or undefined while the repository is still preparing it. */
+export type ApplicationResolver = (applicationId: string, semanticVersion: string, logicalId: string) => string | undefined;
 
 const key = (a: Json, v: Json): string => JSON.stringify([a, v]);
 
@@ -26,6 +27,7 @@ export function applicationPlugin(resolve: ApplicationResolver | undefined): Tem
     beforeTransform(template, ctx) {
       const found = new Map<string, string | SamError | false>();
       ctx.shared.set('applications', found);
+      const preparing: string[] = [];
       for (const [id, r] of Object.entries(template['Resources'] as JsonObject)) {
         if (!isObj(r) || r['Type'] !== 'AWS::Serverless::Application') continue;
         const p = r['Properties'];
@@ -52,11 +54,18 @@ export function applicationPlugin(resolve: ApplicationResolver | undefined): Tem
               `Cannot resolve Serverless Application Repository application ${appId} (version ${semver}) here: the transform makes no network calls. Give 'Location' as a template URL instead.`,
             );
           }
-          found.set(k, resolve(appId, semver, id));
+          const url = resolve(appId, semver, id);
+          if (url === undefined) preparing.push(appId);
+          else found.set(k, url);
         } catch (e) {
           if (e instanceof SamError) found.set(k, e);
           else throw e;
         }
+      }
+      // The reference polls the repository until every application is ready, then gives up naming them as a Python
+      // list; a resolver here answers at once, so "not ready" is that time-out.
+      if (preparing.length > 0) {
+        throw new InvalidResourceError(`[${preparing.map((a) => `'${a}'`).join(', ')}]`, 'Timed out waiting for nested stack templates to reach ACTIVE status.');
       }
     },
   };
