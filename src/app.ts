@@ -146,6 +146,10 @@ export async function startApp(o: AppOptions): Promise<App> {
   let cluster;
   try {
     cluster = await coordination({ store, notifier, clock, nodeId: await nodeIdentity(dataDir), heartbeatMs: o.heartbeatMs, leaseMs: o.leaseMs, onError: (e) => log(`selfless: cluster heartbeat failed: ${e instanceof Error ? e.message : String(e)}`) });
+    // This data dir's node id owned them in its previous life; that process is gone (the data dir lock says so), so
+    // what it had claimed or leased is free now, for any node, this one included.
+    await cluster.work.releaseAll();
+    await cluster.leases.releaseAll();
   } catch (e) {
     await closeStore();
     throw e instanceof StoreOpenError ? new StartupError(e.message) : e;

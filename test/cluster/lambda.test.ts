@@ -154,8 +154,7 @@ describe('Lambda on a three-node cluster', { skip, timeout: 300_000 }, () => {
     assert.deepEqual([...seen].filter((x) => x !== undefined && ids.includes(x)).sort(), [...ids].sort());
   });
 
-  // SQS keeps its queues per node until its own cluster work lands (branch sqs): until then this one reports as todo.
-  test('an SQS event source mapping is polled by one node, and all its messages are processed', { todo: 'needs SQS queues shared across nodes' }, async () => {
+  test('an SQS event source mapping is polled by one node, and all its messages are processed', async () => {
     const live = cluster.nodes.filter((n) => n.proc.exitCode === null && n.proc.signalCode === null);
     const b = lambdaClient(live[0]!.url);
     const sqs = new SQSClient({ endpoint: live[0]!.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
