@@ -166,7 +166,7 @@ export async function run(): Promise<Section> {
     ...rows.map(([name, a, b]) => `| ${name} | ${f2(a)} | ${f2(b)} | ${ratio(b, a)} |`),
     '',
     `Parse + transform of each input (invalid ones rejected), region ${REGION}; cold = a fresh process loading the module/package and running the list once (best of several for ours and for the one-template Python run), warm = median of repeated runs in one process after a warm-up pass.`,
-    `Whole corpus = every input but AWS::Serverless::Application templates (samtranslator would call the Serverless Application Repository); it includes templates using types this registry does not have yet (Api, HttpApi, GraphQLApi), which we refuse at once, so the in-scope rows (types and events we translate) are the fair comparison.${py ? '' : ' samtranslator is not installed here: its column is n/a.'}`,
+    `Whole corpus = every input but AWS::Serverless::Application templates (samtranslator would call the Serverless Application Repository); in-scope = the inputs whose types and events this registry translates (all of them now; a type not registered would be refused at once, which would flatter the whole-corpus rows).${py ? '' : ' samtranslator is not installed here: its column is n/a.'}`,
   ].join('\n');
   return { title: 'SAM transform', markdown: md };
 }
