@@ -22,7 +22,7 @@ import { httpApiEvent } from './events/http-api.js';
 import { smApiEvent } from './events/api-state-machine.js';
 import { graphqlApiTranslator } from './resources/graphql/api.js';
 
-/** Resource types, event types and plugins; a new one is one line here (see SAM-STATUS.md). */
+/** Resource types, event types and plugins; a new one is one line here (see docs/sam-transform.md). */
 export function buildRegistry(o: { resolveApplication?: ApplicationResolver } = {}): Registry {
   const r = new Registry();
   r.plugin(applicationPlugin(o.resolveApplication)).plugin(globalsPlugin).plugin(policyTemplatesPlugin).plugin(embeddedConnectorsPlugin);
