@@ -9,7 +9,7 @@ import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand } from '@
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { sqsClient } from '../helpers/sqs.js';
-import { removeDir, startServer } from '../helpers/server.js';
+import { removeDir, startServer, removeServer } from '../helpers/server.js';
 
 const COUNTER = {
   'index.js': `const fs = require('fs');
@@ -90,7 +90,7 @@ test('Durability: after kill -9 mid-stream, every acknowledged async invoke and 
     assert.deepEqual(missing, [], 'every acknowledged event was processed at least once');
   } finally {
     await second.stop();
-    removeDir(first.dataDir);
+    await removeServer(first);
     removeDir(outDir);
   }
 });

@@ -20,7 +20,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } fr
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { sqsClient } from '../helpers/sqs.js';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 
 let server: Running;
 let lambda: LambdaClient;
@@ -37,7 +37,7 @@ after(async () => {
   lambda.destroy();
   sqs.destroy();
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 async function queue(name: string): Promise<string> {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
-import { removeDir, startServer } from '../helpers/server.js';
+import { removeDir, startServer, removeServer } from '../helpers/server.js';
 import { lambdaClient, ROLE } from '../helpers/lambda.js';
 import { zip, type ZipEntry } from '../helpers/zip.js';
 
@@ -65,6 +65,6 @@ test('aws-lambda-ric 3.x packaged as provided.al2023 answers invocations and rep
     assert.equal(err.errorMessage, 'ric says no');
   } finally {
     await server.stop();
-    removeDir(server.dataDir);
+    await removeServer(server);
   }
 });

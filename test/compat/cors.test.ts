@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateFunctionUrlConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { call } from '../fixtures/gateway/http.js';
 
@@ -34,7 +34,7 @@ before(async () => {
 after(async () => {
   await new Promise((r) => page.close(r));
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 async function corsUrl(qualifier: string | undefined, origins: string[]): Promise<{ id: string; url: string }> {

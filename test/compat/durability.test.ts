@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetFunctionConfigurationCommand, GetFunctionCommand } from '@aws-sdk/client-lambda';
-import { removeDir, startServer } from '../helpers/server.js';
+import { removeDir, startServer, removeServer } from '../helpers/server.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 
 test('Durability: a function created right before SIGKILL is there, with its code, after restart', async () => {
@@ -20,7 +20,7 @@ test('Durability: a function created right before SIGKILL is there, with its cod
     assert.equal((await fetch(got.Code!.Location!)).status, 200);
   } finally {
     await second.stop();
-    removeDir(first.dataDir);
+    await removeServer(first);
   }
 });
 
@@ -28,7 +28,7 @@ test('Lifecycle: SIGTERM stops the server cleanly with exit code 0', async () =>
   const s = await startServer();
   const exit = await s.stop('SIGTERM');
   assert.equal(exit.code, 0, s.output());
-  removeDir(s.dataDir);
+  await removeServer(s);
 });
 
 test('Lifecycle: a taken port and an unwritable data dir are one-line errors, not stack traces', async () => {
@@ -41,6 +41,6 @@ test('Lifecycle: a taken port and an unwritable data dir are one-line errors, no
     await assert.rejects(startServer({ dataDir: `${file}/data` }), (e: Error) => /data directory .* is not writable/.test(e.message) && !/\n\s+at /.test(e.message));
   } finally {
     await s.stop();
-    removeDir(s.dataDir);
+    await removeServer(s);
   }
 });

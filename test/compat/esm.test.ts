@@ -18,7 +18,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { sqsClient } from '../helpers/sqs.js';
-import { removeDir, startServer, type Running, SHARED } from '../helpers/server.js';
+import { removeDir, startServer, type Running, SHARED, removeServer } from '../helpers/server.js';
 
 let server: Running;
 let lambda: LambdaClient;
@@ -36,7 +36,7 @@ after(async () => {
   lambda.destroy();
   sqs.destroy();
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
   removeDir(outDir);
 });
 

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { call, curl } from '../fixtures/gateway/http.js';
 import { hasCorpus, sample, shapeDiff, type ShapeRules } from '../fixtures/gateway/shape.js';
@@ -25,7 +25,7 @@ before(async () => {
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 async function putApi(id: string, def: unknown): Promise<any> {

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIN, removeDir, startServer, type Running } from '../helpers/server.js';
+import { MAIN, removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 
@@ -21,7 +21,7 @@ before(async () => {
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
   removeDir(dir);
 });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ROOT, removeDir, startServer, type Running } from '../helpers/server.js';
+import { ROOT, removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
@@ -19,7 +19,7 @@ before(async () => {
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 const text = (b?: Uint8Array): string => Buffer.from(b ?? []).toString('utf8');

@@ -18,7 +18,7 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { createHash } from 'node:crypto';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 import { createFunction, lambdaClient, ROLE } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
 
@@ -32,7 +32,7 @@ before(async () => {
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 const errorOf = async (p: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined; raw: any }> => {

@@ -22,7 +22,7 @@ import {
   UpdateFunctionConfigurationCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
@@ -36,7 +36,7 @@ before(async () => {
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 const json = (b?: Uint8Array): any => JSON.parse(Buffer.from(b ?? []).toString('utf8'));

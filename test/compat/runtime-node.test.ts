@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 
 let server: Running;
@@ -14,7 +14,7 @@ before(async () => {
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 const json = (b?: Uint8Array): any => JSON.parse(Buffer.from(b ?? []).toString('utf8'));

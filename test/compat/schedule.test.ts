@@ -9,7 +9,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { sqsClient } from '../helpers/sqs.js';
-import { removeDir, startServer, type Running, SHARED } from '../helpers/server.js';
+import { removeDir, startServer, type Running, SHARED, removeServer } from '../helpers/server.js';
 
 let server: Running;
 let lambda: LambdaClient;
@@ -25,7 +25,7 @@ after(async () => {
   lambda.destroy();
   sqs.destroy();
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 const cli = (args: string[]) => awsCli(2, server.url, args);

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { execFile } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { CreateFunctionUrlConfigCommand, InvokeWithResponseStreamCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { call } from '../fixtures/gateway/http.js';
 import { NODE_STREAM } from '../fixtures/gateway/functions.js';
@@ -20,7 +20,7 @@ before(async () => {
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 interface Seen {

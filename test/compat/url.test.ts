@@ -14,7 +14,7 @@ import {
   UpdateFunctionUrlConfigCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { removeDir, startServer, type Running } from '../helpers/server.js';
+import { removeDir, startServer, type Running, removeServer } from '../helpers/server.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { call, curl } from '../fixtures/gateway/http.js';
@@ -33,7 +33,7 @@ before(async () => {
 });
 after(async () => {
   await server.stop();
-  removeDir(server.dataDir);
+  await removeServer(server);
 });
 
 const urlIdOf = (functionUrl: string): string => new URL(functionUrl).hostname.split('.')[0]!;
