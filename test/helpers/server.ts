@@ -44,10 +44,11 @@ const ownDatabases = new Map<string, PgDatabase>();
 export async function startServer(o: StartOptions = {}): Promise<Running> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'selfless-test-'));
   let storeUrl = o.store;
+  let madeDb: PgDatabase | undefined;
   if (storeUrl === undefined && process.env['SELFLESS_TEST_STORE'] === 'postgres') {
     // A restart of the same data dir (durability tests) keeps its database.
     let db = ownDatabases.get(dataDir);
-    if (!db) ownDatabases.set(dataDir, (db = await freshPgDatabase()));
+    if (!db) ownDatabases.set(dataDir, (db = madeDb = await freshPgDatabase()));
     storeUrl = db.url;
   }
   const argv = [process.execPath, MAIN, 'start', '--port', String(o.port ?? 0), '--data', dataDir, ...(storeUrl ? ['--store', storeUrl] : []), ...(o.args ?? [])];
@@ -74,6 +75,13 @@ export async function startServer(o: StartOptions = {}): Promise<Running> {
       clearTimeout(t);
       reject(new Error(`selfless exited before it was ready:\n${out}`));
     });
+  }).catch(async (e: unknown) => {
+    // A server that never came up leaves nothing behind: the database made for it goes too.
+    if (madeDb) {
+      ownDatabases.delete(dataDir);
+      await madeDb.drop();
+    }
+    throw e;
   });
   return {
     url,
