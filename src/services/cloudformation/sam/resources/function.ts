@@ -225,26 +225,29 @@ export function readEvent(ownerId: string, relativeId: string, raw: Json): SamEv
 
 function parseEvents(r: SamResource, ctx: TransformContext): [SamEvent, EventTranslator<FunctionTarget>][] {
   const events = r.get('Events');
-  if (!isObj(events)) return [];
-  // Every event is checked before any is translated, as samtranslator links them all first.
-  const parsed: [SamEvent, EventTranslator<FunctionTarget>][] = [];
-  for (const [id, e] of sortedEvents(events)) {
-    let ev: SamEvent;
+  return isObj(events) ? checkEvents(r.id, sortedEvents(events), ctx.registry.functionEvents as Map<string, EventTranslator<FunctionTarget>>, ctx) : [];
+}
+
+/**
+ * Reads and checks every event of a Function or StateMachine before any is translated, as samtranslator links them
+ * all first; an event's error is reported on its owner.
+ */
+export function checkEvents<T>(ownerId: string, entries: Iterable<[string, Json]>, translators: ReadonlyMap<string, EventTranslator<T>>, ctx: TransformContext): [SamEvent, EventTranslator<T>][] {
+  const onOwner = <R>(fn: () => R): R => {
     try {
-      ev = readEvent(r.id, id, e);
+      return fn();
     } catch (err) {
-      if (err instanceof InvalidEventError) throw new InvalidResourceError(r.id, err.message);
+      if (err instanceof InvalidEventError) throw new InvalidResourceError(ownerId, err.message);
       throw err;
     }
-    const t = ctx.registry.functionEvents.get(ev.type) as EventTranslator<FunctionTarget> | undefined;
-    if (!t && NOT_YET.includes(ev.type)) throw new InvalidResourceError(r.id, new InvalidEventError(id, `${ev.type} events are not supported by this transform yet.`).message);
-    if (!t) throw new InvalidResourceError(r.id, new InvalidEventError(id, `Resource dict has missing or invalid value for key Type. Event Type is: ${ev.type}.`).message);
-    try {
-      t.check?.(ev, ctx);
-    } catch (err) {
-      if (err instanceof InvalidEventError) throw new InvalidResourceError(r.id, err.message);
-      throw err;
-    }
+  };
+  const parsed: [SamEvent, EventTranslator<T>][] = [];
+  for (const [id, e] of entries) {
+    const ev = onOwner(() => readEvent(ownerId, id, e));
+    const t = translators.get(ev.type);
+    if (!t && NOT_YET.includes(ev.type)) throw new InvalidResourceError(ownerId, new InvalidEventError(id, `${ev.type} events are not supported by this transform yet.`).message);
+    if (!t) throw new InvalidResourceError(ownerId, new InvalidEventError(id, `Resource dict has missing or invalid value for key Type. Event Type is: ${ev.type}.`).message);
+    onOwner(() => t.check?.(ev, ctx));
     parsed.push([ev, t]);
   }
   return parsed;

@@ -1,6 +1,6 @@
 // AWS::Serverless::StateMachine → AWS::StepFunctions::StateMachine, its role, version/alias and event sources.
 import { type TransformContext, xrayPolicyName } from '../context.js';
-import { InvalidEventError, InvalidResourceError } from '../errors.js';
+import { InvalidResourceError } from '../errors.js';
 import { pyJsonIndent } from '../hash.js';
 import { assumeRolePolicy, buildRole, policiesList } from '../iam.js';
 import type { EventTranslator, ResourceTranslator, SamEvent } from '../registry.js';
@@ -9,7 +9,7 @@ import { propagateTags } from '../tags.js';
 import { cfn, getAtt, isIntrinsic, isObj, ref, tagList, truthy, type Generated, type Json, type JsonObject } from '../types.js';
 import { dictOf, listOf, noIntrinsics, oneOf, validateProps, type Spec } from '../validate.js';
 import { parseS3Uri } from './code.js';
-import { NOT_YET, readEvent } from './function.js';
+import { checkEvents } from './function.js';
 
 const SPEC: Spec = {
   Definition: 'map', DefinitionUri: oneOf('string', 'map'), Logging: 'map', Role: 'string', RolePath: 'any', DefinitionSubstitutions: 'map',
@@ -70,28 +70,7 @@ function definitionS3(r: SamResource, uri: Json): JsonObject {
 
 function parseEvents(r: SamResource, ctx: TransformContext): [SamEvent, EventTranslator<StateMachineTarget>][] {
   const evs = r.get('Events');
-  if (!isObj(evs)) return [];
-  const parsed: [SamEvent, EventTranslator<StateMachineTarget>][] = [];
-  for (const [id, e] of Object.entries(evs)) {
-    let ev: SamEvent;
-    try {
-      ev = readEvent(r.id, id, e);
-    } catch (err) {
-      if (err instanceof InvalidEventError) throw new InvalidResourceError(r.id, err.message);
-      throw err;
-    }
-    const t = ctx.registry.stateMachineEvents.get(ev.type) as EventTranslator<StateMachineTarget> | undefined;
-    if (!t && NOT_YET.includes(ev.type)) throw new InvalidResourceError(r.id, new InvalidEventError(id, `${ev.type} events are not supported by this transform yet.`).message);
-    if (!t) throw new InvalidResourceError(r.id, new InvalidEventError(id, `Resource dict has missing or invalid value for key Type. Event Type is: ${ev.type}.`).message);
-    try {
-      t.check?.(ev, ctx);
-    } catch (err) {
-      if (err instanceof InvalidEventError) throw new InvalidResourceError(r.id, err.message);
-      throw err;
-    }
-    parsed.push([ev, t]);
-  }
-  return parsed;
+  return isObj(evs) ? checkEvents(r.id, Object.entries(evs), ctx.registry.stateMachineEvents as Map<string, EventTranslator<StateMachineTarget>>, ctx) : [];
 }
 
 function eventResources(parsed: [SamEvent, EventTranslator<StateMachineTarget>][], ctx: TransformContext, target: StateMachineTarget): Generated[] {
