@@ -102,9 +102,8 @@ export class PostgresStore implements Store {
       for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
         if (done.has(m.version)) continue;
         const sql = typeof m.up === 'string' ? postgresDdl(m.up) : m.up.postgres;
-        const client = q as Queryable;
-        for (const part of splitStatements(sql)) await client.run(part);
-        await client.run('INSERT INTO store_migrations (owner, version) VALUES (?, ?)', [owner, m.version]);
+        for (const part of splitStatements(sql)) await q.run(part);
+        await q.run('INSERT INTO store_migrations (owner, version) VALUES (?, ?)', [owner, m.version]);
       }
     });
   }

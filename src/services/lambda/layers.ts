@@ -1,6 +1,6 @@
 // Layers: versions of shared code (content-addressed like function code), their permissions, and the merged `/opt`
 // directory of a function's ordered layer list (later layers override earlier files), built once per list.
-import { announce, onPeers } from './peers.js';
+import { announce, reloadOnPeers } from './peers.js';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import type { Clock } from '../../lib/clock.js';
@@ -78,9 +78,7 @@ export class LayerRegistry {
   async load(): Promise<void> {
     await this.store.migrate('lambda-layers', MIGRATIONS);
     await this.refresh();
-    this.unlisten = onPeers(this.notifier, LAYERS_CHANNEL, () => {
-      this.refresh().catch((e: unknown) => this.onError(e));
-    });
+    this.unlisten = reloadOnPeers(this.notifier, LAYERS_CHANNEL, () => this.refresh(), (e) => this.onError(e));
   }
 
   close(): void {

@@ -19,3 +19,10 @@ export function onPeers(n: Notifier | undefined, channel: string, fn: (payload: 
     fn(p.slice(bar + 1));
   });
 }
+
+/** Re-reads a whole (small) table whenever another node announces a change to it; a failed re-read is reported. */
+export function reloadOnPeers(n: Notifier | undefined, channel: string, reload: () => Promise<void>, onError: (e: unknown) => void): (() => void) | undefined {
+  return onPeers(n, channel, () => {
+    reload().catch(onError);
+  });
+}

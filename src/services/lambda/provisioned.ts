@@ -2,7 +2,7 @@
 // persisted so that they are provisioned again after a restart; status IN_PROGRESS → READY or FAILED. In a cluster
 // the environments of a configuration run on the node holding its lease (`prov:<key>`, taken over after a death);
 // that node writes the status to the row, which the other nodes read after its notification.
-import { announce, onPeers } from './peers.js';
+import { announce, reloadOnPeers } from './peers.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Environment } from '../../engine/environment.js';
 import type { Clock } from '../../lib/clock.js';
@@ -179,9 +179,7 @@ export class ProvisionedConcurrency {
       for (const c of this.configs.values()) this.start(c);
       return;
     }
-    this.unlisten = onPeers(cl.notifier, CHANNEL, () => {
-      this.refresh().catch((e: unknown) => this.onError(e));
-    });
+    this.unlisten = reloadOnPeers(cl.notifier, CHANNEL, () => this.refresh(), (e) => this.onError(e));
     const arm = (): void => {
       this.cancelBalance = this.clock.setTimer(BALANCE_MS, () => {
         void this.balance()

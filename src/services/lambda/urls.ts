@@ -1,5 +1,5 @@
 // Function URL configurations: durable records per function + qualifier, looked up by URL id by the front door.
-import { announce, onPeers } from './peers.js';
+import { announce, reloadOnPeers } from './peers.js';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
@@ -69,9 +69,7 @@ export class UrlRegistry {
   async load(): Promise<void> {
     await this.store.migrate('lambda-urls', MIGRATIONS);
     await this.refresh();
-    this.unlisten = onPeers(this.notifier, URLS_CHANNEL, () => {
-      this.refresh().catch((e: unknown) => this.onError(e));
-    });
+    this.unlisten = reloadOnPeers(this.notifier, URLS_CHANNEL, () => this.refresh(), (e) => this.onError(e));
   }
 
   close(): void {

@@ -21,7 +21,8 @@ function pyFloat(n: number): string {
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
-function pyString(s: string): string {
+/** A string as Python's json.dumps writes it (ASCII only: everything else as \\uXXXX). */
+export function pyString(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -1,5 +1,5 @@
 // Event invoke configs (async retries, event age, destinations) per function, version or alias, stored durably.
-import { announce, onPeers } from '../peers.js';
+import { announce, reloadOnPeers } from '../peers.js';
 import type { Clock } from '../../../lib/clock.js';
 import type { Notifier } from '../../../store/notifier.js';
 import type { Store } from '../../../store/store.js';
@@ -45,9 +45,7 @@ export class EventInvokeConfigs {
   async load(): Promise<void> {
     await this.store.migrate('lambda_event_invoke', EVENT_INVOKE_MIGRATIONS);
     await this.refresh();
-    this.unlisten = onPeers(this.notifier, CHANNEL, () => {
-      this.refresh().catch((e: unknown) => this.onError(e));
-    });
+    this.unlisten = reloadOnPeers(this.notifier, CHANNEL, () => this.refresh(), (e) => this.onError(e));
   }
 
   close(): void {

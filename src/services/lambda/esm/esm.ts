@@ -1,6 +1,6 @@
 // Event source mappings (SQS sources): the durable records, their lifecycle (state + transition table) and the
 // pollers that run while a mapping is enabled.
-import { announce, onPeers } from '../peers.js';
+import { announce, reloadOnPeers } from '../peers.js';
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import { parsePattern } from '../../../lib/event-pattern.js';
@@ -99,9 +99,7 @@ export class EventSourceMappings {
       if (!this.d.cluster) m.State = m.enabled ? 'Enabled' : 'Disabled';
       this.byId.set(m.UUID, m);
     }
-    this.unlisten = onPeers(this.d.cluster?.notifier, CHANNEL, () => {
-      this.refresh().catch((e: unknown) => this.d.log(`selfless: reloading event source mappings: ${e instanceof Error ? e.message : String(e)}`));
-    });
+    this.unlisten = reloadOnPeers(this.d.cluster?.notifier, CHANNEL, () => this.refresh(), (e) => this.d.log(`selfless: reloading event source mappings: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** Starts the pollers of enabled mappings (once the engine and the SQS service run); in a cluster, those it leases. */

@@ -1,5 +1,6 @@
 // Python 2.7 dict emulation (samtranslator's Py27Dict/Py27UniStr): the REST API's Deployment logical id hashes
 // `str(swagger)`, whose key order is Python 2.7's hash-slot order and whose strings print as u'…' or '…'.
+import { pyString } from '../hash.js';
 import { isObj, type Json, type JsonObject } from '../types.js';
 
 /** A plain (non-unicode) Python str: what samtranslator generates itself. A bare JS string is a Py27UniStr. */
@@ -317,23 +318,6 @@ export function pyRepr(v: PyVal | undefined): string {
   return `{${v.entries().map(([k, x]) => `${v.isPlainKey(k) ? py3Repr(k) : uniRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
 }
 
-function jsonStr(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    const c = s.charCodeAt(i);
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
 
 /** json.dumps(v) with the default separators, dicts in their Python iteration order. */
 export function pyJsonDumps(v: PyVal | undefined): string {
@@ -342,10 +326,10 @@ export function pyJsonDumps(v: PyVal | undefined): string {
   if (v === false) return 'false';
   if (typeof v === 'number') return pyNum(v);
   if (v instanceof PFloat) return Number.isInteger(v.v) ? `${v.v}.0` : String(v.v);
-  if (typeof v === 'string') return jsonStr(v);
-  if (v instanceof PStr) return jsonStr(v.s);
+  if (typeof v === 'string') return pyString(v);
+  if (v instanceof PStr) return pyString(v.s);
   if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(', ')}]`;
-  return `{${v.entries().map(([k, x]) => `${jsonStr(k)}: ${pyJsonDumps(x)}`).join(', ')}}`;
+  return `{${v.entries().map(([k, x]) => `${pyString(k)}: ${pyJsonDumps(x)}`).join(', ')}}`;
 }
 
 /** The iteration order Python 2.7 gives keys inserted in this order (the reference iterates Py27Dicts). */
