@@ -15,8 +15,11 @@ export interface StatesDeps {
   readonly queues: SqsApi;
 }
 
-/** Nothing yet: no other service uses Step Functions. */
-export type StatesApi = Record<string, never>;
+/** What other services call: EventBridge and EventBridge Scheduler targets start executions. */
+export interface StatesApi {
+  /** StartExecution as the API does it (a Standard or Express machine); throws the API's AwsErrors. */
+  startExecution(region: string, stateMachineArn: string, input: string | undefined, name?: string): Promise<{ executionArn: string; startDate: number }>;
+}
 
 export const statesService: ServiceModule<StatesDeps, StatesApi> = {
   name: 'states',
@@ -37,7 +40,12 @@ export const statesService: ServiceModule<StatesDeps, StatesApi> = {
     const cluster = new StatesCluster(model);
     return {
       routes: statesRoutes(model, cluster),
-      api: {},
+      api: {
+        startExecution: async (region, arn, input, name) => {
+          const r = await model.startExecution(region, arn, name, input);
+          return { executionArn: r.executionArn, startDate: r.startDate };
+        },
+      },
       start: () => cluster.start(),
       beforeHttpClose: () => cluster.endPolls(),
       // Stops the timers, flushes the history writes, then hands the executions back.
