@@ -1,6 +1,6 @@
 // `selfless transform TEMPLATE`: prints the SAM template expanded to CloudFormation, as JSON; no server needed.
 import { readFileSync } from 'node:fs';
-import { InvalidDocumentError, parseTemplate, TemplateFormatError, transformSam, type Json, type TransformOptions } from '../services/cloudformation/index.js';
+import { InvalidDocumentError, readTemplate, TemplateFormatError, transformSam, type Json, type TransformOptions } from '../services/cloudformation/index.js';
 import { str, UsageError, type Parsed } from './options.js';
 
 export const TRANSFORM_USAGE = `usage: selfless transform TEMPLATE [--region R] [--account-id ID] [--parameter-overrides K=V [K=V …]]
@@ -51,7 +51,9 @@ export function loadTemplate(p: Parsed, usage: string): Loaded {
   const account = p.flags.get('account-id');
   const options: TransformOptions = { region, parameterOverrides: parameterOverrides(p) };
   if (typeof account === 'string') options.accountId = account;
-  return { file, options, template: parseTemplate(text, file) };
+  const read = readTemplate(text, file);
+  if (read.integralFloats) options.integralFloats = read.integralFloats;
+  return { file, options, template: read.template };
 }
 
 export function transform(p: Parsed): number {

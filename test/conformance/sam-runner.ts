@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRegistry, InvalidDocumentError, InvalidResourceError, parseTemplate, sortedDocumentMessage, transformSam, type Json, type JsonObject, type Registry, type TransformOptions } from '../../src/services/cloudformation/index.js';
+import { buildRegistry, InvalidDocumentError, InvalidResourceError, readTemplate, sortedDocumentMessage, transformSam, type Json, type JsonObject, type Registry, type TransformOptions } from '../../src/services/cloudformation/index.js';
 import { SHARED } from '../helpers/server.js';
 
 export const CORPUS = join(SHARED, 'corpus', 'sam-translator');
@@ -173,8 +173,9 @@ export function runCase(name: string, reg: Registry = conformanceRegistry()): Ca
   const input = readFileSync(join(CORPUS, 'input', `${name}.yaml`), 'utf8');
   const expected = JSON.parse(readFileSync(join(CORPUS, 'output', `${name}.json`), 'utf8')) as JsonObject;
   let template: Json;
+  let integralFloats: ReadonlySet<string> | undefined;
   try {
-    template = parseTemplate(input, `${name}.yaml`);
+    ({ template, integralFloats } = readTemplate(input, `${name}.yaml`));
   } catch (e) {
     return { name, area, invalid, outcome: invalid ? 'pass' : 'fail', exactMessage: false, rejected: invalid, reason: `parse: ${(e as Error).message}` };
   }
@@ -183,7 +184,7 @@ export function runCase(name: string, reg: Registry = conformanceRegistry()): Ca
   if (missing) {
     // Out of scope for the message comparison, but an invalid template must still be refused.
     try {
-      transformSam(template, { region: REGION, managedPolicyMap: MOCK_POLICIES }, reg);
+      transformSam(template, { region: REGION, managedPolicyMap: MOCK_POLICIES, integralFloats }, reg);
       return { name, area, invalid, outcome: 'excluded', rejected: false, reason: `${missing}; accepted` };
     } catch {
       return { name, area, invalid, outcome: 'excluded', rejected: true, reason: missing };
@@ -191,7 +192,7 @@ export function runCase(name: string, reg: Registry = conformanceRegistry()): Ca
   }
   let out: JsonObject;
   try {
-    out = transformSam(template, { region: REGION, managedPolicyMap: MOCK_POLICIES, ...(CASE_OPTIONS[name] ?? {}) }, reg);
+    out = transformSam(template, { region: REGION, managedPolicyMap: MOCK_POLICIES, integralFloats, ...(CASE_OPTIONS[name] ?? {}) }, reg);
   } catch (e) {
     const isDoc = e instanceof InvalidDocumentError;
     // The reference harness joins the causes sorted by logical id / event id / message (get_exception_error_message).

@@ -1,7 +1,7 @@
 // Unit: the SAM transform's REST and HTTP APIs: Python 2.7 dict emulation, sha-named deployments, events, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTemplate, transformSam } from '../../src/services/cloudformation/index.js';
+import { parseTemplate, readTemplate, transformSam } from '../../src/services/cloudformation/index.js';
 import { deepcopy, p27, ps, py27Hash, py27Order, PyDict, pyRepr } from '../../src/services/cloudformation/sam/openapi/py27.js';
 import type { JsonObject } from '../../src/services/cloudformation/sam/types.js';
 
@@ -163,4 +163,30 @@ Resources:${FN}      Events:
         paths: {}
 `);
   assert.match(msg, /^Invalid Serverless Application Specification document\. Number of errors found: 1\. Resource with id \[Api\] is invalid\./);
+});
+
+test('OpenApiVersion: YAML 3 (an int) is refused as not a string, 3.0 (a float) is read as "3.0", as Python reads them', () => {
+  const api = (v: string): string => `
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      OpenApiVersion: ${v}
+      DefinitionBody: {}
+`;
+  const run = (yaml: string): string => {
+    const read = readTemplate(yaml, 'template.yaml');
+    try {
+      const out = transformSam(read.template, { region: 'us-east-1', integralFloats: read.integralFloats });
+      return JSON.stringify(((out['Resources'] as Record<string, JsonObject>)['Api']!['Properties'] as JsonObject)['Body']);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  assert.deepEqual([...readTemplate(api('3.0')).integralFloats!], ['/Resources/Api/Properties/OpenApiVersion']);
+  assert.deepEqual([...readTemplate(api('3')).integralFloats!], []);
+  assert.match(run(api('3')), /Resource with id \[Api\] is invalid\. Property 'OpenApiVersion' should be a string\./);
+  assert.match(run(api('3.0')), /"openapi":"3\.0"/);
+  assert.match(run(api("'3.0'")), /"openapi":"3\.0"/);
 });

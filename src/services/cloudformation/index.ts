@@ -1,5 +1,5 @@
 // The CloudFormation service's module API: template parsing and the SAM transform (stacks come later).
-export { parseTemplate, TemplateFormatError, type Json, type JsonObject } from './template/parse.js';
+export { parseTemplate, readTemplate, TemplateFormatError, type Json, type JsonObject, type ReadTemplate } from './template/parse.js';
 export { transformSam } from './sam/transform.js';
 export { InvalidDocumentError, SamError, InvalidResourceError, InvalidEventError, InvalidTemplateError, sortedDocumentMessage } from './sam/errors.js';
 export type { TransformOptions, CfnResource, Generated } from './sam/types.js';

@@ -47,6 +47,8 @@ export interface TransformContext {
   readonly renamed: Record<string, string>;
   readonly deployments: DeploymentPreferences;
   readonly managedPolicyMap: Record<string, string>;
+  /** TransformOptions.integralFloats. */
+  readonly integralFloats: ReadonlySet<string> | undefined;
   /** Scratch space shared between translators of one run (e.g. an implicit API collecting events), by key. */
   readonly shared: Map<string, unknown>;
 }

@@ -96,6 +96,7 @@ export function transformSam(input: Json, opts: TransformOptions, registry: Regi
     renamed: {},
     deployments: new DeploymentPreferences(),
     managedPolicyMap: opts.managedPolicyMap ?? {},
+    integralFloats: opts.integralFloats,
     shared: new Map(),
   };
 

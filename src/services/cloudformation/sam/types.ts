@@ -13,6 +13,12 @@ export interface TransformOptions {
   managedPolicyMap?: Record<string, string>;
   /** Copy a SAM resource's Metadata onto the resources generated from it (SAM CLI's passthrough_metadata). */
   passthroughMetadata?: boolean;
+  /**
+   * JSON pointers of the input's integral numbers written as floats (`readTemplate`'s `integralFloats`): where SAM's
+   * behaviour depends on Python's int/float (OpenApiVersion `3` is refused, `3.0` read as "3.0"). Without it, every
+   * integral number there counts as a float.
+   */
+  integralFloats?: ReadonlySet<string>;
 }
 
 /** A resource as it appears in a CloudFormation template (attributes beside Properties). */

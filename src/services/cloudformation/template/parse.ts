@@ -73,36 +73,42 @@ const YAML11_BOOL: ScalarTag = {
 const CUSTOM_TAGS = [YAML11_BOOL, ...FN_TAGS.flatMap(tagsFor)];
 
 let currentDoc: Document | undefined;
+/** While a document is converted: JSON pointers of the numbers YAML typed as floats although integral (`3.0`). */
+let currentFloats: Set<string> | undefined;
+const pointer = (path: string, key: string | number): string => `${path}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
 /** Nodes being converted via an alias, to refuse recursive aliases. */
 const active = new Set<unknown>();
 
 const isMergeKey = (k: unknown): boolean => isScalar(k) && (typeof k.value === 'symbol' || (k.value === '<<' && k.type === 'PLAIN'));
 
 /** Turns the parsed document (tagged collections are kept as nodes) into plain JSON, expanding the tags. */
-function toJson(node: unknown): Json {
+function toJson(node: unknown, path = ''): Json {
   if (isMap(node)) {
     const own: JsonObject = {};
     const merged: JsonObject = {};
     for (const pair of node.items) {
       if (isMergeKey(pair.key)) {
         // `<<: *a` or `<<: [*a, *b]`: earlier maps win over later ones, keys of this map win over all.
-        const v = toJson(pair.value);
+        const v = toJson(pair.value, path);
         for (const m of Array.isArray(v) ? v : [v]) {
           if (m && typeof m === 'object' && !Array.isArray(m)) for (const [k, x] of Object.entries(m)) if (!(k in merged)) merged[k] = x;
         }
         continue;
       }
-      const k = toJson(pair.key);
-      own[typeof k === 'string' ? k : k === null ? 'null' : typeof k === 'object' ? JSON.stringify(k) : String(k)] = toJson(pair.value);
+      const k = toJson(pair.key, path);
+      const key = typeof k === 'string' ? k : k === null ? 'null' : typeof k === 'object' ? JSON.stringify(k) : String(k);
+      own[key] = toJson(pair.value, pointer(path, key));
     }
     return tagged(node.tag, { ...merged, ...own });
   }
-  if (isSeq(node)) return tagged(node.tag, node.items.map(toJson));
+  if (isSeq(node)) return tagged(node.tag, node.items.map((x, i) => toJson(x, pointer(path, i))));
   if (isScalar(node)) {
     const v = node.value;
     if (node.tag && node.tag.startsWith('!') && v !== null && typeof v === 'object') return v as Json;
     // Any other `!X` becomes {"Fn::X": text}, as the reference's catch-all constructor does.
     if (node.tag && node.tag.startsWith('!') && !node.tag.startsWith('!!')) return tagged(node.tag, node.source ?? (v === null ? '' : String(v)));
+    // Python keeps `3.0` a float and `3` an int; a JS number is both, so the difference is noted beside the tree.
+    if (typeof v === 'number' && Number.isInteger(v) && typeof node.source === 'string' && node.source.includes('.')) currentFloats?.add(path);
     return plain(v);
   }
   if (isAlias(node)) {
@@ -112,7 +118,7 @@ function toJson(node: unknown): Json {
     if (!target) return null;
     active.add(target);
     try {
-      return toJson(target);
+      return toJson(target, path);
     } finally {
       active.delete(target);
     }
@@ -142,12 +148,27 @@ function plain(v: unknown): Json {
   return String(v);
 }
 
+/** A template read from text, with what a JSON tree cannot say about its numbers. */
+export interface ReadTemplate {
+  template: Json;
+  /**
+   * JSON pointers (`/Resources/Api/Properties/OpenApiVersion`) of integral numbers written as floats in YAML (`3.0`):
+   * Python, and so SAM, tells them from ints (`3`). Undefined for JSON text, whose numbers keep no such mark here.
+   */
+  integralFloats?: ReadonlySet<string>;
+}
+
 /** JSON first (as CloudFormation and SAM CLI try it), then YAML; the result is always a JSON tree. */
 export function parseTemplate(text: string, fileName = 'template'): Json {
+  return readTemplate(text, fileName).template;
+}
+
+/** parseTemplate, keeping the integral floats of a YAML text (see ReadTemplate). */
+export function readTemplate(text: string, fileName = 'template'): ReadTemplate {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
     try {
-      return JSON.parse(text) as Json;
+      return { template: JSON.parse(text) as Json };
     } catch {
       // Not JSON after all: YAML is a superset, so let the YAML parser report the position.
     }
@@ -161,9 +182,11 @@ export function parseTemplate(text: string, fileName = 'template'): Json {
   }
   void fileName;
   currentDoc = doc;
+  const integralFloats = (currentFloats = new Set<string>());
   try {
-    return toJson(doc.contents);
+    return { template: toJson(doc.contents), integralFloats };
   } finally {
     currentDoc = undefined;
+    currentFloats = undefined;
   }
 }

@@ -263,8 +263,11 @@ export const openApiVersionPlugin: TemplatePlugin = {
       const props = r['Properties'];
       if (!('OpenApiVersion' in props) || !('__MANAGE_SWAGGER' in props)) continue;
       let v = props['OpenApiVersion'];
-      // YAML reads `3.0` as a float; Python's str() of it keeps the `.0` that a JS number loses.
-      const text = typeof v === 'string' ? v : typeof v === 'number' ? (Number.isInteger(v) ? `${v}.0` : String(v)) : JSON.stringify(v);
+      // YAML reads `3.0` as a float and `3` as an int: Python's str() keeps the `.0` of the float, which a JS number
+      // loses. The value is the resource's own or the Globals' (Globals are merged by now; ids need no escaping).
+      const f = ctx.integralFloats;
+      const isFloat = !f || f.has(`/Resources/${id}/Properties/OpenApiVersion`) || f.has('/Globals/Api/OpenApiVersion');
+      const text = typeof v === 'string' ? v : typeof v === 'number' ? (Number.isInteger(v) && isFloat ? `${v}.0` : String(v)) : JSON.stringify(v);
       if (!/^3(\.\d)(\.\d)?/.test(text) || !/^3(\.\d)(\.\d)?$/.test(text)) continue;
       const wasString = typeof v === 'string';
       if (!wasString) props['OpenApiVersion'] = v = text;
