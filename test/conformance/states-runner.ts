@@ -173,6 +173,7 @@ async function fixtureInvoker(handlers: string[], clock: FakeClock, wheel: Timer
     resolve: () => {
       throw new Error('unused');
     },
+    resolveFresh: () => Promise.reject(new Error('unused')),
     async invoke(i) {
       // The registry's wording for a missing function (the unqualified ARN).
       if (/doesnotexist|nonexist|unknown|no_such/i.test(i.functionName)) throw new AwsError('ResourceNotFoundException', `Function not found: arn:aws:lambda:${i.region}:111111111111:function:${i.functionName.split(':function:').pop()!.split(':')[0]}`);

@@ -16,6 +16,7 @@ function fakeLambda(fns: Record<string, Fn>, calls: string[] = []): LambdaInvoke
     resolve: () => {
       throw new Error('unused');
     },
+    resolveFresh: () => Promise.reject(new Error('unused')),
     async invoke(i) {
       const name = i.functionName.replace(/^arn:aws:lambda:[^:]+:\d+:function:/, '');
       calls.push(name);

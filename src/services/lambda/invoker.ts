@@ -34,7 +34,13 @@ export interface Resolved extends ResolvedVersion {
 
 /** How other services call functions. Errors are AwsErrors (ResourceNotFoundException, TooManyRequestsException, …). */
 export interface LambdaInvoker {
+  /** Resolves from this node's cache (synchronous; throws ResourceNotFoundException for a function it has not seen). */
   resolve(region: string, functionName: string, qualifier?: string): Resolved;
+  /**
+   * resolve(), but a function this node has not cached yet (created on another node a moment ago) is read from the
+   * store before it counts as missing.
+   */
+  resolveFresh(region: string, functionName: string, qualifier?: string): Promise<Resolved>;
   invoke(input: InvokeInput): Promise<InvokeResult>;
 }
 
@@ -55,10 +61,25 @@ export function createInvoker(d: InvokerDeps): LambdaInvoker {
     const resolved = d.registry.requireVersion(region, ref, version);
     return { ...resolved, region, qualifier, invokedArn: d.registry.arn(region, fn.name, qualifier) };
   };
+  const resolveFresh = async (region: string, functionName: string, qualifier?: string): Promise<Resolved> => {
+    try {
+      return resolve(region, functionName, qualifier);
+    } catch (e) {
+      let name: string;
+      try {
+        name = parseFunctionRef(functionName).name;
+      } catch {
+        throw e;
+      }
+      await d.registry.ensure(region, name);
+      return resolve(region, functionName, qualifier);
+    }
+  };
   return {
     resolve,
+    resolveFresh,
     async invoke(i) {
-      const r = i.resolved ?? resolve(i.region, i.functionName, i.qualifier);
+      const r = i.resolved ?? (await resolveFresh(i.region, i.functionName, i.qualifier));
       const spec = await d.specs.get(i.region, r);
       return d.engine.invoke(spec, {
         requestId: i.requestId,

@@ -323,7 +323,7 @@ export class AsyncWorker {
     const now = this.d.clock.now();
     let resolved: Resolved;
     try {
-      resolved = pre ?? this.d.invoker.resolve(e.region, e.functionName, e.qualifier);
+      resolved = pre ?? (await this.d.invoker.resolveFresh(e.region, e.functionName, e.qualifier));
     } catch (err) {
       // The function (or its alias) was deleted while the event waited: AWS drops such events.
       this.d.log(`selfless: dropping async event ${e.id} for ${e.functionName}: ${err instanceof Error ? err.message : String(err)}`);
