@@ -1,5 +1,5 @@
 // `selfless logs <function> [--follow]`: reads a function's log group through the Logs API of a running selfless.
-import { parseFunctionRef } from '../services/lambda/arn.js';
+import { parseFunctionRef } from '../services/lambda/index.js';
 import { str, UsageError, type Parsed } from './options.js';
 
 interface FilterOut {

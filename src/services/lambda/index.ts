@@ -31,6 +31,7 @@ export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
 export { UrlCorsShape } from './urls.js';
 export { MAX_SYNC_PAYLOAD } from './api-invoke.js';
+export { parseFunctionRef, type FunctionRef } from './arn.js';
 
 export interface LambdaDeps {
   /** The node's data plane: environments, admission, the Runtime API. */
