@@ -10,6 +10,7 @@ import {
   CreateEventSourceMappingCommand,
   GetFunctionCommand,
   GetProvisionedConcurrencyConfigCommand,
+  PublishLayerVersionCommand,
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
   InvokeCommand,
@@ -82,6 +83,14 @@ describe('Lambda on a three-node cluster', { skip, timeout: 300_000 }, () => {
     // The change reaches B by notification (milliseconds): wait until B reports the new revision, then invoke there.
     await until('the new revision on B', async () => ((await b.send(new GetFunctionCommand({ FunctionName: 'versioned' }))).Configuration?.RevisionId === updated.RevisionId ? true : undefined), 10_000);
     assert.equal(text((await b.send(new InvokeCommand({ FunctionName: 'versioned' }))).Payload), '"new"');
+  });
+
+  test('versions of one layer published on three nodes at once get distinct numbers 1..9', async () => {
+    const content = { ZipFile: await zip({ 'nodejs/l.js': 'module.exports = 1;' }) };
+    const published = await Promise.all(
+      [0, 1, 2].flatMap((i) => [0, 1, 2].map(() => clients[i]!.send(new PublishLayerVersionCommand({ LayerName: 'shared-layer', Content: content })))),
+    );
+    assert.deepEqual(published.map((p) => p.Version).sort((a, b) => a! - b!), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   test('reserved concurrency 2 holds across nodes: of 20 concurrent invokes at most 2 run at a time, the rest are throttled', async () => {

@@ -59,7 +59,6 @@ const LAYERS_CHANNEL = 'lambda:layers';
 
 export class LayerRegistry {
   private readonly versions = new Map<string, Map<number, LayerVersion>>();
-  private readonly next = new Map<string, number>();
   private readonly building = new Map<string, Promise<string>>();
   /** Deleted layer versions by ARN (functions that already use them keep running with them). */
   private readonly deleted = new Map<string, LayerVersion>();
@@ -87,12 +86,8 @@ export class LayerRegistry {
 
   /** Re-reads every layer version (the tables are small; changes are rare). */
   private async refresh(): Promise<void> {
-    const next = new Map<string, number>();
     const versions = new Map<string, Map<number, LayerVersion>>();
     const deleted = new Map<string, LayerVersion>();
-    for (const r of await this.store.all<{ region: string; name: string; next_version: number }>('SELECT * FROM lambda_layer_names')) {
-      next.set(key(r.region, r.name), r.next_version);
-    }
     for (const r of await this.store.all<{ region: string; name: string; version: number; config: string }>('SELECT * FROM lambda_layers')) {
       let m = versions.get(key(r.region, r.name));
       if (!m) versions.set(key(r.region, r.name), (m = new Map()));
@@ -102,8 +97,6 @@ export class LayerRegistry {
       const lv = JSON.parse(r.config) as LayerVersion;
       deleted.set(this.versionArn(lv), lv);
     }
-    // Numbers taken locally and not yet written stay taken.
-    for (const [k, n] of next) if ((this.next.get(k) ?? 0) < n) this.next.set(k, n);
     this.versions.clear();
     for (const [k, m] of versions) this.versions.set(k, m);
     for (const [k, lv] of deleted) this.deleted.set(k, lv);
@@ -142,29 +135,31 @@ export class LayerRegistry {
 
   async publish(region: string, name: string, input: Omit<LayerVersion, 'region' | 'name' | 'version' | 'CreatedDate' | 'CodeSha256' | 'CodeSize' | 'unzippedSize' | 'codeShaHex' | 'policy' | 'policyRevision'>, zip: Buffer): Promise<LayerVersion> {
     const pkg: CodePackage = await storeZip(this.store.blobs, zip);
-    const k = key(region, name);
-    // Taken before the write so that concurrent publishes of one layer get distinct numbers.
-    const version = this.next.get(k) ?? 1;
-    this.next.set(k, version + 1);
-    const lv: LayerVersion = {
-      ...input,
-      region,
-      name,
-      version,
-      CreatedDate: lambdaTimestamp(this.clock.now()).replace(/\.\d{3}\+0000$/, '.000+0000'),
-      CodeSha256: pkg.sha256,
-      CodeSize: pkg.size,
-      unzippedSize: pkg.unzippedSize,
-      codeShaHex: pkg.shaHex,
-      policy: [],
-      policyRevision: hex(16),
-    };
-    await this.store.tx(async (q) => {
-      await q.run('INSERT INTO lambda_layer_names (region, name, next_version) VALUES (?, ?, ?) ON CONFLICT (region, name) DO UPDATE SET next_version = CASE WHEN lambda_layer_names.next_version > excluded.next_version THEN lambda_layer_names.next_version ELSE excluded.next_version END', [
-        region, name, version + 1,
-      ]);
-      await q.run('INSERT INTO lambda_layers (region, name, version, config, policy) VALUES (?, ?, ?, ?, ?)', [region, name, version, JSON.stringify(lv), '[]']);
+    // The number is taken in the store, so that publishes of one layer on any node (or at once) get distinct ones;
+    // numbers are never reused, also after a version is deleted.
+    const lv = await this.store.tx(async (q) => {
+      const row = await q.get<{ next_version: number }>(
+        'INSERT INTO lambda_layer_names (region, name, next_version) VALUES (?, ?, 2) ON CONFLICT (region, name) DO UPDATE SET next_version = lambda_layer_names.next_version + 1 RETURNING next_version',
+        [region, name],
+      );
+      const version = Number(row!.next_version) - 1;
+      const made: LayerVersion = {
+        ...input,
+        region,
+        name,
+        version,
+        CreatedDate: lambdaTimestamp(this.clock.now()).replace(/\.\d{3}\+0000$/, '.000+0000'),
+        CodeSha256: pkg.sha256,
+        CodeSize: pkg.size,
+        unzippedSize: pkg.unzippedSize,
+        codeShaHex: pkg.shaHex,
+        policy: [],
+        policyRevision: hex(16),
+      };
+      await q.run('INSERT INTO lambda_layers (region, name, version, config, policy) VALUES (?, ?, ?, ?, ?)', [region, name, version, JSON.stringify(made), '[]']);
+      return made;
     });
+    const version = lv.version;
     this.byName(region, name, true).set(version, lv);
     this.announce();
     return lv;
