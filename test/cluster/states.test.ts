@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateActivityCommand, CreateStateMachineCommand, DescribeExecutionCommand, GetActivityTaskCommand, GetExecutionHistoryCommand,
-  ListExecutionsCommand, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient,
+  ListExecutionsCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { startCluster, type Cluster } from '../helpers/server.js';
@@ -103,6 +103,28 @@ test('Cluster: an activity task scheduled by an execution on A is received by Ge
   assert.deepEqual(JSON.parse(second.input!), { job: 8 });
   await b.send(new SendTaskSuccessCommand({ taskToken: second.taskToken, output: '{}' }));
   assert.equal((await finished(a, s2.executionArn)).status, 'SUCCEEDED');
+});
+
+test('Cluster: heartbeats sent through C keep alive an activity task of an execution on A; without them it times out', { skip }, async () => {
+  const act = await a.send(new CreateActivityCommand({ name: 'cluster-heartbeat' }));
+  const arn = await create(a, 'hb', { StartAt: 'T', States: { T: { Type: 'Task', Resource: act.activityArn, HeartbeatSeconds: 2, TimeoutSeconds: 60, End: true } } });
+  const kept = await a.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
+  const task = await b.send(new GetActivityTaskCommand({ activityArn: act.activityArn, workerName: 'hb' }));
+  // Three heartbeat periods pass; a beat every 0.5 s through C resets A's heartbeat timer each time.
+  for (let i = 0; i < 12; i++) {
+    await c.send(new SendTaskHeartbeatCommand({ taskToken: task.taskToken }));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await c.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: '{"alive":true}' }));
+  const d = await finished(a, kept.executionArn);
+  assert.equal(d.status, 'SUCCEEDED', d.cause);
+  assert.deepEqual(JSON.parse(d.output!), { alive: true });
+  // The same task without beats: A times it out after its 2 s.
+  const lapsed = await a.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
+  await b.send(new GetActivityTaskCommand({ activityArn: act.activityArn, workerName: 'hb' }));
+  const e = await finished(c, lapsed.executionArn);
+  assert.equal(e.status, 'FAILED');
+  assert.equal(e.error, 'States.HeartbeatTimeout');
 });
 
 test('Cluster: a Standard execution started on A finishes on another node after kill -9 of A, without duplicate or missing events', { skip }, async () => {
