@@ -86,6 +86,11 @@ export class Firing {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
+  /** Resolves once the fires, deliveries and re-reads under way have finished (tests on a fake clock wait on it). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
   /** Tells every node (this one included) that schedules changed. */
   changed(): void {
     this.d.notifier.notify(SCHEDULES_CHANNEL, '');
