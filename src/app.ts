@@ -14,6 +14,7 @@ import { logsService, type LogsApi } from './services/logs/index.js';
 import { sqsService, type SqsApi } from './services/sqs/index.js';
 import { schedulerService } from './services/scheduler/index.js';
 import { statesService } from './services/states/index.js';
+import { eventSchedulerService } from './services/events/scheduler/index.js';
 import { clusterService } from './services/cluster/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
@@ -107,6 +108,7 @@ const SERVICES = [
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
   entry(schedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
+  entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService) })),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 

@@ -26,7 +26,8 @@ export function syncRecord(fn: FunctionRecord, row: FunctionRow, versions: reado
     const had = fn.versions.get(v.version);
     if (had?.RevisionId === config.RevisionId) continue;
     fn.versions.set(v.version, config);
-    if (had) scopes.push({ version: v.version, retire: true });
+    // A new revision alone (a policy change) leaves the environments of that version as they are.
+    if (had && !sameButRevision(had, config)) scopes.push({ version: v.version, retire: true });
   }
   for (const v of [...fn.versions.keys()]) {
     if (seen.has(v)) continue;
@@ -47,4 +48,8 @@ export function syncRecord(fn: FunctionRecord, row: FunctionRow, versions: reado
     scopes.push({ retire: false, alias: { name: a, deleted: true } });
   }
   return scopes;
+}
+
+function sameButRevision(a: StoredConfig, b: StoredConfig): boolean {
+  return JSON.stringify({ ...a, RevisionId: '' }) === JSON.stringify({ ...b, RevisionId: '' });
 }

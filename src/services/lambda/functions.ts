@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import { AwsError, notFound } from '../../lib/errors.js';
 import { lambdaTimestamp, uuid } from '../../lib/ids.js';
 import type { Notifier } from '../../store/notifier.js';
-import type { Store } from '../../store/store.js';
+import type { Queryable, Store } from '../../store/store.js';
 import { functionArn, type FunctionRef } from './arn.js';
 import { decodeZipField, storeZip, type CodePackage } from './code.js';
 import { LATEST, type FunctionRecord, type StoredAlias, type StoredConfig } from './model.js';
@@ -411,6 +411,30 @@ export class FunctionRegistry {
     fn.aliases.delete(name);
     this.changed(fn, { retire: false, alias: { name, deleted: true } });
     this.announce(fn.region, fn.name);
+  }
+
+  /**
+   * Gives a version (`$LATEST`, a number) or an alias a new RevisionId in one transaction with `write` (a policy
+   * change: AWS changes the revision of what the policy hangs on). The row is updated first, so that concurrent
+   * changes of one target (on any node) run one after another; a throw from `write` rolls both back.
+   */
+  async newRevision<T>(fn: FunctionRecord, qualifier: string, write: (q: Queryable) => Promise<T>): Promise<{ revisionId: string; result: T }> {
+    const revisionId = uuid();
+    const alias = fn.aliases.get(qualifier);
+    const config = alias ? undefined : fn.versions.get(qualifier);
+    if (!alias && !config) throw notFound(`Function not found: ${this.arn(fn.region, fn.name, qualifier)}`);
+    const result = await this.store.tx(async (q) => {
+      if (alias) {
+        await q.run('UPDATE lambda_aliases SET config = ? WHERE region = ? AND name = ? AND alias = ?', [JSON.stringify({ ...alias, RevisionId: revisionId }), fn.region, fn.name, qualifier]);
+      } else {
+        await q.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [JSON.stringify({ ...config, RevisionId: revisionId }), fn.region, fn.name, qualifier]);
+      }
+      return write(q);
+    });
+    if (alias) fn.aliases.set(qualifier, { ...(fn.aliases.get(qualifier) ?? alias), RevisionId: revisionId });
+    else fn.versions.set(qualifier, { ...(fn.versions.get(qualifier) ?? config!), RevisionId: revisionId });
+    this.announce(fn.region, fn.name);
+    return { revisionId, result };
   }
 
   async setReserved(fn: FunctionRecord, reserved: number | undefined): Promise<void> {

@@ -25,6 +25,8 @@ import { EventSourceMappings } from './esm/esm.js';
 import { urlRoutes } from './api-urls.js';
 import { streamRoutes } from './api-stream.js';
 import { UrlRegistry } from './urls.js';
+import { policyRoutes } from './api-policy.js';
+import { documentOf, PolicyStore, type PolicyDocument } from './policies.js';
 import { ClusterConcurrency } from './cluster-concurrency.js';
 
 export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
@@ -32,6 +34,7 @@ export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
 export { UrlCorsShape } from './urls.js';
 export { MAX_SYNC_PAYLOAD } from './api-invoke.js';
 export { parseFunctionRef, type FunctionRef } from './arn.js';
+export type { PolicyDocument, PolicyStatement } from './policies.js';
 
 export interface LambdaDeps {
   /** The node's data plane: environments, admission, the Runtime API. */
@@ -48,6 +51,11 @@ export interface LambdaApi {
   readonly urls: UrlRegistry;
   /** Accepts an async (Event) invocation durably, as the Invoke API does with a 202 (schedules, destinations). */
   enqueueAsync(region: string, functionName: string, qualifier: string | undefined, payload: Buffer): Promise<void>;
+  /**
+   * The resource-based policy (AddPermission's statements) of a function (qualifier undefined or `$LATEST`), a
+   * version or an alias, as GetPolicy shows it; undefined when there is none. Sources record and check with it.
+   */
+  policyFor(region: string, functionName: string, qualifier?: string): PolicyDocument | undefined;
 }
 
 export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
@@ -72,6 +80,13 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       return fn !== undefined && (q === undefined || q === '$LATEST' || fn.aliases.has(q));
     };
     await urls.prune(urlTargetExists);
+    const policies = new PolicyStore(store, ctx.notifier, onError);
+    await policies.load();
+    const policyTargetExists = (region: string, name: string, q: string): boolean => {
+      const fn = registry.list(region).find((f) => f.name === name);
+      return fn !== undefined && (fn.versions.has(q) || fn.aliases.has(q));
+    };
+    await policies.prune(policyTargetExists);
     const concurrency = deps.engine.concurrency;
     // On a shared store, admission also counts cluster-wide (reserved concurrency and the pool hold across nodes).
     const clusterConcurrency = shared ? new ClusterConcurrency(store, clock, ctx.cluster.nodeId, ctx.cluster.membership, onError) : undefined;
@@ -97,6 +112,9 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       }
       // Deleting a function removes its event invoke configs and its pending async events; deleting a version, the
       // version's config. Its event source mappings stay (as on AWS) and wait for a function of that name.
+      // A deleted function, version or alias takes its policy with it.
+      if (scope.deleted) policies.forget(region, name, scope.version).catch((e: unknown) => onError(e));
+      if (scope.alias?.deleted) policies.forget(region, name, scope.alias.name).catch((e: unknown) => onError(e));
       if (scope.deleted) {
         eventConfigs.delete(region, name, scope.version).catch((e: unknown) => onError(e));
         if (scope.version === undefined) asyncWorker.forget(region, name);
@@ -160,6 +178,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       ...layerRoutes(layers),
       ...streamRoutes({ invoker }),
       ...urlRoutes(registry, urls),
+      ...policyRoutes(registry, policies),
       ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
       ...asyncRoutes({ invoker, configs: eventConfigs, accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
       ...esmRoutes({ mappings, invoker, queues: deps.queues, clock, accountId }),
@@ -192,6 +211,10 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         invoker,
         urls,
         enqueueAsync: (region, name, qualifier, payload) => asyncWorker.enqueue(region, name, qualifier, payload),
+        policyFor: (region, name, qualifier) => {
+          const statements = policies.get(region, name, qualifier ?? '$LATEST');
+          return statements ? documentOf(statements) : undefined;
+        },
       },
       // Needs the running engine: provisioned concurrency after a restart, queued async events, mappings' pollers.
       start: async () => {
@@ -206,7 +229,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         await mappings.stop();
         await asyncWorker.stop();
         await clusterConcurrency?.stop();
-        for (const c of [registry, layers, urls, eventConfigs]) c.close();
+        for (const c of [registry, layers, urls, policies, eventConfigs]) c.close();
       },
     };
   },
