@@ -272,6 +272,8 @@ export class DeliveryWorker {
       case 'lambda': {
         const p = sub.endpoint.split(':');
         const v = await this.version(m.topicArn);
+        // A function that does not exist (or lost its alias) is a client-side error: no retries, to the DLQ.
+        this.d.lambda.invoker.resolve(p[3]!, p[6]!, p[7]);
         const event = lambdaEvent(m, sub.arn, v, this.urls(sub), (s) => this.d.source.sign(s, v));
         await this.d.lambda.enqueueAsync(p[3]!, p[6]!, p[7], Buffer.from(JSON.stringify(event)));
         return;
