@@ -11,6 +11,7 @@ import { entry, ServiceSet, StartupError, type NodeConfig, type ServiceModule } 
 import { gatewayService } from './services/gateway/index.js';
 import { lambdaService } from './services/lambda/index.js';
 import { logsService, type LogsApi } from './services/logs/index.js';
+import { snsDeliveryService, snsService } from './services/sns/index.js';
 import { sqsService, type SqsApi } from './services/sqs/index.js';
 import { schedulerService } from './services/scheduler/index.js';
 import { statesService } from './services/states/index.js';
@@ -104,9 +105,11 @@ const SERVICES = [
   entry(logsService, () => ({})),
   entry(sqsService, () => ({})),
   entry(engineModule, (use) => ({ logs: use(logsService) })),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), queues: use(sqsService) })),
+  entry(snsService, () => ({})),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), queues: use(sqsService), sns: use(snsService) })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
+  entry(snsDeliveryService, (use) => ({ sns: use(snsService), lambda: use(lambdaService), queues: use(sqsService) })),
   entry(schedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
   entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService) })),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),

@@ -6,6 +6,7 @@
 // renewed in one statement per owner (the node's heartbeat), not per item.
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from './notifier.js';
+import type { Stmt } from './journal.js';
 import type { Migration, Queryable, Store } from './store.js';
 
 export const WORK_MIGRATIONS: Migration[] = [
@@ -54,6 +55,13 @@ export class WorkQueues {
     for (const it of items) {
       await q.run('INSERT INTO store_work (queue, id, payload, available_at) VALUES (?, ?, ?, ?)', [queue, it.id, it.payload, it.availableAt ?? now]);
     }
+  }
+
+  /** The statements that add items, for a caller's own journal group (atomic with its other writes); call
+   *  `wake(queue)`, or tell its workers otherwise, once the group committed. */
+  insertStatements(queue: string, items: readonly NewWork[]): Stmt[] {
+    const now = this.clock.now();
+    return items.map((it) => ['INSERT INTO store_work (queue, id, payload, available_at) VALUES (?, ?, ?, ?)', [queue, it.id, it.payload, it.availableAt ?? now]]);
   }
 
   /** Adds items durably and wakes the queue's listeners on every node. */

@@ -7,6 +7,7 @@ import type { ServiceModule } from '../../server/service.js';
 import type { RestRoute, ServiceRoutes } from '../../server/types.js';
 import { parseFunctionRef } from './arn.js';
 import type { SqsApi } from '../sqs/index.js';
+import type { SnsApi } from '../sns/index.js';
 import { functionRoutes } from './api-functions.js';
 import { concurrencyRoutes } from './api-concurrency.js';
 import { layerRoutes } from './api-layers.js';
@@ -41,6 +42,8 @@ export interface LambdaDeps {
   readonly engine: Engine;
   /** Destinations, dead-letter queues and SQS event source mappings. */
   readonly queues: SqsApi;
+  /** Destinations and dead-letter targets that are SNS topics. */
+  readonly sns: SnsApi;
 }
 
 /** The Lambda module API. */
@@ -136,6 +139,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       invoker,
       accountId,
       queues: deps.queues,
+      sns: deps.sns,
       retryDelaySeconds: ctx.config.asyncRetryDelaySeconds ?? 60,
       perFunctionConcurrency: ctx.config.asyncConcurrency ?? 32,
       log: (m) => onError(new Error(m)),

@@ -2,6 +2,7 @@
 // SQS moved to JSON: form parameters become the JSON operation's input, its output becomes XML, both by the model.
 import type { IncomingMessage } from 'node:http';
 import { AwsError } from '../../lib/errors.js';
+import { credentialScope } from '../../server/sigv4.js';
 import type { ApiRequest, ApiResponse } from '../../server/types.js';
 import type { Op } from './api.js';
 import { ctxOf } from './api.js';
@@ -121,6 +122,9 @@ export function queryRoute(s: SqsService, ops: Record<string, Op>) {
     matches(form: URLSearchParams, req: IncomingMessage): boolean {
       const action = form.get('Action') ?? '';
       const version = form.get('Version');
+      // A request signed for another service (SNS shares action names: AddPermission, TagResource, …) is not SQS's.
+      const scope = credentialScope(req.headers, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''));
+      if (scope && scope.service !== 'sqs') return false;
       return action in OPS && (version === null || version === '2012-11-05') && (version !== null || form.has('QueueUrl') || /^\/\d{12}\//.test(req.url ?? ''));
     },
     async handle(req: ApiRequest, form: URLSearchParams): Promise<ApiResponse> {

@@ -26,13 +26,13 @@ export interface AsyncApiDeps {
   enqueue(region: string, functionName: string, qualifier: string | undefined, payload: Buffer, requestId: string): Promise<void>;
 }
 
-/** Checks a destination ARN: selfless delivers to SQS queues and Lambda functions. */
+/** Checks a destination ARN: selfless delivers to SQS queues, SNS topics and Lambda functions. */
 function checkDestination(c: Constraints, field: string, arn: string | undefined): void {
   if (arn === undefined || arn === '') return;
   c.len(field, arn, 0, 350).pattern(field, arn, DESTINATION_PATTERN);
   const service = arn.split(':')[2];
-  if (/^arn:/.test(arn) && service !== 'sqs' && service !== 'lambda') {
-    throw new AwsError('InvalidParameterValueException', `The destination ARN ${arn} is not supported: selfless delivers to SQS queues and Lambda functions.`);
+  if (/^arn:/.test(arn) && service !== 'sqs' && service !== 'sns' && service !== 'lambda') {
+    throw new AwsError('InvalidParameterValueException', `The destination ARN ${arn} is not supported: selfless delivers to SQS queues, SNS topics and Lambda functions.`);
   }
 }
 

@@ -7,6 +7,7 @@ import { uuid } from '../../../lib/ids.js';
 import type { InvokeResult } from '../../../engine/types.js';
 import type { LambdaInvoker, Resolved } from '../invoker.js';
 import type { QueueBroker } from '../../sqs/index.js';
+import type { SnsApi } from '../../sns/index.js';
 import type { Store } from '../../../store/store.js';
 import { LocalNotifier } from '../../../store/notifier.js';
 import { WorkQueues } from '../../../store/work.js';
@@ -30,6 +31,8 @@ export interface AsyncWorkerDeps {
   accountId: string;
   /** The SQS module API (destinations and dead-letter queues). */
   queues: QueueBroker;
+  /** The SNS module API (destinations and dead-letter targets that are topics); absent: those deliveries fail. */
+  sns?: SnsApi;
   policy(event: { region: string; functionName: string; qualifier: string | undefined }, resolved: Resolved): AsyncPolicy;
   /** The base retry delay for function errors (AWS: 60 s, then twice that). */
   retryDelaySeconds: number;
@@ -407,7 +410,9 @@ export class AsyncWorker {
     this.stats.failed++;
     if (policy.deadLetter) {
       try {
-        await this.d.queues.send(policy.deadLetter, deadLetterMessage(e, response.errorCode, response.errorMessage));
+        const m = deadLetterMessage(e, response.errorCode, response.errorMessage);
+        if (policy.deadLetter.split(':')[2] === 'sns') await this.publish(policy.deadLetter, m.body, m.messageAttributes);
+        else await this.d.queues.send(policy.deadLetter, m);
       } catch (err) {
         this.d.log(`selfless: dead-letter delivery of ${e.id} to ${policy.deadLetter} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -421,13 +426,21 @@ export class AsyncWorker {
     return `arn:aws:lambda:${e.region}:${this.d.accountId}:function:${e.functionName}:${e.qualifier ?? '$LATEST'}`;
   }
 
-  /** Sends an invocation record to an SQS queue or (asynchronously) to another function. */
+  /** Publishes to an SNS topic (a destination or dead-letter target), as AWS does with the function's role. */
+  private async publish(topicArn: string, message: string, messageAttributes?: Record<string, { DataType: string; StringValue?: string }>): Promise<void> {
+    if (!this.d.sns) throw new Error('SNS is not available');
+    await this.d.sns.publish(topicArn.split(':')[3] ?? '', { topicArn, message, ...(messageAttributes ? { messageAttributes } : {}) });
+  }
+
+  /** Sends an invocation record to an SQS queue, an SNS topic or (asynchronously) to another function. */
   private async deliverRecord(destination: string, record: Record<string, unknown>): Promise<void> {
     const body = JSON.stringify(record);
     try {
       const p = destination.split(':');
       if (p[2] === 'sqs') {
         await this.d.queues.send(destination, { body });
+      } else if (p[2] === 'sns') {
+        await this.publish(destination, body);
       } else if (p[2] === 'lambda' && p[5] === 'function' && p[3] && p[6]) {
         await this.enqueue(p[3], p[6], p[7], Buffer.from(body));
       } else {
