@@ -14,6 +14,7 @@ import { logsService, type LogsApi } from './services/logs/index.js';
 import { sqsService, type SqsApi } from './services/sqs/index.js';
 import { schedulerService } from './services/scheduler/index.js';
 import { statesService } from './services/states/index.js';
+import { s3Service } from './services/s3/index.js';
 import { clusterService } from './services/cluster/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
@@ -107,6 +108,8 @@ const SERVICES = [
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
   entry(schedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
+  // S3 notifications go to Lambda's async path and to queues (and, once wired, SNS topics and EventBridge).
+  entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 

@@ -6,7 +6,7 @@
 // renewed in one statement per owner (the node's heartbeat), not per item.
 import type { Clock } from '../lib/clock.js';
 import type { Notifier } from './notifier.js';
-import type { Migration, Queryable, Store } from './store.js';
+import type { Migration, Queryable, SqlValue, Store } from './store.js';
 
 export const WORK_MIGRATIONS: Migration[] = [
   {
@@ -54,6 +54,13 @@ export class WorkQueues {
     for (const it of items) {
       await q.run('INSERT INTO store_work (queue, id, payload, available_at) VALUES (?, ?, ?, ?)', [queue, it.id, it.payload, it.availableAt ?? now]);
     }
+  }
+
+  /** The statements that add items, for a journal group that commits them with the caller's own rows; call
+   *  `wake(queue)` after it commits. */
+  putStmts(queue: string, items: readonly NewWork[]): [string, SqlValue[]][] {
+    const now = this.clock.now();
+    return items.map((it) => ['INSERT INTO store_work (queue, id, payload, available_at) VALUES (?, ?, ?, ?)', [queue, it.id, it.payload, it.availableAt ?? now]]);
   }
 
   /** Adds items durably and wakes the queue's listeners on every node. */
