@@ -12,7 +12,9 @@ import { zip } from '../test/helpers/zip.js';
 import { agent, f2, http, pct, ratio, throughput, type Section } from './lib.js';
 
 const AUTH = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0';
-const H = { authorization: AUTH, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+const amzDate = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+// s3rver wants a date header; the signature is checked by none of the three.
+const H = { authorization: AUTH, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-date': amzDate() };
 const BIG = 64 * 1024 * 1024;
 
 interface Figures {
@@ -158,7 +160,8 @@ export async function run(): Promise<Section> {
   writeFileSync(bigFile, randomBytes(BIG));
   const notes: string[] = [];
   try {
-    const lo = await loopback(bigFile);
+    // Best of two, so that the first run's warm-up does not understate the machine.
+    const lo = Math.max(await loopback(bigFile), await loopback(bigFile));
     const server = await startServer();
     let ours: Figures;
     let lat: { sqs: number[]; fn: number[] };
