@@ -16,6 +16,7 @@ import { sqsService, type SqsApi } from './services/sqs/index.js';
 import { schedulerService } from './services/scheduler/index.js';
 import { statesService } from './services/states/index.js';
 import { eventSchedulerService } from './services/events/scheduler/index.js';
+import { s3Service } from './services/s3/index.js';
 import { clusterService } from './services/cluster/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
@@ -111,7 +112,9 @@ const SERVICES = [
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
   entry(snsDeliveryService, (use) => ({ sns: use(snsService), lambda: use(lambdaService), queues: use(sqsService) })),
   entry(schedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
-  entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService) })),
+  entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService) })),
+  // S3 notifications go to Lambda's async path, queues, topics (and, once wired, EventBridge).
+  entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService) })),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 

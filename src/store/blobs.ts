@@ -4,9 +4,13 @@ import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from './store.js';
 import { hex } from '../lib/ids.js';
+import { DiskObjectBlobs } from './object-blobs.js';
 
 export class DiskBlobStore implements BlobStore {
-  constructor(private readonly dir: string) {}
+  readonly objects: DiskObjectBlobs;
+  constructor(private readonly dir: string) {
+    this.objects = new DiskObjectBlobs(join(dir, 'objects'));
+  }
 
   async localPath(sha: string): Promise<string> {
     return this.path(sha);

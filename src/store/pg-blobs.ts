@@ -4,16 +4,20 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore, Queryable } from './store.js';
 import { hex } from '../lib/ids.js';
+import { PgObjectBlobs, type PgTx } from './object-blobs.js';
 
 const MIGRATION = 'CREATE TABLE IF NOT EXISTS store_blobs (sha TEXT PRIMARY KEY, data BYTEA NOT NULL, size BIGINT NOT NULL)';
 
 export class PgBlobStore implements BlobStore {
   private ready: Promise<unknown> | undefined;
+  readonly objects: PgObjectBlobs;
   constructor(
-    private readonly db: Queryable,
+    private readonly db: Queryable & PgTx,
     /** This node's cache: blobs fetched once, and what is derived from them (unpacked code). */
     private readonly dir: string,
-  ) {}
+  ) {
+    this.objects = new PgObjectBlobs(db, join(dir, 'objects'));
+  }
 
   private init(): Promise<unknown> {
     return (this.ready ??= this.db.run(MIGRATION));

@@ -6,6 +6,7 @@
 
 import type { Dialect } from './dialect.js';
 import type { Journal } from './journal.js';
+import type { ObjectBlobs } from './object-blobs.js';
 
 export type SqlValue = string | number | bigint | Buffer | null;
 
@@ -30,6 +31,8 @@ export interface BlobStore {
   localPath(sha256hex: string): Promise<string>;
   /** A directory private to the blob store where derived data for a blob may live (e.g. an unpacked zip). */
   derivedDir(kind: string, sha256hex: string): string;
+  /** Large blobs streamed in and out by range (S3 objects), apart from the code blobs so that they can be collected. */
+  readonly objects: ObjectBlobs;
 }
 
 export interface Store extends Queryable {

@@ -8,14 +8,7 @@ import type { StatesApi } from '../../states/index.js';
 import { schedulerRoutes } from './api.js';
 import { Firing, type Deliver } from './firing.js';
 import { ScheduleTables } from './model.js';
-
-/** SNS's module API as far as schedules use it (structural: the SNS service provides it; see docs). */
-export interface SchedulerSnsApi {
-  publish(
-    region: string,
-    input: { topicArn: string; message: string; subject?: string; messageGroupId?: string; messageDeduplicationId?: string },
-  ): Promise<{ messageId: string; sequenceNumber?: string }>;
-}
+import type { SnsApi } from '../../sns/index.js';
 
 /** EventBridge's module API as far as schedules use it (structural: the events service provides it). */
 export interface SchedulerEventsApi {
@@ -29,7 +22,7 @@ export interface EventSchedulerDeps {
   readonly lambda: LambdaApi;
   readonly queues: SqsApi;
   readonly states: StatesApi;
-  readonly sns?: SchedulerSnsApi;
+  readonly sns: SnsApi;
   readonly events?: SchedulerEventsApi;
 }
 
@@ -67,7 +60,6 @@ export const eventSchedulerService: ServiceModule<EventSchedulerDeps, EventSched
       } else if (service === 'states') {
         await states.startExecution(region, arn, input);
       } else if (service === 'sns') {
-        if (!sns) throw new TargetError('TargetUnavailable', 'SNS is not available on this server.');
         await sns.publish(region, { topicArn: arn, message: input, ...(arn.endsWith('.fifo') ? { messageGroupId: fire.target.SqsParameters?.MessageGroupId ?? fire.groupName, messageDeduplicationId: fire.executionId } : {}) });
       } else if (service === 'events' && p[5]?.startsWith('event-bus/')) {
         if (!events) throw new TargetError('TargetUnavailable', 'EventBridge buses are not available on this server.');

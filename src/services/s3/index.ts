@@ -1,0 +1,50 @@
+// The S3 service: buckets and objects on the shared endpoint (rest-xml, path and virtual-host style), objects in
+// content-addressed blobs, notifications delivered durably to Lambda, SQS, SNS and EventBridge.
+import type { ServiceModule } from '../../server/service.js';
+import { S3Data } from './data.js';
+import { s3Door } from './door.js';
+import { dispatcher } from './api.js';
+import { NotificationWorker } from './notify.js';
+import { BlobSweeper } from './sweep.js';
+import type { S3Ctx } from './context.js';
+import type { S3Deps } from './deps.js';
+
+export type { S3Deps } from './deps.js';
+
+/** Nothing yet: no other service uses S3 directly. */
+export type S3Api = Record<string, never>;
+
+export const s3Service: ServiceModule<S3Deps, S3Api> = {
+  name: 's3',
+  async create(ctx) {
+    const data = new S3Data(ctx.store, ctx.journal, ctx.clock, ctx.notifier);
+    await data.init();
+    const s3: S3Ctx = { data, blobs: ctx.store.blobs.objects, clock: ctx.clock, cluster: ctx.cluster, accountId: ctx.config.accountId };
+    const worker = new NotificationWorker(ctx.cluster, ctx.clock, ctx.deps, ctx.log);
+    const sweeper = new BlobSweeper(data, ctx.store.blobs.objects, ctx.clock, ctx.cluster, ctx.log);
+    return {
+      routes: {
+        raw: [
+          s3Door({
+            data,
+            accountId: ctx.config.accountId,
+            defaultRegion: ctx.config.defaultRegion,
+            now: () => ctx.clock.now(),
+            dispatch: dispatcher(s3, ctx.deps.queues),
+            onInternalError: (e, where) => ctx.log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+          }),
+        ],
+      },
+      api: {},
+      start: async () => {
+        worker.start();
+        sweeper.start();
+      },
+      stop: async () => {
+        sweeper.stop();
+        await worker.stop();
+        data.close();
+      },
+    };
+  },
+};
