@@ -23,6 +23,8 @@ import { PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { liveServer } from '../helpers/server.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { sqsClient } from '../helpers/sqs.js';
+import { snsClient } from '../helpers/sns.js';
+import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 
 const server = liveServer();
@@ -108,6 +110,18 @@ test('Scheduler: a Lambda target is invoked asynchronously with the schedule’s
   assert.deepEqual(rec.responsePayload, { got: { hello: 'world' } });
   // Without ActionAfterCompletion the completed schedule stays.
   assert.equal((await c().scheduler.send(new GetScheduleCommand({ Name: 'to-lambda' }))).Name, 'to-lambda');
+});
+
+test('Scheduler: an SNS topic target publishes the Input, which the topic delivers to its queue subscriber', async () => {
+  const url = await queue('sched-topic-q');
+  const sns = snsClient(server().url);
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'sched-topic' }));
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queueArn('sched-topic-q'), Attributes: { RawMessageDelivery: 'true' } }));
+  sns.destroy();
+  await c().scheduler.send(new CreateScheduleCommand(schedule('to-topic', { ScheduleExpression: atIn(1), Target: { Arn: TopicArn!, RoleArn: ROLE, Input: '{"via":"sns"}' } })));
+  const [m] = await receive(url, 1);
+  assert.ok(m, 'the schedule published to the topic');
+  assert.deepEqual(JSON.parse(m.Body!), { via: 'sns' });
 });
 
 test('Scheduler: a fire the target refuses goes to the dead-letter queue once its retries are spent', async () => {
