@@ -371,7 +371,9 @@ export function sqsRoutes(s: SqsService): ServiceRoutes {
   const ops: Record<string, (req: ApiRequest) => Promise<{ body: unknown }>> = {};
   for (const [name, op] of Object.entries(OPERATIONS)) ops[name] = async (req) => ({ body: await op(s, parseJson(req), ctxOf(req)) });
   return {
-    json: [{ targetPrefix: 'AmazonSQS', errorNamespace: 'com.amazonaws.sqs', ops }],
+    // Types are checked at the edge; SQS answers missing members and bad values with its own query-era errors
+    // (MissingParameter, InvalidAttributeName, …), so required members and constraints are left to it.
+    json: [{ targetPrefix: 'AmazonSQS', errorNamespace: 'com.amazonaws.sqs', ops, validation: { required: false, constraints: false } }],
     query: [queryRoute(s, OPERATIONS)],
   };
 }
