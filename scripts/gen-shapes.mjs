@@ -86,6 +86,7 @@ function build(svc) {
   for (const [name, op] of Object.entries(model.operations).sort(([a], [b]) => a.localeCompare(b))) {
     if (op.input) visit(op.input.shape);
     ops[name] = { i: op.input?.shape, e: (op.errors ?? []).map((e) => e.shape) };
+    if (model.metadata.protocol === 'rest-json') ops[name].h = [op.http.method, op.http.requestUri];
   }
   const sorted = Object.fromEntries(Object.entries(shapes).sort(([a], [b]) => a.localeCompare(b)));
   const meta = { protocol: model.metadata.protocol, targetPrefix: model.metadata.targetPrefix, version: svc.version };

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { AwsError, toAwsError } from '../lib/errors.js';
 import { uuid } from '../lib/ids.js';
 import { BodyTooLarge, readBody } from './body.js';
+import { onClientError } from './client-error.js';
 import { RestRouter } from './router.js';
 import { jsonModel, restModel } from './shapes/index.js';
 import { credentialScope } from './sigv4.js';
@@ -45,7 +46,8 @@ export class HttpServer {
       s.raw?.forEach((r) => this.raw.push(r));
       s.query?.forEach((q) => this.query.push(q));
     }
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    // requireHostHeader off: a request without Host is served (as 127.0.0.1) rather than answered with an empty 400.
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, requireHostHeader: false }, (req, res) => {
       this.inFlight++;
       res.once('close', () => {
         if (--this.inFlight === 0) this.drained?.();
@@ -56,6 +58,7 @@ export class HttpServer {
         else res.destroy();
       });
     });
+    this.server.on('clientError', onClientError);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {

@@ -164,6 +164,8 @@ class Walk {
         if (!c) return v;
         if (s.e && !s.e.includes(v)) this.fail(path, v, `Member must satisfy enum value set: [${s.e.join(', ')}]`);
         if (s.pt !== undefined && !regex(s).test(v)) this.fail(path, v, `Member must satisfy regular expression pattern: ${s.pt}`);
+        // U+0000 is no character of any name, ARN or token, and neither store can hold it in text.
+        else if (v.includes('\u0000')) this.fail(path, v.replace(/\u0000/g, '\\u0000'), 'Member must not contain the null character (U+0000)');
         this.length(path, v, v.length, s);
         return v;
       }

@@ -31,6 +31,6 @@ export interface ServiceShapes {
   targetPrefix: string | null;
   version: string;
   /** Operation → input shape and the error shapes the model lists for it. */
-  ops: Record<string, { i?: string; e: string[] }>;
+  ops: Record<string, { i?: string; e: string[]; h?: [method: string, requestUri: string] }>;
   shapes: Record<string, Shape>;
 }
