@@ -60,6 +60,7 @@ function reduce(s, skipped) {
   if (s.min !== undefined) out.min = s.min;
   if (s.max !== undefined) out.max = s.max;
   if (s.enum) out.e = s.enum;
+  if (s.sensitive) out.x = 1;
   if (s.pattern !== undefined) {
     const p = jsPattern(s.pattern);
     if (p === undefined) skipped.push(s.pattern);

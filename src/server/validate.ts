@@ -116,14 +116,15 @@ class Walk {
     private readonly policy: Required<Pick<ValidationPolicy, 'required' | 'constraints'>>,
   ) {}
 
-  private fail(path: string, v: unknown, constraint: string): void {
-    const val = v === null || v === undefined ? 'null' : `'${shown(v)}'`;
-    this.errors.push(`Value ${val} at '${path}' failed to satisfy constraint: ${constraint}`);
+  private fail(path: string, v: unknown, constraint: string, sensitive = false): void {
+    // A sensitive value (execution input, secrets) is not echoed back.
+    const val = sensitive ? '' : v === null || v === undefined ? 'null ' : `'${shown(v)}' `;
+    this.errors.push(`Value ${val}at '${path}' failed to satisfy constraint: ${constraint}`);
   }
 
   private length(path: string, v: unknown, n: number, s: Shape): void {
-    if (s.min !== undefined && n < s.min) this.fail(path, v, `Member must have length greater than or equal to ${s.min}`);
-    if (s.max !== undefined && n > s.max) this.fail(path, v, `Member must have length less than or equal to ${s.max}`);
+    if (s.min !== undefined && n < s.min) this.fail(path, v, `Member must have length greater than or equal to ${s.min}`, s.x === 1);
+    if (s.max !== undefined && n > s.max) this.fail(path, v, `Member must have length less than or equal to ${s.max}`, s.x === 1);
   }
 
   /** Checks `v` against shape `name`; returns the value with null members removed (the same object if none). */
@@ -162,10 +163,10 @@ class Walk {
       case 'string': {
         if (typeof v !== 'string') throw typeError(this.protocol, 'string', v, path);
         if (!c) return v;
-        if (s.e && !s.e.includes(v)) this.fail(path, v, `Member must satisfy enum value set: [${s.e.join(', ')}]`);
-        if (s.pt !== undefined && !regex(s).test(v)) this.fail(path, v, `Member must satisfy regular expression pattern: ${s.pt}`);
+        if (s.e && !s.e.includes(v)) this.fail(path, v, `Member must satisfy enum value set: [${s.e.join(', ')}]`, s.x === 1);
+        if (s.pt !== undefined && !regex(s).test(v)) this.fail(path, v, `Member must satisfy regular expression pattern: ${s.pt}`, s.x === 1);
         // U+0000 is no character of any name, ARN or token, and neither store can hold it in text.
-        else if (v.includes('\u0000')) this.fail(path, v.replace(/\u0000/g, '\\u0000'), 'Member must not contain the null character (U+0000)');
+        else if (v.includes('\u0000')) this.fail(path, v.replace(/\u0000/g, '\\u0000'), 'Member must not contain the null character (U+0000)', s.x === 1);
         this.length(path, v, v.length, s);
         return v;
       }

@@ -24,6 +24,8 @@ export interface Shape {
   /** A pattern the whole value must match; compiled with flags `pf` (default `u`). */
   pt?: string;
   pf?: string;
+  /** Sensitive (inputs, secrets): error messages do not echo the value. */
+  x?: 1;
 }
 
 export interface ServiceShapes {
