@@ -1,5 +1,6 @@
 // One execution environment: a runtime process, its private Runtime API, and the lifecycle state machine
 // Starting → Initializing → Idle ⇄ Invoking → Destroyed. It serves one invocation at a time and one spec for life.
+import { scrubPaths, scrubPayload } from './scrub.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Clock } from '../lib/clock.js';
@@ -89,8 +90,8 @@ export class Environment implements RuntimeApiTarget {
 
   attach(proc: RuntimeProcess): void {
     this.proc = proc;
-    splitLines(proc.stdout, (l) => this.onLine(l, this));
-    splitLines(proc.stderr, (l) => this.onLine(l, this));
+    splitLines(proc.stdout, (l) => this.onLine(scrubPaths(l), this));
+    splitLines(proc.stderr, (l) => this.onLine(scrubPaths(l), this));
     proc.onExit((code, signal) => {
       if (proc.oomKilled) this.outOfMemory = true;
       this.exitedWithSignal(code, signal);
@@ -338,7 +339,7 @@ export class Environment implements RuntimeApiTarget {
     if (!c) return;
     accepted(res);
     if (fatal) this.doomed = true;
-    this.complete({ kind: 'error', errorType: errorType ?? 'Unhandled', payload: body.length > 0 ? body : errorBody(errorType ?? 'Unhandled', '') });
+    this.complete({ kind: 'error', errorType: errorType ?? 'Unhandled', payload: body.length > 0 ? scrubPayload(body) : errorBody(errorType ?? 'Unhandled', '') });
   }
 
   initError(errorType: string | undefined, body: Buffer, res: ServerResponse): void {
@@ -347,7 +348,7 @@ export class Environment implements RuntimeApiTarget {
       return;
     }
     accepted(res);
-    this.initErrorBody = { errorType: errorType ?? 'Runtime.Unknown', payload: body };
+    this.initErrorBody = { errorType: errorType ?? 'Runtime.Unknown', payload: scrubPayload(body) };
   }
 
   private exited(reason: string): void {

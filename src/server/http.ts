@@ -5,8 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { AwsError, toAwsError } from '../lib/errors.js';
 import { uuid } from '../lib/ids.js';
 import { BodyTooLarge, readBody } from './body.js';
+import { onClientError } from './client-error.js';
 import { RestRouter } from './router.js';
+import { jsonModel, restModel } from './shapes/index.js';
 import { credentialScope } from './sigv4.js';
+import { validateBody, type ValidationPolicy } from './validate.js';
 import type { ApiRequest, ApiResponse, JsonService, RawRoute, ServiceRoutes } from './types.js';
 import { sendBody, sendError, type Protocol } from './wire.js';
 
@@ -20,6 +23,12 @@ export interface HttpServerOptions {
 
 const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
 const JSON_TYPES: Record<string, string> = { '1.0': 'application/x-amz-json-1.0', '1.1': 'application/x-amz-json-1.1' };
+
+/** The edge check of an operation's body against its model, or undefined when the model does not know it. */
+function modelCheck(model: ReturnType<typeof jsonModel>, op: string, protocol: 'json' | 'rest', policy: ValidationPolicy | undefined): ((b: Buffer) => Buffer) | undefined {
+  if (!model?.ops[op]) return undefined;
+  return (b) => validateBody(model, op, b, protocol, policy) ?? b;
+}
 
 export class HttpServer {
   private readonly server: Server;
@@ -37,7 +46,8 @@ export class HttpServer {
       s.raw?.forEach((r) => this.raw.push(r));
       s.query?.forEach((q) => this.query.push(q));
     }
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    // requireHostHeader off: a request without Host is served (as 127.0.0.1) rather than answered with an empty 400.
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, requireHostHeader: false }, (req, res) => {
       this.inFlight++;
       res.once('close', () => {
         if (--this.inFlight === 0) this.drained?.();
@@ -48,6 +58,7 @@ export class HttpServer {
         else res.destroy();
       });
     });
+    this.server.on('clientError', onClientError);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -90,7 +101,8 @@ export class HttpServer {
     const match = this.router.match(req.method ?? 'GET', url.pathname, url.searchParams);
     if ('route' in match) {
       const { route, params } = match;
-      return this.run(req, res, url, requestId, 'rest', undefined, params, route.maxBody ?? DEFAULT_MAX_BODY, route.tooLarge, route.handler);
+      const check = route.validation === false ? undefined : modelCheck(restModel(route.op), route.op, 'rest', route.validation);
+      return this.run(req, res, url, requestId, 'rest', undefined, params, route.maxBody ?? DEFAULT_MAX_BODY, route.tooLarge, route.handler, check);
     }
     const ct = String(req.headers['content-type'] ?? '');
     if (req.method === 'POST' && ct.startsWith('application/x-www-form-urlencoded') && this.query.length > 0) {
@@ -105,14 +117,17 @@ export class HttpServer {
 
   private handleJson(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, target: string): Promise<void> {
     const dot = target.lastIndexOf('.');
-    const svc = this.json.get(target.slice(0, dot));
-    const op = svc?.ops[target.slice(dot + 1)];
+    const prefix = target.slice(0, dot);
+    const name = target.slice(dot + 1);
+    const svc = this.json.get(prefix);
+    const op = svc && Object.prototype.hasOwnProperty.call(svc.ops, name) ? svc.ops[name] : undefined;
     if (!svc || !op) {
       req.resume();
       sendError(res, new AwsError('UnknownOperationException', `Unknown operation ${target}`), 'json', requestId, svc?.errorNamespace);
       return Promise.resolve();
     }
-    return this.run(req, res, url, requestId, 'json', svc, {}, svc.maxBody ?? DEFAULT_MAX_BODY, undefined, op);
+    const check = svc.validation === false ? undefined : modelCheck(jsonModel(prefix), name, 'json', svc.validation);
+    return this.run(req, res, url, requestId, 'json', svc, {}, svc.maxBody ?? DEFAULT_MAX_BODY, undefined, op, check);
   }
 
   private async handleQuery(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
@@ -149,6 +164,7 @@ export class HttpServer {
     maxBody: number,
     tooLarge: ((limit: number) => AwsError) | undefined,
     handler: (r: ApiRequest) => Promise<ApiResponse>,
+    check?: (body: Buffer) => Buffer,
   ): Promise<void> {
     let body: Buffer;
     try {
@@ -159,6 +175,12 @@ export class HttpServer {
           ? (tooLarge?.(e.limit) ?? new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${e.limit} bytes.`))
           : new AwsError('InvalidRequestContentException', 'Could not read the request body.');
       sendError(res, err, protocol, requestId, svc?.errorNamespace);
+      return;
+    }
+    try {
+      if (check) body = check(body);
+    } catch (e) {
+      sendError(res, toAwsError(e, (x) => this.opts.onInternalError(x, `validating ${req.method} ${url.pathname}`)), protocol, requestId, svc?.errorNamespace);
       return;
     }
     const api = this.apiRequest(req, res, url, requestId, params, body);

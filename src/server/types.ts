@@ -1,6 +1,7 @@
 // What a service hands the server: rest-json routes, JSON-protocol targets, and raw HTTP front doors.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AwsError } from '../lib/errors.js';
+import type { ValidationPolicy } from './validate.js';
 
 export interface ApiRequest {
   readonly requestId: string;
@@ -40,6 +41,8 @@ export interface RestRoute {
   query?: { name: string; value?: string };
   maxBody?: number;
   tooLarge?: (limit: number) => AwsError;
+  /** How the edge validator checks the body against the operation's model (false: not at all). */
+  validation?: ValidationPolicy | false;
   handler: Handler;
 }
 
@@ -50,6 +53,8 @@ export interface JsonService {
   errorNamespace?: string;
   ops: Readonly<Record<string, Handler>>;
   maxBody?: number;
+  /** How the edge validator checks bodies against the operations' models (false: not at all). */
+  validation?: ValidationPolicy | false;
 }
 
 /** A front door that answers plain HTTP (function URLs, gateways): gets the raw request when it claims it. */

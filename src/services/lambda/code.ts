@@ -1,5 +1,7 @@
-// Code packages: base64 decoding, zip checks (size, zip slip, symlinks leaving the package), and one unpacking per hash.
+// Code packages: base64 decoding, zip checks (sizes, CRCs, at least one file, zip slip, symlinks leaving the
+// package), and one unpacking per hash.
 import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { mkdir, rename, rm, stat, symlink, writeFile, chmod } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import yauzl from 'yauzl';
@@ -27,8 +29,10 @@ export function decodeZipField(value: unknown, field = 'ZipFile'): Buffer {
   return Buffer.from(value, 'base64');
 }
 
-function unzipError(detail: string): AwsError {
-  return new AwsError('InvalidParameterValueException', `Could not unzip uploaded file. Please check your file, then try to upload again. (${detail})`);
+/** AWS's answer for a package it cannot unpack; the detail (entries escaping the package) is selfless's addition. */
+function unzipError(detail?: string): AwsError {
+  const base = 'Could not unzip uploaded file. Please check your file, then try to upload again.';
+  return new AwsError('InvalidParameterValueException', detail ? `${base} (${detail})` : base);
 }
 
 interface Entry {
@@ -60,16 +64,24 @@ function listEntries(zf: yauzl.ZipFile): Promise<Entry[]> {
   });
 }
 
+/** An entry's bytes, checked against the sizes (yauzl's validateEntrySizes) and the CRC-32 its headers declare. */
 function readEntry(zf: yauzl.ZipFile, e: yauzl.Entry): Promise<Buffer> {
-  return new Promise((res, rej) =>
+  return new Promise<Buffer>((res, rej) =>
     zf.openReadStream(e, (err, s) => {
-      if (err || !s) return rej(err);
+      if (err || !s) return rej(err ?? new Error('no stream'));
       const chunks: Buffer[] = [];
-      s.on('data', (c: Buffer) => chunks.push(c));
-      s.on('end', () => res(Buffer.concat(chunks)));
+      let crc = 0;
+      s.on('data', (c: Buffer) => {
+        chunks.push(c);
+        crc = crc32(c, crc);
+      });
+      s.on('end', () => (crc >>> 0 === e.crc32 >>> 0 ? res(Buffer.concat(chunks)) : rej(new Error(`CRC-32 mismatch in '${e.fileName}'`))));
       s.on('error', rej);
     }),
-  );
+  ).catch(() => {
+    // Sizes or CRC other than declared, or a stream that does not inflate: AWS's plain answer.
+    throw unzipError();
+  });
 }
 
 /** Checks a zip as Lambda does before accepting it; returns its entries. Throws AWS's error naming the problem. */
@@ -79,9 +91,11 @@ async function inspect(buf: Buffer): Promise<{ zf: yauzl.ZipFile; entries: Entry
   try {
     zf = await openZip(buf);
     entries = await listEntries(zf);
-  } catch (e) {
-    throw unzipError(e instanceof Error ? e.message : 'not a zip file');
+  } catch {
+    throw unzipError();
   }
+  // An empty archive, or one of directories only, has nothing to run: AWS cannot unzip it either.
+  if (!entries.some((e) => !e.dir)) throw unzipError();
   let unzipped = 0;
   for (const e of entries) {
     unzipped += e.entry.uncompressedSize;
@@ -103,6 +117,8 @@ export async function storeZip(blobs: BlobStore, buf: Buffer): Promise<CodePacka
   const digest = createHash('sha256').update(buf).digest();
   const shaHex = digest.toString('hex');
   const dir = blobs.derivedDir('code', shaHex);
+  // Unpacking reads every entry and checks its sizes and CRC, so a package is accepted only once it unpacked whole;
+  // an unpacked directory of this hash means these very bytes passed before.
   if (!(await exists(dir))) await unpack(zf, entries, dir);
   else zf.close();
   await blobs.put(buf);

@@ -43,6 +43,8 @@ export function logsRoutes(store: Store, logs: LogStore, clock: Clock, accountId
       {
         targetPrefix: 'Logs_20140328',
         errorNamespace: 'com.amazonaws.logs',
+        // CloudWatch Logs answers constraint violations as InvalidParameterException.
+        validation: { code: 'InvalidParameterException' },
         ops: {
           CreateLogGroup: async (req) => {
             const g = required(body(req), 'logGroupName');

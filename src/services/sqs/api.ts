@@ -23,13 +23,20 @@ const missing = (name: string): AwsError => new AwsError('MissingParameter', `Th
 const str = (v: unknown, name: string): string => {
   if (v === undefined || v === null) throw missing(name);
   if (typeof v !== 'string') throw new AwsError('InvalidParameterValue', `Value for parameter ${name} is invalid. Reason: must be a string.`);
+  // A message body has its own check of characters (InvalidMessageContents); no other parameter may hold U+0000.
+  if (name !== 'MessageBody' && v.includes('\u0000')) throw invalidChars(name);
   return v;
 };
+const invalidChars = (name: string): AwsError =>
+  new AwsError('InvalidParameterValue', `Value for parameter ${name} is invalid. Reason: Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`);
 const strMap = (v: unknown, name: string): Record<string, string> => {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new AwsError('InvalidParameterValue', `Value for parameter ${name} is invalid. Reason: must be a map.`);
   const out: Record<string, string> = Object.create(null) as Record<string, string>; // keys such as __proto__ are plain keys here
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = typeof x === 'string' ? x : String(x);
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    out[k] = typeof x === 'string' ? x : String(x);
+    if (k.includes('\u0000') || out[k]!.includes('\u0000')) throw invalidChars(name);
+  }
   return out;
 };
 const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -371,7 +378,9 @@ export function sqsRoutes(s: SqsService): ServiceRoutes {
   const ops: Record<string, (req: ApiRequest) => Promise<{ body: unknown }>> = {};
   for (const [name, op] of Object.entries(OPERATIONS)) ops[name] = async (req) => ({ body: await op(s, parseJson(req), ctxOf(req)) });
   return {
-    json: [{ targetPrefix: 'AmazonSQS', errorNamespace: 'com.amazonaws.sqs', ops }],
+    // Types are checked at the edge; SQS answers missing members and bad values with its own query-era errors
+    // (MissingParameter, InvalidAttributeName, …), so required members and constraints are left to it.
+    json: [{ targetPrefix: 'AmazonSQS', errorNamespace: 'com.amazonaws.sqs', ops, validation: { required: false, constraints: false } }],
     query: [queryRoute(s, OPERATIONS)],
   };
 }

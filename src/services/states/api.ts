@@ -293,7 +293,9 @@ export function statesRoutes(m: StatesModel, cluster: StatesCluster): ServiceRou
       const type = (opt(b, 'type') ?? 'STANDARD') as 'STANDARD';
       const d = validateDefinition(def, { type }).diagnostics;
       const max = typeof b['maxResults'] === 'number' && b['maxResults'] > 0 ? b['maxResults'] : 100;
-      return { body: { result: d.length ? 'FAIL' : 'OK', diagnostics: d.slice(0, max), truncated: d.length > max } };
+      // A diagnostic of the whole workflow (no terminal state) has no location in AWS's answer.
+      const shown = d.slice(0, max).map((x) => (x.location === 'null' ? { severity: x.severity, code: x.code, message: x.message } : x));
+      return { body: { result: d.length ? 'FAIL' : 'OK', diagnostics: shown, truncated: d.length > max } };
     },
     TagResource: async (r) => {
       const b = parse(r);

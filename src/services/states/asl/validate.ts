@@ -2,6 +2,10 @@
 import { ALL_OPERATORS } from './choice.js';
 import { isIntrinsic } from './intrinsics.js';
 import { isValidPath } from './paths.js';
+import { depthOf } from '../../../server/validate.js';
+
+/** Nesting deeper than this is refused before any recursive walk (Parallel in Parallel 2,000 deep overflowed). */
+export const MAX_DEFINITION_DEPTH = 512;
 
 export interface Diagnostic {
   severity: 'ERROR' | 'WARNING';
@@ -34,17 +38,54 @@ export function validateDefinition(text: string, o: ValidateOptions = {}): { def
     err('Top-level definition must be an object', '/');
     return { diagnostics: diags };
   }
-  program(def, '', err, o, def['QueryLanguage'] === 'JSONata' ? 'JSONata' : 'JSONPath');
+  if (depthOf(def, MAX_DEFINITION_DEPTH) > MAX_DEFINITION_DEPTH) {
+    err(`The definition is nested more than ${MAX_DEFINITION_DEPTH} levels deep`, '/');
+    return { diagnostics: diags };
+  }
+  const graph = (code: string, message: string, location: string): void => {
+    diags.push({ severity: 'ERROR', code, message, location });
+  };
+  program(def, '', err, o, def['QueryLanguage'] === 'JSONata' ? 'JSONata' : 'JSONPath', graph);
   return { def, diagnostics: diags };
 }
 
 export function formatDiagnostics(d: Diagnostic[]): string {
   if (d[0]?.code === 'INVALID_JSON_DESCRIPTION') return `Invalid State Machine Definition: '${d[0].code}: ${d[0].message}'`;
+  // AWS prints a diagnostic without a location (a workflow with no terminal state) as `at null`.
   const parts = d.map((x) => `${x.code}: ${x.message} at ${x.location}`);
   return `Invalid State Machine Definition: '${parts.join(', ')}'`;
 }
 
-function program(p: Obj, at: string, err: (m: string, l: string) => void, o: ValidateOptions, lang: string): void {
+type GraphErr = (code: string, message: string, location: string) => void;
+
+/**
+ * The transition graph of one program (the top level, a branch, an item processor): a program with no terminal
+ * state is AWS's MISSING_END_STATE, a state nothing transitions to its MISSING_TRANSITION_TARGET.
+ */
+function checkGraph(states: Obj, startAt: unknown, at: string, graph: GraphErr): void {
+  const names = Object.keys(states);
+  const terminal = names.some((n) => {
+    const s = states[n];
+    return isObj(s) && (s['Type'] === 'Succeed' || s['Type'] === 'Fail' || s['End'] === true);
+  });
+  if (!terminal) graph('MISSING_END_STATE', 'Workflow has no terminal state', at || 'null');
+  if (typeof startAt !== 'string' || !names.includes(startAt)) return;
+  const seen = new Set<string>([startAt]);
+  const queue = [startAt];
+  const visit = (t: unknown): void => {
+    if (typeof t === 'string' && names.includes(t) && !seen.has(t)) (seen.add(t), queue.push(t));
+  };
+  while (queue.length) {
+    const s = states[queue.shift()!];
+    if (!isObj(s)) continue;
+    visit(s['Next']);
+    visit(s['Default']);
+    for (const f of ['Choices', 'Catch']) if (Array.isArray(s[f])) for (const r of s[f] as unknown[]) if (isObj(r)) visit(r['Next']);
+  }
+  for (const n of names) if (!seen.has(n)) graph('MISSING_TRANSITION_TARGET', `State "${n}" is not reachable.`, `${at}/States/${n}`);
+}
+
+function program(p: Obj, at: string, err: (m: string, l: string) => void, o: ValidateOptions, lang: string, graph?: GraphErr): void {
   const missing = ['StartAt', 'States'].filter((k) => p[k] === undefined);
   if (missing.length) {
     err(`These fields are required: [${missing.join(', ')}]`, at || '/');
@@ -66,11 +107,12 @@ function program(p: Obj, at: string, err: (m: string, l: string) => void, o: Val
       err('Expected value of type: Object', loc);
       continue;
     }
-    state(name, s, loc, names, err, o, s['QueryLanguage'] === 'JSONata' ? 'JSONata' : s['QueryLanguage'] === 'JSONPath' ? 'JSONPath' : lang);
+    state(name, s, loc, names, err, o, s['QueryLanguage'] === 'JSONata' ? 'JSONata' : s['QueryLanguage'] === 'JSONPath' ? 'JSONPath' : lang, graph);
   }
+  if (graph) checkGraph(states, p['StartAt'], at, graph);
 }
 
-function state(name: string, s: Obj, loc: string, names: string[], err: (m: string, l: string) => void, o: ValidateOptions, lang: string): void {
+function state(name: string, s: Obj, loc: string, names: string[], err: (m: string, l: string) => void, o: ValidateOptions, lang: string, graph?: GraphErr): void {
   const type = s['Type'];
   if (type === undefined) return err(`These fields are required: [Type]`, loc);
   if (typeof type !== 'string' || !TYPES.includes(type)) return err(`The field 'Type' should have one of these values: [${TYPES.join(', ')}]`, `${loc}/Type`);
@@ -160,7 +202,7 @@ function state(name: string, s: Obj, loc: string, names: string[], err: (m: stri
       const b = s['Branches'];
       if (!Array.isArray(b)) err(`These fields are required: [Branches]`, loc);
       else if (b.length === 0) err('Value cannot be empty', `${loc}/Branches`);
-      else b.forEach((br: unknown, i) => (isObj(br) ? program(br, `${loc}/Branches[${i}]`, err, o, lang) : err('Expected value of type: Object', `${loc}/Branches[${i}]`)));
+      else b.forEach((br: unknown, i) => (isObj(br) ? program(br, `${loc}/Branches[${i}]`, err, o, lang, graph) : err('Expected value of type: Object', `${loc}/Branches[${i}]`)));
       checkRetryCatch('Retry');
       checkRetryCatch('Catch');
       break;
@@ -168,7 +210,7 @@ function state(name: string, s: Obj, loc: string, names: string[], err: (m: stri
     case 'Map': {
       const proc = s['ItemProcessor'] ?? s['Iterator'];
       if (!isObj(proc)) err(`These fields are required: [ItemProcessor]`, loc);
-      else program(proc, `${loc}/${s['ItemProcessor'] ? 'ItemProcessor' : 'Iterator'}`, err, o, lang);
+      else program(proc, `${loc}/${s['ItemProcessor'] ? 'ItemProcessor' : 'Iterator'}`, err, o, lang, graph);
       checkRetryCatch('Retry');
       checkRetryCatch('Catch');
       break;

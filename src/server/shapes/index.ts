@@ -1,0 +1,19 @@
+// The generated AWS input models the edge validator knows, found by JSON target prefix or rest-json operation name.
+import { eventsShapes } from './events.js';
+import { lambdaShapes } from './lambda.js';
+import { logsShapes } from './logs.js';
+import { sqsShapes } from './sqs.js';
+import { statesShapes } from './states.js';
+import type { ServiceShapes } from './types.js';
+
+export type { ServiceShapes } from './types.js';
+
+export const MODELS: readonly ServiceShapes[] = [lambdaShapes, sqsShapes, statesShapes, logsShapes, eventsShapes];
+
+const byPrefix = new Map(MODELS.filter((m) => m.targetPrefix).map((m) => [m.targetPrefix!, m]));
+
+/** The model of a JSON-protocol service by its X-Amz-Target prefix. */
+export const jsonModel = (targetPrefix: string): ServiceShapes | undefined => byPrefix.get(targetPrefix);
+
+/** The rest-json model that has this operation (Lambda's; operation names do not collide across them). */
+export const restModel = (op: string): ServiceShapes | undefined => MODELS.find((m) => m.protocol === 'rest-json' && m.ops[op]);
