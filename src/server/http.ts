@@ -41,7 +41,7 @@ export class HttpServer {
 
   constructor(private readonly opts: HttpServerOptions) {
     for (const s of opts.services) {
-      s.rest?.forEach((r) => this.router.add(r));
+      s.rest?.forEach((r) => this.router.add(r, s.restModel));
       s.json?.forEach((j) => this.json.set(j.targetPrefix, j));
       s.raw?.forEach((r) => this.raw.push(r));
       s.query?.forEach((q) => this.query.push(q));
@@ -100,8 +100,8 @@ export class HttpServer {
 
     const match = this.router.match(req.method ?? 'GET', url.pathname, url.searchParams);
     if ('route' in match) {
-      const { route, params } = match;
-      const check = route.validation === false ? undefined : modelCheck(restModel(route.op), route.op, 'rest', route.validation);
+      const { route, params, model } = match;
+      const check = route.validation === false || !model ? undefined : modelCheck(restModel(model, route.op), route.op, 'rest', route.validation);
       return this.run(req, res, url, requestId, 'rest', undefined, params, route.maxBody ?? DEFAULT_MAX_BODY, route.tooLarge, route.handler, check);
     }
     const ct = String(req.headers['content-type'] ?? '');

@@ -3,6 +3,8 @@ import type { RestRoute } from './types.js';
 
 interface Compiled {
   route: RestRoute;
+  /** The AWS model the edge validator checks the route's input against (ServiceRoutes.restModel). */
+  model: string | undefined;
   re: RegExp;
   names: string[];
   literalLength: number;
@@ -11,7 +13,7 @@ interface Compiled {
 export class RestRouter {
   private readonly routes: Compiled[] = [];
 
-  add(route: RestRoute): void {
+  add(route: RestRoute, model?: string): void {
     const names: string[] = [];
     let literalLength = 0;
     const re = route.path
@@ -26,13 +28,13 @@ export class RestRouter {
         return m[2] ? '(.+)' : '([^/]+)';
       })
       .join('/');
-    this.routes.push({ route, re: new RegExp(`^${re}/?$`), names, literalLength });
+    this.routes.push({ route, model, re: new RegExp(`^${re}/?$`), names, literalLength });
     // Most specific first: routes with a query discriminator, then longer literal paths.
     this.routes.sort((a, b) => Number(!!b.route.query) - Number(!!a.route.query) || b.literalLength - a.literalLength);
   }
 
   /** Returns the route and its decoded path params; `methodMismatch` when the path exists under another method. */
-  match(method: string, path: string, query: URLSearchParams): { route: RestRoute; params: Record<string, string> } | { methodMismatch: boolean } {
+  match(method: string, path: string, query: URLSearchParams): { route: RestRoute; params: Record<string, string>; model: string | undefined } | { methodMismatch: boolean } {
     let methodMismatch = false;
     for (const c of this.routes) {
       const m = c.re.exec(path);
@@ -49,7 +51,7 @@ export class RestRouter {
       } catch {
         continue;
       }
-      return { route: c.route, params };
+      return { route: c.route, params, model: c.model };
     }
     return { methodMismatch };
   }

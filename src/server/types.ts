@@ -66,6 +66,12 @@ export interface RawRoute {
 
 export interface ServiceRoutes {
   rest?: RestRoute[];
+  /**
+   * The AWS model (botocore service name, e.g. `lambda`) whose input shapes the edge validator checks these rest
+   * routes against; operation names such as TagResource recur across services, so the model is named, not guessed.
+   * Absent: the routes are not checked at the edge.
+   */
+  restModel?: string;
   json?: JsonService[];
   raw?: RawRoute[];
   /** Query-protocol (form-encoded `Action=`) handlers, e.g. SQS for older CLIs. */

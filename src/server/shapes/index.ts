@@ -15,5 +15,10 @@ const byPrefix = new Map(MODELS.filter((m) => m.targetPrefix).map((m) => [m.targ
 /** The model of a JSON-protocol service by its X-Amz-Target prefix. */
 export const jsonModel = (targetPrefix: string): ServiceShapes | undefined => byPrefix.get(targetPrefix);
 
-/** The rest-json model that has this operation (Lambda's; operation names do not collide across them). */
-export const restModel = (op: string): ServiceShapes | undefined => MODELS.find((m) => m.protocol === 'rest-json' && m.ops[op]);
+const REST_MODELS: Readonly<Record<string, ServiceShapes>> = { lambda: lambdaShapes };
+
+/** A rest-json model by its botocore service name, if it has this operation. */
+export const restModel = (service: string, op: string): ServiceShapes | undefined => {
+  const m = REST_MODELS[service];
+  return m?.ops[op] ? m : undefined;
+};

@@ -189,6 +189,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     ];
     // On a shared store a request naming a function this node has not cached reads it first (created elsewhere).
     const routes: ServiceRoutes = {
+      restModel: 'lambda',
       rest: shared
         ? rest.map((r) => ({
             ...r,
