@@ -115,17 +115,17 @@ export function statesRoutes(m: StatesModel, cluster: StatesCluster): ServiceRou
       const role = opt(b, 'roleArn');
       if (def === undefined && role === undefined && b['loggingConfiguration'] === undefined && b['tracingConfiguration'] === undefined)
         throw new AwsError('MissingRequiredParameter', 'Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified');
+      // A new machine object, cached by saveMachine once the store has it: a failed write leaves the old one as it was.
+      const next = { ...x, updated: m.clock.now(), revision: randomUUID() };
       if (def !== undefined) {
-        x.parsed = m.validate(def, x.type);
-        x.definition = def;
+        next.parsed = m.validate(def, x.type);
+        next.definition = def;
       }
-      if (role !== undefined) x.roleArn = role;
-      if (b['loggingConfiguration']) x.logging = JSON.stringify(b['loggingConfiguration']);
-      if (b['tracingConfiguration']) x.tracing = JSON.stringify(b['tracingConfiguration']);
-      x.updated = m.clock.now();
-      x.revision = randomUUID();
-      await persistMachine(x);
-      return { body: { updateDate: secs(x.updated), revisionId: x.revision } };
+      if (role !== undefined) next.roleArn = role;
+      if (b['loggingConfiguration']) next.logging = JSON.stringify(b['loggingConfiguration']);
+      if (b['tracingConfiguration']) next.tracing = JSON.stringify(b['tracingConfiguration']);
+      await persistMachine(next);
+      return { body: { updateDate: secs(next.updated), revisionId: next.revision } };
     },
     DeleteStateMachine: async (r) => {
       const arn = req(parse(r), 'stateMachineArn');
