@@ -7,6 +7,7 @@ import type { ServiceModule } from '../../server/service.js';
 import type { RestRoute, ServiceRoutes } from '../../server/types.js';
 import { parseFunctionRef } from './arn.js';
 import type { SqsApi } from '../sqs/index.js';
+import type { EventsApi } from '../events/index.js';
 import { functionRoutes } from './api-functions.js';
 import { concurrencyRoutes } from './api-concurrency.js';
 import { layerRoutes } from './api-layers.js';
@@ -37,6 +38,8 @@ export interface LambdaDeps {
   readonly engine: Engine;
   /** Destinations, dead-letter queues and SQS event source mappings. */
   readonly queues: SqsApi;
+  /** Async invoke destinations that are EventBridge buses. */
+  readonly events: EventsApi;
 }
 
 /** The Lambda module API. */
@@ -117,6 +120,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       invoker,
       accountId,
       queues: deps.queues,
+      events: deps.events,
       retryDelaySeconds: ctx.config.asyncRetryDelaySeconds ?? 60,
       perFunctionConcurrency: ctx.config.asyncConcurrency ?? 32,
       log: (m) => onError(new Error(m)),

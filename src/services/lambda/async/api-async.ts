@@ -31,7 +31,7 @@ function checkDestination(c: Constraints, field: string, arn: string | undefined
   if (arn === undefined || arn === '') return;
   c.len(field, arn, 0, 350).pattern(field, arn, DESTINATION_PATTERN);
   const service = arn.split(':')[2];
-  if (/^arn:/.test(arn) && service !== 'sqs' && service !== 'lambda') {
+  if (/^arn:/.test(arn) && service !== 'sqs' && service !== 'lambda' && service !== 'events') {
     throw new AwsError('InvalidParameterValueException', `The destination ARN ${arn} is not supported: selfless delivers to SQS queues and Lambda functions.`);
   }
 }
