@@ -181,6 +181,22 @@ test('Step Functions: execution status changes reach an SQS target through a rul
   assert.equal(e.detail.output, '{"ok":true}');
 });
 
+test('Lambda: an async invoke destination that is an event bus gets the invocation record as detail, source lambda', async () => {
+  const q = await queue('ev-lambda-dest');
+  await createFunction(lambda, 'ev-dest-fn', { 'index.js': 'exports.handler = async (e) => ({ echoed: e });' });
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'ev-dest-fn', DestinationConfig: { OnSuccess: { Destination: arn('events', 'event-bus/default') } } }));
+  await eb.send(new PutRuleCommand({ Name: 'lambda-results', EventPattern: JSON.stringify({ source: ['lambda'], 'detail-type': ['Lambda Function Invocation Result - Success'] }) }));
+  await eb.send(new PutTargetsCommand({ Rule: 'lambda-results', Targets: [{ Id: 'q', Arn: arn('sqs', 'ev-lambda-dest') }] }));
+  const { InvokeCommand } = await import('@aws-sdk/client-lambda');
+  await lambda.send(new InvokeCommand({ FunctionName: 'ev-dest-fn', InvocationType: 'Event', Payload: Buffer.from('{"x":1}') }));
+  const e = JSON.parse((await receiveOne(q))!.Body!);
+  assert.equal(e.source, 'lambda');
+  assert.equal(e['detail-type'], 'Lambda Function Invocation Result - Success');
+  assert.equal(e.detail.requestContext.condition, 'Success');
+  assert.deepEqual(e.detail.requestPayload, { x: 1 });
+  assert.deepEqual(e.detail.responsePayload, { echoed: { x: 1 } });
+});
+
 test('PutEvents: entries fail one by one as AWS reports them; a request of more than 10 entries or 256 KB is refused', async () => {
   const r = await eb.send(new PutEventsCommand({
     Entries: [
