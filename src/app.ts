@@ -13,9 +13,8 @@ import { lambdaService } from './services/lambda/index.js';
 import { logsService, type LogsApi } from './services/logs/index.js';
 import { snsDeliveryService, snsService } from './services/sns/index.js';
 import { sqsService, type SqsApi } from './services/sqs/index.js';
-import { schedulerService } from './services/scheduler/index.js';
+import { eventSchedulerService, eventsDeliveryService, eventsService } from './services/events/index.js';
 import { statesService } from './services/states/index.js';
-import { eventSchedulerService } from './services/events/scheduler/index.js';
 import { s3Service } from './services/s3/index.js';
 import { clusterService } from './services/cluster/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
@@ -100,21 +99,23 @@ const engineModule: ServiceModule<{ logs: LogsApi }, Engine> = {
 /**
  * The node's services, in creation and start order (stopped in reverse): each comes after what it uses.
  * logs first (the engine writes to it); SQS before Lambda (async destinations, DLQs, event source mappings); the
- * engine before Lambda; then the services built on Lambda and SQS.
+ * engine before Lambda; EventBridge's intake before Lambda (destinations to a bus) and its delivery after the
+ * services it delivers to; then the services built on Lambda and SQS.
  */
 const SERVICES = [
   entry(logsService, () => ({})),
   entry(sqsService, () => ({})),
   entry(engineModule, (use) => ({ logs: use(logsService) })),
   entry(snsService, () => ({})),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), queues: use(sqsService), sns: use(snsService) })),
+  entry(eventsService, () => ({})),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
-  entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
+  entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), events: use(eventsService) })),
   entry(snsDeliveryService, (use) => ({ sns: use(snsService), lambda: use(lambdaService), queues: use(sqsService) })),
-  entry(schedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService) })),
-  entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService) })),
-  // S3 notifications go to Lambda's async path, queues, topics (and, once wired, EventBridge).
-  entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService) })),
+  entry(eventsDeliveryService, (use) => ({ events: use(eventsService), lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService) })),
+  entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService), events: use(eventsService) })),
+  // S3 notifications go to Lambda's async path, queues, topics and (with EventBridge enabled) the default bus.
+  entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 

@@ -52,6 +52,7 @@ import { liveServer, removeServer, startServer, SHARED } from '../helpers/server
 import { raw, s3Client } from '../helpers/s3.js';
 import { sqsClient } from '../helpers/sqs.js';
 import { snsClient } from '../helpers/sns.js';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 
@@ -491,6 +492,30 @@ test('S3 notifications to SNS: an upload publishes the S3 event to the topic (Su
   assert.equal(inner.Records[0].s3.object.key, 'report.csv');
   sqs.destroy();
   sns.destroy();
+});
+
+test('S3 with EventBridge enabled: an upload puts an "Object Created" event from aws.s3 on the default bus, which a rule sends to a queue', async () => {
+  const sqs = sqsClient(server().url);
+  const eb = new EventBridgeClient({ endpoint: server().url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 's3-via-eventbridge' }));
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+  await eb.send(new PutRuleCommand({ Name: 's3-created', EventPattern: JSON.stringify({ source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: ['bk-eb'] } } }) }));
+  await eb.send(new PutTargetsCommand({ Rule: 's3-created', Targets: [{ Id: 'q', Arn: queueArn }] }));
+  await s3().send(new CreateBucketCommand({ Bucket: 'bk-eb' }));
+  await s3().send(new PutBucketNotificationConfigurationCommand({ Bucket: 'bk-eb', NotificationConfiguration: { EventBridgeConfiguration: {} } }));
+  await s3().send(new PutObjectCommand({ Bucket: 'bk-eb', Key: 'photos/cat.jpg', Body: 'meow' }));
+  const [m] = await receiveN(QueueUrl!, 1);
+  assert.ok(m, 'the event reached the queue');
+  const ev = JSON.parse(m.Body!);
+  assert.equal(ev.source, 'aws.s3');
+  assert.equal(ev['detail-type'], 'Object Created');
+  assert.deepEqual(ev.resources, ['arn:aws:s3:::bk-eb']);
+  assert.equal(ev.detail.bucket.name, 'bk-eb');
+  assert.equal(ev.detail.object.key, 'photos/cat.jpg');
+  assert.equal(ev.detail.object.size, 4);
+  assert.equal(ev.detail.reason, 'PutObject');
+  sqs.destroy();
+  eb.destroy();
 });
 
 test('S3 notifications to Lambda: an upload invokes the function asynchronously with AWS’s S3 event record, field by field', async () => {

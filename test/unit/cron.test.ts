@@ -1,7 +1,7 @@
 // Unit: EventBridge schedule expressions: AWS's validation and next fire times (UTC) for rate() and cron().
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextFire, parseSchedule, ScheduleError } from '../../src/services/scheduler/cron.js';
+import { nextFire, parseSchedule, ScheduleError } from '../../src/services/events/cron.js';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

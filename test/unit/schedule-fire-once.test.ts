@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { FakeClock } from '../../src/lib/clock.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { PgNotifier } from '../../src/store/pg-notifier.js';
-import { Rules, type Rule } from '../../src/services/scheduler/rules.js';
+import { Rules, type Rule } from '../../src/services/events/rules.js';
 import { freshPgDatabase, pgUnavailable, type PgDatabase } from '../helpers/pg.js';
 
 const skip = await pgUnavailable();
@@ -27,8 +27,8 @@ before(async () => {
     const notifier = await PgNotifier.open(db.url, store.pool);
     const rules = new Rules({
       store, clock, notifier, accountId: '123456789012', log: () => undefined,
-      invokeAsync: async (_region, _fn, _q, payload) => {
-        calls.push({ node: i, time: (JSON.parse(payload.toString()) as { time: string }).time });
+      fire: async (_r, event) => {
+        calls.push({ node: i, time: event['time'] as string });
       },
     });
     // One at a time: the first migrates the schema.

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../src/lib/clock.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { Rules, targetInput, type Rule } from '../../src/services/scheduler/rules.js';
+import { Rules, type Rule } from '../../src/services/events/rules.js';
+import { targetInput } from '../../src/lib/event-input.js';
 
 async function setup(dir: string, clock: FakeClock) {
   const store = new SqliteStore(dir);
@@ -16,8 +17,9 @@ async function setup(dir: string, clock: FakeClock) {
     store,
     clock,
     accountId: '123456789012',
-    invokeAsync: async (_region, fn, _q, payload) => {
-      calls.push({ fn, payload: JSON.parse(payload.toString()), at: clock.now() });
+    // A fire hands the rule's event to delivery (durable work items in the service); here it is recorded.
+    fire: async (r, event) => {
+      calls.push({ fn: r.targets[0]!.Arn.split(':')[6]!, payload: JSON.parse(JSON.stringify(event)), at: clock.now() });
     },
     log: () => undefined,
   });
@@ -99,10 +101,10 @@ test('Schedules: cron() fires at its UTC times; fires missed while stopped are n
 
 test('Schedules: a target gets its Input verbatim, or the InputPath’s value of the event', () => {
   const event = { version: '0', 'detail-type': 'Scheduled Event', detail: { a: { b: 1 } } };
-  assert.equal(targetInput({ Id: 'x', Arn: 'a', Input: '{"fixed":true}' }, event), '{"fixed":true}');
-  assert.equal(targetInput({ Id: 'x', Arn: 'a', InputPath: '$.detail.a' }, event), '{"b":1}');
-  assert.equal(targetInput({ Id: 'x', Arn: 'a', InputPath: '$.detail-type' }, event), '"Scheduled Event"');
-  assert.equal(targetInput({ Id: 'x', Arn: 'a' }, event), JSON.stringify(event));
+  assert.equal(targetInput({ Input: '{"fixed":true}' }, event), '{"fixed":true}');
+  assert.equal(targetInput({ InputPath: '$.detail.a' }, event), '{"b":1}');
+  assert.equal(targetInput({ InputPath: '$.detail-type' }, event), '"Scheduled Event"');
+  assert.equal(targetInput({}, event), JSON.stringify(event));
 });
 
 test('Schedules: a fire months away waits in day-long steps and fires once at its time', async () => {

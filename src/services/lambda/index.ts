@@ -8,6 +8,7 @@ import type { RestRoute, ServiceRoutes } from '../../server/types.js';
 import { parseFunctionRef } from './arn.js';
 import type { SqsApi } from '../sqs/index.js';
 import type { SnsApi } from '../sns/index.js';
+import type { EventsApi } from '../events/index.js';
 import { functionRoutes } from './api-functions.js';
 import { concurrencyRoutes } from './api-concurrency.js';
 import { layerRoutes } from './api-layers.js';
@@ -44,6 +45,8 @@ export interface LambdaDeps {
   readonly queues: SqsApi;
   /** Destinations and dead-letter targets that are SNS topics. */
   readonly sns: SnsApi;
+  /** Async invoke destinations that are EventBridge buses. */
+  readonly events: EventsApi;
 }
 
 /** The Lambda module API. */
@@ -140,6 +143,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       accountId,
       queues: deps.queues,
       sns: deps.sns,
+      events: deps.events,
       retryDelaySeconds: ctx.config.asyncRetryDelaySeconds ?? 60,
       perFunctionConcurrency: ctx.config.asyncConcurrency ?? 32,
       log: (m) => onError(new Error(m)),

@@ -200,7 +200,6 @@ export class NotificationWorker {
         await this.deps.sns.publish(arnRegion(d.arn) ?? d.region, { topicArn: d.arn, message: d.body, subject: 'Amazon S3 Notification' });
         return;
       case 'events': {
-        if (!this.deps.events) throw new Error('EventBridge is not available on this node');
         const ev = JSON.parse(d.body) as { type: string; detail: unknown; time: number };
         const r = await this.deps.events.putEvents(d.region, [{ Source: 'aws.s3', DetailType: ev.type, Detail: JSON.stringify(ev.detail), Resources: [d.arn], Time: new Date(ev.time) }]);
         if (r.FailedEntryCount > 0) throw new Error(`PutEvents failed: ${JSON.stringify(r.Entries[0])}`);

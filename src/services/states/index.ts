@@ -2,17 +2,20 @@
 // this node takes over the Standard executions no node runs (all of them on the embedded store), and in a cluster
 // keeps sweeping for executions of nodes that died.
 import type { ServiceModule } from '../../server/service.js';
+import type { EventsApi, EventsPutEntry } from '../events/index.js';
 import type { LambdaApi } from '../lambda/index.js';
 import type { SqsApi } from '../sqs/index.js';
 import { statesRoutes } from './api.js';
 import { StatesCluster } from './cluster.js';
-import { StatesModel } from './service.js';
+import { StatesModel, type ExecutionStatus } from './service.js';
 
 export interface StatesDeps {
   /** Task states invoke functions through Lambda's module API (the path the Invoke API uses). */
   readonly lambda: LambdaApi;
   /** The sqs:sendMessage integration. */
   readonly queues: SqsApi;
+  /** "Step Functions Execution Status Change" events on the default bus (as AWS puts them there). */
+  readonly events: EventsApi;
 }
 
 /** What other services call: EventBridge and EventBridge Scheduler targets start executions. */
@@ -35,6 +38,9 @@ export const statesService: ServiceModule<StatesDeps, StatesApi> = {
       lambda: ctx.deps.lambda.invoker,
       queues: ctx.deps.queues,
       log: ctx.log,
+      statusChanged: (s) => {
+        ctx.deps.events.putEvents(s.region, [statusChangeEntry(s)]).catch((e: unknown) => ctx.log(`selfless: states: status change event of ${s.arn}: ${e instanceof Error ? e.message : String(e)}`));
+      },
     });
     await model.init();
     const cluster = new StatesCluster(model);
@@ -56,3 +62,28 @@ export const statesService: ServiceModule<StatesDeps, StatesApi> = {
     };
   },
 };
+
+/** AWS's "Step Functions Execution Status Change" event (source aws.states) of a Standard execution. */
+function statusChangeEntry(s: ExecutionStatus): EventsPutEntry {
+  const ended = s.status !== 'RUNNING';
+  return {
+    Source: 'aws.states',
+    DetailType: 'Step Functions Execution Status Change',
+    Resources: [s.arn],
+    Time: new Date(ended ? (s.stopDate ?? s.startDate) : s.startDate),
+    Detail: JSON.stringify({
+      executionArn: s.arn,
+      stateMachineArn: s.stateMachineArn,
+      name: s.name,
+      status: s.status,
+      startDate: s.startDate,
+      stopDate: ended ? (s.stopDate ?? null) : null,
+      input: s.input,
+      output: s.output ?? null,
+      inputDetails: { included: true },
+      outputDetails: s.output !== undefined ? { included: true } : null,
+      error: s.error ?? null,
+      cause: s.cause ?? null,
+    }),
+  };
+}

@@ -67,6 +67,22 @@ export interface StatesOptions {
   lambda?: LambdaInvoker;
   queues?: QueueBroker;
   log?: (msg: string) => void;
+  /** Told when a Standard execution starts and when it ends (EventBridge's status change events). */
+  statusChanged?: (s: ExecutionStatus) => void;
+}
+
+export interface ExecutionStatus {
+  region: string;
+  arn: string;
+  stateMachineArn: string;
+  name: string;
+  status: string;
+  startDate: number;
+  stopDate?: number;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
 }
 
 export const NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
@@ -101,8 +117,10 @@ export class StatesModel {
   readonly lambda?: LambdaInvoker;
   readonly queues?: QueueBroker;
   readonly log: (msg: string) => void;
+  private readonly statusChanged?: (s: ExecutionStatus) => void;
 
   constructor(o: StatesOptions) {
+    this.statusChanged = o.statusChanged;
     this.store = o.store;
     this.clock = o.clock;
     this.notifier = o.notifier;
@@ -339,6 +357,10 @@ export class StatesModel {
         () => {
           this.live.delete(arn);
           this.fences.delete(arn);
+          this.statusChanged?.({
+            region: arn.split(':')[3] ?? '', arn, stateMachineArn: ex.info.smArn, name: ex.info.name, status: ex.status, startDate: ex.info.startTime, stopDate: ex.stopTime ?? this.clock.now(), input: ex.info.inputText ?? JSON.stringify(ex.info.input),
+            ...(ex.status === 'SUCCEEDED' ? { output: JSON.stringify(ex.output ?? null) } : {}), ...(ex.error !== undefined ? { error: ex.error } : {}), ...(ex.cause !== undefined ? { cause: ex.cause } : {}),
+          });
           this.wake(arn);
           this.notifier.notify('states:ended', arn);
           this.leases?.release(leaseName(arn)).catch((e: unknown) => this.log(`selfless: releasing ${arn}: ${e instanceof Error ? e.message : String(e)}`));
@@ -426,6 +448,7 @@ export class StatesModel {
       await this.leases?.release(leaseName(arn)).catch(() => undefined);
       throw e;
     }
+    this.statusChanged?.({ region: m.region, arn, stateMachineArn: m.arn, name: execName, status: 'RUNNING', startDate: now, input: inputText ?? '{}' });
     void this.drive(ex);
     return { executionArn: arn, startDate: now, ex };
   }

@@ -2,7 +2,7 @@
 // time zone (Intl gives the zone's offsets and daylight-saving changes), StartDate/EndDate windows and the flexible
 // time window's offset. Pure functions of their input: the same on every node.
 import { createHash } from 'node:crypto';
-import { nextFire as cronNext, parseSchedule, type Schedule } from '../../scheduler/cron.js';
+import { nextFire as cronNext, parseSchedule, type Schedule } from '../cron.js';
 
 export type Expression = { kind: 'at'; wall: number } | { kind: 'rate'; periodMs: number } | { kind: 'cron'; schedule: Schedule };
 

@@ -9,21 +9,14 @@ import { schedulerRoutes } from './api.js';
 import { Firing, type Deliver } from './firing.js';
 import { ScheduleTables } from './model.js';
 import type { SnsApi } from '../../sns/index.js';
-
-/** EventBridge's module API as far as schedules use it (structural: the events service provides it). */
-export interface SchedulerEventsApi {
-  putEvents(
-    region: string,
-    entries: { Source: string; DetailType: string; Detail: string; Resources?: string[]; EventBusName?: string; Time?: Date }[],
-  ): Promise<{ FailedEntryCount: number; Entries: ({ EventId: string } | { ErrorCode: string; ErrorMessage: string })[] }>;
-}
+import type { EventsApi } from '../index.js';
 
 export interface EventSchedulerDeps {
   readonly lambda: LambdaApi;
   readonly queues: SqsApi;
   readonly states: StatesApi;
   readonly sns: SnsApi;
-  readonly events?: SchedulerEventsApi;
+  readonly events: EventsApi;
 }
 
 /** Nothing yet: no other service uses the scheduler. */
@@ -62,7 +55,6 @@ export const eventSchedulerService: ServiceModule<EventSchedulerDeps, EventSched
       } else if (service === 'sns') {
         await sns.publish(region, { topicArn: arn, message: input, ...(arn.endsWith('.fifo') ? { messageGroupId: fire.target.SqsParameters?.MessageGroupId ?? fire.groupName, messageDeduplicationId: fire.executionId } : {}) });
       } else if (service === 'events' && p[5]?.startsWith('event-bus/')) {
-        if (!events) throw new TargetError('TargetUnavailable', 'EventBridge buses are not available on this server.');
         const eb = fire.target.EventBridgeParameters;
         const r = await events.putEvents(region, [{ Source: eb?.Source ?? 'aws.scheduler', DetailType: eb?.DetailType ?? 'Scheduled Event', Detail: input, Resources: [fire.scheduleArn], EventBusName: arn }]);
         const e = r.Entries[0];

@@ -31,8 +31,8 @@ function checkDestination(c: Constraints, field: string, arn: string | undefined
   if (arn === undefined || arn === '') return;
   c.len(field, arn, 0, 350).pattern(field, arn, DESTINATION_PATTERN);
   const service = arn.split(':')[2];
-  if (/^arn:/.test(arn) && service !== 'sqs' && service !== 'sns' && service !== 'lambda') {
-    throw new AwsError('InvalidParameterValueException', `The destination ARN ${arn} is not supported: selfless delivers to SQS queues, SNS topics and Lambda functions.`);
+  if (/^arn:/.test(arn) && service !== 'sqs' && service !== 'sns' && service !== 'lambda' && service !== 'events') {
+    throw new AwsError('InvalidParameterValueException', `The destination ARN ${arn} is not supported: selfless delivers to SQS queues, SNS topics, EventBridge buses and Lambda functions.`);
   }
 }
 

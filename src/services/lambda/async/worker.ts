@@ -8,6 +8,7 @@ import type { InvokeResult } from '../../../engine/types.js';
 import type { LambdaInvoker, Resolved } from '../invoker.js';
 import type { QueueBroker } from '../../sqs/index.js';
 import type { SnsApi } from '../../sns/index.js';
+import type { EventsApi } from '../../events/index.js';
 import type { Store } from '../../../store/store.js';
 import { LocalNotifier } from '../../../store/notifier.js';
 import { WorkQueues } from '../../../store/work.js';
@@ -33,6 +34,8 @@ export interface AsyncWorkerDeps {
   queues: QueueBroker;
   /** The SNS module API (destinations and dead-letter targets that are topics); absent: those deliveries fail. */
   sns?: SnsApi;
+  /** EventBridge's module API (destinations that are event buses). */
+  events?: EventsApi;
   policy(event: { region: string; functionName: string; qualifier: string | undefined }, resolved: Resolved): AsyncPolicy;
   /** The base retry delay for function errors (AWS: 60 s, then twice that). */
   retryDelaySeconds: number;
@@ -443,6 +446,15 @@ export class AsyncWorker {
         await this.publish(destination, body);
       } else if (p[2] === 'lambda' && p[5] === 'function' && p[3] && p[6]) {
         await this.enqueue(p[3], p[6], p[7], Buffer.from(body));
+      } else if (p[2] === 'events' && p[3] && this.d.events) {
+        // AWS puts the record on the bus as the event's detail.
+        const success = (record['requestContext'] as { condition?: string } | undefined)?.condition === 'Success';
+        const fn = (record['requestContext'] as { functionArn?: string } | undefined)?.functionArn;
+        const r = await this.d.events.putEvents(p[3], [
+          { Source: 'lambda', DetailType: `Lambda Function Invocation Result - ${success ? 'Success' : 'Failure'}`, Detail: body, EventBusName: destination, Resources: [destination, ...(fn ? [fn] : [])] },
+        ]);
+        const entry = r.Entries[0];
+        if (entry && 'ErrorCode' in entry) throw new Error(`${entry.ErrorCode}: ${entry.ErrorMessage}`);
       } else {
         throw new Error('unsupported destination type');
       }
