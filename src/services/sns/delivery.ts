@@ -182,44 +182,37 @@ export class DeliveryWorker {
     }
   }
 
-  /** Standard: one attempt; a failure is released to its retry time. */
-  private async runOnce(queue: string, it: WorkItem, sub: Subscription | undefined): Promise<void> {
-    const p = JSON.parse(it.payload.toString('utf8')) as WorkPayload;
+  /**
+   * One delivery attempt: completes the item once delivered or given up (undefined), else counts the retry and gives
+   * the delay before the next one.
+   */
+  private async tryOnce(queue: string, it: WorkItem, p: WorkPayload, sub: Subscription | undefined): Promise<number | undefined> {
     const outcome = await this.attempt(p, sub);
-    if (outcome === undefined) {
-      this.stats.delivered++;
-      await this.d.work.complete(queue, it.id, true);
-      return;
-    }
-    const delay = this.retryDelay(p, sub, outcome);
+    const delay = outcome === undefined ? undefined : this.retryDelay(p, sub, outcome);
+    if (outcome === undefined) this.stats.delivered++;
+    else if (delay === undefined) await this.giveUp(p, sub, outcome);
     if (delay === undefined) {
-      await this.giveUp(p, sub, outcome);
       await this.d.work.complete(queue, it.id, true);
-      return;
+      return undefined;
     }
     this.stats.retried++;
     p.retries++;
-    await this.d.work.release(queue, it.id, { availableAt: this.d.clock.now() + delay, payload: Buffer.from(JSON.stringify(p)) });
+    return delay;
+  }
+
+  /** Standard: one attempt; a failure is released to its retry time. */
+  private async runOnce(queue: string, it: WorkItem, sub: Subscription | undefined): Promise<void> {
+    const p = JSON.parse(it.payload.toString('utf8')) as WorkPayload;
+    const delay = await this.tryOnce(queue, it, p, sub);
+    if (delay !== undefined) await this.d.work.release(queue, it.id, { availableAt: this.d.clock.now() + delay, payload: Buffer.from(JSON.stringify(p)) });
   }
 
   /** FIFO: the head item is retried in place (the claim kept) until it is delivered or given up. */
   private async runHeld(queue: string, it: WorkItem, sub: Subscription | undefined): Promise<void> {
     const p = JSON.parse(it.payload.toString('utf8')) as WorkPayload;
     while (this.running) {
-      const outcome = await this.attempt(p, sub);
-      if (outcome === undefined) {
-        this.stats.delivered++;
-        await this.d.work.complete(queue, it.id, true);
-        return;
-      }
-      const delay = this.retryDelay(p, sub, outcome);
-      if (delay === undefined) {
-        await this.giveUp(p, sub, outcome);
-        await this.d.work.complete(queue, it.id, true);
-        return;
-      }
-      this.stats.retried++;
-      p.retries++;
+      const delay = await this.tryOnce(queue, it, p, sub);
+      if (delay === undefined) return;
       await this.d.work.update(queue, it.id, { availableAt: this.d.clock.now() + delay, payload: Buffer.from(JSON.stringify(p)) });
       await this.sleep(delay);
     }
