@@ -9,11 +9,18 @@ export interface ZipEntry {
 
 export function zip(files: Record<string, string | Buffer> | ZipEntry[]): Promise<Buffer> {
   const entries: ZipEntry[] = Array.isArray(files) ? files : Object.entries(files).map(([name, content]) => ({ name, content }));
+  return zipWith((z) => {
+    for (const e of entries) {
+      const buf = typeof e.content === 'string' ? Buffer.from(e.content) : e.content;
+      z.addBuffer(buf, e.name, { mode: e.mode ?? 0o100644, mtime: new Date(2024, 0, 1) });
+    }
+  });
+}
+
+/** A zip of whatever `add` puts in (directories, empty archives: the odd ones tests need). */
+export function zipWith(add: (z: yazl.ZipFile) => void): Promise<Buffer> {
   const z = new yazl.ZipFile();
-  for (const e of entries) {
-    const buf = typeof e.content === 'string' ? Buffer.from(e.content) : e.content;
-    z.addBuffer(buf, e.name, { mode: e.mode ?? 0o100644, mtime: new Date(2024, 0, 1) });
-  }
+  add(z);
   z.end();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -4,24 +4,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yazl from 'yazl';
 import { storeZip } from '../../src/services/lambda/code.js';
 import { DiskBlobStore } from '../../src/store/blobs.js';
 import { AwsError } from '../../src/lib/errors.js';
+import { zipWith as build } from '../helpers/zip.js';
 
 const AWS_MESSAGE = 'Could not unzip uploaded file. Please check your file, then try to upload again.';
 
-function build(add: (z: yazl.ZipFile) => void): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  add(z);
-  z.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
-  });
-}
 
 /** A zip of one stored (uncompressed) file, so that its bytes can be altered in place. */
 const stored = (content: string): Promise<Buffer> => build((z) => z.addBuffer(Buffer.from(content), 'index.js', { compress: false, mtime: new Date(2024, 0, 1) }));
