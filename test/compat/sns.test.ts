@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verify, X509Certificate } from 'node:crypto';
 import {
@@ -137,11 +137,15 @@ test('SNS: a publish fans out to a Lambda and two SQS queues, the filter policy 
   const recs = (await receiveN(records, 2)).map((m) => JSON.parse(m.Body!) as { requestPayload: { Records: Record<string, unknown>[] } });
   assert.equal(recs.length, 2);
   const ev = recs.map((r) => r.requestPayload).find((p) => (p.Records[0]!['Sns'] as { Message: string }).Message === 'blue one')!;
-  const sample = (JSON.parse(readFileSync(join(SHARED, 'corpus', 'lambda-events', 'sns-event.json'), 'utf8')) as { Records: Record<string, unknown>[] }).Records[0]!;
   const rec = ev.Records[0]!;
   assert.equal(ev.Records.length, 1);
-  assert.deepEqual(sortedKeys(rec), sortedKeys(sample));
-  assert.deepEqual(sortedKeys(rec['Sns'] as object), sortedKeys(sample['Sns'] as object));
+  // The key sets against AWS's sample, where ../shared is present (a fresh clone has none); the values below always.
+  const samplePath = join(SHARED, 'corpus', 'lambda-events', 'sns-event.json');
+  if (existsSync(samplePath)) {
+    const sample = (JSON.parse(readFileSync(samplePath, 'utf8')) as { Records: Record<string, unknown>[] }).Records[0]!;
+    assert.deepEqual(sortedKeys(rec), sortedKeys(sample));
+    assert.deepEqual(sortedKeys(rec['Sns'] as object), sortedKeys(sample['Sns'] as object));
+  }
   assert.equal(rec['EventSource'], 'aws:sns');
   assert.equal(rec['EventVersion'], '1.0');
   assert.equal(rec['EventSubscriptionArn'], lsub.SubscriptionArn);
