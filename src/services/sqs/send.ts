@@ -3,6 +3,7 @@
 // replays, counts and DLQ redrive. Every write goes through the store's journal (group commit) and is acknowledged
 // once committed; the queue's channel is notified after a commit that made messages visible.
 import type { Clock } from '../../lib/clock.js';
+import { TurnBatch } from '../../lib/turn-batch.js';
 import { AwsError } from '../../lib/errors.js';
 import { uuid } from '../../lib/ids.js';
 import type { Store } from '../../store/store.js';
@@ -40,6 +41,24 @@ const RETRYABLE = /deadlock detected|could not serialize/i;
 export class Messages {
   /** Standard queues order messages of equal visibility by this node-local, clock-seeded number (no shared counter). */
   private lastSeq = 0;
+
+  /**
+   * PostgreSQL: concurrent sends to one standard queue share one multi-row INSERT (up to 1 MiB of bodies), and deletes
+   * one DELETE, as SQLite's one writer already commits a turn's writes together (measured: 1.3–1.6× on PostgreSQL,
+   * none on SQLite).
+   */
+  private get merge(): boolean {
+    return this.store.kind !== 'sqlite';
+  }
+  private readonly standardSends = new TurnBatch<string, { msg: NewMsg; seq: number }>(
+    async (arn, items) => void (await this.write(standardSend(arn, items.map((i) => i.msg), items.map((i) => i.seq), this.clock.now()))),
+    1 << 20,
+    (i) => i.msg.body.length + 256,
+  );
+  private readonly standardDeletes = new TurnBatch<string, string>(
+    async (arn, ids) => void (await this.write([[`DELETE FROM sqs_messages WHERE queue = ? AND id IN (${placeholders(ids.length)})`, [arn, ...ids]]])),
+    500,
+  );
 
   constructor(
     private readonly svc: SqsService,
@@ -113,8 +132,10 @@ export class Messages {
     try {
       if (q.fifo) res = await this.write(fifoSend(q.arn, msgs, now, DEDUP_WINDOW_MS));
       else {
-        const seqs = msgs.map(() => (this.lastSeq = Math.max(this.lastSeq + 1, now * 1000)));
-        res = await this.write(standardSend(q.arn, msgs, seqs, now));
+        const items = msgs.map((msg) => ({ msg, seq: (this.lastSeq = Math.max(this.lastSeq + 1, now * 1000)) }));
+        if (this.merge) await this.standardSends.add(q.arn, items);
+        else await this.standardSends.flushNow(q.arn, items);
+        res = [];
       }
     } catch (e) {
       // The queue reference is NULL when the queue is gone (deleted on any node): its NOT NULL fails the group.
@@ -219,7 +240,8 @@ export class Messages {
     });
     if (parsed.length === 0) return out;
     if (!q.fifo) {
-      await this.write([[`DELETE FROM sqs_messages WHERE queue = ? AND id IN (${placeholders(parsed.length)})`, [q.arn, ...parsed.map((p) => p.id)]]]);
+      const ids = parsed.map((p) => p.id);
+      await (this.merge ? this.standardDeletes.add(q.arn, ids) : this.standardDeletes.flushNow(q.arn, ids));
       return out;
     }
     const now = this.clock.now();
