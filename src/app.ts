@@ -18,6 +18,7 @@ import { statesService } from './services/states/index.js';
 import { s3Service } from './services/s3/index.js';
 import { clusterService } from './services/cluster/index.js';
 import { kmsService } from './services/kms/index.js';
+import { ssmService } from './services/ssm/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
@@ -109,6 +110,7 @@ const SERVICES = [
   entry(logsService, () => ({})),
   entry(sqsService, () => ({})),
   entry(kmsService, () => ({})),
+  entry(ssmService, (use) => ({ kms: use(kmsService) })),
   entry(engineModule, (use) => ({ logs: use(logsService) })),
   entry(snsService, () => ({})),
   entry(eventsService, () => ({})),
