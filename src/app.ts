@@ -19,6 +19,7 @@ import { s3Service } from './services/s3/index.js';
 import { clusterService } from './services/cluster/index.js';
 import { kmsService } from './services/kms/index.js';
 import { ssmService } from './services/ssm/index.js';
+import { secretsManagerService } from './services/secretsmanager/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
@@ -111,6 +112,7 @@ const SERVICES = [
   entry(sqsService, () => ({})),
   entry(kmsService, () => ({})),
   entry(ssmService, (use) => ({ kms: use(kmsService) })),
+  entry(secretsManagerService, (use) => ({ kms: use(kmsService) })),
   entry(engineModule, (use) => ({ logs: use(logsService) })),
   entry(snsService, () => ({})),
   entry(eventsService, () => ({})),
