@@ -18,6 +18,9 @@ const SERVICES = [
   { name: 'states', dir: 'stepfunctions', version: '2016-11-23', exportName: 'statesShapes' },
   { name: 'logs', dir: 'logs', version: '2014-03-28', exportName: 'logsShapes' },
   { name: 'events', dir: 'events', version: '2015-10-07', exportName: 'eventsShapes' },
+  { name: 'kms', dir: 'kms', version: '2014-11-01', exportName: 'kmsShapes' },
+  { name: 'secretsmanager', dir: 'secretsmanager', version: '2017-10-17', exportName: 'secretsmanagerShapes' },
+  { name: 'ssm', dir: 'ssm', version: '2014-11-06', exportName: 'ssmShapes' },
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -17,6 +17,9 @@ import { eventSchedulerService, eventsDeliveryService, eventsService } from './s
 import { statesService } from './services/states/index.js';
 import { s3Service } from './services/s3/index.js';
 import { clusterService } from './services/cluster/index.js';
+import { kmsService } from './services/kms/index.js';
+import { ssmService } from './services/ssm/index.js';
+import { secretsManagerService } from './services/secretsmanager/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
@@ -38,6 +41,8 @@ export interface AppOptions {
   isolation?: IsolationChoice;
   /** A JSON file of gateway APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
   gatewayConfig?: string;
+  /** The KMS node master key file (default `<data>/kms-master.key`). */
+  kmsMasterKeyFile?: string;
   /** `postgres://…`: the shared store of a cluster; absent: the embedded SQLite store in dataDir. */
   store?: string;
   /** How often this node beats and how long its claims and leases last without a beat (ms; tests shorten them). */
@@ -105,6 +110,9 @@ const engineModule: ServiceModule<{ logs: LogsApi }, Engine> = {
 const SERVICES = [
   entry(logsService, () => ({})),
   entry(sqsService, () => ({})),
+  entry(kmsService, () => ({})),
+  entry(ssmService, (use) => ({ kms: use(kmsService) })),
+  entry(secretsManagerService, (use) => ({ kms: use(kmsService) })),
   entry(engineModule, (use) => ({ logs: use(logsService) })),
   entry(snsService, () => ({})),
   entry(eventsService, () => ({})),
@@ -176,6 +184,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     asyncRetryDelaySeconds: o.asyncRetryDelaySeconds,
     asyncConcurrency: o.asyncConcurrency,
     gatewayConfig: o.gatewayConfig,
+    kmsMasterKeyFile: o.kmsMasterKeyFile ? resolve(o.kmsMasterKeyFile) : undefined,
   };
   let services: ServiceSet;
   try {

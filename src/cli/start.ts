@@ -27,6 +27,7 @@ export async function start(p: Parsed): Promise<number> {
       asyncConcurrency: int(p, 'async-concurrency', 'SELFLESS_ASYNC_CONCURRENCY', 32, 1, 1000),
       isolation,
       gatewayConfig: str(p, 'gateway', 'SELFLESS_GATEWAY_CONFIG', '') || undefined,
+      kmsMasterKeyFile: str(p, 'kms-master-key-file', 'SELFLESS_KMS_MASTER_KEY_FILE', '') || undefined,
       store: str(p, 'store', 'SELFLESS_STORE', '') || undefined,
     });
   } catch (e) {

@@ -40,6 +40,8 @@ export interface NodeConfig {
   readonly asyncConcurrency?: number;
   /** Gateway: a JSON file of APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
   readonly gatewayConfig?: string;
+  /** KMS: the node master key file (default `<dataDir>/kms-master.key`); every node of a cluster needs the same one. */
+  readonly kmsMasterKeyFile?: string;
 }
 
 export interface ClusterContext {

@@ -4,11 +4,14 @@ import { lambdaShapes } from './lambda.js';
 import { logsShapes } from './logs.js';
 import { sqsShapes } from './sqs.js';
 import { statesShapes } from './states.js';
+import { kmsShapes } from './kms.js';
+import { secretsmanagerShapes } from './secretsmanager.js';
+import { ssmShapes } from './ssm.js';
 import type { ServiceShapes } from './types.js';
 
 export type { ServiceShapes } from './types.js';
 
-export const MODELS: readonly ServiceShapes[] = [lambdaShapes, sqsShapes, statesShapes, logsShapes, eventsShapes];
+export const MODELS: readonly ServiceShapes[] = [lambdaShapes, sqsShapes, statesShapes, logsShapes, eventsShapes, kmsShapes, secretsmanagerShapes, ssmShapes];
 
 const byPrefix = new Map(MODELS.filter((m) => m.targetPrefix).map((m) => [m.targetPrefix!, m]));
 

@@ -1,0 +1,57 @@
+// The Secrets Manager module and its module API: resolve() answers `{{resolve:secretsmanager:…}}` references.
+import type { ServiceModule } from '../../server/service.js';
+import type { KmsApi } from '../kms/index.js';
+import { AwsError } from '../../lib/errors.js';
+import { secretsRoutes } from './api.js';
+import { Secrets } from './secrets.js';
+
+export interface SecretsApi {
+  /**
+   * The value of `{{resolve:secretsmanager:secret-id:SecretString:json-key:version-stage:version-id}}` (every part after
+   * secret-id optional; json-key picks one key of a JSON SecretString). Throws ResourceNotFoundException and
+   * InvalidRequestException as the API does.
+   */
+  resolve(region: string, reference: string): Promise<string>;
+}
+export interface SecretsDeps { readonly kms: KmsApi }
+
+export const secretsManagerService: ServiceModule<SecretsDeps, SecretsApi> = {
+  name: 'secretsmanager',
+  async create(ctx) {
+    const secrets = new Secrets({ store: ctx.store, clock: ctx.clock, kms: ctx.deps.kms, accountId: ctx.config.accountId });
+    await secrets.init();
+    const api: SecretsApi = {
+      resolve: async (region, reference) => {
+        const m = /^\{\{resolve:secretsmanager:(.+)\}\}$/.exec(reference.trim());
+        let inner = m ? m[1]! : reference;
+        let id: string;
+        // A full ARN holds colons itself: take its seven parts first.
+        const arn = /^(arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:[^:]+)(?::(.*))?$/.exec(inner);
+        if (arn) {
+          id = arn[1]!;
+          inner = arn[2] ?? '';
+        } else {
+          const i = inner.indexOf(':');
+          id = i < 0 ? inner : inner.slice(0, i);
+          inner = i < 0 ? '' : inner.slice(i + 1);
+        }
+        const [field = 'SecretString', jsonKey = '', stage = '', versionId = ''] = inner ? inner.split(':') : [];
+        if (field !== 'SecretString') throw new AwsError('InvalidRequestException', 'Dynamic references to secrets support SecretString only.', { status: 400 });
+        const x = await secrets.find(region, id);
+        const { value } = await secrets.value(x, versionId || undefined, stage || (versionId ? undefined : 'AWSCURRENT'));
+        const text = value.toString('utf8');
+        if (!jsonKey) return text;
+        let obj: unknown;
+        try {
+          obj = JSON.parse(text);
+        } catch {
+          throw new AwsError('InvalidRequestException', 'The secret value is not a JSON object, so a json-key cannot be resolved.', { status: 400 });
+        }
+        const v = obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[jsonKey] : undefined;
+        if (v === undefined) throw new AwsError('InvalidRequestException', `The secret value has no key ${jsonKey}.`, { status: 400 });
+        return typeof v === 'string' ? v : JSON.stringify(v);
+      },
+    };
+    return { routes: secretsRoutes(secrets), api, start: async () => {}, stop: async () => {} };
+  },
+};
