@@ -17,6 +17,7 @@ import { eventSchedulerService, eventsDeliveryService, eventsService } from './s
 import { statesService } from './services/states/index.js';
 import { s3Service } from './services/s3/index.js';
 import { clusterService } from './services/cluster/index.js';
+import { cloudformationService } from './services/cloudformation/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
@@ -116,6 +117,8 @@ const SERVICES = [
   entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService), events: use(eventsService) })),
   // S3 notifications go to Lambda's async path, queues, topics and (with EventBridge enabled) the default bus.
   entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
+  // CloudFormation last (before cluster): its resources are the other services'.
+  entry(cloudformationService, () => ({})),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 
