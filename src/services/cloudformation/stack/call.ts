@@ -96,9 +96,11 @@ export function loopbackCaller(endpoint: () => string, region: string): Caller {
         PutBucketNotificationConfiguration: ['PUT', `/${bucket}?notification`, String(input['Body'] ?? '')],
         PutBucketPolicy: ['PUT', `/${bucket}?policy`, String(input['Policy'] ?? '')],
         DeleteBucketPolicy: ['DELETE', `/${bucket}?policy`, undefined],
+        GetObject: ['GET', `/${bucket}/${String(input['Key'] ?? '').split('/').map(encodeURIComponent).join('/')}`, undefined],
       };
       const [method, path, body] = req[operation] ?? (() => { throw new Error(`s3 operation ${operation} is not mapped`); })();
       res = await fetch(`${base}${path}`, { method, headers: { authorization: auth('s3') }, body });
+      if (operation === 'GetObject' && res.ok) return { Body: Buffer.from(await res.arrayBuffer()).toString('base64') };
       const text = await res.text();
       if (!res.ok) {
         const e = ((xml.parse(text) as Record<string, Record<string, string>>)['Error'] ?? {}) as Record<string, string>;

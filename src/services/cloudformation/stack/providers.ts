@@ -112,8 +112,13 @@ const HANDLER_FILE: Array<[RegExp, string]> = [
   [/^ruby/, 'index.rb'],
 ];
 
-function functionCode(p: JsonObject): Record<string, unknown> {
+/** Code from the server's own S3 (Lambda takes zip bytes only) is read here and handed over as ZipFile. */
+async function functionCode(p: JsonObject, c: ProviderContext): Promise<Record<string, unknown>> {
   const code = (p['Code'] ?? {}) as JsonObject;
+  if (typeof code['S3Bucket'] === 'string' && typeof code['S3Key'] === 'string') {
+    const obj = await c.call('s3', 'GetObject', { Bucket: code['S3Bucket'], Key: code['S3Key'] });
+    return { ZipFile: obj['Body'] };
+  }
   if (typeof code['ZipFile'] === 'string') {
     const runtime = String(p['Runtime'] ?? '');
     const file = HANDLER_FILE.find(([re]) => re.test(runtime))?.[1] ?? 'index.js';
@@ -136,14 +141,14 @@ const lambdaFunction: Provider = {
   createOnly: ['FunctionName', 'PackageType'],
   async create(p, c) {
     const name = s(p['FunctionName']) ?? physicalName(c, 64);
-    const input: Record<string, unknown> = { FunctionName: name, Code: functionCode(p), ...functionConfig(p) };
+    const input: Record<string, unknown> = { FunctionName: name, Code: await functionCode(p, c), ...functionConfig(p) };
     if (Array.isArray(p['Tags'])) input['Tags'] = Object.fromEntries((p['Tags'] as JsonObject[]).map((t) => [t['Key'], t['Value']]));
     if (p['ReservedConcurrentExecutions'] !== undefined) void 0;
     const out = await c.call('lambda', 'CreateFunction', input);
     return { physicalId: name, attributes: { Arn: String(out['FunctionArn']) } };
   },
   async update(p, old, c) {
-    await c.call('lambda', 'UpdateFunctionCode', { FunctionName: old.physicalId, ...functionCode(p) });
+    await c.call('lambda', 'UpdateFunctionCode', { FunctionName: old.physicalId, ...(await functionCode(p, c)) });
     await c.call('lambda', 'UpdateFunctionConfiguration', { FunctionName: old.physicalId, ...functionConfig(p) });
     return old;
   },
