@@ -20,6 +20,7 @@ import { clusterService } from './services/cluster/index.js';
 import { kmsService } from './services/kms/index.js';
 import { ssmService } from './services/ssm/index.js';
 import { secretsManagerService } from './services/secretsmanager/index.js';
+import { cloudformationService } from './services/cloudformation/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
@@ -124,6 +125,8 @@ const SERVICES = [
   entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService), events: use(eventsService) })),
   // S3 notifications go to Lambda's async path, queues, topics and (with EventBridge enabled) the default bus.
   entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
+  // CloudFormation last (before cluster): its resources are the other services'.
+  entry(cloudformationService, () => ({})),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `selfless` command: dispatches to subcommands; every failure is one line on stderr and a non-zero exit.
 import { StartupError } from '../app.js';
+import { deleteStack, deploy, stacks } from './deploy.js';
 import { logs } from './logs.js';
 import { parseArgs, UsageError } from './options.js';
 import { start } from './start.js';
@@ -14,6 +15,9 @@ commands:
   logs <function>       print a function's logs (--follow to keep printing, --endpoint URL, --region R)
   transform TEMPLATE    expand a SAM template to CloudFormation JSON (--region R, --parameter-overrides K=V …)
   validate TEMPLATE     check a SAM template locally; every error with its resource and property
+  deploy                deploy a SAM/CloudFormation template as a stack (--stack-name N, --template-file F, …)
+  delete                delete a stack (--stack-name N)
+  stacks                list the server's stacks
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -27,6 +31,12 @@ async function main(argv: string[]): Promise<number> {
       return transform(p);
     case 'validate':
       return validate(p);
+    case 'deploy':
+      return deploy(p);
+    case 'delete':
+      return deleteStack(p);
+    case 'stacks':
+      return stacks(p);
     case 'help':
     case '--help':
     case '-h':

@@ -1,0 +1,26 @@
+// The cloudformation service module: stacks on the store, driven by the engine; resources through callService.
+import type { ServiceModule } from '../../server/service.js';
+import { cloudformationRoutes } from './api.js';
+import { loopbackCaller } from './stack/call.js';
+import { Engine, MIGRATIONS } from './stack/engine.js';
+
+export const cloudformationService: ServiceModule<Record<string, never>, Record<string, never>> = {
+  name: 'cloudformation',
+  async create(ctx) {
+    await ctx.store.migrate('cloudformation', MIGRATIONS);
+    const engine = new Engine({
+      store: ctx.store,
+      clock: ctx.clock,
+      leases: ctx.cluster.leases,
+      call: loopbackCaller(() => ctx.config.endpointUrl(), ctx.config.defaultRegion),
+      accountId: ctx.config.accountId,
+      log: ctx.log,
+    });
+    return {
+      routes: cloudformationRoutes(engine, () => ctx.clock.now()),
+      api: {},
+      start: () => engine.resume(),
+      stop: async () => {},
+    };
+  },
+};
