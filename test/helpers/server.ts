@@ -138,12 +138,17 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** `n` nodes (`selfless start --store postgres://…` processes, each with its own data dir) on one fresh database. */
+/**
+ * `n` nodes (`selfless start --store postgres://…` processes, each with its own data dir) on one fresh database,
+ * sharing one KMS master key file as docs/kms.md asks of a cluster (the first node creates it).
+ */
 export async function startCluster(n: number, o: Omit<StartOptions, 'store' | 'dataDir' | 'port'> = {}): Promise<Cluster> {
   const db = await freshPgDatabase();
+  const keyDir = mkdtempSync(join(tmpdir(), 'selfless-cluster-key-'));
   const nodes: Running[] = [];
   const add = async (extra: Omit<StartOptions, 'store'> = {}): Promise<Running> => {
-    const r = await startServer({ ...o, ...extra, env: { ...o.env, ...extra.env }, args: [...(o.args ?? []), ...(extra.args ?? [])], store: db.url });
+    const env = { SELFLESS_KMS_MASTER_KEY_FILE: join(keyDir, 'kms-master.key'), ...o.env, ...extra.env };
+    const r = await startServer({ ...o, ...extra, env, args: [...(o.args ?? []), ...(extra.args ?? [])], store: db.url });
     nodes.push(r);
     return r;
   };
@@ -154,6 +159,7 @@ export async function startCluster(n: number, o: Omit<StartOptions, 'store' | 'd
   } catch (e) {
     await Promise.all(nodes.map((x) => x.stop('SIGKILL')));
     await db.drop();
+    removeDir(keyDir);
     throw e;
   }
   return {
@@ -163,6 +169,7 @@ export async function startCluster(n: number, o: Omit<StartOptions, 'store' | 'd
     stop: async () => {
       await Promise.all(nodes.map((x) => x.stop()));
       for (const x of nodes) removeDir(x.dataDir);
+      removeDir(keyDir);
       await db.drop();
     },
   };
