@@ -168,10 +168,12 @@ export async function deploy(p: Parsed): Promise<number> {
   for (;;) {
     const events = arr<Record<string, string>>((await cfn(base, 'DescribeStackEvents', { StackName: String(created['StackId']) }))['StackEvents']).reverse();
     for (const e of events) {
-      if (seen.has(e['EventId']!) || Date.parse(e['Timestamp']!) < started) continue;
+      if (seen.has(e['EventId']!)) continue;
       seen.add(e['EventId']!);
+      // The first failure of this operation names the reason, even when its event's timestamp is before `started`.
+      if (/_FAILED$/.test(e['ResourceStatus']!) && e['ResourceType'] !== 'AWS::CloudFormation::Stack' && Date.parse(e['Timestamp']!) >= started - 60_000) failure ??= `${e['LogicalResourceId']}: ${e['ResourceStatusReason'] ?? ''}`;
+      if (Date.parse(e['Timestamp']!) < started) continue;
       process.stdout.write(`${e['ResourceStatus']!.padEnd(28)} ${e['ResourceType']!.padEnd(34)} ${e['LogicalResourceId']}${e['ResourceStatusReason'] ? `  ${e['ResourceStatusReason']}` : ''}\n`);
-      if (/_FAILED$/.test(e['ResourceStatus']!) && e['ResourceType'] !== 'AWS::CloudFormation::Stack') failure ??= `${e['LogicalResourceId']}: ${e['ResourceStatusReason'] ?? ''}`;
     }
     const s = arr<Record<string, unknown>>((await cfn(base, 'DescribeStacks', { StackName: String(created['StackId']) }))['Stacks'])[0]!;
     const status = String(s['StackStatus']);

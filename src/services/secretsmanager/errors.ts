@@ -8,3 +8,4 @@ export const exists = (name: string): AwsError => e('ResourceExistsException', `
 export const markedForDeletion = (): AwsError => e('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
 export const invalidParam = (m: string): AwsError => e('InvalidParameterException', m);
 export const invalidRequest = (m: string): AwsError => e('InvalidRequestException', m);
+export const encryptionFailure = (): AwsError => e('EncryptionFailure', "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.");

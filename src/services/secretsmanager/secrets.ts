@@ -4,6 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Migration, Store } from '../../store/store.js';
 import type { KmsApi } from '../kms/index.js';
 import * as E from './errors.js';
+import { AwsError } from '../../lib/errors.js';
 
 export const SECRETS_MIGRATIONS: Migration[] = [
   {
@@ -73,7 +74,12 @@ export class Secrets {
     const existing = (await this.versions(s.arn)).find((v) => v.version_id === versionId);
     if (existing) return { versionId, stages: JSON.parse(existing.stages) as string[] };
     const key = s.kms_key ?? (await this.o.kms.awsManagedKey(s.region, 'alias/aws/secretsmanager'));
-    const blob = (await this.o.kms.encrypt(s.region, key, value, { SecretARN: s.arn, SecretVersionId: versionId })).blob;
+    // A key that is missing, disabled or pending deletion is Secrets Manager's EncryptionFailure, not KMS's own error.
+    const blob = (
+      await this.o.kms.encrypt(s.region, key, value, { SecretARN: s.arn, SecretVersionId: versionId }).catch((err: unknown) => {
+        throw err instanceof AwsError && /NotFound|Disabled|InvalidState/.test(err.code) ? E.encryptionFailure() : err;
+      })
+    ).blob;
     await this.o.store.tx(async (q) => {
       const all = await q.all<{ version_id: string; stages: string }>('SELECT version_id, stages FROM secretsmanager_versions WHERE arn = ?', [s.arn]);
       for (const v of all) {
