@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { parseTemplate, type Json, type JsonObject } from '../services/cloudformation/index.js';
-import { zipFiles } from '../services/cloudformation/stack/zip.js';
+import { zipFiles } from '../lib/zip-write.js';
 import { str, UsageError, type Parsed } from './options.js';
 import { parameterOverrides } from './transform.js';
 

@@ -1,27 +1,13 @@
 // The KMS API (JSON 1.1, `TrentService.*`): keys, aliases, encrypt/decrypt and data keys, policies, grants, tags, rotation.
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../lib/errors.js';
+import { need, parseJsonObject, str, type JsonObject } from '../../lib/validate.js';
 import type { ApiRequest, Handler, ServiceRoutes } from '../../server/types.js';
 import * as E from './errors.js';
 import type { KeyRow, Keys } from './keys.js';
 
-type Body = Record<string, unknown>;
-
-function parse(req: ApiRequest): Body {
-  try {
-    const v: unknown = req.body.length ? JSON.parse(req.body.toString('utf8')) : {};
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-    return v as Body;
-  } catch {
-    throw new AwsError('SerializationException', 'Request body is not valid JSON.');
-  }
-}
-const str = (b: Body, k: string): string | undefined => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
-const need = (b: Body, k: string): string => {
-  const v = str(b, k);
-  if (v === undefined) throw E.validation(`1 validation error detected: Value null at '${k[0]!.toLowerCase()}${k.slice(1)}' failed to satisfy constraint: Member must not be null`);
-  return v;
-};
+type Body = JsonObject;
+const parse = (req: ApiRequest): Body => parseJsonObject(req.body);
 const blob = (b: Body, k: string): Buffer => Buffer.from(need(b, k), 'base64');
 const context = (b: Body): Record<string, string> | undefined => (b['EncryptionContext'] && typeof b['EncryptionContext'] === 'object' ? (b['EncryptionContext'] as Record<string, string>) : undefined);
 

@@ -1,26 +1,13 @@
 // The Secrets Manager API (JSON 1.1, `secretsmanager.*`): secrets, versions and stages, deletion windows, tags, passwords.
 import { randomInt } from 'node:crypto';
 import { AwsError } from '../../lib/errors.js';
+import { need, parseJsonObject, str, type JsonObject } from '../../lib/validate.js';
 import type { ApiRequest, Handler, ServiceRoutes } from '../../server/types.js';
 import * as E from './errors.js';
 import type { SecretRow, Secrets } from './secrets.js';
 
-type Body = Record<string, unknown>;
-function parse(req: ApiRequest): Body {
-  try {
-    const v: unknown = req.body.length ? JSON.parse(req.body.toString('utf8')) : {};
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('x');
-    return v as Body;
-  } catch {
-    throw new AwsError('SerializationException', 'Request body is not valid JSON.');
-  }
-}
-const str = (b: Body, k: string): string | undefined => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
-const need = (b: Body, k: string): string => {
-  const v = str(b, k);
-  if (v === undefined) throw new AwsError('ValidationException', `1 validation error detected: Value null at '${k[0]!.toLowerCase()}${k.slice(1)}' failed to satisfy constraint: Member must not be null`);
-  return v;
-};
+type Body = JsonObject;
+const parse = (req: ApiRequest): Body => parseJsonObject(req.body);
 const tagsIn = (v: unknown): Record<string, string> => {
   const out: Record<string, string> = {};
   if (Array.isArray(v)) for (const t of v as { Key?: string; Value?: string }[]) if (typeof t.Key === 'string') out[t.Key] = t.Value ?? '';

@@ -1,25 +1,12 @@
 // The SSM Parameter Store API (JSON 1.1, `AmazonSSM.*`): parameters, versions, labels, paths, history.
 import { AwsError } from '../../lib/errors.js';
+import { need, parseJsonObject, str, type JsonObject } from '../../lib/validate.js';
 import type { ApiRequest, Handler, ServiceRoutes } from '../../server/types.js';
 import * as E from './errors.js';
 import type { ParamRow, Params } from './params.js';
 
-type Body = Record<string, unknown>;
-function parse(req: ApiRequest): Body {
-  try {
-    const v: unknown = req.body.length ? JSON.parse(req.body.toString('utf8')) : {};
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('x');
-    return v as Body;
-  } catch {
-    throw new AwsError('SerializationException', 'Request body is not valid JSON.');
-  }
-}
-const str = (b: Body, k: string): string | undefined => (typeof b[k] === 'string' ? (b[k] as string) : undefined);
-const need = (b: Body, k: string): string => {
-  const v = str(b, k);
-  if (v === undefined) throw E.validation(`1 validation error detected: Value null at '${k[0]!.toLowerCase()}${k.slice(1)}' failed to satisfy constraint: Member must not be null`);
-  return v;
-};
+type Body = JsonObject;
+const parse = (req: ApiRequest): Body => parseJsonObject(req.body);
 function page<T>(items: T[], b: Body, dflt: number): { items: T[]; next?: string } {
   const tok = str(b, 'NextToken');
   const start = tok ? Number(Buffer.from(tok, 'base64').toString()) || 0 : 0;

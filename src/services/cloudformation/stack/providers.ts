@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Json, JsonObject } from '../template/index.js';
 import type { Caller } from './call.js';
-import { zipOne } from './zip.js';
+import { zipFiles } from '../../../lib/zip-write.js';
 
 export interface ProviderContext {
   call: Caller;
@@ -122,7 +122,7 @@ async function functionCode(p: JsonObject, c: ProviderContext): Promise<Record<s
   if (typeof code['ZipFile'] === 'string') {
     const runtime = String(p['Runtime'] ?? '');
     const file = HANDLER_FILE.find(([re]) => re.test(runtime))?.[1] ?? 'index.js';
-    return { ZipFile: zipOne(file, code['ZipFile']).toString('base64') };
+    return { ZipFile: zipFiles([[file, Buffer.from(code['ZipFile'], 'utf8')]]).toString('base64') };
   }
   const out: Record<string, unknown> = {};
   for (const k of ['S3Bucket', 'S3Key', 'S3ObjectVersion', 'ImageUri']) if (code[k] !== undefined) out[k] = code[k];
