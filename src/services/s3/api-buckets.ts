@@ -58,7 +58,7 @@ export async function deleteBucket(ctx: S3Ctx, r: S3Request): Promise<void> {
 export async function listBuckets(ctx: S3Ctx, r: S3Request): Promise<void> {
   const prefix = r.query.get('prefix') ?? '';
   const region = r.query.get('bucket-region');
-  const all = ctx.data.listBuckets().filter((b) => b.name.startsWith(prefix) && (region === null || b.region === region));
+  const all = (await ctx.data.listBuckets()).filter((b) => b.name.startsWith(prefix) && (region === null || b.region === region));
   const max = Number(r.query.get('max-buckets') ?? 10000);
   const token = r.query.get('continuation-token');
   const from = token ? all.filter((b) => b.name > token) : all;

@@ -83,9 +83,13 @@ export class S3Data {
     return this.clock.now() * 1000 + this.counter;
   }
 
-  /** The bucket, from the cache; a miss reads the store (another node may have made it a moment ago). */
+  /**
+   * The bucket, from the cache; a miss reads the store (another node may have made it a moment ago). On a shared
+   * store every call reads the row: another node's configuration change (versioning, notifications) must hold for
+   * the next request here, and its notifier hint may still be on its way (one primary-key read per request).
+   */
   async bucket(name: string): Promise<Bucket> {
-    let b = this.buckets.get(name);
+    let b = this.store.kind === 'postgres' ? undefined : this.buckets.get(name);
     if (!b) {
       await this.reload(name);
       b = this.buckets.get(name);
@@ -98,8 +102,12 @@ export class S3Data {
     return this.buckets.get(name);
   }
 
-  listBuckets(): Bucket[] {
-    return [...this.buckets.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  /** Every bucket; on a shared store read from the store, so a bucket another node made a moment ago is listed. */
+  async listBuckets(): Promise<Bucket[]> {
+    const all = this.store.kind === 'postgres'
+      ? (await this.store.all<DbBucket>('SELECT name, region, created_at, versioning, config FROM s3_buckets')).map(bucketOf)
+      : [...this.buckets.values()];
+    return all.sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   async createBucket(name: string, region: string): Promise<'created' | 'exists'> {
