@@ -85,3 +85,4 @@ export async function coordination(o: { store: Store; notifier: Notifier; clock:
   await membership.init();
   return { work, leases, membership };
 }
+export { INLINE_MAX } from './object-blobs.js';

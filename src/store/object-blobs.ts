@@ -1,16 +1,19 @@
 // Large content-addressed blobs (S3 objects): streamed in (hashed while written, temp file + fsync + rename) and
-// streamed out by byte range, on local disk or in PostgreSQL chunk rows that every node of a cluster reaches.
+// streamed out by byte range, on local disk or in PostgreSQL chunk rows that every node of a cluster reaches. On the
+// embedded store, small blobs go into a table through the group commit instead (one fsync for many uploads).
 //
 // They live apart from the code blobs (`put`/`read`) so that they can be collected: what no object row references
 // any more is removed by the S3 service's sweep (`list` + `remove`).
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { Readable as ReadableStream } from 'node:stream';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hex } from '../lib/ids.js';
 import type { Queryable } from './store.js';
+import type { Stmt, WriteResult } from './journal.js';
 
 export interface WrittenBlob {
   sha: string;
@@ -75,15 +78,68 @@ function rangeStream(path: string, start?: number, end?: number): Promise<ReadSt
   });
 }
 
-/** Object blobs on local disk: `<dir>/<aa>/<sha256hex>`. */
+/** Blobs up to this size are kept in the database on the embedded store (a file and two fsyncs each otherwise). */
+export const INLINE_MAX = 128 * 1024;
+
+export const INLINE_BLOBS_DDL = 'CREATE TABLE IF NOT EXISTS store_inline_blobs (sha TEXT PRIMARY KEY, data BLOB NOT NULL, created_at INTEGER NOT NULL)';
+
+/** Where small blobs go: the store's group commit for writes, a query for reads. */
+export interface InlineBlobs {
+  readonly q: Queryable;
+  write(group: readonly Stmt[]): Promise<WriteResult[]>;
+}
+
+/** Reads up to INLINE_MAX bytes of `src`: the chunks, and the rest of the stream when it was longer. */
+async function head(src: AsyncIterable<Uint8Array>): Promise<{ chunks: Uint8Array[]; size: number; rest?: AsyncIterable<Uint8Array> }> {
+  const it = src[Symbol.asyncIterator]();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return { chunks, size };
+    chunks.push(r.value);
+    size += r.value.length;
+    if (size > INLINE_MAX) {
+      const first = chunks;
+      const rest = async function* (): AsyncIterable<Uint8Array> {
+        yield* first;
+        for (;;) {
+          const n = await it.next();
+          if (n.done) return;
+          yield n.value;
+        }
+      };
+      return { chunks, size, rest: rest() };
+    }
+  }
+}
+
+/** Object blobs on local disk: `<dir>/<aa>/<sha256hex>`, and small ones in the database when `inline` is given. */
 export class DiskObjectBlobs implements ObjectBlobs {
+  private inline: InlineBlobs | undefined;
   constructor(private readonly dir: string) {}
+
+  /** Keeps blobs up to INLINE_MAX in `store_inline_blobs`, committed through the group commit. */
+  useInline(inline: InlineBlobs): void {
+    this.inline = inline;
+  }
 
   path(sha: string): string {
     return join(this.dir, sha.slice(0, 2), sha);
   }
 
   async write(src: AsyncIterable<Uint8Array>, check?: () => void | Promise<void>): Promise<WrittenBlob> {
+    if (this.inline) {
+      const h = await head(src);
+      if (!h.rest) {
+        const data = Buffer.concat(h.chunks);
+        const sha = createHash('sha256').update(data).digest('hex');
+        await check?.();
+        await this.inline.write([['INSERT INTO store_inline_blobs (sha, data, created_at) VALUES (?, ?, ?) ON CONFLICT (sha) DO NOTHING', [sha, data, Date.now()]]]);
+        return { sha, size: data.length };
+      }
+      src = h.rest;
+    }
     const { tmp, sha, size } = await spool(this.dir, src, true);
     try {
       await check?.();
@@ -98,11 +154,18 @@ export class DiskObjectBlobs implements ObjectBlobs {
     return { sha, size };
   }
 
-  read(sha: string, start?: number, end?: number): Promise<Readable> {
+  private async small(sha: string): Promise<Buffer | undefined> {
+    return (await this.inline?.q.get<{ data: Buffer }>('SELECT data FROM store_inline_blobs WHERE sha = ?', [sha]))?.data;
+  }
+
+  async read(sha: string, start?: number, end?: number): Promise<Readable> {
+    const data = await this.small(sha);
+    if (data) return ReadableStream.from([data.subarray(start ?? 0, end === undefined ? data.length : end + 1)], { objectMode: false });
     return rangeStream(this.path(sha), start, end);
   }
 
   async has(sha: string): Promise<boolean> {
+    if (this.inline && (await this.inline.q.get('SELECT 1 AS x FROM store_inline_blobs WHERE sha = ?', [sha]))) return true;
     return stat(this.path(sha)).then(
       () => true,
       () => false,
@@ -111,6 +174,7 @@ export class DiskObjectBlobs implements ObjectBlobs {
 
   async list(): Promise<{ sha: string; at: number }[]> {
     const out: { sha: string; at: number }[] = [];
+    for (const r of (await this.inline?.q.all<{ sha: string; created_at: number }>('SELECT sha, created_at FROM store_inline_blobs')) ?? []) out.push({ sha: r.sha, at: Number(r.created_at) });
     let subs: string[];
     try {
       subs = await readdir(this.dir);
@@ -134,6 +198,7 @@ export class DiskObjectBlobs implements ObjectBlobs {
   }
 
   async remove(sha: string): Promise<void> {
+    if (this.inline && !sha.endsWith('.tmp')) await this.inline.write([['DELETE FROM store_inline_blobs WHERE sha = ?', [sha]]]);
     await unlink(sha.endsWith('.tmp') ? join(this.dir, sha) : this.path(sha)).catch(() => undefined);
   }
 }

@@ -5,6 +5,7 @@ import type { Migration, Queryable, SqlValue, Store } from './store.js';
 import { DiskBlobStore } from './blobs.js';
 import { SQLITE } from './dialect.js';
 import { Journal } from './journal.js';
+import { INLINE_BLOBS_DDL } from './object-blobs.js';
 import { checkNotNewer } from './schema.js';
 
 /** Serialises async transactions: better-sqlite3 has one connection, and an async tx must not interleave. */
@@ -40,6 +41,8 @@ export class SqliteStore implements Store {
     this.db.exec('CREATE TABLE IF NOT EXISTS store_migrations (owner TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (owner, version))');
     this.blobs = new DiskBlobStore(join(dataDir, 'blobs'));
     this.journal = new Journal(this, (e) => process.stderr.write(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}\n`), this.path);
+    this.db.exec(INLINE_BLOBS_DDL);
+    this.blobs.objects.useInline({ q: this.direct, write: (g) => this.journal.write(g) });
   }
   readonly journal: Journal;
 

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type OpenedStore } from '../../src/store/index.js';
+import { INLINE_MAX, openStore, type OpenedStore } from '../../src/store/index.js';
 import { freshPgDatabase, pgUnavailable, type PgDatabase } from '../helpers/pg.js';
 import { removeDir } from '../helpers/server.js';
 
@@ -55,6 +55,21 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.ok((await a.store.blobs.objects.list()).some((x) => x.sha === w.sha));
       await a.store.blobs.objects.remove(w.sha);
       assert.equal(await a.store.blobs.objects.has(w.sha), false);
+    });
+
+    test('blobs on either side of the inline size (kept in the database on SQLite) read back whole and by range, and are listed and removed', async () => {
+      for (const size of [1, INLINE_MAX, INLINE_MAX + 1]) {
+        const data = randomBytes(size);
+        const w = await a.store.blobs.objects.write(pieces(data, 7000));
+        assert.equal(w.sha, createHash('sha256').update(data).digest('hex'));
+        assert.equal(w.size, size);
+        assert.deepEqual(await collect(await b.store.blobs.objects.read(w.sha)), data);
+        assert.deepEqual(await collect(await b.store.blobs.objects.read(w.sha, 0, 0)), data.subarray(0, 1));
+        assert.deepEqual(await collect(await b.store.blobs.objects.read(w.sha, size - 1, size - 1)), data.subarray(size - 1));
+        assert.ok((await a.store.blobs.objects.list()).some((x) => x.sha === w.sha), `listed (${size} bytes)`);
+        await a.store.blobs.objects.remove(w.sha);
+        assert.equal(await b.store.blobs.objects.has(w.sha), false, `removed (${size} bytes)`);
+      }
     });
 
     test('a failing check discards the blob; an empty blob is fine', async () => {
