@@ -21,7 +21,8 @@ import {
   waitUntilChangeSetCreateComplete,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { InvokeCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { InvokeCommand, GetAliasCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SFNClient, StartExecutionCommand, DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { lambdaClient } from '../helpers/lambda.js';
@@ -230,4 +231,67 @@ test('CloudFormation: a state machine calling a function; a property needing rep
   await assert.rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'q-one' })));
   const types = (await c.send(new ListStackResourcesCommand({ StackName: 'machine' }))).StackResourceSummaries!.map((r) => r.LogicalResourceId).sort();
   assert.deepEqual(types, ['Fn', 'Machine', 'Q', 'Role']);
+});
+
+const ALIAS_APP = (reply: string): string => `
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Alerts:
+    Type: AWS::SNS::Topic
+  AlertsPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: [!Ref Alerts]
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: FromEvents
+            Effect: Allow
+            Principal: { Service: events.amazonaws.com }
+            Action: sns:Publish
+            Resource: !Ref Alerts
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      InlineCode: "exports.handler = async () => ({ statusCode: 200, body: '${reply}' });"
+      AutoPublishAlias: live
+      FunctionUrlConfig:
+        AuthType: NONE
+      EventInvokeConfig:
+        MaximumRetryAttempts: 0
+        MaximumEventAgeInSeconds: 120
+Outputs:
+  FunctionName:
+    Value: !Ref Api
+`;
+
+test('CloudFormation: AutoPublishAlias publishes a version and points the alias at it (again on a code update), with a function URL, an async invoke config and a topic policy', async () => {
+  const c = cfn();
+  const lambda = lambdaClient(server().url);
+  await c.send(new CreateStackCommand({ StackName: 'alias-app', TemplateBody: ALIAS_APP('one'), Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'] }));
+  await waitUntilStackCreateComplete({ client: c, ...waiter }, { StackName: 'alias-app' });
+  const fn = outputs(await stack('alias-app'))['FunctionName']!;
+  const alias = await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: 'live' }));
+  assert.equal(alias.FunctionVersion, '1');
+  const call = async (): Promise<string> => Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: fn, Qualifier: 'live' }))).Payload!).toString();
+  assert.match(await call(), /"body":"one"/);
+  const url = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: fn, Qualifier: 'live' }));
+  assert.equal(url.AuthType, 'NONE');
+  const eic = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: fn, Qualifier: 'live' }));
+  assert.equal(eic.MaximumRetryAttempts, 0);
+  assert.equal(eic.MaximumEventAgeInSeconds, 120);
+  const sns = new SNSClient({ endpoint: server().url, region: 'us-east-1', credentials: creds });
+  const topics = (await c.send(new ListStackResourcesCommand({ StackName: 'alias-app' }))).StackResourceSummaries!.filter((r) => r.ResourceType === 'AWS::SNS::Topic');
+  const attrs = await sns.send(new GetTopicAttributesCommand({ TopicArn: topics[0]!.PhysicalResourceId! }));
+  assert.match(attrs.Attributes!['Policy']!, /FromEvents/);
+
+  await c.send(new UpdateStackCommand({ StackName: 'alias-app', TemplateBody: ALIAS_APP('two'), Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'] }));
+  await waitUntilStackUpdateComplete({ client: c, ...waiter }, { StackName: 'alias-app' });
+  assert.equal((await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: 'live' }))).FunctionVersion, '2');
+  assert.match(await call(), /"body":"two"/);
+  await c.send(new DeleteStackCommand({ StackName: 'alias-app' }));
+  await waitUntilStackDeleteComplete({ client: c, ...waiter }, { StackName: 'alias-app' });
+  await assert.rejects(lambda.send(new GetAliasCommand({ FunctionName: fn, Name: 'live' })), /ResourceNotFound/);
 });

@@ -9,13 +9,27 @@ const JSON_TARGETS: Record<string, [string, string]> = {
   states: ['AWSStepFunctions', '1.0'],
   events: ['AWSEvents', '1.1'],
   logs: ['Logs_20140328', '1.1'],
+  dynamodb: ['DynamoDB_20120810', '1.0'],
+  kinesis: ['Kinesis_20131202', '1.1'],
   scheduler: ['', ''],
 };
 
 /** Lambda's rest-json routes the providers use: method, path (from the input), and the input minus path members. */
 const LAMBDA: Record<string, (i: Record<string, unknown>) => [string, string, Record<string, unknown> | undefined]> = {
   CreateFunction: (i) => ['POST', '/2015-03-31/functions', i],
-  DeleteFunction: (i) => ['DELETE', `/2015-03-31/functions/${enc(i['FunctionName'])}`, undefined],
+  DeleteFunction: (i) => ['DELETE', `/2015-03-31/functions/${enc(i['FunctionName'])}${qualifier(i)}`, undefined],
+  PublishVersion: ({ FunctionName, ...i }) => ['POST', `/2015-03-31/functions/${enc(FunctionName)}/versions`, i],
+  PutProvisionedConcurrencyConfig: ({ FunctionName, Qualifier, ...i }) => ['PUT', `/2019-09-30/functions/${enc(FunctionName)}/provisioned-concurrency${qualifier({ Qualifier })}`, i],
+  CreateAlias: ({ FunctionName, ...i }) => ['POST', `/2015-03-31/functions/${enc(FunctionName)}/aliases`, i],
+  UpdateAlias: ({ FunctionName, Name, ...i }) => ['PUT', `/2015-03-31/functions/${enc(FunctionName)}/aliases/${enc(Name)}`, i],
+  DeleteAlias: (i) => ['DELETE', `/2015-03-31/functions/${enc(i['FunctionName'])}/aliases/${enc(i['Name'])}`, undefined],
+  CreateFunctionUrlConfig: ({ FunctionName, Qualifier, ...i }) => ['POST', `/2021-10-31/functions/${enc(FunctionName)}/url${qualifier({ Qualifier })}`, i],
+  UpdateFunctionUrlConfig: ({ FunctionName, Qualifier, ...i }) => ['PUT', `/2021-10-31/functions/${enc(FunctionName)}/url${qualifier({ Qualifier })}`, i],
+  DeleteFunctionUrlConfig: (i) => ['DELETE', `/2021-10-31/functions/${enc(i['FunctionName'])}/url${qualifier(i)}`, undefined],
+  PutFunctionEventInvokeConfig: ({ FunctionName, Qualifier, ...i }) => ['PUT', `/2019-09-25/functions/${enc(FunctionName)}/event-invoke-config${qualifier({ Qualifier })}`, i],
+  DeleteFunctionEventInvokeConfig: (i) => ['DELETE', `/2019-09-25/functions/${enc(i['FunctionName'])}/event-invoke-config${qualifier(i)}`, undefined],
+  PublishLayerVersion: ({ LayerName, ...i }) => ['POST', `/2018-10-31/layers/${enc(LayerName)}/versions`, i],
+  DeleteLayerVersion: (i) => ['DELETE', `/2018-10-31/layers/${enc(i['LayerName'])}/versions/${enc(i['VersionNumber'])}`, undefined],
   UpdateFunctionCode: ({ FunctionName, ...i }) => ['PUT', `/2015-03-31/functions/${enc(FunctionName)}/code`, i],
   UpdateFunctionConfiguration: ({ FunctionName, ...i }) => ['PUT', `/2015-03-31/functions/${enc(FunctionName)}/configuration`, i],
   GetFunction: (i) => ['GET', `/2015-03-31/functions/${enc(i['FunctionName'])}`, undefined],
@@ -25,6 +39,7 @@ const LAMBDA: Record<string, (i: Record<string, unknown>) => [string, string, Re
   DeleteEventSourceMapping: (i) => ['DELETE', `/2015-03-31/event-source-mappings/${enc(i['UUID'])}`, undefined],
 };
 const enc = (v: unknown): string => encodeURIComponent(String(v));
+const qualifier = (i: Record<string, unknown>): string => (i['Qualifier'] === undefined || i['Qualifier'] === null ? '' : `?Qualifier=${enc(i['Qualifier'])}`);
 
 export class ServiceCallError extends Error {
   constructor(

@@ -1,42 +1,11 @@
 // Resource providers: create/update/delete of the types this server serves, with Ref and GetAtt values as AWS forms them.
-import { randomBytes } from 'node:crypto';
 import type { Json, JsonObject } from '../template/index.js';
-import type { Caller } from './call.js';
 import { zipFiles } from '../../../lib/zip-write.js';
+import { arn, physicalName, s, type Provider, type ProviderContext } from './provider-kit.js';
+import { DATA_PROVIDERS } from './providers-data.js';
+import { LAMBDA_PROVIDERS } from './providers-lambda.js';
 
-export interface ProviderContext {
-  call: Caller;
-  region: string;
-  accountId: string;
-  stackName: string;
-  logicalId: string;
-}
-
-export interface Created {
-  physicalId: string;
-  /** Ref's value when it is not the physical id. */
-  ref?: string;
-  attributes: Record<string, Json>;
-}
-
-export interface Provider {
-  create(p: JsonObject, c: ProviderContext): Promise<Created>;
-  /** Updates in place; absent: every change replaces the resource. */
-  update?(p: JsonObject, old: Created, c: ProviderContext): Promise<Created>;
-  delete(r: Created, p: JsonObject, c: ProviderContext): Promise<void>;
-  /** Properties whose change needs a replacement (the schema's createOnlyProperties). */
-  createOnly: string[];
-}
-
-/** CloudFormation's generated names: stack-logical-RANDOM, cut to the type's limit. */
-export function physicalName(c: ProviderContext, max = 64): string {
-  const suffix = randomBytes(6).toString('hex').toUpperCase().slice(0, 12);
-  const head = `${c.stackName}-${c.logicalId}`.slice(0, max - suffix.length - 1);
-  return `${head}-${suffix}`;
-}
-
-const s = (v: Json | undefined): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
-const arn = (c: ProviderContext, svc: string, rest: string): string => `arn:aws:${svc}:${c.region}:${c.accountId}:${rest}`;
+export type { Created, ProviderContext } from './provider-kit.js';
 
 const queue: Provider = {
   createOnly: ['QueueName', 'FifoQueue'],
@@ -371,4 +340,6 @@ export const PROVIDERS: Record<string, Provider> = {
   'AWS::Events::EventBus': eventBus,
   'AWS::StepFunctions::StateMachine': stateMachine,
   'AWS::StepFunctions::Activity': activity,
+  ...LAMBDA_PROVIDERS,
+  ...DATA_PROVIDERS,
 };
