@@ -17,16 +17,16 @@ export const DEPLOY_USAGE = `usage: selfless deploy [--template-file template.ya
 
 const ARTIFACTS = 'selfless-deploy-artifacts';
 const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'member' });
-const arr = <T>(v: unknown): T[] => ((v as { member?: T[] } | undefined)?.member ?? []);
+export const arr = <T>(v: unknown): T[] => ((v as { member?: T[] } | undefined)?.member ?? []);
 
-function endpoint(p: Parsed): string {
+export function endpoint(p: Parsed): string {
   return str(p, 'endpoint', 'SELFLESS_ENDPOINT', process.env['AWS_ENDPOINT_URL'] || 'http://127.0.0.1:9000').replace(/\/$/, '');
 }
 
 const region = (): string => process.env['AWS_REGION'] || process.env['AWS_DEFAULT_REGION'] || 'us-east-1';
-const auth = (svc: string): string => `AWS4-HMAC-SHA256 Credential=${process.env['AWS_ACCESS_KEY_ID'] || 'test'}/20200101/${region()}/${svc}/aws4_request, SignedHeaders=host, Signature=0`;
+export const auth = (svc: string): string => `AWS4-HMAC-SHA256 Credential=${process.env['AWS_ACCESS_KEY_ID'] || 'test'}/20200101/${region()}/${svc}/aws4_request, SignedHeaders=host, Signature=0`;
 
-class ApiError extends Error {
+export class ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
@@ -35,7 +35,7 @@ class ApiError extends Error {
   }
 }
 
-async function cfn(base: string, action: string, params: Record<string, string>): Promise<Record<string, unknown>> {
+export async function cfn(base: string, action: string, params: Record<string, string>): Promise<Record<string, unknown>> {
   const body = new URLSearchParams({ Action: action, Version: '2010-05-15', ...params });
   const res = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth('cloudformation') }, body: body.toString() });
   const parsed = xml.parse(await res.text()) as Record<string, Record<string, unknown>>;
@@ -56,13 +56,17 @@ async function filesOf(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** A function's code as Lambda takes it: a folder zipped as `sam build` leaves it, a .zip as is, a file alone. */
+export async function zipPath(path: string): Promise<Buffer> {
+  const st = await stat(path);
+  if (st.isDirectory()) return zipFiles(await Promise.all((await filesOf(path)).map(async (f) => [relative(path, f), await readFile(f)] as [string, Buffer])));
+  if (path.endsWith('.zip') || path.endsWith('.jar')) return readFile(path);
+  return zipFiles([[path.split('/').pop()!, await readFile(path)]]);
+}
+
 /** Zips a folder (or takes a .zip as is), uploads it to the artifacts bucket; its s3:// location. */
 async function upload(base: string, path: string): Promise<{ bucket: string; key: string }> {
-  let data: Buffer;
-  const st = await stat(path);
-  if (st.isDirectory()) data = zipFiles(await Promise.all((await filesOf(path)).map(async (f) => [relative(path, f), await readFile(f)] as [string, Buffer])));
-  else if (path.endsWith('.zip') || path.endsWith('.jar')) data = await readFile(path);
-  else data = zipFiles([[path.split('/').pop()!, await readFile(path)]]);
+  const data = await zipPath(path);
   const key = createHash('md5').update(data).digest('hex');
   await fetch(`${base}/${ARTIFACTS}`, { method: 'PUT', headers: { authorization: auth('s3') } });
   const res = await fetch(`${base}/${ARTIFACTS}/${key}`, { method: 'PUT', headers: { authorization: auth('s3') }, body: new Uint8Array(data) });
@@ -70,7 +74,7 @@ async function upload(base: string, path: string): Promise<{ bucket: string; key
   return { bucket: ARTIFACTS, key };
 }
 
-const isLocal = (v: Json | undefined): v is string => typeof v === 'string' && !/^s3:\/\//.test(v) && !/^https?:\/\//.test(v);
+export const isLocal = (v: Json | undefined): v is string => typeof v === 'string' && !/^s3:\/\//.test(v) && !/^https?:\/\//.test(v);
 
 /** Replaces local CodeUri/ContentUri/DefinitionUri (and CFN's Code) paths with uploaded S3 locations. */
 async function packageTemplate(base: string, t: JsonObject, dir: string): Promise<void> {

@@ -5,6 +5,7 @@ import { deleteStack, deploy, stacks } from './deploy.js';
 import { logs } from './logs.js';
 import { parseArgs, UsageError } from './options.js';
 import { start } from './start.js';
+import { invoke, sync } from './sync.js';
 import { transform } from './transform.js';
 import { validate } from './validate.js';
 
@@ -18,6 +19,8 @@ commands:
   deploy                deploy a SAM/CloudFormation template as a stack (--stack-name N, --template-file F, …)
   delete                delete a stack (--stack-name N)
   stacks                list the server's stacks
+  sync                  deploy a stack, then with --watch push code changes straight to its functions
+  invoke <function>     invoke a function by name or a stack's logical id (--stack-name N, --event file.json)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -37,6 +40,10 @@ async function main(argv: string[]): Promise<number> {
       return deleteStack(p);
     case 'stacks':
       return stacks(p);
+    case 'sync':
+      return sync(p);
+    case 'invoke':
+      return invoke(p);
     case 'help':
     case '--help':
     case '-h':
