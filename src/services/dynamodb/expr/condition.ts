@@ -1,0 +1,173 @@
+// Condition and filter expressions: the grammar (OR < AND < NOT), DynamoDB's checks of functions and operands, compiled trees.
+import type { ExprInput } from './types.js';
+import { Cursor } from './lexer.js';
+import { M, pathText, type ExprKind } from './messages.js';
+import { comparator, Issues, Parser, samePath, staticType, type Cond, type Operand } from './parser.js';
+import { compareKeys, payload, typeOf } from './values.js';
+
+const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
+const ORDER = ['parens', 'unknownFunction', 'misused', 'reserved', 'undefined', 'operandCount', 'tooMany', 'distinct', 'function'];
+const ARITY: Record<string, number> = {
+  attribute_exists: 1,
+  attribute_not_exists: 1,
+  attribute_type: 2,
+  begins_with: 2,
+  contains: 2,
+  size: 1,
+};
+const TYPE_NAMES = new Set(['S', 'N', 'B', 'NULL', 'SS', 'BOOL', 'L', 'BS', 'NS', 'M']);
+
+export interface ParsedCondition {
+  readonly tree: Cond;
+  readonly names: ReadonlySet<string>;
+  readonly values: ReadonlySet<string>;
+}
+
+class ConditionParser extends Parser {
+  constructor(cur: Cursor, input: ExprInput) {
+    super(cur, input, new Issues(ORDER), KEYWORDS);
+  }
+
+  or(): Cond {
+    let left = this.and();
+    while (this.cur.isKeyword('OR')) {
+      this.cur.pos++;
+      left = { kind: 'or', left, right: this.and() };
+    }
+    return left;
+  }
+
+  and(): Cond {
+    let left = this.not();
+    while (this.cur.isKeyword('AND')) {
+      this.cur.pos++;
+      left = { kind: 'and', left, right: this.not() };
+    }
+    return left;
+  }
+
+  not(): Cond {
+    if (this.cur.isKeyword('NOT')) {
+      this.cur.pos++;
+      return { kind: 'not', arg: this.not() };
+    }
+    return this.primary();
+  }
+
+  primary(): Cond {
+    if (this.cur.eat('(')) {
+      const inner = this.or();
+      this.cur.expect(')');
+      if (inner.kind === 'paren') this.issues.add('parens', M.redundantParens);
+      return { kind: 'paren', inner };
+    }
+    const left = this.checked(this.operand());
+    const op = comparator(this.cur.peek());
+    if (op) {
+      this.cur.pos++;
+      const right = this.checked(this.operand());
+      this.misused([left, right]);
+      this.distinct(op, left, right);
+      return { kind: 'compare', op, left, right };
+    }
+    if (this.cur.isKeyword('BETWEEN')) {
+      this.cur.pos++;
+      const lo = this.checked(this.operand());
+      if (!this.cur.isKeyword('AND')) throw this.cur.error();
+      this.cur.pos++;
+      const hi = this.checked(this.operand());
+      this.misused([left, lo, hi]);
+      this.between(lo, hi);
+      return { kind: 'between', arg: left, lo, hi };
+    }
+    if (this.cur.isKeyword('IN')) {
+      this.cur.pos++;
+      this.cur.expect('(');
+      const list: Operand[] = [];
+      do list.push(this.checked(this.operand()));
+      while (this.cur.eat(','));
+      this.cur.expect(')');
+      this.misused([left, ...list]);
+      if (list.length > 100) this.issues.add('tooMany', M.inTooMany(list.length + 1));
+      return { kind: 'in', arg: left, list };
+    }
+    if (left.kind === 'call') {
+      if (left.name === 'size') this.issues.add('misused', M.misused('size'));
+      return { kind: 'call', name: left.name, args: left.args };
+    }
+    throw this.cur.error();
+  }
+
+  /** Functions other than size() cannot be operands of comparisons or arguments of functions. */
+  misused(args: readonly Operand[]): void {
+    for (const a of args) if (a.kind === 'call' && a.name !== 'size') this.issues.add('misused', M.misused(a.name));
+  }
+
+  distinct(op: string, a: Operand, b: Operand): void {
+    if (a.kind === 'path' && b.kind === 'path' && samePath(a.path, b.path)) this.issues.add('distinct', M.distinct(op, pathText(a.path)));
+  }
+
+  between(lo: Operand, hi: Operand): void {
+    if (lo.kind !== 'value' || hi.kind !== 'value' || !lo.value || !hi.value) return;
+    const show = (v: NonNullable<typeof lo.value>) => `{${typeOf(v)}:${String(payload(v))}}`;
+    if (typeOf(lo.value) !== typeOf(hi.value)) this.issues.add('function', M.betweenTypes(show(lo.value), show(hi.value)));
+    else if (compareKeys(lo.value, hi.value) > 0) this.issues.add('function', M.betweenOrder(show(lo.value), show(hi.value)));
+  }
+
+  /** DynamoDB's checks of a function call's name, operand count and operand types. */
+  checked(o: Operand): Operand {
+    if (o.kind !== 'call') return o;
+    o.args.forEach((a) => this.checked(a));
+    const arity = ARITY[o.name];
+    if (arity === undefined) {
+      this.issues.add('unknownFunction', M.unknownFunction(o.name));
+      return o;
+    }
+    this.misused(o.args);
+    if (o.args.length !== arity) {
+      this.issues.add('operandCount', M.operandCount(o.name, o.args.length));
+      return o;
+    }
+    const [a, b] = o.args as [Operand, Operand | undefined];
+    if (b) this.distinct(o.name, a, b);
+    const bad = (t: string) => this.issues.add('function', M.operandType(o.name, t));
+    switch (o.name) {
+      case 'attribute_exists':
+      case 'attribute_not_exists':
+        if (a.kind !== 'path') this.issues.add('function', M.needsPath(o.name));
+        break;
+      case 'begins_with':
+        for (const x of o.args) {
+          const t = staticType(x);
+          if (t && t !== 'S' && t !== 'B') {
+            bad(t);
+            break;
+          }
+        }
+        break;
+      case 'attribute_type': {
+        const t = staticType(b!);
+        if (t !== 'S') bad(t ?? '{NS,SS,L,BS,N,M,B,BOOL,NULL,S}');
+        else if (b!.kind === 'value' && !TYPE_NAMES.has((b!.value as { S: string }).S)) {
+          this.issues.add('function', M.badTypeName((b!.value as { S: string }).S));
+        }
+        break;
+      }
+      case 'size': {
+        const t = staticType(a);
+        if (t === 'N' || t === 'BOOL' || t === 'NULL') bad(t);
+        break;
+      }
+    }
+    return o;
+  }
+}
+
+/** Parses a condition-language expression (also the key condition's) and throws DynamoDB's first error. */
+export function parseCondition(text: string, input: ExprInput, kind: ExprKind): ParsedCondition {
+  const p = new ConditionParser(new Cursor(text, kind), input);
+  const tree = p.or();
+  if (!p.cur.atEnd()) throw p.cur.error();
+  p.issues.throwFirst(kind);
+  return { tree, names: p.names, values: p.values };
+}

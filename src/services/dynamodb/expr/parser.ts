@@ -1,0 +1,173 @@
+// Recursive-descent parsers from expression text to typed trees: document paths, operands, conditions, updates, projections.
+import type { AttributeValue, ExprInput } from './types.js';
+import { Cursor, type Token } from './lexer.js';
+import { invalid, M, pathText, type ExprKind } from './messages.js';
+import { isReserved } from './reserved.js';
+
+/** A resolved document path: attribute names (placeholders substituted) and list indexes. */
+export type Path = (string | number)[];
+
+export type Operand =
+  | { readonly kind: 'path'; readonly path: Path }
+  | { readonly kind: 'value'; readonly name: string; readonly value: AttributeValue | undefined }
+  | { readonly kind: 'call'; readonly name: string; readonly args: Operand[] };
+
+export type Comparator = '=' | '<>' | '<' | '<=' | '>' | '>=';
+
+export type Cond =
+  | { readonly kind: 'or' | 'and'; readonly left: Cond; readonly right: Cond }
+  | { readonly kind: 'not'; readonly arg: Cond }
+  | { readonly kind: 'paren'; readonly inner: Cond }
+  | { readonly kind: 'compare'; readonly op: Comparator; readonly left: Operand; readonly right: Operand }
+  | { readonly kind: 'between'; readonly arg: Operand; readonly lo: Operand; readonly hi: Operand }
+  | { readonly kind: 'in'; readonly arg: Operand; readonly list: Operand[] }
+  | { readonly kind: 'call'; readonly name: string; readonly args: Operand[] };
+
+/**
+ * Semantic problems found while parsing, kept by category: DynamoDB reports the first problem of the most
+ * important category after the whole expression parsed (syntax errors are thrown at once instead).
+ */
+export class Issues {
+  private readonly first = new Map<string, string>();
+  constructor(private readonly order: readonly string[]) {}
+  add(category: string, message: string): void {
+    if (!this.first.has(category)) this.first.set(category, message);
+  }
+  has(category: string): boolean {
+    return this.first.has(category);
+  }
+  throwFirst(kind: ExprKind): void {
+    for (const c of this.order) {
+      const m = this.first.get(c);
+      if (m !== undefined) throw invalid(kind, m);
+    }
+  }
+}
+
+const COMPARATORS = new Set<string>(['=', '<>', '<', '<=', '>', '>=']);
+
+/** Shared parsing state of one expression: the cursor, the request's placeholders, what was used, the issues. */
+export class Parser {
+  readonly names = new Set<string>();
+  readonly values = new Set<string>();
+
+  constructor(
+    readonly cur: Cursor,
+    readonly input: ExprInput,
+    readonly issues: Issues,
+    /** Words that are grammar keywords here and so cannot start a document path. */
+    readonly keywords: ReadonlySet<string>,
+  ) {}
+
+  private pathElement(t: Token | undefined): string | undefined {
+    if (!t) return undefined;
+    if (t.kind === 'ident' && !this.keywords.has(t.text.toUpperCase())) {
+      if (isReserved(t.text)) this.issues.add('reserved', M.reserved(t.text));
+      return t.text;
+    }
+    if (t.kind === 'name') {
+      this.names.add(t.text);
+      const real = this.input.names?.[t.text];
+      if (real === undefined) {
+        this.issues.add('undefined', M.nameUndefined(t.text));
+        return t.text;
+      }
+      return real;
+    }
+    return undefined;
+  }
+
+  /** True when the next token can start a document path. */
+  atPath(): boolean {
+    const t = this.cur.peek();
+    return !!t && ((t.kind === 'ident' && !this.keywords.has(t.text.toUpperCase())) || t.kind === 'name');
+  }
+
+  path(): Path {
+    const head = this.pathElement(this.cur.peek());
+    if (head === undefined) throw this.cur.error();
+    this.cur.pos++;
+    const out: Path = [head];
+    for (;;) {
+      if (this.cur.eat('.')) {
+        const el = this.pathElement(this.cur.peek());
+        if (el === undefined) throw this.cur.error();
+        this.cur.pos++;
+        out.push(el);
+      } else if (this.cur.eat('[')) {
+        const t = this.cur.peek();
+        if (!t || t.kind !== 'number') throw this.cur.error();
+        this.cur.pos++;
+        this.cur.expect(']');
+        out.push(Number(t.text));
+      } else return out;
+    }
+  }
+
+  value(t: Token): Operand {
+    this.values.add(t.text);
+    const v = this.input.values?.[t.text];
+    if (v === undefined) this.issues.add('undefined', M.valueUndefined(t.text));
+    return { kind: 'value', name: t.text, value: v };
+  }
+
+  /** A path, a :value or a function call (arguments parsed by `arg`). */
+  operand(arg: () => Operand = () => this.operand()): Operand {
+    const t = this.cur.peek();
+    if (!t) throw this.cur.error();
+    if (t.kind === 'value') {
+      this.cur.pos++;
+      return this.value(t);
+    }
+    if (t.kind === 'ident' && this.cur.peek(1)?.text === '(' && this.cur.peek(1)?.kind === 'punct') {
+      this.cur.pos += 2;
+      const args: Operand[] = [];
+      if (!this.cur.eat(')')) {
+        do args.push(arg());
+        while (this.cur.eat(','));
+        this.cur.expect(')');
+      }
+      return { kind: 'call', name: t.text, args };
+    }
+    return { kind: 'path', path: this.path() };
+  }
+}
+
+/** The type an operand is known to have while parsing (values and size()), else undefined. */
+export function staticType(o: Operand): string | undefined {
+  if (o.kind === 'value') return o.value ? Object.keys(o.value)[0] : undefined;
+  if (o.kind === 'call') return o.name === 'size' ? 'N' : 'BOOL';
+  return undefined;
+}
+
+export function samePath(a: Path, b: Path): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Records overlap/conflict of `path` with any earlier path of the list (DynamoDB's rule for update targets and
+ * projections), then adds it.
+ */
+export function checkOverlap(paths: Path[], path: Path, issues: Issues): void {
+  for (const earlier of paths) {
+    let diverged = false;
+    for (let i = 0; i < earlier.length && i < path.length; i++) {
+      if (typeof earlier[i] !== typeof path[i]) {
+        issues.add('conflict', M.conflict(pathText(earlier), pathText(path)));
+        diverged = true;
+        break;
+      }
+      if (earlier[i] !== path[i]) {
+        diverged = true;
+        break;
+      }
+    }
+    if (!diverged) issues.add('overlap', M.overlap(pathText(earlier), pathText(path)));
+  }
+  paths.push(path);
+}
+
+/** Comparator tokens, or undefined. */
+export function comparator(t: Token | undefined): Comparator | undefined {
+  return t && t.kind === 'punct' && COMPARATORS.has(t.text) ? (t.text as Comparator) : undefined;
+}
