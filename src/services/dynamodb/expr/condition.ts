@@ -6,7 +6,7 @@ import { comparator, Issues, Parser, samePath, staticType, type Cond, type Opera
 import { compareKeys, payload, typeOf } from './values.js';
 
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
-const ORDER = ['parens', 'unknownFunction', 'misused', 'reserved', 'undefined', 'operandCount', 'tooMany', 'distinct', 'function'];
+const ORDER = ['operators', 'parens', 'unknownFunction', 'misused', 'reserved', 'undefined', 'operandCount', 'tooMany', 'distinct', 'function'];
 const ARITY: Record<string, number> = {
   attribute_exists: 1,
   attribute_not_exists: 1,
@@ -23,16 +23,27 @@ export interface ParsedCondition {
   readonly values: ReadonlySet<string>;
 }
 
+/** DynamoDB's limit on operators and functions in one expression. */
+export const MAX_OPERATORS = 300;
+
 class ConditionParser extends Parser {
+  operators = 0;
+
   constructor(cur: Cursor, input: ExprInput) {
     super(cur, input, new Issues(ORDER), KEYWORDS);
+  }
+
+  /** Counts one operator or function (AND, OR, NOT, comparators, BETWEEN, IN, calls). */
+  counted<T>(node: T): T {
+    this.operators++;
+    return node;
   }
 
   or(): Cond {
     let left = this.and();
     while (this.cur.isKeyword('OR')) {
       this.cur.pos++;
-      left = { kind: 'or', left, right: this.and() };
+      left = this.counted({ kind: 'or', left, right: this.and() });
     }
     return left;
   }
@@ -41,7 +52,7 @@ class ConditionParser extends Parser {
     let left = this.not();
     while (this.cur.isKeyword('AND')) {
       this.cur.pos++;
-      left = { kind: 'and', left, right: this.not() };
+      left = this.counted({ kind: 'and', left, right: this.not() });
     }
     return left;
   }
@@ -49,7 +60,7 @@ class ConditionParser extends Parser {
   not(): Cond {
     if (this.cur.isKeyword('NOT')) {
       this.cur.pos++;
-      return { kind: 'not', arg: this.not() };
+      return this.counted({ kind: 'not', arg: this.not() });
     }
     return this.primary();
   }
@@ -68,7 +79,7 @@ class ConditionParser extends Parser {
       const right = this.checked(this.operand());
       this.misused([left, right]);
       this.distinct(op, left, right);
-      return { kind: 'compare', op, left, right };
+      return this.counted({ kind: 'compare', op, left, right });
     }
     if (this.cur.isKeyword('BETWEEN')) {
       this.cur.pos++;
@@ -78,7 +89,7 @@ class ConditionParser extends Parser {
       const hi = this.checked(this.operand());
       this.misused([left, lo, hi]);
       this.between(lo, hi);
-      return { kind: 'between', arg: left, lo, hi };
+      return this.counted({ kind: 'between', arg: left, lo, hi });
     }
     if (this.cur.isKeyword('IN')) {
       this.cur.pos++;
@@ -88,8 +99,8 @@ class ConditionParser extends Parser {
       while (this.cur.eat(','));
       this.cur.expect(')');
       this.misused([left, ...list]);
-      if (list.length > 100) this.issues.add('tooMany', M.inTooMany(list.length + 1));
-      return { kind: 'in', arg: left, list };
+      if (list.length > 100) this.issues.add('tooMany', M.inTooMany(list.length));
+      return this.counted({ kind: 'in', arg: left, list });
     }
     if (left.kind === 'call') {
       if (left.name === 'size') this.issues.add('misused', M.misused('size'));
@@ -117,6 +128,7 @@ class ConditionParser extends Parser {
   /** DynamoDB's checks of a function call's name, operand count and operand types. */
   checked(o: Operand): Operand {
     if (o.kind !== 'call') return o;
+    this.operators++;
     o.args.forEach((a) => this.checked(a));
     const arity = ARITY[o.name];
     if (arity === undefined) {
@@ -168,6 +180,7 @@ export function parseCondition(text: string, input: ExprInput, kind: ExprKind): 
   const p = new ConditionParser(new Cursor(text, kind), input);
   const tree = p.or();
   if (!p.cur.atEnd()) throw p.cur.error();
+  if (p.operators > MAX_OPERATORS) p.issues.add('operators', M.tooManyOperators(p.operators));
   p.issues.throwFirst(kind);
   return { tree, names: p.names, values: p.values };
 }

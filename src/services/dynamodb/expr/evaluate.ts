@@ -14,11 +14,11 @@ export function resolvePath(item: Item, path: Path): AttributeValue | undefined 
   return cur;
 }
 
-/** size(): characters of S (UTF-8 bytes as DynamoDB counts them), bytes of B, members of sets, L and M. */
+/** size(): UTF-16 code units of S (as DynamoDB counts them), bytes of B, members of sets, L and M. */
 export function sizeOf(v: AttributeValue | undefined): AttributeValue | undefined {
   if (!v) return undefined;
   let n: number;
-  if ('S' in v) n = Buffer.byteLength(v.S, 'utf8');
+  if ('S' in v) n = v.S.length;
   else if ('B' in v) n = Buffer.from(v.B, 'base64').length;
   else if ('SS' in v) n = v.SS.length;
   else if ('NS' in v) n = v.NS.length;

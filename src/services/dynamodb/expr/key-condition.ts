@@ -1,14 +1,14 @@
 // Key condition expressions: the condition grammar restricted to "hash = :v [AND range <op> …]", with DynamoDB's messages.
 import type { AttributeValue, ExprInput, KeyCondition } from './types.js';
 import { parseCondition } from './condition.js';
-import { M, invalid, validation } from './messages.js';
+import { M, validation } from './messages.js';
 import type { Cond, Operand } from './parser.js';
 
 type RangeOp = NonNullable<KeyCondition['range']>['op'];
 interface One { readonly attr: string; readonly op: RangeOp; readonly values: AttributeValue[] }
 
 const FLIP: Record<string, RangeOp> = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
-const fail = (m: string) => invalid('KeyConditionExpression', m);
+const fail = (m: string) => validation(m);
 
 function unwrap(c: Cond): Cond {
   return c.kind === 'paren' ? unwrap(c.inner) : c;

@@ -1,6 +1,9 @@
 // The tokens of DynamoDB's expression languages, and the cursor the parsers walk them with (syntax errors as AWS words them).
 import { invalid, M, type ExprKind } from './messages.js';
 
+/** DynamoDB's limit on the length of one expression string. */
+export const MAX_EXPRESSION_BYTES = 4096;
+
 export type TokenKind = 'ident' | 'name' | 'value' | 'number' | 'punct' | 'bad';
 
 export interface Token {
@@ -64,6 +67,7 @@ export class Cursor {
     readonly kind: ExprKind,
   ) {
     if (text.trim() === '') throw invalid(kind, M.empty);
+    if (Buffer.byteLength(text, 'utf8') > MAX_EXPRESSION_BYTES) throw invalid(kind, M.tooLong);
     this.tokens = tokenize(text);
     const bad = this.tokens.findIndex((t) => t.kind === 'bad');
     if (bad >= 0) {

@@ -38,7 +38,9 @@ export const M = {
     `The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: ${lo}, upper bound operand: AttributeValue: ${hi}`,
   betweenOrder: (lo: string, hi: string) =>
     `The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: ${lo}, upper bound operand: AttributeValue: ${hi}`,
-  inTooMany: (n: number) => `Too many operands for the IN operator; number of operands: ${n}, maximum number of operands: 100`,
+  inTooMany: (n: number) => `The IN operator is provided with too many operands; number of operands: ${n}`,
+  tooManyOperators: (n: number) => `The expression contains too many operators; operator count: ${n}`,
+  tooLong: 'Expression size has exceeded the maximum allowed size',
   section: (s: string) => `The "${s}" section can only be used once in an update expression;`,
   overlap: (a: string, b: string) => `Two document paths overlap with each other; must remove or rewrite one of these paths; path one: ${a}, path two: ${b}`,
   conflict: (a: string, b: string) => `Two document paths conflict with each other; must remove or rewrite one of these paths; path one: ${a}, path two: ${b}`,
