@@ -10,7 +10,7 @@ export interface Decimal {
   readonly exp: number;
 }
 
-const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const NUMBER = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /** The decimal a wire number denotes, or undefined when the text is not a number. */
 export function parseDecimal(text: string): Decimal | undefined {
@@ -69,7 +69,8 @@ function compareAbs(a: Decimal, b: Decimal): number {
 export function compareDecimal(a: Decimal, b: Decimal): number {
   if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1;
   if (a.sign === 0) return 0;
-  return a.sign * compareAbs(a, b);
+  const c = compareAbs(a, b);
+  return c === 0 ? 0 : a.sign * c;
 }
 
 /** Both coefficients aligned to the smaller exponent, as digit strings of equal length. */
