@@ -36,6 +36,14 @@ export class Issues {
   has(category: string): boolean {
     return this.first.has(category);
   }
+  /** The issues so far, to go back to when a parse attempt is abandoned. */
+  snapshot(): Map<string, string> {
+    return new Map(this.first);
+  }
+  restore(snap: Map<string, string>): void {
+    this.first.clear();
+    for (const [k, v] of snap) this.first.set(k, v);
+  }
   throwFirst(kind: ExprKind): void {
     for (const c of this.order) {
       const m = this.first.get(c);
