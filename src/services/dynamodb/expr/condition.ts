@@ -21,6 +21,8 @@ export interface ParsedCondition {
   readonly tree: Cond;
   readonly names: ReadonlySet<string>;
   readonly values: ReadonlySet<string>;
+  readonly heads: ReadonlySet<string>;
+  readonly nested: ReadonlySet<string>;
 }
 
 /** DynamoDB's limit on operators and functions in one expression. */
@@ -226,5 +228,5 @@ export function parseCondition(text: string, input: ExprInput, kind: ExprKind): 
   if (!p.cur.atEnd()) throw p.cur.error();
   if (p.operators > MAX_OPERATORS) p.issues.add('operators', M.tooManyOperators(p.operators));
   p.issues.throwFirst(kind);
-  return { tree, names: p.names, values: p.values };
+  return { tree, names: p.names, values: p.values, heads: p.heads, nested: p.nested };
 }

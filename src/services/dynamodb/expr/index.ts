@@ -11,8 +11,8 @@ export type { AttributeValue, Item, ExprInput, Uses, Condition, Projection, Upda
 
 // Each compile* throws an AwsError('ValidationException', <DynamoDB's message>, {status: 400}) for a bad expression.
 export function compileCondition(text: string, input: ExprInput, kind: ConditionKind): Condition {
-  const { tree, names, values } = parseCondition(text, input, kind);
-  return { names, values, test: (item) => evaluate(tree, item ?? {}) };
+  const { tree, names, values, heads, nested } = parseCondition(text, input, kind);
+  return { names, values, heads, nested, test: (item) => evaluate(tree, item ?? {}) };
 }
 export { compileUpdate } from './update.js';
 export { compileProjection } from './projection.js';
@@ -40,3 +40,4 @@ export { resolvePath } from './evaluate.js';
 export { addNumbers, compareNumbers } from './decimal.js';
 export { isReserved } from './reserved.js';
 export type { AwsError };
+export { validateExprInput, checkFilterKeys, checkKeyPaths } from './checks.js';

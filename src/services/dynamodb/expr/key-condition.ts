@@ -87,6 +87,8 @@ export function compileKeyCondition(text: string, input: ExprInput, key: { hash:
   return {
     names: parsed.names,
     values: parsed.values,
+    heads: parsed.heads,
+    nested: parsed.nested,
     hash: hash.values[0]!,
     ...(range ? { range: { op: range.op, values: range.values } } : {}),
   };

@@ -58,6 +58,9 @@ const COMPARATORS = new Set<string>(['=', '<>', '<', '<=', '>', '>=']);
 export class Parser {
   readonly names = new Set<string>();
   readonly values = new Set<string>();
+  /** Top-level attribute names of every document path, and those that paths reach into with '.' or '[]'. */
+  readonly heads = new Set<string>();
+  readonly nested = new Set<string>();
 
   constructor(
     readonly cur: Cursor,
@@ -108,7 +111,11 @@ export class Parser {
         this.cur.pos++;
         this.cur.expect(']');
         out.push(Number(t.text));
-      } else return out;
+      } else {
+        this.heads.add(head);
+        if (out.length > 1) this.nested.add(head);
+        return out;
+      }
     }
   }
 

@@ -6,14 +6,17 @@ import { resolvePath } from './evaluate.js';
 
 const ORDER = ['reserved', 'undefined', 'overlap', 'conflict'];
 
-export function parseProjection(text: string, names: ExprInput['names']): { paths: Path[]; names: ReadonlySet<string> } {
+export function parseProjection(
+  text: string,
+  names: ExprInput['names'],
+): { paths: Path[]; names: ReadonlySet<string>; heads: ReadonlySet<string>; nested: ReadonlySet<string> } {
   const p = new Parser(new Cursor(text, 'ProjectionExpression'), { names }, new Issues(ORDER), new Set());
   const paths: Path[] = [];
   do checkOverlap(paths, p.path(), p.issues);
   while (p.cur.eat(','));
   if (!p.cur.atEnd()) throw p.cur.error();
   p.issues.throwFirst('ProjectionExpression');
-  return { paths, names: p.names };
+  return { paths, names: p.names, heads: p.heads, nested: p.nested };
 }
 
 /** A selection tree: each node maps a map key or list index to a leaf (take it whole) or a deeper selection. */
@@ -68,7 +71,7 @@ export function projectPaths(paths: readonly Path[], item: Item): Item {
 
 export function compileProjection(text: string, names: ExprInput['names']): Projection {
   const parsed = parseProjection(text, names);
-  return { names: parsed.names, values: new Set(), project: (item) => projectPaths(parsed.paths, item) };
+  return { names: parsed.names, values: new Set(), heads: parsed.heads, nested: parsed.nested, project: (item) => projectPaths(parsed.paths, item) };
 }
 
 export { resolvePath };

@@ -14,7 +14,14 @@ export interface ExprInput {
 }
 
 /** What a compiled expression used, so the request can report unused names/values as DynamoDB does. */
-export interface Uses { readonly names: ReadonlySet<string>; readonly values: ReadonlySet<string> }
+export interface Uses {
+  readonly names: ReadonlySet<string>;
+  readonly values: ReadonlySet<string>;
+  /** (Addition) Top-level attribute names of the expression's document paths. */
+  readonly heads?: ReadonlySet<string>;
+  /** (Addition) Top-level attribute names that a path reaches into with '.' or '[n]'. */
+  readonly nested?: ReadonlySet<string>;
+}
 
 export interface Condition extends Uses { test(item: Item | undefined): boolean }
 export interface Projection extends Uses { project(item: Item): Item }

@@ -245,17 +245,19 @@ export interface ParsedUpdate {
   readonly actions: readonly Action[];
   readonly names: ReadonlySet<string>;
   readonly values: ReadonlySet<string>;
+  readonly heads: ReadonlySet<string>;
+  readonly nested: ReadonlySet<string>;
 }
 
 export function parseUpdate(text: string, input: ExprInput): ParsedUpdate {
   const p = new UpdateParser(new Cursor(text, 'UpdateExpression'), input);
   const actions = p.actions();
   p.issues.throwFirst('UpdateExpression');
-  return { actions, names: p.names, values: p.values };
+  return { actions, names: p.names, values: p.values, heads: p.heads, nested: p.nested };
 }
 
 export function compileUpdate(text: string, input: ExprInput): Update {
-  const { actions, names, values } = parseUpdate(text, input);
+  const { actions, names, values, heads, nested } = parseUpdate(text, input);
   const touched = new Set(actions.map((a) => String(a.path[0])));
-  return { names, values, touched, apply: (item) => applyActions(actions, item) };
+  return { names, values, heads, nested, touched, apply: (item) => applyActions(actions, item) };
 }
