@@ -1,6 +1,11 @@
 // DynamoDB's expression languages (condition/filter, key condition, update, projection) and attribute values:
 // parsed once per request into typed trees, evaluated deterministically on items. The module API of expr/.
 // CONTRACT between the expression helper (owns this folder) and the DynamoDB service: keep these signatures.
+//
+// A request's flow, in DynamoDB's order of checks: validateExprInput(names, values) → compile* each expression
+// (syntax, reserved words, undefined placeholders, operand types) → checkUnused(input, [all compiled]) →
+// checkKeyPaths / checkFilterKeys against the table's keys → evaluate (test / apply / project). Errors are
+// AwsError('ValidationException') with DynamoDB's wording; the service wraps none of them.
 import type { AwsError } from '../../../lib/errors.js';
 import type { Condition, ConditionKind, ExprInput, Uses } from './types.js';
 import { parseCondition } from './condition.js';
