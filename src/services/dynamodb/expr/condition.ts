@@ -1,5 +1,5 @@
 // Condition and filter expressions: the grammar (OR < AND < NOT), DynamoDB's checks of functions and operands, compiled trees.
-import type { ExprInput } from './types.js';
+import type { ExprInput } from './index.js';
 import { Cursor } from './lexer.js';
 import { M, pathText, type ExprKind } from './messages.js';
 import { comparator, Issues, Parser, samePath, staticType, type Cond, type Operand } from './parser.js';

@@ -1,5 +1,5 @@
 // Update expressions: SET/REMOVE/ADD/DELETE clauses parsed with DynamoDB's checks, and applied to a copy of an item.
-import type { AttributeValue, ExprInput, Item, Update } from './types.js';
+import type { AttributeValue, ExprInput, Item, Update } from './index.js';
 import { Cursor } from './lexer.js';
 import { M, validation } from './messages.js';
 import { checkOverlap, Issues, Parser, staticType, type Operand, type Path } from './parser.js';
