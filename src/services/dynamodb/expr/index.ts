@@ -42,6 +42,11 @@ export interface Update extends Uses {
   readonly touched: ReadonlySet<string>;
   /** The item after the update (a new object; the input is not mutated). Throws ValidationException as DynamoDB. */
   apply(item: Item): Item;
+  /**
+   * (Addition) The item cut down to the document paths the update targets, for ReturnValues UPDATED_OLD (on the
+   * item before) and UPDATED_NEW (on the item after).
+   */
+  updated?(item: Item): Item;
 }
 export interface KeyCondition extends Uses {
   readonly hash: AttributeValue;

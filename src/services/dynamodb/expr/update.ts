@@ -2,7 +2,7 @@
 import type { AttributeValue, ExprInput, Item, Update } from './index.js';
 import { Cursor } from './lexer.js';
 import { M, validation } from './messages.js';
-import { checkOverlap, Issues, Parser, staticType, type Operand, type Path } from './parser.js';
+import { checkOverlap, Issues, Parser, projectPaths, staticType, type Operand, type Path } from './parser.js';
 import { operandValue, resolvePath } from './evaluate.js';
 import { addNumbers } from './decimal.js';
 import { checkNumber, valuesEqual } from './values.js';
@@ -259,5 +259,6 @@ export function parseUpdate(text: string, input: ExprInput): ParsedUpdate {
 export function compileUpdate(text: string, input: ExprInput): Update {
   const { actions, names, values, heads, nested } = parseUpdate(text, input);
   const touched = new Set(actions.map((a) => String(a.path[0])));
-  return { names, values, heads, nested, touched, apply: (item) => applyActions(actions, item) };
+  const paths = actions.map((a) => a.path);
+  return { names, values, heads, nested, touched, apply: (item) => applyActions(actions, item), updated: (item) => projectPaths(paths, item) };
 }
