@@ -1,0 +1,24 @@
+// The Kinesis Data Streams module and its module API: `streams`, the ShardStreamSource Lambda's mappings read.
+import type { ShardStreamSource } from '../../lib/shard-stream.js';
+import type { ServiceModule } from '../../server/service.js';
+import { kinesisRoutes } from './api.js';
+import { Consumers } from './consumers.js';
+import { Records } from './records.js';
+import { Streams } from './streams.js';
+
+export interface KinesisApi {
+  /** Shards and records of Kinesis streams, for event source mappings (eventSource `aws:kinesis`). */
+  readonly streams: ShardStreamSource;
+}
+export type KinesisDeps = Record<string, never>;
+
+export const kinesisService: ServiceModule<KinesisDeps, KinesisApi> = {
+  name: 'kinesis',
+  async create(ctx) {
+    const streams = new Streams({ store: ctx.store, clock: ctx.clock, notifier: ctx.notifier, accountId: ctx.config.accountId });
+    await streams.init();
+    const records = new Records(streams, ctx.journal);
+    const consumers = new Consumers(streams);
+    return { routes: kinesisRoutes({ streams, records, consumers }), api: { streams: records.source() }, start: async () => {}, stop: async () => {} };
+  },
+};
