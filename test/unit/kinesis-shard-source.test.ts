@@ -100,7 +100,7 @@ test('ShardStreamSource: reads in order from each position, resumes after the la
   assert.equal(notYet.shardEnded, false);
 });
 
-test('Kinesis records: retention hides records older than the period, and a shard iterator expires after 5 minutes', async (t) => {
+test('Kinesis records: retention hides records older than the period (and the sweep deletes them), and a shard iterator expires after 5 minutes', async (t) => {
   const { streams, clock, records, source, put } = await setup(t);
   await streams.create('us-east-1', { name: 's', shardCount: 1, mode: 'PROVISIONED', tags: {} });
   await put('old');
@@ -109,6 +109,8 @@ test('Kinesis records: retention hides records older than the period, and a shar
   assert.deepEqual(datas(await source.read(ARN, 'shardId-000000000000', { type: 'TRIM_HORIZON' }, 10)), ['old', 'new']);
   clock.advance(2 * 3_600_000);
   assert.deepEqual(datas(await source.read(ARN, 'shardId-000000000000', { type: 'TRIM_HORIZON' }, 10)), ['new']);
+  assert.equal(await records.trim(), 1, 'the sweep deletes the expired record');
+  assert.equal(await records.trim(), 0);
 
   const s = await streams.find('us-east-1', { name: 's' });
   const it = await records.iterator(s, 'shardId-000000000000', { type: 'TRIM_HORIZON' });

@@ -69,7 +69,6 @@ export interface KinesisParts { readonly streams: Streams; readonly records: Rec
 export function kinesisRoutes(p: KinesisParts): ServiceRoutes {
   const { streams, records, consumers } = p;
   const now = (): number => streams.o.clock.now();
-  const acct = streams.account;
 
   const ops: Record<string, (r: ApiRequest, b: Body) => Promise<Body>> = {
     CreateStream: async (r, b) => {
@@ -123,7 +122,7 @@ export function kinesisRoutes(p: KinesisParts): ServiceRoutes {
       const s = await streams.find(r.region, ref(b));
       const entry: PutEntry = { data: data(b['Data'], 'data'), partitionKey: str(b, 'PartitionKey')!, ...(str(b, 'ExplicitHashKey') !== undefined ? { explicitHashKey: str(b, 'ExplicitHashKey') } : {}) };
       const [res] = await records.put(s, [entry]);
-      if (!res || 'errorCode' in res) throw E.invalid('Internal service failure.');
+      if (!res || 'errorCode' in res) throw E.internal();
       return { ShardId: res.shardId, SequenceNumber: res.sequenceNumber, EncryptionType: s.encryption };
     },
     PutRecords: async (r, b) => {
@@ -263,7 +262,6 @@ export function kinesisRoutes(p: KinesisParts): ServiceRoutes {
     const m = await streams.setMetrics(r.region, ref(b), strings(b, 'ShardLevelMetrics'), enable);
     return { StreamName: m.stream.name, StreamARN: m.stream.arn, CurrentShardLevelMetrics: m.before, DesiredShardLevelMetrics: m.after };
   };
-  void acct;
 
   const handlers: Record<string, Handler> = {};
   for (const [name, fn] of Object.entries(ops)) {

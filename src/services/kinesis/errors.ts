@@ -35,3 +35,4 @@ export const shardLimit = (account: string, region: string, current: number, add
       'Refer to the AWS Service Limits page (https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.',
   );
 export const expiredNextToken = (tok: string): AwsError => e('ExpiredNextTokenException', `The timestamp of the last ListShards call has exceeded 300 seconds. NextToken ${tok} has expired.`);
+export const internal = (): AwsError => new AwsError('InternalFailure', 'Internal service failure.', { status: 500 });

@@ -12,6 +12,9 @@ export interface KinesisApi {
 }
 export type KinesisDeps = Record<string, never>;
 
+/** How often records past retention are deleted (reads already skip them). */
+const TRIM_EVERY_MS = 60_000;
+
 export const kinesisService: ServiceModule<KinesisDeps, KinesisApi> = {
   name: 'kinesis',
   async create(ctx) {
@@ -19,6 +22,24 @@ export const kinesisService: ServiceModule<KinesisDeps, KinesisApi> = {
     await streams.init();
     const records = new Records(streams, ctx.journal);
     const consumers = new Consumers(streams);
-    return { routes: kinesisRoutes({ streams, records, consumers }), api: { streams: records.source() }, start: async () => {}, stop: async () => {} };
+    let cancel: (() => void) | undefined;
+    let running: Promise<unknown> = Promise.resolve();
+    const sweep = (): void => {
+      cancel = ctx.clock.setTimer(TRIM_EVERY_MS, () => {
+        running = records.trim().catch((e: unknown) => ctx.log(`selfless: kinesis retention sweep failed: ${e instanceof Error ? e.message : String(e)}`)).finally(() => {
+          if (cancel) sweep();
+        });
+      });
+    };
+    return {
+      routes: kinesisRoutes({ streams, records, consumers }),
+      api: { streams: records.source() },
+      start: async () => sweep(),
+      stop: async () => {
+        cancel?.();
+        cancel = undefined;
+        await running;
+      },
+    };
   },
 };

@@ -63,7 +63,7 @@ export class Records {
         const out = await this.journal.write(group);
         this.o.notifier.notify(WAKE, s.arn);
         return targets.map((t, i) => ({ shardId: t.shard_id, sequenceNumber: sequenceOf(t.idx, Number(out[i * 2]!.rows[0]!['counter'])) }));
-      } catch (err) {
+      } catch {
         // The stream went away, or a shard closed under us: route again; give up after a few rounds.
         const still = await this.streams.byArn(s.arn);
         if (!still) throw E.streamNotFound(s.name, this.o.accountId);
@@ -124,7 +124,6 @@ export class Records {
     if (now - it.issuedMs > ITERATOR_TTL_MS) {
       throw E.expiredIterator(`Iterator expired. The iterator was created at time ${javaDate(it.issuedMs)} while right now it is ${javaDate(now)} and this is longer than the duration of ${ITERATOR_TTL_MS} milliseconds.`);
     }
-    void region;
     const p = parseArn(it.streamArn);
     const s = await this.streams.byArn(it.streamArn);
     if (!s || !p) throw E.streamNotFound(p?.name ?? it.streamArn, this.o.accountId);
@@ -160,6 +159,18 @@ export class Records {
       behind = Math.max(0, Number(newest?.arrival_ms ?? last.arrival_ms) - Number(last.arrival_ms));
     }
     return { rows: taken, next, behind, ended: shard.ending !== null && next > Number(shard.ending) };
+  }
+
+  /** Deletes records past their stream's retention and shards closed longer ago than it (any node may; it is idempotent). */
+  async trim(): Promise<number> {
+    const now = this.o.clock.now();
+    let n = 0;
+    for (const s of await this.o.store.all<StreamRow>('SELECT * FROM kinesis_streams')) {
+      const horizon = now - s.retention_hours * 3_600_000;
+      n += (await this.journal.write([['DELETE FROM kinesis_records WHERE stream_arn = ? AND arrival_ms <= ?', [s.arn, horizon]]], true))[0]!.changes;
+      await this.o.store.run('DELETE FROM kinesis_shards WHERE stream_arn = ? AND closed_ms IS NOT NULL AND closed_ms <= ?', [s.arn, horizon]);
+    }
+    return n;
   }
 
   private async children(s: StreamRow, shardId: string): Promise<ShardRow[]> {
