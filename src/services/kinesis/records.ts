@@ -167,8 +167,11 @@ export class Records {
     let n = 0;
     for (const s of await this.o.store.all<StreamRow>('SELECT * FROM kinesis_streams')) {
       const horizon = now - s.retention_hours * 3_600_000;
-      n += (await this.journal.write([['DELETE FROM kinesis_records WHERE stream_arn = ? AND arrival_ms <= ?', [s.arn, horizon]]], true))[0]!.changes;
-      await this.o.store.run('DELETE FROM kinesis_shards WHERE stream_arn = ? AND closed_ms IS NOT NULL AND closed_ms <= ?', [s.arn, horizon]);
+      const out = await this.journal.write([
+        ['DELETE FROM kinesis_records WHERE stream_arn = ? AND arrival_ms <= ?', [s.arn, horizon]],
+        ['DELETE FROM kinesis_shards WHERE stream_arn = ? AND closed_ms IS NOT NULL AND closed_ms <= ?', [s.arn, horizon]],
+      ]);
+      n += out[0]!.changes;
     }
     return n;
   }
