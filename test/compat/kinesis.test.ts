@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import {
-  CreateStreamCommand, DecreaseStreamRetentionPeriodCommand, DeleteStreamCommand, DescribeStreamCommand, DescribeStreamSummaryCommand,
+  CreateStreamCommand, DecreaseStreamRetentionPeriodCommand, DescribeLimitsCommand, DeleteStreamCommand, DescribeStreamCommand, DescribeStreamSummaryCommand,
   GetRecordsCommand, GetShardIteratorCommand, IncreaseStreamRetentionPeriodCommand, KinesisClient, ListShardsCommand, ListStreamsCommand,
   MergeShardsCommand, PutRecordCommand, PutRecordsCommand, SplitShardCommand, UpdateShardCountCommand, waitUntilStreamExists,
   type ShardIteratorType,
@@ -62,6 +62,7 @@ test('Kinesis: CreateStream splits the hash key space evenly, the waiter sees AC
   const list = await c.send(new ListStreamsCommand({}));
   assert.ok(list.StreamNames!.includes('three') && list.StreamNames!.includes('od'));
   assert.equal(list.StreamSummaries!.find((s) => s.StreamName === 'od')?.StreamARN, 'arn:aws:kinesis:us-east-1:000000000000:stream/od');
+  assert.deepEqual(await c.send(new DescribeLimitsCommand({})).then((l) => [l.ShardLimit, l.OpenShardCount, l.OnDemandStreamCount]), [500, 7, 1]);
   const one = await c.send(new ListStreamsCommand({ Limit: 1 }));
   assert.equal(one.HasMoreStreams, true);
   assert.equal((await c.send(new ListStreamsCommand({ NextToken: one.NextToken }))).StreamNames![0], list.StreamNames![1]);

@@ -117,6 +117,10 @@ export function kinesisRoutes(p: KinesisParts): ServiceRoutes {
         StreamSummaries: page.map((s) => ({ StreamName: s.name, StreamARN: s.arn, StreamStatus: s.status, StreamModeDetails: modeOut(s), StreamCreationTimestamp: secs(s.created_ms) })),
       };
     },
+    DescribeLimits: async (r) => {
+      const l = await streams.limits(r.region);
+      return { ShardLimit: l.shardLimit, OpenShardCount: l.openShards, OnDemandStreamCount: l.onDemandStreams, OnDemandStreamCountLimit: 50 };
+    },
     ...shardOps(p),
     PutRecord: async (r, b) => {
       const s = await streams.find(r.region, ref(b));

@@ -46,23 +46,31 @@ export class Records {
     for (let attempt = 0; ; attempt++) {
       const open = (await this.streams.shards(s)).filter((x) => x.ending === null).map((x) => ({ x, lo: BigInt(x.start_hash), hi: BigInt(x.end_hash) }));
       const now = this.o.clock.now();
-      const group: Stmt[] = [];
-      const targets: ShardRow[] = [];
-      for (const [i, e] of entries.entries()) {
-        const k = keys[i]!;
+      const targets: ShardRow[] = keys.map((k) => {
         const shard = open.find((o) => k >= o.lo && k <= o.hi)?.x;
         if (!shard) throw E.streamNotFound(s.name, this.o.accountId);
-        targets.push(shard);
+        return shard;
+      });
+      // Shards are locked in index order (records of one shard keep their request order), so that two writers on
+      // PostgreSQL take the shard rows in the same order and do not deadlock.
+      const order = entries.map((_, i) => i).sort((a, b) => targets[a]!.idx - targets[b]!.idx || a - b);
+      const group: Stmt[] = [];
+      for (const i of order) {
+        const shard = targets[i]!;
         group.push(['UPDATE kinesis_shards SET counter = counter + 1 WHERE stream_arn = ? AND shard_id = ? AND ending IS NULL RETURNING counter', [s.arn, shard.shard_id]]);
         group.push([
           'INSERT INTO kinesis_records (stream_arn, shard_id, seq, arrival_ms, pkey, data) VALUES (?, ?, (SELECT counter FROM kinesis_shards WHERE stream_arn = ? AND shard_id = ? AND ending IS NULL), ?, ?, ?)',
-          [s.arn, shard.shard_id, s.arn, shard.shard_id, now, e.partitionKey, e.data],
+          [s.arn, shard.shard_id, s.arn, shard.shard_id, now, entries[i]!.partitionKey, entries[i]!.data],
         ]);
       }
       try {
         const out = await this.journal.write(group);
         this.o.notifier.notify(WAKE, s.arn);
-        return targets.map((t, i) => ({ shardId: t.shard_id, sequenceNumber: sequenceOf(t.idx, Number(out[i * 2]!.rows[0]!['counter'])) }));
+        const results: PutResult[] = new Array<PutResult>(entries.length);
+        order.forEach((i, n) => {
+          results[i] = { shardId: targets[i]!.shard_id, sequenceNumber: sequenceOf(targets[i]!.idx, Number(out[n * 2]!.rows[0]!['counter'])) };
+        });
+        return results;
       } catch {
         // The stream went away, or a shard closed under us: route again; give up after a few rounds.
         const still = await this.streams.byArn(s.arn);

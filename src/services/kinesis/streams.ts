@@ -99,6 +99,13 @@ export class Streams {
     this.o.notifier.notify('kinesis:records', s.arn);
   }
 
+  /** DescribeLimits: the account's shard quota and what it uses in a region. */
+  async limits(region: string): Promise<{ shardLimit: number; openShards: number; onDemandStreams: number }> {
+    const open = await this.openShards(this.o.store, region);
+    const od = await this.o.store.get<{ n: number }>("SELECT COUNT(*) AS n FROM kinesis_streams WHERE region = ? AND mode = 'ON_DEMAND'", [region]);
+    return { shardLimit: SHARD_LIMIT, openShards: open, onDemandStreams: Number(od?.n ?? 0) };
+  }
+
   list(region: string): Promise<StreamRow[]> {
     return this.o.store.all<StreamRow>('SELECT * FROM kinesis_streams WHERE region = ? ORDER BY name', [region]);
   }
