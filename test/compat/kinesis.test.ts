@@ -135,6 +135,16 @@ test('Kinesis: SplitShard and MergeShards close parents at an EndingSequenceNumb
   assert.equal(shards[1]!.HashKeyRange!.EndingHashKey, '170141183460469231731687303715884105727');
   assert.ok(BigInt(shards[1]!.SequenceNumberRange!.StartingSequenceNumber!) > BigInt(shards[0]!.SequenceNumberRange!.EndingSequenceNumber!));
   assert.equal((await c.send(new PutRecordCommand({ StreamName: 'reshard', PartitionKey: 'a', Data: bytes('after') }))).ShardId, 'shardId-000000000001');
+  const filtered = async (ShardFilter: NonNullable<ConstructorParameters<typeof ListShardsCommand>[0]>['ShardFilter']): Promise<string[]> =>
+    (await c.send(new ListShardsCommand({ StreamName: 'reshard', ShardFilter }))).Shards!.map((s) => s.ShardId!);
+  assert.deepEqual(await filtered({ Type: 'AT_TRIM_HORIZON' }), ['shardId-000000000000']);
+  assert.deepEqual(await filtered({ Type: 'FROM_TRIM_HORIZON' }), ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']);
+  assert.deepEqual(await filtered({ Type: 'AT_LATEST' }), ['shardId-000000000001', 'shardId-000000000002']);
+  assert.deepEqual(await filtered({ Type: 'AFTER_SHARD_ID', ShardId: 'shardId-000000000001' }), ['shardId-000000000002']);
+  assert.deepEqual(await filtered({ Type: 'FROM_TIMESTAMP', Timestamp: new Date() }), ['shardId-000000000001', 'shardId-000000000002']);
+  assert.equal((await err(filtered({ Type: 'AFTER_SHARD_ID' }))).name, 'InvalidArgumentException');
+  // Like AWS, the shard's number alone names it.
+  assert.deepEqual(await readAll(c, 'reshard', '1'), ['after']);
 
   // The closed parent reads to its end: no NextShardIterator, and its children named.
   const it = (await c.send(new GetShardIteratorCommand({ StreamName: 'reshard', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;

@@ -3,12 +3,19 @@ import type { ShardStreamSource } from '../../lib/shard-stream.js';
 import type { ServiceModule } from '../../server/service.js';
 import { kinesisRoutes } from './api.js';
 import { Consumers } from './consumers.js';
-import { Records } from './records.js';
+import { Records, type PutEntry, type PutResult } from './records.js';
+
+export type { PutEntry, PutResult } from './records.js';
 import { Streams } from './streams.js';
 
 export interface KinesisApi {
   /** Shards and records of Kinesis streams, for event source mappings (eventSource `aws:kinesis`). */
   readonly streams: ShardStreamSource;
+  /**
+   * Puts records to a stream by its ARN (EventBridge and Pipes targets), as PutRecords does: durably, in order, each
+   * answered with its shard and sequence number, or an error code. ResourceNotFoundException for a missing stream.
+   */
+  putRecords(streamArn: string, records: readonly PutEntry[]): Promise<PutResult[]>;
 }
 export type KinesisDeps = Record<string, never>;
 
@@ -33,7 +40,10 @@ export const kinesisService: ServiceModule<KinesisDeps, KinesisApi> = {
     };
     return {
       routes: kinesisRoutes({ streams, records, consumers }),
-      api: { streams: records.source() },
+      api: {
+        streams: records.source(),
+        putRecords: async (arn, entries) => records.put(await streams.find(ctx.config.defaultRegion, { arn }), entries),
+      },
       start: async () => sweep(),
       stop: async () => {
         cancel?.();

@@ -120,7 +120,7 @@ export class Records {
   async iterator(s: StreamRow, shardId: string, p: ShardPosition): Promise<string> {
     const shard = await this.streams.shard(s, shardId);
     const from = await this.startCounter(s, shard, p);
-    return encodeIterator({ streamArn: s.arn, shardId, from, issuedMs: this.o.clock.now() });
+    return encodeIterator({ streamArn: s.arn, shardId: shard.shard_id, from, issuedMs: this.o.clock.now() });
   }
 
   /** Reads an iterator: AWS's errors for a malformed, expired or foreign one; then up to `limit` records. */

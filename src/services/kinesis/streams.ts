@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Queryable, Store } from '../../store/store.js';
 import type { Notifier } from '../../store/notifier.js';
 import * as E from './errors.js';
-import { evenRanges, parseArn, shardIdOf, streamArnOf } from './keys.js';
+import { evenRanges, parseArn, shardIdOf, shardIndexOf, streamArnOf } from './keys.js';
 import { KINESIS_MIGRATIONS, type ShardRow, type StreamRow } from './schema.js';
 
 /** Open shards an account may have in a region (AWS's default quota in us-east-1). */
@@ -119,8 +119,11 @@ export class Streams {
     );
   }
 
+  /** A shard by its id; like AWS, `1` and `000000000001` name `shardId-000000000001` too. */
   async shard(s: StreamRow, shardId: string): Promise<ShardRow> {
-    const r = await this.o.store.get<ShardRow>('SELECT * FROM kinesis_shards WHERE stream_arn = ? AND shard_id = ?', [s.arn, shardId]);
+    const idx = shardIndexOf(shardId);
+    const id = idx === undefined ? shardId : shardIdOf(idx);
+    const r = await this.o.store.get<ShardRow>('SELECT * FROM kinesis_shards WHERE stream_arn = ? AND shard_id = ?', [s.arn, id]);
     if (!r) throw E.shardNotFound(shardId, s.name, this.o.accountId);
     return r;
   }
@@ -150,6 +153,7 @@ export class Streams {
     const s = await this.find(region, ref);
     this.requireActive(s);
     const sh = await this.shard(s, shardId);
+    shardId = sh.shard_id;
     if (sh.ending !== null) throw this.closed(s, shardId);
     const k = BigInt(newStart);
     const lo = BigInt(sh.start_hash);
@@ -175,6 +179,8 @@ export class Streams {
     this.requireActive(s);
     const a = await this.shard(s, shardId);
     const b = await this.shard(s, adjacentId);
+    [shardId, adjacentId] = [a.shard_id, b.shard_id];
+    if (shardId === adjacentId) throw E.invalid(`Shards ${shardId} and ${adjacentId} in stream ${s.name} under account ${this.o.accountId} are not an adjacent pair of shards eligible for merging`);
     if (a.ending !== null) throw this.closed(s, shardId);
     if (b.ending !== null) throw this.closed(s, adjacentId);
     const [lo, hi] = BigInt(a.start_hash) < BigInt(b.start_hash) ? [a, b] : [b, a];
