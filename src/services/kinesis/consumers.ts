@@ -24,7 +24,8 @@ export class Consumers {
       if (await q.get('SELECT name FROM kinesis_consumers WHERE stream_arn = ? AND name = ?', [s.arn, name])) throw E.consumerExists(name, s.arn);
       const n = await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM kinesis_consumers WHERE stream_arn = ?', [s.arn]);
       if (Number(n?.n ?? 0) >= CONSUMER_LIMIT) throw E.limit(`Consumer limit of ${CONSUMER_LIMIT} for stream ${s.arn} has been reached.`);
-      await q.run('INSERT INTO kinesis_consumers (stream_arn, name, arn, created_ms, tags) VALUES (?, ?, ?, ?, ?)', [row.stream_arn, row.name, row.arn, row.created_ms, row.tags]);
+      const ins = await q.run('INSERT INTO kinesis_consumers (stream_arn, name, arn, created_ms, tags) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [row.stream_arn, row.name, row.arn, row.created_ms, row.tags]);
+      if (!ins.changes) throw E.consumerExists(name, s.arn);
     });
     return row;
   }

@@ -70,11 +70,13 @@ export class Streams {
       const open = await this.openShards(q, region);
       if (open + n > SHARD_LIMIT) throw E.shardLimit(this.o.accountId, region, open, n, SHARD_LIMIT);
       // Created ACTIVE at once: AWS passes through CREATING for seconds, which the SDK's waiter handles either way.
-      await q.run(
+      const ins = await q.run(
         `INSERT INTO kinesis_streams (arn, region, name, status, mode, retention_hours, created_ms, encryption, key_id, metrics, tags, next_shard)
-         VALUES (?, ?, ?, 'ACTIVE', ?, 24, ?, 'NONE', NULL, '[]', ?, ?)`,
+         VALUES (?, ?, ?, 'ACTIVE', ?, 24, ?, 'NONE', NULL, '[]', ?, ?) ON CONFLICT (arn) DO NOTHING`,
         [arn, region, p.name, onDemand ? 'ON_DEMAND' : 'PROVISIONED', now, JSON.stringify(p.tags), n],
       );
+      // Another node created it since the check above.
+      if (!ins.changes) throw E.streamExists(p.name, this.o.accountId);
       for (const [i, r] of evenRanges(n).entries()) await this.insertShard(q, arn, i, r.start, r.end, null, null, now);
     });
   }
@@ -89,6 +91,8 @@ export class Streams {
   async delete(region: string, ref: StreamRef, enforceConsumerDeletion: boolean): Promise<void> {
     const s = await this.find(region, ref);
     await this.o.store.tx(async (q) => {
+      // The stream row first, as resharding takes it, so that the two do not deadlock on PostgreSQL.
+      if (!(await q.run("UPDATE kinesis_streams SET status = 'DELETING' WHERE arn = ?", [s.arn])).changes) throw E.streamNotFound(s.name, this.o.accountId);
       const consumers = await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM kinesis_consumers WHERE stream_arn = ?', [s.arn]);
       if (Number(consumers?.n ?? 0) > 0 && !enforceConsumerDeletion) {
         throw E.inUse(`${E.streamOf(s.name, this.o.accountId)} has registered consumers. Use EnforceConsumerDeletion to delete it.`);
@@ -135,14 +139,15 @@ export class Streams {
   /** Closes `parents` at their current counters and opens `children`; fails if a parent was closed meanwhile. */
   private async reshard(q: Queryable, s: StreamRow, parents: string[], children: { start: bigint; end: bigint; parent: string; adjacent: string | null }[]): Promise<void> {
     const now = this.o.clock.now();
-    const cur = await q.get<{ next_shard: number }>('SELECT next_shard FROM kinesis_streams WHERE arn = ?', [s.arn]);
-    let next = Number(cur?.next_shard ?? s.next_shard);
+    // Reserves the children's indexes on the stream row (which also orders concurrent reshards of one stream).
+    const cur = await q.get<{ next_shard: number }>('UPDATE kinesis_streams SET next_shard = next_shard + ? WHERE arn = ? RETURNING next_shard', [children.length, s.arn]);
+    if (!cur) throw E.streamNotFound(s.name, this.o.accountId);
+    let next = Number(cur.next_shard) - children.length;
     for (const p of parents) {
       const r = await q.run('UPDATE kinesis_shards SET ending = counter, closed_ms = ? WHERE stream_arn = ? AND shard_id = ? AND ending IS NULL', [now, s.arn, p]);
       if (!r.changes) throw this.closed(s, p);
     }
     for (const c of children) await this.insertShard(q, s.arn, next++, c.start, c.end, c.parent, c.adjacent, now);
-    await q.run('UPDATE kinesis_streams SET next_shard = ? WHERE arn = ?', [next, s.arn]);
   }
 
   private closed(s: StreamRow, shardId: string): Error {
