@@ -77,4 +77,18 @@ describe('Kinesis cluster (three nodes on one PostgreSQL)', { skip }, () => {
       if (a.shard === 'shardId-000000000000') assert.ok(BigInt(a.seq) <= ending, 'the parent holds nothing past its EndingSequenceNumber');
     }
   });
+
+  test('Kinesis cluster: splits of different shards on different nodes at once all succeed with distinct new shard ids', async () => {
+    await nodes[0]!.send(new CreateStreamCommand({ StreamName: 'c3', ShardCount: 3 }));
+    const open = (await nodes[0]!.send(new ListShardsCommand({ StreamName: 'c3' }))).Shards!;
+    await Promise.all(open.map((sh, i) => {
+      const mid = (BigInt(sh.HashKeyRange!.StartingHashKey!) + BigInt(sh.HashKeyRange!.EndingHashKey!)) / 2n;
+      return nodes[i % 3]!.send(new SplitShardCommand({ StreamName: 'c3', ShardToSplit: sh.ShardId!, NewStartingHashKey: mid.toString() }));
+    }));
+    const after = (await nodes[2]!.send(new ListShardsCommand({ StreamName: 'c3' }))).Shards!;
+    assert.equal(after.length, 9);
+    assert.equal(new Set(after.map((x) => x.ShardId)).size, 9);
+    const children = after.filter((x) => x.ParentShardId);
+    assert.deepEqual(children.map((x) => x.ParentShardId).sort(), open.flatMap((x) => [x.ShardId, x.ShardId]).sort());
+  });
 });
