@@ -14,6 +14,7 @@ import { logsService, type LogsApi } from './services/logs/index.js';
 import { snsDeliveryService, snsService } from './services/sns/index.js';
 import { sqsService, type SqsApi } from './services/sqs/index.js';
 import { eventSchedulerService, eventsDeliveryService, eventsService } from './services/events/index.js';
+import { kinesisService } from './services/kinesis/index.js';
 import { statesService } from './services/states/index.js';
 import { s3Service } from './services/s3/index.js';
 import { clusterService } from './services/cluster/index.js';
@@ -117,6 +118,7 @@ const SERVICES = [
   entry(engineModule, (use) => ({ logs: use(logsService) })),
   entry(snsService, () => ({})),
   entry(eventsService, () => ({})),
+  entry(kinesisService, () => ({})),
   entry(lambdaService, (use) => ({ engine: use(engineModule), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), events: use(eventsService) })),
