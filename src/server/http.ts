@@ -1,5 +1,6 @@
 // The one HTTP listener: protocol dispatch (raw front doors, X-Amz-Target JSON, rest-json by path, query form),
-// region from the SigV4 scope, request ids, body limits, and AWS-shaped errors. It knows no service's logic.
+// region from the SigV4 scope, request ids, body limits, and AWS-shaped errors; HTTP/1.1 and h2c on one port. It
+// knows no service's logic.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError, toAwsError } from '../lib/errors.js';
@@ -9,6 +10,7 @@ import { onClientError } from './client-error.js';
 import { RestRouter } from './router.js';
 import { jsonModel, restModel } from './shapes/index.js';
 import { credentialScope } from './sigv4.js';
+import { DualProtocolListener } from './h2c.js';
 import { validateBody, type ValidationPolicy } from './validate.js';
 import type { ApiRequest, ApiResponse, JsonService, RawRoute, ServiceRoutes } from './types.js';
 import { sendBody, sendError, type Protocol } from './wire.js';
@@ -32,6 +34,7 @@ function modelCheck(model: ReturnType<typeof jsonModel>, op: string, protocol: '
 
 export class HttpServer {
   private readonly server: Server;
+  private readonly listener: DualProtocolListener;
   private readonly router = new RestRouter();
   private readonly json = new Map<string, JsonService>();
   private readonly raw: RawRoute[] = [];
@@ -47,7 +50,7 @@ export class HttpServer {
       s.query?.forEach((q) => this.query.push(q));
     }
     // requireHostHeader off: a request without Host is served (as 127.0.0.1) rather than answered with an empty 400.
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, requireHostHeader: false }, (req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.inFlight++;
       res.once('close', () => {
         if (--this.inFlight === 0) this.drained?.();
@@ -57,29 +60,35 @@ export class HttpServer {
         if (!res.headersSent) sendError(res, new AwsError('ServiceException', 'An internal error occurred.'), 'rest', uuid());
         else res.destroy();
       });
-    });
+    };
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, requireHostHeader: false }, onRequest);
     this.server.on('clientError', onClientError);
+    this.listener = new DualProtocolListener(this.server, onRequest);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       const onError = (e: Error): void => reject(e);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        resolve(this.server.address() as AddressInfo);
+      const net = this.listener.net;
+      net.once('error', onError);
+      net.listen(port, host, () => {
+        net.off('error', onError);
+        resolve(net.address() as AddressInfo);
       });
     });
   }
 
   /** Stops accepting connections and resolves once in-flight requests have finished (or after graceMs). */
   async close(graceMs = 10_000): Promise<void> {
-    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    const closed = new Promise<void>((r) => this.listener.net.close(() => r()));
+    this.server.close();
     this.server.closeIdleConnections();
+    this.listener.closeSessions();
     if (this.inFlight > 0) {
       await Promise.race([new Promise<void>((r) => (this.drained = r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     }
     this.server.closeAllConnections();
+    this.listener.destroySessions();
     await closed;
   }
 

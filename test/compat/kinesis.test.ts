@@ -8,11 +8,10 @@ import {
   type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
 // The SDK's default handler for Kinesis is HTTP/2 (for SubscribeToShard); the endpoint speaks HTTP/1.1.
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { liveServer } from '../helpers/server.js';
 
 const server = liveServer();
-const kin = (): KinesisClient => new KinesisClient({ endpoint: server().url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1, requestHandler: new NodeHttpHandler() });
+const kin = (): KinesisClient => new KinesisClient({ endpoint: server().url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 const err = async (p: Promise<unknown>): Promise<{ name: string; message: string }> => {
   try {
     await p;
