@@ -6,6 +6,7 @@ import { logs } from './logs.js';
 import { parseArgs, UsageError } from './options.js';
 import { start } from './start.js';
 import { invoke, sync } from './sync.js';
+import { generateEvent } from './generate-event.js';
 import { transform } from './transform.js';
 import { validate } from './validate.js';
 
@@ -21,6 +22,7 @@ commands:
   stacks                list the server's stacks
   sync                  deploy a stack, then with --watch push code changes straight to its functions
   invoke <function>     invoke a function by name or a stack's logical id (--stack-name N, --event file.json)
+  generate-event S E    print a sample event (s3 put, sqs receive-message, apigateway aws-proxy, …)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -44,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return sync(p);
     case 'invoke':
       return invoke(p);
+    case 'generate-event':
+      return generateEvent(p);
     case 'help':
     case '--help':
     case '-h':

@@ -8,6 +8,9 @@ import { RouteTable } from './routes.js';
 import { urlDoor } from './url-door.js';
 
 export type { RouteTable } from './routes.js';
+/** The event builders, for tools that make sample events (`selfless generate-event`). */
+export { albEvent, v1Event, v2Event } from './events.js';
+export type { HttpRequestInfo } from './request.js';
 
 export interface GatewayDeps {
   /** Invokes the functions behind URLs and routes; function URL configurations. */
