@@ -412,12 +412,16 @@ test('Stream mapping: with a tumbling window a response without state fails the 
   await h.close();
 });
 
-test('Stream checkpoints: a write from an older lease epoch is refused (fencing)', async () => {
+test('Stream checkpoints: a reader that lost its shard to a newer claim cannot move the checkpoint (fencing)', async () => {
   const h = await harness(() => ({}));
   const pos = (s: string) => ({ position: { type: 'AFTER_SEQUENCE_NUMBER' as const, sequenceNumber: s }, ended: false });
-  assert.equal(await h.checkpoints.save('m1', 's', pos('1'), 2), true);
-  assert.equal(await h.checkpoints.save('m1', 's', pos('2'), 1), false, 'the old holder is fenced out');
-  assert.equal(await h.checkpoints.save('m1', 's', pos('3'), 2), true);
+  const first = await h.checkpoints.claim('m1', 's', { type: 'TRIM_HORIZON' });
+  assert.deepEqual(first.checkpoint, { position: { type: 'TRIM_HORIZON' }, ended: false });
+  assert.equal(await h.checkpoints.save('m1', 's', pos('1'), first.epoch), true);
+  const second = await h.checkpoints.claim('m1', 's', { type: 'TRIM_HORIZON' });
+  assert.deepEqual(second.checkpoint.position, pos('1').position, 'the new reader resumes where the old one was');
+  assert.equal(await h.checkpoints.save('m1', 's', pos('2'), first.epoch), false, 'the old reader is fenced out');
+  assert.equal(await h.checkpoints.save('m1', 's', pos('3'), second.epoch), true);
   assert.deepEqual((await h.checkpoints.get('m1', 's'))?.position, pos('3').position);
   await h.close();
 });

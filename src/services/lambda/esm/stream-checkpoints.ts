@@ -1,5 +1,6 @@
 // Where a stream mapping is in each shard: the durable checkpoint (the position after the last record processed,
-// whether the shard is finished, and a tumbling window's state), written fenced by the shard lease's epoch.
+// whether the shard is finished, and a tumbling window's state), claimed by each new reader and written fenced by
+// the epoch of that claim.
 import type { ShardPosition } from '../../../lib/shard-stream.js';
 import type { Store } from '../../../store/store.js';
 
@@ -51,17 +52,33 @@ export class Checkpoints {
   }
 
   /**
-   * Durably records a checkpoint. `epoch` is the writer's shard lease epoch (0 on one node): a write from an older
-   * epoch than the last one recorded (a node that lost its lease while stalled) changes nothing and returns false.
+   * Takes the shard's checkpoint over for a new reader (the holder of the shard's lease, or the only node): creates
+   * it at `initial` when there is none, and bumps its epoch, the fencing token the reader's saves must carry. A
+   * reader that lost the shard (it stalled past its lease) still has the old epoch, so its saves change nothing.
    */
+  async claim(uuid: string, shardId: string, initial: ShardPosition): Promise<{ epoch: number; checkpoint: ShardCheckpoint }> {
+    return this.store.tx(async (q) => {
+      await q.run(
+        `INSERT INTO lambda_esm_shards (uuid, shard_id, position, ended, win_state, epoch) VALUES (?, ?, ?, 0, NULL, 1)
+         ON CONFLICT (uuid, shard_id) DO UPDATE SET epoch = lambda_esm_shards.epoch + 1`,
+        [uuid, shardId, JSON.stringify(initial)],
+      );
+      const r = await q.get<Row & { epoch: number }>('SELECT shard_id, position, ended, win_state, epoch FROM lambda_esm_shards WHERE uuid = ? AND shard_id = ?', [uuid, shardId]);
+      if (!r) throw new Error(`checkpoint of ${uuid}/${shardId} vanished`);
+      return { epoch: Number(r.epoch), checkpoint: decode(r) };
+    });
+  }
+
+  /** Durably records a checkpoint; false when a newer reader has claimed the shard (this one must stop). */
   async save(uuid: string, shardId: string, cp: ShardCheckpoint, epoch: number): Promise<boolean> {
-    const r = await this.store.run(
-      `INSERT INTO lambda_esm_shards (uuid, shard_id, position, ended, win_state, epoch) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (uuid, shard_id) DO UPDATE SET position = excluded.position, ended = excluded.ended,
-         win_state = excluded.win_state, epoch = excluded.epoch
-       WHERE lambda_esm_shards.epoch <= excluded.epoch`,
-      [uuid, shardId, JSON.stringify(cp.position), cp.ended ? 1 : 0, cp.window ? JSON.stringify(cp.window) : null, epoch],
-    );
+    const r = await this.store.run('UPDATE lambda_esm_shards SET position = ?, ended = ?, win_state = ? WHERE uuid = ? AND shard_id = ? AND epoch = ?', [
+      JSON.stringify(cp.position),
+      cp.ended ? 1 : 0,
+      cp.window ? JSON.stringify(cp.window) : null,
+      uuid,
+      shardId,
+      epoch,
+    ]);
     return r.changes === 1;
   }
 

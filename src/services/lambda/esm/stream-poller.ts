@@ -1,6 +1,6 @@
 // The poller of one Kinesis or DynamoDB Streams mapping: finds the stream's shards, runs a ShardWorker for each
-// shard whose parents are finished, and in a cluster takes each shard by lease (one node per shard, fenced by the
-// lease's epoch, a fair share per node); wakes its workers on the stream's notifier channel, with a slow timer.
+// shard whose parents are finished, and in a cluster takes each shard by lease (one node per shard, a fair share
+// per node; checkpoints fenced by the epoch of each claim); wakes workers on the stream's notifier channel and a timer.
 import type { Clock } from '../../../lib/clock.js';
 import type { ShardStreamSource, StreamShard } from '../../../lib/shard-stream.js';
 import type { Notifier } from '../../../store/notifier.js';
@@ -106,7 +106,7 @@ export class StreamPoller {
     }
     const cluster = this.d.cluster;
     if (!cluster) {
-      for (const s of ready) if (!this.workers.has(s.shardId)) this.startWorker(s.shardId, 0);
+      for (const s of ready) if (!this.workers.has(s.shardId)) this.startWorker(s.shardId);
       return;
     }
     const now = this.d.clock.now();
@@ -126,9 +126,7 @@ export class StreamPoller {
       const name = shardLease(c.uuid, s.shardId);
       const l = leases.get(name);
       if (l && l.owner !== cluster.leases.owner && l.expiresAt > now) continue;
-      if (!(await cluster.leases.acquire(name))) continue;
-      const info = await cluster.leases.get(name);
-      if (info && this.running) this.startWorker(s.shardId, info.epoch);
+      if ((await cluster.leases.acquire(name)) && this.running) this.startWorker(s.shardId);
     }
     // More than a fair share (a node joined): hand one shard back per round.
     if (this.workers.size > share) {
@@ -139,12 +137,11 @@ export class StreamPoller {
     }
   }
 
-  private startWorker(shardId: string, epoch: number): void {
+  private startWorker(shardId: string): void {
     const w = new ShardWorker(
       { ...this.d, onResult: (r) => this.d.onResult?.(this.config.uuid, r) },
       this.config,
       shardId,
-      epoch,
       (ended) => {
         if (this.workers.get(shardId) !== w) return;
         this.workers.delete(shardId);

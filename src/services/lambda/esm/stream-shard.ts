@@ -77,13 +77,13 @@ export class ShardWorker {
   private wakers = new Set<() => void>();
   private roleArn = '';
   private done: Promise<void> = Promise.resolve();
+  /** The epoch of this worker's claim on the shard's checkpoint: its fencing token. */
+  private epoch = 0;
 
   constructor(
     readonly d: ShardWorkerDeps,
     readonly c: StreamMappingConfig,
     readonly shardId: string,
-    /** The shard lease's epoch (0 on one node): checkpoints carry it as their fencing token. */
-    readonly epoch: number,
     /** Called once the shard is finished (closed and fully processed) or the worker lost its lease. */
     private readonly onExit: (ended: boolean) => void,
   ) {}
@@ -154,7 +154,9 @@ export class ShardWorker {
 
   /** Returns true when the shard ended (closed and processed), false when stopped. */
   private async loop(): Promise<boolean> {
-    const cp: ShardCheckpoint = (await this.d.checkpoints.get(this.c.uuid, this.shardId)) ?? { position: this.c.startingPosition, ended: false };
+    const claim = await this.d.checkpoints.claim(this.c.uuid, this.shardId, this.c.startingPosition);
+    this.epoch = claim.epoch;
+    const cp: ShardCheckpoint = claim.checkpoint;
     while (this.running) {
       if (cp.ended) return true;
       if (!this.functionExists()) {
