@@ -15,6 +15,8 @@ import { LocalNotifier } from '../../src/store/notifier.js';
 import { ESM_MIGRATIONS } from '../../src/services/lambda/esm/esm.js';
 import { Checkpoints } from '../../src/services/lambda/esm/stream-checkpoints.js';
 import { StreamPoller } from '../../src/services/lambda/esm/stream-poller.js';
+import { Leases } from '../../src/store/leases.js';
+import type { Membership } from '../../src/store/nodes.js';
 import type { StreamMappingConfig } from '../../src/services/lambda/esm/stream-shard.js';
 
 const STREAM = 'arn:aws:kinesis:us-east-1:123456789012:stream/s';
@@ -160,7 +162,7 @@ async function harness(respond: Respond) {
   const checkpoints = new Checkpoints(store);
   const delivered: { destination: string; body: any }[] = [];
   const pollers: StreamPoller[] = [];
-  const poller = (over: Partial<StreamMappingConfig> = {}) => {
+  const poller = (over: Partial<StreamMappingConfig> = {}, cluster?: { leases: Leases; membership: Membership }) => {
     const p = new StreamPoller(
       {
         clock,
@@ -170,6 +172,7 @@ async function harness(respond: Respond) {
         deliver: async (destination, body) => void delivered.push({ destination, body: JSON.parse(body) }),
         log: () => undefined,
         notifier,
+        ...(cluster ? { cluster } : {}),
       },
       config(over),
     );
@@ -189,7 +192,7 @@ async function harness(respond: Respond) {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { store, clock, mem, calls, checkpoints, delivered, poller, settle, close };
+  return { store, clock, mem, calls, checkpoints, delivered, poller, settle, close, pollers };
 }
 
 const recordIds = (inv: Invocation): number[] => inv.data.map((d: any) => d.n);
@@ -423,5 +426,34 @@ test('Stream checkpoints: a reader that lost its shard to a newer claim cannot m
   assert.equal(await h.checkpoints.save('m1', 's', pos('2'), first.epoch), false, 'the old reader is fenced out');
   assert.equal(await h.checkpoints.save('m1', 's', pos('3'), second.epoch), true);
   assert.deepEqual((await h.checkpoints.get('m1', 's'))?.position, pos('3').position);
+  await h.close();
+});
+
+test('Stream mapping in a cluster: each shard is read by one node at a time, and a stopped node\'s shard moves to the other', async () => {
+  const h = await harness(() => ({}));
+  let live = ['a', 'b'];
+  const membership = { live: async () => live.map((nodeId) => ({ nodeId })) } as unknown as Membership;
+  const la = new Leases(h.store, h.clock, 'a');
+  await la.init();
+  const lb = new Leases(h.store, h.clock, 'b');
+  h.mem.addShard('shardId-000000000000');
+  h.mem.addShard('shardId-000000000001');
+  for (let i = 0; i < 4; i++) h.mem.put(`shardId-00000000000${i % 2}`, 'k', { n: i });
+  const a = h.poller({}, { leases: la, membership });
+  const b = h.poller({}, { leases: lb, membership });
+  await h.settle(10, 1000);
+  assert.equal(a.activeShards().length, 1, 'a fair share each');
+  assert.equal(b.activeShards().length, 1);
+  assert.notDeepEqual(a.activeShards(), b.activeShards());
+  const seen = h.calls.flatMap((c) => c.data.map((d: any) => d.n)).sort();
+  assert.deepEqual(seen, [0, 1, 2, 3], 'every record once');
+  const moved = b.activeShards()[0]!;
+  // A clean stop gives the leases back and leaves the membership.
+  await b.stop();
+  live = ['a'];
+  h.mem.put(moved, 'k', { n: 9 });
+  await h.settle(10, 1000);
+  assert.deepEqual(a.activeShards(), ['shardId-000000000000', 'shardId-000000000001'].sort());
+  assert.deepEqual(h.calls.flatMap((c) => c.data.map((d: any) => d.n)).sort(), [0, 1, 2, 3, 9], 'resumed from the checkpoint, nothing twice');
   await h.close();
 });
