@@ -28,7 +28,9 @@ export function eventRecord(r: StreamRecordRead, c: RecordContext): Record<strin
       eventSourceARN: c.streamArn,
     };
   }
-  return { ...(r.record as Record<string, unknown>), awsRegion: c.region, eventSourceARN: c.streamArn };
+  // DynamoDB: the stream's record in AWS's member order, with the region before `dynamodb` and the ARN last.
+  const { dynamodb, ...head } = r.record as Record<string, unknown>;
+  return { ...head, awsRegion: c.region, ...(dynamodb !== undefined ? { dynamodb } : {}), eventSourceARN: c.streamArn };
 }
 
 /**
