@@ -13,8 +13,7 @@ import type { ShardPosition, ShardStreamSource, StreamRecordRead } from '../../s
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { LocalNotifier } from '../../src/store/notifier.js';
 import { ESM_MIGRATIONS } from '../../src/services/lambda/esm/esm.js';
-import { Checkpoints } from '../../src/services/lambda/esm/stream-checkpoints.js';
-import { StreamPoller } from '../../src/services/lambda/esm/stream-poller.js';
+import { Checkpoints, StreamPoller } from '../../src/services/lambda/esm/stream-poller.js';
 import { Leases } from '../../src/store/leases.js';
 import type { Membership } from '../../src/store/nodes.js';
 import type { StreamMappingConfig } from '../../src/services/lambda/esm/stream-shard.js';

@@ -1,15 +1,15 @@
 // One shard of a stream mapping: reads from the checkpoint, batches (BatchSize, batching window, 6 MB), filters,
 // invokes synchronously in ParallelizationFactor lanes (one partition key per lane, in order), retries and bisects
-// failed batches, discards what exhausted its retries or aged out to OnFailure, and checkpoints after each batch.
+// failed batches, discards what exhausted its retries or aged out to OnFailure, checkpoints after each batch, and
+// runs tumbling windows (state carried between invocations, a final invocation per window).
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import { uuid } from '../../../lib/ids.js';
 import { matches } from '../../../lib/event-pattern.js';
 import type { ShardPosition, ShardStreamSource, StreamRecordRead } from '../../../lib/shard-stream.js';
 import type { LambdaInvoker } from '../invoker.js';
-import type { Checkpoints, ShardCheckpoint } from './stream-checkpoints.js';
+import type { Checkpoints, ShardCheckpoint } from './stream-poller.js';
 import { eventRecord, failureRecord, filterView, laneOf, parseResponse, streamItemFailures, windowFields, windowOf, type FailureCondition, type StreamSourceName, type Window } from './stream-records.js';
-import { runTumbling } from './stream-window.js';
 
 export interface StreamMappingConfig {
   uuid: string;
@@ -356,5 +356,70 @@ export class ShardWorker {
 
   windowEvent(w: Window, state: unknown, final: boolean): Record<string, unknown> {
     return windowFields(w, state, this.shardId, this.c.streamArn, final);
+  }
+}
+
+// Tumbling windows (TumblingWindowInSeconds): batches never cross a window, each invocation gets the state the
+// previous one returned (a response without `state` is a failure), and a window closes with a final invocation
+// (isFinalInvokeForWindow) once a later record appears or its end has passed; the state is then dropped.
+
+const hasState = (response: unknown): boolean => response !== null && typeof response === 'object' && !Array.isArray(response) && 'state' in response;
+
+/** One step of a tumbling-window shard; returns whether anything happened (else the worker idles). */
+async function runTumbling(w: ShardWorker, cp: ShardCheckpoint): Promise<boolean> {
+  const got = await w.collect(cp.position, w.c.batchSize);
+  const open = cp.window;
+  const head = got.records[0];
+  const now = w.d.clock.now();
+  if (open && (head ? head.approximateArrivalMs >= open.endMs : now >= open.endMs || got.shardEnded)) {
+    await finalInvoke(w, cp);
+    return true;
+  }
+  if (!head) {
+    if (got.shardEnded) await w.save(Object.assign(cp, { ended: true }));
+    return false;
+  }
+  const win = open ? { startMs: open.startMs, endMs: open.endMs } : w.windowFor(head);
+  const inWindow: StreamRecordRead[] = [];
+  for (const r of got.records) {
+    if (r.approximateArrivalMs >= win.endMs) break;
+    inWindow.push(r);
+  }
+  const wholeRead = inWindow.length === got.records.length;
+  const kept = inWindow.filter((r) => w.passes(r));
+  let state: unknown = open?.state ?? {};
+  let opened = open !== undefined;
+  const invoke = async (records: StreamRecordRead[]): Promise<Outcome> => {
+    const out = await w.invokeRecords(records, w.windowEvent(win, state, false), hasState);
+    if (out.kind === 'ok') {
+      state = (out.response as { state: unknown }).state;
+      opened = true;
+    }
+    return out;
+  };
+  const progress = async (r: StreamRecordRead): Promise<void> => {
+    await w.save(Object.assign(cp, { position: after(r), ...(opened ? { window: { ...win, state } } : {}) }));
+  };
+  const ok = await w.processBatch(kept, invoke, progress);
+  if (!w.running) return true;
+  const last = inWindow[inWindow.length - 1]!;
+  const ended = wholeRead && got.shardEnded;
+  await w.save(Object.assign(cp, { position: ended ? got.next : after(last), ...(opened ? { window: { ...win, state } } : {}) }));
+  w.d.onResult?.(ok ? 'OK' : 'PROBLEM: Function call failed');
+  return true;
+}
+
+/** Invokes the window's final aggregation until it succeeds (the shard waits meanwhile), then closes the window. */
+async function finalInvoke(w: ShardWorker, cp: ShardCheckpoint): Promise<void> {
+  const open = cp.window!;
+  let failures = 0;
+  while (w.running) {
+    const out = await w.invokeRecords([], w.windowEvent(open, open.state, true));
+    if (out.kind === 'ok') {
+      delete cp.window;
+      await w.save(cp);
+      return;
+    }
+    await w.sleep(Math.min(RETRY_BASE_MS * 2 ** failures++, RETRY_MAX_MS));
   }
 }
