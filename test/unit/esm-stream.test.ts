@@ -15,6 +15,8 @@ import { LocalNotifier } from '../../src/store/notifier.js';
 import { ESM_MIGRATIONS } from '../../src/services/lambda/esm/esm.js';
 import { Checkpoints, StreamPoller } from '../../src/services/lambda/esm/stream-poller.js';
 import { Leases } from '../../src/store/leases.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { freshPgDatabase, pgUnavailable } from '../helpers/pg.js';
 import type { Membership } from '../../src/store/nodes.js';
 import type { StreamMappingConfig } from '../../src/services/lambda/esm/stream-shard.js';
 
@@ -455,4 +457,28 @@ test('Stream mapping in a cluster: each shard is read by one node at a time, and
   assert.deepEqual(a.activeShards(), ['shardId-000000000000', 'shardId-000000000001'].sort());
   assert.deepEqual(h.calls.flatMap((c) => c.data.map((d: any) => d.n)).sort(), [0, 1, 2, 3, 9], 'resumed from the checkpoint, nothing twice');
   await h.close();
+});
+
+test('Stream checkpoints on PostgreSQL: claims bump the epoch and fence the old reader, as on SQLite', { skip: await pgUnavailable() }, async () => {
+  const db = await freshPgDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'esm-stream-pg-'));
+  const store = await PostgresStore.open(db.url, dir);
+  try {
+    await store.migrate('lambda_esm', ESM_MIGRATIONS);
+    const cps = new Checkpoints(store);
+    const pos = { type: 'AFTER_SEQUENCE_NUMBER' as const, sequenceNumber: '49590000000000000000000000001' };
+    const a = await cps.claim('m', 's', { type: 'TRIM_HORIZON' });
+    assert.equal(await cps.save('m', 's', { position: pos, ended: true, window: { startMs: 1, endMs: 2, state: { x: 1 } } }, a.epoch), true);
+    const b = await cps.claim('m', 's', { type: 'TRIM_HORIZON' });
+    assert.ok(b.epoch > a.epoch);
+    assert.deepEqual(b.checkpoint, { position: pos, ended: true, window: { startMs: 1, endMs: 2, state: { x: 1 } } });
+    assert.equal(await cps.save('m', 's', { position: { type: 'TRIM_HORIZON' }, ended: false }, a.epoch), false);
+    assert.equal((await cps.all('m')).get('s')?.ended, true);
+    await cps.forget('m');
+    assert.equal(await cps.get('m', 's'), undefined);
+  } finally {
+    await store.close();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
