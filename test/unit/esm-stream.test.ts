@@ -482,3 +482,22 @@ test('Stream checkpoints on PostgreSQL: claims bump the epoch and fence the old 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Stream mapping: the batching window waits for a fuller batch, and a full batch goes at once', async () => {
+  const h = await harness(() => ({}));
+  h.mem.addShard('shardId-000000000000');
+  h.poller({ batchSize: 3, batchingWindowSeconds: 5 });
+  await h.settle();
+  h.mem.put('shardId-000000000000', 'k', { n: 1 });
+  await h.settle();
+  h.clock.advance(4000);
+  await h.settle();
+  assert.equal(h.calls.length, 0, 'inside the window with 1 of 3');
+  h.clock.advance(1000);
+  await h.settle();
+  assert.deepEqual(h.calls.map(recordIds), [[1]], 'the window ended with a partial batch');
+  for (const n of [2, 3, 4]) h.mem.put('shardId-000000000000', 'k', { n });
+  await h.settle();
+  assert.deepEqual(h.calls.map(recordIds), [[1], [2, 3, 4]], 'a full batch does not wait');
+  await h.close();
+});
