@@ -9,6 +9,7 @@ import { parseFunctionRef } from './arn.js';
 import type { SqsApi } from '../sqs/index.js';
 import type { SnsApi } from '../sns/index.js';
 import type { EventsApi } from '../events/index.js';
+import type { ShardStreamSource } from '../../lib/shard-stream.js';
 import { functionRoutes } from './api-functions.js';
 import { concurrencyRoutes } from './api-concurrency.js';
 import { layerRoutes } from './api-layers.js';
@@ -47,6 +48,8 @@ export interface LambdaDeps {
   readonly sns: SnsApi;
   /** Async invoke destinations that are EventBridge buses. */
   readonly events: EventsApi;
+  /** Sharded streams that event source mappings read (Kinesis, DynamoDB Streams); none when absent. */
+  readonly streams?: readonly ShardStreamSource[];
 }
 
 /** The Lambda module API. */
@@ -168,6 +171,9 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       accountId,
       invoker,
       queues: deps.queues,
+      sns: deps.sns,
+      streams: deps.streams ?? [],
+      notifier: ctx.notifier,
       log: (m) => onError(new Error(m)),
       ...(shared ? { cluster: { notifier: ctx.notifier, leases: ctx.cluster.leases, membership: ctx.cluster.membership } } : {}),
     });

@@ -1,4 +1,5 @@
-// Lambda control-plane handlers for event source mappings with SQS sources: Create/Get/Update/Delete/List.
+// Lambda control-plane handlers for event source mappings (SQS queues, Kinesis and DynamoDB streams):
+// Create/Get/Update/Delete/List.
 import { z } from 'zod';
 import { AwsError } from '../../../lib/errors.js';
 import { uuid } from '../../../lib/ids.js';
@@ -11,6 +12,8 @@ import type { EventSourceMappings, Mapping } from './esm.js';
 import type { LambdaInvoker } from '../invoker.js';
 import { Constraints } from '../validate.js';
 import { parseJsonBody, shape } from '../../../lib/validate.js';
+import type { ShardStreamSource } from '../../../lib/shard-stream.js';
+import { checkStream, newStreamSettings, streamChanges, StreamFields } from './stream-config.js';
 
 const Fields = {
   FunctionName: z.string().optional(),
@@ -21,8 +24,11 @@ const Fields = {
   ScalingConfig: z.object({ MaximumConcurrency: z.number().int().optional() }).optional(),
   FunctionResponseTypes: z.array(z.string()).optional(),
 };
-const CreateShape = z.object({ ...Fields, EventSourceArn: z.string().optional(), StartingPosition: z.string().optional() }).passthrough();
-const UpdateShape = z.object(Fields).passthrough();
+const CreateShape = z
+  .object({ ...Fields, ...StreamFields, EventSourceArn: z.string().optional(), StartingPosition: z.string().optional(), StartingPositionTimestamp: z.number().optional() })
+  .passthrough();
+const UpdateShape = z.object({ ...Fields, ...StreamFields }).passthrough();
+type CreateInput = z.infer<typeof CreateShape>;
 
 export interface EsmApiDeps {
   mappings: EventSourceMappings;
@@ -67,6 +73,45 @@ export function esmRoutes(d: EsmApiDeps): RestRoute[] {
   const filters = (f: z.infer<typeof CreateShape>['FilterCriteria']) =>
     f === undefined ? undefined : (f.Filters ?? []).length === 0 ? undefined : { Filters: (f.Filters ?? []).map((x) => ({ Pattern: x.Pattern ?? '' })) };
 
+  /** CreateEventSourceMapping for a Kinesis stream (or consumer) or a DynamoDB stream. */
+  const createStream = async (req: ApiRequest, input: CreateInput, arn: string, source: ShardStreamSource) => {
+    const now = d.clock.now();
+    const base = {
+      BatchSize: input.BatchSize ?? 100,
+      MaximumBatchingWindowInSeconds: input.MaximumBatchingWindowInSeconds ?? 0,
+      FilterCriteria: filters(input.FilterCriteria),
+      FunctionResponseTypes: input.FunctionResponseTypes ?? [],
+    };
+    const stream = newStreamSettings(input, source.eventSource, arn, now);
+    checkStream({ ...base, stream });
+    const streamArn = await source.resolve(arn);
+    if (!streamArn) throw new AwsError('InvalidParameterValueException', `Stream not found: ${arn}`);
+    stream.streamArn = streamArn;
+    const fn = fnTarget(req, input.FunctionName!);
+    const dup = d.mappings.list().find((m) => m.region === req.region && m.EventSourceArn === arn && m.FunctionArn === fn.FunctionArn);
+    if (dup) {
+      const label = source.eventSource === 'aws:kinesis' ? 'Kinesis' : 'DynamoDB';
+      throw new AwsError(
+        'ResourceConflictException',
+        `An event source mapping with ${label} arn (" ${arn} ") and function (" ${fn.functionName} ") already exists. Please update or delete the existing mapping with UUID ${dup.UUID}`,
+      );
+    }
+    const m: Mapping = {
+      UUID: uuid(),
+      region: req.region,
+      EventSourceArn: arn,
+      ...fn,
+      ...base,
+      enabled: input.Enabled ?? true,
+      State: 'Creating',
+      StateTransitionReason: 'User action',
+      LastModified: now,
+      LastProcessingResult: 'No records processed',
+      stream,
+    };
+    return { status: 202, body: d.mappings.wire(await d.mappings.create(m)) };
+  };
+
   const mapping = (req: ApiRequest) => {
     const m = d.mappings.get(req.params['UUID'] ?? '');
     if (!m || m.region !== req.region) throw notFound();
@@ -85,9 +130,11 @@ export function esmRoutes(d: EsmApiDeps): RestRoute[] {
         c.throwIfAny();
         const arn = input.EventSourceArn;
         if (!arn) throw new AwsError('InvalidParameterValueException', 'Unrecognized event source, must be kafka or specify EventSourceArn.');
+        const source = d.mappings.streamSource(arn);
+        if (source) return createStream(req, input, arn, source);
         const p = arn.split(':');
         if (p[0] !== 'arn' || p[2] !== 'sqs' || p.length !== 6) {
-          throw new AwsError('InvalidParameterValueException', `Unrecognized event source ${arn}: selfless supports SQS queues as event sources.`);
+          throw new AwsError('InvalidParameterValueException', `Unrecognized event source ${arn}: selfless supports SQS queues, Kinesis streams and DynamoDB streams as event sources.`);
         }
         if (input.StartingPosition !== undefined) throw new AwsError('InvalidParameterValueException', 'Unsupported starting position for the event source type SQS.');
         const queue = d.queues.queue(arn);
@@ -143,6 +190,14 @@ export function esmRoutes(d: EsmApiDeps): RestRoute[] {
         if (input.FilterCriteria !== undefined) changes.FilterCriteria = filters(input.FilterCriteria);
         if (input.ScalingConfig !== undefined) changes.ScalingConfig = input.ScalingConfig.MaximumConcurrency === undefined ? undefined : input.ScalingConfig;
         if (input.FunctionResponseTypes !== undefined) changes.FunctionResponseTypes = input.FunctionResponseTypes;
+        if (m.stream) {
+          delete changes.ScalingConfig;
+          const sc = streamChanges(input);
+          // Only Enabled changing is Enabling/Disabling rather than Updating.
+          if (Object.keys(sc).length > 0) changes.stream = { ...m.stream, ...sc };
+          checkStream({ ...m, ...changes, stream: changes.stream ?? m.stream });
+          return { status: 202, body: d.mappings.wire(await d.mappings.update(m, changes)) };
+        }
         check({ ...m, ...changes }, d.queues.queue(m.EventSourceArn)?.fifo ?? false);
         return { status: 202, body: d.mappings.wire(await d.mappings.update(m, changes)) };
       },

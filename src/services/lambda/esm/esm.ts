@@ -1,11 +1,15 @@
-// Event source mappings (SQS sources): the durable records, their lifecycle (state + transition table) and the
-// pollers that run while a mapping is enabled.
+// Event source mappings (SQS queues, Kinesis and DynamoDB streams): the durable records, their lifecycle (state +
+// transition table) and the pollers that run while a mapping is enabled.
 import { announce, reloadOnPeers } from '../peers.js';
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import { parsePattern } from '../../../lib/event-pattern.js';
 import { SqsPoller } from './sqs-poller.js';
+import { Checkpoints, CHECKPOINTS_MIGRATION, StreamPoller } from './stream-poller.js';
+import { pollerConfig, streamWire, type StreamSettings } from './stream-config.js';
+import type { ShardStreamSource } from '../../../lib/shard-stream.js';
 import type { QueueBroker } from '../../sqs/index.js';
+import type { SnsApi } from '../../sns/index.js';
 import type { Store } from '../../../store/store.js';
 import type { Notifier } from '../../../store/notifier.js';
 import type { Leases } from '../../../store/leases.js';
@@ -26,6 +30,7 @@ export interface EsmCluster {
 
 export const ESM_MIGRATIONS = [
   { version: 1, up: 'CREATE TABLE lambda_event_source_mappings (uuid TEXT PRIMARY KEY, region TEXT NOT NULL, body TEXT NOT NULL)' },
+  CHECKPOINTS_MIGRATION,
 ];
 
 export type EsmState = 'Creating' | 'Enabling' | 'Enabled' | 'Disabling' | 'Disabled' | 'Updating' | 'Deleting';
@@ -58,6 +63,8 @@ export interface Mapping {
   StateTransitionReason: string;
   LastModified: number;
   LastProcessingResult: string;
+  /** Kinesis and DynamoDB Streams sources only. */
+  stream?: StreamSettings;
 }
 
 /** Batches of one mapping in flight at once when ScalingConfig does not say. */
@@ -66,7 +73,8 @@ const MAX_POLLERS = 16;
 
 export class EventSourceMappings {
   private readonly byId = new Map<string, Mapping>();
-  private readonly pollers = new Map<string, SqsPoller>();
+  private readonly pollers = new Map<string, SqsPoller | StreamPoller>();
+  private readonly checkpoints: Checkpoints;
   private started = false;
   private unlisten: (() => void) | undefined;
   private cancelBalance: (() => void) | undefined;
@@ -81,11 +89,24 @@ export class EventSourceMappings {
       accountId: string;
       invoker: LambdaInvoker;
       queues: QueueBroker;
+      /** OnFailure destinations of stream mappings that are SNS topics. */
+      sns?: SnsApi;
+      /** The sharded streams mappings read (Kinesis, DynamoDB Streams). */
+      streams?: readonly ShardStreamSource[];
+      /** Wakes stream pollers when a shard grows (the node's notifier, in a cluster too). */
+      notifier?: Notifier;
       log(msg: string): void;
       /** Absent: one node (SQLite) polls every enabled mapping itself. */
       cluster?: EsmCluster;
     },
-  ) {}
+  ) {
+    this.checkpoints = new Checkpoints(d.store);
+  }
+
+  /** The stream source serving an event source ARN, when a stream service owns it. */
+  streamSource(arn: string): ShardStreamSource | undefined {
+    return this.d.streams?.find((s) => s.owns(arn));
+  }
 
   async load(): Promise<void> {
     await this.d.store.migrate('lambda_esm', ESM_MIGRATIONS);
@@ -182,7 +203,9 @@ export class EventSourceMappings {
     const c = this.d.cluster;
     if (!c || !this.started) return;
     const now = this.d.clock.now();
-    const enabled = [...this.byId.values()].filter((m) => m.State === 'Enabled');
+    // Stream mappings run on every node: their pollers lease shards, not the mapping.
+    for (const m of this.byId.values()) if (m.stream && m.State === 'Enabled' && !this.pollers.has(m.UUID) && this.started) this.startPoller(m);
+    const enabled = [...this.byId.values()].filter((m) => m.State === 'Enabled' && !m.stream);
     const enabledIds = new Set(enabled.map((m) => m.UUID));
     const leases = new Map((await c.leases.list('esm:')).map((l) => [l.name, l]));
     // Lost (lapsed while stalled and taken) or no longer enabled: stop polling.
@@ -278,6 +301,7 @@ export class EventSourceMappings {
       await this.pollers.get(m.UUID)?.stop();
       this.pollers.delete(m.UUID);
       await this.d.store.run('DELETE FROM lambda_event_source_mappings WHERE uuid = ?', [m.UUID]);
+      await this.checkpoints.forget(m.UUID);
       this.byId.delete(m.UUID);
       announce(this.d.cluster?.notifier, CHANNEL);
     } catch (e) {
@@ -307,6 +331,10 @@ export class EventSourceMappings {
   }
 
   private startPoller(m: Mapping): void {
+    if (m.stream) {
+      this.startStreamPoller(m, m.stream);
+      return;
+    }
     const poller = new SqsPoller(
       {
         clock: this.d.clock,
@@ -335,6 +363,42 @@ export class EventSourceMappings {
     poller.start();
   }
 
+  private startStreamPoller(m: Mapping, s: StreamSettings): void {
+    const source = this.streamSource(m.EventSourceArn);
+    if (!source) {
+      this.d.log(`selfless: event source mapping ${m.UUID}: no stream service serves ${m.EventSourceArn}; not polled`);
+      m.LastProcessingResult = 'PROBLEM: Stream not found.';
+      return;
+    }
+    const poller = new StreamPoller(
+      {
+        clock: this.d.clock,
+        invoker: this.d.invoker,
+        source,
+        checkpoints: this.checkpoints,
+        deliver: (destination, body) => this.deliver(destination, body),
+        log: this.d.log,
+        onResult: (id, result) => {
+          const x = this.byId.get(id);
+          if (x) x.LastProcessingResult = result;
+        },
+        ...(this.d.notifier ? { notifier: this.d.notifier } : {}),
+        ...(this.d.cluster ? { cluster: { leases: this.d.cluster.leases, membership: this.d.cluster.membership } } : {}),
+      },
+      pollerConfig(m, s, (m.FilterCriteria?.Filters ?? []).map((f) => parsePattern(f.Pattern))),
+    );
+    this.pollers.set(m.UUID, poller);
+    poller.start();
+  }
+
+  /** Sends a stream mapping's failure record to its OnFailure queue or topic. */
+  private async deliver(destination: string, body: string): Promise<void> {
+    const p = destination.split(':');
+    if (p[2] === 'sqs') await this.d.queues.send(destination, { body });
+    else if (p[2] === 'sns' && this.d.sns) await this.d.sns.publish(p[3] ?? '', { topicArn: destination, message: body });
+    else throw new Error(`unsupported destination ${destination}`);
+  }
+
   /** The mapping as Lambda's EventSourceMappingConfiguration. */
   wire(m: Mapping): Record<string, unknown> {
     return {
@@ -348,7 +412,8 @@ export class EventSourceMappings {
       State: m.State,
       StateTransitionReason: m.StateTransitionReason,
       FunctionResponseTypes: m.FunctionResponseTypes,
-      ...(m.ScalingConfig ? { ScalingConfig: m.ScalingConfig } : {}),
+      ...(m.ScalingConfig && !m.stream ? { ScalingConfig: m.ScalingConfig } : {}),
+      ...(m.stream ? streamWire(m.stream, m.LastProcessingResult) : {}),
       EventSourceMappingArn: `arn:aws:lambda:${m.region}:${this.d.accountId}:event-source-mapping:${m.UUID}`,
     };
   }
