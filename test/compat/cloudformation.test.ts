@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, GetAliasCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DescribeStreamSummaryCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SFNClient, StartExecutionCommand, DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { lambdaClient } from '../helpers/lambda.js';
@@ -294,4 +295,65 @@ test('CloudFormation: AutoPublishAlias publishes a version and points the alias 
   await c.send(new DeleteStackCommand({ StackName: 'alias-app' }));
   await waitUntilStackDeleteComplete({ client: c, ...waiter }, { StackName: 'alias-app' });
   await assert.rejects(lambda.send(new GetAliasCommand({ FunctionName: fn, Name: 'live' })), /ResourceNotFound/);
+});
+
+const STREAM_APP = `
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Clicks:
+    Type: AWS::Kinesis::Stream
+    Properties:
+      ShardCount: 2
+      RetentionPeriodHours: 48
+  Seen:
+    Type: AWS::SQS::Queue
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import base64, os, boto3
+        def handler(event, context):
+            sqs = boto3.client('sqs', endpoint_url=os.environ.get('AWS_ENDPOINT_URL'))
+            for r in event['Records']:
+                sqs.send_message(QueueUrl=os.environ['SEEN'], MessageBody=base64.b64decode(r['kinesis']['data']).decode())
+      Environment:
+        Variables:
+          SEEN: !Ref Seen
+      Events:
+        FromStream:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt Clicks.Arn
+            StartingPosition: TRIM_HORIZON
+            BatchSize: 10
+Outputs:
+  StreamName:
+    Value: !Ref Clicks
+  StreamArn:
+    Value: !GetAtt Clicks.Arn
+  SeenUrl:
+    Value: !Ref Seen
+`;
+
+test('CloudFormation: a Kinesis stream (Ref is its name, GetAtt Arn) feeding a function through a SAM Kinesis event; the stream goes with the stack', async () => {
+  const c = cfn();
+  await c.send(new CreateStackCommand({ StackName: 'stream-app', TemplateBody: STREAM_APP, Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'] }));
+  await waitUntilStackCreateComplete({ client: c, ...waiter }, { StackName: 'stream-app' });
+  const out = outputs(await stack('stream-app'));
+  assert.match(out['StreamArn']!, new RegExp(`^arn:aws:kinesis:us-east-1:\\d{12}:stream/${out['StreamName']}$`));
+  const kin = new KinesisClient({ endpoint: server().url, region: 'us-east-1', credentials: creds });
+  const summary = (await kin.send(new DescribeStreamSummaryCommand({ StreamName: out['StreamName'] }))).StreamDescriptionSummary!;
+  assert.equal(summary.OpenShardCount, 2);
+  assert.equal(summary.RetentionPeriodHours, 48);
+  await kin.send(new PutRecordCommand({ StreamName: out['StreamName'], PartitionKey: 'p', Data: Buffer.from('click-1') }));
+  const sqs = new SQSClient({ endpoint: server().url, region: 'us-east-1', credentials: creds });
+  let body: string | undefined;
+  for (let i = 0; i < 30 && !body; i++) body = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: out['SeenUrl'], WaitTimeSeconds: 1 }))).Messages?.[0]?.Body;
+  assert.equal(body, 'click-1');
+  await c.send(new DeleteStackCommand({ StackName: 'stream-app' }));
+  await waitUntilStackDeleteComplete({ client: c, ...waiter }, { StackName: 'stream-app' });
+  await assert.rejects(kin.send(new DescribeStreamSummaryCommand({ StreamName: out['StreamName'] })), /ResourceNotFound/);
+  kin.destroy();
 });
