@@ -2,25 +2,17 @@
 // shard whose parents are finished, and in a cluster takes each shard by lease (one node per shard, a fair share
 // per node); wakes workers on the stream's notifier channel and a timer. Also the durable checkpoints: the position
 // after the last record processed per shard, claimed by each new reader and written fenced by that claim's epoch.
-import type { Clock } from '../../../lib/clock.js';
 import type { ShardPosition, ShardStreamSource, StreamShard } from '../../../lib/shard-stream.js';
 import type { Store } from '../../../store/store.js';
 import type { Notifier } from '../../../store/notifier.js';
 import type { Leases } from '../../../store/leases.js';
 import type { Membership } from '../../../store/nodes.js';
-import type { LambdaInvoker } from '../invoker.js';
-import { ShardWorker, type StreamMappingConfig } from './stream-shard.js';
+import { ShardWorker, type ShardWorkerDeps, type StreamMappingConfig } from './stream-shard.js';
 
 /** How often the shard list is read again (resharding, parents finished elsewhere, leases lapsed). */
 const RECONCILE_MS = 5000;
 
-export interface StreamPollerDeps {
-  clock: Clock;
-  invoker: LambdaInvoker;
-  source: ShardStreamSource;
-  checkpoints: Checkpoints;
-  deliver(destination: string, body: string): Promise<void>;
-  log(msg: string): void;
+export interface StreamPollerDeps extends Omit<ShardWorkerDeps, 'onResult'> {
   onResult?(uuid: string, result: string): void;
   notifier?: Notifier;
   /** Absent: one node reads every shard itself. */
