@@ -325,6 +325,22 @@ test('SQS FIFO: sequence numbers, deduplication, per-group order and one in-flig
   assert.deepEqual((await sqs().send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }))).Messages?.map((m) => m.Body), ['a4']);
 });
 
+test('SQS: a receipt handle with one character changed, or one from another queue, is ReceiptHandleIsInvalid and deletes nothing', async () => {
+  const a = await create('handles-a');
+  const b = await create('handles-b');
+  await sqs().send(new SendMessageCommand({ QueueUrl: a, MessageBody: 'keep me' }));
+  const got = (await sqs().send(new ReceiveMessageCommand({ QueueUrl: a, VisibilityTimeout: 1 }))).Messages![0]!;
+  const h = got.ReceiptHandle!;
+  const i = Math.floor(h.length / 2);
+  const changed = `${h.slice(0, i)}${h[i] === 'A' ? 'B' : 'A'}${h.slice(i + 1)}`;
+  await rejects(sqs().send(new DeleteMessageCommand({ QueueUrl: a, ReceiptHandle: changed })), 'ReceiptHandleIsInvalid', 'ReceiptHandleIsInvalid');
+  await rejects(sqs().send(new DeleteMessageCommand({ QueueUrl: b, ReceiptHandle: h })), 'ReceiptHandleIsInvalid', 'ReceiptHandleIsInvalid');
+  await new Promise((r) => setTimeout(r, 1100));
+  const again = (await sqs().send(new ReceiveMessageCommand({ QueueUrl: a, WaitTimeSeconds: 2 }))).Messages ?? [];
+  assert.deepEqual(again.map((m) => m.Body), ['keep me'], 'the message was not deleted');
+  await sqs().send(new DeleteMessageCommand({ QueueUrl: a, ReceiptHandle: again[0]!.ReceiptHandle }));
+});
+
 test('SQS FIFO: a ReceiveMessage retried with the same ReceiveRequestAttemptId returns the same messages and receipt handles until one is changed', async () => {
   const url = await create('attempts.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
   await sqs().send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['g1', 'g2', 'g3'].map((b, i) => ({ Id: String(i), MessageBody: b, MessageGroupId: 'G' })) }));

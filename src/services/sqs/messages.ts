@@ -5,7 +5,7 @@
 // visible_at > now and it was received (receive_count > 0); delayed when visible_at > now and never received. A
 // receive is an UPDATE … RETURNING over an inner SELECT (FOR UPDATE SKIP LOCKED on PostgreSQL), so each message is
 // claimed by one receive per visibility period across every node.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { AwsError } from '../../lib/errors.js';
 import { hex } from '../../lib/ids.js';
 import type { SqlValue } from '../../store/index.js';
@@ -249,15 +249,32 @@ export const NEXT_VISIBLE_SQL = 'SELECT MIN(visible_at) AS at FROM sqs_messages 
 
 export const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
-const HANDLE_RE = /^([0-9a-f-]{36}):(\d+):([0-9a-f]{16})$/;
-/** A receipt handle names the message and the receive (its count) it was handed out by, plus a per-receive nonce. */
-export const receiptHandle = (id: string, receiveCount: number, nonce: string): string => Buffer.from(`${id}:${receiveCount}:${nonce}`).toString('base64url');
-export const receiptNonce = (): string => hex(8);
-export function parseReceiptHandle(h: unknown): { id: string; receiveCount: number } {
-  const t = typeof h === 'string' ? HANDLE_RE.exec(Buffer.from(h, 'base64url').toString('latin1')) : null;
-  if (!t) throw new AwsError('ReceiptHandleIsInvalid', `The input receipt handle "${String(h)}" is not a valid receipt handle.`);
-  return { id: t[1]!, receiveCount: Number(t[2]) };
+const HANDLE_RE = /^([0-9a-f-]{36}):(\d+):([0-9a-f]{16}):([0-9a-f]{24})$/;
+
+/**
+ * Receipt handles name the message, the receive (its count) that handed them out and a per-receive nonce, and carry a
+ * MAC over those and the queue's ARN with the store's secret: a handle changed by one character, or one of another
+ * queue, is ReceiptHandleIsInvalid (as on AWS), not a delete of whatever it would name.
+ */
+export class ReceiptHandles {
+  constructor(private readonly secret: string) {}
+
+  private mac(queueArn: string, body: string): string {
+    return createHmac('sha256', this.secret).update(`${queueArn}\n${body}`).digest('hex').slice(0, 24);
+  }
+
+  make(queueArn: string, id: string, receiveCount: number, nonce: string): string {
+    const body = `${id}:${receiveCount}:${nonce}`;
+    return Buffer.from(`${body}:${this.mac(queueArn, body)}`).toString('base64url');
+  }
+
+  parse(queueArn: string, h: unknown): { id: string; receiveCount: number } {
+    const t = typeof h === 'string' ? HANDLE_RE.exec(Buffer.from(h, 'base64url').toString('latin1')) : null;
+    if (!t || this.mac(queueArn, `${t[1]}:${t[2]}:${t[3]}`) !== t[4]) throw new AwsError('ReceiptHandleIsInvalid', `The input receipt handle "${String(h)}" is not a valid receipt handle.`);
+    return { id: t[1]!, receiveCount: Number(t[2]) };
+  }
 }
+export const receiptNonce = (): string => hex(8);
 
 export function checkToken(name: string, v: unknown): string {
   if (typeof v !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(v))

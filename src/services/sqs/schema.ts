@@ -33,4 +33,6 @@ UPDATE sqs_messages SET group_id = json_extract(sys, '$.groupId'), dlq_source = 
 UPDATE sqs_messages SET group_id = (sys::json)->>'groupId', dlq_source = (sys::json)->>'dlqSource'`,
     },
   },
+  // The key that authenticates receipt handles, one per store (every node of a cluster signs and checks with it).
+  { version: 3, up: 'CREATE TABLE sqs_secret (id INTEGER PRIMARY KEY, secret TEXT NOT NULL)' },
 ];

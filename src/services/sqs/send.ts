@@ -9,7 +9,7 @@ import { uuid } from '../../lib/ids.js';
 import type { Store } from '../../store/store.js';
 import type { Stmt, WriteResult } from '../../store/journal.js';
 import { md5Hex, md5OfAttributes } from './md5.js';
-import { attrsToJson, claim, COUNTS_SQL, fifoSend, moveBack, moveToDlq, NEXT_VISIBLE_SQL, placeholders, rowToMsg, seqNumber, standardSend, sysToJson, MSG_COLUMNS, checkToken, contentDedupId, parseReceiptHandle, receiptHandle, receiptNonce, type Msg, type MsgRow, type NewMsg } from './messages.js';
+import { attrsToJson, claim, COUNTS_SQL, fifoSend, moveBack, moveToDlq, NEXT_VISIBLE_SQL, placeholders, rowToMsg, seqNumber, standardSend, sysToJson, MSG_COLUMNS, checkToken, contentDedupId, ReceiptHandles, receiptNonce, type Msg, type MsgRow, type NewMsg } from './messages.js';
 import { checkBody, checkDelay, checkMessageAttributes, messageSize } from './validate.js';
 import type { Queue, SqsService } from './service.js';
 
@@ -59,6 +59,9 @@ export class Messages {
     async (arn, ids) => void (await this.write([[`DELETE FROM sqs_messages WHERE queue = ? AND id IN (${placeholders(ids.length)})`, [arn, ...ids]]])),
     500,
   );
+
+  /** Set by the service's init from the store's secret, before any request. */
+  handles = new ReceiptHandles('');
 
   constructor(
     private readonly svc: SqsService,
@@ -187,7 +190,7 @@ export class Messages {
     const rows = (res[res.length - 1]?.rows ?? []) as unknown as MsgRow[];
     rows.sort((a, b) => Number(a.visible_at) - Number(b.visible_at) || Number(a.seq) - Number(b.seq));
     const nonce = receiptNonce();
-    return rows.map((r) => rowToMsg(r, q.fifo, receiptHandle(r.id, Number(r.receive_count), nonce)));
+    return rows.map((r) => rowToMsg(r, q.fifo, this.handles.make(q.arn, r.id, Number(r.receive_count), nonce)));
   }
 
   /** FIFO: the messages of a ReceiveRequestAttemptId of the last 5 minutes, again, if none changed since. */
@@ -231,7 +234,7 @@ export class Messages {
     const parsed: { i: number; id: string; receiveCount: number }[] = [];
     handles.forEach((h, i) => {
       try {
-        parsed.push({ i, ...parseReceiptHandle(h) });
+        parsed.push({ i, ...this.handles.parse(q.arn, h) });
         out.push(undefined);
       } catch (e) {
         if (!(e instanceof AwsError)) throw e;
@@ -261,7 +264,7 @@ export class Messages {
     const parsed: { i: number; id: string; receiveCount: number; seconds: number }[] = [];
     entries.forEach((e, i) => {
       try {
-        parsed.push({ i, ...parseReceiptHandle(e.handle), seconds: e.seconds });
+        parsed.push({ i, ...this.handles.parse(q.arn, e.handle), seconds: e.seconds });
         out.push(undefined);
       } catch (err) {
         if (!(err instanceof AwsError)) throw err;

@@ -9,7 +9,8 @@ import type { QueueBroker } from './broker.js';
 import { createBroker } from './module-api.js';
 import { MIGRATIONS } from './schema.js';
 import { Messages, type SendInput, type SendResult } from './send.js';
-import type { Msg } from './messages.js';
+import { ReceiptHandles, type Msg } from './messages.js';
+import { randomBytes } from 'node:crypto';
 import { applyAttributes, defaultAttrs, parseQueueArn, parseRedrive, queueArn, type QueueAttrs, type Redrive } from './queues.js';
 import { Watches } from './waits.js';
 
@@ -52,7 +53,6 @@ const fromRow = (r: QueueRow): Queue =>
 export function makeReceiptHandle(m: Msg): string {
   return m.receipt;
 }
-export { parseReceiptHandle } from './messages.js';
 
 export interface SqsServiceOptions {
   store: Store;
@@ -96,6 +96,8 @@ export class SqsService {
 
   async init(): Promise<void> {
     await this.o.store.migrate('sqs', MIGRATIONS);
+    await this.o.store.run('INSERT INTO sqs_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING', [randomBytes(32).toString('hex')]);
+    this.messages.handles = new ReceiptHandles((await this.o.store.get<{ secret: string }>('SELECT secret FROM sqs_secret WHERE id = 1'))!.secret);
     this.unlisten = this.notifier.listen(QUEUES_CHANNEL, (arn) => void this.refresh(arn || undefined).catch((e: unknown) => this.o.log?.(`selfless: sqs queue refresh failed: ${String(e)}`)));
     await this.refresh();
   }
