@@ -42,7 +42,7 @@ export function batchRoutes(p: DdbParts, clock: Clock): Record<string, Handler> 
         const keysIn = t['Keys'];
         if (!Array.isArray(keysIn)) throw E.nullMember(`requestItems.${name}.member.keys`);
         if (!keysIn.length) throw E.constraint('[]', `requestItems.${name}.member.keys`, 'Member must have length greater than or equal to 1');
-        const proj = projectionOf(t);
+        const proj = projectionOf(t, true);
         const def = await table(r.region, name);
         const keys = keysIn.map((k) => checkKey(def.key, itemOf(k, 'key')));
         if (new Set(keys.map((k) => identity(def, k))).size !== keys.length) throw E.duplicates();
@@ -106,7 +106,7 @@ export function batchRoutes(p: DdbParts, clock: Clock): Record<string, Handler> 
         if (!g) throw E.nullMember(`transactItems.${i + 1}.member.get`);
         if (typeof g['TableName'] !== 'string') throw E.nullMember(`transactItems.${i + 1}.member.get.tableName`);
         const def = await table(r.region, g['TableName']);
-        gets.push({ def, key: checkKey(def.key, itemOf(g['Key'], 'key')), proj: projectionOf(g) });
+        gets.push({ def, key: checkKey(def.key, itemOf(g['Key'], 'key')), proj: projectionOf(g, true) });
       }
       if (new Set(gets.map((g) => identity(g.def, g.key))).size !== gets.length) throw E.validation('Transaction request cannot include multiple operations on one item');
       const units = new Map<TableDef, number>();

@@ -12,7 +12,10 @@ import type { Tables } from './tables.js';
 export interface DdbParts { readonly tables: Tables; readonly items: Items }
 
 /** ProjectionExpression (or legacy AttributesToGet) of a read, if any. */
-export function projectionOf(b: Body): Projection | undefined {
+export function projectionOf(b: Body, only = false): Projection | undefined {
+  if (only && typeof b['ProjectionExpression'] !== 'string' && b['ExpressionAttributeNames'] !== undefined) {
+    throw E.validation('ExpressionAttributeNames can only be specified when using expressions');
+  }
   const input = { ...(b['ExpressionAttributeNames'] ? { names: b['ExpressionAttributeNames'] as Record<string, string> } : {}) };
   if (typeof b['ProjectionExpression'] === 'string') {
     if (b['AttributesToGet'] !== undefined) {
@@ -22,7 +25,6 @@ export function projectionOf(b: Body): Projection | undefined {
     checkUnused(input, [p]);
     return p;
   }
-  if (b['ExpressionAttributeNames'] !== undefined) throw E.validation('ExpressionAttributeNames can only be specified when using expressions');
   if (Array.isArray(b['AttributesToGet'])) {
     const names = new Set(b['AttributesToGet'] as string[]);
     return { names: new Set(), values: new Set(), project: (it: Item) => Object.fromEntries(Object.entries(it).filter(([k]) => names.has(k))) };
@@ -47,7 +49,7 @@ export function itemRoutes(p: DdbParts): Record<string, Handler> {
     const b = body(r);
     const name = tableName(b);
     const rv = returnValues(b);
-    if (!allowed.includes(rv)) throw E.validation(`ReturnValues can only be ${allowed.join(' or ')}`);
+    if (!allowed.includes(rv)) throw E.validation('ReturnValues can only be ALL_OLD or NONE');
     const mode = capacityMode(b);
     const def = await p.tables.forItems(r.region, name);
     const res = await writeOne(p, def, kind, b);
@@ -64,7 +66,7 @@ export function itemRoutes(p: DdbParts): Record<string, Handler> {
       const b = body(r);
       const name = tableName(b);
       const mode = capacityMode(b);
-      const proj = projectionOf(b);
+      const proj = projectionOf(b, true);
       const def = await p.tables.forItems(r.region, name);
       const key = checkKey(def.key, mapOf(b, 'Key', 'key'));
       const item = await p.items.get(def, key);

@@ -1,5 +1,6 @@
 // Keys of a table and its indexes: extraction and validation with DynamoDB's messages, and the order-preserving
 // text encoding that lets SQL range-scan sort keys (N by numeric value, S by UTF-8 bytes, B by bytes).
+import { createHash } from 'node:crypto';
 import type { AttributeValue, Item } from './expr/index.js';
 import * as E from './errors.js';
 
@@ -99,10 +100,5 @@ export function indexKey(spec: KeySpec, item: Item, index: string): EncodedKey |
 
 /** A 31-bit hash of the encoded hash key: the item's place among Scan segments. */
 export function segmentHash(pk: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < pk.length; i++) {
-    h ^= pk.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 1) & 0x7fffffff;
+  return createHash('md5').update(pk).digest().readUInt32BE(0) >>> 1;
 }
