@@ -16,7 +16,7 @@ export function isExpired(item: Item | undefined, attr: string, nowSeconds: numb
 export class TtlSweeper {
   private cancel: (() => void) | undefined;
   private running = false;
-  private stopped = true;
+  private stopped = false;
 
   constructor(private readonly o: { tables: Tables; items: Items; clock: Clock; leases: Leases; intervalMs?: number; log: (m: string) => void }) {}
 
