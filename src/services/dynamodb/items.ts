@@ -1,6 +1,8 @@
 // Items in the store: reads by key, atomic writes of an item with its secondary index rows (serialised per item),
 // and the ordered range reads that Query and Scan page through.
+import type { Clock } from '../../lib/clock.js';
 import type { Queryable, SqlValue, Store } from '../../store/store.js';
+import { recordChange } from './streams.js';
 import { itemSize, type Item } from './expr/index.js';
 import { encodeKey, indexKey, keyOf, segmentHash, type EncodedKey, type KeySpec } from './keys.js';
 import type { IndexDef, TableDef } from './table-def.js';
@@ -31,7 +33,7 @@ export function projectFor(def: TableDef, ix: IndexDef, item: Item): Item {
 }
 
 export class Items {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly streams?: { clock: Clock; notify: (arns: Iterable<string>) => void }) {}
 
   async get(def: TableDef, key: Item, q: Queryable = this.store): Promise<Item | undefined> {
     const k = encodeKey(def.key, key);
@@ -50,7 +52,15 @@ export class Items {
         for (const n of names) await q.get('SELECT pg_advisory_xact_lock(hashtext(?)) AS l', [n]);
       }
       const { changes, result } = await fn(q);
-      for (const c of changes) await this.write(q, c);
+      const arns: string[] = [];
+      for (const c of changes) {
+        await this.write(q, c);
+        const arn = this.streams ? await recordChange(q, this.streams.clock, c.def, c.old, c.next, c.service === true) : undefined;
+        if (arn) arns.push(arn);
+      }
+      return { result, arns };
+    }).then(({ result, arns }) => {
+      if (arns.length) this.streams?.notify(arns);
       return result;
     });
   }

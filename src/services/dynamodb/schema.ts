@@ -12,6 +12,12 @@ CREATE TABLE ddb_index (tbl TEXT NOT NULL, idx TEXT NOT NULL, pk TEXT${c} NOT NU
 CREATE INDEX ddb_index_base ON ddb_index (tbl, bpk, bsk);
 CREATE TABLE ddb_tokens (token TEXT PRIMARY KEY, digest TEXT NOT NULL, created ${big} NOT NULL)`;
 
+// Stream records: one shard per stream; the row id orders a stream and gives its sequence numbers.
+const streams = `CREATE TABLE ddb_stream_records (id INTEGER PRIMARY KEY AUTOINCREMENT, stream TEXT NOT NULL, created INTEGER NOT NULL, size INTEGER NOT NULL,
+  record TEXT NOT NULL);
+CREATE INDEX ddb_stream_records_stream ON ddb_stream_records (stream, id)`;
+
 export const DDB_MIGRATIONS: Migration[] = [
   { version: 1, up: { sqlite: tables('', 'INTEGER'), postgres: tables(' COLLATE "C"', 'BIGINT') } },
+  { version: 2, up: streams },
 ];
