@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import {
   CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, ListTablesCommand,
-  ListTagsOfResourceCommand, PutItemCommand, TagResourceCommand, TransactWriteItemsCommand, UpdateTableCommand, UpdateTimeToLiveCommand,
+  ListTagsOfResourceCommand, PutItemCommand, QueryCommand as RawQueryCommand, ScanCommand as RawScanCommand, UpdateItemCommand, TagResourceCommand, TransactWriteItemsCommand, UpdateTableCommand, UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -203,4 +203,21 @@ test('DynamoDB batches and pages: a 1,000-item table written by BatchWriteItem s
   assert.equal(filtered.Count, 10);
   assert.equal(filtered.ScannedCount, 1000);
   assert.equal(filtered.ConsumedCapacity?.TableName, 'big');
+});
+
+test('DynamoDB legacy parameters: Expected, AttributeUpdates, KeyConditions, QueryFilter and ScanFilter act as their expressions', async () => {
+  const c = ddb();
+  await c.send(new CreateTableCommand(simple('legacy')));
+  for (let i = 1; i <= 4; i++) await c.send(new PutItemCommand({ TableName: 'legacy', Item: { pk: { S: 'k' }, sk: { N: String(i) }, color: { S: i % 2 ? 'red' : 'blue' } } }));
+  const clash = await err(c.send(new PutItemCommand({ TableName: 'legacy', Item: { pk: { S: 'k' }, sk: { N: '1' } }, Expected: { pk: { Exists: false } } })));
+  assert.equal(clash.name, 'ConditionalCheckFailedException');
+  await c.send(new UpdateItemCommand({ TableName: 'legacy', Key: { pk: { S: 'k' }, sk: { N: '1' } }, AttributeUpdates: { color: { Action: 'PUT', Value: { S: 'green' } }, n: { Action: 'ADD', Value: { N: '5' } } },
+    Expected: { color: { ComparisonOperator: 'EQ', AttributeValueList: [{ S: 'red' }] } } }));
+  const q = await c.send(new RawQueryCommand({ TableName: 'legacy', KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [{ S: 'k' }] }, sk: { ComparisonOperator: 'LE', AttributeValueList: [{ N: '3' }] } },
+    QueryFilter: { color: { ComparisonOperator: 'NE', AttributeValueList: [{ S: 'blue' }] } } }));
+  assert.deepEqual(q.Items?.map((i) => [i['sk']?.N, i['color']?.S, i['n']?.N]), [['1', 'green', '5'], ['3', 'red', undefined]]);
+  const s = await c.send(new RawScanCommand({ TableName: 'legacy', ConditionalOperator: 'OR', ScanFilter: { color: { ComparisonOperator: 'EQ', AttributeValueList: [{ S: 'green' }] }, sk: { ComparisonOperator: 'GT', AttributeValueList: [{ N: '3' }] } } }));
+  assert.deepEqual(s.Items?.map((i) => i['sk']?.N).sort(), ['1', '4']);
+  const mixed = await err(c.send(new RawQueryCommand({ TableName: 'legacy', KeyConditionExpression: 'pk = :k', ExpressionAttributeValues: { ':k': { S: 'k' } }, QueryFilter: { color: { ComparisonOperator: 'NULL' } } })));
+  assert.equal(mixed.message, 'Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {QueryFilter} Expression parameters: {KeyConditionExpression}');
 });

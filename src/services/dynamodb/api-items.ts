@@ -4,6 +4,7 @@ import { checkUnused, compileProjection, itemSize, type Item, type Projection } 
 import * as E from './errors.js';
 import type { Items } from './items.js';
 import { checkKey } from './keys.js';
+import { legacyToExpressions } from './legacy.js';
 import { applyOp, decodeOp, holds, returned, type OpKind } from './ops.js';
 import { body, capacity, capacityMode, mapOf, readUnits, returnOnFailure, returnValues, tableName, writeUnits, type Body } from './request.js';
 import type { TableDef } from './table-def.js';
@@ -46,7 +47,7 @@ export async function writeOne(p: DdbParts, def: TableDef, kind: OpKind, b: Body
 
 export function itemRoutes(p: DdbParts): Record<string, Handler> {
   const write = (kind: OpKind, allowed: readonly string[]): Handler => async (r) => {
-    const b = body(r);
+    const b = legacyToExpressions(body(r));
     const name = tableName(b);
     const rv = returnValues(b);
     if (!allowed.includes(rv)) throw E.validation('ReturnValues can only be ALL_OLD or NONE');

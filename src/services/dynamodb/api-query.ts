@@ -7,6 +7,7 @@ import type { DdbParts } from './api-items.js';
 import { projectionOf } from './api-items.js';
 import { Items, projectFor, type ReadPlan, type Row } from './items.js';
 import { encodeScalar, typeOf, type KeySpec } from './keys.js';
+import { legacyToExpressions } from './legacy.js';
 import { body, capacity, capacityMode, enumOf, exprInput, itemOf, tableName, type Body } from './request.js';
 import type { IndexDef, TableDef } from './table-def.js';
 
@@ -102,7 +103,7 @@ async function run(p: DdbParts, c: Common, plan: ReadPlan, b: Body): Promise<Rec
 export function queryRoutes(p: DdbParts): Record<string, Handler> {
   return {
     Query: async (r) => {
-      const b = body(r);
+      const b = legacyToExpressions(body(r));
       const def = await p.tables.forItems(r.region, tableName(b));
       const ix = indexOf(def, b);
       const spec = ix?.key ?? def.key;
@@ -124,7 +125,7 @@ export function queryRoutes(p: DdbParts): Record<string, Handler> {
       return { body: await run(p, c, plan, b) };
     },
     Scan: async (r) => {
-      const b = body(r);
+      const b = legacyToExpressions(body(r));
       const def = await p.tables.forItems(r.region, tableName(b));
       const seg = b['Segment'];
       const total = b['TotalSegments'];
