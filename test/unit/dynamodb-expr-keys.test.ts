@@ -110,3 +110,42 @@ test('key conditions share the condition grammar errors', () => {
   assert.equal(kc('name = :h', { hash: 'name' }), 'Invalid KeyConditionExpression: Attribute name is a reserved keyword; reserved keyword: name');
   assert.equal(kc(''), 'Invalid KeyConditionExpression: The expression can not be empty;');
 });
+
+test('no expression text crashes a parser: every refusal is a ValidationException', async () => {
+  const { compileCondition, compileUpdate } = await import('../../src/services/dynamodb/expr/index.js');
+  const toks = ['a', 'b', '#pk', '#x', ':h', ':n', ':x', '(', ')', '[', ']', '0', '.', ',', '=', '<>', '<', '+', '-', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN',
+    'SET', 'REMOVE', 'ADD', 'DELETE', 'size', 'contains', 'begins_with', 'if_not_exists', 'list_append', '!', ':', '#', '"'];
+  let seed = 11;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  const items: Item[] = [{}, { a: { N: '1' }, b: { L: [{ M: { c: { S: 'x' } } }] } }, { a: { S: 'x' }, b: { M: {} } }];
+  const input = { names, values };
+  let compiled = 0;
+  for (let i = 0; i < 3000; i++) {
+    let text = '';
+    for (let j = 0, n = 1 + rnd(8); j < n; j++) text += toks[rnd(toks.length)]! + (rnd(2) ? ' ' : '');
+    const tries: (() => void)[] = [
+      () => items.forEach((it) => compileCondition(text, input, 'FilterExpression').test(it)),
+      () => {
+        const u = compileUpdate(text, input);
+        for (const it of items) {
+          try {
+            u.apply(it);
+          } catch (e) {
+            assert.ok(e instanceof AwsError && e.code === 'ValidationException', `${text}: ${String(e)}`);
+          }
+        }
+      },
+      () => items.forEach((it) => compileProjection(text, names).project(it)),
+      () => compileKeyCondition(text, input, key),
+    ];
+    for (const t of tries) {
+      try {
+        t();
+        compiled++;
+      } catch (e) {
+        assert.ok(e instanceof AwsError && e.code === 'ValidationException' && e.status === 400, `${text}: ${String(e)}`);
+      }
+    }
+  }
+  assert.ok(compiled > 0, 'some random expressions are valid');
+});

@@ -155,3 +155,11 @@ test('clause keywords are case-insensitive and clauses come in any order', () =>
     n: { N: '2' }, s: { S: 'x' }, d: { SS: ['q'] },
   });
 });
+
+test('updated() cuts an item down to the paths the update targets (ReturnValues UPDATED_OLD / UPDATED_NEW)', () => {
+  const u = compileUpdate('SET m.x = :s, n = n + :n REMOVE gone ADD fresh :n', { names, values });
+  const before: Item = { m: { M: { x: { S: 'old' }, y: { S: 'kept' } } }, n: { N: '1' }, gone: { S: 'g' }, other: { S: 'o' } };
+  const after = u.apply(before);
+  assert.deepEqual(u.updated!(before), { m: { M: { x: { S: 'old' } } }, n: { N: '1' }, gone: { S: 'g' } });
+  assert.deepEqual(u.updated!(after), { m: { M: { x: { S: 'x' } } }, n: { N: '2' }, fresh: { N: '1' } });
+});

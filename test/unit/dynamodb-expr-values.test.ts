@@ -1,7 +1,10 @@
 // Unit: DynamoDB attribute values: wire validation messages, number normalisation, item size, equality, key order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareKeys, itemSize, validateValue, valuesEqual, addNumbers, compareNumbers } from '../../src/services/dynamodb/expr/index.js';
+import {
+  compareKeys, itemSize, validateValue, valuesEqual, addNumbers, compareNumbers, validateExprInput, checkFilterKeys, checkKeyPaths,
+  compileCondition, compileUpdate, compileProjection,
+} from '../../src/services/dynamodb/expr/index.js';
 import { AwsError } from '../../src/lib/errors.js';
 
 function refused(v: unknown, where = 'Item'): string {
@@ -114,4 +117,33 @@ test('decimal arithmetic is exact beyond double precision', () => {
   assert.equal(addNumbers('1.25', '2.5', true), '-1.25');
   assert.equal(compareNumbers('1e2', '99.999'), 1);
   assert.equal(compareNumbers('-0.5', '-0.50'), 0);
+});
+
+test('placeholder maps are checked before any expression, and their values normalised', () => {
+  const m = (input: { names?: unknown; values?: unknown }) => {
+    try {
+      validateExprInput(input);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'ok';
+  };
+  assert.equal(m({ names: {} }), 'ExpressionAttributeNames must not be empty');
+  assert.equal(m({ values: {} }), 'ExpressionAttributeValues must not be empty');
+  assert.equal(m({ names: { '#sryLiyD8D-': 'x' } }), 'ExpressionAttributeNames contains invalid key: Syntax error; key: "#sryLiyD8D-"');
+  assert.equal(m({ values: { v: { S: 'x' } } }), 'ExpressionAttributeValues contains invalid key: Syntax error; key: "v"');
+  assert.equal(m({ values: { ':v': { SS: [] } } }), 'ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: An string set  may not be empty for key :v');
+  assert.deepEqual(validateExprInput({ names: { '#a': 'a' }, values: { ':n': { N: '1.0' } } }), { names: { '#a': 'a' }, values: { ':n': { N: '1' } } });
+  assert.deepEqual(validateExprInput({}), {});
+});
+
+test('filters may not name key attributes, and no expression may reach into a key attribute', () => {
+  const f = compileCondition('pk = :v OR size(attr2.x) > :v', { values: { ':v': { N: '1' } } }, 'FilterExpression');
+  assert.deepEqual([...f.heads!].sort(), ['attr2', 'pk']);
+  assert.throws(() => checkFilterKeys(f, ['pk', 'sk']), { message: 'Filter Expression can only contain non-primary key attributes: Primary key attribute: pk' });
+  assert.doesNotThrow(() => checkFilterKeys(f, ['id']));
+  const u = compileUpdate('SET pk.x = :v, gsi[0] = :v', { values: { ':v': { N: '1' } } });
+  assert.throws(() => checkKeyPaths(u, ['pk']), { message: "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk" });
+  assert.throws(() => checkKeyPaths(u, ['id'], ['gsi']), { message: "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: gsi" });
+  assert.doesNotThrow(() => checkKeyPaths(compileProjection('pk, attr2.x', undefined), ['pk']));
 });

@@ -80,6 +80,15 @@ test('operands must differ, BETWEEN bounds must agree and be ordered, parenthese
   assert.equal(test1('(a = :s) AND (NOT (b = :s))', { a: { S: 'abc' } }), true);
 });
 
+test('one pair of parentheses may wrap an operand; two are redundant', () => {
+  assert.equal(test1('(a) = :s', { a: { S: 'abc' } }), true);
+  assert.equal(test1('a = (:s) AND (size(a)) > :n1', { a: { S: 'abc' } }), true);
+  assert.equal(test1('(a) IN ((:s))', { a: { S: 'abc' } }), true);
+  assert.equal(test1('((a) BETWEEN :a AND :z)', { a: { S: 'abc' } }), true);
+  assert.equal(msg('((a)) = :s'), 'Invalid ConditionExpression: The expression has redundant parentheses;');
+  assert.equal(msg('(a = :s'), 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: ":s"');
+});
+
 test('IN takes at most 100 operands and an expression at most 300 operators', () => {
   const many: Record<string, AttributeValue> = {};
   for (let i = 0; i < 101; i++) many[`:v${i}`] = { N: String(i) };

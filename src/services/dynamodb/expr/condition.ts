@@ -1,5 +1,5 @@
 // Condition and filter expressions: the grammar (OR < AND < NOT), DynamoDB's checks of functions and operands, compiled trees.
-import type { ExprInput } from './types.js';
+import type { ExprInput } from './index.js';
 import { Cursor } from './lexer.js';
 import { M, pathText, type ExprKind } from './messages.js';
 import { comparator, Issues, Parser, samePath, staticType, type Cond, type Operand } from './parser.js';
@@ -21,6 +21,8 @@ export interface ParsedCondition {
   readonly tree: Cond;
   readonly names: ReadonlySet<string>;
   readonly values: ReadonlySet<string>;
+  readonly heads: ReadonlySet<string>;
+  readonly nested: ReadonlySet<string>;
 }
 
 /** DynamoDB's limit on operators and functions in one expression. */
@@ -66,27 +68,71 @@ class ConditionParser extends Parser {
   }
 
   primary(): Cond {
-    if (this.cur.eat('(')) {
-      const inner = this.or();
-      this.cur.expect(')');
-      if (inner.kind === 'paren') this.issues.add('parens', M.redundantParens);
-      return { kind: 'paren', inner };
+    const t = this.cur.peek();
+    if (t && t.kind === 'punct' && t.text === '(') {
+      const start = this.cur.pos;
+      const operators = this.operators;
+      const issues = this.issues.snapshot();
+      try {
+        this.cur.pos++;
+        const inner = this.or();
+        this.cur.expect(')');
+        if (!this.atOperator()) {
+          if (inner.kind === 'paren') this.issues.add('parens', M.redundantParens);
+          return { kind: 'paren', inner };
+        }
+        throw this.cur.error();
+      } catch (e) {
+        // Perhaps a parenthesised operand, "(a) = :v" or "(size(a)) > :n".
+        const failedAt = this.cur.pos;
+        this.cur.pos = start;
+        this.operators = operators;
+        this.issues.restore(issues);
+        let left: Operand;
+        try {
+          left = this.term();
+        } catch {
+          this.cur.pos = failedAt;
+          throw e;
+        }
+        return this.rest(left);
+      }
     }
-    const left = this.checked(this.operand());
+    return this.rest(this.term());
+  }
+
+  /** True when the next token continues a first operand: a comparator, BETWEEN or IN. */
+  atOperator(): boolean {
+    return !!comparator(this.cur.peek()) || this.cur.isKeyword('BETWEEN') || this.cur.isKeyword('IN');
+  }
+
+  /** An operand, possibly in parentheses (one pair is allowed, more are redundant). */
+  term(depth = 0): Operand {
+    if (this.cur.eat('(')) {
+      const o = this.term(depth + 1);
+      this.cur.expect(')');
+      if (depth >= 1) this.issues.add('parens', M.redundantParens);
+      return o;
+    }
+    return this.checked(this.operand());
+  }
+
+  /** What follows a condition's first operand: a comparator, BETWEEN, IN, or nothing for a function call. */
+  rest(left: Operand): Cond {
     const op = comparator(this.cur.peek());
     if (op) {
       this.cur.pos++;
-      const right = this.checked(this.operand());
+      const right = this.term();
       this.misused([left, right]);
       this.distinct(op, left, right);
       return this.counted({ kind: 'compare', op, left, right });
     }
     if (this.cur.isKeyword('BETWEEN')) {
       this.cur.pos++;
-      const lo = this.checked(this.operand());
+      const lo = this.term();
       if (!this.cur.isKeyword('AND')) throw this.cur.error();
       this.cur.pos++;
-      const hi = this.checked(this.operand());
+      const hi = this.term();
       this.misused([left, lo, hi]);
       this.between(lo, hi);
       return this.counted({ kind: 'between', arg: left, lo, hi });
@@ -95,7 +141,7 @@ class ConditionParser extends Parser {
       this.cur.pos++;
       this.cur.expect('(');
       const list: Operand[] = [];
-      do list.push(this.checked(this.operand()));
+      do list.push(this.term());
       while (this.cur.eat(','));
       this.cur.expect(')');
       this.misused([left, ...list]);
@@ -182,5 +228,5 @@ export function parseCondition(text: string, input: ExprInput, kind: ExprKind): 
   if (!p.cur.atEnd()) throw p.cur.error();
   if (p.operators > MAX_OPERATORS) p.issues.add('operators', M.tooManyOperators(p.operators));
   p.issues.throwFirst(kind);
-  return { tree, names: p.names, values: p.values };
+  return { tree, names: p.names, values: p.values, heads: p.heads, nested: p.nested };
 }

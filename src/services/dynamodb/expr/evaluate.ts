@@ -1,5 +1,5 @@
 // Evaluation of condition trees on items: document paths, size(), comparisons across types (false, never an error).
-import type { AttributeValue, Item } from './types.js';
+import type { AttributeValue, Item } from './index.js';
 import type { Cond, Operand, Path } from './parser.js';
 import { comparable, compareKeys, typeOf, valuesEqual } from './values.js';
 

@@ -1,5 +1,5 @@
-// Key condition expressions: the condition grammar restricted to "hash = :v [AND range <op> …]", with DynamoDB's messages.
-import type { AttributeValue, ExprInput, KeyCondition } from './types.js';
+// Key condition expressions ("hash = :v [AND range <op> …]") and the other checks of key attributes, with DynamoDB's messages.
+import type { AttributeValue, ExprInput, KeyCondition, Uses } from './index.js';
 import { parseCondition } from './condition.js';
 import { M, validation } from './messages.js';
 import type { Cond, Operand } from './parser.js';
@@ -87,7 +87,23 @@ export function compileKeyCondition(text: string, input: ExprInput, key: { hash:
   return {
     names: parsed.names,
     values: parsed.values,
+    heads: parsed.heads,
+    nested: parsed.nested,
     hash: hash.values[0]!,
     ...(range ? { range: { op: range.op, values: range.values } } : {}),
   };
+}
+
+/** A Query's FilterExpression may not name the table's key attributes (hash or range of the table or index queried). */
+export function checkFilterKeys(filter: Uses, keyAttributes: readonly string[]): void {
+  for (const k of keyAttributes) {
+    if (filter.heads?.has(k)) throw validation(`Filter Expression can only contain non-primary key attributes: Primary key attribute: ${k}`);
+  }
+}
+
+/** Key attributes are scalars: no expression may reach into them with '.' or '[]'. */
+export function checkKeyPaths(used: Uses, tableKey: readonly string[], indexKeys: readonly string[] = []): void {
+  const bad = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed";
+  for (const k of tableKey) if (used.nested?.has(k)) throw validation(`${bad}: Key: ${k}`);
+  for (const k of indexKeys) if (used.nested?.has(k)) throw validation(`${bad}: IndexKey: ${k}`);
 }

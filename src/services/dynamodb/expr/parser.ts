@@ -1,8 +1,7 @@
-// Recursive-descent parsers from expression text to typed trees: document paths, operands, conditions, updates, projections.
-import type { AttributeValue, ExprInput } from './types.js';
+// Recursive-descent parsing shared by every expression language (document paths, operands, issues, overlaps) and projections.
+import type { AttributeValue, ExprInput, Item, Projection } from './index.js';
 import { Cursor, type Token } from './lexer.js';
-import { invalid, M, pathText, type ExprKind } from './messages.js';
-import { isReserved } from './reserved.js';
+import { invalid, isReserved, M, pathText, type ExprKind } from './messages.js';
 
 /** A resolved document path: attribute names (placeholders substituted) and list indexes. */
 export type Path = (string | number)[];
@@ -36,6 +35,14 @@ export class Issues {
   has(category: string): boolean {
     return this.first.has(category);
   }
+  /** The issues so far, to go back to when a parse attempt is abandoned. */
+  snapshot(): Map<string, string> {
+    return new Map(this.first);
+  }
+  restore(snap: Map<string, string>): void {
+    this.first.clear();
+    for (const [k, v] of snap) this.first.set(k, v);
+  }
   throwFirst(kind: ExprKind): void {
     for (const c of this.order) {
       const m = this.first.get(c);
@@ -50,6 +57,9 @@ const COMPARATORS = new Set<string>(['=', '<>', '<', '<=', '>', '>=']);
 export class Parser {
   readonly names = new Set<string>();
   readonly values = new Set<string>();
+  /** Top-level attribute names of every document path, and those that paths reach into with '.' or '[]'. */
+  readonly heads = new Set<string>();
+  readonly nested = new Set<string>();
 
   constructor(
     readonly cur: Cursor,
@@ -100,7 +110,11 @@ export class Parser {
         this.cur.pos++;
         this.cur.expect(']');
         out.push(Number(t.text));
-      } else return out;
+      } else {
+        this.heads.add(head);
+        if (out.length > 1) this.nested.add(head);
+        return out;
+      }
     }
   }
 
@@ -170,4 +184,76 @@ export function checkOverlap(paths: Path[], path: Path, issues: Issues): void {
 /** Comparator tokens, or undefined. */
 export function comparator(t: Token | undefined): Comparator | undefined {
   return t && t.kind === 'punct' && COMPARATORS.has(t.text) ? (t.text as Comparator) : undefined;
+}
+
+// Projection expressions: comma-separated document paths, and the item they project (nested maps, compacted lists).
+
+const PROJECTION_ORDER = ['reserved', 'undefined', 'overlap', 'conflict'];
+
+export function parseProjection(
+  text: string,
+  names: ExprInput['names'],
+): { paths: Path[]; names: ReadonlySet<string>; heads: ReadonlySet<string>; nested: ReadonlySet<string> } {
+  const p = new Parser(new Cursor(text, 'ProjectionExpression'), { names }, new Issues(PROJECTION_ORDER), new Set());
+  const paths: Path[] = [];
+  do checkOverlap(paths, p.path(), p.issues);
+  while (p.cur.eat(','));
+  if (!p.cur.atEnd()) throw p.cur.error();
+  p.issues.throwFirst('ProjectionExpression');
+  return { paths, names: p.names, heads: p.heads, nested: p.nested };
+}
+
+/** A selection tree: each node maps a map key or list index to a leaf (take it whole) or a deeper selection. */
+type Node = Map<string | number, Node | true>;
+
+function select(root: Node, path: Path): void {
+  let node = root;
+  path.forEach((el, i) => {
+    if (i === path.length - 1) {
+      node.set(el, true);
+      return;
+    }
+    const next = node.get(el);
+    if (next === true) return;
+    const child: Node = next ?? new Map();
+    node.set(el, child);
+    node = child;
+  });
+}
+
+function pick(v: AttributeValue, node: Node): AttributeValue | undefined {
+  if ('M' in v) {
+    const out: Record<string, AttributeValue> = {};
+    for (const [k, sel] of node) {
+      if (typeof k !== 'string' || !Object.prototype.hasOwnProperty.call(v.M, k)) continue;
+      const got = sel === true ? v.M[k] : pick(v.M[k]!, sel);
+      if (got) out[k] = got;
+    }
+    return Object.keys(out).length ? { M: out } : undefined;
+  }
+  if ('L' in v) {
+    // DynamoDB returns the selected elements of a list in index order, without gaps.
+    const out: AttributeValue[] = [];
+    const idx = [...node.keys()].filter((k): k is number => typeof k === 'number').sort((a, b) => a - b);
+    for (const i of idx) {
+      if (i >= v.L.length) continue;
+      const sel = node.get(i)!;
+      const got = sel === true ? v.L[i] : pick(v.L[i]!, sel);
+      if (got) out.push(got);
+    }
+    return out.length ? { L: out } : undefined;
+  }
+  return undefined;
+}
+
+export function projectPaths(paths: readonly Path[], item: Item): Item {
+  const root: Node = new Map();
+  for (const p of paths) select(root, p);
+  const out = pick({ M: item }, root);
+  return structuredClone(out && 'M' in out ? out.M : {});
+}
+
+export function compileProjection(text: string, names: ExprInput['names']): Projection {
+  const parsed = parseProjection(text, names);
+  return { names: parsed.names, values: new Set(), heads: parsed.heads, nested: parsed.nested, project: (item) => projectPaths(parsed.paths, item) };
 }

@@ -1,8 +1,8 @@
 // Update expressions: SET/REMOVE/ADD/DELETE clauses parsed with DynamoDB's checks, and applied to a copy of an item.
-import type { AttributeValue, ExprInput, Item, Update } from './types.js';
+import type { AttributeValue, ExprInput, Item, Update } from './index.js';
 import { Cursor } from './lexer.js';
 import { M, validation } from './messages.js';
-import { checkOverlap, Issues, Parser, staticType, type Operand, type Path } from './parser.js';
+import { checkOverlap, Issues, Parser, projectPaths, staticType, type Operand, type Path } from './parser.js';
 import { operandValue, resolvePath } from './evaluate.js';
 import { addNumbers } from './decimal.js';
 import { checkNumber, valuesEqual } from './values.js';
@@ -245,17 +245,20 @@ export interface ParsedUpdate {
   readonly actions: readonly Action[];
   readonly names: ReadonlySet<string>;
   readonly values: ReadonlySet<string>;
+  readonly heads: ReadonlySet<string>;
+  readonly nested: ReadonlySet<string>;
 }
 
 export function parseUpdate(text: string, input: ExprInput): ParsedUpdate {
   const p = new UpdateParser(new Cursor(text, 'UpdateExpression'), input);
   const actions = p.actions();
   p.issues.throwFirst('UpdateExpression');
-  return { actions, names: p.names, values: p.values };
+  return { actions, names: p.names, values: p.values, heads: p.heads, nested: p.nested };
 }
 
 export function compileUpdate(text: string, input: ExprInput): Update {
-  const { actions, names, values } = parseUpdate(text, input);
+  const { actions, names, values, heads, nested } = parseUpdate(text, input);
   const touched = new Set(actions.map((a) => String(a.path[0])));
-  return { names, values, touched, apply: (item) => applyActions(actions, item) };
+  const paths = actions.map((a) => a.path);
+  return { names, values, heads, nested, touched, apply: (item) => applyActions(actions, item), updated: (item) => projectPaths(paths, item) };
 }

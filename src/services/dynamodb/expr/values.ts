@@ -1,6 +1,6 @@
 // DynamoDB attribute values: wire validation with DynamoDB's messages, item size, equality and key order.
 import { AwsError } from '../../../lib/errors.js';
-import type { AttributeValue, Item } from './types.js';
+import type { AttributeValue, Item } from './index.js';
 import { compareNumbers, formatDecimal, magnitude, parseDecimal } from './decimal.js';
 import { validation } from './messages.js';
 
