@@ -34,14 +34,14 @@ export function projectionOf(b: Body, only = false): Projection | undefined {
 }
 
 /** Writes one item under its lock: the condition is checked on the stored item inside the transaction. */
-export async function writeOne(p: DdbParts, def: TableDef, kind: OpKind, b: Body): Promise<{ old: Item | undefined; next: Item | undefined; touched?: ReadonlySet<string> }> {
+export async function writeOne(p: DdbParts, def: TableDef, kind: OpKind, b: Body): Promise<{ old: Item | undefined; next: Item | undefined; touched?: ReadonlySet<string>; cut?: (item: Item) => Item }> {
   const op = decodeOp(kind, def, b, returnOnFailure(b));
   return p.items.tx([{ def, key: op.key }], async (q) => {
     const old = await p.items.get(def, op.key, q);
     if (!holds(op, old)) throw E.conditionFailed(op.returnOnFailure && old ? old : undefined);
     const next = applyOp(op, old);
     if (next) p.items.checkIndexes(def, next);
-    return { changes: [{ def, key: op.key, old, next }], result: { old, next, ...(op.update ? { touched: op.update.touched } : {}) } };
+    return { changes: [{ def, key: op.key, old, next }], result: { old, next, ...(op.update ? { touched: op.update.touched } : {}), ...(op.update?.updated ? { cut: op.update.updated.bind(op.update) } : {}) } };
   });
 }
 
@@ -54,7 +54,7 @@ export function itemRoutes(p: DdbParts): Record<string, Handler> {
     const mode = capacityMode(b);
     const def = await p.tables.forItems(r.region, name);
     const res = await writeOne(p, def, kind, b);
-    const attrs = returned(rv, res.old, res.next, res.touched);
+    const attrs = returned(rv, res.old, res.next, res.touched, res.cut);
     const size = Math.max(res.old ? itemSize(res.old) : 0, res.next ? itemSize(res.next) : 0);
     const cc = capacity(mode, def, { write: writeUnits(size) });
     return { body: { ...(attrs ? { Attributes: attrs } : {}), ...(cc ? { ConsumedCapacity: cc } : {}) } };

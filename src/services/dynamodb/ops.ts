@@ -66,9 +66,13 @@ export function applyOp(op: WriteOp, old: Item | undefined): Item | undefined {
 }
 
 /** What ReturnValues asks for, from the item before and after. */
-export function returned(rv: string, old: Item | undefined, next: Item | undefined, touched?: ReadonlySet<string>): Item | undefined {
+export function returned(rv: string, old: Item | undefined, next: Item | undefined, touched?: ReadonlySet<string>, cut?: (item: Item) => Item): Item | undefined {
   const pick = (it: Item | undefined): Item | undefined => {
     if (!it || !touched) return undefined;
+    if (cut) {
+      const c = cut(it);
+      return Object.keys(c).length ? c : undefined;
+    }
     const out: Item = {};
     for (const n of touched) if (it[n]) out[n] = it[n]!;
     return Object.keys(out).length ? out : undefined;
