@@ -11,7 +11,7 @@ import { encodeNumber, encodeScalar } from '../../src/services/dynamodb/keys.js'
 import { Items } from '../../src/services/dynamodb/items.js';
 import { Tables } from '../../src/services/dynamodb/tables.js';
 import { parseCreateTable } from '../../src/services/dynamodb/table-def.js';
-import { TtlSweeper } from '../../src/services/dynamodb/ttl.js';
+import { TtlSweeper } from '../../src/services/dynamodb/items.js';
 
 test('DynamoDB keys: numbers encode so that text order is numeric order, and equal numbers encode alike', () => {
   const nums = ['-1e10', '-123.45', '-12', '-1.2', '-1.1', '-1', '-0.001', '0', '0.001', '0.5', '1', '1.05', '1.5', '9', '10', '11', '99.99', '100', '1e10', '1.5e20'];

@@ -7,7 +7,7 @@ import type { JsonObject } from '../../lib/validate.js';
 import type { Handler } from '../../server/types.js';
 import { itemSize, type Item } from './expr/index.js';
 import * as E from './errors.js';
-import { projectionOf, type DdbParts } from './api-items.js';
+import { projectionOf, type DdbParts } from './ops.js';
 import { checkKey, encodeKey } from './keys.js';
 import { applyOp, decodeOp, holds, type OpKind, type WriteOp } from './ops.js';
 import { body, capacity, capacityMode, enumOf, itemOf, readUnits, writeUnits } from './request.js';

@@ -3,11 +3,11 @@
 import type { Handler } from '../../server/types.js';
 import { checkUnused, compareKeys, compileCondition, compileKeyCondition, type Condition, type Item, type Projection, type Uses } from './expr/index.js';
 import * as E from './errors.js';
-import type { DdbParts } from './api-items.js';
-import { projectionOf } from './api-items.js';
+import type { DdbParts } from './ops.js';
+import { projectionOf } from './ops.js';
 import { Items, projectFor, type ReadPlan, type Row } from './items.js';
 import { encodeScalar, typeOf, type KeySpec } from './keys.js';
-import { legacyToExpressions } from './legacy.js';
+import { legacyToExpressions } from './request.js';
 import { body, capacity, capacityMode, enumOf, exprInput, itemOf, tableName, type Body } from './request.js';
 import type { IndexDef, TableDef } from './table-def.js';
 

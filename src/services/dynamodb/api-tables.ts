@@ -3,7 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { JsonObject } from '../../lib/validate.js';
 import type { Handler } from '../../server/types.js';
 import * as E from './errors.js';
-import type { DdbParts } from './api-items.js';
+import type { DdbParts } from './ops.js';
 import { body, type Body } from './request.js';
 import {
   checkDefinitions, checkTableName, parseAttrDefs, parseCreateTable, parseIndex, parseSse, parseStreamSpec, parseThroughput, type AttrDef, type TableDef,

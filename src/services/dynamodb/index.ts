@@ -1,11 +1,16 @@
-// The DynamoDB service module: tables and items on the store, Query/Scan, batches, transactions, streams and the TTL sweeper.
-import type { ServiceModule } from '../../server/service.js';
-import { dynamodbRoutes } from './api.js';
+// The DynamoDB service module: its wire routes (DynamoDB_20120810, DynamoDBStreams_20120810), tables and items on
+// the store, streams and the TTL sweeper.
+import type { Clock } from '../../lib/clock.js';
 import type { ShardStreamSource } from '../../lib/shard-stream.js';
-import { Items } from './items.js';
-import { Streams } from './streams.js';
+import type { ServiceModule } from '../../server/service.js';
+import type { ServiceRoutes } from '../../server/types.js';
+import { batchRoutes } from './api-batch.js';
+import { queryRoutes } from './api-query.js';
+import { tableRoutes } from './api-tables.js';
+import { Items, TtlSweeper } from './items.js';
+import { itemRoutes, type DdbParts } from './ops.js';
+import { Streams, streamRoutes } from './streams.js';
 import { Tables } from './tables.js';
-import { TtlSweeper } from './ttl.js';
 
 export type DynamodbDeps = Record<string, never>;
 export interface DynamodbApi {
@@ -29,3 +34,13 @@ export const dynamodbService: ServiceModule<DynamodbDeps, DynamodbApi> = {
     };
   },
 };
+
+export function dynamodbRoutes(p: DdbParts, streams: Streams, clock: Clock): ServiceRoutes {
+  const ops = { ...tableRoutes(p, clock), ...itemRoutes(p), ...queryRoutes(p), ...batchRoutes(p, clock) };
+  return {
+    json: [
+      { targetPrefix: 'DynamoDB_20120810', errorNamespace: 'com.amazonaws.dynamodb.v20120810', ops, validation: false },
+      { targetPrefix: 'DynamoDBStreams_20120810', errorNamespace: 'com.amazonaws.dynamodb.v20120810', ops: streamRoutes(streams, p.tables, clock), validation: false },
+    ],
+  };
+}
