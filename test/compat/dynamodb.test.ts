@@ -221,3 +221,24 @@ test('DynamoDB legacy parameters: Expected, AttributeUpdates, KeyConditions, Que
   const mixed = await err(c.send(new RawQueryCommand({ TableName: 'legacy', KeyConditionExpression: 'pk = :k', ExpressionAttributeValues: { ':k': { S: 'k' } }, QueryFilter: { color: { ComparisonOperator: 'NULL' } } })));
   assert.equal(mixed.message, 'Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {QueryFilter} Expression parameters: {KeyConditionExpression}');
 });
+
+test('DynamoDB pages and LSIs: a Scan page stops after 1 MB with a LastEvaluatedKey, and a local index orders a partition by its own range key', async () => {
+  await ddb().send(new CreateTableCommand(simple('lsi', {
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }, { AttributeName: 'rank', AttributeType: 'S' }],
+    LocalSecondaryIndexes: [{ IndexName: 'byRank', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'rank', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+  })));
+  const d = doc();
+  for (let i = 0; i < 12; i++) await d.send(new PutCommand({ TableName: 'lsi', Item: { pk: 'p', sk: i, rank: String.fromCharCode(108 - i), blob: 'x'.repeat(100 * 1024) } }));
+  const page = await d.send(new ScanCommand({ TableName: 'lsi', ProjectionExpression: 'sk' }));
+  assert.ok((page.Count ?? 0) < 12 && (page.Count ?? 0) >= 10, `count ${page.Count}`);
+  assert.ok(page.LastEvaluatedKey);
+  const rest = await d.send(new ScanCommand({ TableName: 'lsi', ProjectionExpression: 'sk', ExclusiveStartKey: page.LastEvaluatedKey }));
+  assert.equal((page.Count ?? 0) + (rest.Count ?? 0), 12);
+  const q = await d.send(new QueryCommand({ TableName: 'lsi', IndexName: 'byRank', KeyConditionExpression: 'pk = :p AND #r < :r', ExpressionAttributeNames: { '#r': 'rank' }, ExpressionAttributeValues: { ':p': 'p', ':r': 'c' }, Limit: 1 }));
+  assert.deepEqual(q.Items, [{ pk: 'p', sk: 11, rank: 'a' }]);
+  assert.deepEqual(q.LastEvaluatedKey, { pk: 'p', sk: 11, rank: 'a' });
+  const next = await d.send(new QueryCommand({ TableName: 'lsi', IndexName: 'byRank', KeyConditionExpression: 'pk = :p AND #r < :r', ExpressionAttributeNames: { '#r': 'rank' }, ExpressionAttributeValues: { ':p': 'p', ':r': 'c' }, ExclusiveStartKey: q.LastEvaluatedKey }));
+  assert.deepEqual(next.Items?.map((i) => i['rank']), ['b']);
+  const full = await d.send(new QueryCommand({ TableName: 'lsi', IndexName: 'byRank', Select: 'ALL_ATTRIBUTES', KeyConditionExpression: 'pk = :p AND #r = :r', ExpressionAttributeNames: { '#r': 'rank' }, ExpressionAttributeValues: { ':p': 'p', ':r': 'a' } }));
+  assert.equal((full.Items?.[0]?.['blob'] as string).length, 100 * 1024);
+});
