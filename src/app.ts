@@ -22,6 +22,7 @@ import { kmsService } from './services/kms/index.js';
 import { ssmService } from './services/ssm/index.js';
 import { secretsManagerService } from './services/secretsmanager/index.js';
 import { cloudformationService } from './services/cloudformation/index.js';
+import { dynamodbService } from './services/dynamodb/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
@@ -129,6 +130,7 @@ const SERVICES = [
   entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
   // CloudFormation last (before cluster): its resources are the other services'.
   entry(cloudformationService, () => ({})),
+  entry(dynamodbService, () => ({})),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 
