@@ -120,7 +120,8 @@ const SERVICES = [
   entry(snsService, () => ({})),
   entry(eventsService, () => ({})),
   entry(kinesisService, () => ({})),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams] })),
+  entry(dynamodbService, () => ({})),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), events: use(eventsService) })),
   entry(snsDeliveryService, (use) => ({ sns: use(snsService), lambda: use(lambdaService), queues: use(sqsService) })),
@@ -130,7 +131,6 @@ const SERVICES = [
   entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
   // CloudFormation last (before cluster): its resources are the other services'.
   entry(cloudformationService, () => ({})),
-  entry(dynamodbService, () => ({})),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 
