@@ -14,7 +14,8 @@ type Call = (op: string, body: unknown) => Promise<any>;
 
 function caller(url: string, target: string, version: string, svc: string): Call {
   return async (op, body) => {
-    const r = await http(url, 'POST', JSON.stringify(body), { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': `${target}.${op}`, authorization: auth(svc) });
+    // dynalite wants a date header beside the (unchecked) signature.
+    const r = await http(url, 'POST', JSON.stringify(body), { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': `${target}.${op}`, authorization: auth(svc), 'x-amz-date': '20260101T000000Z' });
     if (r.status !== 200) throw new Error(`${op}: ${r.status} ${r.body.toString().slice(0, 300)}`);
     return JSON.parse(r.body.toString('utf8') || '{}');
   };
