@@ -24,6 +24,7 @@ import {
 import { InvokeCommand, GetAliasCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DescribeStreamSummaryCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SFNClient, StartExecutionCommand, DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { lambdaClient } from '../helpers/lambda.js';
@@ -356,4 +357,75 @@ test('CloudFormation: a Kinesis stream (Ref is its name, GetAtt Arn) feeding a f
   await waitUntilStackDeleteComplete({ client: c, ...waiter }, { StackName: 'stream-app' });
   await assert.rejects(kin.send(new DescribeStreamSummaryCommand({ StreamName: out['StreamName'] })), /ResourceNotFound/);
   kin.destroy();
+});
+
+const TABLE_APP = (ttl: boolean): string => `
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Simple:
+    Type: AWS::Serverless::SimpleTable
+    Properties:
+      PrimaryKey: { Name: id, Type: String }
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{ AttributeName: pk, AttributeType: S }]
+      KeySchema: [{ AttributeName: pk, KeyType: HASH }]
+      StreamSpecification: { StreamViewType: NEW_IMAGE }${ttl ? '\n      TimeToLiveSpecification: { AttributeName: expires, Enabled: true }' : ''}
+  Copier:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import os, boto3
+        def handler(event, context):
+            ddb = boto3.client('dynamodb', endpoint_url=os.environ.get('AWS_ENDPOINT_URL'))
+            for r in event['Records']:
+                if r['eventName'] == 'INSERT':
+                    ddb.put_item(TableName=os.environ['SIMPLE'], Item={'id': r['dynamodb']['NewImage']['pk']})
+      Environment:
+        Variables:
+          SIMPLE: !Ref Simple
+      Events:
+        FromOrders:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt Orders.StreamArn
+            StartingPosition: TRIM_HORIZON
+Outputs:
+  Simple:
+    Value: !Ref Simple
+  Orders:
+    Value: !Ref Orders
+  OrdersArn:
+    Value: !GetAtt Orders.Arn
+`;
+
+test('CloudFormation: a SimpleTable and a DynamoDB table whose stream (GetAtt StreamArn) feeds a function; an update turns TTL on in place; the tables go with the stack', async () => {
+  const c = cfn();
+  await c.send(new CreateStackCommand({ StackName: 'table-app', TemplateBody: TABLE_APP(false), Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'] }));
+  await waitUntilStackCreateComplete({ client: c, ...waiter }, { StackName: 'table-app' });
+  const out = outputs(await stack('table-app'));
+  assert.match(out['OrdersArn']!, new RegExp(`^arn:aws:dynamodb:us-east-1:\\d{12}:table/${out['Orders']}$`));
+  const ddb = new DynamoDBClient({ endpoint: server().url, region: 'us-east-1', credentials: creds });
+  const simple = (await ddb.send(new DescribeTableCommand({ TableName: out['Simple'] }))).Table!;
+  assert.deepEqual(simple.KeySchema, [{ AttributeName: 'id', KeyType: 'HASH' }]);
+  assert.equal(simple.BillingModeSummary?.BillingMode, 'PAY_PER_REQUEST');
+  await ddb.send(new PutItemCommand({ TableName: out['Orders'], Item: { pk: { S: 'order-1' } } }));
+  let copied: unknown;
+  for (let i = 0; i < 60 && !copied; i++) {
+    copied = (await ddb.send(new GetItemCommand({ TableName: out['Simple'], Key: { id: { S: 'order-1' } } }))).Item;
+    if (!copied) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.deepEqual(copied, { id: { S: 'order-1' } });
+  await c.send(new UpdateStackCommand({ StackName: 'table-app', TemplateBody: TABLE_APP(true), Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_AUTO_EXPAND'] }));
+  await waitUntilStackUpdateComplete({ client: c, ...waiter }, { StackName: 'table-app' });
+  assert.equal((await ddb.send(new DescribeTimeToLiveCommand({ TableName: out['Orders'] }))).TimeToLiveDescription?.TimeToLiveStatus, 'ENABLED');
+  assert.equal(outputs(await stack('table-app'))['Orders'], out['Orders'], 'updated in place, not replaced');
+  await c.send(new DeleteStackCommand({ StackName: 'table-app' }));
+  await waitUntilStackDeleteComplete({ client: c, ...waiter }, { StackName: 'table-app' });
+  await assert.rejects(ddb.send(new DescribeTableCommand({ TableName: out['Orders'] })), /ResourceNotFound/);
+  ddb.destroy();
 });
