@@ -7,6 +7,7 @@ import { resolvePython } from './engine/launch.js';
 import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
+import { healthRoutes } from './server/health.js';
 import { entry, ServiceSet, StartupError, type NodeConfig, type ServiceModule } from './server/service.js';
 import { gatewayService } from './services/gateway/index.js';
 import { lambdaService } from './services/lambda/index.js';
@@ -205,7 +206,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
     // Raw front doors (the gateway's) are tried before AWS protocol routing whatever the order here.
-    services: services.routes(),
+    services: [...services.routes(), healthRoutes(() => services.states())],
     onInternalError,
   });
   try {

@@ -28,7 +28,7 @@ export async function logs(p: Parsed): Promise<number> {
   const fn = p.positional[0];
   if (!fn) throw new UsageError('usage: selfless logs <function> [--follow] [--endpoint URL] [--region R]');
   const name = parseFunctionRef(fn).name;
-  const endpoint = str(p, 'endpoint', 'SELFLESS_ENDPOINT', `http://127.0.0.1:${process.env['SELFLESS_PORT'] ?? 9000}`);
+  const endpoint = str(p, 'endpoint', 'SELFLESS_ENDPOINT', process.env['AWS_ENDPOINT_URL'] || `http://127.0.0.1:${process.env['SELFLESS_PORT'] ?? 9000}`);
   const region = str(p, 'region', 'AWS_DEFAULT_REGION', 'us-east-1');
   const group = str(p, 'log-group', undefined, `/aws/lambda/${name}`);
   const follow = p.flags.get('follow') === true;

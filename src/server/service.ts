@@ -106,6 +106,7 @@ interface Created {
 /** The services of one node, created in list order; started in order, stopped in reverse. */
 export class ServiceSet {
   private readonly stopped = new Set<ServiceInstance<unknown>>();
+  private readonly running = new Set<ServiceInstance<unknown>>();
 
   private constructor(private readonly created: Created[]) {}
 
@@ -149,7 +150,15 @@ export class ServiceSet {
 
   /** Starts every service in order; the first failure is thrown (the caller stops the set). */
   async start(): Promise<void> {
-    for (const c of this.created) await c.instance.start();
+    for (const c of this.created) {
+      await c.instance.start();
+      this.running.add(c.instance);
+    }
+  }
+
+  /** Each service with its state, in list order (the health route). */
+  states(): { name: string; state: 'created' | 'running' | 'stopped' }[] {
+    return this.created.map((c) => ({ name: c.module.name, state: this.stopped.has(c.instance) ? 'stopped' : this.running.has(c.instance) ? 'running' : 'created' }));
   }
 
   beforeHttpClose(): void {
