@@ -23,6 +23,7 @@ import { startCluster, type Cluster } from '../helpers/server.js';
 import { pgUnavailable } from '../helpers/pg.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { zip } from '../helpers/zip.js';
+import { until } from '../helpers/wait.js';
 
 const skip = await pgUnavailable();
 
@@ -40,15 +41,6 @@ exports.handler = async (event) => {
 
 const lines = (file: string): string[][] => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' ')) : []);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const text = (p: Uint8Array | undefined): string => Buffer.from(p ?? []).toString('utf8');
 

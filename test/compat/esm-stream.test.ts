@@ -3,7 +3,7 @@
 // Each test skips itself while the server has no Kinesis (or DynamoDB Streams) service wired in.
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda';
@@ -13,6 +13,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { sqsClient } from '../helpers/sqs.js';
 import { removeDir, startServer, type Running, SHARED, removeServer } from '../helpers/server.js';
+import { until, recorded as events } from '../helpers/wait.js';
 
 let server: Running;
 let lambda: LambdaClient;
@@ -53,20 +54,7 @@ exports.handler = async (event) => {
 };`,
 };
 
-function events(file: string): any[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
 
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function stream(name: string): Promise<string> {
   await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));

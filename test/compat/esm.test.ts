@@ -19,6 +19,7 @@ import { awsCli, hasV2 } from '../helpers/aws-cli.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { sqsClient } from '../helpers/sqs.js';
 import { removeDir, startServer, type Running, SHARED, removeServer } from '../helpers/server.js';
+import { until, recorded as events } from '../helpers/wait.js';
 
 let server: Running;
 let lambda: LambdaClient;
@@ -51,20 +52,7 @@ exports.handler = async (event) => {
 };`,
 };
 
-function events(file: string): any[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
 
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function counts(url: string): Promise<{ visible: number; inflight: number }> {
   const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes!;
