@@ -54,6 +54,13 @@ export class Items {
         for (const n of names) await q.get('SELECT pg_advisory_xact_lock(hashtext(?)) AS l', [n]);
       }
       const { changes, result } = await fn(q);
+      if (this.store.kind === 'postgres' && this.streams) {
+        // Stream record ids come from a sequence, drawn before commit: without one writer at a time per stream, a lower
+        // id could commit after a reader read past it, and that record would never be read. Taken after the item
+        // locks and in sorted order, so no deadlock.
+        const streams = [...new Set(changes.filter((c) => c.def.stream?.enabled && c.def.stream.arn).map((c) => c.def.stream!.arn!))].sort();
+        for (const a of streams) await q.get('SELECT pg_advisory_xact_lock(hashtext(?)) AS l', [`ddb-stream:${a}`]);
+      }
       const arns: string[] = [];
       for (const c of changes) {
         await this.write(q, c);
