@@ -127,7 +127,7 @@ const SERVICES = [
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), events: use(eventsService) })),
   entry(snsDeliveryService, (use) => ({ sns: use(snsService), lambda: use(lambdaService), queues: use(sqsService) })),
   entry(eventsDeliveryService, (use) => ({ events: use(eventsService), lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService) })),
-  entry(pipesService, () => ({})),
+  entry(pipesService, (use) => ({ queues: use(sqsService), lambda: use(lambdaService), sns: use(snsService), events: use(eventsService), states: use(statesService) })),
   entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService), events: use(eventsService) })),
   // S3 notifications go to Lambda's async path, queues, topics and (with EventBridge enabled) the default bus.
   entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),

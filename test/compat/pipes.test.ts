@@ -2,8 +2,11 @@
 import { strict as assert } from 'node:assert';
 import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { liveServer } from '../helpers/server.js';
+import { sqsClient } from '../helpers/sqs.js';
 
 const server = liveServer();
 
@@ -122,4 +125,104 @@ test('Pipes: bad input is a ValidationException in AWS words (name pattern, miss
   assert.match(await bad('/v1/pipes/x', { Source: SRC, Target: TGT, RoleArn: ROLE, DesiredState: 'PAUSED' }), /Member must satisfy enum value set: \[RUNNING, STOPPED\]/);
   assert.match(await bad('/v1/pipes/x', { Source: SRC, Target: TGT, RoleArn: ROLE, SourceParameters: { SqsQueueParameters: { BatchSize: 0 } } }), /Member must have value between 1 and 10000/);
   assert.equal((await call('GET', '/v1/pipes/x')).status, 404);
+});
+
+/** A queue and its ARN. */
+async function queue(name: string): Promise<{ url: string; arn: string }> {
+  const sqs = sqsClient(server().url);
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: '2' } }))).QueueUrl!;
+  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+  return { url, arn };
+}
+
+/** Every message the queue receives (and deletes) within `ms` (or until `count` arrived). */
+async function drain(url: string, count: number, ms = 8000): Promise<string[]> {
+  const sqs = sqsClient(server().url);
+  const out: string[] = [];
+  const until = Date.now() + ms;
+  while (out.length < count && Date.now() < until) {
+    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    for (const m of r.Messages ?? []) {
+      out.push(m.Body!);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
+    }
+  }
+  return out;
+}
+
+test('Pipes: SQS → pipe with a filter → SQS moves the matching records (as AWS records, or through InputTemplate) and deletes the rest', async () => {
+  const sqs = sqsClient(server().url);
+  const [src, dst] = [await queue('rt-src'), await queue('rt-dst')];
+  const c = await call('POST', '/v1/pipes/rt', {
+    Source: src.arn,
+    Target: dst.arn,
+    RoleArn: ROLE,
+    SourceParameters: { SqsQueueParameters: { BatchSize: 10 }, FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ body: { kind: ['order'] } }) }] } },
+  });
+  assert.equal(c.status, 200);
+  await sqs.send(new SendMessageCommand({ QueueUrl: src.url, MessageBody: JSON.stringify({ kind: 'order', id: 1 }) }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: src.url, MessageBody: JSON.stringify({ kind: 'noise', id: 2 }) }));
+  const got = await drain(dst.url, 1);
+  assert.equal(got.length, 1);
+  const rec = JSON.parse(got[0]!) as Record<string, unknown>;
+  assert.equal(rec['eventSource'], 'aws:sqs');
+  assert.equal(rec['eventSourceARN'], src.arn);
+  assert.deepEqual(JSON.parse(rec['body'] as string), { kind: 'order', id: 1 });
+  // The filtered-out record was deleted, not left for a redelivery: the source is empty.
+  await new Promise((r) => setTimeout(r, 2500));
+  const left = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: src.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  assert.deepEqual([left.Attributes!['ApproximateNumberOfMessages'], left.Attributes!['ApproximateNumberOfMessagesNotVisible']], ['0', '0']);
+  // InputTemplate shapes what the target gets.
+  const u = await call('PUT', '/v1/pipes/rt', { RoleArn: ROLE, TargetParameters: { InputTemplate: '{"order": <$.body.id>, "from": "<$.eventSource>"}' } });
+  assert.equal(u.status, 200);
+  await sqs.send(new SendMessageCommand({ QueueUrl: src.url, MessageBody: JSON.stringify({ kind: 'order', id: 7 }) }));
+  assert.deepEqual((await drain(dst.url, 1)).map((b) => JSON.parse(b)), [{ order: 7, from: 'aws:sqs' }]);
+});
+
+test('Pipes: a stopped pipe moves nothing and moves what waited once started again', async () => {
+  const sqs = sqsClient(server().url);
+  const [src, dst] = [await queue('stop-src'), await queue('stop-dst')];
+  await call('POST', '/v1/pipes/stoppable', { Source: src.arn, Target: dst.arn, RoleArn: ROLE });
+  await sqs.send(new SendMessageCommand({ QueueUrl: src.url, MessageBody: 'one' }));
+  assert.equal((await drain(dst.url, 1)).length, 1);
+  assert.equal((await call('POST', '/v1/pipes/stoppable/stop')).status, 200);
+  await new Promise((r) => setTimeout(r, 500));
+  await sqs.send(new SendMessageCommand({ QueueUrl: src.url, MessageBody: 'two' }));
+  assert.deepEqual(await drain(dst.url, 1, 3000), []);
+  await call('POST', '/v1/pipes/stoppable/start');
+  assert.deepEqual((await drain(dst.url, 1)).map((b) => (JSON.parse(b) as { body: string }).body), ['two']);
+});
+
+test('Pipes: a Lambda target is invoked with the batch as an array of SQS records, and the batch is deleted once it succeeded', async () => {
+  const sqs = sqsClient(server().url);
+  const src = await queue('fn-src');
+  // The function succeeds only on the event Pipes sends: an array of SQS records (functions cannot write the host's files).
+  const code = `exports.handler = async (e) => { if (!Array.isArray(e) || e.length !== 1 || e[0].eventSource !== 'aws:sqs' || e[0].body !== 'hello') throw new Error('bad event ' + JSON.stringify(e)); return 'ok'; };`;
+  await createFunction(lambdaClient(server().url), 'pipe-fn', { 'index.js': code });
+  await call('POST', '/v1/pipes/to-fn', { Source: src.arn, Target: 'arn:aws:lambda:us-east-1:000000000000:function:pipe-fn', RoleArn: ROLE });
+  await sqs.send(new SendMessageCommand({ QueueUrl: src.url, MessageBody: 'hello' }));
+  const counts = async (): Promise<string[]> => {
+    const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: src.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
+    return [a['ApproximateNumberOfMessages']!, a['ApproximateNumberOfMessagesNotVisible']!];
+  };
+  let c = await counts();
+  for (let i = 0; i < 100 && c.join() !== '0,0'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    c = await counts();
+  }
+  assert.deepEqual(c, ['0', '0'], server().output().split('\n').filter((l) => /pipe/i.test(l)).join('\n'));
+  assert.doesNotMatch(server().output(), /pipe to-fn: target .* failed/);
+});
+
+test('Pipes: a failing Lambda target leaves the batch in the source queue for a retry', async () => {
+  const sqs = sqsClient(server().url);
+  const src = await queue('fail-src');
+  await createFunction(lambdaClient(server().url), 'pipe-fail', { 'index.js': `exports.handler = async () => { throw new Error('nope'); };` });
+  await call('POST', '/v1/pipes/to-fail', { Source: src.arn, Target: 'arn:aws:lambda:us-east-1:000000000000:function:pipe-fail', RoleArn: ROLE });
+  await sqs.send(new SendMessageCommand({ QueueUrl: src.url, MessageBody: 'keep me' }));
+  for (let i = 0; i < 100 && !/pipe to-fail: target .* failed/.test(server().output()); i++) await new Promise((r) => setTimeout(r, 100));
+  await call('POST', '/v1/pipes/to-fail/stop');
+  await new Promise((r) => setTimeout(r, 2500));
+  const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: src.url, WaitTimeSeconds: 2 }));
+  assert.deepEqual(got.Messages?.map((m) => m.Body), ['keep me']);
 });

@@ -122,8 +122,8 @@ function tags(b: Json): Record<string, string> {
 const seconds = (ms: number): number => ms / 1000;
 
 export interface PipeEvents {
-  /** A pipe was created, changed, started, stopped or deleted: the runner re-reads it. */
-  changed(region: string, name: string): void;
+  /** A pipe was created, changed, started, stopped or deleted (`pipe` undefined): the runner follows at once. */
+  changed(region: string, name: string, pipe: StoredPipe | undefined): void;
 }
 
 export function pipesRoutes(tables: PipeTables, clock: Clock, accountId: string, events: PipeEvents): RestRoute[] {
@@ -160,7 +160,7 @@ export function pipesRoutes(tables: PipeTables, clock: Clock, accountId: string,
     const p = await existing(req);
     const next: StoredPipe = { ...p, DesiredState: to, LastModifiedTime: clock.now() };
     if (!(await tables.save(next))) throw pipeMissing(p.Name);
-    events.changed(p.region, p.Name);
+    events.changed(p.region, p.Name, next);
     return { body: brief(next, via) };
   };
 
@@ -175,7 +175,7 @@ export function pipesRoutes(tables: PipeTables, clock: Clock, accountId: string,
         const now = clock.now();
         const p: StoredPipe = { region: req.region, Name: name, ...settings(b), DesiredState: desired(b) ?? 'RUNNING', CreationTime: now, LastModifiedTime: now, Tags: tags(b) };
         if (!(await tables.create(p))) throw pipeExists(name);
-        events.changed(p.region, p.Name);
+        events.changed(p.region, p.Name, p);
         return { body: brief(p, 'CREATING') };
       },
     },
@@ -194,7 +194,7 @@ export function pipesRoutes(tables: PipeTables, clock: Clock, accountId: string,
         const b = body(req);
         const next: StoredPipe = { ...cur, ...settings(b, cur), DesiredState: desired(b) ?? cur.DesiredState, LastModifiedTime: clock.now() };
         if (!(await tables.save(next))) throw pipeMissing(cur.Name);
-        events.changed(next.region, next.Name);
+        events.changed(next.region, next.Name, next);
         return { body: brief(next, 'UPDATING') };
       },
     },
@@ -205,7 +205,7 @@ export function pipesRoutes(tables: PipeTables, clock: Clock, accountId: string,
       handler: async (req) => {
         const p = await existing(req);
         if (!(await tables.delete(p.region, p.Name))) throw pipeMissing(p.Name);
-        events.changed(p.region, p.Name);
+        events.changed(p.region, p.Name, undefined);
         return { body: brief(p, 'DELETING') };
       },
     },
