@@ -15,6 +15,7 @@ import { logsService, type LogsApi } from './services/logs/index.js';
 import { snsDeliveryService, snsService } from './services/sns/index.js';
 import { sqsService, type SqsApi } from './services/sqs/index.js';
 import { eventSchedulerService, eventsDeliveryService, eventsService } from './services/events/index.js';
+import { pipesService } from './services/pipes/index.js';
 import { kinesisService } from './services/kinesis/index.js';
 import { statesService } from './services/states/index.js';
 import { s3Service } from './services/s3/index.js';
@@ -127,6 +128,7 @@ const SERVICES = [
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), events: use(eventsService) })),
   entry(snsDeliveryService, (use) => ({ sns: use(snsService), lambda: use(lambdaService), queues: use(sqsService) })),
   entry(eventsDeliveryService, (use) => ({ events: use(eventsService), lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService) })),
+  entry(pipesService, (use) => ({ queues: use(sqsService), lambda: use(lambdaService), sns: use(snsService), events: use(eventsService), states: use(statesService) })),
   entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService), events: use(eventsService) })),
   // S3 notifications go to Lambda's async path, queues, topics and (with EventBridge enabled) the default bus.
   entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
