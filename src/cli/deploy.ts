@@ -170,6 +170,8 @@ export async function deploy(p: Parsed): Promise<number> {
   const seen = new Set<string>();
   let failure: string | undefined;
   for (;;) {
+    // The status first, then the events: once the status is final, the events read after it hold every failure.
+    const s = arr<Record<string, unknown>>((await cfn(base, 'DescribeStacks', { StackName: String(created['StackId']) }))['Stacks'])[0]!;
     const events = arr<Record<string, string>>((await cfn(base, 'DescribeStackEvents', { StackName: String(created['StackId']) }))['StackEvents']).reverse();
     for (const e of events) {
       if (seen.has(e['EventId']!)) continue;
@@ -179,7 +181,6 @@ export async function deploy(p: Parsed): Promise<number> {
       if (Date.parse(e['Timestamp']!) < started) continue;
       process.stdout.write(`${e['ResourceStatus']!.padEnd(28)} ${e['ResourceType']!.padEnd(34)} ${e['LogicalResourceId']}${e['ResourceStatusReason'] ? `  ${e['ResourceStatusReason']}` : ''}\n`);
     }
-    const s = arr<Record<string, unknown>>((await cfn(base, 'DescribeStacks', { StackName: String(created['StackId']) }))['Stacks'])[0]!;
     const status = String(s['StackStatus']);
     if (TERMINAL.test(status) && !status.endsWith('IN_PROGRESS')) {
       if (status === 'CREATE_COMPLETE' || status === 'UPDATE_COMPLETE') {

@@ -74,6 +74,7 @@ export class Intake {
     const now = this.d.clock.now();
     const results: EntryResult[] = [];
     const stmts: Stmt[] = [];
+    for (const bus of new Set(entries.map((e) => this.busOf(region, e)))) await this.d.rules.refresh(region, bus);
     for (const e of entries) {
       const r = this.check(region, e, fromApi);
       if (r) {
@@ -176,6 +177,7 @@ export class Intake {
   async forward(region: string, bus: string, event: Record<string, unknown>): Promise<void> {
     if (!this.busExists(region, bus)) throw Object.assign(new Error(`Event bus ${bus} does not exist.`), { code: 'ResourceNotFoundException' });
     const stmts: Stmt[] = [];
+    await this.d.rules.refresh(region, bus);
     this.route(region, bus, event, this.d.clock.now(), stmts, { archive: true });
     await this.commit(stmts);
   }

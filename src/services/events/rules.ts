@@ -183,6 +183,29 @@ export class Rules {
     return [...this.rules.values()].filter((r) => r.region === region && busOf(r) === bus).sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
   }
 
+  /**
+   * On a shared store, re-reads a bus's pattern rules before PutEvents matches against them: a rule or target put on
+   * another node must route the very next event here, and its notifier hint may still be on its way.
+   */
+  async refresh(region: string, bus: string): Promise<void> {
+    if (this.d.store.kind !== 'postgres') return;
+    const rows = await this.d.store.all<{ name: string; body: string }>('SELECT name, body FROM events_rules WHERE region = ? AND bus = ?', [region, bus]);
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const k = key(region, bus, r.name);
+      seen.add(k);
+      const rule = JSON.parse(r.body) as Rule;
+      if (rule.EventPattern === undefined || JSON.stringify(this.rules.get(k)) === r.body) continue;
+      this.rules.set(k, rule);
+      this.indexed = false;
+    }
+    for (const [k, r] of this.rules) {
+      if (r.region !== region || busOf(r) !== bus || r.EventPattern === undefined || seen.has(k)) continue;
+      this.rules.delete(k);
+      this.indexed = false;
+    }
+  }
+
   /** The enabled pattern rules of a bus (parsed once per change). */
   matching(region: string, bus: string): readonly { rule: Rule; pattern: ReturnType<typeof parsePattern> }[] {
     if (!this.indexed) {

@@ -133,7 +133,7 @@ const OPS: Record<string, Op> = {
   },
   async ListSubscriptionsByTopic(d, f) {
     const t = await d.topics.require(str(f, 'TopicArn'));
-    const p = page(d.registry.subscriptionsOf(t.arn).sort(byArn), (s) => s.arn, str(f, 'NextToken'));
+    const p = page((await d.registry.currentSubscriptionsOf(t.arn)).sort(byArn), (s) => s.arn, str(f, 'NextToken'));
     return xmlList('Subscriptions', p.items.map(subscriptionXml)) + el('NextToken', p.next);
   },
   async GetSubscriptionAttributes(d, f) {

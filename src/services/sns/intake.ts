@@ -78,7 +78,7 @@ export class Intake {
       stmts.push(['INSERT INTO sns_dedup (topic_arn, dedup_id, message_id, seq, at) VALUES (?, ?, ?, ?, ?)', [topic.arn, p.dedupId, messageId, sequenceNumber ?? '', now]]);
     }
     const queues: string[] = [];
-    for (const s of this.d.registry.subscriptionsOf(topic.arn)) {
+    for (const s of await this.d.registry.currentSubscriptionsOf(topic.arn)) {
       if (!s.confirmed || !DELIVERED_PROTOCOLS.has(s.protocol)) continue;
       const message = messageFor(p, s.protocol);
       if (!filterMatches(s, p, message)) continue;

@@ -104,6 +104,18 @@ export class Registry {
     return [...(this.byTopic.get(topicArn)?.values() ?? [])];
   }
 
+  /**
+   * The topic's subscriptions as they are now: on a shared store re-read from it (a Subscribe on another node must
+   * route the very next Publish here, and its notifier hint may still be on its way); the cache on the embedded one.
+   */
+  async currentSubscriptionsOf(topicArn: string): Promise<Subscription[]> {
+    if (this.store.kind !== 'postgres') return this.subscriptionsOf(topicArn);
+    const rows = await this.store.all<{ body: string }>('SELECT body FROM sns_subscriptions WHERE topic_arn = ?', [topicArn]);
+    for (const old of this.subscriptionsOf(topicArn)) this.uncacheSub(old.arn);
+    for (const r of rows) this.cacheSub(JSON.parse(r.body) as Subscription);
+    return this.subscriptionsOf(topicArn);
+  }
+
   listSubscriptions(region: string): Subscription[] {
     return [...this.subs.values()].filter((s) => s.topicArn.split(':')[3] === region);
   }

@@ -108,7 +108,7 @@ export class Subscriptions {
     if (topic.fifo && protocol !== 'sqs') throw invalidParameter(`Invalid parameter: Invalid protocol type: ${protocol}`);
     const checked: Record<string, string> = {};
     for (const [k, v] of Object.entries(attributes)) checked[k] = checkAttribute({ protocol: protocol as Protocol }, topic, k, v, attributes, true);
-    const existing = this.registry.subscriptionsOf(topic.arn).find((s) => s.protocol === protocol && s.endpoint === ep);
+    const existing = (await this.registry.currentSubscriptionsOf(topic.arn)).find((s) => s.protocol === protocol && s.endpoint === ep);
     if (existing) {
       if (Object.entries(checked).some(([k, v]) => (existing.attributes[k] ?? '') !== v)) throw invalidParameter('Invalid parameter: Attributes Reason: Subscription already exists with different attributes');
       // Subscribing a pending HTTP/S endpoint again sends the confirmation again.
