@@ -35,6 +35,8 @@ export class DualProtocolListener {
   readonly net: NetServer;
   private readonly h2;
   private readonly sessions = new Set<Http2Session>();
+  /** Connections that have not sent a byte yet: neither server tracks them, so closing must end them here. */
+  private readonly pending = new Set<Socket>();
 
   constructor(
     private readonly http1: Server,
@@ -50,7 +52,10 @@ export class DualProtocolListener {
       s.once('close', () => this.sessions.delete(s));
     });
     this.net = createNetServer((socket: Socket) => {
+      this.pending.add(socket);
+      socket.once('close', () => this.pending.delete(socket));
       socket.once('data', (first: Buffer) => {
+        this.pending.delete(socket);
         socket.pause();
         socket.unshift(first);
         // HTTP/1.1's parser reads the unshifted bytes; HTTP/2's reads the socket's native handle, so it gets a stream
@@ -68,9 +73,11 @@ export class DualProtocolListener {
   /** Ends every HTTP/2 session (the HTTP/1.1 connections are the http1 server's to close). */
   closeSessions(): void {
     for (const s of this.sessions) s.close();
+    for (const s of this.pending) s.destroy();
   }
 
   destroySessions(): void {
     for (const s of this.sessions) s.destroy();
+    for (const s of this.pending) s.destroy();
   }
 }
