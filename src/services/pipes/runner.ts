@@ -3,7 +3,7 @@
 import type { Clock } from '../../lib/clock.js';
 import { matches } from '../../lib/event-pattern.js';
 import type { Leases } from '../../store/leases.js';
-import type { QueueBroker, ReceivedMessage } from '../sqs/index.js';
+import { filterView, sqsRecord, type QueueBroker } from '../sqs/index.js';
 import type { PipeTables, StoredPipe } from './model.js';
 
 /** Hands a filtered batch (AWS's SQS records) to the pipe's target; throws when the target did not take it. */
@@ -24,40 +24,6 @@ const IDLE_MS = 1000;
 
 const keyOf = (p: Pick<StoredPipe, 'region' | 'Name'>): string => `${p.region}/${p.Name}`;
 const leaseName = (key: string): string => `pipe:${key}`;
-
-/** One SQS record as Pipes carries it (the Lambda SQS event's record). */
-export function sqsRecord(m: ReceivedMessage, queueArn: string): Record<string, unknown> {
-  const messageAttributes: Record<string, unknown> = {};
-  for (const [name, a] of Object.entries(m.messageAttributes)) {
-    messageAttributes[name] = {
-      ...(a.StringValue !== undefined ? { stringValue: a.StringValue } : {}),
-      ...(a.BinaryValue !== undefined ? { binaryValue: Buffer.from(a.BinaryValue).toString('base64') } : {}),
-      stringListValues: [],
-      binaryListValues: [],
-      dataType: a.DataType,
-    };
-  }
-  return {
-    messageId: m.messageId,
-    receiptHandle: m.receiptHandle,
-    body: m.body,
-    attributes: m.attributes,
-    messageAttributes,
-    md5OfBody: m.md5OfBody,
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: queueArn.split(':')[3] ?? 'us-east-1',
-  };
-}
-
-/** What filters see: the record with a JSON body parsed (a plain-text body stays a string). */
-function filterView(rec: Record<string, unknown>): Record<string, unknown> {
-  try {
-    return { ...rec, body: JSON.parse(rec['body'] as string) as unknown };
-  } catch {
-    return rec;
-  }
-}
 
 class PipePoller {
   private running = true;

@@ -4,6 +4,7 @@ import { sqsRoutes } from './api.js';
 import type { QueueBroker } from './broker.js';
 import { SqsService } from './service.js';
 
+export { filterView, sqsRecord } from './event-record.js';
 export type { MessageAttribute, OutgoingMessage, QueueBroker, QueueInfo, ReceivedMessage, SendResult } from './broker.js';
 
 /** The SQS module API: queues by ARN (async destinations and DLQs, event source mappings, Step Functions, rules). */

@@ -5,7 +5,7 @@ import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import { uuid } from '../../../lib/ids.js';
 import type { LambdaInvoker } from '../invoker.js';
-import type { QueueBroker, ReceivedMessage } from '../../sqs/index.js';
+import { filterView, sqsRecord, type QueueBroker, type ReceivedMessage } from '../../sqs/index.js';
 import { matches } from '../../../lib/event-pattern.js';
 
 export interface PollerConfig {
@@ -38,42 +38,6 @@ const IDLE_POLL_MS = 1000;
 /** How often a mapping whose function was deleted looks for a function of that name again. */
 const MISSING_FUNCTION_POLL_MS = 5000;
 export const FUNCTION_NOT_FOUND = 'PROBLEM: Function not found.';
-
-/** One SQS record exactly as Lambda's SQS event carries it. */
-export function sqsRecord(m: ReceivedMessage, queueArn: string): Record<string, unknown> {
-  const messageAttributes: Record<string, unknown> = {};
-  for (const [name, a] of Object.entries(m.messageAttributes)) {
-    messageAttributes[name] = {
-      ...(a.StringValue !== undefined ? { stringValue: a.StringValue } : {}),
-      ...(a.BinaryValue !== undefined ? { binaryValue: Buffer.from(a.BinaryValue).toString('base64') } : {}),
-      stringListValues: [],
-      binaryListValues: [],
-      dataType: a.DataType,
-    };
-  }
-  return {
-    messageId: m.messageId,
-    receiptHandle: m.receiptHandle,
-    body: m.body,
-    attributes: m.attributes,
-    messageAttributes,
-    md5OfBody: m.md5OfBody,
-    ...(m.md5OfMessageAttributes ? { md5OfMessageAttributes: m.md5OfMessageAttributes } : {}),
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: queueArn.split(':')[3] ?? 'us-east-1',
-  };
-}
-
-/** What filters see: the record with a JSON body parsed (a plain-text body stays a string). */
-function filterView(rec: Record<string, unknown>): Record<string, unknown> {
-  const body = rec['body'] as string;
-  try {
-    return { ...rec, body: JSON.parse(body) as unknown };
-  } catch {
-    return rec;
-  }
-}
 
 export class SqsPoller {
   private running = false;
