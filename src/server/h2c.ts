@@ -35,8 +35,13 @@ export class DualProtocolListener {
   readonly net: NetServer;
   private readonly h2;
   private readonly sessions = new Set<Http2Session>();
-  /** Connections that have not sent a byte yet: neither server tracks them, so closing must end them here. */
+  /** Connections that have not sent a byte yet. */
   private readonly pending = new Set<Socket>();
+  /**
+   * Every open connection. The HTTP/1.1 server tracks connections (for closeAllConnections) only when it listens
+   * itself, and it never does here: closing must end them.
+   */
+  private readonly sockets = new Set<Socket>();
 
   constructor(
     private readonly http1: Server,
@@ -53,7 +58,11 @@ export class DualProtocolListener {
     });
     this.net = createNetServer((socket: Socket) => {
       this.pending.add(socket);
-      socket.once('close', () => this.pending.delete(socket));
+      this.sockets.add(socket);
+      socket.once('close', () => {
+        this.pending.delete(socket);
+        this.sockets.delete(socket);
+      });
       socket.once('data', (first: Buffer) => {
         this.pending.delete(socket);
         socket.pause();
@@ -70,14 +79,15 @@ export class DualProtocolListener {
     });
   }
 
-  /** Ends every HTTP/2 session (the HTTP/1.1 connections are the http1 server's to close). */
+  /** Asks every HTTP/2 session to end and drops the connections that never sent a request. */
   closeSessions(): void {
     for (const s of this.sessions) s.close();
     for (const s of this.pending) s.destroy();
   }
 
-  destroySessions(): void {
+  /** Ends every connection still open, of either protocol. */
+  destroyAll(): void {
     for (const s of this.sessions) s.destroy();
-    for (const s of this.pending) s.destroy();
+    for (const s of this.sockets) s.destroy();
   }
 }

@@ -82,13 +82,11 @@ export class HttpServer {
   async close(graceMs = 10_000): Promise<void> {
     const closed = new Promise<void>((r) => this.listener.net.close(() => r()));
     this.server.close();
-    this.server.closeIdleConnections();
     this.listener.closeSessions();
     if (this.inFlight > 0) {
       await Promise.race([new Promise<void>((r) => (this.drained = r)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     }
-    this.server.closeAllConnections();
-    this.listener.destroySessions();
+    this.listener.destroyAll();
     await closed;
   }
 
