@@ -40,3 +40,6 @@ export function physicalName(c: ProviderContext, max = 64): string {
 export const s = (v: Json | undefined): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
 export const arn = (c: ProviderContext, svc: string, rest: string): string => `arn:aws:${svc}:${c.region}:${c.accountId}:${rest}`;
 
+
+/** The properties among `keys` that the template sets (not null), as a provider passes them on to an API. */
+export const pick = (p: JsonObject, keys: string[]): Record<string, Json> => Object.fromEntries(keys.filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]!]));

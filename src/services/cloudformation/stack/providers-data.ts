@@ -1,10 +1,9 @@
 // Resource providers for the data services: DynamoDB tables (SAM's SimpleTable becomes one) and Kinesis streams.
 import type { Json, JsonObject } from '../template/index.js';
-import { physicalName, s, type Created, type Provider, type ProviderContext } from './provider-kit.js';
+import { physicalName, pick, s, type Created, type Provider, type ProviderContext } from './provider-kit.js';
 
 const TABLE_KEYS = ['KeySchema', 'AttributeDefinitions', 'BillingMode', 'ProvisionedThroughput', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'StreamSpecification', 'SSESpecification', 'TableClass', 'DeletionProtectionEnabled', 'Tags'];
 
-const pick = (p: JsonObject, keys: string[]): Record<string, Json> => Object.fromEntries(keys.filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]!]));
 
 function tableCreated(d: Record<string, unknown>): Created {
   const name = String(d['TableName']);

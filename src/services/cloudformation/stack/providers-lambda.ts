@@ -1,16 +1,15 @@
 // Resource providers for Lambda's other types (versions, aliases, URLs, async invoke configs, layer versions) and
 // SNS topic policies: what SAM's AutoPublishAlias, FunctionUrlConfig, EventInvokeConfig and layers expand to.
 import type { Json, JsonObject } from '../template/index.js';
-import { physicalName, s, type Provider, type ProviderContext } from './provider-kit.js';
+import { physicalName, pick, s, type Provider, type ProviderContext } from './provider-kit.js';
 
 const nameOf = (fn: Json | undefined): string => String(s(fn) ?? '');
-const only = (p: JsonObject, keys: string[]): Record<string, Json> => Object.fromEntries(keys.filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]!]));
 
 const version: Provider = {
   createOnly: ['FunctionName', 'Description', 'CodeSha256', 'RuntimePolicy'],
   async create(p, c) {
     const fn = nameOf(p['FunctionName']);
-    const out = await c.call('lambda', 'PublishVersion', { FunctionName: fn, ...only(p, ['Description', 'CodeSha256']) });
+    const out = await c.call('lambda', 'PublishVersion', { FunctionName: fn, ...pick(p, ['Description', 'CodeSha256']) });
     const arn = String(out['FunctionArn']);
     const pc = p['ProvisionedConcurrencyConfig'] as JsonObject | undefined;
     if (pc) await c.call('lambda', 'PutProvisionedConcurrencyConfig', { FunctionName: fn, Qualifier: String(out['Version']), ProvisionedConcurrentExecutions: Number(pc['ProvisionedConcurrentExecutions']) });
@@ -27,14 +26,14 @@ const alias: Provider = {
   createOnly: ['FunctionName', 'Name'],
   async create(p, c) {
     const fn = nameOf(p['FunctionName']);
-    const out = await c.call('lambda', 'CreateAlias', { FunctionName: fn, Name: s(p['Name']), ...only(p, ALIAS_KEYS) });
+    const out = await c.call('lambda', 'CreateAlias', { FunctionName: fn, Name: s(p['Name']), ...pick(p, ALIAS_KEYS) });
     await provisioned(p, c, fn, String(s(p['Name'])));
     const arn = String(out['AliasArn']);
     return { physicalId: arn, attributes: { AliasArn: arn } };
   },
   async update(p, old, c) {
     const fn = nameOf(p['FunctionName']);
-    await c.call('lambda', 'UpdateAlias', { FunctionName: fn, Name: s(p['Name']), ...only(p, ALIAS_KEYS), ...(p['RoutingConfig'] === undefined ? { RoutingConfig: {} } : {}) });
+    await c.call('lambda', 'UpdateAlias', { FunctionName: fn, Name: s(p['Name']), ...pick(p, ALIAS_KEYS), ...(p['RoutingConfig'] === undefined ? { RoutingConfig: {} } : {}) });
     await provisioned(p, c, fn, String(s(p['Name'])));
     return old;
   },
@@ -54,15 +53,15 @@ const url: Provider = {
   createOnly: ['TargetFunctionArn', 'Qualifier'],
   async create(p, c) {
     const fn = nameOf(p['TargetFunctionArn']);
-    const out = await c.call('lambda', 'CreateFunctionUrlConfig', { FunctionName: fn, ...only(p, ['Qualifier', ...URL_KEYS]) });
+    const out = await c.call('lambda', 'CreateFunctionUrlConfig', { FunctionName: fn, ...pick(p, ['Qualifier', ...URL_KEYS]) });
     return { physicalId: String(out['FunctionArn']), attributes: { FunctionArn: String(out['FunctionArn']), FunctionUrl: String(out['FunctionUrl']) } };
   },
   async update(p, old, c) {
-    await c.call('lambda', 'UpdateFunctionUrlConfig', { FunctionName: nameOf(p['TargetFunctionArn']), ...only(p, ['Qualifier', ...URL_KEYS]) });
+    await c.call('lambda', 'UpdateFunctionUrlConfig', { FunctionName: nameOf(p['TargetFunctionArn']), ...pick(p, ['Qualifier', ...URL_KEYS]) });
     return old;
   },
   async delete(_r, p, c) {
-    await c.call('lambda', 'DeleteFunctionUrlConfig', { FunctionName: nameOf(p['TargetFunctionArn']), ...only(p, ['Qualifier']) });
+    await c.call('lambda', 'DeleteFunctionUrlConfig', { FunctionName: nameOf(p['TargetFunctionArn']), ...pick(p, ['Qualifier']) });
   },
 };
 
@@ -72,7 +71,7 @@ const eventInvokeConfig: Provider = {
   createOnly: ['FunctionName', 'Qualifier'],
   async create(p, c) {
     const fn = nameOf(p['FunctionName']);
-    await c.call('lambda', 'PutFunctionEventInvokeConfig', { FunctionName: fn, Qualifier: s(p['Qualifier']), ...only(p, INVOKE_KEYS) });
+    await c.call('lambda', 'PutFunctionEventInvokeConfig', { FunctionName: fn, Qualifier: s(p['Qualifier']), ...pick(p, INVOKE_KEYS) });
     return { physicalId: `${fn}|${s(p['Qualifier'])}`, attributes: {} };
   },
   async update(p, old, c) {
@@ -90,7 +89,7 @@ const layerVersion: Provider = {
     const name = s(p['LayerName']) ?? physicalName(c, 140);
     const content = (p['Content'] ?? {}) as JsonObject;
     const obj = await c.call('s3', 'GetObject', { Bucket: content['S3Bucket'], Key: content['S3Key'] });
-    const out = await c.call('lambda', 'PublishLayerVersion', { LayerName: name, Content: { ZipFile: obj['Body'] }, ...only(p, ['CompatibleRuntimes', 'CompatibleArchitectures', 'Description', 'LicenseInfo']) });
+    const out = await c.call('lambda', 'PublishLayerVersion', { LayerName: name, Content: { ZipFile: obj['Body'] }, ...pick(p, ['CompatibleRuntimes', 'CompatibleArchitectures', 'Description', 'LicenseInfo']) });
     const arn = String(out['LayerVersionArn']);
     return { physicalId: arn, attributes: { LayerVersionArn: arn } };
   },
