@@ -14,14 +14,18 @@ import { zip } from '../helpers/zip.js';
 
 const MB = 1024 * 1024;
 
-/** Every store opened here, closed after the file's tests (an open store's writer thread keeps the process alive). */
+/** Every store opened here, closed after the file's tests (an open store's writer thread keeps the process alive),
+ * and only then its directory removed (the writer may still be adding WAL files to it until it is closed). */
 const stores: SqliteStore[] = [];
+const dirs: string[] = [];
 after(async () => {
   for (const s of stores) await s.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function registry(slow = false): Promise<{ layers: LayerRegistry; dir: string }> {
+async function registry(slow = false): Promise<LayerRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'layers-'));
+  dirs.push(dir);
   const inner = new SqliteStore(dir);
   stores.push(inner);
   // Slow storage: every transaction waits a little first, so that concurrent requests overlap inside the registry.
@@ -35,7 +39,7 @@ async function registry(slow = false): Promise<{ layers: LayerRegistry; dir: str
       });
   const layers = new LayerRegistry(store, new FakeClock(), '000000000000');
   await layers.load();
-  return { layers, dir };
+  return layers;
 }
 
 const publish = async (layers: LayerRegistry, name: string, files: Record<string, string>) =>
@@ -43,7 +47,7 @@ const publish = async (layers: LayerRegistry, name: string, files: Record<string
 const arnOf = (name: string, v: number) => `arn:aws:lambda:us-east-1:000000000000:layer:${name}:${v}`;
 
 test('Layers: function plus layers may not exceed 250 MB unzipped', async () => {
-  const { layers, dir } = await registry();
+  const layers = await registry();
   const big = await publish(layers, 'big', { 'a.txt': 'a' });
   // Stand in for 200 MB of unpacked layer content without writing it.
   big.unzippedSize = 200 * MB;
@@ -52,11 +56,10 @@ test('Layers: function plus layers may not exceed 250 MB unzipped', async () => 
     () => layers.resolve([arnOf('big', 1)], 51 * MB),
     (e: unknown) => e instanceof AwsError && e.code === 'InvalidParameterValueException' && /exceeds the maximum allowed size of 262144000 bytes/.test(e.message),
   );
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('Layers: the merged /opt applies layers in order (later files win) and a deleted version keeps serving its users', async () => {
-  const { layers, dir } = await registry();
+  const layers = await registry();
   await publish(layers, 'one', { 'shared.txt': 'one', 'only-one.txt': '1' });
   await publish(layers, 'two', { 'shared.txt': 'two' });
   const opt = await layers.optDir([arnOf('one', 1), arnOf('two', 1)]);
@@ -67,7 +70,6 @@ test('Layers: the merged /opt applies layers in order (later files win) and a de
   assert.throws(() => layers.resolve([arnOf('one', 1)], 0), /does not exist/);
   assert.equal(layers.resolve([arnOf('one', 1)], 0, [arnOf('one', 1)]).length, 1, 'a function that already has it keeps it');
   assert.equal(await layers.optDir([arnOf('one', 1), arnOf('two', 1)]), opt);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('Reserved concurrency: AWS keeps 100 of 1,000 unreserved, the same tenth of a smaller limit', () => {
@@ -79,9 +81,8 @@ test('Reserved concurrency: AWS keeps 100 of 1,000 unreserved, the same tenth of
 });
 
 test('Layers: concurrent publishes of one layer get distinct version numbers', async () => {
-  const { layers, dir } = await registry(true);
+  const layers = await registry(true);
   const got = await Promise.all(Array.from({ length: 5 }, (_, i) => publish(layers, 'busy', { 'n.txt': String(i) })));
   assert.deepEqual(got.map((l) => l.version).sort(), [1, 2, 3, 4, 5]);
   assert.equal((await publish(layers, 'busy', { 'n.txt': 'last' })).version, 6);
-  rmSync(dir, { recursive: true, force: true });
 });
