@@ -1,6 +1,7 @@
 // What a service hands the server: rest-json routes, JSON-protocol targets, and raw HTTP front doors.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AwsError } from '../lib/errors.js';
+import type { Caller } from './auth.js';
 import type { ValidationPolicy } from './validate.js';
 
 export interface ApiRequest {
@@ -18,6 +19,8 @@ export interface ApiRequest {
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
   header(name: string): string | undefined;
+  /** Who the request was verified as (the account root for an unsigned request in dev mode). */
+  readonly caller?: Caller;
 }
 
 export interface ApiResponse {
