@@ -20,7 +20,7 @@ import type { AuthzRequest, Decision, PolicyDocument, PolicySet, PrincipalMatch,
 /**
  * How a resource-policy statement's Principal matched the caller, which decides what its Allow is worth:
  * `direct` the user / session / federated-user ARN (not limited by boundary or session policies), `service` a service
- * principal, `role` the role behind a session or `"*"` (limited), `account` the caller's account (delegates to
+ * principal or an identity provider (`Federated`), neither of which is in an account, `role` the role behind a session or `"*"` (limited), `account` the caller's account (delegates to
  * identity-based policies).
  */
 type PrincipalHit = 'direct' | 'service' | 'role' | 'account';
@@ -36,7 +36,7 @@ interface Found {
 export function evaluate(req: AuthzRequest, set: PolicySet): Decision {
   const ctx = normaliseContext(req.context);
   const identity = scan(set.identity, req, ctx, false);
-  const resource = set.resource ? scan([set.resource], req, ctx, true) : {};
+  const resource = set.resource ? scan([set.resource], req, ctx, true, set.boundary !== undefined) : {};
   const boundary = set.boundary ? scan([set.boundary], req, ctx, false) : undefined;
   const sessions = set.session && set.session.length > 0 ? scan(set.session, req, ctx, false) : undefined;
 
@@ -50,6 +50,11 @@ export function evaluate(req: AuthzRequest, set: PolicySet): Decision {
   const root = req.caller.kind === 'root';
   // A service principal is not in an account; the resource policy alone grants it.
   if (resource.allow && resource.hit === 'service') return allow('resource', resource.allow);
+  // A role's trust policy and a KMS key policy are gates: "Role trust policies and KMS key policies are exceptions to
+  // this logic, because they must explicitly allow access for principals" (…_policy-eval-basics.html); an
+  // identity-based Allow alone never passes one that does not name the caller or its account.
+  const gate = set.resourceMustAllow === true || set.resource?.kind === 'trust';
+  if (gate && !resource.allow) return { effect: 'ImplicitDeny', by: 'resource' };
 
   // Boundary and session policies limit what identity-based policies (and role-ARN grants) can allow; several session
   // policies (inline plus managed ARNs) together form one session policy, so any of them allowing is enough.
@@ -82,11 +87,11 @@ function allow(by: Decision['by'], st: Statement): Decision {
 }
 
 /** The first applicable Deny and the best applicable Allow over some policies of one kind. */
-function scan(docs: readonly PolicyDocument[], req: AuthzRequest, ctx: Context, withPrincipal: boolean): Found {
+function scan(docs: readonly PolicyDocument[], req: AuthzRequest, ctx: Context, withPrincipal: boolean, bounded = false): Found {
   const found: Found = {};
   for (const doc of docs) {
     for (const st of doc.statements) {
-      const hit = statementApplies(st, doc, req, ctx, withPrincipal);
+      const hit = statementApplies(st, doc, req, ctx, withPrincipal, bounded);
       if (hit === false) continue;
       if (st.effect === 'Deny') {
         found.deny ??= st;
@@ -103,7 +108,7 @@ function scan(docs: readonly PolicyDocument[], req: AuthzRequest, ctx: Context, 
  * Does `st` apply to the request: action, resource, principal (for resource and trust policies) and conditions?
  * Answers false, true (no principal to check), or how the principal matched.
  */
-function statementApplies(st: Statement, doc: PolicyDocument, req: AuthzRequest, ctx: Context, withPrincipal: boolean): PrincipalHit | boolean {
+function statementApplies(st: Statement, doc: PolicyDocument, req: AuthzRequest, ctx: Context, withPrincipal: boolean, bounded: boolean): PrincipalHit | boolean {
   if (st.action && !st.action.some((a) => actionMatches(a, req.action))) return false;
   if (st.notAction && st.notAction.some((a) => actionMatches(a, req.action))) return false;
   // Policy variables are substituted only under Version 2012-10-17; in 2008-10-17 `${…}` is literal text.
@@ -119,8 +124,10 @@ function statementApplies(st: Statement, doc: PolicyDocument, req: AuthzRequest,
     } else if (st.notPrincipal) {
       const ids = principalIdentities(req.caller);
       const listed = ids.map((id) => listedIn(st.notPrincipal!, id, req));
-      // Deny: spared only when every identity is listed. Allow (discouraged by AWS): granted only when none is.
-      if (st.effect === 'Deny' ? listed.every(Boolean) : listed.some(Boolean)) return false;
+      // Deny: spared only when every identity is listed, and never when the caller has a permissions boundary
+      // (access_policies_boundaries.html: "will always deny any IAM principal that has a permissions boundary
+      // policy attached"). Allow (discouraged by AWS): granted only when none is listed.
+      if (st.effect === 'Deny' ? !bounded && listed.every(Boolean) : listed.some(Boolean)) return false;
       hit = 'role';
     }
   }
@@ -147,7 +154,7 @@ function principalHit(p: PrincipalMatch, req: AuthzRequest, ctx: Context): Princ
   const service = ctx.get('aws:principalservicename') ?? [];
   for (const v of p.Service ?? []) if (v === '*' || service.includes(v) || v === caller.arn) better('service');
   const provider = ctx.get('aws:federatedprovider') ?? [];
-  for (const v of p.Federated ?? []) if (provider.includes(v) || v === caller.arn) better('direct');
+  for (const v of p.Federated ?? []) if (provider.includes(v) || v === caller.arn) better('service');
   const canonical = ctx.get('aws:canonicaluser') ?? [];
   for (const v of p.CanonicalUser ?? []) if (canonical.includes(v)) better('direct');
   return best;

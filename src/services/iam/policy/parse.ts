@@ -63,7 +63,7 @@ export function parsePolicy(text: string, kind: PolicyKind): PolicyDocument {
     }
     statements.push(st);
   }
-  return id === undefined ? { version, statements } : { version, id, statements };
+  return id === undefined ? { version, kind, statements } : { version, id, kind, statements };
 }
 
 function parseStatement(s: unknown, kind: PolicyKind): Statement {

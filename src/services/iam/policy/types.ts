@@ -8,6 +8,8 @@ export type PolicyKind = 'identity' | 'resource' | 'trust';
 export interface PolicyDocument {
   readonly version: '2012-10-17' | '2008-10-17';
   readonly id?: string;
+  /** The kind it was parsed as: a trust policy gates sts:AssumeRole* even within the account. */
+  readonly kind?: PolicyKind;
   readonly statements: readonly Statement[];
 }
 
@@ -53,6 +55,11 @@ export interface PolicySet {
   boundary?: PolicyDocument;
   /** Session policies of an assumed-role session, if any. */
   session?: readonly PolicyDocument[];
+  /**
+   * The resource policy must allow, even within the account (KMS key policies; implied for a trust policy): "Role trust
+   * policies and KMS key policies are exceptions to this logic, because they must explicitly allow access for principals."
+   */
+  resourceMustAllow?: boolean;
 }
 
 export interface Decision {
