@@ -13,7 +13,7 @@
 // a caller is spared only if its session, role and account ARNs are all listed.
 // Not evaluated: SCPs, RCPs, VPC endpoint policies, ACLs (docs/iam-policies.md).
 import { conditionHolds } from './conditions.js';
-import { principalIdentities } from './context.js';
+import { principalIdentities } from './principal.js';
 import { actionMatches, normaliseContext, resourceMatches, type Context } from './match.js';
 import type { AuthzRequest, Decision, PolicyDocument, PolicySet, PrincipalMatch, Statement } from './types.js';
 

@@ -4,5 +4,4 @@
 export * from './types.js';
 export { parsePolicy, policySize, policySizeError, POLICY_SIZE_LIMITS, type PolicySizeKind } from './parse.js';
 export { evaluate } from './evaluate.js';
-export { contextFor, principalIdentities } from './context.js';
-export { denialMessage } from './message.js';
+export { contextFor, denialMessage, principalIdentities } from './principal.js';

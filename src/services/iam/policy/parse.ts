@@ -143,7 +143,8 @@ function parsePrincipal(p: unknown): PrincipalMatch {
     if (t === 'AWS') {
       for (const v of values) {
         // AWS principals are "*", a 12-digit account id, or an IAM/STS ARN; wildcards are not patterns here.
-        if (v !== '*' && !/^\d{12}$/.test(v) && !/^arn:[a-z-]+:(iam|sts)::\d{12}:.+/.test(v)) {
+        // "You cannot use a wildcard to match part of a principal name or ARN" (reference_policies_elements_principal.html).
+        if (v !== '*' && (v.includes('*') || (!/^\d{12}$/.test(v) && !/^arn:[a-z-]+:(iam|sts)::\d{12}:.+/.test(v)))) {
           throw new PolicyError(`Invalid principal in policy: "AWS":"${v}"`);
         }
       }

@@ -1,4 +1,4 @@
-// The principal side of the request context: the global condition keys a Caller implies, and the principals it is.
+// The caller in policy terms: the global condition keys a Caller implies, the principals it is, and how a denial names it.
 //
 // Source: "AWS global condition context keys" (reference_policies_condition-keys.html): aws:PrincipalArn is the
 // role's ARN for an assumed-role session (not the session ARN), aws:PrincipalAccount the caller's account,
@@ -6,6 +6,7 @@
 // aws:userid the unique id (`AIDA…`, `AROA…:session`, the account id for root); aws:PrincipalTag/* from the session's
 // tags (and the user's or role's tags, which the IAM service passes in `extras`).
 import type { Caller } from '../../../server/auth.js';
+import type { AuthzRequest, Decision } from './types.js';
 
 /** The principal-derived keys of `caller`, with `extras` (aws:SourceIp, aws:CurrentTime, tags, …) added over them. */
 export function contextFor(caller: Caller, extras: Readonly<Record<string, string | readonly string[]>> = {}): Record<string, string | readonly string[]> {
@@ -56,4 +57,37 @@ export function principalIdentities(caller: Caller): string[] {
 export function partition(arn: string): string {
   const p = arn.split(':')[1];
   return p && p.length > 0 ? p : 'aws';
+}
+
+// ---- The AccessDenied message
+//
+// Source: "Access denied error messages" (IAM User Guide, troubleshoot_access-denied.html): "User: <arn> is not
+// authorized to perform: <action> on resource: <resource> because no identity-based policy allows the <action>
+// action", "… with an explicit deny in an identity-based policy", "… in a resource-based policy", "… because no
+// resource-based policy allows …", "… because no permissions boundary allows …", "… because no session policy
+// allows …"; the documented examples leave out "on resource: …" when the action has no resource
+// ("is not authorized to perform: codecommit:ListRepositories because no identity-based policy allows …").
+
+const EXPLICIT: Record<Decision['by'], string> = {
+  identity: 'with an explicit deny in an identity-based policy',
+  resource: 'with an explicit deny in a resource-based policy',
+  boundary: 'with an explicit deny in a permissions boundary',
+  session: 'with an explicit deny in a session policy',
+  none: 'with an explicit deny',
+};
+
+const IMPLICIT: Record<Decision['by'], string> = {
+  identity: 'because no identity-based policy allows',
+  resource: 'because no resource-based policy allows',
+  boundary: 'because no permissions boundary allows',
+  session: 'because no session policy allows',
+  none: 'because no identity-based policy allows',
+};
+
+/** The message AWS answers with for a denied request (for an allowed one, the same sentence without a reason). */
+export function denialMessage(req: AuthzRequest, decision: Decision): string {
+  const head = `User: ${req.caller.arn} is not authorized to perform: ${req.action}${req.resource && req.resource !== '*' ? ` on resource: ${req.resource}` : ''}`;
+  if (decision.effect === 'ExplicitDeny') return `${head} ${EXPLICIT[decision.by]}`;
+  if (decision.effect === 'ImplicitDeny') return `${head} ${IMPLICIT[decision.by]} the ${req.action} action`;
+  return head;
 }
