@@ -181,3 +181,27 @@ test('IAM policy: a single-valued operator on a multi-valued key matches any val
   assert.equal(evaluate(r, { identity: [mk('StringNotEquals')] }).effect, 'ImplicitDeny');
   assert.equal(evaluate(req(alice, 'ec2:CreateTags', '*', { 'aws:TagKeys': ['owner'] }), { identity: [mk('StringNotEquals')] }).effect, 'Allow');
 });
+
+test('IAM policy: malformed shapes are refused with a PolicyError, never a crash', () => {
+  const shapes: unknown[] = [
+    null,
+    42,
+    { Statement: null },
+    { Statement: [null] },
+    { Version: null, Statement: ok },
+    { Statement: { ...ok, Condition: null } },
+    { Statement: { ...ok, Condition: { StringEquals: null } } },
+    { Statement: { ...ok, Condition: { StringEquals: { 'aws:x': [null] } } } },
+    { Statement: { ...ok, Action: { a: 1 } } },
+    { Statement: { ...ok, Resource: [['arn:aws:s3:::b']] } },
+    { Statement: { ...ok, Sid: 7 } },
+    { Id: 5, Statement: ok },
+  ];
+  for (const s of shapes) {
+    assert.throws(() => parsePolicy(JSON.stringify(s), 'identity'), PolicyError, JSON.stringify(s));
+  }
+  const principals: unknown[] = [{ AWS: null }, { AWS: [] }, {}, [ACCT], 'arn:aws:iam::000000000000:root', { AWS: 123456789012 }];
+  for (const p of principals) {
+    assert.throws(() => parsePolicy(JSON.stringify({ Statement: { ...ok, Principal: p } }), 'resource'), PolicyError, JSON.stringify(p));
+  }
+});
