@@ -27,28 +27,27 @@ const arnLike: Test = (c, p, x, v) => {
   const t = tokens(p, x, v);
   return t !== undefined && arnRegex(t).test(c);
 };
-const num = (cmp: (a: number, b: number) => boolean): Test => (c, p, x, v) => {
-  const pv = substitute(p, x, v);
-  if (pv === undefined || pv.trim() === '' || c.trim() === '') return false;
+// Policy variables are substituted only for String and ARN operators: "You cannot use a policy variable with the Date
+// condition operator" (reference_policies_examples_aws-dates.html; reference_policies_variables.html lists the
+// operators that take them), so Numeric, Date, Bool, Binary and IP values are compared as written.
+const num = (cmp: (a: number, b: number) => boolean): Test => (c, p) => {
+  const pv = p;
+  if (pv.trim() === '' || c.trim() === '') return false;
   const a = Number(c);
   const b = Number(pv);
   return !Number.isNaN(a) && !Number.isNaN(b) && cmp(a, b);
 };
-const date = (cmp: (a: number, b: number) => boolean): Test => (c, p, x, v) => {
-  const pv = substitute(p, x, v);
-  if (pv === undefined) return false;
+const date = (cmp: (a: number, b: number) => boolean): Test => (c, p) => {
   const a = parseDate(c);
-  const b = parseDate(pv);
+  const b = parseDate(p);
   return a !== undefined && b !== undefined && cmp(a, b);
 };
-const bool: Test = (c, p, x, v) => {
-  const pv = substitute(p, x, v)?.toLowerCase();
+const bool: Test = (c, p) => {
+  const pv = p.toLowerCase();
   return (pv === 'true' || pv === 'false') && c.toLowerCase() === pv;
 };
-const ip: Test = (c, p, x, v) => {
-  const pv = substitute(p, x, v);
-  return pv !== undefined && cidrContains(pv, c);
-};
+const ip: Test = (c, p) => cidrContains(p, c);
+const binary: Test = (c, p) => c === p;
 
 const BASES: Record<string, Base> = {
   StringEquals: { test: eq, negated: false },
@@ -70,7 +69,7 @@ const BASES: Record<string, Base> = {
   DateGreaterThan: { test: date((a, b) => a > b), negated: false },
   DateGreaterThanEquals: { test: date((a, b) => a >= b), negated: false },
   Bool: { test: bool, negated: false },
-  BinaryEquals: { test: eq, negated: false },
+  BinaryEquals: { test: binary, negated: false },
   IpAddress: { test: ip, negated: false },
   NotIpAddress: { test: ip, negated: true },
   ArnEquals: { test: arnLike, negated: false },
@@ -130,7 +129,8 @@ function keyHolds(op: Operator, present: readonly string[] | undefined, policyVa
   }
   const base = BASES[op.base]!;
   // A policy value whose variable cannot be resolved matches nothing; with none left the key fails.
-  const usable = policyValues.filter((p) => !variables || substitute(p, ctx, variables) !== undefined);
+  const substitutes = op.base.startsWith('String') || op.base.startsWith('Arn');
+  const usable = policyValues.filter((p) => !variables || !substitutes || substitute(p, ctx, variables) !== undefined);
   if (usable.length === 0) return false;
   const one = (c: string): boolean => {
     const any = usable.some((p) => base.test(c, p, ctx, variables));
