@@ -205,3 +205,16 @@ test('IAM policy: malformed shapes are refused with a PolicyError, never a crash
     assert.throws(() => parsePolicy(JSON.stringify({ Statement: { ...ok, Principal: p } }), 'resource'), PolicyError, JSON.stringify(p));
   }
 });
+
+test('IAM policy: a Service principal grants only the named service, never an ordinary caller', () => {
+  const fn = `arn:aws:lambda:us-east-1:${ACCT}:function:f`;
+  const other: Caller = { arn: 'arn:aws:iam::111111111111:user/mallory', accountId: '111111111111', userId: 'AIDAM', kind: 'user' };
+  for (const service of ['sns.amazonaws.com', '*']) {
+    const doc = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Principal: { Service: service }, Action: 'lambda:InvokeFunction', Resource: fn } }), 'resource');
+    const r: AuthzRequest = { caller: other, action: 'lambda:InvokeFunction', resource: fn, resourceAccount: ACCT, context: contextFor(other) };
+    assert.equal(evaluate(r, { identity: [], resource: doc }).effect, 'ImplicitDeny', service);
+  }
+  const doc = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'lambda:InvokeFunction', Resource: fn } }), 'resource');
+  const sns: AuthzRequest = { caller: other, action: 'lambda:InvokeFunction', resource: fn, resourceAccount: ACCT, context: contextFor(other, { 'aws:PrincipalServiceName': 'sns.amazonaws.com' }) };
+  assert.equal(evaluate(sns, { identity: [], resource: doc }).effect, 'Allow');
+});

@@ -152,7 +152,7 @@ function principalHit(p: PrincipalMatch, req: AuthzRequest, ctx: Context): Princ
   // Services and identity providers are named by the caller of evaluate in the context (aws:PrincipalServiceName,
   // aws:FederatedProvider), since a Caller is always an IAM or STS principal.
   const service = ctx.get('aws:principalservicename') ?? [];
-  for (const v of p.Service ?? []) if (v === '*' || service.includes(v) || v === caller.arn) better('service');
+  for (const v of p.Service ?? []) if (service.includes(v) || v === caller.arn) better('service');
   const provider = ctx.get('aws:federatedprovider') ?? [];
   for (const v of p.Federated ?? []) if (provider.includes(v) || v === caller.arn) better('service');
   const canonical = ctx.get('aws:canonicaluser') ?? [];
