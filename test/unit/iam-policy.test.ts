@@ -218,3 +218,14 @@ test('IAM policy: a Service principal grants only the named service, never an or
   const sns: AuthzRequest = { caller: other, action: 'lambda:InvokeFunction', resource: fn, resourceAccount: ACCT, context: contextFor(other, { 'aws:PrincipalServiceName': 'sns.amazonaws.com' }) };
   assert.equal(evaluate(sns, { identity: [], resource: doc }).effect, 'Allow');
 });
+
+test('IAM policy: request extras cannot override the principal-derived keys, in any letter case', () => {
+  const c = contextFor(alice, { 'AWS:PrincipalArn': `arn:aws:iam::${ACCT}:role/admin`, 'aws:username': 'root', 'aws:PrincipalTag/x': 'y', 'aws:SourceIp': '10.0.0.1' });
+  assert.equal(c['aws:PrincipalArn'], alice.arn);
+  assert.equal(c['AWS:PrincipalArn'], undefined);
+  assert.equal(c['aws:username'], 'alice');
+  assert.equal(c['aws:PrincipalTag/x'], 'y');
+  const s = contextFor(session, { 'aws:username': 'alice', 'aws:PrincipalTag/team': 'red' });
+  assert.equal(s['aws:username'], undefined, 'a role session has no aws:username, even if a request says so');
+  assert.equal(s['aws:PrincipalTag/team'], 'blue', 'session tags win over the role\'s tags');
+});

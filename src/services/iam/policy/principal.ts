@@ -8,35 +8,42 @@
 import type { Caller } from '../../../server/auth.js';
 import type { AuthzRequest, Decision } from './types.js';
 
-/** The principal-derived keys of `caller`, with `extras` (aws:SourceIp, aws:CurrentTime, tags, …) added over them. */
+/**
+ * The request context for `caller`: `extras` (aws:SourceIp, aws:CurrentTime, request and resource tags, the user's or
+ * role's own tags as aws:PrincipalTag/*, service keys) under the principal-derived keys, which extras cannot override
+ * (keys compare case-insensitively), and the session's tags, which win over the role's tags of the same key as AWS
+ * documents for session tags (id_session-tags.html).
+ */
 export function contextFor(caller: Caller, extras: Readonly<Record<string, string | readonly string[]>> = {}): Record<string, string | readonly string[]> {
-  const out: Record<string, string | readonly string[]> = {};
-  out['aws:PrincipalAccount'] = caller.accountId;
-  out['aws:userid'] = caller.userId;
+  const own: Record<string, string> = {};
+  own['aws:PrincipalAccount'] = caller.accountId;
+  own['aws:userid'] = caller.userId;
   switch (caller.kind) {
     case 'root':
-      out['aws:PrincipalType'] = 'Account';
-      out['aws:PrincipalArn'] = caller.arn;
+      own['aws:PrincipalType'] = 'Account';
+      own['aws:PrincipalArn'] = caller.arn;
       break;
-    case 'user': {
-      out['aws:PrincipalType'] = 'User';
-      out['aws:PrincipalArn'] = caller.arn;
+    case 'user':
+      own['aws:PrincipalType'] = 'User';
+      own['aws:PrincipalArn'] = caller.arn;
       // The user's name without its path: arn:aws:iam::123:user/division/alice → alice.
-      const name = caller.arn.slice(caller.arn.lastIndexOf('/') + 1);
-      out['aws:username'] = name;
+      own['aws:username'] = caller.arn.slice(caller.arn.lastIndexOf('/') + 1);
       break;
-    }
     case 'assumed-role':
-      out['aws:PrincipalType'] = 'AssumedRole';
-      out['aws:PrincipalArn'] = caller.roleArn ?? caller.arn;
+      own['aws:PrincipalType'] = 'AssumedRole';
+      own['aws:PrincipalArn'] = caller.roleArn ?? caller.arn;
       break;
     case 'federated-user':
-      out['aws:PrincipalType'] = 'FederatedUser';
-      out['aws:PrincipalArn'] = caller.arn;
+      own['aws:PrincipalType'] = 'FederatedUser';
+      own['aws:PrincipalArn'] = caller.arn;
       break;
   }
-  for (const [k, v] of Object.entries(caller.sessionTags ?? {})) out[`aws:PrincipalTag/${k}`] = v;
-  for (const [k, v] of Object.entries(extras)) out[k] = v;
+  for (const [k, v] of Object.entries(caller.sessionTags ?? {})) own[`aws:PrincipalTag/${k}`] = v;
+  // aws:username is absent for anyone but a user; an extra must not supply it either.
+  const reserved = new Set([...Object.keys(own), 'aws:PrincipalAccount', 'aws:userid', 'aws:PrincipalType', 'aws:PrincipalArn', 'aws:username'].map((k) => k.toLowerCase()));
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [k, v] of Object.entries(extras)) if (!reserved.has(k.toLowerCase())) out[k] = v;
+  for (const [k, v] of Object.entries(own)) out[k] = v;
   return out;
 }
 
