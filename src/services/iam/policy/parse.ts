@@ -7,8 +7,9 @@
 // - "IAM JSON policy elements: Version" (reference_policies_elements_version.html): 2012-10-17 or 2008-10-17; a missing
 //   Version means 2008-10-17, in which policy variables are plain text.
 // - The messages are IAM's own answers as users report them: "This policy contains invalid Json", "Syntax errors in
-//   policy.", "The policy failed legacy parsing", "Policy statement must contain actions.", "Policy statement must contain
-//   resources.", "Policy document should not specify a principal." (hashicorp/terraform#13449), "Has prohibited field
+//   policy.", "The policy failed legacy parsing" (also for a miscased Effect, hashicorp/terraform#10057), "Policy
+//   statement must contain actions.", "Policy statement must contain resources." (aws-samples/aws-health-aware#1),
+//   "Policy document should not specify a principal." (hashicorp/terraform#13449), "Has prohibited field
 //   Principal" / "Missing required field Principal" (humanmade/S3-Uploads#191), "Invalid principal in policy: ..."
 //   (hashicorp/terraform-provider-aws#8905), "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
 //   "Statement IDs (SID) in a single policy must be unique.".
@@ -80,7 +81,8 @@ function parseStatement(s: unknown, kind: PolicyKind): Statement {
     }
     out.sid = s.Sid;
   }
-  if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new PolicyError(SYNTAX);
+  // IAM answers a missing or miscased Effect ("allow") from its legacy parser (hashicorp/terraform#10057).
+  if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new PolicyError('The policy failed legacy parsing');
   out.effect = s.Effect;
 
   if (s.Principal !== undefined && s.NotPrincipal !== undefined) throw new PolicyError(SYNTAX);
