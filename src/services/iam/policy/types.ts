@@ -4,7 +4,7 @@ import type { Caller } from '../../../server/auth.js';
 /** Which policy a document is: identity (user/group/role/managed), resource (function, queue, topic, bucket, secret, key), trust (a role's assume-role policy). */
 export type PolicyKind = 'identity' | 'resource' | 'trust';
 
-/** A parsed policy (opaque outside this module: read it only through evaluate and describe). */
+/** A parsed policy (opaque outside this module: read it through evaluate; keep the original text for Get* answers). */
 export interface PolicyDocument {
   readonly version: '2012-10-17' | '2008-10-17';
   readonly id?: string;
