@@ -189,3 +189,18 @@ test('IAM actions: the S3 operation of a request is decided as the door dispatch
   assert.deepEqual(t.resources, [`${A}s3:::b/dir/k`]);
   assert.deepEqual(t.context, { 's3:versionid': 'v2' });
 });
+
+test('IAM actions: GetRecords by shard iterator alone acts on the stream the iterator was issued for (Kinesis and DynamoDB Streams)', async () => {
+  const { encodeIterator } = await import('../../src/services/kinesis/keys.js');
+  const stream = `${A}kinesis:${R}:stream/orders`;
+  const k = authzTarget('kinesis', 'GetRecords', { ShardIterator: encodeIterator({ streamArn: stream, shardId: 'shardId-000000000000', from: 0, issuedMs: 0 }) }, scope);
+  assert.ok(k.mapped);
+  assert.deepEqual(k.resources, [stream]);
+  const ddb = `${A}dynamodb:${R}:table/t/stream/2026-01-01T00:00:00.000`;
+  const d = authzTarget('dynamodbstreams', 'GetRecords', { ShardIterator: Buffer.from(JSON.stringify({ a: ddb, s: 'shard-1', i: 0, t: 0 })).toString('base64url') }, scope);
+  assert.ok(d.mapped);
+  assert.deepEqual(d.resources, [ddb]);
+  const opaque = authzTarget('kinesis', 'GetRecords', { ShardIterator: 'AAAAAAAAAAF' }, scope);
+  assert.ok(opaque.mapped);
+  assert.deepEqual(opaque.resources, ['*']);
+});

@@ -81,6 +81,7 @@ export const kinesisRules: ServiceRules = {
     ListStreams: star,
     DescribeLimits: star,
     EnableEnhancedMonitoring: { resources: kStream },
+    GetRecords: { resources: (k) => (k.str('StreamARN') !== undefined ? kStream(k) : [streamOfIterator(k.str('ShardIterator'), 'kinesis') ?? '*']) },
     DescribeStreamConsumer: { resources: consumer },
     DeregisterStreamConsumer: { resources: consumer },
     SubscribeToShard: { resources: consumer },
@@ -170,7 +171,7 @@ export const dynamodbRules: ServiceRules = {
     // DynamoDB Streams (the dynamodbstreams model): ListStreams has no resource; the others name the stream.
     ListStreams: star,
     DescribeStream: { resources: (k) => [k.str('StreamArn') ?? '*'] },
-    GetRecords: { resources: (k) => [streamOfIterator(k.str('ShardIterator')) ?? '*'] },
+    GetRecords: { resources: (k) => [streamOfIterator(k.str('ShardIterator'), 'dynamodb') ?? '*'] },
     GetShardIterator: { resources: (k) => [k.str('StreamArn') ?? '*'] },
     GetItem: item,
     PutItem: item,
@@ -189,18 +190,17 @@ export const dynamodbRules: ServiceRules = {
 };
 
 /**
- * A shard iterator names its stream only in our own encoding (base64 JSON with a `streamArn`); AWS's is opaque and
- * AWS authorizes GetRecords on the stream it was issued for.
+ * A shard iterator names its stream only in selfless's own encoding (base64 JSON holding the stream's ARN); AWS's
+ * are opaque, and AWS authorizes GetRecords on the stream the iterator was issued for.
  */
-function streamOfIterator(it: string | undefined): string | undefined {
+function streamOfIterator(it: string | undefined, service: 'kinesis' | 'dynamodb'): string | undefined {
   if (it === undefined) return undefined;
-  const m = /arn:aws:dynamodb:[^|"\s]+\/stream\/[^|"\s]+/.exec(it) ?? /arn:aws:dynamodb:[^|"\s]+\/stream\/[^|"\s]+/.exec(safeB64(it));
-  return m?.[0];
-}
-const safeB64 = (s: string): string => {
+  const re = service === 'kinesis' ? /arn:aws:kinesis:[^"\s]+?:stream\/[\w.-]+/ : /arn:aws:dynamodb:[^"\s]+?\/stream\/[^"\s|]+/;
+  let decoded = '';
   try {
-    return Buffer.from(s, 'base64').toString('utf8');
+    decoded = Buffer.from(it, 'base64').toString('utf8');
   } catch {
-    return '';
+    /* not base64: only the token itself is searched */
   }
-};
+  return (re.exec(it) ?? re.exec(decoded))?.[0];
+}
