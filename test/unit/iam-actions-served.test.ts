@@ -75,6 +75,7 @@ test('IAM actions: every operation the live server serves (JSON targets, query a
     for (const op of Object.keys(m.ops)) {
       if (!(await served(m, op))) continue;
       found.set(m.model, (found.get(m.model) ?? 0) + 1);
+      if (process.env['IAM_ACTIONS_DEBUG']) console.log(`served ${m.prefix} ${op}`);
       const t = authzTarget(m.prefix, op, {}, scope);
       if (!t.mapped || !t.action.includes(':') || t.resources.length === 0) missing.push(`${m.prefix}:${op}`);
     }

@@ -204,3 +204,28 @@ test('IAM actions: GetRecords by shard iterator alone acts on the stream the ite
   assert.ok(opaque.mapped);
   assert.deepEqual(opaque.resources, ['*']);
 });
+
+test('IAM actions: names that only the store can complete go through scope.resolve (secret suffix, KMS alias and ciphertext key, IAM path, stack id)', () => {
+  const known: Record<string, string> = {
+    'secret:db': `${A}secretsmanager:${R}:secret:db-AbCdEf`,
+    'kms-alias:alias/app': `${A}kms:${R}:key/k-app`,
+    'kms-ciphertext:Y2lwaGVy': `${A}kms:${R}:key/k-blob`,
+    'iam-user:alice': 'arn:aws:iam::123456789012:user/staff/alice',
+    'stack:web': `${A}cloudformation:${R}:stack/web/7d3c2b1a-0000-4000-8000-000000000000`,
+  };
+  const s: AuthzScope = { ...scope, resolve: (kind, id) => known[`${kind}:${id}`] };
+  const first = (service: string, op: string, input: Record<string, unknown>, sc: AuthzScope = s): string => {
+    const t = authzTarget(service, op, input, sc);
+    assert.ok(t.mapped);
+    return t.resources[0]!;
+  };
+  assert.equal(first('secretsmanager', 'GetSecretValue', { SecretId: 'db' }), known['secret:db']);
+  assert.equal(first('secretsmanager', 'GetSecretValue', { SecretId: 'db' }, scope), `${A}secretsmanager:${R}:secret:db`);
+  assert.equal(first('kms', 'Encrypt', { KeyId: 'alias/app' }), known['kms-alias:alias/app']);
+  assert.equal(first('kms', 'Encrypt', { KeyId: 'alias/app' }, scope), `${A}kms:${R}:alias/app`);
+  assert.equal(first('kms', 'Decrypt', { CiphertextBlob: 'Y2lwaGVy' }), known['kms-ciphertext:Y2lwaGVy']);
+  assert.equal(first('kms', 'Decrypt', { CiphertextBlob: 'Y2lwaGVy' }, scope), '*');
+  assert.equal(first('iam', 'GetUser', { UserName: 'alice' }), known['iam-user:alice']);
+  assert.equal(first('iam', 'GetUser', {}, { ...scope, principalArn: 'arn:aws:iam::123456789012:user/bob' }), 'arn:aws:iam::123456789012:user/bob');
+  assert.equal(first('cloudformation', 'DescribeStackEvents', { StackName: 'web' }), known['stack:web']);
+});

@@ -22,6 +22,13 @@ export function kmsKeyArn(k: RuleKit, member = 'KeyId'): string[] {
   return [isArn(id) ? id : k.arn('kms', `key/${id}`)];
 }
 
+/** The key a ciphertext blob names, as the scope's resolver reads it (the blob format is KMS's own). */
+function blobKey(k: RuleKit): string[] {
+  const blob = k.str('CiphertextBlob');
+  const arn = blob === undefined ? undefined : k.scope.resolve?.('kms-ciphertext', blob);
+  return [arn ?? '*'];
+}
+
 /** kms:EncryptionContext:<key> for each pair, kms:EncryptionContextKeys, kms:EncryptionAlgorithm, kms:GrantOperations. */
 function cryptoKeys(k: RuleKit): ConditionContext {
   const out: ConditionContext = {};
@@ -54,10 +61,10 @@ export const kmsRules: ServiceRules = {
     CreateCustomKeyStore: star,
     DescribeCustomKeyStores: star,
     // A decrypt may name no key (symmetric ciphertexts carry it): AWS then authorizes on the key the blob names.
-    Decrypt: onKey,
+    Decrypt: { resources: (k) => (k.str('KeyId') !== undefined ? kmsKeyArn(k) : blobKey(k)), context: cryptoKeys },
     ReEncrypt: {
       action: 'kms:ReEncryptFrom',
-      resources: (k) => kmsKeyArn(k, 'SourceKeyId'),
+      resources: (k) => (k.str('SourceKeyId') !== undefined ? kmsKeyArn(k, 'SourceKeyId') : blobKey(k)),
       context: cryptoKeys,
       also: (k) => [{ action: 'kms:ReEncryptTo', resources: kmsKeyArn(k, 'DestinationKeyId') }],
     },

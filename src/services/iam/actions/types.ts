@@ -9,13 +9,13 @@ export interface AuthzScope {
   readonly principalArn?: string;
   /**
    * Looks up what a request's name alone cannot say: a secret's full ARN (its random suffix), a stack's ARN (its
-   * id), the key a KMS alias points to, an IAM user's or role's path, a DynamoDB table's partition key attribute.
+   * id), the key a KMS alias points to (or a ciphertext blob names, base64), an IAM user's or role's path, a DynamoDB table's partition key attribute.
    * Absent, or undefined for a name: the ARN is formed from the name as far as it goes.
    */
   readonly resolve?: (kind: ResolveKind, id: string) => string | undefined;
 }
 
-export type ResolveKind = 'secret' | 'stack' | 'kms-alias' | 'iam-user' | 'iam-role' | 'iam-group' | 'dynamodb-hash-key';
+export type ResolveKind = 'secret' | 'stack' | 'kms-alias' | 'kms-ciphertext' | 'iam-user' | 'iam-role' | 'iam-group' | 'dynamodb-hash-key';
 
 /** The request's members as one plain object: path params + query + parsed body, or the query form as an object. */
 export type AuthzInput = Readonly<Record<string, unknown>>;
