@@ -27,7 +27,7 @@ const CASES: [string, string, Record<string, unknown>, string, string[]][] = [
   ['lambda', 'GetLayerVersion', { LayerName: 'l', VersionNumber: '4' }, 'lambda:GetLayerVersion', [`${A}lambda:${R}:layer:l:4`]],
   ['lambda', 'GetLayerVersionByArn', { Arn: `${A}lambda:${R}:layer:l:4` }, 'lambda:GetLayerVersion', [`${A}lambda:${R}:layer:l:4`]],
   ['lambda', 'PublishLayerVersion', { LayerName: 'l' }, 'lambda:PublishLayerVersion', [`${A}lambda:${R}:layer:l`]],
-  ['lambda', 'ListLayerVersions', { LayerName: 'l' }, 'lambda:ListLayerVersions', ['*']],
+  ['lambda', 'ListLayerVersions', { LayerName: 'l' }, 'lambda:ListLayerVersions', [`${A}lambda:${R}:layer:l`]],
   ['lambda', 'GetEventSourceMapping', { UUID: 'u-1' }, 'lambda:GetEventSourceMapping', [`${A}lambda:${R}:event-source-mapping:u-1`]],
   ['lambda', 'CreateEventSourceMapping', { FunctionName: 'f' }, 'lambda:CreateEventSourceMapping', ['*']],
   ['lambda', 'PutProvisionedConcurrencyConfig', { FunctionName: 'f', Qualifier: 'live' }, 'lambda:PutProvisionedConcurrencyConfig', [`${A}lambda:${R}:function:f:live`]],

@@ -2,7 +2,9 @@
 // Source: Service Authorization Reference, "Actions, resources, and condition keys for AWS Lambda"
 // (docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html, and list_lambda.html's table of
 // API operations → IAM actions): Invoke and InvokeWithResponseStream authorize lambda:InvokeFunction,
-// GetLayerVersionByArn authorizes lambda:GetLayerVersion, list operations act on `*`.
+// GetLayerVersionByArn authorizes lambda:GetLayerVersion, list operations act on `*`; and the developer guide's
+// "Resources and conditions for Lambda actions" (alias operations act on the unqualified function, ListLayerVersions
+// and PublishLayerVersion on the layer).
 import { isArn } from './kit.js';
 import type { Rule, RuleKit, ServiceRules } from './types.js';
 
@@ -98,7 +100,6 @@ export const lambdaRules: ServiceRules = {
     ListFunctions: star,
     GetAccountSettings: star,
     ListLayers: star,
-    ListLayerVersions: star,
     ListEventSourceMappings: star,
     ListCodeSigningConfigs: star,
     CreateCodeSigningConfig: star,
@@ -122,7 +123,9 @@ export const lambdaRules: ServiceRules = {
     },
     RemovePermission: onFn,
     GetPolicy: onFn,
+    // The Lambda developer guide's "Resources and conditions for Lambda actions": both act on the layer.
     PublishLayerVersion: { resources: (k) => layerArn(k, false) },
+    ListLayerVersions: { resources: (k) => layerArn(k, false) },
     GetLayerVersion: { resources: (k) => layerArn(k, true) },
     GetLayerVersionByArn: { action: 'lambda:GetLayerVersion', resources: (k) => layerArn(k, true) },
     DeleteLayerVersion: { resources: (k) => layerArn(k, true) },
