@@ -32,7 +32,9 @@ export const logsRules: ServiceRules = {
   prefix: 'logs',
   fallback: { resources: (k) => (logGroup(k) !== undefined ? group(k) : [k.str('resourceArn') ?? k.str('resourceIdentifier') ?? '*']) },
   ops: {
-    DescribeLogGroups: star,
+    // The reference gives DescribeLogGroups the log-group resource type though it lists the account's groups: the
+    // request acts on all of them, which policies grant as `log-group:*` (or `*`).
+    DescribeLogGroups: { resources: (k) => [k.arn('logs', 'log-group:*')] },
     DescribeQueries: star,
     DescribeDestinations: star,
     DescribeExportTasks: star,
@@ -45,6 +47,8 @@ export const logsRules: ServiceRules = {
     TestMetricFilter: star,
     CreateLogGroup: { resources: group },
     DeleteLogGroup: { resources: group },
+    // The reference gives CreateLogStream the log-group type; AWS evaluates it on the stream it creates, so that the
+    // usual execution-role grant (`log-group:<g>:*` for CreateLogStream and PutLogEvents) allows it.
     CreateLogStream: { resources: stream },
     DeleteLogStream: { resources: stream },
     PutLogEvents: { resources: stream },
