@@ -1,10 +1,10 @@
-// SQS's and SNS's operations as IAM sees them: queue ARNs from queue URLs, topic ARNs (subscriptions act on their
-// topic), batch operations authorized as their single forms, and sns:Endpoint/sns:Protocol for Subscribe.
+// SQS's and SNS's operations as IAM sees them: queue ARNs from queue URLs, topic ARNs (the subscription operations
+// have none), batch operations authorized as their single forms, and sns:Endpoint/sns:Protocol for Subscribe.
 // Sources: Service Authorization Reference, "Actions, resources, and condition keys for Amazon SQS"
 // (list_amazonsqs.html: SendMessageBatch, DeleteMessageBatch and ChangeMessageVisibilityBatch are authorized by
 // sqs:SendMessage, sqs:DeleteMessage, sqs:ChangeMessageVisibility; ListQueues has no resource) and "… for Amazon
 // SNS" (list_amazonsns.html: PublishBatch is sns:Publish; Unsubscribe and the subscription attribute operations
-// act on the topic).
+// have no resource type).
 import { arnOr, isArn } from './kit.js';
 import type { Rule, RuleKit, ServiceRules } from './types.js';
 
@@ -93,9 +93,11 @@ export const snsRules: ServiceRules = {
       context: (k) => ({ ...(k.str('Protocol') ? { 'sns:Protocol': k.str('Protocol')! } : {}), ...(k.str('Endpoint') ? { 'sns:Endpoint': k.str('Endpoint')! } : {}) }),
     },
     ConfirmSubscription: onTopic,
-    Unsubscribe: onTopic,
-    GetSubscriptionAttributes: onTopic,
-    SetSubscriptionAttributes: onTopic,
+    // Subscriptions are no IAM resource type: these have no resource (the subscription's owner or the topic's may
+    // call them, which SNS itself checks).
+    Unsubscribe: star,
+    GetSubscriptionAttributes: star,
+    SetSubscriptionAttributes: star,
     // Publish names a topic, a platform endpoint (TargetArn), or a phone number (no resource).
     Publish: { resources: (k) => [k.str('TopicArn') ?? k.str('TargetArn') ?? '*'] },
     PublishBatch: { action: 'sns:Publish', resources: topic },
