@@ -71,6 +71,7 @@ const CASES: [string, string, Record<string, unknown>, string, string[]][] = [
   ['events', 'CreateEventBus', { Name: 'orders' }, 'events:CreateEventBus', [`${A}events:${R}:event-bus/orders`]],
   ['scheduler', 'CreateSchedule', { Name: 's1' }, 'scheduler:CreateSchedule', [`${A}scheduler:${R}:schedule/default/s1`]],
   ['scheduler', 'GetSchedule', { Name: 's1', GroupName: 'g' }, 'scheduler:GetSchedule', [`${A}scheduler:${R}:schedule/g/s1`]],
+  ['scheduler', 'DeleteSchedule', { Name: 's1', groupName: 'g' }, 'scheduler:DeleteSchedule', [`${A}scheduler:${R}:schedule/g/s1`]],
   ['scheduler', 'CreateScheduleGroup', { Name: 'g' }, 'scheduler:CreateScheduleGroup', [`${A}scheduler:${R}:schedule-group/g`]],
   ['pipes', 'StartPipe', { Name: 'p' }, 'pipes:StartPipe', [`${A}pipes:${R}:pipe/p`]],
   ['logs', 'PutLogEvents', { logGroupName: '/aws/lambda/f', logStreamName: 's' }, 'logs:PutLogEvents', [`${A}logs:${R}:log-group:/aws/lambda/f:log-stream:s`]],

@@ -2,15 +2,23 @@
 // ARNs in the request's region and account, and the resource-name forms AWS accepts (names, partial and full ARNs).
 import type { AuthzInput, AuthzScope, RuleKit } from './types.js';
 
+/** A member by its model name, or by the wire name that differs from it only in the first letter's case (rest
+ *  query parameters: Scheduler's `groupName` for GroupName, Pipes' `resourceArn`). */
+function member(input: AuthzInput, name: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(input, name)) return input[name];
+  const other = name.charAt(0) === name.charAt(0).toUpperCase() ? name.charAt(0).toLowerCase() + name.slice(1) : name.charAt(0).toUpperCase() + name.slice(1);
+  return Object.prototype.hasOwnProperty.call(input, other) ? input[other] : undefined;
+}
+
 export function kit(input: AuthzInput, scope: AuthzScope): RuleKit {
   const str = (name: string): string | undefined => {
-    const v = input[name];
+    const v = member(input, name);
     if (typeof v === 'string') return v === '' ? undefined : v;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
     return undefined;
   };
   const list = (name: string): string[] => {
-    const v = input[name];
+    const v = member(input, name);
     if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
     return typeof v === 'string' && v !== '' ? [v] : [];
   };
