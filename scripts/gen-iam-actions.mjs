@@ -45,6 +45,9 @@ const out = [
   '// selfless authorizes and how a request names them (JSON target, query Action + Version, rest method and URI).',
   "import type { ModelService } from './types.js';",
   '',
+  '/** Operations of a JSON or query protocol, which need no HTTP binding: space-separated names. */',
+  "const names = (s: string): Record<string, string> => Object.fromEntries(s.split(/\\s+/).filter((n) => n !== '').map((n) => [n, '']));",
+  '',
   'export const MODELS: readonly ModelService[] = [',
 ];
 for (const [prefix, dir, version] of SERVICES) {
@@ -57,12 +60,29 @@ for (const [prefix, dir, version] of SERVICES) {
   out.push('  {');
   out.push(`    model: ${JSON.stringify(dir)}, prefix: ${JSON.stringify(prefix)}, protocol: ${JSON.stringify(md.protocol)}, version: ${JSON.stringify(md.apiVersion)},`);
   if (md.targetPrefix) out.push(`    targetPrefix: ${JSON.stringify(md.targetPrefix)},`);
-  out.push('    ops: {');
-  for (const n of names) {
-    const h = m.operations[n].http ?? {};
-    out.push(rest ? `      ${n}: ${JSON.stringify(`${h.method} ${h.requestUri}`)},` : `      ${n}: '',`);
+  if (rest) {
+    out.push('    ops: {');
+    for (const n of names) {
+      const h = m.operations[n].http ?? {};
+      out.push(`      ${n}: ${JSON.stringify(`${h.method} ${h.requestUri}`)},`);
+    }
+    out.push('    },');
+  } else {
+    // Wrapped at about 110 characters a line.
+    const lines = [];
+    let line = '';
+    for (const n of names) {
+      if (line.length + n.length + 1 > 110) {
+        lines.push(line);
+        line = '';
+      }
+      line = line ? `${line} ${n}` : n;
+    }
+    if (line) lines.push(line);
+    out.push('    ops: names(`');
+    for (const l of lines) out.push(`      ${l}`);
+    out.push('    `),');
   }
-  out.push('    },');
   out.push('  },');
 }
 out.push('];', '');

@@ -2,6 +2,9 @@
 // selfless authorizes and how a request names them (JSON target, query Action + Version, rest method and URI).
 import type { ModelService } from './types.js';
 
+/** Operations of a JSON or query protocol, which need no HTTP binding: space-separated names. */
+const names = (s: string): Record<string, string> => Object.fromEntries(s.split(/\s+/).filter((n) => n !== '').map((n) => [n, '']));
+
 export const MODELS: readonly ModelService[] = [
   {
     model: "lambda", prefix: "lambda", protocol: "rest-json", version: "2015-03-31",
@@ -96,78 +99,26 @@ export const MODELS: readonly ModelService[] = [
   {
     model: "sqs", prefix: "sqs", protocol: "json", version: "2012-11-05",
     targetPrefix: "AmazonSQS",
-    ops: {
-      AddPermission: '',
-      CancelMessageMoveTask: '',
-      ChangeMessageVisibility: '',
-      ChangeMessageVisibilityBatch: '',
-      CreateQueue: '',
-      DeleteMessage: '',
-      DeleteMessageBatch: '',
-      DeleteQueue: '',
-      GetQueueAttributes: '',
-      GetQueueUrl: '',
-      ListDeadLetterSourceQueues: '',
-      ListMessageMoveTasks: '',
-      ListQueueTags: '',
-      ListQueues: '',
-      PurgeQueue: '',
-      ReceiveMessage: '',
-      RemovePermission: '',
-      SendMessage: '',
-      SendMessageBatch: '',
-      SetQueueAttributes: '',
-      StartMessageMoveTask: '',
-      TagQueue: '',
-      UntagQueue: '',
-    },
+    ops: names(`
+      AddPermission CancelMessageMoveTask ChangeMessageVisibility ChangeMessageVisibilityBatch CreateQueue
+      DeleteMessage DeleteMessageBatch DeleteQueue GetQueueAttributes GetQueueUrl ListDeadLetterSourceQueues
+      ListMessageMoveTasks ListQueueTags ListQueues PurgeQueue ReceiveMessage RemovePermission SendMessage
+      SendMessageBatch SetQueueAttributes StartMessageMoveTask TagQueue UntagQueue
+    `),
   },
   {
     model: "sns", prefix: "sns", protocol: "query", version: "2010-03-31",
-    ops: {
-      AddPermission: '',
-      CheckIfPhoneNumberIsOptedOut: '',
-      ConfirmSubscription: '',
-      CreatePlatformApplication: '',
-      CreatePlatformEndpoint: '',
-      CreateSMSSandboxPhoneNumber: '',
-      CreateTopic: '',
-      DeleteEndpoint: '',
-      DeletePlatformApplication: '',
-      DeleteSMSSandboxPhoneNumber: '',
-      DeleteTopic: '',
-      GetDataProtectionPolicy: '',
-      GetEndpointAttributes: '',
-      GetPlatformApplicationAttributes: '',
-      GetSMSAttributes: '',
-      GetSMSSandboxAccountStatus: '',
-      GetSubscriptionAttributes: '',
-      GetTopicAttributes: '',
-      ListEndpointsByPlatformApplication: '',
-      ListOriginationNumbers: '',
-      ListPhoneNumbersOptedOut: '',
-      ListPlatformApplications: '',
-      ListSMSSandboxPhoneNumbers: '',
-      ListSubscriptions: '',
-      ListSubscriptionsByTopic: '',
-      ListTagsForResource: '',
-      ListTopics: '',
-      OptInPhoneNumber: '',
-      Publish: '',
-      PublishBatch: '',
-      PutDataProtectionPolicy: '',
-      RemovePermission: '',
-      SetEndpointAttributes: '',
-      SetPlatformApplicationAttributes: '',
-      SetSMSAttributes: '',
-      SetSubscriptionAttributes: '',
-      SetTopicAttributes: '',
-      Subscribe: '',
-      TagResource: '',
-      Unsubscribe: '',
-      UntagResource: '',
-      VerifySMSSandboxPhoneNumber: '',
-    },
+    ops: names(`
+      AddPermission CheckIfPhoneNumberIsOptedOut ConfirmSubscription CreatePlatformApplication
+      CreatePlatformEndpoint CreateSMSSandboxPhoneNumber CreateTopic DeleteEndpoint DeletePlatformApplication
+      DeleteSMSSandboxPhoneNumber DeleteTopic GetDataProtectionPolicy GetEndpointAttributes
+      GetPlatformApplicationAttributes GetSMSAttributes GetSMSSandboxAccountStatus GetSubscriptionAttributes
+      GetTopicAttributes ListEndpointsByPlatformApplication ListOriginationNumbers ListPhoneNumbersOptedOut
+      ListPlatformApplications ListSMSSandboxPhoneNumbers ListSubscriptions ListSubscriptionsByTopic
+      ListTagsForResource ListTopics OptInPhoneNumber Publish PublishBatch PutDataProtectionPolicy RemovePermission
+      SetEndpointAttributes SetPlatformApplicationAttributes SetSMSAttributes SetSubscriptionAttributes
+      SetTopicAttributes Subscribe TagResource Unsubscribe UntagResource VerifySMSSandboxPhoneNumber
+    `),
   },
   {
     model: "s3", prefix: "s3", protocol: "rest-xml", version: "2006-03-01",
@@ -288,108 +239,31 @@ export const MODELS: readonly ModelService[] = [
   {
     model: "stepfunctions", prefix: "states", protocol: "json", version: "2016-11-23",
     targetPrefix: "AWSStepFunctions",
-    ops: {
-      CreateActivity: '',
-      CreateStateMachine: '',
-      CreateStateMachineAlias: '',
-      DeleteActivity: '',
-      DeleteStateMachine: '',
-      DeleteStateMachineAlias: '',
-      DeleteStateMachineVersion: '',
-      DescribeActivity: '',
-      DescribeExecution: '',
-      DescribeMapRun: '',
-      DescribeStateMachine: '',
-      DescribeStateMachineAlias: '',
-      DescribeStateMachineForExecution: '',
-      GetActivityTask: '',
-      GetExecutionHistory: '',
-      ListActivities: '',
-      ListExecutions: '',
-      ListMapRuns: '',
-      ListStateMachineAliases: '',
-      ListStateMachineVersions: '',
-      ListStateMachines: '',
-      ListTagsForResource: '',
-      PublishStateMachineVersion: '',
-      RedriveExecution: '',
-      SendTaskFailure: '',
-      SendTaskHeartbeat: '',
-      SendTaskSuccess: '',
-      StartExecution: '',
-      StartSyncExecution: '',
-      StopExecution: '',
-      TagResource: '',
-      TestState: '',
-      UntagResource: '',
-      UpdateMapRun: '',
-      UpdateStateMachine: '',
-      UpdateStateMachineAlias: '',
-      ValidateStateMachineDefinition: '',
-    },
+    ops: names(`
+      CreateActivity CreateStateMachine CreateStateMachineAlias DeleteActivity DeleteStateMachine
+      DeleteStateMachineAlias DeleteStateMachineVersion DescribeActivity DescribeExecution DescribeMapRun
+      DescribeStateMachine DescribeStateMachineAlias DescribeStateMachineForExecution GetActivityTask
+      GetExecutionHistory ListActivities ListExecutions ListMapRuns ListStateMachineAliases ListStateMachineVersions
+      ListStateMachines ListTagsForResource PublishStateMachineVersion RedriveExecution SendTaskFailure
+      SendTaskHeartbeat SendTaskSuccess StartExecution StartSyncExecution StopExecution TagResource TestState
+      UntagResource UpdateMapRun UpdateStateMachine UpdateStateMachineAlias ValidateStateMachineDefinition
+    `),
   },
   {
     model: "events", prefix: "events", protocol: "json", version: "2015-10-07",
     targetPrefix: "AWSEvents",
-    ops: {
-      ActivateEventSource: '',
-      CancelReplay: '',
-      CreateApiDestination: '',
-      CreateArchive: '',
-      CreateConnection: '',
-      CreateEndpoint: '',
-      CreateEventBus: '',
-      CreatePartnerEventSource: '',
-      DeactivateEventSource: '',
-      DeauthorizeConnection: '',
-      DeleteApiDestination: '',
-      DeleteArchive: '',
-      DeleteConnection: '',
-      DeleteEndpoint: '',
-      DeleteEventBus: '',
-      DeletePartnerEventSource: '',
-      DeleteRule: '',
-      DescribeApiDestination: '',
-      DescribeArchive: '',
-      DescribeConnection: '',
-      DescribeEndpoint: '',
-      DescribeEventBus: '',
-      DescribeEventSource: '',
-      DescribePartnerEventSource: '',
-      DescribeReplay: '',
-      DescribeRule: '',
-      DisableRule: '',
-      EnableRule: '',
-      ListApiDestinations: '',
-      ListArchives: '',
-      ListConnections: '',
-      ListEndpoints: '',
-      ListEventBuses: '',
-      ListEventSources: '',
-      ListPartnerEventSourceAccounts: '',
-      ListPartnerEventSources: '',
-      ListReplays: '',
-      ListRuleNamesByTarget: '',
-      ListRules: '',
-      ListTagsForResource: '',
-      ListTargetsByRule: '',
-      PutEvents: '',
-      PutPartnerEvents: '',
-      PutPermission: '',
-      PutRule: '',
-      PutTargets: '',
-      RemovePermission: '',
-      RemoveTargets: '',
-      StartReplay: '',
-      TagResource: '',
-      TestEventPattern: '',
-      UntagResource: '',
-      UpdateApiDestination: '',
-      UpdateArchive: '',
-      UpdateConnection: '',
-      UpdateEndpoint: '',
-      UpdateEventBus: '',
-    },
+    ops: names(`
+      ActivateEventSource CancelReplay CreateApiDestination CreateArchive CreateConnection CreateEndpoint
+      CreateEventBus CreatePartnerEventSource DeactivateEventSource DeauthorizeConnection DeleteApiDestination
+      DeleteArchive DeleteConnection DeleteEndpoint DeleteEventBus DeletePartnerEventSource DeleteRule
+      DescribeApiDestination DescribeArchive DescribeConnection DescribeEndpoint DescribeEventBus
+      DescribeEventSource DescribePartnerEventSource DescribeReplay DescribeRule DisableRule EnableRule
+      ListApiDestinations ListArchives ListConnections ListEndpoints ListEventBuses ListEventSources
+      ListPartnerEventSourceAccounts ListPartnerEventSources ListReplays ListRuleNamesByTarget ListRules
+      ListTagsForResource ListTargetsByRule PutEvents PutPartnerEvents PutPermission PutRule PutTargets
+      RemovePermission RemoveTargets StartReplay TagResource TestEventPattern UntagResource UpdateApiDestination
+      UpdateArchive UpdateConnection UpdateEndpoint UpdateEventBus
+    `),
   },
   {
     model: "scheduler", prefix: "scheduler", protocol: "rest-json", version: "2021-06-30",
@@ -426,771 +300,208 @@ export const MODELS: readonly ModelService[] = [
   {
     model: "logs", prefix: "logs", protocol: "json", version: "2014-03-28",
     targetPrefix: "Logs_20140328",
-    ops: {
-      AssociateKmsKey: '',
-      AssociateSourceToS3TableIntegration: '',
-      CancelExportTask: '',
-      CancelImportTask: '',
-      CreateDelivery: '',
-      CreateExportTask: '',
-      CreateImportTask: '',
-      CreateLogAnomalyDetector: '',
-      CreateLogGroup: '',
-      CreateLogStream: '',
-      CreateLookupTable: '',
-      CreateScheduledQuery: '',
-      DeleteAccountPolicy: '',
-      DeleteDataProtectionPolicy: '',
-      DeleteDelivery: '',
-      DeleteDeliveryDestination: '',
-      DeleteDeliveryDestinationPolicy: '',
-      DeleteDeliverySource: '',
-      DeleteDestination: '',
-      DeleteIndexPolicy: '',
-      DeleteIntegration: '',
-      DeleteLogAnomalyDetector: '',
-      DeleteLogGroup: '',
-      DeleteLogStream: '',
-      DeleteLookupTable: '',
-      DeleteMetricFilter: '',
-      DeleteQueryDefinition: '',
-      DeleteResourcePolicy: '',
-      DeleteRetentionPolicy: '',
-      DeleteScheduledQuery: '',
-      DeleteSubscriptionFilter: '',
-      DeleteTransformer: '',
-      DescribeAccountPolicies: '',
-      DescribeConfigurationTemplates: '',
-      DescribeDeliveries: '',
-      DescribeDeliveryDestinations: '',
-      DescribeDeliverySources: '',
-      DescribeDestinations: '',
-      DescribeExportTasks: '',
-      DescribeFieldIndexes: '',
-      DescribeImportTaskBatches: '',
-      DescribeImportTasks: '',
-      DescribeIndexPolicies: '',
-      DescribeLogGroups: '',
-      DescribeLogStreams: '',
-      DescribeLookupTables: '',
-      DescribeMetricFilters: '',
-      DescribeQueries: '',
-      DescribeQueryDefinitions: '',
-      DescribeResourcePolicies: '',
-      DescribeSubscriptionFilters: '',
-      DisassociateKmsKey: '',
-      DisassociateSourceFromS3TableIntegration: '',
-      FilterLogEvents: '',
-      GetDataProtectionPolicy: '',
-      GetDelivery: '',
-      GetDeliveryDestination: '',
-      GetDeliveryDestinationPolicy: '',
-      GetDeliverySource: '',
-      GetIntegration: '',
-      GetLogAnomalyDetector: '',
-      GetLogEvents: '',
-      GetLogFields: '',
-      GetLogGroupFields: '',
-      GetLogObject: '',
-      GetLogRecord: '',
-      GetLookupTable: '',
-      GetQueryResults: '',
-      GetScheduledQuery: '',
-      GetScheduledQueryHistory: '',
-      GetTransformer: '',
-      ListAggregateLogGroupSummaries: '',
-      ListAnomalies: '',
-      ListIntegrations: '',
-      ListLogAnomalyDetectors: '',
-      ListLogGroups: '',
-      ListLogGroupsForQuery: '',
-      ListScheduledQueries: '',
-      ListSourcesForS3TableIntegration: '',
-      ListTagsForResource: '',
-      ListTagsLogGroup: '',
-      PutAccountPolicy: '',
-      PutBearerTokenAuthentication: '',
-      PutDataProtectionPolicy: '',
-      PutDeliveryDestination: '',
-      PutDeliveryDestinationPolicy: '',
-      PutDeliverySource: '',
-      PutDestination: '',
-      PutDestinationPolicy: '',
-      PutIndexPolicy: '',
-      PutIntegration: '',
-      PutLogEvents: '',
-      PutLogGroupDeletionProtection: '',
-      PutMetricFilter: '',
-      PutQueryDefinition: '',
-      PutResourcePolicy: '',
-      PutRetentionPolicy: '',
-      PutSubscriptionFilter: '',
-      PutTransformer: '',
-      StartLiveTail: '',
-      StartQuery: '',
-      StopQuery: '',
-      TagLogGroup: '',
-      TagResource: '',
-      TestMetricFilter: '',
-      TestTransformer: '',
-      UntagLogGroup: '',
-      UntagResource: '',
-      UpdateAnomaly: '',
-      UpdateDeliveryConfiguration: '',
-      UpdateLogAnomalyDetector: '',
-      UpdateLookupTable: '',
-      UpdateScheduledQuery: '',
-    },
+    ops: names(`
+      AssociateKmsKey AssociateSourceToS3TableIntegration CancelExportTask CancelImportTask CreateDelivery
+      CreateExportTask CreateImportTask CreateLogAnomalyDetector CreateLogGroup CreateLogStream CreateLookupTable
+      CreateScheduledQuery DeleteAccountPolicy DeleteDataProtectionPolicy DeleteDelivery DeleteDeliveryDestination
+      DeleteDeliveryDestinationPolicy DeleteDeliverySource DeleteDestination DeleteIndexPolicy DeleteIntegration
+      DeleteLogAnomalyDetector DeleteLogGroup DeleteLogStream DeleteLookupTable DeleteMetricFilter
+      DeleteQueryDefinition DeleteResourcePolicy DeleteRetentionPolicy DeleteScheduledQuery DeleteSubscriptionFilter
+      DeleteTransformer DescribeAccountPolicies DescribeConfigurationTemplates DescribeDeliveries
+      DescribeDeliveryDestinations DescribeDeliverySources DescribeDestinations DescribeExportTasks
+      DescribeFieldIndexes DescribeImportTaskBatches DescribeImportTasks DescribeIndexPolicies DescribeLogGroups
+      DescribeLogStreams DescribeLookupTables DescribeMetricFilters DescribeQueries DescribeQueryDefinitions
+      DescribeResourcePolicies DescribeSubscriptionFilters DisassociateKmsKey
+      DisassociateSourceFromS3TableIntegration FilterLogEvents GetDataProtectionPolicy GetDelivery
+      GetDeliveryDestination GetDeliveryDestinationPolicy GetDeliverySource GetIntegration GetLogAnomalyDetector
+      GetLogEvents GetLogFields GetLogGroupFields GetLogObject GetLogRecord GetLookupTable GetQueryResults
+      GetScheduledQuery GetScheduledQueryHistory GetTransformer ListAggregateLogGroupSummaries ListAnomalies
+      ListIntegrations ListLogAnomalyDetectors ListLogGroups ListLogGroupsForQuery ListScheduledQueries
+      ListSourcesForS3TableIntegration ListTagsForResource ListTagsLogGroup PutAccountPolicy
+      PutBearerTokenAuthentication PutDataProtectionPolicy PutDeliveryDestination PutDeliveryDestinationPolicy
+      PutDeliverySource PutDestination PutDestinationPolicy PutIndexPolicy PutIntegration PutLogEvents
+      PutLogGroupDeletionProtection PutMetricFilter PutQueryDefinition PutResourcePolicy PutRetentionPolicy
+      PutSubscriptionFilter PutTransformer StartLiveTail StartQuery StopQuery TagLogGroup TagResource
+      TestMetricFilter TestTransformer UntagLogGroup UntagResource UpdateAnomaly UpdateDeliveryConfiguration
+      UpdateLogAnomalyDetector UpdateLookupTable UpdateScheduledQuery
+    `),
   },
   {
     model: "kinesis", prefix: "kinesis", protocol: "json", version: "2013-12-02",
     targetPrefix: "Kinesis_20131202",
-    ops: {
-      AddTagsToStream: '',
-      CreateStream: '',
-      DecreaseStreamRetentionPeriod: '',
-      DeleteResourcePolicy: '',
-      DeleteStream: '',
-      DeregisterStreamConsumer: '',
-      DescribeAccountSettings: '',
-      DescribeLimits: '',
-      DescribeStream: '',
-      DescribeStreamConsumer: '',
-      DescribeStreamSummary: '',
-      DisableEnhancedMonitoring: '',
-      EnableEnhancedMonitoring: '',
-      GetRecords: '',
-      GetResourcePolicy: '',
-      GetShardIterator: '',
-      IncreaseStreamRetentionPeriod: '',
-      ListShards: '',
-      ListStreamConsumers: '',
-      ListStreams: '',
-      ListTagsForResource: '',
-      ListTagsForStream: '',
-      MergeShards: '',
-      PutRecord: '',
-      PutRecords: '',
-      PutResourcePolicy: '',
-      RegisterStreamConsumer: '',
-      RemoveTagsFromStream: '',
-      SplitShard: '',
-      StartStreamEncryption: '',
-      StopStreamEncryption: '',
-      SubscribeToShard: '',
-      TagResource: '',
-      UntagResource: '',
-      UpdateAccountSettings: '',
-      UpdateMaxRecordSize: '',
-      UpdateShardCount: '',
-      UpdateStreamMode: '',
-      UpdateStreamWarmThroughput: '',
-    },
+    ops: names(`
+      AddTagsToStream CreateStream DecreaseStreamRetentionPeriod DeleteResourcePolicy DeleteStream
+      DeregisterStreamConsumer DescribeAccountSettings DescribeLimits DescribeStream DescribeStreamConsumer
+      DescribeStreamSummary DisableEnhancedMonitoring EnableEnhancedMonitoring GetRecords GetResourcePolicy
+      GetShardIterator IncreaseStreamRetentionPeriod ListShards ListStreamConsumers ListStreams ListTagsForResource
+      ListTagsForStream MergeShards PutRecord PutRecords PutResourcePolicy RegisterStreamConsumer
+      RemoveTagsFromStream SplitShard StartStreamEncryption StopStreamEncryption SubscribeToShard TagResource
+      UntagResource UpdateAccountSettings UpdateMaxRecordSize UpdateShardCount UpdateStreamMode
+      UpdateStreamWarmThroughput
+    `),
   },
   {
     model: "dynamodb", prefix: "dynamodb", protocol: "json", version: "2012-08-10",
     targetPrefix: "DynamoDB_20120810",
-    ops: {
-      BatchExecuteStatement: '',
-      BatchGetItem: '',
-      BatchWriteItem: '',
-      CreateBackup: '',
-      CreateGlobalTable: '',
-      CreateTable: '',
-      DeleteBackup: '',
-      DeleteItem: '',
-      DeleteResourcePolicy: '',
-      DeleteTable: '',
-      DescribeBackup: '',
-      DescribeContinuousBackups: '',
-      DescribeContributorInsights: '',
-      DescribeEndpoints: '',
-      DescribeExport: '',
-      DescribeGlobalTable: '',
-      DescribeGlobalTableSettings: '',
-      DescribeImport: '',
-      DescribeKinesisStreamingDestination: '',
-      DescribeLimits: '',
-      DescribeTable: '',
-      DescribeTableReplicaAutoScaling: '',
-      DescribeTimeToLive: '',
-      DisableKinesisStreamingDestination: '',
-      EnableKinesisStreamingDestination: '',
-      ExecuteStatement: '',
-      ExecuteTransaction: '',
-      ExportTableToPointInTime: '',
-      GetItem: '',
-      GetResourcePolicy: '',
-      ImportTable: '',
-      ListBackups: '',
-      ListContributorInsights: '',
-      ListExports: '',
-      ListGlobalTables: '',
-      ListImports: '',
-      ListTables: '',
-      ListTagsOfResource: '',
-      PutItem: '',
-      PutResourcePolicy: '',
-      Query: '',
-      RestoreTableFromBackup: '',
-      RestoreTableToPointInTime: '',
-      Scan: '',
-      TagResource: '',
-      TransactGetItems: '',
-      TransactWriteItems: '',
-      UntagResource: '',
-      UpdateContinuousBackups: '',
-      UpdateContributorInsights: '',
-      UpdateGlobalTable: '',
-      UpdateGlobalTableSettings: '',
-      UpdateItem: '',
-      UpdateKinesisStreamingDestination: '',
-      UpdateTable: '',
-      UpdateTableReplicaAutoScaling: '',
-      UpdateTimeToLive: '',
-    },
+    ops: names(`
+      BatchExecuteStatement BatchGetItem BatchWriteItem CreateBackup CreateGlobalTable CreateTable DeleteBackup
+      DeleteItem DeleteResourcePolicy DeleteTable DescribeBackup DescribeContinuousBackups
+      DescribeContributorInsights DescribeEndpoints DescribeExport DescribeGlobalTable DescribeGlobalTableSettings
+      DescribeImport DescribeKinesisStreamingDestination DescribeLimits DescribeTable
+      DescribeTableReplicaAutoScaling DescribeTimeToLive DisableKinesisStreamingDestination
+      EnableKinesisStreamingDestination ExecuteStatement ExecuteTransaction ExportTableToPointInTime GetItem
+      GetResourcePolicy ImportTable ListBackups ListContributorInsights ListExports ListGlobalTables ListImports
+      ListTables ListTagsOfResource PutItem PutResourcePolicy Query RestoreTableFromBackup RestoreTableToPointInTime
+      Scan TagResource TransactGetItems TransactWriteItems UntagResource UpdateContinuousBackups
+      UpdateContributorInsights UpdateGlobalTable UpdateGlobalTableSettings UpdateItem
+      UpdateKinesisStreamingDestination UpdateTable UpdateTableReplicaAutoScaling UpdateTimeToLive
+    `),
   },
   {
     model: "dynamodbstreams", prefix: "dynamodb", protocol: "json", version: "2012-08-10",
     targetPrefix: "DynamoDBStreams_20120810",
-    ops: {
-      DescribeStream: '',
-      GetRecords: '',
-      GetShardIterator: '',
-      ListStreams: '',
-    },
+    ops: names(`
+      DescribeStream GetRecords GetShardIterator ListStreams
+    `),
   },
   {
     model: "kms", prefix: "kms", protocol: "json", version: "2014-11-01",
     targetPrefix: "TrentService",
-    ops: {
-      CancelKeyDeletion: '',
-      ConnectCustomKeyStore: '',
-      CreateAlias: '',
-      CreateCustomKeyStore: '',
-      CreateGrant: '',
-      CreateKey: '',
-      Decrypt: '',
-      DeleteAlias: '',
-      DeleteCustomKeyStore: '',
-      DeleteImportedKeyMaterial: '',
-      DeriveSharedSecret: '',
-      DescribeCustomKeyStores: '',
-      DescribeKey: '',
-      DisableKey: '',
-      DisableKeyRotation: '',
-      DisconnectCustomKeyStore: '',
-      EnableKey: '',
-      EnableKeyRotation: '',
-      Encrypt: '',
-      GenerateDataKey: '',
-      GenerateDataKeyPair: '',
-      GenerateDataKeyPairWithoutPlaintext: '',
-      GenerateDataKeyWithoutPlaintext: '',
-      GenerateMac: '',
-      GenerateRandom: '',
-      GetKeyLastUsage: '',
-      GetKeyPolicy: '',
-      GetKeyRotationStatus: '',
-      GetParametersForImport: '',
-      GetPublicKey: '',
-      ImportKeyMaterial: '',
-      ListAliases: '',
-      ListGrants: '',
-      ListKeyPolicies: '',
-      ListKeyRotations: '',
-      ListKeys: '',
-      ListResourceTags: '',
-      ListRetirableGrants: '',
-      PutKeyPolicy: '',
-      ReEncrypt: '',
-      ReplicateKey: '',
-      RetireGrant: '',
-      RevokeGrant: '',
-      RotateKeyOnDemand: '',
-      ScheduleKeyDeletion: '',
-      Sign: '',
-      TagResource: '',
-      UntagResource: '',
-      UpdateAlias: '',
-      UpdateCustomKeyStore: '',
-      UpdateKeyDescription: '',
-      UpdatePrimaryRegion: '',
-      Verify: '',
-      VerifyMac: '',
-    },
+    ops: names(`
+      CancelKeyDeletion ConnectCustomKeyStore CreateAlias CreateCustomKeyStore CreateGrant CreateKey Decrypt
+      DeleteAlias DeleteCustomKeyStore DeleteImportedKeyMaterial DeriveSharedSecret DescribeCustomKeyStores
+      DescribeKey DisableKey DisableKeyRotation DisconnectCustomKeyStore EnableKey EnableKeyRotation Encrypt
+      GenerateDataKey GenerateDataKeyPair GenerateDataKeyPairWithoutPlaintext GenerateDataKeyWithoutPlaintext
+      GenerateMac GenerateRandom GetKeyLastUsage GetKeyPolicy GetKeyRotationStatus GetParametersForImport
+      GetPublicKey ImportKeyMaterial ListAliases ListGrants ListKeyPolicies ListKeyRotations ListKeys
+      ListResourceTags ListRetirableGrants PutKeyPolicy ReEncrypt ReplicateKey RetireGrant RevokeGrant
+      RotateKeyOnDemand ScheduleKeyDeletion Sign TagResource UntagResource UpdateAlias UpdateCustomKeyStore
+      UpdateKeyDescription UpdatePrimaryRegion Verify VerifyMac
+    `),
   },
   {
     model: "ssm", prefix: "ssm", protocol: "json", version: "2014-11-06",
     targetPrefix: "AmazonSSM",
-    ops: {
-      AddTagsToResource: '',
-      AssociateOpsItemRelatedItem: '',
-      CancelCommand: '',
-      CancelMaintenanceWindowExecution: '',
-      CreateActivation: '',
-      CreateAssociation: '',
-      CreateAssociationBatch: '',
-      CreateDocument: '',
-      CreateMaintenanceWindow: '',
-      CreateOpsItem: '',
-      CreateOpsMetadata: '',
-      CreatePatchBaseline: '',
-      CreateResourceDataSync: '',
-      DeleteActivation: '',
-      DeleteAssociation: '',
-      DeleteDocument: '',
-      DeleteInventory: '',
-      DeleteMaintenanceWindow: '',
-      DeleteOpsItem: '',
-      DeleteOpsMetadata: '',
-      DeleteParameter: '',
-      DeleteParameters: '',
-      DeletePatchBaseline: '',
-      DeleteResourceDataSync: '',
-      DeleteResourcePolicy: '',
-      DeregisterManagedInstance: '',
-      DeregisterPatchBaselineForPatchGroup: '',
-      DeregisterTargetFromMaintenanceWindow: '',
-      DeregisterTaskFromMaintenanceWindow: '',
-      DescribeActivations: '',
-      DescribeAssociation: '',
-      DescribeAssociationExecutionTargets: '',
-      DescribeAssociationExecutions: '',
-      DescribeAutomationExecutions: '',
-      DescribeAutomationStepExecutions: '',
-      DescribeAvailablePatches: '',
-      DescribeDocument: '',
-      DescribeDocumentPermission: '',
-      DescribeEffectiveInstanceAssociations: '',
-      DescribeEffectivePatchesForPatchBaseline: '',
-      DescribeInstanceAssociationsStatus: '',
-      DescribeInstanceInformation: '',
-      DescribeInstancePatchStates: '',
-      DescribeInstancePatchStatesForPatchGroup: '',
-      DescribeInstancePatches: '',
-      DescribeInstanceProperties: '',
-      DescribeInventoryDeletions: '',
-      DescribeMaintenanceWindowExecutionTaskInvocations: '',
-      DescribeMaintenanceWindowExecutionTasks: '',
-      DescribeMaintenanceWindowExecutions: '',
-      DescribeMaintenanceWindowSchedule: '',
-      DescribeMaintenanceWindowTargets: '',
-      DescribeMaintenanceWindowTasks: '',
-      DescribeMaintenanceWindows: '',
-      DescribeMaintenanceWindowsForTarget: '',
-      DescribeOpsItems: '',
-      DescribeParameters: '',
-      DescribePatchBaselines: '',
-      DescribePatchGroupState: '',
-      DescribePatchGroups: '',
-      DescribePatchProperties: '',
-      DescribeSessions: '',
-      DisassociateOpsItemRelatedItem: '',
-      GetAccessToken: '',
-      GetAutomationExecution: '',
-      GetCalendarState: '',
-      GetCommandInvocation: '',
-      GetConnectionStatus: '',
-      GetDefaultPatchBaseline: '',
-      GetDeployablePatchSnapshotForInstance: '',
-      GetDocument: '',
-      GetExecutionPreview: '',
-      GetInventory: '',
-      GetInventorySchema: '',
-      GetMaintenanceWindow: '',
-      GetMaintenanceWindowExecution: '',
-      GetMaintenanceWindowExecutionTask: '',
-      GetMaintenanceWindowExecutionTaskInvocation: '',
-      GetMaintenanceWindowTask: '',
-      GetOpsItem: '',
-      GetOpsMetadata: '',
-      GetOpsSummary: '',
-      GetParameter: '',
-      GetParameterHistory: '',
-      GetParameters: '',
-      GetParametersByPath: '',
-      GetPatchBaseline: '',
-      GetPatchBaselineForPatchGroup: '',
-      GetResourcePolicies: '',
-      GetServiceSetting: '',
-      LabelParameterVersion: '',
-      ListAssociationVersions: '',
-      ListAssociations: '',
-      ListCommandInvocations: '',
-      ListCommands: '',
-      ListComplianceItems: '',
-      ListComplianceSummaries: '',
-      ListDocumentMetadataHistory: '',
-      ListDocumentVersions: '',
-      ListDocuments: '',
-      ListInventoryEntries: '',
-      ListNodes: '',
-      ListNodesSummary: '',
-      ListOpsItemEvents: '',
-      ListOpsItemRelatedItems: '',
-      ListOpsMetadata: '',
-      ListResourceComplianceSummaries: '',
-      ListResourceDataSync: '',
-      ListTagsForResource: '',
-      ModifyDocumentPermission: '',
-      PutComplianceItems: '',
-      PutInventory: '',
-      PutParameter: '',
-      PutResourcePolicy: '',
-      RegisterDefaultPatchBaseline: '',
-      RegisterPatchBaselineForPatchGroup: '',
-      RegisterTargetWithMaintenanceWindow: '',
-      RegisterTaskWithMaintenanceWindow: '',
-      RemoveTagsFromResource: '',
-      ResetServiceSetting: '',
-      ResumeSession: '',
-      SendAutomationSignal: '',
-      SendCommand: '',
-      StartAccessRequest: '',
-      StartAssociationsOnce: '',
-      StartAutomationExecution: '',
-      StartChangeRequestExecution: '',
-      StartExecutionPreview: '',
-      StartSession: '',
-      StopAutomationExecution: '',
-      TerminateSession: '',
-      UnlabelParameterVersion: '',
-      UpdateAssociation: '',
-      UpdateAssociationStatus: '',
-      UpdateDocument: '',
-      UpdateDocumentDefaultVersion: '',
-      UpdateDocumentMetadata: '',
-      UpdateMaintenanceWindow: '',
-      UpdateMaintenanceWindowTarget: '',
-      UpdateMaintenanceWindowTask: '',
-      UpdateManagedInstanceRole: '',
-      UpdateOpsItem: '',
-      UpdateOpsMetadata: '',
-      UpdatePatchBaseline: '',
-      UpdateResourceDataSync: '',
-      UpdateServiceSetting: '',
-    },
+    ops: names(`
+      AddTagsToResource AssociateOpsItemRelatedItem CancelCommand CancelMaintenanceWindowExecution CreateActivation
+      CreateAssociation CreateAssociationBatch CreateDocument CreateMaintenanceWindow CreateOpsItem
+      CreateOpsMetadata CreatePatchBaseline CreateResourceDataSync DeleteActivation DeleteAssociation DeleteDocument
+      DeleteInventory DeleteMaintenanceWindow DeleteOpsItem DeleteOpsMetadata DeleteParameter DeleteParameters
+      DeletePatchBaseline DeleteResourceDataSync DeleteResourcePolicy DeregisterManagedInstance
+      DeregisterPatchBaselineForPatchGroup DeregisterTargetFromMaintenanceWindow DeregisterTaskFromMaintenanceWindow
+      DescribeActivations DescribeAssociation DescribeAssociationExecutionTargets DescribeAssociationExecutions
+      DescribeAutomationExecutions DescribeAutomationStepExecutions DescribeAvailablePatches DescribeDocument
+      DescribeDocumentPermission DescribeEffectiveInstanceAssociations DescribeEffectivePatchesForPatchBaseline
+      DescribeInstanceAssociationsStatus DescribeInstanceInformation DescribeInstancePatchStates
+      DescribeInstancePatchStatesForPatchGroup DescribeInstancePatches DescribeInstanceProperties
+      DescribeInventoryDeletions DescribeMaintenanceWindowExecutionTaskInvocations
+      DescribeMaintenanceWindowExecutionTasks DescribeMaintenanceWindowExecutions DescribeMaintenanceWindowSchedule
+      DescribeMaintenanceWindowTargets DescribeMaintenanceWindowTasks DescribeMaintenanceWindows
+      DescribeMaintenanceWindowsForTarget DescribeOpsItems DescribeParameters DescribePatchBaselines
+      DescribePatchGroupState DescribePatchGroups DescribePatchProperties DescribeSessions
+      DisassociateOpsItemRelatedItem GetAccessToken GetAutomationExecution GetCalendarState GetCommandInvocation
+      GetConnectionStatus GetDefaultPatchBaseline GetDeployablePatchSnapshotForInstance GetDocument
+      GetExecutionPreview GetInventory GetInventorySchema GetMaintenanceWindow GetMaintenanceWindowExecution
+      GetMaintenanceWindowExecutionTask GetMaintenanceWindowExecutionTaskInvocation GetMaintenanceWindowTask
+      GetOpsItem GetOpsMetadata GetOpsSummary GetParameter GetParameterHistory GetParameters GetParametersByPath
+      GetPatchBaseline GetPatchBaselineForPatchGroup GetResourcePolicies GetServiceSetting LabelParameterVersion
+      ListAssociationVersions ListAssociations ListCommandInvocations ListCommands ListComplianceItems
+      ListComplianceSummaries ListDocumentMetadataHistory ListDocumentVersions ListDocuments ListInventoryEntries
+      ListNodes ListNodesSummary ListOpsItemEvents ListOpsItemRelatedItems ListOpsMetadata
+      ListResourceComplianceSummaries ListResourceDataSync ListTagsForResource ModifyDocumentPermission
+      PutComplianceItems PutInventory PutParameter PutResourcePolicy RegisterDefaultPatchBaseline
+      RegisterPatchBaselineForPatchGroup RegisterTargetWithMaintenanceWindow RegisterTaskWithMaintenanceWindow
+      RemoveTagsFromResource ResetServiceSetting ResumeSession SendAutomationSignal SendCommand StartAccessRequest
+      StartAssociationsOnce StartAutomationExecution StartChangeRequestExecution StartExecutionPreview StartSession
+      StopAutomationExecution TerminateSession UnlabelParameterVersion UpdateAssociation UpdateAssociationStatus
+      UpdateDocument UpdateDocumentDefaultVersion UpdateDocumentMetadata UpdateMaintenanceWindow
+      UpdateMaintenanceWindowTarget UpdateMaintenanceWindowTask UpdateManagedInstanceRole UpdateOpsItem
+      UpdateOpsMetadata UpdatePatchBaseline UpdateResourceDataSync UpdateServiceSetting
+    `),
   },
   {
     model: "secretsmanager", prefix: "secretsmanager", protocol: "json", version: "2017-10-17",
     targetPrefix: "secretsmanager",
-    ops: {
-      BatchGetSecretValue: '',
-      CancelRotateSecret: '',
-      CreateSecret: '',
-      DeleteResourcePolicy: '',
-      DeleteSecret: '',
-      DescribeSecret: '',
-      GetRandomPassword: '',
-      GetResourcePolicy: '',
-      GetSecretValue: '',
-      ListSecretVersionIds: '',
-      ListSecrets: '',
-      PutResourcePolicy: '',
-      PutSecretValue: '',
-      RemoveRegionsFromReplication: '',
-      ReplicateSecretToRegions: '',
-      RestoreSecret: '',
-      RotateSecret: '',
-      StopReplicationToReplica: '',
-      TagResource: '',
-      UntagResource: '',
-      UpdateSecret: '',
-      UpdateSecretVersionStage: '',
-      ValidateResourcePolicy: '',
-    },
+    ops: names(`
+      BatchGetSecretValue CancelRotateSecret CreateSecret DeleteResourcePolicy DeleteSecret DescribeSecret
+      GetRandomPassword GetResourcePolicy GetSecretValue ListSecretVersionIds ListSecrets PutResourcePolicy
+      PutSecretValue RemoveRegionsFromReplication ReplicateSecretToRegions RestoreSecret RotateSecret
+      StopReplicationToReplica TagResource UntagResource UpdateSecret UpdateSecretVersionStage
+      ValidateResourcePolicy
+    `),
   },
   {
     model: "cloudformation", prefix: "cloudformation", protocol: "query", version: "2010-05-15",
-    ops: {
-      ActivateOrganizationsAccess: '',
-      ActivateType: '',
-      BatchDescribeTypeConfigurations: '',
-      CancelUpdateStack: '',
-      ContinueUpdateRollback: '',
-      CreateChangeSet: '',
-      CreateGeneratedTemplate: '',
-      CreateStack: '',
-      CreateStackInstances: '',
-      CreateStackRefactor: '',
-      CreateStackSet: '',
-      DeactivateOrganizationsAccess: '',
-      DeactivateType: '',
-      DeleteChangeSet: '',
-      DeleteGeneratedTemplate: '',
-      DeleteStack: '',
-      DeleteStackInstances: '',
-      DeleteStackSet: '',
-      DeregisterType: '',
-      DescribeAccountLimits: '',
-      DescribeChangeSet: '',
-      DescribeChangeSetHooks: '',
-      DescribeEvents: '',
-      DescribeGeneratedTemplate: '',
-      DescribeOrganizationsAccess: '',
-      DescribePublisher: '',
-      DescribeResourceScan: '',
-      DescribeStackDriftDetectionStatus: '',
-      DescribeStackEvents: '',
-      DescribeStackInstance: '',
-      DescribeStackRefactor: '',
-      DescribeStackResource: '',
-      DescribeStackResourceDrifts: '',
-      DescribeStackResources: '',
-      DescribeStackSet: '',
-      DescribeStackSetOperation: '',
-      DescribeStacks: '',
-      DescribeType: '',
-      DescribeTypeRegistration: '',
-      DetectStackDrift: '',
-      DetectStackResourceDrift: '',
-      DetectStackSetDrift: '',
-      EstimateTemplateCost: '',
-      ExecuteChangeSet: '',
-      ExecuteStackRefactor: '',
-      GetGeneratedTemplate: '',
-      GetHookResult: '',
-      GetStackPolicy: '',
-      GetTemplate: '',
-      GetTemplateSummary: '',
-      ImportStacksToStackSet: '',
-      ListChangeSets: '',
-      ListExports: '',
-      ListGeneratedTemplates: '',
-      ListHookResults: '',
-      ListImports: '',
-      ListResourceScanRelatedResources: '',
-      ListResourceScanResources: '',
-      ListResourceScans: '',
-      ListStackInstanceResourceDrifts: '',
-      ListStackInstances: '',
-      ListStackRefactorActions: '',
-      ListStackRefactors: '',
-      ListStackResources: '',
-      ListStackSetAutoDeploymentTargets: '',
-      ListStackSetOperationResults: '',
-      ListStackSetOperations: '',
-      ListStackSets: '',
-      ListStacks: '',
-      ListTypeRegistrations: '',
-      ListTypeVersions: '',
-      ListTypes: '',
-      PublishType: '',
-      RecordHandlerProgress: '',
-      RegisterPublisher: '',
-      RegisterType: '',
-      RollbackStack: '',
-      SetStackPolicy: '',
-      SetTypeConfiguration: '',
-      SetTypeDefaultVersion: '',
-      SignalResource: '',
-      StartResourceScan: '',
-      StopStackSetOperation: '',
-      TestType: '',
-      UpdateGeneratedTemplate: '',
-      UpdateStack: '',
-      UpdateStackInstances: '',
-      UpdateStackSet: '',
-      UpdateTerminationProtection: '',
-      ValidateTemplate: '',
-    },
+    ops: names(`
+      ActivateOrganizationsAccess ActivateType BatchDescribeTypeConfigurations CancelUpdateStack
+      ContinueUpdateRollback CreateChangeSet CreateGeneratedTemplate CreateStack CreateStackInstances
+      CreateStackRefactor CreateStackSet DeactivateOrganizationsAccess DeactivateType DeleteChangeSet
+      DeleteGeneratedTemplate DeleteStack DeleteStackInstances DeleteStackSet DeregisterType DescribeAccountLimits
+      DescribeChangeSet DescribeChangeSetHooks DescribeEvents DescribeGeneratedTemplate DescribeOrganizationsAccess
+      DescribePublisher DescribeResourceScan DescribeStackDriftDetectionStatus DescribeStackEvents
+      DescribeStackInstance DescribeStackRefactor DescribeStackResource DescribeStackResourceDrifts
+      DescribeStackResources DescribeStackSet DescribeStackSetOperation DescribeStacks DescribeType
+      DescribeTypeRegistration DetectStackDrift DetectStackResourceDrift DetectStackSetDrift EstimateTemplateCost
+      ExecuteChangeSet ExecuteStackRefactor GetGeneratedTemplate GetHookResult GetStackPolicy GetTemplate
+      GetTemplateSummary ImportStacksToStackSet ListChangeSets ListExports ListGeneratedTemplates ListHookResults
+      ListImports ListResourceScanRelatedResources ListResourceScanResources ListResourceScans
+      ListStackInstanceResourceDrifts ListStackInstances ListStackRefactorActions ListStackRefactors
+      ListStackResources ListStackSetAutoDeploymentTargets ListStackSetOperationResults ListStackSetOperations
+      ListStackSets ListStacks ListTypeRegistrations ListTypeVersions ListTypes PublishType RecordHandlerProgress
+      RegisterPublisher RegisterType RollbackStack SetStackPolicy SetTypeConfiguration SetTypeDefaultVersion
+      SignalResource StartResourceScan StopStackSetOperation TestType UpdateGeneratedTemplate UpdateStack
+      UpdateStackInstances UpdateStackSet UpdateTerminationProtection ValidateTemplate
+    `),
   },
   {
     model: "iam", prefix: "iam", protocol: "query", version: "2010-05-08",
-    ops: {
-      AcceptDelegationRequest: '',
-      AddClientIDToOpenIDConnectProvider: '',
-      AddRoleToInstanceProfile: '',
-      AddUserToGroup: '',
-      AssociateDelegationRequest: '',
-      AttachGroupPolicy: '',
-      AttachRolePolicy: '',
-      AttachUserPolicy: '',
-      ChangePassword: '',
-      CreateAccessKey: '',
-      CreateAccountAlias: '',
-      CreateDelegationRequest: '',
-      CreateGroup: '',
-      CreateInstanceProfile: '',
-      CreateLoginProfile: '',
-      CreateOpenIDConnectProvider: '',
-      CreatePolicy: '',
-      CreatePolicyVersion: '',
-      CreateRole: '',
-      CreateSAMLProvider: '',
-      CreateServiceLinkedRole: '',
-      CreateServiceSpecificCredential: '',
-      CreateUser: '',
-      CreateVirtualMFADevice: '',
-      DeactivateMFADevice: '',
-      DeleteAccessKey: '',
-      DeleteAccountAlias: '',
-      DeleteAccountPasswordPolicy: '',
-      DeleteGroup: '',
-      DeleteGroupPolicy: '',
-      DeleteInstanceProfile: '',
-      DeleteLoginProfile: '',
-      DeleteOpenIDConnectProvider: '',
-      DeletePolicy: '',
-      DeletePolicyVersion: '',
-      DeleteRole: '',
-      DeleteRolePermissionsBoundary: '',
-      DeleteRolePolicy: '',
-      DeleteSAMLProvider: '',
-      DeleteSSHPublicKey: '',
-      DeleteServerCertificate: '',
-      DeleteServiceLinkedRole: '',
-      DeleteServiceSpecificCredential: '',
-      DeleteSigningCertificate: '',
-      DeleteUser: '',
-      DeleteUserPermissionsBoundary: '',
-      DeleteUserPolicy: '',
-      DeleteVirtualMFADevice: '',
-      DetachGroupPolicy: '',
-      DetachRolePolicy: '',
-      DetachUserPolicy: '',
-      DisableOrganizationsRootCredentialsManagement: '',
-      DisableOrganizationsRootSessions: '',
-      DisableOutboundWebIdentityFederation: '',
-      EnableMFADevice: '',
-      EnableOrganizationsRootCredentialsManagement: '',
-      EnableOrganizationsRootSessions: '',
-      EnableOutboundWebIdentityFederation: '',
-      GenerateCredentialReport: '',
-      GenerateOrganizationsAccessReport: '',
-      GenerateServiceLastAccessedDetails: '',
-      GetAccessKeyLastUsed: '',
-      GetAccountAuthorizationDetails: '',
-      GetAccountPasswordPolicy: '',
-      GetAccountSummary: '',
-      GetContextKeysForCustomPolicy: '',
-      GetContextKeysForPrincipalPolicy: '',
-      GetCredentialReport: '',
-      GetDelegationRequest: '',
-      GetGroup: '',
-      GetGroupPolicy: '',
-      GetHumanReadableSummary: '',
-      GetInstanceProfile: '',
-      GetLoginProfile: '',
-      GetMFADevice: '',
-      GetOpenIDConnectProvider: '',
-      GetOrganizationsAccessReport: '',
-      GetOutboundWebIdentityFederationInfo: '',
-      GetPolicy: '',
-      GetPolicyVersion: '',
-      GetRole: '',
-      GetRolePolicy: '',
-      GetSAMLProvider: '',
-      GetSSHPublicKey: '',
-      GetServerCertificate: '',
-      GetServiceLastAccessedDetails: '',
-      GetServiceLastAccessedDetailsWithEntities: '',
-      GetServiceLinkedRoleDeletionStatus: '',
-      GetUser: '',
-      GetUserPolicy: '',
-      ListAccessKeys: '',
-      ListAccountAliases: '',
-      ListAttachedGroupPolicies: '',
-      ListAttachedRolePolicies: '',
-      ListAttachedUserPolicies: '',
-      ListDelegationRequests: '',
-      ListEntitiesForPolicy: '',
-      ListGroupPolicies: '',
-      ListGroups: '',
-      ListGroupsForUser: '',
-      ListInstanceProfileTags: '',
-      ListInstanceProfiles: '',
-      ListInstanceProfilesForRole: '',
-      ListMFADeviceTags: '',
-      ListMFADevices: '',
-      ListOpenIDConnectProviderTags: '',
-      ListOpenIDConnectProviders: '',
-      ListOrganizationsFeatures: '',
-      ListPolicies: '',
-      ListPoliciesGrantingServiceAccess: '',
-      ListPolicyTags: '',
-      ListPolicyVersions: '',
-      ListRolePolicies: '',
-      ListRoleTags: '',
-      ListRoles: '',
-      ListSAMLProviderTags: '',
-      ListSAMLProviders: '',
-      ListSSHPublicKeys: '',
-      ListServerCertificateTags: '',
-      ListServerCertificates: '',
-      ListServiceSpecificCredentials: '',
-      ListSigningCertificates: '',
-      ListUserPolicies: '',
-      ListUserTags: '',
-      ListUsers: '',
-      ListVirtualMFADevices: '',
-      PutGroupPolicy: '',
-      PutRolePermissionsBoundary: '',
-      PutRolePolicy: '',
-      PutUserPermissionsBoundary: '',
-      PutUserPolicy: '',
-      RejectDelegationRequest: '',
-      RemoveClientIDFromOpenIDConnectProvider: '',
-      RemoveRoleFromInstanceProfile: '',
-      RemoveUserFromGroup: '',
-      ResetServiceSpecificCredential: '',
-      ResyncMFADevice: '',
-      SendDelegationToken: '',
-      SetDefaultPolicyVersion: '',
-      SetSecurityTokenServicePreferences: '',
-      SimulateCustomPolicy: '',
-      SimulatePrincipalPolicy: '',
-      TagInstanceProfile: '',
-      TagMFADevice: '',
-      TagOpenIDConnectProvider: '',
-      TagPolicy: '',
-      TagRole: '',
-      TagSAMLProvider: '',
-      TagServerCertificate: '',
-      TagUser: '',
-      UntagInstanceProfile: '',
-      UntagMFADevice: '',
-      UntagOpenIDConnectProvider: '',
-      UntagPolicy: '',
-      UntagRole: '',
-      UntagSAMLProvider: '',
-      UntagServerCertificate: '',
-      UntagUser: '',
-      UpdateAccessKey: '',
-      UpdateAccountPasswordPolicy: '',
-      UpdateAssumeRolePolicy: '',
-      UpdateDelegationRequest: '',
-      UpdateGroup: '',
-      UpdateLoginProfile: '',
-      UpdateOpenIDConnectProviderThumbprint: '',
-      UpdateRole: '',
-      UpdateRoleDescription: '',
-      UpdateSAMLProvider: '',
-      UpdateSSHPublicKey: '',
-      UpdateServerCertificate: '',
-      UpdateServiceSpecificCredential: '',
-      UpdateSigningCertificate: '',
-      UpdateUser: '',
-      UploadSSHPublicKey: '',
-      UploadServerCertificate: '',
-      UploadSigningCertificate: '',
-    },
+    ops: names(`
+      AcceptDelegationRequest AddClientIDToOpenIDConnectProvider AddRoleToInstanceProfile AddUserToGroup
+      AssociateDelegationRequest AttachGroupPolicy AttachRolePolicy AttachUserPolicy ChangePassword CreateAccessKey
+      CreateAccountAlias CreateDelegationRequest CreateGroup CreateInstanceProfile CreateLoginProfile
+      CreateOpenIDConnectProvider CreatePolicy CreatePolicyVersion CreateRole CreateSAMLProvider
+      CreateServiceLinkedRole CreateServiceSpecificCredential CreateUser CreateVirtualMFADevice DeactivateMFADevice
+      DeleteAccessKey DeleteAccountAlias DeleteAccountPasswordPolicy DeleteGroup DeleteGroupPolicy
+      DeleteInstanceProfile DeleteLoginProfile DeleteOpenIDConnectProvider DeletePolicy DeletePolicyVersion
+      DeleteRole DeleteRolePermissionsBoundary DeleteRolePolicy DeleteSAMLProvider DeleteSSHPublicKey
+      DeleteServerCertificate DeleteServiceLinkedRole DeleteServiceSpecificCredential DeleteSigningCertificate
+      DeleteUser DeleteUserPermissionsBoundary DeleteUserPolicy DeleteVirtualMFADevice DetachGroupPolicy
+      DetachRolePolicy DetachUserPolicy DisableOrganizationsRootCredentialsManagement
+      DisableOrganizationsRootSessions DisableOutboundWebIdentityFederation EnableMFADevice
+      EnableOrganizationsRootCredentialsManagement EnableOrganizationsRootSessions
+      EnableOutboundWebIdentityFederation GenerateCredentialReport GenerateOrganizationsAccessReport
+      GenerateServiceLastAccessedDetails GetAccessKeyLastUsed GetAccountAuthorizationDetails
+      GetAccountPasswordPolicy GetAccountSummary GetContextKeysForCustomPolicy GetContextKeysForPrincipalPolicy
+      GetCredentialReport GetDelegationRequest GetGroup GetGroupPolicy GetHumanReadableSummary GetInstanceProfile
+      GetLoginProfile GetMFADevice GetOpenIDConnectProvider GetOrganizationsAccessReport
+      GetOutboundWebIdentityFederationInfo GetPolicy GetPolicyVersion GetRole GetRolePolicy GetSAMLProvider
+      GetSSHPublicKey GetServerCertificate GetServiceLastAccessedDetails GetServiceLastAccessedDetailsWithEntities
+      GetServiceLinkedRoleDeletionStatus GetUser GetUserPolicy ListAccessKeys ListAccountAliases
+      ListAttachedGroupPolicies ListAttachedRolePolicies ListAttachedUserPolicies ListDelegationRequests
+      ListEntitiesForPolicy ListGroupPolicies ListGroups ListGroupsForUser ListInstanceProfileTags
+      ListInstanceProfiles ListInstanceProfilesForRole ListMFADeviceTags ListMFADevices
+      ListOpenIDConnectProviderTags ListOpenIDConnectProviders ListOrganizationsFeatures ListPolicies
+      ListPoliciesGrantingServiceAccess ListPolicyTags ListPolicyVersions ListRolePolicies ListRoleTags ListRoles
+      ListSAMLProviderTags ListSAMLProviders ListSSHPublicKeys ListServerCertificateTags ListServerCertificates
+      ListServiceSpecificCredentials ListSigningCertificates ListUserPolicies ListUserTags ListUsers
+      ListVirtualMFADevices PutGroupPolicy PutRolePermissionsBoundary PutRolePolicy PutUserPermissionsBoundary
+      PutUserPolicy RejectDelegationRequest RemoveClientIDFromOpenIDConnectProvider RemoveRoleFromInstanceProfile
+      RemoveUserFromGroup ResetServiceSpecificCredential ResyncMFADevice SendDelegationToken SetDefaultPolicyVersion
+      SetSecurityTokenServicePreferences SimulateCustomPolicy SimulatePrincipalPolicy TagInstanceProfile
+      TagMFADevice TagOpenIDConnectProvider TagPolicy TagRole TagSAMLProvider TagServerCertificate TagUser
+      UntagInstanceProfile UntagMFADevice UntagOpenIDConnectProvider UntagPolicy UntagRole UntagSAMLProvider
+      UntagServerCertificate UntagUser UpdateAccessKey UpdateAccountPasswordPolicy UpdateAssumeRolePolicy
+      UpdateDelegationRequest UpdateGroup UpdateLoginProfile UpdateOpenIDConnectProviderThumbprint UpdateRole
+      UpdateRoleDescription UpdateSAMLProvider UpdateSSHPublicKey UpdateServerCertificate
+      UpdateServiceSpecificCredential UpdateSigningCertificate UpdateUser UploadSSHPublicKey UploadServerCertificate
+      UploadSigningCertificate
+    `),
   },
   {
     model: "sts", prefix: "sts", protocol: "query", version: "2011-06-15",
-    ops: {
-      AssumeRole: '',
-      AssumeRoleWithSAML: '',
-      AssumeRoleWithWebIdentity: '',
-      AssumeRoot: '',
-      DecodeAuthorizationMessage: '',
-      GetAccessKeyInfo: '',
-      GetCallerIdentity: '',
-      GetDelegatedAccessToken: '',
-      GetFederationToken: '',
-      GetSessionToken: '',
-      GetWebIdentityToken: '',
-    },
+    ops: names(`
+      AssumeRole AssumeRoleWithSAML AssumeRoleWithWebIdentity AssumeRoot DecodeAuthorizationMessage GetAccessKeyInfo
+      GetCallerIdentity GetDelegatedAccessToken GetFederationToken GetSessionToken GetWebIdentityToken
+    `),
   },
 ];
