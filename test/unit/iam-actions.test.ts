@@ -100,6 +100,9 @@ const CASES: [string, string, Record<string, unknown>, string, string[]][] = [
   ['iam', 'CreateUser', { UserName: 'u', Path: '/ops/' }, 'iam:CreateUser', ['arn:aws:iam::123456789012:user/ops/u']],
   ['iam', 'AttachRolePolicy', { RoleName: 'r', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }, 'iam:AttachRolePolicy', ['arn:aws:iam::123456789012:role/r']],
   ['iam', 'ListRoles', {}, 'iam:ListRoles', ['*']],
+  ['iam', 'GetRolePolicy', { RoleName: 'r', PolicyName: 'p' }, 'iam:GetRolePolicy', ['arn:aws:iam::123456789012:role/r']],
+  ['iam', 'CreateInstanceProfile', { InstanceProfileName: 'ip' }, 'iam:CreateInstanceProfile', ['arn:aws:iam::123456789012:instance-profile/ip']],
+  ['iam', 'GetPolicy', { PolicyArn: 'arn:aws:iam::123456789012:policy/p' }, 'iam:GetPolicy', ['arn:aws:iam::123456789012:policy/p']],
   ['sts', 'AssumeRole', { RoleArn: 'arn:aws:iam::123456789012:role/r', RoleSessionName: 's' }, 'sts:AssumeRole', ['arn:aws:iam::123456789012:role/r']],
   ['sts', 'GetCallerIdentity', {}, 'sts:GetCallerIdentity', ['*']],
 ];

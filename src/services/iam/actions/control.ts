@@ -72,9 +72,22 @@ const boundaryKey = (k: RuleKit): ConditionContext => membersAs(k, { Permissions
 
 export const iamRules: ServiceRules = {
   prefix: 'iam',
+  // The principal an operation names, else the other resource types by their member (instance profiles, OIDC and
+  // SAML providers, server certificates, virtual MFA devices).
   fallback: {
-    resources: (k) =>
-      k.str('UserName') !== undefined ? user(k) : k.str('RoleName') !== undefined ? role(k) : k.str('GroupName') !== undefined ? group(k) : k.str('PolicyArn') !== undefined ? [k.str('PolicyArn')!] : ['*'],
+    resources: (k) => {
+      if (k.str('UserName') !== undefined) return user(k);
+      if (k.str('RoleName') !== undefined) return role(k);
+      if (k.str('GroupName') !== undefined) return group(k);
+      const arn = k.str('PolicyArn') ?? k.str('OpenIDConnectProviderArn') ?? k.str('SAMLProviderArn') ?? k.str('SerialNumber');
+      if (arn !== undefined) return [arn];
+      const named: [string, string][] = [['InstanceProfileName', 'instance-profile'], ['ServerCertificateName', 'server-certificate'], ['VirtualMFADeviceName', 'mfa']];
+      for (const [m, type] of named) {
+        const n = k.str(m);
+        if (n !== undefined) return [`arn:aws:iam::${k.scope.account}:${type}${k.str('Path') ?? '/'}${n}`];
+      }
+      return ['*'];
+    },
     context: policyKey,
   },
   ops: {
@@ -102,6 +115,9 @@ export const iamRules: ServiceRules = {
     DetachRolePolicy: { resources: role, context: policyKey },
     AttachGroupPolicy: { resources: group, context: policyKey },
     DetachGroupPolicy: { resources: group, context: policyKey },
+    // These name a role too, but act on the instance profile.
+    AddRoleToInstanceProfile: { resources: (k) => [`arn:aws:iam::${k.scope.account}:instance-profile${k.str('Path') ?? '/'}${k.str('InstanceProfileName') ?? ''}`] },
+    RemoveRoleFromInstanceProfile: { resources: (k) => [`arn:aws:iam::${k.scope.account}:instance-profile${k.str('Path') ?? '/'}${k.str('InstanceProfileName') ?? ''}`] },
     AddUserToGroup: { resources: group },
     RemoveUserFromGroup: { resources: group },
     ListGroupsForUser: { resources: user },
