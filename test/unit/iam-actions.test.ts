@@ -2,7 +2,7 @@
 // services, the IAM action and the resource ARNs a request's members make, condition keys, and the unmapped answer.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { authzTarget, queueArnOfUrl, s3Input, s3Operation, type AuthzScope } from '../../src/services/iam/actions/index.js';
+import { authzTarget, queueArnOfUrl, resourceAccount, s3Input, s3Operation, type AuthzScope } from '../../src/services/iam/actions/index.js';
 
 const scope: AuthzScope = { region: 'us-east-1', account: '123456789012' };
 const A = 'arn:aws:';
@@ -177,6 +177,10 @@ test('IAM actions: services are found by their SigV4 name, botocore model name o
   assert.equal(byTarget.action, 'states:StartExecution');
   assert.deepEqual(byTarget, byModel);
   assert.equal(queueArnOfUrl('not a url', 'us-east-1', '1'), undefined);
+  // The resource's account: the ARN's, else the node's (S3 ARNs and `*` name none).
+  assert.equal(resourceAccount(`${A}sqs:us-east-1:111122223333:q`, scope), '111122223333');
+  assert.equal(resourceAccount(`${A}s3:::b/k`, scope), '123456789012');
+  assert.equal(resourceAccount('*', scope), '123456789012');
 });
 
 test('IAM actions: the S3 operation of a request is decided as the door dispatches it, and its input gives the ARN', () => {

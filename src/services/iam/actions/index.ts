@@ -48,6 +48,15 @@ export const KNOWN_OPERATIONS: ReadonlyMap<string, ReadonlySet<string>> = (() =>
   return out;
 })();
 
+/**
+ * The account a resource ARN belongs to (AuthzRequest.resourceAccount): its account field; S3's ARNs have none
+ * (buckets are the node's account's), nor does `*`.
+ */
+export function resourceAccount(arn: string, scope: AuthzScope): string {
+  const account = arn.startsWith('arn:') ? arn.split(':')[4] : undefined;
+  return account !== undefined && /^\d{12}$/.test(account) ? account : scope.account;
+}
+
 /** The IAM service prefix of a service name (prefix, botocore model name or JSON target prefix). */
 export const servicePrefix = (service: string): string | undefined => ALIASES.get(service);
 
