@@ -1,0 +1,21 @@
+import { startServer, removeServer } from './dist/test/helpers/server.js';
+import { lambdaClient, createFunction } from './dist/test/helpers/lambda.js';
+import { signedHeaders } from './dist/src/lib/sign.js';
+import { Agent, request } from 'node:http';
+const s = await startServer({});
+const c = lambdaClient(s.url);
+await createFunction(c, 'echo', { 'index.js': 'exports.handler = async (e) => e;' });
+const url = `${s.url}/2015-03-31/functions/echo/invocations`;
+const body = JSON.stringify({ payload: 'x'.repeat(1000) });
+const signed = await signedHeaders({ method: 'POST', url, service: 'lambda', region: 'us-east-1', headers: { 'content-type': 'application/json' }, body, key: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+const u = new URL(url);
+const one = (headers) => new Promise((res, rej) => { const r = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers, agent }, (x) => { x.resume(); x.on('end', () => res(x.statusCode)); }); r.on('error', rej); r.end(body); });
+const round = async (headers, n) => { const t = process.hrtime.bigint(); for (let i = 0; i < n; i++) { const st = await one(headers); if (st !== 200) throw new Error(String(st)); } return Number(process.hrtime.bigint() - t) / 1000 / n; };
+const unsignedH = { 'content-type': 'application/json', host: u.host };
+await round(signed, 300); await round(unsignedH, 300);
+const a = [], b = [];
+for (let r = 0; r < 5; r++) { a.push(await round(signed, 500)); b.push(await round(unsignedH, 500)); }
+const med = (x) => x.sort((p, q) => p - q)[2];
+console.log('signed µs/invoke', med(a).toFixed(1), 'unsigned µs/invoke', med(b).toFixed(1), 'all', a.map(x=>x.toFixed(0)).join(','), '|', b.map(x=>x.toFixed(0)).join(','));
+await s.stop(); await removeServer(s);
