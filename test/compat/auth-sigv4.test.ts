@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { Readable } from 'node:stream';
 import { CreateFunctionUrlConfigCommand, AddPermissionCommand, ListFunctionsCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -186,8 +187,17 @@ test('Auth: a signed aws-chunked PUT is verified chunk by chunk; a bad chunk sig
   assert.equal(bad.status, 403);
   assert.match(bad.body, /<Code>SignatureDoesNotMatch<\/Code>/);
   assert.equal((await failure(s3.send(new GetObjectCommand({ Bucket: 'auth-chunked', Key: 'bad' })))).name, 'NoSuchKey');
-  // The SDK's own default (unsigned chunks with a checksum trailer) passes.
-  await s3.send(new PutObjectCommand({ Bucket: 'auth-chunked', Key: 'sdk', Body: 'sdk body', ChecksumAlgorithm: 'CRC32' }));
+  // The SDK's own streamed upload (STREAMING-UNSIGNED-PAYLOAD-TRAILER: unsigned chunks, a checksum trailer) passes.
+  let sent = '';
+  s3.middlewareStack.add((next) => async (args) => {
+    sent = String((args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] ?? '');
+    return next(args);
+  }, { step: 'finalizeRequest', priority: 'low', name: 'seeSha' });
+  const streamed = Buffer.alloc(70000, 99);
+  await s3.send(new PutObjectCommand({ Bucket: 'auth-chunked', Key: 'sdk', Body: Readable.from([streamed]), ContentLength: streamed.length, ChecksumAlgorithm: 'CRC32' }));
+  assert.equal(sent, 'STREAMING-UNSIGNED-PAYLOAD-TRAILER');
+  const back = await s3.send(new GetObjectCommand({ Bucket: 'auth-chunked', Key: 'sdk' }));
+  assert.deepEqual(Buffer.from(await back.Body!.transformToByteArray()), streamed);
 });
 
 test('Auth: a declared x-amz-content-sha256 that is not the body is XAmzContentSHA256Mismatch', async () => {

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { canonicalHeaders, canonicalPaths, canonicalQuery, canonicalRequest, hmacHex, sha256Hex, signingKey, stringToSign } from '../../src/server/sigv4.js';
 import { AuthFailure, Authenticator } from '../../src/server/sigv4-verify.js';
 import { rootSource } from '../../src/server/auth.js';
+import { authError } from '../../src/server/auth-errors.js';
 import { signedHeaders } from '../../src/lib/sign.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
@@ -98,4 +99,37 @@ test('SigV4: verification costs (per request, cached signing key) are measured',
   assert.equal((await a.verify(input))?.kind, 'root');
   process.stdout.write(`# sigv4 verify of a 1 KB Invoke: ${us.toFixed(1)} µs per request\n`);
   assert.ok(us < 1000, `${us} µs per verification`);
+});
+
+test('SigV4: temporary credentials need their token and expire; an inactive key is refused; each answers per protocol', async () => {
+  const caller = { arn: 'arn:aws:sts::000000000000:assumed-role/r/s', accountId: '000000000000', userId: 'AROAEXAMPLE:s', kind: 'assumed-role' as const };
+  let expiresAt = Date.now() + 60_000;
+  let active = true;
+  const a = new Authenticator({
+    mode: 'enforce',
+    accountId: '000000000000',
+    credentials: { lookup: async (id) => (id === 'ASIAEXAMPLE' ? { secretAccessKey: SECRET, caller, sessionToken: 'tok', expiresAt, active } : undefined) },
+    now: Date.now,
+  });
+  const url = 'http://127.0.0.1:9000/2015-03-31/functions/';
+  const req = async (sessionToken?: string) => {
+    const h = await signedHeaders({ method: 'GET', url, service: 'lambda', region: 'us-east-1', key: { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: SECRET, ...(sessionToken ? { sessionToken } : {}) } });
+    return fakeRequest('GET', '/2015-03-31/functions/', h);
+  };
+  const kind = async (r: IncomingMessage): Promise<string> => {
+    try {
+      return (await a.verify({ req: r, s3: false, body: Buffer.alloc(0) }))!.arn;
+    } catch (e) {
+      if (e instanceof AuthFailure) return `${e.kind} ${authError(e, 'json').code} ${authError(e, 'query').code} ${authError(e, 's3').code}`;
+      throw e;
+    }
+  };
+  assert.equal(await kind(await req('tok')), caller.arn);
+  assert.equal(await kind(await req()), 'bad-token UnrecognizedClientException InvalidClientTokenId InvalidToken');
+  assert.equal(await kind(await req('other')), 'bad-token UnrecognizedClientException InvalidClientTokenId InvalidToken');
+  expiresAt = Date.now() - 1;
+  assert.equal(await kind(await req('tok')), 'expired-token ExpiredTokenException ExpiredToken ExpiredToken');
+  expiresAt = Date.now() + 60_000;
+  active = false;
+  assert.equal(await kind(await req('tok')), 'inactive-key UnrecognizedClientException InvalidClientTokenId InvalidAccessKeyId');
 });
