@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListFunctionsCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionUrlConfigCommand, ListFunctionsCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { createFunction } from '../helpers/lambda.js';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -61,8 +62,15 @@ test('Auth modes: enforce refuses unsigned requests (MissingAuthenticationTokenâ
   await client(DynamoDBClient, s.url).send(new ListTablesCommand({}));
   await client(SNSClient, s.url).send(new ListTopicsCommand({}));
   await client(S3Client, s.url, 'test', 'test', { forcePathStyle: true }).send(new ListBucketsCommand({}));
-  // The health check stays open.
+  // The health check stays open, and so does a function URL with AuthType NONE, as on AWS.
   assert.equal((await fetch(`${s.url}/_selfless/health`)).status, 200);
+  const fns = client(LambdaClient, s.url);
+  await createFunction(fns, 'open-url', { 'index.js': 'exports.handler = async () => ({ statusCode: 200, body: "open" });' });
+  const u = await fns.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'open-url', AuthType: 'NONE' }));
+  const id = /^https?:\/\/([a-z0-9]{32})\./.exec(u.FunctionUrl!)![1]!;
+  const open = await fetch(`${s.url}/lambda-url/${id}/`);
+  assert.equal(open.status, 200);
+  assert.equal(await open.text(), 'open');
 });
 
 test('Auth modes: a root key set with --root-access-key/--root-secret-key (or SELFLESS_ROOT_*) replaces test/test', async () => {
