@@ -3,6 +3,7 @@
 // verifies; it knows no IAM logic: the sources are handed to it by the composition root.
 
 import type { AwsError } from '../lib/errors.js';
+import type { AuthFamily } from './auth-errors.js';
 
 /** The principal a request was verified as (or the account root, for an unsigned request in dev mode). */
 export interface Caller {
@@ -51,6 +52,12 @@ export interface OperationContext {
   operation: string;
   region: string;
   accountId: string;
+  /** Which protocol's error shape a refusal takes. */
+  family: AuthFamily;
+  /** The request's members (path params + query + body members, or the query form), made only when a decision needs them. */
+  input(): Readonly<Record<string, unknown>>;
+  /** S3's door: the request as the door dispatches it (the operation follows from method, bucket, key and query). */
+  s3?: { method: string; bucket?: string; key?: string; query: URLSearchParams; header(name: string): string | undefined };
 }
 
 /** The enforce-mode authorization hook: the policy engine plugs in here; the default allows everything. */

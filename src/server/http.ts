@@ -43,6 +43,18 @@ function modelCheck(model: ReturnType<typeof jsonModel>, op: string, protocol: '
   return (b) => validateBody(model, op, b, protocol, policy) ?? b;
 }
 
+/** A JSON or rest-json request's members for the authorization table: path params, then query, then body members. */
+function requestMembers(params: Record<string, string>, query: URLSearchParams, body: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const members = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  return { ...members, ...Object.fromEntries(query), ...params };
+}
+
 export class HttpServer {
   private readonly server: Server;
   private readonly listener: DualProtocolListener;
@@ -165,7 +177,7 @@ export class HttpServer {
     const form = new URLSearchParams(body.toString('utf8'));
     let caller: Caller;
     try {
-      caller = await this.verified(req, body, 'query', form.get('Action') ?? '');
+      caller = await this.verified(req, body, 'query', form.get('Action') ?? '', () => Object.fromEntries(form));
     } catch (e) {
       sendError(res, toAwsError(e, (x) => this.opts.onInternalError(x, 'authenticating a query request')), 'query', requestId);
       return;
@@ -212,7 +224,7 @@ export class HttpServer {
     let caller: Caller;
     try {
       // Verified before validation and before the handler: a refused request leaves nothing half-done.
-      caller = await this.verified(req, body, 'json', operation);
+      caller = await this.verified(req, body, 'json', operation, () => requestMembers(params, url.searchParams, body));
       if (check) body = check(body);
     } catch (e) {
       sendError(res, toAwsError(e, (x) => this.opts.onInternalError(x, `validating ${req.method} ${url.pathname}`)), protocol, requestId, svc?.errorNamespace);
@@ -228,9 +240,9 @@ export class HttpServer {
   }
 
   /** The caller of an API request whose body is read, or the protocol's AwsError; authorized in enforce mode. */
-  private async verified(req: IncomingMessage, body: Buffer, family: AuthFamily, operation: string): Promise<Caller> {
+  private async verified(req: IncomingMessage, body: Buffer, family: AuthFamily, operation: string, input: () => Readonly<Record<string, unknown>>): Promise<Caller> {
     const scope = credentialScope(req.headers, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''));
-    const caller = await this.callerOf(req, { family, body, service: scope?.service ?? '', operation, region: scope?.region ?? this.opts.defaultRegion });
+    const caller = await this.callerOf(req, { family, body, service: scope?.service ?? '', operation, region: scope?.region ?? this.opts.defaultRegion, input });
     // Only a door that allows anonymous requests gets none.
     return caller ?? this.authn.root;
   }
@@ -245,7 +257,15 @@ export class HttpServer {
       throw e;
     }
     if (caller && this.authn.mode === 'enforce') {
-      const verdict = await this.authorizer.authorize(caller, { service: o.service, operation: o.operation, region: o.region, accountId: caller.accountId });
+      const verdict = await this.authorizer.authorize(caller, {
+        service: o.service,
+        operation: o.operation,
+        region: o.region,
+        accountId: this.opts.accountId,
+        family: o.family,
+        input: o.input ?? (() => ({})),
+        s3: o.s3Request,
+      });
       if (verdict !== 'allow') throw verdict;
     }
     return caller;

@@ -1,7 +1,7 @@
 // What a service hands the server: rest-json routes, JSON-protocol targets, and raw HTTP front doors.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AwsError } from '../lib/errors.js';
-import type { Caller } from './auth.js';
+import type { Caller, OperationContext } from './auth.js';
 import type { AuthFamily } from './auth-errors.js';
 import type { ValidationPolicy } from './validate.js';
 
@@ -88,6 +88,10 @@ export interface DoorAuthOptions {
   service: string;
   operation: string;
   region: string;
+  /** The request's members for the authorization table (default: none). */
+  input?: () => Readonly<Record<string, unknown>>;
+  /** S3's door: the request as it dispatches it. */
+  s3Request?: OperationContext['s3'];
 }
 
 export interface ServiceRoutes {

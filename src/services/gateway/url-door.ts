@@ -77,7 +77,7 @@ export function urlDoor(d: UrlDoorDeps): RawRoute {
       let iam: Caller | undefined;
       if (cfg.AuthType === 'AWS_IAM') {
         try {
-          iam = await auth.caller(req, { family: 'url', body, service: 'lambda', operation: 'InvokeFunctionUrl', region: cfg.region });
+          iam = await auth.caller(req, { family: 'url', body, service: 'lambda', operation: 'InvokeFunctionUrl', region: cfg.region, input: () => ({ FunctionName: cfg.functionName, Qualifier: cfg.qualifier, AuthType: cfg.AuthType }) });
         } catch (e) {
           if (!(e instanceof AwsError)) d.onInternalError(e, 'function url auth');
           return finish(jsonAnswer(403, { Message: 'Forbidden' }));

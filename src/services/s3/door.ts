@@ -218,7 +218,15 @@ export function s3Door(d: DoorDeps): RawRoute {
       try {
         checkPresigned(url.searchParams, d.now());
         // A browser's CORS preflight carries no signature, on AWS as here.
-        r.caller = await auth.caller(req, { family: 's3', s3: true, service: 's3', operation: r.method, region: r.region, anonymousAllowed: r.method === 'OPTIONS' });
+        r.caller = await auth.caller(req, {
+          family: 's3',
+          s3: true,
+          service: 's3',
+          operation: r.method,
+          region: r.region,
+          anonymousAllowed: r.method === 'OPTIONS',
+          s3Request: { method: r.method, bucket: r.bucket, key: r.key, query: r.query, header: r.header },
+        });
         if (r.bucket !== undefined && req.headers.origin !== undefined && r.method !== 'OPTIONS') {
           // CORS headers on actual requests that a rule of the bucket allows.
           const rules = d.data.findBucket(r.bucket)?.config.cors;
