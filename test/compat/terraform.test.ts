@@ -32,6 +32,7 @@ import { sqsClient } from '../helpers/sqs.js';
 import { sfnClient } from '../helpers/states.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { zip } from '../helpers/zip.js';
+import { call } from '../fixtures/gateway/http.js';
 
 const PLUGINS = '/opt/tf-plugins';
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'terraform', 'main.tf');
@@ -118,14 +119,17 @@ test('Terraform: the hashicorp/aws provider applies a Lambda stack, plans no cha
   assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: esm!.EventSourceMappingArn! }))).Tags, { stage: 'one' });
   const url = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'tf-fn' }));
   assert.equal(url.AuthType, 'NONE');
-  const viaUrl = await fetch(url.FunctionUrl!);
-  assert.deepEqual(await viaUrl.json(), { msg: 'hello from the layer' });
+  // By its host name, as a browser would reach it (Node does not resolve *.localhost, so the Host header says it).
+  const viaUrl = await call(`${server.url}/`, { host: new URL(url.FunctionUrl!).host });
+  assert.equal(viaUrl.status, 200, viaUrl.text);
+  assert.deepEqual(viaUrl.json(), { msg: 'hello from the layer' });
   const eic = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'tf-fn' }));
   assert.equal(eic.MaximumRetryAttempts, 1);
   assert.match(eic.DestinationConfig?.OnFailure?.Destination ?? '', /:tf-dlq$/);
   assert.equal((await lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'tf-fn', Qualifier: 'live' }))).RequestedProvisionedConcurrentExecutions, 1);
   const policy = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'tf-fn' }))).Policy ?? '{}') as { Statement: { Sid: string }[] };
-  assert.deepEqual(policy.Statement.map((s) => s.Sid), ['AllowEvents']);
+  // The provider itself adds the public-access statement a URL of auth type NONE needs.
+  assert.deepEqual(policy.Statement.map((s) => s.Sid).sort(), ['AllowEvents', 'FunctionURLAllowPublicAccess']);
   const sqs = sqsClient(server.url);
   const workUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'tf-work' }))).QueueUrl;
   const attrs = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: workUrl, AttributeNames: ['All'] }))).Attributes ?? {};

@@ -232,7 +232,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       if (!t) throw new AwsError('ResourceNotFoundException', 'The resource you requested does not exist.');
       return t;
     }
-    if (!m[5]!.startsWith('function:')) throw new AwsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+    if (!m[6]!.startsWith('function:')) throw new AwsError('ResourceNotFoundException', 'The resource you requested does not exist.');
     if (m[7] !== undefined) {
       throw new AwsError('InvalidParameterValueException', 'Tags on function aliases and versions are not supported. Please specify a function ARN.');
     }
