@@ -83,7 +83,7 @@ export function logsRoutes(store: Store, logs: LogStore, clock: Clock, accountId
                   arn: `${groupArn(req.region, r.grp)}:*`,
                   logGroupArn: groupArn(req.region, r.grp),
                   storedBytes: 0,
-                  // Every group here is of the Standard class (the only one CreateLogGroup makes by default).
+                  // Groups keep no class here: each reports Standard, the class CreateLogGroup makes when none is asked for.
                   logGroupClass: 'STANDARD',
                   ...(r.retention ? { retentionInDays: r.retention } : {}),
                 })),

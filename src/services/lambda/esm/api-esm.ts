@@ -25,7 +25,14 @@ const Fields = {
   FunctionResponseTypes: z.array(z.string()).optional(),
 };
 const CreateShape = z
-  .object({ ...Fields, ...StreamFields, EventSourceArn: z.string().optional(), StartingPosition: z.string().optional(), StartingPositionTimestamp: z.number().optional(), Tags: z.record(z.string(), z.string()).optional() })
+  .object({
+    ...Fields,
+    ...StreamFields,
+    EventSourceArn: z.string().optional(),
+    StartingPosition: z.string().optional(),
+    StartingPositionTimestamp: z.number().optional(),
+    Tags: z.record(z.string(), z.string()).optional(),
+  })
   .passthrough();
 const UpdateShape = z.object({ ...Fields, ...StreamFields }).passthrough();
 type CreateInput = z.infer<typeof CreateShape>;
