@@ -186,6 +186,10 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
           const reserved = registry.requireFunction(region, { name }).reserved;
           return reserved !== undefined ? { Concurrency: { ReservedConcurrentExecutions: reserved } } : {};
         },
+        mappingTags: (region, id) => {
+          const m = mappings.get(id);
+          return m && m.region === region ? { tags: m.tags ?? {}, setTags: (tags) => mappings.setTags(m, tags) } : undefined;
+        },
       }),
       ...versionRoutes(registry),
       ...concurrencyRoutes(registry, concurrency, provisioned),

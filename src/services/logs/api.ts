@@ -4,14 +4,16 @@ import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, ServiceRoutes } from '../../server/types.js';
 import type { SqlValue, Store } from '../../store/store.js';
 import type { LogStore, StoredEvent } from './store.js';
+import { groupOps, tagsOf } from './api-groups.js';
 
-const body = (req: ApiRequest): Record<string, unknown> => {
+const parseBody = (raw: Buffer): Record<string, unknown> => {
   try {
-    return req.body.length ? (JSON.parse(req.body.toString('utf8')) as Record<string, unknown>) : {};
+    return raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
   } catch {
     throw new AwsError('SerializationException', 'Request body is not valid JSON.');
   }
 };
+const body = (req: ApiRequest): Record<string, unknown> => parseBody(req.body);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
@@ -46,9 +48,12 @@ export function logsRoutes(store: Store, logs: LogStore, clock: Clock, accountId
         // CloudWatch Logs answers constraint violations as InvalidParameterException.
         validation: { code: 'InvalidParameterException' },
         ops: {
+          ...groupOps(store, parseBody, required),
           CreateLogGroup: async (req) => {
-            const g = required(body(req), 'logGroupName');
-            const r = await store.run('INSERT INTO logs_groups (region, grp, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [req.region, g, clock.now()]);
+            const b = body(req);
+            const g = required(b, 'logGroupName');
+            const tags = JSON.stringify(tagsOf(b['tags']));
+            const r = await store.run('INSERT INTO logs_groups (region, grp, created, tags) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [req.region, g, clock.now(), tags]);
             if (r.changes === 0) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
             return { body: {} };
           },
@@ -78,6 +83,8 @@ export function logsRoutes(store: Store, logs: LogStore, clock: Clock, accountId
                   arn: `${groupArn(req.region, r.grp)}:*`,
                   logGroupArn: groupArn(req.region, r.grp),
                   storedBytes: 0,
+                  // Groups keep no class here: each reports Standard, the class CreateLogGroup makes when none is asked for.
+                  logGroupClass: 'STANDARD',
                   ...(r.retention ? { retentionInDays: r.retention } : {}),
                 })),
               },

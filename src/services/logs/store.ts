@@ -16,6 +16,8 @@ export const LOGS_MIGRATIONS = [
          CREATE INDEX logs_events_by_group ON logs_events (region, grp, ts);
          CREATE INDEX logs_events_by_stream ON logs_events (region, grp, stream, id);`,
   },
+  // A log group's tags (JSON object), set at CreateLogGroup and by the tagging operations.
+  { version: 2, up: 'ALTER TABLE logs_groups ADD COLUMN tags TEXT' },
 ];
 
 const ROWS_PER_INSERT = 64;

@@ -139,6 +139,23 @@ export function statesRoutes(m: StatesModel, cluster: StatesCluster): ServiceRou
       const p = page(all, b, 100);
       return { body: { stateMachines: p.items.map((x) => ({ stateMachineArn: x.arn, name: x.name, type: x.type, creationDate: secs(x.created) })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) } };
     },
+    // Versions and aliases are not published here (CreateStateMachine's publish is not kept), so a machine has none:
+    // the lists are empty, as AWS answers for a machine that never published (Terraform reads both after every apply).
+    ListStateMachineVersions: async (r) => {
+      const b = parse(r);
+      const arn = req(b, 'stateMachineArn');
+      checkArn(arn, 'stateMachine');
+      page([], b, 100);
+      return { body: { stateMachineVersions: [] } };
+    },
+    ListStateMachineAliases: async (r) => {
+      const b = parse(r);
+      const arn = req(b, 'stateMachineArn');
+      checkArn(arn, 'stateMachine');
+      page([], b, 100);
+      await m.requireMachine(arn.split(':').slice(0, 7).join(':'));
+      return { body: { stateMachineAliases: [] } };
+    },
     StartExecution: async (r) => {
       const b = parse(r);
       const arn = req(b, 'stateMachineArn');

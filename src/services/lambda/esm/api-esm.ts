@@ -25,7 +25,14 @@ const Fields = {
   FunctionResponseTypes: z.array(z.string()).optional(),
 };
 const CreateShape = z
-  .object({ ...Fields, ...StreamFields, EventSourceArn: z.string().optional(), StartingPosition: z.string().optional(), StartingPositionTimestamp: z.number().optional() })
+  .object({
+    ...Fields,
+    ...StreamFields,
+    EventSourceArn: z.string().optional(),
+    StartingPosition: z.string().optional(),
+    StartingPositionTimestamp: z.number().optional(),
+    Tags: z.record(z.string(), z.string()).optional(),
+  })
   .passthrough();
 const UpdateShape = z.object({ ...Fields, ...StreamFields }).passthrough();
 type CreateInput = z.infer<typeof CreateShape>;
@@ -108,6 +115,7 @@ export function esmRoutes(d: EsmApiDeps): RestRoute[] {
       LastModified: now,
       LastProcessingResult: 'No records processed',
       stream,
+      ...(input.Tags ? { tags: input.Tags } : {}),
     };
     return { status: 202, body: d.mappings.wire(await d.mappings.create(m)) };
   };
@@ -164,6 +172,7 @@ export function esmRoutes(d: EsmApiDeps): RestRoute[] {
           StateTransitionReason: 'USER_INITIATED',
           LastModified: d.clock.now(),
           LastProcessingResult: 'No records processed',
+          ...(input.Tags ? { tags: input.Tags } : {}),
         };
         check(m, queue.fifo);
         return { status: 202, body: d.mappings.wire(await d.mappings.create(m)) };

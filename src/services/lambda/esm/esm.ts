@@ -65,6 +65,8 @@ export interface Mapping {
   LastProcessingResult: string;
   /** Kinesis and DynamoDB Streams sources only. */
   stream?: StreamSettings;
+  /** Tags (CreateEventSourceMapping's Tags, TagResource on the mapping's ARN); absent on mappings made before tags. */
+  tags?: Record<string, string>;
 }
 
 /** Batches of one mapping in flight at once when ScalingConfig does not say. */
@@ -246,6 +248,12 @@ export class EventSourceMappings {
 
   list(): Mapping[] {
     return [...this.byId.values()].sort((a, b) => a.LastModified - b.LastModified || a.UUID.localeCompare(b.UUID));
+  }
+
+  /** Replaces a mapping's tags (no state transition: tags are not configuration the pollers read). */
+  async setTags(m: Mapping, tags: Record<string, string>): Promise<void> {
+    m.tags = tags;
+    await this.save(m);
   }
 
   private transition(m: Mapping, to: EsmState): void {
