@@ -25,6 +25,8 @@ import { ssmService } from './services/ssm/index.js';
 import { secretsManagerService } from './services/secretsmanager/index.js';
 import { cloudformationService } from './services/cloudformation/index.js';
 import { dynamodbService } from './services/dynamodb/index.js';
+import { iamService } from './services/iam/index.js';
+import { stsService } from './services/sts/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
@@ -113,6 +115,9 @@ const engineModule: ServiceModule<{ logs: LogsApi }, Engine> = {
  * services it delivers to; then the services built on Lambda and SQS.
  */
 const SERVICES = [
+  // IAM first: the credentials and policies every request is checked against, and the roles other services use.
+  entry(iamService, () => ({})),
+  entry(stsService, (use) => ({ iam: use(iamService) })),
   entry(logsService, () => ({})),
   entry(sqsService, () => ({})),
   entry(kmsService, () => ({})),
