@@ -171,6 +171,9 @@ test('IAM: inline policies of users, groups and roles are put, read back URL-enc
   await fails(c.send(new PutUserPolicyCommand({ UserName: 'inl', PolicyName: 'm', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*' }] }) })),
     'MalformedPolicyDocumentException', 400, 'Policy statement must contain resources.');
   await fails(c.send(new PutUserPolicyCommand({ UserName: 'nobody', PolicyName: 'm', PolicyDocument: S3_ALL })), 'NoSuchEntityException', 404, 'The user with name nobody cannot be found.');
+  const big = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: Array.from({ length: 150 }, (_, i) => `s3:Action${i}`), Resource: '*' }] });
+  await fails(c.send(new PutUserPolicyCommand({ UserName: 'inl', PolicyName: 'big', PolicyDocument: big })), 'LimitExceededException', 409, 'Maximum policy size of 2048 bytes exceeded for user inl');
+  await c.send(new PutRolePolicyCommand({ RoleName: 'inlr', PolicyName: 'big', PolicyDocument: big }));
   await c.send(new DeleteUserPolicyCommand({ UserName: 'inl', PolicyName: 'a' }));
   await fails(c.send(new DeleteUserPolicyCommand({ UserName: 'inl', PolicyName: 'a' })), 'NoSuchEntityException', 404, 'The user policy with name a cannot be found.');
 });

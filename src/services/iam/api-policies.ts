@@ -23,6 +23,16 @@ const identityDoc = (f: Form, field = 'PolicyDocument'): string => {
   return text;
 };
 
+/** IAM counts a policy's size without its whitespace. */
+const size = (doc: string): number => doc.replace(/\s/g, '').length;
+const INLINE_MAX: Record<Owner, number> = { User: 2048, Group: 5120, Role: 10240 };
+
+function managedDoc(f: Form): string {
+  const d = identityDoc(f);
+  if (size(d) > 6144) throw E.limitExceeded('Cannot exceed quota for PolicySize: 6144');
+  return d;
+}
+
 const policyArnOf = (f: Form): string => need(f, 'PolicyArn', ARN);
 
 function inlineOps(o: (typeof OWNERS)[number]): Record<string, Op> {
@@ -31,7 +41,9 @@ function inlineOps(o: (typeof OWNERS)[number]): Record<string, Op> {
     async [`Put${o.word}Policy`](c, f) {
       const p = await owner(c, f);
       const name = need(f, 'PolicyName', NAME);
-      await c.dir.putInline(p, name, identityDoc(f));
+      const d = identityDoc(f);
+      if (size(d) > INLINE_MAX[o.word]) throw E.limitExceeded(`Maximum policy size of ${INLINE_MAX[o.word]} bytes exceeded for ${o.kind} ${p.name}`);
+      await c.dir.putInline(p, name, d);
       return undefined;
     },
     async [`Get${o.word}Policy`](c, f) {
@@ -83,7 +95,7 @@ export const POLICY_OPS: Record<string, Op> = {
     const name = need(f, 'PolicyName', NAME);
     const path = opt(f, 'Path', POLICY_PATH) ?? '/';
     const description = opt(f, 'Description', DESCRIPTION);
-    const v = await c.policies.create({ name, path, document: identityDoc(f), tags: tags(f), ...(description !== undefined ? { description } : {}) });
+    const v = await c.policies.create({ name, path, document: managedDoc(f), tags: tags(f), ...(description !== undefined ? { description } : {}) });
     return { Policy: policyXml(v) };
   },
   async GetPolicy(c, f) {
@@ -116,7 +128,7 @@ export const POLICY_OPS: Record<string, Op> = {
   },
   async CreatePolicyVersion(c, f) {
     const arn = policyArnOf(f);
-    const v = await c.policies.createVersion(arn, identityDoc(f), bool(f, 'SetAsDefault') ?? false);
+    const v = await c.policies.createVersion(arn, managedDoc(f), bool(f, 'SetAsDefault') ?? false);
     return { PolicyVersion: versionXml(v, false) };
   },
   async GetPolicyVersion(c, f) {

@@ -10,6 +10,7 @@ const profileXml = (p: Principal, roles: Principal[]) => ({ Path: p.path, Instan
 
 const trustOf = (text: string): string => {
   parseDocument(text, 'trust');
+  if (text.replace(/\s/g, '').length > 2048) throw E.limitExceeded('Cannot exceed quota for ACLSizePerRole: 2048');
   return text;
 };
 

@@ -54,8 +54,9 @@ export class Credentials implements CredentialSource {
     if (!k) return undefined;
     const u = await this.o.store.get<PrincipalRow>('SELECT * FROM iam_principals WHERE id = ?', [k.user_id]);
     if (!u) return undefined;
-    // Recorded when the key is (re)read, so at most once per cache period: GetAccessKeyLastUsed's date.
-    await this.o.store.run('UPDATE iam_access_keys SET last_used = ? WHERE id = ?', [this.o.clock.now(), id]);
+    // GetAccessKeyLastUsed's date: recorded when an active key is (re)read, so at most once per cache period per
+    // node, and off the request's path (a lost update only makes the date a little older).
+    if (k.status === 'Active') void this.o.store.run('UPDATE iam_access_keys SET last_used = ? WHERE id = ?', [this.o.clock.now(), id]).catch(() => undefined);
     const caller: Caller = { arn: principalArn(this.o.accountId, 'user', u.path, u.name), accountId: this.o.accountId, userId: u.id, kind: 'user', accessKeyId: id };
     return { secretAccessKey: k.secret, caller, active: k.status === 'Active' };
   }
