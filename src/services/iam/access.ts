@@ -100,8 +100,7 @@ export class Access {
       ...(o.sessionTags && Object.keys(o.sessionTags).length ? { sessionTags: o.sessionTags } : {}),
     };
     const credentials = await this.o.creds.issue(caller, o.durationSeconds);
-    o.role.lastUsed = { at: this.o.clock.now(), region: o.region };
-    await this.o.dir.save(o.role);
+    await this.o.dir.markUsed(o.role, o.region);
     return { credentials, caller: { ...caller, accessKeyId: credentials.accessKeyId, temporary: true } };
   }
 

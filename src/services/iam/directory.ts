@@ -71,6 +71,17 @@ export class Directory {
     this.changed();
   }
 
+  /** Records a role's use (AssumeRole): only that field, re-read in the transaction, so a concurrent update stands. */
+  async markUsed(p: Principal, region: string): Promise<void> {
+    await this.o.store.tx(async (q) => {
+      const r = await q.get<PrincipalRow>('SELECT * FROM iam_principals WHERE id = ?', [p.id]);
+      if (!r) return;
+      const cur = rowToPrincipal(this.o.accountId, r);
+      cur.lastUsed = { at: this.now(), region };
+      await q.run('UPDATE iam_principals SET body = ? WHERE id = ?', [principalBody(cur), p.id]);
+    });
+  }
+
   /** Deletes a principal that nothing depends on any more (DeleteConflict names what is left, as IAM does). */
   async delete(p: Principal): Promise<void> {
     const st = this.o.store;

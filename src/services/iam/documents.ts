@@ -7,10 +7,11 @@ import * as E from './errors.js';
 
 type Json = Record<string, unknown>;
 
-const strings = (v: unknown, what: string): string[] | undefined => {
+/** A string-or-list element (Action, Resource, a principal type) as a list. */
+const strings = (v: unknown): string[] | undefined => {
   if (v === undefined) return undefined;
   const a = Array.isArray(v) ? v : [v];
-  if (!a.every((x) => typeof x === 'string')) throw E.malformed(`Syntax errors in policy.${what ? '' : ''}`);
+  if (!a.every((x) => typeof x === 'string')) throw E.malformed('Syntax errors in policy.');
   return a as string[];
 };
 
@@ -19,7 +20,7 @@ function principalOf(v: unknown): PrincipalMatch | undefined {
   if (v === '*') return '*';
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw E.malformed('Syntax errors in policy.');
   const out: Record<string, readonly string[]> = {};
-  for (const [k, x] of Object.entries(v as Json)) out[k] = strings(x, k)!;
+  for (const [k, x] of Object.entries(v as Json)) out[k] = strings(x)!;
   return out;
 }
 
@@ -70,10 +71,10 @@ export function parseDocument(text: string, kind: PolicyKind): PolicyDocument {
       effect,
       principal: principalOf(x['Principal']),
       notPrincipal: principalOf(x['NotPrincipal']),
-      action: strings(x['Action'], 'Action'),
-      notAction: strings(x['NotAction'], 'NotAction'),
-      resource: strings(x['Resource'], 'Resource'),
-      notResource: strings(x['NotResource'], 'NotResource'),
+      action: strings(x['Action']),
+      notAction: strings(x['NotAction']),
+      resource: strings(x['Resource']),
+      notResource: strings(x['NotResource']),
       condition: conditionOf(x['Condition']),
     };
     return out;
