@@ -12,7 +12,7 @@ import {
   ListPolicyVersionsCommand, ListRolePoliciesCommand, ListRolesCommand, ListUsersCommand, ListUserTagsCommand, PutGroupPolicyCommand,
   PutRolePermissionsBoundaryCommand, PutRolePolicyCommand, PutUserPolicyCommand, RemoveUserFromGroupCommand, SetDefaultPolicyVersionCommand,
   TagUserCommand, UntagUserCommand, UpdateAccessKeyCommand, UpdateAssumeRolePolicyCommand, UpdateRoleCommand, UpdateUserCommand,
-  CreateInstanceProfileCommand, AddRoleToInstanceProfileCommand, GetInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand, DeleteInstanceProfileCommand,
+  CreateInstanceProfileCommand, SimulatePrincipalPolicyCommand, SimulateCustomPolicyCommand, PutUserPermissionsBoundaryCommand, AddRoleToInstanceProfileCommand, GetInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand, DeleteInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
 import { liveServer, removeServer, startServer } from '../helpers/server.js';
 
@@ -276,6 +276,24 @@ test('IAM: GetUser without a name answers for the caller, and GetAccountAuthoriz
   const onlyRoles = await c.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['Role'] }));
   assert.equal(onlyRoles.UserDetailList!.length, 0);
   await c.send(new DetachUserPolicyCommand({ UserName: 'gaad', PolicyArn: 'arn:aws:iam::aws:policy/AmazonSQSFullAccess' }));
+});
+
+test('IAM: SimulatePrincipalPolicy decides from the user\'s own and its groups\' policies and its boundary; SimulateCustomPolicy from the given ones', async () => {
+  const c = iam();
+  await c.send(new CreateUserCommand({ UserName: 'sim' }));
+  await c.send(new CreateGroupCommand({ GroupName: 'sim-g' }));
+  await c.send(new AddUserToGroupCommand({ GroupName: 'sim-g', UserName: 'sim' }));
+  await c.send(new PutUserPolicyCommand({ UserName: 'sim', PolicyName: 'all-s3', PolicyDocument: S3_ALL }));
+  await c.send(new PutGroupPolicyCommand({ GroupName: 'sim-g', PolicyName: 'no-delete', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:Delete*', Resource: '*' }] }) }));
+  const arn = 'arn:aws:iam::000000000000:user/sim';
+  const run = async () => Object.fromEntries(((await c.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: arn, ActionNames: ['s3:GetObject', 's3:DeleteBucket', 'sqs:SendMessage'] }))).EvaluationResults!).map((r) => [r.EvalActionName, r.EvalDecision]));
+  assert.deepEqual(await run(), { 's3:GetObject': 'allowed', 's3:DeleteBucket': 'explicitDeny', 'sqs:SendMessage': 'implicitDeny' });
+  await c.send(new PutUserPermissionsBoundaryCommand({ UserName: 'sim', PermissionsBoundary: 'arn:aws:iam::aws:policy/AmazonSQSFullAccess' }));
+  assert.deepEqual(await run(), { 's3:GetObject': 'implicitDeny', 's3:DeleteBucket': 'explicitDeny', 'sqs:SendMessage': 'implicitDeny' });
+  await fails(c.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::000000000000:user/nobody', ActionNames: ['s3:GetObject'] })), 'NoSuchEntityException', 404, 'The user with name nobody cannot be found.');
+  const custom = await c.send(new SimulateCustomPolicyCommand({ PolicyInputList: [doc('sqs:*')], ActionNames: ['sqs:SendMessage', 'sns:Publish'], ResourceArns: ['arn:aws:sqs:us-east-1:000000000000:q'] }));
+  assert.deepEqual(custom.EvaluationResults!.map((r) => [r.EvalActionName, r.EvalResourceName, r.EvalDecision]), [
+    ['sqs:SendMessage', 'arn:aws:sqs:us-east-1:000000000000:q', 'allowed'], ['sns:Publish', 'arn:aws:sqs:us-east-1:000000000000:q', 'implicitDeny']]);
 });
 
 test('IAM: users, keys, roles and policy versions survive kill -9', async () => {

@@ -32,11 +32,11 @@ export class Access {
     this.unlisten?.();
   }
 
-  /** A user or role by its ARN (the name is the last path segment; the whole ARN must match). */
+  /** A user, group or role by its ARN (the name is the last path segment; the whole ARN must match). */
   async byArn(arn: string): Promise<Principal | undefined> {
-    const m = /^arn:aws:iam::\d{12}:(user|role)\/(?:.*\/)?([^/]+)$/.exec(arn);
+    const m = /^arn:aws:iam::\d{12}:(user|group|role)\/(?:.*\/)?([^/]+)$/.exec(arn);
     if (!m) return undefined;
-    const p = await this.o.dir.find(m[1] as 'user' | 'role', m[2]!);
+    const p = await this.o.dir.find(m[1] as 'user' | 'group' | 'role', m[2]!);
     return p && p.arn === arn ? p : undefined;
   }
 
@@ -56,7 +56,12 @@ export class Access {
     const withSession = (v: CallerPolicies): CallerPolicies => (session.length ? { ...v, session } : v);
     if (caller.kind === 'root') return withSession({ identity: [] });
     const p = await this.byArn(caller.kind === 'assumed-role' ? (caller.roleArn ?? '') : caller.arn);
-    if (!p) return withSession({ identity: [] });
+    if (!p || p.kind === 'group') return withSession({ identity: [] });
+    return withSession(await this.ofPrincipal(p));
+  }
+
+  /** The identity policies of a principal (a user's with its groups') and its boundary, parsed. */
+  async ofPrincipal(p: Principal): Promise<CallerPolicies> {
     const texts: string[] = [];
     const collect = async (x: Principal): Promise<void> => {
       for (const r of await this.o.dir.listInline(x)) texts.push(r.document);
@@ -68,7 +73,7 @@ export class Access {
     await collect(p);
     if (p.kind === 'user') for (const g of await this.o.dir.containers(p)) await collect(g);
     const boundaryText = p.boundary ? await this.o.policies.defaultDocument(p.boundary) : undefined;
-    return withSession({ identity: texts.map((t) => parseDocument(t, 'identity')), ...(boundaryText ? { boundary: parseDocument(boundaryText, 'identity') } : {}) });
+    return { identity: texts.map((t) => parseDocument(t, 'identity')), ...(boundaryText ? { boundary: parseDocument(boundaryText, 'identity') } : {}) };
   }
 
   async role(roleArn: string): Promise<Principal | undefined> {

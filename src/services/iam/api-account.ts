@@ -1,8 +1,34 @@
 // IAM's account-wide reads: GetAccountAuthorizationDetails (every principal with its policies, and the managed
-// policies in use with their versions).
+// policies in use with their versions), and the policy simulator (SimulatePrincipalPolicy, SimulateCustomPolicy).
+import type { CallerPolicies } from './access.js';
+import { decide, parseDocument } from './documents.js';
+import * as E from './errors.js';
 import { encodeDoc, groupXml, policyXml, roleXml, userXml, type Ctx, type Op } from './shapes.js';
-import { iso, list, page } from './form.js';
+import { ARN, iso, list, need, page, type Form } from './form.js';
 import type { Principal } from './model.js';
+
+const DECISION = { Allow: 'allowed', ExplicitDeny: 'explicitDeny', ImplicitDeny: 'implicitDeny' } as const;
+
+/** Every action on every resource of the form against a policy set, as EvaluationResults. */
+function simulate(c: Ctx, f: Form, set: CallerPolicies, callerArn: string) {
+  const actions = list(f, 'ActionNames');
+  if (actions.length === 0) throw E.constraint(null, 'actionNames', 'Member must not be null');
+  const resources = list(f, 'ResourceArns');
+  const results = [];
+  for (const action of actions)
+    for (const resource of resources.length ? resources : ['*']) {
+      const caller = { arn: callerArn, accountId: c.accountId, userId: c.accountId, kind: 'user' as const };
+      const d = decide({ caller, action, resource, resourceAccount: c.accountId, context: {} }, set);
+      results.push({
+        EvalActionName: action, EvalResourceName: resource, EvalDecision: DECISION[d.effect], MatchedStatements: [], MissingContextValues: [],
+        ...(set.boundary ? { PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: d.by !== 'boundary' } } : {}),
+      });
+    }
+  const pg = page(f, results, (r) => `${r.EvalActionName} ${r.EvalResourceName}`);
+  return { EvaluationResults: pg.items, IsTruncated: pg.IsTruncated, Marker: pg.Marker };
+}
+
+const inputs = (f: Form, prefix: string) => list(f, prefix).map((t) => parseDocument(t, 'identity'));
 
 async function attachedXml(c: Ctx, p: Principal): Promise<{ PolicyName: string; PolicyArn: string }[]> {
   const out = [];
@@ -16,6 +42,23 @@ async function attachedXml(c: Ctx, p: Principal): Promise<{ PolicyName: string; 
 const inlineXml = async (c: Ctx, p: Principal) => (await c.dir.listInline(p)).map((r) => ({ PolicyName: r.name, PolicyDocument: encodeDoc(r.document) }));
 
 export const ACCOUNT_OPS: Record<string, Op> = {
+  async SimulatePrincipalPolicy(c, f) {
+    const arn = need(f, 'PolicySourceArn', ARN);
+    const m = /^arn:aws:iam::\d{12}:(user|group|role)\/(?:.*\/)?([^/]+)$/.exec(arn);
+    if (!m) throw E.invalidInput(`Invalid ARN: ${arn}`);
+    const p = await c.access.byArn(arn);
+    if (!p) throw E.notFound(m[1] as 'user' | 'group' | 'role', m[2]!);
+    const own = await c.access.ofPrincipal(p);
+    const boundaries = inputs(f, 'PermissionsBoundaryPolicyInputList');
+    const set: CallerPolicies = { identity: [...own.identity, ...inputs(f, 'PolicyInputList')], ...(boundaries[0] ?? own.boundary ? { boundary: boundaries[0] ?? own.boundary! } : {}) };
+    return simulate(c, f, set, arn);
+  },
+  async SimulateCustomPolicy(c, f) {
+    const identity = inputs(f, 'PolicyInputList');
+    if (identity.length === 0) throw E.constraint(null, 'policyInputList', 'Member must not be null');
+    const boundaries = inputs(f, 'PermissionsBoundaryPolicyInputList');
+    return simulate(c, f, { identity, ...(boundaries[0] ? { boundary: boundaries[0] } : {}) }, c.caller.arn);
+  },
   async GetAccountAuthorizationDetails(c, f) {
     const filter = list(f, 'Filter');
     const want = (k: string): boolean => filter.length === 0 || filter.includes(k);

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { AwsError } from '../../lib/errors.js';
 import { credentialScope } from '../../server/sigv4.js';
 import type { ApiRequest, ApiResponse, ServiceRoutes } from '../../server/types.js';
+import type { Access } from './access.js';
 import type { Credentials } from './credentials.js';
 import type { Directory } from './directory.js';
 import { answer } from './form.js';
@@ -15,7 +16,7 @@ import { ACCOUNT_OPS } from './api-account.js';
 
 const OPS: Record<string, Op> = { ...USER_OPS, ...ROLE_OPS, ...POLICY_OPS, ...ACCOUNT_OPS };
 
-export function iamRoutes(o: { dir: Directory; policies: Policies; creds: Credentials; accountId: string }): ServiceRoutes {
+export function iamRoutes(o: { dir: Directory; policies: Policies; creds: Credentials; access: Access; accountId: string }): ServiceRoutes {
   return {
     query: [
       {

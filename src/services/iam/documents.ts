@@ -2,7 +2,7 @@
 // words), and the trust check AssumeRole and execution roles use. Both stand in for the policy module's
 // parsePolicy/evaluate until it is filled in; switching over changes only this file.
 import type { Caller } from '../../server/auth.js';
-import type { PolicyDocument, PolicyKind, PrincipalMatch, Statement } from './policy/index.js';
+import type { AuthzRequest, Decision, PolicyDocument, PolicyKind, PolicySet, PrincipalMatch, Statement } from './policy/index.js';
 import * as E from './errors.js';
 
 type Json = Record<string, unknown>;
@@ -113,4 +113,38 @@ function awsNames(c: Caller): string[] {
   const out = [c.arn, c.accountId, `arn:aws:iam::${c.accountId}:root`];
   if (c.roleArn) out.push(c.roleArn);
   return out;
+}
+
+const resourceMatches = (s: Statement, resource: string): boolean =>
+  s.resource ? s.resource.some((r) => glob(r, resource)) : !(s.notResource ?? []).some((r) => glob(r, resource));
+
+/** One kind of policy's verdict: a Deny that applies wins, then an Allow. */
+function scan(docs: readonly PolicyDocument[], req: AuthzRequest): { effect: 'Allow' | 'Deny' | undefined; sid?: string } {
+  let allow: Statement | undefined;
+  for (const d of docs)
+    for (const s of d.statements) {
+      if (!actionMatches(s, req.action) || !resourceMatches(s, req.resource)) continue;
+      if (s.effect === 'Deny') return { effect: 'Deny', ...(s.sid ? { sid: s.sid } : {}) };
+      allow ??= s;
+    }
+  return allow ? { effect: 'Allow', ...(allow.sid ? { sid: allow.sid } : {}) } : { effect: undefined };
+}
+
+/**
+ * The identity-side decision for SimulatePrincipalPolicy: identity policies, then the boundary and session policies
+ * that limit them. Conditions are not evaluated; the policy module's evaluate() takes this over.
+ */
+export function decide(req: AuthzRequest, set: PolicySet): Decision {
+  const kinds: [Decision['by'], readonly PolicyDocument[] | undefined][] = [['identity', set.identity], ['boundary', set.boundary ? [set.boundary] : undefined], ['session', set.session]];
+  for (const [by, docs] of kinds) {
+    const r = docs ? scan(docs, req) : undefined;
+    if (r?.effect === 'Deny') return { effect: 'ExplicitDeny', by, ...(r.sid ? { sid: r.sid } : {}) };
+  }
+  for (const [by, docs] of kinds) {
+    // An absent boundary or session limits nothing; no identity policy allows nothing.
+    if (!docs || (by !== 'identity' && docs.length === 0)) continue;
+    if (scan(docs, req).effect !== 'Allow') return { effect: 'ImplicitDeny', by };
+  }
+  const r = scan(set.identity, req);
+  return { effect: 'Allow', by: 'identity', ...(r.sid ? { sid: r.sid } : {}) };
 }

@@ -82,7 +82,7 @@ export const iamService: ServiceModule<IamDeps, IamApi> = {
       checkPolicy: (text, kind) => void parseDocument(text, kind),
     };
     return {
-      routes: iamRoutes({ dir, policies, creds, accountId }),
+      routes: iamRoutes({ dir, policies, creds, access, accountId }),
       api,
       start: async () => {},
       stop: async () => {

@@ -1,6 +1,7 @@
 // What IAM's handlers share: the handler type and its context, the caller, and the shapes of users, groups, roles
 // and policies in answers (documents URL-encoded, as IAM returns them).
 import type { Caller } from '../../server/auth.js';
+import type { Access } from './access.js';
 import type { Credentials } from './credentials.js';
 import type { Directory } from './directory.js';
 import { iso, type Form } from './form.js';
@@ -14,6 +15,7 @@ export interface Ctx {
   dir: Directory;
   policies: Policies;
   creds: Credentials;
+  access: Access;
   accountId: string;
   region: string;
   caller: Caller;
