@@ -145,9 +145,11 @@ export class PolicyStore {
   async forget(region: string, name: string, qualifier?: string): Promise<void> {
     const doomed = this.keys().filter((k) => k.region === region && k.name === name && (qualifier === undefined || k.qualifier === qualifier));
     if (doomed.length === 0) return;
+    // Gone from memory before the delete is awaited: the deleting call answers without waiting for this, and the
+    // next request (GetPolicy on an alias made again at once) must not see the old policy.
+    for (const k of doomed) this.byKey.delete(key(k.region, k.name, k.qualifier));
     if (qualifier === undefined) await this.store.run('DELETE FROM lambda_policies WHERE region = ? AND name = ?', [region, name]);
     else await this.store.run('DELETE FROM lambda_policies WHERE region = ? AND name = ? AND qualifier = ?', [region, name, qualifier]);
-    for (const k of doomed) this.byKey.delete(key(k.region, k.name, k.qualifier));
     announce(this.notifier, POLICIES_CHANNEL);
   }
 

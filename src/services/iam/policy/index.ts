@@ -1,66 +1,7 @@
 // The module API of IAM's policy language: parse a policy document into a typed tree (refusing what IAM refuses,
 // in IAM's words) and evaluate a request against the policies that apply, as AWS's evaluation logic documents it.
-// Pure: no I/O, no clock (the request carries aws:CurrentTime). Filled in by the policy work; this is the contract.
-import type { Caller } from '../../../server/auth.js';
-
-/** Which policy a document is: identity (user/group/role/managed), resource (function, queue, topic, bucket, secret, key), trust (a role's assume-role policy). */
-export type PolicyKind = 'identity' | 'resource' | 'trust';
-
-/** A parsed policy (opaque outside this module: read it only through evaluate and describe). */
-export interface PolicyDocument {
-  readonly version: '2012-10-17' | '2008-10-17';
-  readonly id?: string;
-  readonly statements: readonly Statement[];
-}
-
-export interface Statement {
-  readonly sid?: string;
-  readonly effect: 'Allow' | 'Deny';
-  readonly principal?: PrincipalMatch;
-  readonly notPrincipal?: PrincipalMatch;
-  readonly action?: readonly string[];
-  readonly notAction?: readonly string[];
-  readonly resource?: readonly string[];
-  readonly notResource?: readonly string[];
-  /** operator (e.g. `StringLikeIfExists`, `ForAnyValue:StringEquals`) → key → values */
-  readonly condition?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
-}
-
-/** `"*"` or a map of principal type (`AWS`, `Service`, `Federated`, `CanonicalUser`) to values. */
-export type PrincipalMatch = '*' | Readonly<Record<string, readonly string[]>>;
-
-/** Thrown by parsePolicy: IAM answers `MalformedPolicyDocument` with this message. */
-export class PolicyError extends Error {}
-
-/** The request being decided. */
-export interface AuthzRequest {
-  caller: Caller;
-  /** `service:Operation`, e.g. `lambda:InvokeFunction`. */
-  action: string;
-  /** The resource ARN (`*` for actions without a resource). */
-  resource: string;
-  /** The resource's account (a resource policy of another account is a cross-account decision). */
-  resourceAccount: string;
-  /** Condition keys (`aws:SourceArn`, `aws:CurrentTime`, `s3:prefix`, …), keys case-insensitive; multi-valued as arrays. */
-  context: Readonly<Record<string, string | readonly string[]>>;
-}
-
-/** The policies that apply to one request. */
-export interface PolicySet {
-  /** The caller's identity policies (user inline + attached + its groups', or the role's). */
-  identity: readonly PolicyDocument[];
-  /** The resource's policy, if the resource has one. */
-  resource?: PolicyDocument;
-  /** The caller's permissions boundary, if any. */
-  boundary?: PolicyDocument;
-  /** Session policies of an assumed-role session, if any. */
-  session?: readonly PolicyDocument[];
-}
-
-export interface Decision {
-  effect: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
-  /** Which kind of policy decided (for the denial message: "because no identity-based policy allows …", "with an explicit deny in a resource-based policy"). */
-  by: 'identity' | 'resource' | 'boundary' | 'session' | 'none';
-  /** The deciding statement's Sid, if it has one. */
-  sid?: string;
-}
+// Pure: no I/O, no clock (the request carries aws:CurrentTime).
+export * from './types.js';
+export { parsePolicy, policySize, policySizeError, POLICY_SIZE_LIMITS, type PolicySizeKind } from './parse.js';
+export { evaluate } from './evaluate.js';
+export { contextFor, denialMessage, principalIdentities } from './principal.js';
