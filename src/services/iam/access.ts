@@ -84,13 +84,14 @@ export class Access {
   /** Whether the role's trust policy lets a service principal (`lambda.amazonaws.com`) assume it. */
   async roleTrusts(roleArn: string, servicePrincipal: string): Promise<boolean> {
     const r = await this.role(roleArn);
-    return !!r?.trust && trustAllows(parseDocument(r.trust, 'trust'), 'sts:AssumeRole', { service: servicePrincipal });
+    return !!r?.trust && trustAllows(parseDocument(r.trust, 'trust'), r.arn, this.o.accountId, { service: servicePrincipal });
   }
 
-  /** Whether the role's trust policy lets this caller sts:AssumeRole (dev-mode root included when named). */
+  /** Whether the role's trust policy lets this caller sts:AssumeRole (the root included, when the trust names the account). */
   async trustsCaller(roleArn: string, caller: Caller): Promise<boolean> {
     const r = await this.role(roleArn);
-    return !!r?.trust && trustAllows(parseDocument(r.trust, 'trust'), 'sts:AssumeRole', { caller });
+    if (!r?.trust) return false;
+    return trustAllows(parseDocument(r.trust, 'trust'), r.arn, this.o.accountId, { caller, policies: await this.policiesFor(caller) });
   }
 
   /** A role session's credentials (AssumeRole, execution roles); the role's last use is recorded. */

@@ -18,7 +18,7 @@ function simulate(c: Ctx, f: Form, set: CallerPolicies, callerArn: string) {
   for (const action of actions)
     for (const resource of resources.length ? resources : ['*']) {
       const caller = { arn: callerArn, accountId: c.accountId, userId: c.accountId, kind: 'user' as const };
-      const d = decide({ caller, action, resource, resourceAccount: c.accountId, context: {} }, set);
+      const d = decide({ caller, action, resource, resourceAccount: c.accountId }, set);
       results.push({
         EvalActionName: action, EvalResourceName: resource, EvalDecision: DECISION[d.effect], MatchedStatements: [], MissingContextValues: [],
         ...(set.boundary ? { PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: d.by !== 'boundary' } } : {}),
