@@ -10,7 +10,7 @@ import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
 import { removeServer, startServer } from '../test/helpers/server.js';
 import { zip } from '../test/helpers/zip.js';
-import { f2, http, ratio, type Section } from './lib.js';
+import { f2, http, sign, ratio, type Section } from './lib.js';
 
 const EVENTS = 5000;
 const CALLERS = 16;
@@ -24,7 +24,8 @@ type Call = (target: string, op: string, body: unknown) => Promise<any>;
 function client(url: string): Call {
   return async (target, op, body) => {
     const v = target === 'AmazonSQS' ? '1.0' : '1.1';
-    const r = await http(url, 'POST', JSON.stringify(body), { 'content-type': `application/x-amz-json-${v}`, 'x-amz-target': `${target}.${op}`, authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${target === 'AmazonSQS' ? 'sqs' : 'events'}/aws4_request, SignedHeaders=host, Signature=0` });
+    const text = JSON.stringify(body);
+    const r = await http(url, 'POST', text, await sign(url, 'POST', target === 'AmazonSQS' ? 'sqs' : 'events', { 'content-type': `application/x-amz-json-${v}`, 'x-amz-target': `${target}.${op}` }, text));
     if (r.status !== 200) throw new Error(`${op}: ${r.status} ${r.body.toString()}`);
     return JSON.parse(r.body.toString('utf8') || '{}');
   };

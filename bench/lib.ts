@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { signedHeaders } from '../src/lib/sign.js';
 
 export interface Section {
   title: string;
@@ -16,6 +17,12 @@ export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+}
+
+/** Headers signed for `service` with the local test/test key, as an SDK signs them (payload UNSIGNED for S3). */
+export async function sign(url: string, method: string, service: string, headers: Record<string, string> = {}, body?: string): Promise<Record<string, string>> {
+  const h = service === 's3' ? { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers } : headers;
+  return signedHeaders({ method, url, service, region: 'us-east-1', headers: h, body, key: { accessKeyId: 'test', secretAccessKey: 'test' } });
 }
 
 export function http(url: string, method: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<HttpResult> {

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { removeServer, startServer } from '../test/helpers/server.js';
 import { zip } from '../test/helpers/zip.js';
-import { agent, f2, http, pct, ratio, throughput, type Section } from './lib.js';
+import { agent, f2, http, sign, pct, ratio, throughput, type Section } from './lib.js';
 
-const AUTH = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0';
-const amzDate = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-// s3rver wants a date header; the signature is checked by none of the three.
-const H = { authorization: AUTH, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-date': amzDate() };
+// Every request is signed (UNSIGNED-PAYLOAD, as SDKs stream); selfless checks the signature, the others do not.
+const H: Record<string, string> = {};
+/** http() with the request signed for S3. */
+const s3http = async (url: string, method: string, body: Buffer | string | undefined, h: Record<string, string>) => http(url, method, body, await sign(url, method, 's3', h));
 const BIG = 64 * 1024 * 1024;
 
 interface Figures {
@@ -24,8 +24,9 @@ interface Figures {
 }
 
 /** Streams a request body from a file and counts the answer's bytes (never the whole object in memory). */
-function stream(url: string, method: string, file?: string, size?: number, hdrs: Record<string, string> = H): Promise<{ status: number; bytes: number }> {
+async function stream(url: string, method: string, file?: string, size?: number, h: Record<string, string> = H): Promise<{ status: number; bytes: number }> {
   const u = new URL(url);
+  const hdrs = await sign(url, method, 's3', h);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path: u.pathname, method, agent, headers: { ...hdrs, ...(size !== undefined ? { 'content-length': String(size) } : {}) } }, (res) => {
       let bytes = 0;
@@ -42,14 +43,14 @@ function stream(url: string, method: string, file?: string, size?: number, hdrs:
 /** `h`: the request headers (s3rver checks signatures when there is one, so it is measured anonymously). */
 async function measure(base: string, bucket: string, bigFile: string, h: Record<string, string> = H): Promise<Figures> {
   const b = `${base}/${bucket}`;
-  const made = await http(b, 'PUT', undefined, h);
+  const made = await s3http(b, 'PUT', undefined, h);
   if (made.status !== 200) throw new Error(`create bucket: ${made.status} ${made.body.toString().slice(0, 200)}`);
   const small = randomBytes(1024);
   let n = 0;
-  const put = await throughput(16, 4000, async () => (await http(`${b}/small/${n++ % 2000}`, 'PUT', small, h)).status === 200);
+  const put = await throughput(16, 4000, async () => (await s3http(`${b}/small/${n++ % 2000}`, 'PUT', small, h)).status === 200);
   let m = 0;
   const get = await throughput(16, 4000, async () => {
-    const r = await http(`${b}/small/${m++ % Math.min(n, 2000)}`, 'GET', undefined, h);
+    const r = await s3http(`${b}/small/${m++ % Math.min(n, 2000)}`, 'GET', undefined, h);
     return r.status === 200 && r.body.length === 1024;
   });
   const rounds = 3;
@@ -112,33 +113,33 @@ async function peer(cmd: string, args: string[], url: string, fn: () => Promise<
 }
 
 const sqsCall = async (url: string, op: string, body: unknown): Promise<any> => {
-  const r = await http(url, 'POST', JSON.stringify(body), { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${op}` });
+  const r = await s3http(url, 'POST', JSON.stringify(body), { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${op}` });
   return JSON.parse(r.body.toString('utf8') || '{}');
 };
 
 /** PUT acknowledged → record received from the queue (ms), through S3 → SQS directly or S3 → function → SQS destination. */
 async function notifyLatency(url: string): Promise<{ sqs: number[]; fn: number[] }> {
   const b = `${url}/bench-notify`;
-  await http(b, 'PUT', undefined, H);
+  await s3http(b, 'PUT', undefined, H);
   const q1 = (await sqsCall(url, 'CreateQueue', { QueueName: 'bench-s3-direct' })).QueueUrl;
   const q2 = (await sqsCall(url, 'CreateQueue', { QueueName: 'bench-s3-fn' })).QueueUrl;
   const code = (await zip({ 'index.js': 'exports.handler = async (e) => e;' })).toString('base64');
-  await http(`${url}/2015-03-31/functions`, 'POST', JSON.stringify({ FunctionName: 'bench-s3-fn', Runtime: 'nodejs20.x', Role: 'arn:aws:iam::000000000000:role/r', Handler: 'index.handler', Code: { ZipFile: code } }), {
+  await s3http(`${url}/2015-03-31/functions`, 'POST', JSON.stringify({ FunctionName: 'bench-s3-fn', Runtime: 'nodejs20.x', Role: 'arn:aws:iam::000000000000:role/r', Handler: 'index.handler', Code: { ZipFile: code } }), {
     'content-type': 'application/json',
   });
-  await http(
+  await s3http(
     `${url}/2019-09-25/functions/bench-s3-fn/event-invoke-config`,
     'PUT',
     JSON.stringify({ DestinationConfig: { OnSuccess: { Destination: 'arn:aws:sqs:us-east-1:000000000000:bench-s3-fn' } } }),
     { 'content-type': 'application/json' },
   );
   const cfg = `<NotificationConfiguration><QueueConfiguration><Id>q</Id><Queue>arn:aws:sqs:us-east-1:000000000000:bench-s3-direct</Queue><Event>s3:ObjectCreated:*</Event><Filter><S3Key><FilterRule><Name>prefix</Name><Value>q/</Value></FilterRule></S3Key></Filter></QueueConfiguration><CloudFunctionConfiguration><Id>f</Id><CloudFunction>arn:aws:lambda:us-east-1:000000000000:function:bench-s3-fn</CloudFunction><Event>s3:ObjectCreated:*</Event><Filter><S3Key><FilterRule><Name>prefix</Name><Value>f/</Value></FilterRule></S3Key></Filter></CloudFunctionConfiguration></NotificationConfiguration>`;
-  const put = await http(`${b}?notification`, 'PUT', cfg, H);
+  const put = await s3http(`${b}?notification`, 'PUT', cfg, H);
   if (put.status !== 200) throw new Error(`notification config: ${put.body.toString()}`);
   await sqsCall(url, 'PurgeQueue', { QueueUrl: q1 });
   const one = async (prefix: string, q: string): Promise<number> => {
     const t = performance.now();
-    await http(`${b}/${prefix}${randomBytes(4).toString('hex')}`, 'PUT', 'x', H);
+    await s3http(`${b}/${prefix}${randomBytes(4).toString('hex')}`, 'PUT', 'x', H);
     for (;;) {
       const r = await sqsCall(url, 'ReceiveMessage', { QueueUrl: q, WaitTimeSeconds: 5, MaxNumberOfMessages: 1 });
       const msg = r.Messages?.[0];

@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeServer, startServer } from '../test/helpers/server.js';
 import { zip } from '../test/helpers/zip.js';
-import { f2, http, pct, ratio, throughput, type Section } from './lib.js';
+import { f2, http, sign, pct, ratio, throughput, type Section } from './lib.js';
 
-const auth = (svc: string): string => `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${svc}/aws4_request, SignedHeaders=host, Signature=0`;
 type Call = (op: string, body: unknown) => Promise<any>;
 
 function caller(url: string, target: string, version: string, svc: string): Call {
   return async (op, body) => {
     // dynalite wants a date header beside the (unchecked) signature.
-    const r = await http(url, 'POST', JSON.stringify(body), { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': `${target}.${op}`, authorization: auth(svc), 'x-amz-date': '20260101T000000Z' });
+    const text = JSON.stringify(body);
+    const r = await http(url, 'POST', text, await sign(url, 'POST', svc, { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': `${target}.${op}` }, text));
     if (r.status !== 200) throw new Error(`${op}: ${r.status} ${r.body.toString().slice(0, 300)}`);
     return JSON.parse(r.body.toString('utf8') || '{}');
   };
@@ -101,11 +101,13 @@ async function pipelines(url: string, dir: string): Promise<{ kinesisFn: number;
   const out = join(dir, 'seen');
   const fn = async (name: string, body: string): Promise<void> => {
     const code = (await zip({ 'index.js': body })).toString('base64');
-    const r = await http(`${url}/2015-03-31/functions`, 'POST', JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: 'arn:aws:iam::000000000000:role/r', Handler: 'index.handler', Code: { ZipFile: code }, Environment: { Variables: { OUT: out } } }), { 'content-type': 'application/json', authorization: auth('lambda') });
+    const text = JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: 'arn:aws:iam::000000000000:role/r', Handler: 'index.handler', Code: { ZipFile: code }, Environment: { Variables: { OUT: out } } });
+    const r = await http(`${url}/2015-03-31/functions`, 'POST', text, await sign(`${url}/2015-03-31/functions`, 'POST', 'lambda', { 'content-type': 'application/json' }, text));
     if (r.status !== 201) throw new Error(`CreateFunction: ${r.status} ${r.body.toString()}`);
   };
   const mapping = async (fnName: string, arn: string): Promise<void> => {
-    const r = await http(`${url}/2015-03-31/event-source-mappings/`, 'POST', JSON.stringify({ FunctionName: fnName, EventSourceArn: arn, StartingPosition: 'TRIM_HORIZON', BatchSize: 100 }), { 'content-type': 'application/json', authorization: auth('lambda') });
+    const text = JSON.stringify({ FunctionName: fnName, EventSourceArn: arn, StartingPosition: 'TRIM_HORIZON', BatchSize: 100 });
+    const r = await http(`${url}/2015-03-31/event-source-mappings/`, 'POST', text, await sign(`${url}/2015-03-31/event-source-mappings/`, 'POST', 'lambda', { 'content-type': 'application/json' }, text));
     if (r.status !== 202) throw new Error(`CreateEventSourceMapping: ${r.status} ${r.body.toString()}`);
   };
   const count = (): number => (existsSync(out) ? readFileSync(out).length : 0);

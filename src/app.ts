@@ -7,6 +7,7 @@ import { resolvePython } from './engine/launch.js';
 import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
+import { chainSources, rootSource, type AuthMode, type CredentialSource, type RootKey } from './server/auth.js';
 import { healthRoutes } from './server/health.js';
 import { entry, ServiceSet, StartupError, type NodeConfig, type ServiceModule } from './server/service.js';
 import { gatewayService } from './services/gateway/index.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   dataDir: string;
   accountId: string;
   defaultRegion: string;
+  /** `dev` (loopback default) or `enforce`, and the account root's key (cli/auth-options.ts decides both). */
+  auth: { mode: AuthMode; rootKey: RootKey };
   idleTimeoutMs: number;
   prestartPerKey: number;
   accountConcurrency: number;
@@ -92,6 +95,8 @@ const engineModule: ServiceModule<{ logs: LogsApi }, Engine> = {
       dataDir: c.dataDir,
       logs: ctx.deps.logs,
       endpointUrl: () => c.endpointUrl(),
+      // For now functions call back as the account root (no session token); execution-role sessions come with STS.
+      functionKey: c.rootKey,
       idleTimeoutMs: c.idleTimeoutMs,
       prestartPerKey: c.prestartPerKey,
       accountConcurrency: c.accountConcurrency,
@@ -191,6 +196,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
     dataDir,
+    rootKey: o.auth.rootKey,
     endpointUrl: () => url,
     idleTimeoutMs: o.idleTimeoutMs,
     prestartPerKey: o.prestartPerKey,
@@ -209,9 +215,13 @@ export async function startApp(o: AppOptions): Promise<App> {
     throw e instanceof StoreOpenError ? new StartupError(e.message) : e;
   }
   const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  // Who can sign: the root key first, then the other sources in order.
+  const credentials: CredentialSource[] = [rootSource(o.auth.rootKey, o.accountId)];
+  // IAM/STS: append IAM's access keys and STS's sessions here (services.api(iamService).credentials, …).
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
+    auth: { mode: o.auth.mode, credentials: chainSources(credentials), ...(o.clock ? { now: () => clock.now() } : {}) },
     // Raw front doors (the gateway's) are tried before AWS protocol routing whatever the order here.
     services: [...services.routes(), healthRoutes(() => services.states())],
     onInternalError,

@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { parseTemplate, type Json, type JsonObject } from '../services/cloudformation/index.js';
+import { envKey, signedFetch } from '../lib/sign.js';
 import { zipFiles } from '../lib/zip-write.js';
 import { str, UsageError, type Parsed } from './options.js';
 import { parameterOverrides } from './transform.js';
@@ -24,7 +25,9 @@ export function endpoint(p: Parsed): string {
 }
 
 const region = (): string => process.env['AWS_REGION'] || process.env['AWS_DEFAULT_REGION'] || 'us-east-1';
-export const auth = (svc: string): string => `AWS4-HMAC-SHA256 Credential=${process.env['AWS_ACCESS_KEY_ID'] || 'test'}/20200101/${region()}/${svc}/aws4_request, SignedHeaders=host, Signature=0`;
+/** A request to the selfless endpoint signed for `svc` with the user's AWS_* credentials (default test/test). */
+export const call = (url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array }, svc: string): Promise<Response> =>
+  signedFetch(url, init, svc, region(), envKey());
 
 export class ApiError extends Error {
   constructor(
@@ -37,7 +40,7 @@ export class ApiError extends Error {
 
 export async function cfn(base: string, action: string, params: Record<string, string>): Promise<Record<string, unknown>> {
   const body = new URLSearchParams({ Action: action, Version: '2010-05-15', ...params });
-  const res = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth('cloudformation') }, body: body.toString() });
+  const res = await call(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() }, 'cloudformation');
   const parsed = xml.parse(await res.text()) as Record<string, Record<string, unknown>>;
   if (!res.ok) {
     const e = (parsed['ErrorResponse']?.['Error'] ?? {}) as Record<string, string>;
@@ -68,8 +71,8 @@ export async function zipPath(path: string): Promise<Buffer> {
 async function upload(base: string, path: string): Promise<{ bucket: string; key: string }> {
   const data = await zipPath(path);
   const key = createHash('md5').update(data).digest('hex');
-  await fetch(`${base}/${ARTIFACTS}`, { method: 'PUT', headers: { authorization: auth('s3') } });
-  const res = await fetch(`${base}/${ARTIFACTS}/${key}`, { method: 'PUT', headers: { authorization: auth('s3') }, body: new Uint8Array(data) });
+  await call(`${base}/${ARTIFACTS}`, { method: 'PUT' }, 's3');
+  const res = await call(`${base}/${ARTIFACTS}/${key}`, { method: 'PUT', body: new Uint8Array(data) }, 's3');
   if (!res.ok) throw new UsageError(`uploading ${path} to s3://${ARTIFACTS}/${key} failed: HTTP ${res.status}`);
   return { bucket: ARTIFACTS, key };
 }

@@ -1,5 +1,6 @@
 // `selfless logs <function> [--follow]`: reads a function's log group through the Logs API of a running selfless.
 import { parseFunctionRef } from '../services/lambda/index.js';
+import { envKey, signedFetch } from '../lib/sign.js';
 import { str, UsageError, type Parsed } from './options.js';
 
 interface FilterOut {
@@ -10,15 +11,13 @@ interface FilterOut {
 }
 
 async function call(endpoint: string, region: string, op: string, body: unknown): Promise<FilterOut> {
-  const res = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': `Logs_20140328.${op}`,
-      authorization: `AWS4-HMAC-SHA256 Credential=selfless/20260101/${region}/logs/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(body),
-  });
+  const res = await signedFetch(
+    endpoint,
+    { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `Logs_20140328.${op}` }, body: JSON.stringify(body) },
+    'logs',
+    region,
+    envKey(),
+  );
   const out = (await res.json()) as FilterOut;
   if (!res.ok) throw new UsageError(`${out.__type ?? res.status}: ${out.message ?? ''}`);
   return out;

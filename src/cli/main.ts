@@ -31,7 +31,7 @@ commands:
 const START_USAGE = `usage: selfless start [--host 127.0.0.1] [--port 9000] [--data ./.selfless] [--store postgres://…] [--region us-east-1]
                       [--account-id 000000000000] [--isolation auto|sandbox|process] [--idle-timeout S] [--prestart N]
                       [--account-concurrency N] [--async-retry-delay S] [--async-concurrency N] [--gateway FILE]
-                      [--kms-master-key-file FILE]
+                      [--kms-master-key-file FILE] [--auth dev|enforce] [--root-access-key ID --root-secret-key SECRET]
 (each flag also as a SELFLESS_* variable; see the README)
 `;
 
@@ -44,7 +44,7 @@ interface Command {
 
 const STACK = ['endpoint', 'stack-name', 'template-file', 'template', 'parameter-overrides', 'capabilities', 'no-execute-changeset', 'skip-unsupported'];
 const COMMANDS: Record<string, Command> = {
-  start: { run: start, usage: START_USAGE, flags: ['host', 'port', 'data', 'store', 'region', 'account-id', 'isolation', 'idle-timeout', 'prestart', 'account-concurrency', 'async-retry-delay', 'async-concurrency', 'gateway', 'kms-master-key-file'] },
+  start: { run: start, usage: START_USAGE, flags: ['host', 'port', 'data', 'store', 'region', 'account-id', 'isolation', 'idle-timeout', 'prestart', 'account-concurrency', 'async-retry-delay', 'async-concurrency', 'gateway', 'kms-master-key-file', 'auth', 'root-access-key', 'root-secret-key'] },
   logs: { run: logs, usage: 'usage: selfless logs <function> [--follow] [--endpoint URL] [--region R] [--log-group NAME]\n', flags: ['follow', 'endpoint', 'region', 'log-group'] },
   transform: { run: transform, usage: TRANSFORM_USAGE, flags: ['region', 'account-id', 'parameter-overrides'] },
   validate: { run: validate, usage: VALIDATE_USAGE, flags: ['region', 'account-id', 'parameter-overrides'] },

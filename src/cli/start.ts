@@ -1,5 +1,6 @@
 // `selfless start`: runs the server until SIGINT/SIGTERM, printing the ready line the contract promises.
 import { startApp, StartupError } from '../app.js';
+import { authOptions } from './auth-options.js';
 import { int, str, type Parsed } from './options.js';
 
 export async function start(p: Parsed): Promise<number> {
@@ -19,6 +20,7 @@ export async function start(p: Parsed): Promise<number> {
       port,
       dataDir,
       accountId,
+      auth: await authOptions(p, host, dataDir, (s) => process.stderr.write(s)),
       defaultRegion: str(p, 'region', 'SELFLESS_REGION', 'us-east-1'),
       idleTimeoutMs: int(p, 'idle-timeout', 'SELFLESS_IDLE_TIMEOUT_SECONDS', 600, 1, 86400) * 1000,
       prestartPerKey: int(p, 'prestart', 'SELFLESS_PRESTART', 2, 0, 64),

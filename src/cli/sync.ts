@@ -5,7 +5,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseTemplate, type JsonObject } from '../services/cloudformation/index.js';
-import { ApiError, arr, auth, cfn, deploy, endpoint, isLocal, zipPath } from './deploy.js';
+import { ApiError, arr, call, cfn, deploy, endpoint, isLocal, zipPath } from './deploy.js';
 import { str, UsageError, type Parsed } from './options.js';
 
 export const SYNC_USAGE = `usage: selfless sync --stack-name NAME [--template-file template.yaml] [--watch] [deploy's options …]
@@ -39,7 +39,7 @@ async function physicalIds(base: string, stack: string): Promise<Map<string, str
 }
 
 async function lambdaCall(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', authorization: auth('lambda') }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await call(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) }, 'lambda');
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
@@ -126,7 +126,7 @@ export async function invoke(p: Parsed): Promise<number> {
   }
   const ev = str(p, 'event', undefined, '');
   const payload = ev === '-' ? await readStdin() : ev ? await readFile(ev, 'utf8') : '{}';
-  const res = await fetch(`${base}/2015-03-31/functions/${encodeURIComponent(fn)}/invocations`, { method: 'POST', headers: { 'x-amz-log-type': 'Tail', authorization: auth('lambda') }, body: payload });
+  const res = await call(`${base}/2015-03-31/functions/${encodeURIComponent(fn)}/invocations`, { method: 'POST', headers: { 'x-amz-log-type': 'Tail' }, body: payload }, 'lambda');
   const text = await res.text();
   const log = res.headers.get('x-amz-log-result');
   if (log) process.stderr.write(Buffer.from(log, 'base64').toString('utf8'));

@@ -6,7 +6,7 @@ import { AwsError } from '../lib/errors.js';
 import { hex } from '../lib/ids.js';
 import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
-import { familyOf, functionEnv, providedCommand, resolvePython, runtimeCommand } from './launch.js';
+import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand } from './launch.js';
 import { Pool } from './pool.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
 import type { Launcher } from './sandbox/launcher.js';
@@ -19,6 +19,8 @@ export interface EngineOptions {
   logs: LogSink;
   /** This selfless's endpoint, given to functions as AWS_ENDPOINT_URL. */
   endpointUrl: () => string;
+  /** The key functions call back with (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); execution-role sessions come later. */
+  functionKey: FunctionKey;
   idleTimeoutMs?: number;
   prestartPerKey?: number;
   accountConcurrency?: number;
@@ -233,7 +235,7 @@ export class Engine {
       const cmd = await providedCommand(spec.codeDir, optDir);
       if (cmd) {
         const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir: pre.tmpDir });
-        const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType);
+        const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType, this.o.functionKey);
         const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
         pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir });
         return { env: pre.env, init: await init };
@@ -243,7 +245,7 @@ export class Engine {
     } else if (pre) {
       const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
-      const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType);
+      const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, this.o.functionKey);
       return { env: pre.env, init: await pre.env.init(spec, logStream, env, initTimeoutMs) };
     }
     const created = await this.pool.create();
@@ -260,7 +262,7 @@ export class Engine {
       };
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
-    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType);
+    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, this.o.functionKey);
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
       env.attach(

@@ -102,6 +102,13 @@ export function baseEnv(runtimeApi: string, paths: Pick<EnvPaths, 'tmp'>, extraP
   };
 }
 
+/** The credentials a function's SDK signs its calls back into selfless with. */
+export interface FunctionKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
 /** The complete environment of a function's runtime, exactly the variables AWS sets plus the function's own. */
 export function functionEnv(
   spec: FunctionSpec,
@@ -110,6 +117,7 @@ export function functionEnv(
   logStream: string,
   endpointUrl: string,
   initializationType: 'on-demand' | 'provisioned-concurrency',
+  key: FunctionKey,
 ): Record<string, string> {
   const family = familyOf(spec.runtime);
   const env: Record<string, string> = {
@@ -123,10 +131,10 @@ export function functionEnv(
     AWS_LAMBDA_INITIALIZATION_TYPE: initializationType,
     AWS_REGION: spec.region,
     AWS_DEFAULT_REGION: spec.region,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_ACCESS_KEY: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SESSION_TOKEN: 'selfless',
+    AWS_ACCESS_KEY_ID: key.accessKeyId,
+    AWS_ACCESS_KEY: key.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+    ...(key.sessionToken ? { AWS_SESSION_TOKEN: key.sessionToken } : {}),
     AWS_ENDPOINT_URL: endpointUrl,
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
     AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000',

@@ -1,6 +1,6 @@
 // The one HTTP listener: protocol dispatch (raw front doors, X-Amz-Target JSON, rest-json by path, query form),
-// region from the SigV4 scope, request ids, body limits, and AWS-shaped errors; HTTP/1.1 and h2c on one port. It
-// knows no service's logic.
+// SigV4 verification and the authorization hook before any handler runs, region from the SigV4 scope, request ids,
+// body limits, and AWS-shaped errors; HTTP/1.1 and h2c on one port. It knows no service's logic.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError, toAwsError } from '../lib/errors.js';
@@ -10,9 +10,12 @@ import { onClientError } from './client-error.js';
 import { RestRouter } from './router.js';
 import { jsonModel, restModel } from './shapes/index.js';
 import { credentialScope } from './sigv4.js';
+import { allowAll, type AuthMode, type Authorizer, type Caller, type CredentialSource } from './auth.js';
+import { authError, type AuthFamily } from './auth-errors.js';
+import { AuthFailure, Authenticator } from './sigv4-verify.js';
 import { DualProtocolListener } from './h2c.js';
 import { validateBody, type ValidationPolicy } from './validate.js';
-import type { ApiRequest, ApiResponse, JsonService, RawRoute, ServiceRoutes } from './types.js';
+import type { ApiRequest, ApiResponse, DoorAuth, DoorAuthOptions, JsonService, RawRoute, ServiceRoutes } from './types.js';
 import { sendBody, sendError, type Protocol } from './wire.js';
 
 export interface HttpServerOptions {
@@ -21,6 +24,14 @@ export interface HttpServerOptions {
   services: ServiceRoutes[];
   /** Reports unexpected (non-AWS) errors; they reach the client as a 500 ServiceException. */
   onInternalError: (e: unknown, where: string) => void;
+  auth: {
+    mode: AuthMode;
+    /** Who signs: the root key first, then IAM's access keys and STS's sessions (the composition root's order). */
+    credentials: CredentialSource;
+    /** Enforce mode's authorization hook (default: allow). */
+    authorizer?: Authorizer;
+    now?: () => number;
+  };
 }
 
 const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
@@ -41,8 +52,14 @@ export class HttpServer {
   private readonly query: NonNullable<ServiceRoutes['query']> = [];
   private inFlight = 0;
   private drained: (() => void) | undefined;
+  private readonly authn: Authenticator;
+  private readonly authorizer: Authorizer;
+  private readonly doorAuth: DoorAuth;
 
   constructor(private readonly opts: HttpServerOptions) {
+    this.authn = new Authenticator({ mode: opts.auth.mode, accountId: opts.accountId, credentials: opts.auth.credentials, now: opts.auth.now ?? Date.now });
+    this.authorizer = opts.auth.authorizer ?? allowAll;
+    this.doorAuth = { caller: (req, o) => this.callerOf(req, o) };
     for (const s of opts.services) {
       s.rest?.forEach((r) => this.router.add(r, s.restModel));
       s.json?.forEach((j) => this.json.set(j.targetPrefix, j));
@@ -100,7 +117,7 @@ export class HttpServer {
       url = new URL('http://127.0.0.1/');
     }
     for (const r of this.raw) {
-      if (r.claims(req, url)) return r.handle(req, res, url);
+      if (r.claims(req, url)) return r.handle(req, res, url, this.doorAuth);
     }
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') return this.handleJson(req, res, url, requestId, target);
@@ -109,7 +126,7 @@ export class HttpServer {
     if ('route' in match) {
       const { route, params, model } = match;
       const check = route.validation === false || !model ? undefined : modelCheck(restModel(model, route.op), route.op, 'rest', route.validation);
-      return this.run(req, res, url, requestId, 'rest', undefined, params, route.maxBody ?? DEFAULT_MAX_BODY, route.tooLarge, route.handler, check);
+      return this.run(req, res, url, requestId, 'rest', undefined, params, route.maxBody ?? DEFAULT_MAX_BODY, route.tooLarge, route.handler, route.op, check);
     }
     const ct = String(req.headers['content-type'] ?? '');
     if (req.method === 'POST' && ct.startsWith('application/x-www-form-urlencoded') && this.query.length > 0) {
@@ -134,7 +151,7 @@ export class HttpServer {
       return Promise.resolve();
     }
     const check = svc.validation === false ? undefined : modelCheck(jsonModel(prefix), name, 'json', svc.validation);
-    return this.run(req, res, url, requestId, 'json', svc, {}, svc.maxBody ?? DEFAULT_MAX_BODY, undefined, op, check);
+    return this.run(req, res, url, requestId, 'json', svc, {}, svc.maxBody ?? DEFAULT_MAX_BODY, undefined, op, name, check);
   }
 
   private async handleQuery(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
@@ -146,12 +163,19 @@ export class HttpServer {
       return;
     }
     const form = new URLSearchParams(body.toString('utf8'));
+    let caller: Caller;
+    try {
+      caller = await this.verified(req, body, 'query', form.get('Action') ?? '');
+    } catch (e) {
+      sendError(res, toAwsError(e, (x) => this.opts.onInternalError(x, 'authenticating a query request')), 'query', requestId);
+      return;
+    }
     const q = this.query.find((h) => h.matches(form, req));
     if (!q) {
       sendError(res, new AwsError('InvalidAction', `The action ${form.get('Action') ?? ''} is not valid for this endpoint.`), 'query', requestId);
       return;
     }
-    const api = this.apiRequest(req, res, url, requestId, {}, body);
+    const api = this.apiRequest(req, res, url, requestId, {}, body, caller);
     try {
       const out = await q.handle(api, form);
       await this.respond(res, out, requestId, 'text/xml');
@@ -171,6 +195,7 @@ export class HttpServer {
     maxBody: number,
     tooLarge: ((limit: number) => AwsError) | undefined,
     handler: (r: ApiRequest) => Promise<ApiResponse>,
+    operation: string,
     check?: (body: Buffer) => Buffer,
   ): Promise<void> {
     let body: Buffer;
@@ -184,13 +209,16 @@ export class HttpServer {
       sendError(res, err, protocol, requestId, svc?.errorNamespace);
       return;
     }
+    let caller: Caller;
     try {
+      // Verified before validation and before the handler: a refused request leaves nothing half-done.
+      caller = await this.verified(req, body, 'json', operation);
       if (check) body = check(body);
     } catch (e) {
       sendError(res, toAwsError(e, (x) => this.opts.onInternalError(x, `validating ${req.method} ${url.pathname}`)), protocol, requestId, svc?.errorNamespace);
       return;
     }
-    const api = this.apiRequest(req, res, url, requestId, params, body);
+    const api = this.apiRequest(req, res, url, requestId, params, body, caller);
     try {
       const out = await handler(api);
       await this.respond(res, out, requestId, svc ? (JSON_TYPES['1.0'] as string) : 'application/json');
@@ -199,11 +227,36 @@ export class HttpServer {
     }
   }
 
-  private apiRequest(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, params: Record<string, string>, body: Buffer): ApiRequest {
+  /** The caller of an API request whose body is read, or the protocol's AwsError; authorized in enforce mode. */
+  private async verified(req: IncomingMessage, body: Buffer, family: AuthFamily, operation: string): Promise<Caller> {
+    const scope = credentialScope(req.headers, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''));
+    const caller = await this.callerOf(req, { family, body, service: scope?.service ?? '', operation, region: scope?.region ?? this.opts.defaultRegion });
+    // Only a door that allows anonymous requests gets none.
+    return caller ?? this.authn.root;
+  }
+
+  /** The one authentication of the house (API requests and raw doors alike), then enforce mode's authorization. */
+  private async callerOf(req: IncomingMessage, o: DoorAuthOptions): Promise<Caller | undefined> {
+    let caller: Caller | undefined;
+    try {
+      caller = await this.authn.verify({ req, s3: o.s3 === true, body: o.body, anonymousAllowed: o.anonymousAllowed });
+    } catch (e) {
+      if (e instanceof AuthFailure) throw authError(e, o.family);
+      throw e;
+    }
+    if (caller && this.authn.mode === 'enforce') {
+      const verdict = await this.authorizer.authorize(caller, { service: o.service, operation: o.operation, region: o.region, accountId: caller.accountId });
+      if (verdict !== 'allow') throw verdict;
+    }
+    return caller;
+  }
+
+  private apiRequest(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, params: Record<string, string>, body: Buffer, caller: Caller): ApiRequest {
     const scope = credentialScope(req.headers, url.searchParams);
     let ac: AbortController | undefined;
     return {
       requestId,
+      caller,
       region: scope?.region ?? this.opts.defaultRegion,
       accountId: this.opts.accountId,
       method: req.method ?? 'GET',

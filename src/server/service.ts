@@ -14,6 +14,7 @@ import type { Leases } from '../store/leases.js';
 import type { Membership } from '../store/nodes.js';
 import type { WorkQueues } from '../store/work.js';
 import type { ServiceRoutes } from './types.js';
+import type { RootKey } from './auth.js';
 
 /** A failure to start that deserves one clear line, not a stack trace (bad options, a file that does not load). */
 export class StartupError extends Error {}
@@ -25,6 +26,8 @@ export interface NodeConfig {
   readonly defaultRegion: string;
   /** The data directory (absolute). */
   readonly dataDir: string;
+  /** The account root's access key: internal loopback callers sign with it (function environments get it too). */
+  readonly rootKey: RootKey;
   /** This node's base URL; known once the server listens, so read it when needed, not in `create`. */
   endpointUrl(): string;
   /** Engine: idle environments are destroyed after this long. */

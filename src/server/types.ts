@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AwsError } from '../lib/errors.js';
 import type { Caller } from './auth.js';
+import type { AuthFamily } from './auth-errors.js';
 import type { ValidationPolicy } from './validate.js';
 
 export interface ApiRequest {
@@ -20,7 +21,7 @@ export interface ApiRequest {
   readonly signal: AbortSignal;
   header(name: string): string | undefined;
   /** Who the request was verified as (the account root for an unsigned request in dev mode). */
-  readonly caller?: Caller;
+  readonly caller: Caller;
 }
 
 export interface ApiResponse {
@@ -64,7 +65,29 @@ export interface JsonService {
 export interface RawRoute {
   name: string;
   claims(req: IncomingMessage, url: URL): boolean;
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, auth: DoorAuth): Promise<void>;
+}
+
+/** How a raw door verifies its request: the server's one authentication (and, in enforce mode, authorization). */
+export interface DoorAuth {
+  /**
+   * The caller the request is verified as; undefined for an anonymous request where the door allows one. Throws the
+   * family's AwsError (S3's InvalidAccessKeyId, a function URL's Forbidden, …) when the signature proves no caller.
+   */
+  caller(req: IncomingMessage, o: DoorAuthOptions): Promise<Caller | undefined>;
+}
+
+export interface DoorAuthOptions {
+  family: AuthFamily;
+  /** S3's signing rules (the path as sent, the declared payload hash). */
+  s3?: boolean;
+  /** The body whose hash was signed (non-S3 doors read it first). */
+  body?: Buffer;
+  anonymousAllowed?: boolean;
+  /** For the authorization hook. */
+  service: string;
+  operation: string;
+  region: string;
 }
 
 export interface ServiceRoutes {

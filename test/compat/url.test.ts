@@ -18,6 +18,7 @@ import { removeDir, startServer, type Running, removeServer } from '../helpers/s
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { awsCli } from '../helpers/aws-cli.js';
 import { call, curl } from '../fixtures/gateway/http.js';
+import { signedHeaders } from '../../src/lib/sign.js';
 import { hasCorpus, sample, shapeDiff, type ShapeRules } from '../fixtures/gateway/shape.js';
 import { NODE_ECHO, NODE_RESPOND, PYTHON_ECHO } from '../fixtures/gateway/functions.js';
 
@@ -189,11 +190,10 @@ test('Function URLs: function errors are 502, oversize bodies 413, unsigned call
   const denied = await call(pathForm(iam));
   assert.equal(denied.status, 403);
   assert.deepEqual(denied.json(), { Message: 'Forbidden' });
-  const signed = await call(pathForm(iam), {
-    headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=abc' },
-  });
+  const { host: _host, ...headers } = await signedHeaders({ method: 'GET', url: pathForm(iam), service: 'lambda', region: 'us-east-1', key: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const signed = await call(pathForm(iam), { headers });
   assert.equal(signed.status, 200);
-  assert.equal(signed.json().requestContext.authorizer.iam.accessKey, 'AKIDEXAMPLE');
+  assert.equal(signed.json().requestContext.authorizer.iam.accessKey, 'test');
   if (hasCorpus()) {
     assert.deepEqual(shapeDiff(sample('lambda-urls-request.json'), signed.json(), { ...URL_RULES, optional: ['cookies', 'queryStringParameters', 'body'] }), []);
   }

@@ -195,7 +195,8 @@ export const COMMON_ERRORS = new Set([
   'InvalidParameterValue', 'InvalidQueryParameter', 'MalformedQueryString', 'MissingAction', 'MissingAuthenticationToken', 'MissingParameter',
   'NotAuthorized', 'OptInRequired', 'RequestExpired', 'ServiceUnavailable', 'ThrottlingException', 'ValidationError', 'ValidationException',
   'SerializationException', 'UnknownOperationException', 'InvalidRequestContentException', 'RequestEntityTooLargeException',
-  'UnrecognizedClientException', 'InvalidSignatureException', 'MethodNotAllowed',
+  'UnrecognizedClientException', 'InvalidSignatureException', 'MethodNotAllowed', 'IncompleteSignatureException',
+  'MissingAuthenticationTokenException', 'ExpiredTokenException', 'SignatureDoesNotMatch', 'ExpiredToken',
 ]);
 
 /** Codes a service answers in every operation though its model does not list them everywhere (Lambda: a missing function). */

@@ -12,7 +12,7 @@ export const cloudformationService: ServiceModule<Record<string, never>, Record<
       store: ctx.store,
       clock: ctx.clock,
       leases: ctx.cluster.leases,
-      call: loopbackCaller(() => ctx.config.endpointUrl(), ctx.config.defaultRegion),
+      call: loopbackCaller(() => ctx.config.endpointUrl(), ctx.config.defaultRegion, ctx.config.rootKey),
       accountId: ctx.config.accountId,
       log: ctx.log,
     });

@@ -6,6 +6,7 @@ import type { Clock } from '../../lib/clock.js';
 import { AwsError } from '../../lib/errors.js';
 import { uuid } from '../../lib/ids.js';
 import { BodyTooLarge, readBody } from '../../server/body.js';
+import type { Caller } from '../../server/auth.js';
 import type { RawRoute } from '../../server/types.js';
 import { MAX_SYNC_PAYLOAD, type LambdaInvoker, type UrlConfig, type UrlRegistry } from '../lambda/index.js';
 import { isPreflight, preflightHeaders, responseHeaders, withoutCors } from './cors.js';
@@ -42,7 +43,7 @@ export function urlDoor(d: UrlDoorDeps): RawRoute {
   return {
     name: 'function-url',
     claims: (req, url) => HOST_RE.test(req.headers.host ?? '') || url.pathname.startsWith(PATH_PREFIX),
-    handle: async (req, res, url) => {
+    handle: async (req, res, url, auth) => {
       const requestId = uuid();
       const loc = locate(req, url);
       const cfg = loc ? d.urls.byUrlId(loc.id) : undefined;
@@ -60,8 +61,8 @@ export function urlDoor(d: UrlDoorDeps): RawRoute {
       }
       const cors = cfg.Cors ? responseHeaders(cfg.Cors, origin) : [];
       const finish = (a: HttpAnswer): void => send(res, cfg.Cors ? { ...a, headers: [...withoutCors(a.headers), ...cors] } : a, base);
-      const iam = cfg.AuthType === 'AWS_IAM' ? callerOf(req, url) : undefined;
-      if (cfg.AuthType === 'AWS_IAM' && !iam) {
+      // AWS_IAM: an unsigned request is refused before its body is read; a signed one is verified against the body.
+      if (cfg.AuthType === 'AWS_IAM' && !signed(req, url)) {
         req.resume();
         return finish(jsonAnswer(403, { Message: 'Forbidden' }));
       }
@@ -73,6 +74,15 @@ export function urlDoor(d: UrlDoorDeps): RawRoute {
         res.destroy();
         return;
       }
+      let iam: Caller | undefined;
+      if (cfg.AuthType === 'AWS_IAM') {
+        try {
+          iam = await auth.caller(req, { family: 'url', body, service: 'lambda', operation: 'InvokeFunctionUrl', region: cfg.region });
+        } catch (e) {
+          if (!(e instanceof AwsError)) d.onInternalError(e, 'function url auth');
+          return finish(jsonAnswer(403, { Message: 'Forbidden' }));
+        }
+      }
       const info = requestInfo(req, url, loc.rawPath, body, requestId, d.clock.now());
       const event = v2Event(info, {
         accountId: d.accountId,
@@ -80,7 +90,7 @@ export function urlDoor(d: UrlDoorDeps): RawRoute {
         domainName: `${cfg.urlId}.lambda-url.${cfg.region}.on.aws`,
         routeKey: '$default',
         stage: '$default',
-        iam: iam ? { ...iam, accountId: d.accountId, userArn: `arn:aws:iam::${d.accountId}:user/${iam.accessKey}` } : undefined,
+        iam: iam ? { accessKey: iam.accessKeyId ?? '', callerId: iam.userId, userId: iam.userId, accountId: iam.accountId, userArn: iam.arn } : undefined,
       });
       const payload = Buffer.from(JSON.stringify(event));
       if (cfg.InvokeMode === 'RESPONSE_STREAM') return streamed(d, cfg, payload, requestId, res, cors, base, finish);
@@ -96,13 +106,9 @@ export function urlDoor(d: UrlDoorDeps): RawRoute {
   };
 }
 
-/** AWS_IAM URLs need a SigV4-signed request; the signature itself is checked by the access-control layer (later). */
-function callerOf(req: IncomingMessage, url: URL): { accessKey: string; callerId: string; userId: string } | undefined {
-  const auth = req.headers.authorization ?? '';
-  const m = /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\//.exec(auth);
-  const key = m?.[1] ?? url.searchParams.get('X-Amz-Credential')?.split('/')[0];
-  if (!key || (!m && !url.searchParams.get('X-Amz-Signature'))) return undefined;
-  return { accessKey: key, callerId: key, userId: key };
+/** Whether the request carries a SigV4 signature at all (header or presigned); the server verifies it. */
+function signed(req: IncomingMessage, url: URL): boolean {
+  return /^AWS4-HMAC-SHA256\s/.test(req.headers.authorization ?? '') || url.searchParams.has('X-Amz-Signature');
 }
 
 /** A finished (non-streamed) invocation as a function URL answers it. */

@@ -2,11 +2,13 @@
 // for s3, or a `<bucket>.s3.localhost` host), bucket and key from the path or host, presigned expiry, CORS, and
 // S3-shaped answers and errors.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { contentShaMismatch } from '../../server/auth-errors.js';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { AwsError, toAwsError } from '../../lib/errors.js';
 import { credentialScope } from '../../server/sigv4.js';
+import type { Caller } from '../../server/auth.js';
 import type { RawRoute } from '../../server/types.js';
 import { readBody, BodyTooLarge } from '../../server/body.js';
 import { authorizationQueryParametersError, expiredPresigned, malformedXml } from './errors.js';
@@ -29,6 +31,8 @@ export interface S3Request {
   readonly key: string | undefined;
   readonly query: URLSearchParams;
   readonly sourceIp: string;
+  /** Who the request is verified as (undefined: anonymous). */
+  caller: Caller | undefined;
   /** Set by handlers that have consumed the body, so that errors do not drain it again. */
   bodyRead: boolean;
   header(name: string): string | undefined;
@@ -147,6 +151,14 @@ function checkPresigned(q: URLSearchParams, now: number): void {
   }
 }
 
+/** A declared hex x-amz-content-sha256 must be the body's (streamed uploads check it in upload.ts). */
+export function checkContentSha(req: IncomingMessage, body: Buffer): void {
+  const declared = req.headers['x-amz-content-sha256'];
+  if (typeof declared !== 'string' || !/^[0-9a-f]{64}$/i.test(declared)) return;
+  const computed = createHash('sha256').update(body).digest('hex');
+  if (computed !== declared.toLowerCase()) throw contentShaMismatch(declared, computed);
+}
+
 export interface DoorDeps {
   data: S3Data;
   accountId: string;
@@ -160,7 +172,7 @@ export function s3Door(d: DoorDeps): RawRoute {
   return {
     name: 's3',
     claims: (req, url) => isS3Request(req, url, (b) => d.data.findBucket(b) !== undefined),
-    handle: async (req, res, url) => {
+    handle: async (req, res, url, auth) => {
       const requestId = randomBytes(8).toString('hex').toUpperCase();
       const loc = locate(req.headers.host ?? '', url.pathname);
       const scope = credentialScope(req.headers, url.searchParams);
@@ -177,6 +189,7 @@ export function s3Door(d: DoorDeps): RawRoute {
         key: loc.key,
         query: url.searchParams,
         sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        caller: undefined,
         bodyRead: false,
         header: (n) => {
           const v = req.headers[n.toLowerCase()];
@@ -185,7 +198,9 @@ export function s3Door(d: DoorDeps): RawRoute {
         body: async (limit = 1024 * 1024) => {
           r.bodyRead = true;
           try {
-            return await readBody(req, limit);
+            const b = await readBody(req, limit);
+            checkContentSha(req, b);
+            return b;
           } catch (e) {
             if (e instanceof BodyTooLarge) throw malformedXml();
             throw e;
@@ -202,6 +217,8 @@ export function s3Door(d: DoorDeps): RawRoute {
       res.setHeader('server', 'AmazonS3');
       try {
         checkPresigned(url.searchParams, d.now());
+        // A browser's CORS preflight carries no signature, on AWS as here.
+        r.caller = await auth.caller(req, { family: 's3', s3: true, service: 's3', operation: r.method, region: r.region, anonymousAllowed: r.method === 'OPTIONS' });
         if (r.bucket !== undefined && req.headers.origin !== undefined && r.method !== 'OPTIONS') {
           // CORS headers on actual requests that a rule of the bucket allows.
           const rules = d.data.findBucket(r.bucket)?.config.cors;

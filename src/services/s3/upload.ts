@@ -1,16 +1,33 @@
 // Request bodies of uploads, streamed: aws-chunked decoding (signed chunks and unsigned chunks with checksum
 // trailers), the size rules, and the MD5 / flexible checksum computed on the way and checked before the blob exists.
 import type { IncomingMessage } from 'node:http';
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { chunkSignatureMismatch, contentShaMismatch } from '../../server/auth-errors.js';
+import { chunkSigning, type ChunkSigning } from '../../server/sigv4-verify.js';
+import { chunkStringToSign, hmacHex } from '../../server/sigv4.js';
 import { type ChecksumAlgorithm, checksumHeader, digestBytes, digester, type Digester, isAlgorithm, ALGORITHMS } from './checksums.js';
 import { badDigest, entityTooLarge, incompleteBody, invalidArgument, invalidDigest, invalidRequest, missingContentLength } from './errors.js';
 
 export const MAX_PUT = 5 * 1024 * 1024 * 1024;
 
-/** Decodes an aws-chunked body: `<hex>[;chunk-signature=…]\r\n<data>\r\n … 0…\r\n[trailer: value\r\n]*\r\n`. */
-export async function* dechunk(src: AsyncIterable<Buffer>, trailers: Map<string, string>): AsyncIterable<Buffer> {
+/**
+ * Decodes an aws-chunked body: `<hex>[;chunk-signature=…]\r\n<data>\r\n … 0…\r\n[trailer: value\r\n]*\r\n`.
+ * With `signing` (a verified STREAMING-AWS4-HMAC-SHA256-PAYLOAD request) each chunk's signature must chain from the
+ * seed signature; a bad one stops the upload before the blob exists.
+ */
+export async function* dechunk(src: AsyncIterable<Buffer>, trailers: Map<string, string>, signing?: ChunkSigning): AsyncIterable<Buffer> {
   let pending: Buffer = Buffer.alloc(0);
   let remaining = 0;
+  let previous = signing?.seed ?? '';
+  let claimed = '';
+  let hash: Hash | undefined;
+  const verifyChunk = (): void => {
+    if (!signing) return;
+    const expected = hmacHex(signing.key, chunkStringToSign(signing.amzDate, signing.scope, previous, (hash ?? createHash('sha256')).digest('hex')));
+    if (expected !== claimed) throw chunkSignatureMismatch();
+    previous = expected;
+    hash = undefined;
+  };
   let state: 'header' | 'data' | 'crlf' | 'trailer' | 'done' = 'header';
   const bad = (): Error => invalidRequest('The request body is not valid aws-chunked encoding.');
   for await (const raw of src) {
@@ -19,10 +36,14 @@ export async function* dechunk(src: AsyncIterable<Buffer>, trailers: Map<string,
     while (buf.length > 0) {
       if (state === 'data') {
         const n = Math.min(remaining, buf.length);
+        hash?.update(buf.subarray(0, n));
         yield buf.subarray(0, n);
         buf = buf.subarray(n);
         remaining -= n;
-        if (remaining === 0) state = 'crlf';
+        if (remaining === 0) {
+          verifyChunk();
+          state = 'crlf';
+        }
         continue;
       }
       if (state === 'crlf') {
@@ -44,10 +65,17 @@ export async function* dechunk(src: AsyncIterable<Buffer>, trailers: Map<string,
       const line = buf.subarray(0, eol).toString('latin1');
       buf = buf.subarray(eol + 2);
       if (state === 'header') {
-        const size = parseInt(line.split(';')[0]!.trim(), 16);
+        const [sizeText, ...ext] = line.split(';');
+        const size = parseInt(sizeText!.trim(), 16);
         if (!Number.isFinite(size) || size < 0) throw bad();
-        if (size === 0) state = 'trailer';
-        else {
+        if (signing) {
+          claimed = ext.map((x) => x.trim()).find((x) => x.startsWith('chunk-signature='))?.slice('chunk-signature='.length) ?? '';
+          hash = createHash('sha256');
+        }
+        if (size === 0) {
+          verifyChunk();
+          state = 'trailer';
+        } else {
           remaining = size;
           state = 'data';
         }
@@ -123,16 +151,23 @@ export function uploadBody(req: IncomingMessage, max = MAX_PUT): UploadBody {
   let size = 0;
   let md5Hex = '';
   let sum: { algorithm: ChecksumAlgorithm; value: string } | undefined;
-  const body = chunked ? dechunk(req, trailers) : (req as AsyncIterable<Buffer>);
+  const body = chunked ? dechunk(req, trailers, chunkSigning(req)) : (req as AsyncIterable<Buffer>);
+  // A declared hex payload hash is what was signed: the body must be it.
+  const shaHash = /^[0-9a-f]{64}$/i.test(sha) ? createHash('sha256') : undefined;
   async function* source(): AsyncIterable<Buffer> {
     for await (const c of body) {
       size += c.length;
       if (size > max) throw entityTooLarge(size, max);
       md5.update(c);
       dig?.update(c);
+      shaHash?.update(c);
       yield c;
     }
     if (expected !== undefined && size !== expected) throw incompleteBody();
+    if (shaHash) {
+      const computed = shaHash.digest('hex');
+      if (computed !== sha.toLowerCase()) throw contentShaMismatch(sha, computed);
+    }
   }
   return {
     source: source(),

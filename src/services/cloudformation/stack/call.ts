@@ -1,6 +1,7 @@
 // callService: providers reach the other services through their own wire APIs over the node's loopback endpoint,
 // so that a resource is validated and created exactly as a client's request would be (the same handlers answer).
 import { XMLParser } from 'fast-xml-parser';
+import { signedFetch, type SigningKey } from '../../../lib/sign.js';
 
 export type Caller = (service: string, operation: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
@@ -67,16 +68,17 @@ function form(action: string, version: string, input: Record<string, unknown>): 
   return f;
 }
 
-export function loopbackCaller(endpoint: () => string, region: string): Caller {
-  const auth = (svc: string): string => `AWS4-HMAC-SHA256 Credential=cloudformation/20200101/${region}/${svc}/aws4_request, SignedHeaders=host, Signature=0`;
+/** Calls the node's own APIs over loopback, signed as the account root (later: the stack's role). */
+export function loopbackCaller(endpoint: () => string, region: string, key: SigningKey): Caller {
+  const send = (svc: string, url: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Response> => signedFetch(url, init, svc, region, key);
   return async (service, operation, input) => {
     const base = endpoint();
     let res: Response;
     if (service in JSON_TARGETS && service !== 'scheduler') {
       const [prefix, v] = JSON_TARGETS[service]!;
-      res = await fetch(`${base}/`, {
+      res = await send(service, `${base}/`, {
         method: 'POST',
-        headers: { 'content-type': `application/x-amz-json-${v}`, 'x-amz-target': `${prefix}.${operation}`, authorization: auth(service) },
+        headers: { 'content-type': `application/x-amz-json-${v}`, 'x-amz-target': `${prefix}.${operation}` },
         body: JSON.stringify(input),
       });
       const text = await res.text();
@@ -88,14 +90,14 @@ export function loopbackCaller(endpoint: () => string, region: string): Caller {
       const route = LAMBDA[operation];
       if (!route) throw new Error(`lambda operation ${operation} is not mapped`);
       const [method, path, body] = route(input);
-      res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', authorization: auth('lambda') }, body: body ? JSON.stringify(body) : undefined });
+      res = await send('lambda', `${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
       const text = await res.text();
       const out = text ? (JSON.parse(text) as Record<string, unknown>) : {};
       if (!res.ok) throw new ServiceCallError(String(res.headers.get('x-amzn-errortype') ?? out['Type'] ?? 'Error').split(':')[0]!, String(out['message'] ?? out['Message'] ?? text));
       return out;
     }
     if (service === 'sns') {
-      res = await fetch(`${base}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth('sns') }, body: form(operation, '2010-03-31', input).toString() });
+      res = await send('sns', `${base}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(operation, '2010-03-31', input).toString() });
       const parsed = xml.parse(await res.text()) as Record<string, Record<string, unknown>>;
       if (!res.ok) {
         const e = (parsed['ErrorResponse']?.['Error'] ?? {}) as Record<string, string>;
@@ -114,7 +116,7 @@ export function loopbackCaller(endpoint: () => string, region: string): Caller {
         GetObject: ['GET', `/${bucket}/${String(input['Key'] ?? '').split('/').map(encodeURIComponent).join('/')}`, undefined],
       };
       const [method, path, body] = req[operation] ?? (() => { throw new Error(`s3 operation ${operation} is not mapped`); })();
-      res = await fetch(`${base}${path}`, { method, headers: { authorization: auth('s3') }, body });
+      res = await send('s3', `${base}${path}`, { method, ...(body === undefined ? {} : { body }) });
       if (operation === 'GetObject' && res.ok) return { Body: Buffer.from(await res.arrayBuffer()).toString('base64') };
       const text = await res.text();
       if (!res.ok) {
