@@ -216,8 +216,8 @@ export async function startApp(o: AppOptions): Promise<App> {
   }
   const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   // Who can sign: the root key first, then the other sources in order.
-  const credentials: CredentialSource[] = [rootSource(o.auth.rootKey, o.accountId)];
-  // IAM/STS: append IAM's access keys and STS's sessions here (services.api(iamService).credentials, …).
+  // Then IAM's access keys and STS's sessions (both answered by IAM's credential source, read through to the store).
+  const credentials: CredentialSource[] = [rootSource(o.auth.rootKey, o.accountId), services.api(iamService).credentials];
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,

@@ -80,10 +80,7 @@ test('STS: GetSessionToken of the root key answers temporary credentials for at 
   await fails(sts().send(new GetSessionTokenCommand({ DurationSeconds: 100 })), 'ValidationError', 400, /Member must have value greater than or equal to 900$/);
 });
 
-// Until the SigV4 verification is on main the server takes every request as the account root, so this fails there.
-const NO_VERIFICATION = 'needs SigV4 verification (the SigV4 work): until it is on main every request is the account root';
-
-test('STS: GetCallerIdentity signed with a user\'s access key names the user, and with AssumeRole credentials the assumed role', { todo: NO_VERIFICATION }, async () => {
+test('STS: GetCallerIdentity signed with a user\'s access key names the user, and with AssumeRole credentials the assumed role', async () => {
   await iam().send(new CreateUserCommand({ UserName: 'caller-u', Path: '/ci/' }));
   const k = (await iam().send(new CreateAccessKeyCommand({ UserName: 'caller-u' }))).AccessKey!;
   const me = await sts({ accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! }).send(new GetCallerIdentityCommand({}));
