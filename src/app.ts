@@ -26,6 +26,8 @@ import { ssmService } from './services/ssm/index.js';
 import { secretsManagerService } from './services/secretsmanager/index.js';
 import { cloudformationService } from './services/cloudformation/index.js';
 import { dynamodbService } from './services/dynamodb/index.js';
+import { iamService } from './services/iam/index.js';
+import { stsService } from './services/sts/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
@@ -118,6 +120,9 @@ const engineModule: ServiceModule<{ logs: LogsApi }, Engine> = {
  * services it delivers to; then the services built on Lambda and SQS.
  */
 const SERVICES = [
+  // IAM first: the credentials and policies every request is checked against, and the roles other services use.
+  entry(iamService, () => ({})),
+  entry(stsService, (use) => ({ iam: use(iamService) })),
   entry(logsService, () => ({})),
   entry(sqsService, () => ({})),
   entry(kmsService, () => ({})),
@@ -211,8 +216,8 @@ export async function startApp(o: AppOptions): Promise<App> {
   }
   const onInternalError = (e: unknown, where: string): void => log(`selfless: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   // Who can sign: the root key first, then the other sources in order.
-  const credentials: CredentialSource[] = [rootSource(o.auth.rootKey, o.accountId)];
-  // IAM/STS: append IAM's access keys and STS's sessions here (services.api(iamService).credentials, …).
+  // Then IAM's access keys and STS's sessions (both answered by IAM's credential source, read through to the store).
+  const credentials: CredentialSource[] = [rootSource(o.auth.rootKey, o.accountId), services.api(iamService).credentials];
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
