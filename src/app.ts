@@ -7,7 +7,7 @@ import { resolvePython } from './engine/launch.js';
 import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
-import { chainSources, rootSource, type AuthMode, type CredentialSource, type RootKey } from './server/auth.js';
+import { chainSources, rootSource, type AuthMode, type Authorizer, type CredentialSource, type RootKey } from './server/auth.js';
 import { healthRoutes } from './server/health.js';
 import { entry, ServiceSet, StartupError, type NodeConfig, type ServiceModule } from './server/service.js';
 import { gatewayService } from './services/gateway/index.js';
@@ -26,7 +26,7 @@ import { ssmService } from './services/ssm/index.js';
 import { secretsManagerService } from './services/secretsmanager/index.js';
 import { cloudformationService } from './services/cloudformation/index.js';
 import { dynamodbService } from './services/dynamodb/index.js';
-import { iamService } from './services/iam/index.js';
+import { iamService, policyAuthorizer } from './services/iam/index.js';
 import { stsService } from './services/sts/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
@@ -147,6 +147,38 @@ const SERVICES = [
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 
+/**
+ * Policies as AWS evaluates them: the caller's identity policies (IAM) and the resource's own policy (a function's
+ * AddPermission statements, a queue's Policy attribute). In dev mode a denial is only logged, so that a user sees
+ * what would fail on AWS; in enforce mode it is the answer.
+ */
+function authorizerOf(services: ServiceSet, mode: AuthMode, clock: Clock, log: (m: string) => void): Authorizer {
+  const lambda = services.api(lambdaService);
+  const queues = services.api(sqsService);
+  const resourcePolicy = (arn: string): string | undefined => {
+    const p = arn.split(':');
+    if (p[2] === 'lambda' && p[5] === 'function' && p[6]) {
+      const doc = lambda.policyFor(p[3] ?? '', p[6], p[7]);
+      return doc ? JSON.stringify(doc) : undefined;
+    }
+    if (p[2] === 'sqs' && p.length === 6) return queues.queue(arn)?.policy;
+    return undefined;
+  };
+  const authz = policyAuthorizer({
+    policiesFor: (caller) => services.api(iamService).policiesFor(caller),
+    resourcePolicy,
+    now: () => clock.now(),
+    onDeny: (_caller, _action, _resource, message) => log(`selfless: ${mode === 'enforce' ? 'denied' : 'would deny (dev mode allows)'}: ${message}`),
+  });
+  if (mode === 'enforce') return authz;
+  return {
+    async authorize(caller, op) {
+      if (caller.kind !== 'root') await authz.authorize(caller, op);
+      return 'allow' as const;
+    },
+  };
+}
+
 export async function startApp(o: AppOptions): Promise<App> {
   const clock = o.clock ?? systemClock;
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -221,7 +253,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   const http = new HttpServer({
     accountId: o.accountId,
     defaultRegion: o.defaultRegion,
-    auth: { mode: o.auth.mode, credentials: chainSources(credentials), ...(o.clock ? { now: () => clock.now() } : {}) },
+    auth: { mode: o.auth.mode, credentials: chainSources(credentials), authorizer: authorizerOf(services, o.auth.mode, clock, log), ...(o.clock ? { now: () => clock.now() } : {}) },
     // Raw front doors (the gateway's) are tried before AWS protocol routing whatever the order here.
     services: [...services.routes(), healthRoutes(() => services.states())],
     onInternalError,

@@ -256,7 +256,8 @@ export class HttpServer {
       if (e instanceof AuthFailure) throw authError(e, o.family);
       throw e;
     }
-    if (caller && this.authn.mode === 'enforce') {
+    // Both modes ask the authorizer: dev mode's only logs what enforce mode would refuse.
+    if (caller) {
       const verdict = await this.authorizer.authorize(caller, {
         service: o.service,
         operation: o.operation,

@@ -42,6 +42,8 @@ export interface QueueInfo {
   url: string;
   fifo: boolean;
   visibilityTimeoutSeconds: number;
+  /** The queue's access policy (its Policy attribute), if it has one. */
+  policy?: string;
 }
 
 /** Implemented by the SQS service; errors are AwsErrors (e.g. AWS.SimpleQueueService.NonExistentQueue). */
