@@ -149,19 +149,24 @@ const SERVICES = [
 
 /**
  * Policies as AWS evaluates them: the caller's identity policies (IAM) and the resource's own policy (a function's
- * AddPermission statements, a queue's Policy attribute). In dev mode a denial is only logged, so that a user sees
+ * AddPermission statements, a queue's or topic's Policy attribute, a bucket's policy). In dev mode a denial is only logged, so that a user sees
  * what would fail on AWS; in enforce mode it is the answer.
  */
 function authorizerOf(services: ServiceSet, mode: AuthMode, clock: Clock, log: (m: string) => void): Authorizer {
   const lambda = services.api(lambdaService);
   const queues = services.api(sqsService);
-  const resourcePolicy = (arn: string): string | undefined => {
+  const topics = services.api(snsService);
+  const buckets = services.api(s3Service);
+  const resourcePolicy = async (arn: string): Promise<string | undefined> => {
     const p = arn.split(':');
     if (p[2] === 'lambda' && p[5] === 'function' && p[6]) {
       const doc = lambda.policyFor(p[3] ?? '', p[6], p[7]);
       return doc ? JSON.stringify(doc) : undefined;
     }
     if (p[2] === 'sqs' && p.length === 6) return queues.queue(arn)?.policy;
+    if (p[2] === 'sns' && p.length === 6) return topics.topicPolicy(arn);
+    // arn:aws:s3:::bucket or arn:aws:s3:::bucket/key: the bucket's policy speaks for both.
+    if (p[2] === 's3' && p[5]) return buckets.bucketPolicy(p[5].split('/')[0] ?? '');
     return undefined;
   };
   const authz = policyAuthorizer({

@@ -1,11 +1,13 @@
 // Compatibility: enforce mode evaluates IAM policies as AWS does: a user allowed only lambda:InvokeFunction on one
 // function invokes it and nothing else, an explicit deny wins over an allow, a function's resource policy admits a
-// user without identity policies, a queue's policy likewise; denials are AccessDenied in each protocol with AWS's words.
+// user without identity policies, a queue's, a topic's and a bucket's policy likewise; denials are AccessDenied in each protocol with AWS's words.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AddPermissionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, GetQueueUrlCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createFunction } from '../helpers/lambda.js';
 import { removeServer, startServer, type Running } from '../helpers/server.js';
 
@@ -110,4 +112,30 @@ test("Enforce: a queue's policy lets a user send to it; without it SQS answers A
   const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/sender` }, Action: 'sqs:SendMessage', Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:inbox` }] };
   await sqsRoot.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Policy: JSON.stringify(policy) } }));
   assert.ok((await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'hi' }))).MessageId);
+});
+
+test("Enforce: a bucket's policy lets a user read its objects and a topic's policy lets a user publish; without them, AccessDenied and AuthorizationError", async () => {
+  const s3Root = new S3Client({ endpoint: s.url, region: 'us-east-1', credentials: ROOT, forcePathStyle: true, maxAttempts: 1 });
+  await s3Root.send(new CreateBucketCommand({ Bucket: 'shared-bucket' }));
+  await s3Root.send(new PutObjectCommand({ Bucket: 'shared-bucket', Key: 'a.txt', Body: 'hello' }));
+  const reader = await user('reader');
+  const s3 = new S3Client({ endpoint: s.url, region: 'us-east-1', credentials: reader, forcePathStyle: true, maxAttempts: 1 });
+  const refused = await failure(s3.send(new GetObjectCommand({ Bucket: 'shared-bucket', Key: 'a.txt' })));
+  assert.equal(refused.name, 'AccessDenied');
+  assert.equal(refused.status, 403);
+  const bucketPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/reader` }, Action: 's3:GetObject', Resource: 'arn:aws:s3:::shared-bucket/*' }] };
+  await s3Root.send(new PutBucketPolicyCommand({ Bucket: 'shared-bucket', Policy: JSON.stringify(bucketPolicy) }));
+  assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'shared-bucket', Key: 'a.txt' }))).Body!.transformToString(), 'hello');
+  assert.equal((await failure(s3.send(new PutObjectCommand({ Bucket: 'shared-bucket', Key: 'b.txt', Body: 'no' })))).name, 'AccessDenied', 'the policy grants reads only');
+
+  const snsRoot = client(SNSClient, ROOT);
+  const topicArn = (await snsRoot.send(new CreateTopicCommand({ Name: 'news' }))).TopicArn!;
+  const publisher = await user('publisher');
+  const sns = client(SNSClient, publisher);
+  const denied = await failure(sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'hi' })));
+  assert.equal(denied.name, 'AuthorizationErrorException');
+  assert.equal(denied.status, 403);
+  const topicPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/publisher` }, Action: 'sns:Publish', Resource: topicArn }] };
+  await snsRoot.send(new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'Policy', AttributeValue: JSON.stringify(topicPolicy) }));
+  assert.ok((await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'hi' }))).MessageId);
 });

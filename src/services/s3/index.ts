@@ -12,7 +12,10 @@ import type { S3Deps } from './deps.js';
 export type { S3Deps } from './deps.js';
 
 /** Nothing yet: no other service uses S3 directly. */
-export type S3Api = Record<string, never>;
+export interface S3Api {
+  /** A bucket's policy (PutBucketPolicy's text), if the bucket exists and has one. */
+  bucketPolicy(bucket: string): string | undefined;
+}
 
 export const s3Service: ServiceModule<S3Deps, S3Api> = {
   name: 's3',
@@ -35,7 +38,7 @@ export const s3Service: ServiceModule<S3Deps, S3Api> = {
           }),
         ],
       },
-      api: {},
+      api: { bucketPolicy: (bucket) => data.findBucket(bucket)?.config.policy },
       start: async () => {
         worker.start();
         sweeper.start();

@@ -24,6 +24,8 @@ export interface SnsPublishInput {
 }
 
 export interface SnsApi {
+  /** A topic's access policy (its Policy attribute), if the topic exists. */
+  topicPolicy(topicArn: string): Promise<string | undefined>;
   /** Publish as the API does (durable before it resolves; deliveries happen later); throws the API's AwsErrors. */
   publish(region: string, input: SnsPublishInput): Promise<{ messageId: string; sequenceNumber?: string }>;
 }
@@ -61,6 +63,7 @@ export const snsService: ServiceModule<Record<string, never>, SnsIntakeApi> = {
     return {
       routes: snsRoutes({ registry, topics, subscriptions, intake, signer, accountId }),
       api: {
+        topicPolicy: async (arn) => (await registry.topic(arn))?.attributes['Policy'],
         async publish(region, input) {
           void region;
           const t = await topics.require(input.topicArn);
