@@ -26,7 +26,7 @@ import { ssmService } from './services/ssm/index.js';
 import { secretsManagerService } from './services/secretsmanager/index.js';
 import { cloudformationService } from './services/cloudformation/index.js';
 import { dynamodbService } from './services/dynamodb/index.js';
-import { iamService, policyAuthorizer } from './services/iam/index.js';
+import { AUDIT_LOG_GROUP, iamService, policyAuthorizer } from './services/iam/index.js';
 import { stsService } from './services/sts/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
@@ -157,6 +157,7 @@ function authorizerOf(services: ServiceSet, mode: AuthMode, clock: Clock, log: (
   const queues = services.api(sqsService);
   const topics = services.api(snsService);
   const buckets = services.api(s3Service);
+  const logs = services.api(logsService);
   const resourcePolicy = async (arn: string): Promise<string | undefined> => {
     const p = arn.split(':');
     if (p[2] === 'lambda' && p[5] === 'function' && p[6]) {
@@ -173,7 +174,12 @@ function authorizerOf(services: ServiceSet, mode: AuthMode, clock: Clock, log: (
     policiesFor: (caller) => services.api(iamService).policiesFor(caller),
     resourcePolicy,
     now: () => clock.now(),
-    onDeny: (_caller, _action, _resource, message) => log(`selfless: ${mode === 'enforce' ? 'denied' : 'would deny (dev mode allows)'}: ${message}`),
+    onDecision: (d) => {
+      if (d.decision === 'deny') log(`selfless: ${mode === 'enforce' ? 'denied' : 'would deny (dev mode allows)'}: ${d.reason ?? ''}`);
+      // The audit trail (`selfless audit --follow`): one line per decision, in the log store like a function's output.
+      const day = new Date(clock.now()).toISOString().slice(0, 10);
+      logs.append(d.region, AUDIT_LOG_GROUP, `${day}/${mode}`, [{ timestamp: clock.now(), message: JSON.stringify({ mode, ...d }) }]);
+    },
   });
   if (mode === 'enforce') return authz;
   return {

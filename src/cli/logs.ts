@@ -1,4 +1,6 @@
-// `selfless logs <function> [--follow]`: reads a function's log group through the Logs API of a running selfless.
+// `selfless logs <function> [--follow]`: reads a function's log group through the Logs API of a running selfless;
+// `selfless audit [--follow]` reads the authorization decisions (the `/selfless/audit` log group) the same way.
+import { AUDIT_LOG_GROUP } from '../services/iam/index.js';
 import { parseFunctionRef } from '../services/lambda/index.js';
 import { envKey, signedFetch } from '../lib/sign.js';
 import { str, UsageError, type Parsed } from './options.js';
@@ -26,10 +28,14 @@ async function call(endpoint: string, region: string, op: string, body: unknown)
 export async function logs(p: Parsed): Promise<number> {
   const fn = p.positional[0];
   if (!fn) throw new UsageError('usage: selfless logs <function> [--follow] [--endpoint URL] [--region R]');
-  const name = parseFunctionRef(fn).name;
+  return printGroup(p, str(p, 'log-group', undefined, `/aws/lambda/${parseFunctionRef(fn).name}`));
+}
+
+export const audit = (p: Parsed): Promise<number> => printGroup(p, AUDIT_LOG_GROUP);
+
+async function printGroup(p: Parsed, group: string): Promise<number> {
   const endpoint = str(p, 'endpoint', 'SELFLESS_ENDPOINT', process.env['AWS_ENDPOINT_URL'] || `http://127.0.0.1:${process.env['SELFLESS_PORT'] ?? 9000}`);
   const region = str(p, 'region', 'AWS_DEFAULT_REGION', 'us-east-1');
-  const group = str(p, 'log-group', undefined, `/aws/lambda/${name}`);
   const follow = p.flags.get('follow') === true;
   let token: string | undefined;
   for (;;) {

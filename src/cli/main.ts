@@ -2,7 +2,7 @@
 // The `selfless` command: dispatches to subcommands; every failure is one line on stderr and a non-zero exit.
 import { StartupError } from '../app.js';
 import { DEPLOY_USAGE, deleteStack, deploy, stacks } from './deploy.js';
-import { logs } from './logs.js';
+import { audit, logs } from './logs.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ const USAGE = `usage: selfless <command> [options]   (selfless <command> --help 
 commands:
   start                 run selfless (--host 127.0.0.1 --port 9000 --data ./.selfless)
   logs <function>       print a function's logs (--follow to keep printing, --endpoint URL, --region R)
+  audit                 print the authorization decisions about non-root callers (--follow, --endpoint URL, --region R)
   transform TEMPLATE    expand a SAM template to CloudFormation JSON (--region R, --parameter-overrides K=V …)
   validate TEMPLATE     check a SAM template locally; every error with its resource and property
   deploy                deploy a SAM/CloudFormation template as a stack (--stack-name N, --template-file F, …)
@@ -45,6 +46,7 @@ interface Command {
 const STACK = ['endpoint', 'stack-name', 'template-file', 'template', 'parameter-overrides', 'capabilities', 'no-execute-changeset', 'skip-unsupported'];
 const COMMANDS: Record<string, Command> = {
   start: { run: start, usage: START_USAGE, flags: ['host', 'port', 'data', 'store', 'region', 'account-id', 'isolation', 'idle-timeout', 'prestart', 'account-concurrency', 'async-retry-delay', 'async-concurrency', 'gateway', 'kms-master-key-file', 'auth', 'root-access-key', 'root-secret-key'] },
+  audit: { run: audit, usage: 'usage: selfless audit [--follow] [--endpoint URL] [--region R]\n', flags: ['follow', 'endpoint', 'region'] },
   logs: { run: logs, usage: 'usage: selfless logs <function> [--follow] [--endpoint URL] [--region R] [--log-group NAME]\n', flags: ['follow', 'endpoint', 'region', 'log-group'] },
   transform: { run: transform, usage: TRANSFORM_USAGE, flags: ['region', 'account-id', 'parameter-overrides'] },
   validate: { run: validate, usage: VALIDATE_USAGE, flags: ['region', 'account-id', 'parameter-overrides'] },

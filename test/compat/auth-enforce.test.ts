@@ -9,7 +9,10 @@ import { CreateQueueCommand, GetQueueUrlCommand, SendMessageCommand, SetQueueAtt
 import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createFunction } from '../helpers/lambda.js';
-import { removeServer, startServer, type Running } from '../helpers/server.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { MAIN, removeServer, startServer, type Running } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
 
 const ACCOUNT = '000000000000';
 let s: Running;
@@ -138,4 +141,20 @@ test("Enforce: a bucket's policy lets a user read its objects and a topic's poli
   const topicPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/publisher` }, Action: 'sns:Publish', Resource: topicArn }] };
   await snsRoot.send(new SetTopicAttributesCommand({ TopicArn: topicArn, AttributeName: 'Policy', AttributeValue: JSON.stringify(topicPolicy) }));
   assert.ok((await sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'hi' }))).MessageId);
+});
+
+test('Enforce: every decision about a non-root caller is in the audit log, and `selfless audit` prints it', async () => {
+  await createFunction(client(LambdaClient, ROOT), 'audited', code);
+  const keys = await user('auditee', { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:GetFunction', Resource: fnArn('audited') }] });
+  const lambda = client(LambdaClient, keys);
+  await lambda.send(new GetFunctionCommand({ FunctionName: 'audited' }));
+  assert.equal((await failure(lambda.send(new InvokeCommand({ FunctionName: 'audited' })))).name, 'AccessDeniedException');
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  const lines = await until('the audit lines', async () => {
+    const out = (await promisify(execFile)('node', [MAIN, 'audit', '--endpoint', s.url], { env })).stdout;
+    const mine = out.split('\n').filter((l) => l.includes('user/auditee')).map((l) => JSON.parse(l.slice(l.indexOf(' ') + 1)) as Record<string, unknown>);
+    return mine.length >= 2 ? mine : undefined;
+  }, 20_000, 300);
+  assert.deepEqual(lines.map((l) => [l['decision'], l['action'], l['mode']]), [['allow', 'lambda:GetFunction', 'enforce'], ['deny', 'lambda:InvokeFunction', 'enforce']]);
+  assert.match(String(lines[1]!['reason']), /because no identity-based policy allows the lambda:InvokeFunction action$/);
 });

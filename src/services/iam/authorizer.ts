@@ -11,12 +11,26 @@ import type { CallerPolicies } from './access.js';
 /** The resource policy of an ARN (a function's, a queue's, a bucket's …) as JSON text, if the resource has one. */
 export type ResourcePolicyLookup = (arn: string) => string | undefined | Promise<string | undefined>;
 
+/** The log group every decision about a non-root caller is written to (`selfless audit` reads it). */
+export const AUDIT_LOG_GROUP = '/selfless/audit';
+
+/** One authorization decision as the audit log records it (no request content: secrets never reach it). */
+export interface AuditEntry {
+  decision: 'allow' | 'deny';
+  principal: string;
+  action: string;
+  resources: string[];
+  region: string;
+  /** Why a denial was given (AWS's message); absent for an allow. */
+  reason?: string;
+}
+
 export interface AuthorizerDeps {
   policiesFor(caller: Caller): Promise<CallerPolicies>;
   resourcePolicy: ResourcePolicyLookup;
   now(): number;
-  /** Told every decision that denies (the audit trail; in dev mode the only effect of a denial). */
-  onDeny?: (caller: Caller, action: string, resource: string, message: string) => void;
+  /** Told every decision about a non-root caller (the audit trail; in dev mode the only effect of a denial). */
+  onDecision?: (d: AuditEntry) => void;
 }
 
 /** AWS's refusal per protocol: JSON services' AccessDeniedException, the query services' and S3's AccessDenied. */
@@ -75,23 +89,23 @@ export function policyAuthorizer(deps: AuthorizerDeps): Authorizer {
       const view = op.service === 's3' ? s3View(op) : undefined;
       const scope: AuthzScope = { region: op.region, account: op.accountId, principalArn: caller.arn };
       const target = authzTarget(op.service, view?.operation ?? op.operation, view?.input ?? op.input(), scope);
-      if (!target.mapped) {
-        const message = `User: ${caller.arn} is not authorized to perform: ${op.service}:${op.operation} because selfless has no authorization rule for this operation`;
-        deps.onDeny?.(caller, `${op.service}:${op.operation}`, '*', message);
+      const deny = (action: string, resources: string[], message: string): AwsError => {
+        deps.onDecision?.({ decision: 'deny', principal: caller.arn, action, resources, region: op.region, reason: message });
         return accessDenied(op.family, message, op.service);
+      };
+      if (!target.mapped) {
+        const action = `${op.service}:${op.operation}`;
+        return deny(action, ['*'], `User: ${caller.arn} is not authorized to perform: ${action} because selfless has no authorization rule for this operation`);
       }
       const policies = await deps.policiesFor(caller);
       const checks = [{ action: target.action, resources: target.resources }, ...target.also];
       for (const check of checks) {
         for (const resource of check.resources) {
           const { req, decision } = await decide(caller, policies, check.action, resource, target.context, scope);
-          if (decision.effect !== 'Allow') {
-            const message = denialMessage(req, decision);
-            deps.onDeny?.(caller, check.action, resource, message);
-            return accessDenied(op.family, message, op.service);
-          }
+          if (decision.effect !== 'Allow') return deny(check.action, [resource], denialMessage(req, decision));
         }
       }
+      deps.onDecision?.({ decision: 'allow', principal: caller.arn, action: target.action, resources: target.resources, region: op.region });
       return 'allow';
     },
   };

@@ -12,7 +12,7 @@ import { IAM_MIGRATIONS } from './model.js';
 import { Policies } from './policies.js';
 
 export type { CallerPolicies } from './access.js';
-export { policyAuthorizer, type AuthorizerDeps, type ResourcePolicyLookup } from './authorizer.js';
+export { AUDIT_LOG_GROUP, policyAuthorizer, type AuditEntry, type AuthorizerDeps, type ResourcePolicyLookup } from './authorizer.js';
 export type { TemporaryCredentials } from './credentials.js';
 
 /** A role as STS needs it. */
