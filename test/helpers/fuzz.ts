@@ -200,7 +200,12 @@ export const COMMON_ERRORS = new Set([
 ]);
 
 /** Codes a service answers in every operation though its model does not list them everywhere (Lambda: a missing function). */
-export const SERVICE_ERRORS: Record<string, string[]> = { lambda: ['ResourceNotFoundException'] };
+export const SERVICE_ERRORS: Record<string, string[]> = {
+  lambda: ['ResourceNotFoundException'],
+  // CloudWatch Logs' constraint violations are InvalidParameterException on every operation (its edge validation
+  // code), also on the deprecated tag operations whose models list no such error (ListTagsLogGroup, UntagLogGroup).
+  Logs_20140328: ['InvalidParameterException'],
+};
 
 export type Verdict = 'ok' | '5xx' | 'dropped' | 'misshapen';
 
