@@ -240,6 +240,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     defaultRegion: o.defaultRegion,
     dataDir,
     rootKey: o.auth.rootKey,
+    authMode: o.auth.mode,
     endpointUrl: () => url,
     idleTimeoutMs: o.idleTimeoutMs,
     prestartPerKey: o.prestartPerKey,

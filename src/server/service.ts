@@ -14,7 +14,7 @@ import type { Leases } from '../store/leases.js';
 import type { Membership } from '../store/nodes.js';
 import type { WorkQueues } from '../store/work.js';
 import type { ServiceRoutes } from './types.js';
-import type { RootKey } from './auth.js';
+import type { AuthMode, RootKey } from './auth.js';
 
 /** A failure to start that deserves one clear line, not a stack trace (bad options, a file that does not load). */
 export class StartupError extends Error {}
@@ -28,6 +28,11 @@ export interface NodeConfig {
   readonly dataDir: string;
   /** The account root's access key: internal loopback callers sign with it (function environments get it too). */
   readonly rootKey: RootKey;
+  /**
+   * `enforce`: services refuse what AWS refuses on their own account too (an event source invoking a function its
+   * policy does not allow); `dev`: they only log that AWS would refuse it.
+   */
+  readonly authMode: AuthMode;
   /** This node's base URL; known once the server listens, so read it when needed, not in `create`. */
   endpointUrl(): string;
   /** Engine: idle environments are destroyed after this long. */

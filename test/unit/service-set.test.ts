@@ -36,7 +36,7 @@ function recorder() {
     journal: {} as Journal,
     clock: new FakeClock(),
     notifier: new LocalNotifier(),
-    config: { accountId: '000000000000', defaultRegion: 'us-east-1', dataDir: '/tmp', rootKey: { accessKeyId: 'test', secretAccessKey: 'test' }, endpointUrl: () => '', idleTimeoutMs: 1, prestartPerKey: 0, accountConcurrency: 1, isolation: 'process' },
+    config: { accountId: '000000000000', defaultRegion: 'us-east-1', dataDir: '/tmp', rootKey: { accessKeyId: 'test', secretAccessKey: 'test' }, endpointUrl: () => '', idleTimeoutMs: 1, prestartPerKey: 0, accountConcurrency: 1, isolation: 'process', authMode: 'dev' },
     log: (m) => logged.push(m),
     cluster: {} as ServiceContext<unknown>['cluster'],
   };

@@ -128,6 +128,13 @@ export const eventsDeliveryService: ServiceModule<EventsDeliveryDeps, Record<str
           const ref = { name: p[6] ?? '', qualifier: p[7] };
           // A function that does not exist fails now (and goes to the dead-letter queue), as on AWS.
           lambda.invoker.resolve(region, ref.name, ref.qualifier);
+          // EventBridge invokes as events.amazonaws.com from the rule: without a permission Lambda refuses, which is
+          // not retried (NO_PERMISSIONS in the dead-letter attributes); dev mode only says so.
+          if (!lambda.allowsService(region, arn, 'events.amazonaws.com', { sourceArn: d.ruleArn, sourceAccount: ctx.config.accountId })) {
+            const message = `User: events.amazonaws.com is not authorized to perform: lambda:InvokeFunction on resource: ${arn} because no resource-based policy allows the lambda:InvokeFunction action`;
+            if (ctx.config.authMode === 'enforce') throw targetError('NO_PERMISSIONS', message);
+            ctx.log(`selfless: would be refused on AWS: rule ${d.ruleArn} target ${arn}: ${message}; dev mode invokes it`);
+          }
           await lambda.enqueueAsync(region, ref.name, ref.qualifier, Buffer.from(input()));
           return;
         }

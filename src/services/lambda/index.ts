@@ -31,6 +31,7 @@ import { UrlRegistry } from './urls.js';
 import { policyRoutes } from './api-policy.js';
 import { documentOf, PolicyStore, type PolicyDocument } from './policies.js';
 import { ClusterConcurrency } from './cluster-concurrency.js';
+import { SourcePermissions, type SourceFacts } from './source-permission.js';
 
 export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
@@ -38,6 +39,7 @@ export { UrlCorsShape } from './urls.js';
 export { MAX_SYNC_PAYLOAD } from './api-invoke.js';
 export { parseFunctionRef, type FunctionRef } from './arn.js';
 export type { PolicyDocument, PolicyStatement } from './policies.js';
+export type { SourceFacts } from './source-permission.js';
 
 export interface LambdaDeps {
   /** The node's data plane: environments, admission, the Runtime API. */
@@ -65,6 +67,12 @@ export interface LambdaApi {
    * version or an alias, as GetPolicy shows it; undefined when there is none. Sources record and check with it.
    */
   policyFor(region: string, functionName: string, qualifier?: string): PolicyDocument | undefined;
+  /**
+   * Whether the function's resource-based policy (of the version or alias the ARN names) allows the service principal
+   * (`s3.amazonaws.com`, `sns.amazonaws.com`, `events.amazonaws.com`) lambda:InvokeFunction from that source.
+   * `functionArn` is a function ARN or name, qualified or not; false for a malformed one.
+   */
+  allowsService(region: string, functionArn: string, principal: string, facts: SourceFacts): boolean;
 }
 
 export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
@@ -224,6 +232,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         : rest,
     };
     await provisioned.load();
+    const sourcePermissions = new SourcePermissions(accountId, () => clock.now());
     return {
       routes,
       api: {
@@ -233,6 +242,18 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         policyFor: (region, name, qualifier) => {
           const statements = policies.get(region, name, qualifier ?? '$LATEST');
           return statements ? documentOf(statements) : undefined;
+        },
+        allowsService: (region, functionArn, principal, facts) => {
+          let ref;
+          try {
+            ref = parseFunctionRef(functionArn);
+          } catch {
+            return false;
+          }
+          const r = ref.region ?? region;
+          const statements = policies.get(r, ref.name, ref.qualifier ?? '$LATEST');
+          const resource = `arn:aws:lambda:${r}:${accountId}:function:${ref.name}${ref.qualifier ? `:${ref.qualifier}` : ''}`;
+          return sourcePermissions.allows(statements ? documentOf(statements) : undefined, resource, principal, facts);
         },
       },
       // Needs the running engine: provisioned concurrency after a restart, queued async events, mappings' pollers.

@@ -181,17 +181,27 @@ export async function notification(ctx: S3Ctx, r: S3Request, queues: SqsApi): Pr
   const doc = await r.xml(false);
   if (doc && doc.root !== 'NotificationConfiguration') throw malformedXml();
   const cfg = parseNotification(doc?.value ?? {}, () => uuid().replace(/-/g, '').slice(0, 16));
-  const failed = cfg.destinations.filter((d) => d.kind === 'sqs' && !queues.queue(d.arn));
+  // x-amz-skip-destination-validation: true skips the checks of queues and functions (and the test messages).
+  const skip = (r.header('x-amz-skip-destination-validation') ?? '').toLowerCase() === 'true';
+  // S3 checks a Lambda destination's policy when the configuration is put, not when it delivers (the function's
+  // policy must allow s3.amazonaws.com with this bucket's ARN); ctx.mayInvoke only logs in dev mode.
+  const failed: { arn: string; why: string }[] = [];
+  if (!skip) {
+    for (const d of cfg.destinations) {
+      if (d.kind === 'sqs' && !queues.queue(d.arn)) failed.push({ arn: d.arn, why: 'The destination queue does not exist' });
+      if (d.kind === 'lambda' && !ctx.mayInvoke(r.region, d.arn, b.name)) failed.push({ arn: d.arn, why: `Not authorized to invoke function [${d.arn}]` });
+    }
+  }
   if (failed.length > 0) {
     const fields: Record<string, unknown> = {};
     failed.forEach((d, i) => {
       fields[`ArgumentName${i + 1}`] = d.arn;
-      fields[`ArgumentValue${i + 1}`] = 'The destination queue does not exist';
+      fields[`ArgumentValue${i + 1}`] = d.why;
     });
     throw new AwsError('InvalidArgument', 'Unable to validate the following destination configurations', { status: 400, fields });
   }
   // S3 sends a test message to each queue when a configuration is put, before it answers.
-  for (const d of cfg.destinations.filter((x) => x.kind === 'sqs')) {
+  for (const d of cfg.destinations.filter((x) => x.kind === 'sqs' && !skip)) {
     await queues.send(d.arn, { body: testEvent(b.name, r.requestId, r.hostId, ctx.clock.now()) });
   }
   await ctx.data.updateConfig(b.name, (c) => ({ ...c, notification: cfg.destinations.length || cfg.eventBridge ? cfg : undefined }));

@@ -17,6 +17,11 @@ export interface S3Ctx {
   clock: Clock;
   cluster: ClusterContext;
   accountId: string;
+  /**
+   * Whether S3 may invoke the function of a Lambda destination from this bucket (its policy allows s3.amazonaws.com
+   * with the bucket's SourceArn): in dev mode always true, with a log line when AWS would refuse.
+   */
+  mayInvoke(region: string, functionArn: string, bucket: string): boolean;
 }
 
 /** The bytes [start, end] of an object made of segments, streamed blob after blob. */

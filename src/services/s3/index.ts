@@ -22,7 +22,15 @@ export const s3Service: ServiceModule<S3Deps, S3Api> = {
   async create(ctx) {
     const data = new S3Data(ctx.store, ctx.journal, ctx.clock, ctx.notifier);
     await data.init();
-    const s3: S3Ctx = { data, blobs: ctx.store.blobs.objects, clock: ctx.clock, cluster: ctx.cluster, accountId: ctx.config.accountId };
+    const accountId = ctx.config.accountId;
+    const mayInvoke = (region: string, functionArn: string, bucket: string): boolean => {
+      const sourceArn = `arn:aws:s3:::${bucket}`;
+      if (ctx.deps.lambda.allowsService(region, functionArn, 's3.amazonaws.com', { sourceArn, sourceAccount: accountId })) return true;
+      if (ctx.config.authMode === 'enforce') return false;
+      ctx.log(`selfless: would be refused on AWS: the policy of ${functionArn} does not allow s3.amazonaws.com to invoke it from ${sourceArn} (AddPermission with Principal s3.amazonaws.com and SourceArn ${sourceArn}); dev mode allows it`);
+      return true;
+    };
+    const s3: S3Ctx = { data, blobs: ctx.store.blobs.objects, clock: ctx.clock, cluster: ctx.cluster, accountId, mayInvoke };
     const worker = new NotificationWorker(ctx.cluster, ctx.clock, ctx.deps, ctx.log);
     const sweeper = new BlobSweeper(data, ctx.store.blobs.objects, ctx.clock, ctx.cluster, ctx.log);
     return {

@@ -33,6 +33,8 @@ export interface DeliveryDeps {
   lambda: LambdaApi;
   queues: SqsApi;
   log(msg: string): void;
+  /** enforce: a function whose policy does not allow sns.amazonaws.com from the topic is not invoked; dev: logged. */
+  authMode: 'dev' | 'enforce';
   /** Other nodes share the queues: sweep for items nobody works on. */
   shared: boolean;
 }
@@ -260,6 +262,20 @@ export class DeliveryWorker {
     return JSON.stringify(notificationEnvelope(m, v, this.urls(sub), (s) => this.d.source.sign(s, v)));
   }
 
+  /**
+   * SNS invokes a function as sns.amazonaws.com, and Lambda refuses it unless the function's policy allows that
+   * principal from the topic (AddPermission with SourceArn = the topic): a client-side error, not retried, counted
+   * as a failed delivery (and sent to the subscription's dead-letter queue). Dev mode only says so.
+   */
+  private checkInvoke(functionArn: string, topicArn: string): void {
+    const region = functionArn.split(':')[3] ?? '';
+    const sourceAccount = topicArn.split(':')[4];
+    if (this.d.lambda.allowsService(region, functionArn, 'sns.amazonaws.com', { sourceArn: topicArn, ...(sourceAccount ? { sourceAccount } : {}) })) return;
+    const message = `AccessDeniedException: User: sns.amazonaws.com is not authorized to perform: lambda:InvokeFunction on resource: ${functionArn} because no resource-based policy allows the lambda:InvokeFunction action`;
+    if (this.d.authMode === 'enforce') throw new DeliveryFailure(message, true);
+    this.d.log(`selfless: would be refused on AWS: SNS delivery from ${topicArn} to ${functionArn}: ${message}; dev mode delivers it`);
+  }
+
   private async notify(m: Delivered, sub: Subscription): Promise<void> {
     switch (sub.protocol) {
       case 'lambda': {
@@ -267,6 +283,7 @@ export class DeliveryWorker {
         const v = await this.version(m.topicArn);
         // A function that does not exist (or lost its alias) is a client-side error: no retries, to the DLQ.
         this.d.lambda.invoker.resolve(p[3]!, p[6]!, p[7]);
+        this.checkInvoke(sub.endpoint, m.topicArn);
         const event = lambdaEvent(m, sub.arn, v, this.urls(sub), (s) => this.d.source.sign(s, v));
         await this.d.lambda.enqueueAsync(p[3]!, p[6]!, p[7], Buffer.from(JSON.stringify(event)));
         return;

@@ -117,6 +117,7 @@ export const snsDeliveryService: ServiceModule<SnsDeliveryDeps, Record<string, n
       queues: ctx.deps.queues,
       log: ctx.log,
       shared: ctx.store.kind === 'postgres',
+      authMode: ctx.config.authMode,
     });
     return { routes: {}, api: {}, start: async () => worker.start(), stop: () => worker.stop() };
   },
