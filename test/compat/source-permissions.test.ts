@@ -1,0 +1,148 @@
+// Compatibility: event sources invoke a function only as its resource-based policy allows. In enforce mode S3 refuses
+// a notification configuration whose function does not allow s3.amazonaws.com from the bucket (InvalidArgument, as
+// PutBucketNotificationConfiguration answers on AWS) and SNS fails the delivery to a function that does not allow
+// sns.amazonaws.com from the topic (to the subscription's dead-letter queue); in dev mode both work and are logged.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AddPermissionCommand, PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, PublishCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createFunction, lambdaClient } from '../helpers/lambda.js';
+import { s3Client } from '../helpers/s3.js';
+import { snsClient } from '../helpers/sns.js';
+import { sqsClient } from '../helpers/sqs.js';
+import { until } from '../helpers/wait.js';
+import { removeServer, startServer, type Running } from '../helpers/server.js';
+
+const ACCOUNT = '000000000000';
+const fnArn = (name: string): string => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
+const qArn = (name: string): string => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`;
+
+interface Node {
+  s: Running;
+  lambda: LambdaClient;
+  s3: S3Client;
+  sns: SNSClient;
+  sqs: SQSClient;
+}
+
+let enforce: Node;
+let dev: Node;
+
+async function node(mode: 'dev' | 'enforce'): Promise<Node> {
+  const s = await startServer({ args: ['--auth', mode], env: { SELFLESS_ISOLATION: 'process' } });
+  return { s, lambda: lambdaClient(s.url), s3: s3Client(s.url), sns: snsClient(s.url), sqs: sqsClient(s.url) };
+}
+
+before(async () => {
+  [enforce, dev] = await Promise.all([node('enforce'), node('dev')]);
+});
+after(async () => {
+  for (const n of [enforce, dev]) {
+    if (!n) continue;
+    for (const c of [n.lambda, n.s3, n.sns, n.sqs]) c.destroy();
+    await n.s.stop();
+    await removeServer(n.s);
+  }
+});
+
+async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
+  }
+  assert.fail('expected the request to fail');
+}
+
+/** A function whose async invocations' results go to a new queue (its OnSuccess destination): the queue's URL. */
+async function recordingFunction(n: Node, name: string): Promise<string> {
+  const url = (await n.sqs.send(new CreateQueueCommand({ QueueName: `${name}-ran` }))).QueueUrl!;
+  await createFunction(n.lambda, name, { 'index.js': 'exports.handler = async (e) => e;' });
+  await n.lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: name, DestinationConfig: { OnSuccess: { Destination: qArn(`${name}-ran`) } } }));
+  return url;
+}
+
+/** The first message on a queue (long polls until `ms`), or undefined. */
+async function first(n: Node, url: string, ms = 30_000): Promise<Record<string, unknown> | undefined> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const got = await n.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: Math.min(5, Math.max(1, Math.ceil((end - Date.now()) / 1000))) }));
+    if (got.Messages?.[0]) return JSON.parse(got.Messages[0].Body!) as Record<string, unknown>;
+  }
+  return undefined;
+}
+
+const notifyLambda = (bucket: string, fn: string) =>
+  new PutBucketNotificationConfigurationCommand({
+    Bucket: bucket,
+    NotificationConfiguration: { LambdaFunctionConfigurations: [{ Id: 'fn', LambdaFunctionArn: fnArn(fn), Events: ['s3:ObjectCreated:*'] }] },
+  });
+
+test('Sources (enforce): S3 refuses a notification configuration until the function allows s3.amazonaws.com from that bucket, then the function runs on an upload', async () => {
+  const ran = await recordingFunction(enforce, 'src-s3-fn');
+  await enforce.s3.send(new CreateBucketCommand({ Bucket: 'src-bucket' }));
+
+  const none = await failure(enforce.s3.send(notifyLambda('src-bucket', 'src-s3-fn')));
+  assert.deepEqual(none, { name: 'InvalidArgument', status: 400, message: 'Unable to validate the following destination configurations' });
+
+  // A permission for another bucket is not one for this bucket.
+  await enforce.lambda.send(new AddPermissionCommand({ FunctionName: 'src-s3-fn', StatementId: 'other', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: 'arn:aws:s3:::other-bucket' }));
+  const other = await failure(enforce.s3.send(notifyLambda('src-bucket', 'src-s3-fn')));
+  assert.equal(other.name, 'InvalidArgument');
+
+  await enforce.lambda.send(new AddPermissionCommand({ FunctionName: 'src-s3-fn', StatementId: 's3', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: 'arn:aws:s3:::src-bucket' }));
+  await enforce.s3.send(notifyLambda('src-bucket', 'src-s3-fn'));
+  await enforce.s3.send(new PutObjectCommand({ Bucket: 'src-bucket', Key: 'hello.txt', Body: 'hi' }));
+  const record = await first(enforce, ran);
+  assert.ok(record, 'the function ran on the upload');
+  const s3 = (record['requestPayload'] as { Records: { s3: { bucket: { name: string }; object: { key: string } } }[] }).Records[0]!.s3;
+  assert.equal(s3.bucket.name, 'src-bucket');
+  assert.equal(s3.object.key, 'hello.txt');
+});
+
+test('Sources (enforce): SNS delivers to a function only with a permission for sns.amazonaws.com from the topic; without one the delivery fails to the dead-letter queue', async () => {
+  const ran = await recordingFunction(enforce, 'src-sns-fn');
+  const topic = (await enforce.sns.send(new CreateTopicCommand({ Name: 'src-topic' }))).TopicArn!;
+  const dlq = (await enforce.sqs.send(new CreateQueueCommand({ QueueName: 'src-sns-dlq' }))).QueueUrl!;
+  await enforce.sns.send(
+    new SubscribeCommand({ TopicArn: topic, Protocol: 'lambda', Endpoint: fnArn('src-sns-fn'), Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: qArn('src-sns-dlq') }) } }),
+  );
+
+  const refused = await enforce.sns.send(new PublishCommand({ TopicArn: topic, Message: 'refused' }));
+  const dead = await first(enforce, dlq);
+  assert.equal(dead?.['MessageId'], refused.MessageId, 'the refused delivery went to the dead-letter queue');
+  assert.equal(await first(enforce, ran, 3_000), undefined, 'the function did not run');
+
+  // A permission naming another topic does not admit this one; one naming this topic does.
+  await enforce.lambda.send(new AddPermissionCommand({ FunctionName: 'src-sns-fn', StatementId: 'other', Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: `arn:aws:sns:us-east-1:${ACCOUNT}:other-topic` }));
+  const stillRefused = await enforce.sns.send(new PublishCommand({ TopicArn: topic, Message: 'still refused' }));
+  assert.equal((await first(enforce, dlq))?.['MessageId'], stillRefused.MessageId);
+
+  await enforce.lambda.send(new AddPermissionCommand({ FunctionName: 'src-sns-fn', StatementId: 'sns', Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: topic }));
+  const delivered = await enforce.sns.send(new PublishCommand({ TopicArn: topic, Message: 'delivered' }));
+  const record = await first(enforce, ran);
+  const sns = (record?.['requestPayload'] as { Records: { Sns: { MessageId: string; Message: string } }[] } | undefined)?.Records[0]?.Sns;
+  assert.equal(sns?.MessageId, delivered.MessageId);
+  assert.equal(sns?.Message, 'delivered');
+});
+
+test('Sources (dev): S3 and SNS invoke a function without permissions, and the log says AWS would refuse', async () => {
+  const ranS3 = await recordingFunction(dev, 'dev-s3-fn');
+  await dev.s3.send(new CreateBucketCommand({ Bucket: 'dev-bucket' }));
+  await dev.s3.send(notifyLambda('dev-bucket', 'dev-s3-fn'));
+  await dev.s3.send(new PutObjectCommand({ Bucket: 'dev-bucket', Key: 'k', Body: 'x' }));
+  assert.ok(await first(dev, ranS3), 'the function ran on the upload');
+
+  const ranSns = await recordingFunction(dev, 'dev-sns-fn');
+  const topic = (await dev.sns.send(new CreateTopicCommand({ Name: 'dev-topic' }))).TopicArn!;
+  await dev.sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'lambda', Endpoint: fnArn('dev-sns-fn') }));
+  const pub = await dev.sns.send(new PublishCommand({ TopicArn: topic, Message: 'dev' }));
+  const record = await first(dev, ranSns);
+  assert.equal((record?.['requestPayload'] as { Records: { Sns: { MessageId: string } }[] } | undefined)?.Records[0]?.Sns.MessageId, pub.MessageId);
+
+  await until('the log lines', () => /would be refused on AWS: .*dev-s3-fn.*s3\.amazonaws\.com/.test(dev.s.output()) && /would be refused on AWS: SNS delivery from .*dev-topic to .*dev-sns-fn/.test(dev.s.output()), 5_000);
+  assert.doesNotMatch(enforce.s.output(), /would be refused on AWS/);
+});
