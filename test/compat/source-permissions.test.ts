@@ -1,13 +1,15 @@
 // Compatibility: event sources invoke a function only as its resource-based policy allows. In enforce mode S3 refuses
 // a notification configuration whose function does not allow s3.amazonaws.com from the bucket (InvalidArgument, as
 // PutBucketNotificationConfiguration answers on AWS) and SNS fails the delivery to a function that does not allow
-// sns.amazonaws.com from the topic (to the subscription's dead-letter queue); in dev mode both work and are logged.
+// sns.amazonaws.com from the topic (to the subscription's dead-letter queue), and an EventBridge rule's Lambda target
+// fails with NO_PERMISSIONS (to the target's dead-letter queue); in dev mode S3 and SNS work and are logged.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AddPermissionCommand, PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { s3Client } from '../helpers/s3.js';
 import { snsClient } from '../helpers/sns.js';
@@ -145,4 +147,30 @@ test('Sources (dev): S3 and SNS invoke a function without permissions, and the l
 
   await until('the log lines', () => /would be refused on AWS: .*dev-s3-fn.*s3\.amazonaws\.com/.test(dev.s.output()) && /would be refused on AWS: SNS delivery from .*dev-topic to .*dev-sns-fn/.test(dev.s.output()), 5_000);
   assert.doesNotMatch(enforce.s.output(), /would be refused on AWS/);
+});
+
+test('Sources (enforce): an EventBridge rule invokes a Lambda target only with a permission for events.amazonaws.com from the rule; without one the event goes to the target\'s dead-letter queue with NO_PERMISSIONS', async () => {
+  const eb = new EventBridgeClient({ endpoint: enforce.s.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  try {
+    const ran = await recordingFunction(enforce, 'src-ev-fn');
+    const dlq = (await enforce.sqs.send(new CreateQueueCommand({ QueueName: 'src-ev-dlq' }))).QueueUrl!;
+    const rule = (await eb.send(new PutRuleCommand({ Name: 'src-rule', EventPattern: JSON.stringify({ source: ['src.test'] }) }))).RuleArn!;
+    await eb.send(new PutTargetsCommand({ Rule: 'src-rule', Targets: [{ Id: 'fn', Arn: fnArn('src-ev-fn'), DeadLetterConfig: { Arn: qArn('src-ev-dlq') } }] }));
+
+    const refused = await eb.send(new PutEventsCommand({ Entries: [{ Source: 'src.test', DetailType: 'T', Detail: '{"n":1}' }] }));
+    const got = await enforce.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, WaitTimeSeconds: 20, MessageAttributeNames: ['All'] }));
+    const m = got.Messages?.[0];
+    assert.ok(m, 'the refused event reached the dead-letter queue');
+    assert.equal((JSON.parse(m.Body!) as { id: string }).id, refused.Entries![0]!.EventId);
+    assert.equal(m.MessageAttributes?.['ERROR_CODE']?.StringValue, 'NO_PERMISSIONS');
+    assert.equal(m.MessageAttributes?.['RULE_ARN']?.StringValue, rule);
+    assert.equal(await first(enforce, ran, 2_000), undefined, 'the function did not run');
+
+    await enforce.lambda.send(new AddPermissionCommand({ FunctionName: 'src-ev-fn', StatementId: 'ev', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: rule }));
+    const allowed = await eb.send(new PutEventsCommand({ Entries: [{ Source: 'src.test', DetailType: 'T', Detail: '{"n":2}' }] }));
+    const record = await first(enforce, ran);
+    assert.equal((record?.['requestPayload'] as { id: string } | undefined)?.id, allowed.Entries![0]!.EventId);
+  } finally {
+    eb.destroy();
+  }
 });
