@@ -11,7 +11,7 @@ import { CreateTopicCommand, PublishCommand, SubscribeCommand, type SNSClient } 
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
-import { s3Client } from '../helpers/s3.js';
+import { raw, s3Client } from '../helpers/s3.js';
 import { snsClient } from '../helpers/sns.js';
 import { sqsClient } from '../helpers/sqs.js';
 import { until } from '../helpers/wait.js';
@@ -89,6 +89,17 @@ test('Sources (enforce): S3 refuses a notification configuration until the funct
 
   const none = await failure(enforce.s3.send(notifyLambda('src-bucket', 'src-s3-fn')));
   assert.deepEqual(none, { name: 'InvalidArgument', status: 400, message: 'Unable to validate the following destination configurations' });
+  // The error names the destination and why, as S3 does (ArgumentName1 / ArgumentValue1).
+  const xml = `<NotificationConfiguration><CloudFunctionConfiguration><Id>fn</Id><CloudFunction>${fnArn('src-s3-fn')}</CloudFunction><Event>s3:ObjectCreated:*</Event></CloudFunctionConfiguration></NotificationConfiguration>`;
+  const answer = await raw(enforce.s.url, 'PUT', '/src-bucket?notification', { 'content-type': 'application/xml' }, xml);
+  assert.equal(answer.status, 400);
+  const body = answer.body.toString();
+  assert.match(body, /<Code>InvalidArgument<\/Code>/);
+  assert.ok(body.includes(`<ArgumentName1>${fnArn('src-s3-fn')}</ArgumentName1>`), body);
+  assert.ok(body.includes(`<ArgumentValue1>Not authorized to invoke function [${fnArn('src-s3-fn')}]</ArgumentValue1>`), body);
+  // x-amz-skip-destination-validation skips the check, as on AWS (then the configuration is removed again).
+  assert.equal((await raw(enforce.s.url, 'PUT', '/src-bucket?notification', { 'content-type': 'application/xml', 'x-amz-skip-destination-validation': 'true' }, xml)).status, 200);
+  assert.equal((await raw(enforce.s.url, 'PUT', '/src-bucket?notification', { 'content-type': 'application/xml' }, '<NotificationConfiguration/>')).status, 200);
 
   // A permission for another bucket is not one for this bucket.
   await enforce.lambda.send(new AddPermissionCommand({ FunctionName: 'src-s3-fn', StatementId: 'other', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: 'arn:aws:s3:::other-bucket' }));
