@@ -116,12 +116,21 @@ test('CloudFormation: SSM parameter types take the named parameter’s value; De
     cfn().send(new CreateStackCommand({ StackName: 'resolve-typed-missing', TemplateBody: FUNCTION('x', { A: { Ref: 'P' } } as never, '{"P":{"Type":"AWS::SSM::Parameter::Value<String>","Default":"/app/absent"}}') })),
     (e: Error & { name: string }) => e.name === 'ValidationError' && e.message === 'Unable to fetch parameters [/app/absent] from parameter store for this account.',
   );
+  await assert.rejects(
+    cfn().send(new CreateStackCommand({ StackName: 'resolve-typed-secure', TemplateBody: FUNCTION('x', { A: { Ref: 'P' } } as never, '{"P":{"Type":"AWS::SSM::Parameter::Value<String>","Default":"/app/key"}}') })),
+    (e: Error & { name: string }) => e.name === 'ValidationError' && e.message === 'Parameters [/app/key] referenced by template have types not supported by CloudFormation.',
+  );
 });
 
 test('CloudFormation: a reference to a missing SSM parameter refuses the stack; a missing secret or JSON key fails the resource and rolls back; ssm-secure is refused outside the properties AWS allows', async () => {
   await assert.rejects(
     cfn().send(new CreateStackCommand({ StackName: 'resolve-no-param', TemplateBody: FUNCTION('resolve-no-param-fn', { A: 'x-{{resolve:ssm:/app/missing}}' }) })),
     (e: Error & { name: string }) => e.name === 'ValidationError' && e.message === 'Parameters: [ssm:/app/missing] cannot be found.',
+  );
+  // A SecureString's plaintext comes only through ssm-secure.
+  await assert.rejects(
+    cfn().send(new CreateStackCommand({ StackName: 'resolve-plain-secure', TemplateBody: FUNCTION('resolve-plain-secure-fn', { A: '{{resolve:ssm:/app/key}}' }) })),
+    (e: Error & { name: string }) => e.name === 'ValidationError' && e.message === "Non-secure ssm prefix was used for secure parameter: '/app/key'",
   );
   const failing: Array<[string, Record<string, string>, RegExp]> = [
     ['resolve-no-secret', { A: '{{resolve:secretsmanager:nope:SecretString:password}}' }, /^Secrets Manager can't find the specified secret\. \(Service: AWSSecretsManager; Status Code: 400; Error Code: ResourceNotFoundException\)$/],

@@ -4,7 +4,7 @@ import type { Json, JsonObject } from '../template/index.js';
 
 /** What the engine needs of the other services: their module APIs' resolve(). */
 export interface DynamicSources {
-  ssm?: { resolve(region: string, reference: string): Promise<string> };
+  ssm?: { resolve(region: string, reference: string): Promise<string>; typeOf?(region: string, reference: string): Promise<string> };
   secrets?: { resolve(region: string, reference: string): Promise<string> };
 }
 
@@ -71,6 +71,9 @@ export class DynamicResolver {
     }
     if (!this.sources.ssm) throw new DynamicReferenceError('SSM dynamic references are not available on this server.');
     try {
+      // A plain ssm reference never yields a SecureString's plaintext (that is what ssm-secure, with its placement rule, is for).
+      if (service === 'ssm' && (await this.sources.ssm.typeOf?.(region, inner)) === 'SecureString')
+        throw new DynamicReferenceError(`Non-secure ssm prefix was used for secure parameter: '${inner}'`);
       return await this.sources.ssm.resolve(region, inner);
     } catch (e) {
       const code = codeOf(e);
@@ -139,6 +142,7 @@ export async function ssmParameterValues(
     const name = given[d.name] ?? d.default;
     if (!d.type.ssm || name === undefined || !sources.ssm || name in out) continue;
     try {
+      if ((await sources.ssm.typeOf?.(region, name)) === 'SecureString') throw new DynamicReferenceError(`Parameters [${name}] referenced by template have types not supported by CloudFormation.`);
       out[name] = await sources.ssm.resolve(region, name);
     } catch (e) {
       if (!/^Parameter(Version)?NotFound$/.test(codeOf(e))) throw e;

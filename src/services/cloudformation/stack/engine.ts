@@ -230,18 +230,17 @@ export class Engine {
     } catch (e) {
       throw validation(e instanceof Error ? e.message : String(e));
     }
-    const values = await ssmParameterValues(this.o.sources ?? {}, region, decls, parameters);
-    for (const ref of new Set(literalSsmReferences(processed['Resources'] ?? null))) {
-      const i = ref.indexOf(':');
-      if (ref.slice(i + 1).includes('${')) continue;
-      try {
-        await this.dynamic.one(region, ref.slice(0, i), ref.slice(i + 1));
-      } catch (e) {
-        if (e instanceof DynamicReferenceError) throw validation(e.message);
-        throw e;
+    try {
+      const values = await ssmParameterValues(this.o.sources ?? {}, region, decls, parameters);
+      for (const ref of new Set(literalSsmReferences(processed['Resources'] ?? null))) {
+        const i = ref.indexOf(':');
+        if (!ref.slice(i + 1).includes('${')) await this.dynamic.one(region, ref.slice(0, i), ref.slice(i + 1));
       }
+      return values;
+    } catch (e) {
+      if (e instanceof DynamicReferenceError) throw validation(e.message);
+      throw e;
     }
-    return values;
   }
 
   prepare(s: { id: string; name: string; ssm?: Record<string, string> }, processed: JsonObject, parameters: Record<string, string>, capabilities?: string[], ssm = s.ssm ?? {}): PreparedStack {
