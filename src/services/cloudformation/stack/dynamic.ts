@@ -83,6 +83,20 @@ export class DynamicResolver {
   }
 
   /**
+   * What a stack operation reads before it starts: the values of the SSM parameter types (name → value), and a check
+   * that the literal ssm references in the resources name parameters that exist (CloudFormation refuses the operation
+   * otherwise; references built with ${} are only known when the resource is created).
+   */
+  async atStart(region: string, decls: Iterable<{ name: string; type: { ssm: boolean }; default?: string }>, processed: JsonObject, given: Record<string, string>): Promise<Record<string, string>> {
+    const values = await ssmParameterValues(this.sources, region, decls, given);
+    for (const ref of new Set(literalSsmReferences(processed['Resources'] ?? null))) {
+      const i = ref.indexOf(':');
+      if (!ref.slice(i + 1).includes('${')) await this.one(region, ref.slice(0, i), ref.slice(i + 1));
+    }
+    return values;
+  }
+
+  /**
    * The properties with every reference replaced by its value, and the secret values met (ssm-secure and Secrets
    * Manager) so that callers can keep them out of events and logs.
    */

@@ -9,7 +9,7 @@ import { parseTemplate, transformSam, type Json, type JsonObject } from '../inde
 import { evaluateOutputs, evaluateResource, isObj, parseModel, prepareStack, requiredCapabilities, type PreparedStack, type Resolvers } from '../template/index.js';
 import type { Caller } from './call.js';
 import { PROVIDERS, type Created, type ProviderContext } from './providers.js';
-import { DynamicReferenceError, DynamicResolver, literalSsmReferences, masked, ssmParameterValues, type DynamicSources } from './dynamic.js';
+import { DynamicResolver, masked, type DynamicSources } from './dynamic.js';
 
 export interface ResourceState extends Created {
   type: string;
@@ -217,28 +217,12 @@ export class Engine {
     return tree as JsonObject;
   }
 
-  /**
-   * What a stack operation reads from SSM before it starts: the values of SSM parameter types, and a check that the
-   * literal ssm dynamic references in the resources name parameters that exist (CloudFormation refuses the operation
-   * otherwise).
-   */
+  /** The SSM values a stack operation starts with (see DynamicResolver.atStart); AWS's ValidationError when one is missing. */
   async fetchSsm(s: { id: string }, processed: JsonObject, parameters: Record<string, string>): Promise<Record<string, string>> {
-    const region = this.region(s);
-    let decls;
     try {
-      decls = parseModel(processed).template.parameters.values();
+      return await this.dynamic.atStart(this.region(s), parseModel(processed).template.parameters.values(), processed, parameters);
     } catch (e) {
-      throw validation(e instanceof Error ? e.message : String(e));
-    }
-    try {
-      const values = await ssmParameterValues(this.o.sources ?? {}, region, decls, parameters);
-      for (const ref of new Set(literalSsmReferences(processed['Resources'] ?? null))) {
-        const i = ref.indexOf(':');
-        if (!ref.slice(i + 1).includes('${')) await this.dynamic.one(region, ref.slice(0, i), ref.slice(i + 1));
-      }
-      return values;
-    } catch (e) {
-      if (e instanceof DynamicReferenceError) throw validation(e.message);
+      if (!(e instanceof AwsError)) throw validation(e instanceof Error ? e.message : String(e));
       throw e;
     }
   }
