@@ -7,7 +7,9 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
+  UpdateStackCommand,
   waitUntilStackCreateComplete,
+  waitUntilStackUpdateComplete,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
@@ -91,6 +93,12 @@ test('CloudFormation: a function environment takes {{resolve:ssm:…}} and {{res
   ]);
   assert.ok(!seen.includes(PASSWORD), 'a secret value shows in the stack');
   assert.ok(seen.includes('{{resolve:secretsmanager:db:SecretString:password}}'), 'GetTemplate keeps the reference as written');
+  // An update whose reference changes (a pinned version) updates the function in place with the new value.
+  await cfn().send(new UpdateStackCommand({ StackName: 'resolve-ok', TemplateBody: FUNCTION('resolve-ok-fn', { ...vars, GREETING: '{{resolve:ssm:/app/greeting:1}}' }) }));
+  await waitUntilStackUpdateComplete({ client: cfn(), ...waiter }, { StackName: 'resolve-ok' });
+  const after = await lambdaClient(server().url).send(new GetFunctionConfigurationCommand({ FunctionName: 'resolve-ok-fn' }));
+  assert.equal(after.Environment?.Variables?.['GREETING'], 'hello');
+  assert.equal(after.Environment?.Variables?.['PASSWORD'], PASSWORD);
 });
 
 test('CloudFormation: SSM parameter types take the named parameter’s value; DescribeStacks shows ResolvedValue; an absent one refuses the stack', async () => {
