@@ -143,7 +143,7 @@ const SERVICES = [
   // S3 notifications go to Lambda's async path, queues, topics and (with EventBridge enabled) the default bus.
   entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
   // CloudFormation last (before cluster): its resources are the other services'.
-  entry(cloudformationService, () => ({})),
+  entry(cloudformationService, (use) => ({ ssm: use(ssmService), secrets: use(secretsManagerService) })),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
 ];
 

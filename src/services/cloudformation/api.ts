@@ -69,13 +69,17 @@ function parametersOf(f: Form, previous?: Stack): Record<string, string> {
 const tagsOf = (f: Form): { Key: string; Value: string }[] => structs(f, 'Tags', ['Key', 'Value']).map((t) => ({ Key: t['Key'] ?? '', Value: t['Value'] ?? '' }));
 
 /** Parameter values with the template's defaults, as DescribeStacks shows them (NoEcho as ****). */
-function resolvedParameters(s: Stack): { key: string; value: string }[] {
+function resolvedParameters(s: Stack): { key: string; value: string; resolved?: string }[] {
   const t = parseModel(s.processed).template;
-  const out: { key: string; value: string }[] = [];
+  const out: { key: string; value: string; resolved?: string }[] = [];
   for (const p of t.parameters.values()) {
     const v = s.parameters[p.name] ?? p.default;
     if (v === undefined) continue;
-    out.push({ key: p.name, value: p.noEcho ? '****' : String(v) });
+    const item: { key: string; value: string; resolved?: string } = { key: p.name, value: p.noEcho ? '****' : String(v) };
+    // SSM parameter types: the value given names the SSM parameter; ResolvedValue is what it held.
+    const resolved = p.type.ssm ? s.ssm?.[String(v)] : undefined;
+    if (resolved !== undefined) item.resolved = p.noEcho ? '****' : resolved;
+    out.push(item);
   }
   return out;
 }
@@ -85,7 +89,7 @@ function stackXml(s: Stack): string {
     el('StackId', s.id) +
     el('StackName', s.name) +
     el('Description', s.description) +
-    members('Parameters', resolvedParameters(s).map((p) => el('ParameterKey', p.key) + el('ParameterValue', p.value))) +
+    members('Parameters', resolvedParameters(s).map((p) => el('ParameterKey', p.key) + el('ParameterValue', p.value) + el('ResolvedValue', p.resolved))) +
     el('CreationTime', iso(s.created)) +
     el('LastUpdatedTime', s.updated ? iso(s.updated) : undefined) +
     el('DeletionTime', s.deleted ? iso(s.deleted) : undefined) +
@@ -145,7 +149,7 @@ const OPS: Record<string, Op> = {
     const s = newStack(c, name, f);
     const params = parametersOf(f);
     const processed = c.engine.process(body, c.region, params, s.capabilities, false);
-    c.engine.prepare(s, processed, params, s.capabilities);
+    c.engine.prepare(s, processed, params, s.capabilities, await c.engine.fetchSsm(s, processed, params));
     await begin(c, s, 'create', body, processed, params);
     return el('StackId', s.id);
   },
@@ -157,7 +161,7 @@ const OPS: Record<string, Op> = {
     const params = parametersOf(f, s);
     const caps = list(f, 'Capabilities');
     const processed = c.engine.process(body, c.region, params, caps, false);
-    const p = c.engine.prepare(s, processed, params, caps);
+    const p = c.engine.prepare(s, processed, params, caps, await c.engine.fetchSsm(s, processed, params));
     if (f.has('Tags.member.1')) s.tags = tagsOf(f);
     s.capabilities = caps;
     if (c.engine.plan(s, p).length === 0 && JSON.stringify(params) === JSON.stringify(s.parameters) && body === s.templateBody) throw validation('No updates are to be performed.');
@@ -285,7 +289,7 @@ const OPS: Record<string, Op> = {
     const params = parametersOf(f, s);
     const caps = list(f, 'Capabilities');
     const processed = c.engine.process(body, c.region, params, caps, true);
-    const p = c.engine.prepare(s, processed, params, caps);
+    const p = c.engine.prepare(s, processed, params, caps, await c.engine.fetchSsm(s, processed, params));
     const cs: ChangeSet = {
       id: `arn:aws:cloudformation:${c.region}:${s.id.split(':')[4]}:changeSet/${name}/${randomUUID()}`,
       name,

@@ -7,6 +7,8 @@ import { Params } from './params.js';
 export interface SsmApi {
   /** The value of `{{resolve:ssm:name[:version]}}` (or `ssm-secure`, decrypted); ParameterNotFound / ParameterVersionNotFound otherwise. */
   resolve(region: string, reference: string): Promise<string>;
+  /** The Type (String, StringList, SecureString) of `name[:version]`: CloudFormation refuses SecureString outside ssm-secure. */
+  typeOf(region: string, reference: string): Promise<string>;
 }
 export interface SsmDeps { readonly kms: KmsApi }
 
@@ -21,6 +23,7 @@ export const ssmService: ServiceModule<SsmDeps, SsmApi> = {
         const inner = m ? m[2]! : reference;
         return params.value(await params.select(region, inner), true);
       },
+      typeOf: async (region, reference) => (await params.select(region, reference)).type,
     };
     return { routes: ssmRoutes(params), api, start: async () => {}, stop: async () => {} };
   },

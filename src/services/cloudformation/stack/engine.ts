@@ -6,9 +6,10 @@ import type { Store } from '../../../store/store.js';
 import type { Leases } from '../../../store/leases.js';
 import { AwsError } from '../../../lib/errors.js';
 import { parseTemplate, transformSam, type Json, type JsonObject } from '../index.js';
-import { evaluateOutputs, evaluateResource, isObj, prepareStack, requiredCapabilities, type PreparedStack, type Resolvers } from '../template/index.js';
+import { evaluateOutputs, evaluateResource, isObj, parseModel, prepareStack, requiredCapabilities, type PreparedStack, type Resolvers } from '../template/index.js';
 import type { Caller } from './call.js';
 import { PROVIDERS, type Created, type ProviderContext } from './providers.js';
+import { DynamicResolver, masked, type DynamicSources } from './dynamic.js';
 
 export interface ResourceState extends Created {
   type: string;
@@ -40,6 +41,8 @@ export interface Stack {
   terminationProtection: boolean;
   skipUnsupported: boolean;
   description?: string;
+  /** SSM parameter types: the SSM parameter name → the value it had when the last operation ran (ResolvedValue). */
+  ssm?: Record<string, string>;
   /** The operation in progress: its target (kept to resume after a restart). */
   pending?: { kind: 'create' | 'update' | 'delete'; templateBody: string; processed: JsonObject; parameters: Record<string, string>; previous?: Record<string, ResourceState> };
 }
@@ -103,8 +106,12 @@ export class Engine {
   private running = new Set<string>();
 
   constructor(
-    private readonly o: { store: Store; clock: Clock; leases: Leases; call: Caller; accountId: string; log: (m: string) => void },
-  ) {}
+    private readonly o: { store: Store; clock: Clock; leases: Leases; call: Caller; accountId: string; log: (m: string) => void; sources?: DynamicSources },
+  ) {
+    this.dynamic = new DynamicResolver(o.sources ?? {});
+  }
+
+  private readonly dynamic: DynamicResolver;
 
   // ---- store
 
@@ -210,10 +217,20 @@ export class Engine {
     return tree as JsonObject;
   }
 
-  prepare(s: { id: string; name: string }, processed: JsonObject, parameters: Record<string, string>, capabilities?: string[]): PreparedStack {
+  /** The SSM values a stack operation starts with (see DynamicResolver.atStart); AWS's ValidationError when one is missing. */
+  async fetchSsm(s: { id: string }, processed: JsonObject, parameters: Record<string, string>): Promise<Record<string, string>> {
+    try {
+      return await this.dynamic.atStart(this.region(s), parseModel(processed).template.parameters.values(), processed, parameters);
+    } catch (e) {
+      if (!(e instanceof AwsError)) throw validation(e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  }
+
+  prepare(s: { id: string; name: string; ssm?: Record<string, string> }, processed: JsonObject, parameters: Record<string, string>, capabilities?: string[], ssm = s.ssm ?? {}): PreparedStack {
     let p: PreparedStack;
     try {
-      p = prepareStack(processed, { stack: { region: this.region(s), accountId: this.o.accountId, stackName: s.name, stackId: s.id }, parameters });
+      p = prepareStack(processed, { stack: { region: this.region(s), accountId: this.o.accountId, stackName: s.name, stackId: s.id }, parameters, ssm: (n) => ssm[n] });
     } catch (e) {
       throw validation(e instanceof Error ? e.message : String(e));
     }
@@ -311,7 +328,15 @@ export class Engine {
     if (!pending) return;
     if (pending.kind === 'delete') return this.runDelete(s);
     const importValue = await this.exportsMap();
-    const prepared = this.prepare(s, pending.processed, pending.parameters);
+    let prepared: PreparedStack;
+    let ssm: Record<string, string>;
+    try {
+      ssm = await this.fetchSsm(s, pending.processed, pending.parameters);
+      prepared = this.prepare(s, pending.processed, pending.parameters, undefined, ssm);
+    } catch (e) {
+      // A parameter deleted between the request and its run: the operation fails as a whole.
+      return this.fail(s, pending.kind === 'create', `${s.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const failed = await this.apply(s, prepared, importValue);
     const create = pending.kind === 'create';
     if (!failed) {
@@ -324,6 +349,7 @@ export class Engine {
       s.templateBody = pending.templateBody;
       s.processed = pending.processed;
       s.parameters = pending.parameters;
+      s.ssm = ssm;
       s.description = typeof pending.processed['Description'] === 'string' ? pending.processed['Description'] : undefined;
       if (!create) {
         await this.stackStatus(s, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
@@ -359,7 +385,9 @@ export class Engine {
       const cur = s.resources[id];
       if (cur && JSON.stringify(cur.properties) !== JSON.stringify(prev.properties) && cur.physicalId === prev.physicalId) {
         const prov = PROVIDERS[prev.type];
-        await prov?.update?.(prev.properties, prev, this.ctx(s, id)).catch(() => undefined);
+        await this.live(s, prev)
+          .then((props) => prov?.update?.(props, prev, this.ctx(s, id)))
+          .catch(() => undefined);
       }
       if (cur && cur.physicalId !== prev.physicalId) await this.deleteOne(s, id, cur);
       s.resources[id] = { ...prev, status: 'UPDATE_COMPLETE' };
@@ -414,36 +442,49 @@ export class Engine {
       return reason;
     }
     const c = this.ctx(s, id);
-    if (cur && cur.status !== 'DELETE_COMPLETE' && !cur.skipped) {
-      if (cur.type === decl.type && JSON.stringify(cur.properties) === JSON.stringify(props)) return undefined;
+    // The stack keeps the properties with their references (as AWS, a changed SSM value alone updates nothing);
+    // providers get the values, and secret values are masked in whatever reason a failure gives.
+    let live: JsonObject;
+    let secrets: string[] = [];
+    const updating = cur && cur.status !== 'DELETE_COMPLETE' && !cur.skipped ? cur : undefined;
+    if (updating && updating.type === decl.type && JSON.stringify(updating.properties) === JSON.stringify(props)) return undefined;
+    try {
+      ({ properties: live, secrets } = await this.dynamic.properties(decl.type, this.region(s), props));
+    } catch (e) {
+      const reason = reasonOf(e);
+      await this.event(s, id, decl.type, updating ? updating.physicalId : '', updating ? 'UPDATE_FAILED' : 'CREATE_FAILED', reason);
+      return reason;
+    }
+    if (updating) {
+      const cur = updating;
       await this.event(s, id, decl.type, cur.physicalId, 'UPDATE_IN_PROGRESS');
       try {
         let next: Created;
-        if (cur.type === decl.type && !this.replaces(decl.type, cur.properties, props)) next = await prov.update!(props, cur, c);
+        if (cur.type === decl.type && !this.replaces(decl.type, cur.properties, props)) next = await prov.update!(live, cur, c);
         else {
           await this.event(s, id, decl.type, cur.physicalId, 'UPDATE_IN_PROGRESS', 'Requested update requires the creation of a new physical resource; hence creating one.');
-          next = await prov.create(props, c);
+          next = await prov.create(live, c);
           await this.event(s, id, decl.type, next.physicalId, 'UPDATE_IN_PROGRESS', 'Resource creation Initiated');
         }
         s.resources[id] = { ...next, type: decl.type, properties: props, status: 'UPDATE_COMPLETE', updated: now, deletionPolicy: ev.deletionPolicy };
         await this.event(s, id, decl.type, next.physicalId, 'UPDATE_COMPLETE');
         return undefined;
       } catch (e) {
-        const reason = reasonOf(e);
+        const reason = masked(reasonOf(e), secrets);
         await this.event(s, id, decl.type, cur.physicalId, 'UPDATE_FAILED', reason);
         return reason;
       }
     }
     await this.event(s, id, decl.type, '', 'CREATE_IN_PROGRESS');
     try {
-      const made = await prov.create(props, c);
+      const made = await prov.create(live, c);
       await this.event(s, id, decl.type, made.physicalId, 'CREATE_IN_PROGRESS', 'Resource creation Initiated');
       s.resources[id] = { ...made, type: decl.type, properties: props, status: 'CREATE_COMPLETE', updated: now, deletionPolicy: ev.deletionPolicy };
       await this.save(s);
       await this.event(s, id, decl.type, made.physicalId, 'CREATE_COMPLETE');
       return undefined;
     } catch (e) {
-      const reason = reasonOf(e);
+      const reason = masked(reasonOf(e), secrets);
       await this.event(s, id, decl.type, '', 'CREATE_FAILED', reason);
       return reason;
     }
@@ -473,7 +514,7 @@ export class Engine {
     }
     await this.event(s, id, r.type, r.physicalId, 'DELETE_IN_PROGRESS');
     try {
-      await PROVIDERS[r.type]?.delete(r, r.properties, this.ctx(s, id));
+      await PROVIDERS[r.type]?.delete(r, await this.live(s, r), this.ctx(s, id));
     } catch (e) {
       const reason = reasonOf(e);
       if (!/not ?found|does not exist|NonExistent/i.test(reason)) {
@@ -484,6 +525,11 @@ export class Engine {
     if (!replaced) r.status = 'DELETE_COMPLETE';
     await this.event(s, id, r.type, r.physicalId, 'DELETE_COMPLETE');
     return true;
+  }
+
+  /** A resource's stored properties with their dynamic references resolved (as written when one no longer resolves). */
+  private async live(s: Stack, r: ResourceState): Promise<JsonObject> {
+    return this.dynamic.properties(r.type, this.region(s), r.properties).then((x) => x.properties, () => r.properties);
   }
 
   /** Deletes resources, dependents first (reverse of the order they were created in). */
