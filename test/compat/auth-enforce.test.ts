@@ -13,6 +13,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { MAIN, removeServer, startServer, type Running } from '../helpers/server.js';
 import { until } from '../helpers/wait.js';
+import { failure } from '../helpers/errors.js';
 
 const ACCOUNT = '000000000000';
 let s: Running;
@@ -37,15 +38,6 @@ async function user(name: string, policy?: object): Promise<Keys> {
   return { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
 }
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-  }
-  return { name: 'no error', status: 200, message: '' };
-}
 
 const fnArn = (name: string): string => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
 const code = { 'index.js': 'exports.handler = async (e) => ({ ok: true, e });' };

@@ -17,6 +17,7 @@ import { liveServer } from '../helpers/server.js';
 import { createFunction } from '../helpers/lambda.js';
 import { raw } from '../helpers/s3.js';
 import { signedHeaders } from '../../src/lib/sign.js';
+import { failure } from '../helpers/errors.js';
 
 const server = liveServer();
 const REGION = 'us-east-1';
@@ -26,16 +27,6 @@ const WRONG: Creds = { accessKeyId: 'test', secretAccessKey: 'not-the-secret' };
 const UNKNOWN: Creds = { accessKeyId: 'AKIANOSUCHKEY0000000', secretAccessKey: 'test' };
 const cfg = (credentials: Creds, extra: Record<string, unknown> = {}) => ({ endpoint: server().url, region: REGION, credentials, maxAttempts: 1, ...extra });
 
-/** The error an SDK call fails with (fails the test when the call succeeds). */
-async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-  }
-  throw new Error('the call succeeded');
-}
 
 const BAD_SIG = 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 

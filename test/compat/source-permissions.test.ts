@@ -16,6 +16,7 @@ import { snsClient } from '../helpers/sns.js';
 import { sqsClient } from '../helpers/sqs.js';
 import { until } from '../helpers/wait.js';
 import { removeServer, startServer, type Running } from '../helpers/server.js';
+import { failure } from '../helpers/errors.js';
 
 const ACCOUNT = '000000000000';
 const fnArn = (name: string): string => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
@@ -49,15 +50,6 @@ after(async () => {
   }
 });
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-  }
-  assert.fail('expected the request to fail');
-}
 
 /** A function whose async invocations' results go to a new queue (its OnSuccess destination): the queue's URL. */
 async function recordingFunction(n: Node, name: string): Promise<string> {
