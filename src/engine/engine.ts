@@ -242,6 +242,7 @@ export class Engine {
       if (cmd) {
         const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir: pre.tmpDir });
         const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+        pre.env.credentialsExpire = key.expiration;
         const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
         pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir });
         return { env: pre.env, init: await init };
@@ -252,6 +253,7 @@ export class Engine {
       const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
       const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+      pre.env.credentialsExpire = key.expiration;
       return { env: pre.env, init: await pre.env.init(spec, logStream, env, initTimeoutMs) };
     }
     const created = await this.pool.create();
@@ -269,6 +271,7 @@ export class Engine {
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
     const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    env.credentialsExpire = key.expiration;
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
       env.attach(

@@ -10,8 +10,9 @@ export const LAMBDA_PRINCIPAL = 'lambda.amazonaws.com';
 
 /**
  * How long an environment's role session lasts. AWS refreshes an environment's credentials behind the runtime; an
- * environment here keeps the ones it started with, so the session must outlive any environment: idle ones are
- * reaped after minutes, and 12 h (IAM's longest MaxSessionDuration) covers a busy one's life too.
+ * environment here keeps the ones it started with, so the session is long (12 h, IAM's longest MaxSessionDuration:
+ * idle environments are reaped after minutes) and the engine replaces an environment shortly before its session
+ * expires (busy and provisioned ones), rather than rewriting a running process's variables.
  */
 export const EXECUTION_SESSION_SECONDS = 12 * 3600;
 
@@ -55,7 +56,7 @@ export class ExecutionRoles {
       this.warnOnce(spec, `selfless: function ${spec.functionName}: role ${roleArn} does not trust lambda.amazonaws.com (on AWS the function could not be created or run)`);
     }
     const c = await this.o.iam.issueRoleCredentials(roleArn, sessionName(spec.functionName), EXECUTION_SESSION_SECONDS, spec.region);
-    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
+    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration };
   }
 
   private warnOnce(spec: FunctionSpec, message: string): void {
