@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, DeleteRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createLambdaRole, LAMBDA_TRUST } from '../helpers/lambda.js';
 import { removeServer, startServer, type Running } from '../helpers/server.js';
@@ -113,7 +113,7 @@ test('Execution roles: in enforce mode a function calls back as its role session
   assert.equal(got.Messages?.[0]?.Body, 'from the function');
 });
 
-test('Execution roles: enforce mode refuses CreateFunction and UpdateFunctionConfiguration with a role Lambda cannot assume, in AWS words', async () => {
+test('Execution roles: enforce mode refuses CreateFunction and UpdateFunctionConfiguration with a role Lambda cannot assume, in AWS words, and a function whose role was deleted does not start', async () => {
   const iam = client(IAMClient, enforce);
   const untrusting = await iam.send(
     new CreateRoleCommand({
@@ -135,6 +135,11 @@ test('Execution roles: enforce mode refuses CreateFunction and UpdateFunctionCon
   assert.equal(u.message, 'The role defined for the function cannot be assumed by Lambda.');
   const ok = await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'updated', Timeout: 31 }));
   assert.equal(ok.Role, good, 'the refused role was not stored');
+  // A role deleted after CreateFunction: the environment does not start (no fall back to the root key).
+  await iam.send(new DeleteRoleCommand({ RoleName: 'good' }));
+  const gone = await failure(lambda.send(new InvokeCommand({ FunctionName: 'updated', Payload: Buffer.from('{}') })));
+  assert.equal(gone.name, 'InvalidParameterValueException');
+  assert.equal(gone.message, 'The role defined for the function cannot be assumed by Lambda.');
 });
 
 test('Execution roles: dev mode runs a function with a made-up role on the root key, logs that the role does not exist, and uses a real role when there is one', async () => {
