@@ -2,7 +2,7 @@
 // beside enforce mode (an IAM user whose policy is evaluated on every request), on one node in the default mode.
 // Requests are signed once and replayed (a signature is good for 15 minutes), so the figures are the server's cost.
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { signedHeaders, type SigningKey } from '../src/lib/sign.js';
 import { removeServer, startServer, type Running } from '../test/helpers/server.js';
@@ -24,11 +24,14 @@ interface Row {
 
 async function setUp(s: Running): Promise<{ user: SigningKey; queueUrl: string }> {
   const c = { endpoint: s.url, region: 'us-east-1', credentials: ROOT };
+  const iam = new IAMClient(c);
+  // Enforce mode refuses a function whose role Lambda cannot assume.
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  await iam.send(new CreateRoleCommand({ RoleName: 'r', AssumeRolePolicyDocument: JSON.stringify(trust) }));
   await new LambdaClient(c).send(
     new CreateFunctionCommand({ FunctionName: 'fn', Runtime: 'nodejs20.x', Role: 'arn:aws:iam::000000000000:role/r', Handler: 'index.handler', Code: { ZipFile: await zip({ 'index.js': HANDLER }) } }),
   );
   const queueUrl = (await new SQSClient(c).send(new CreateQueueCommand({ QueueName: 'q' }))).QueueUrl!;
-  const iam = new IAMClient(c);
   await iam.send(new CreateUserCommand({ UserName: 'bench' }));
   const policy = {
     Version: '2012-10-17',

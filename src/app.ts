@@ -11,7 +11,7 @@ import { chainSources, rootSource, type AuthMode, type Authorizer, type Credenti
 import { healthRoutes } from './server/health.js';
 import { entry, ServiceSet, StartupError, type NodeConfig, type ServiceModule } from './server/service.js';
 import { gatewayService } from './services/gateway/index.js';
-import { lambdaService } from './services/lambda/index.js';
+import { ExecutionRoles, lambdaService } from './services/lambda/index.js';
 import { logsService, type LogsApi } from './services/logs/index.js';
 import { snsDeliveryService, snsService } from './services/sns/index.js';
 import { sqsService, type SqsApi } from './services/sqs/index.js';
@@ -26,7 +26,7 @@ import { ssmService } from './services/ssm/index.js';
 import { secretsManagerService } from './services/secretsmanager/index.js';
 import { cloudformationService } from './services/cloudformation/index.js';
 import { dynamodbService } from './services/dynamodb/index.js';
-import { AUDIT_LOG_GROUP, iamService, policyAuthorizer } from './services/iam/index.js';
+import { AUDIT_LOG_GROUP, type IamApi, iamService, policyAuthorizer } from './services/iam/index.js';
 import { stsService } from './services/sts/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
@@ -75,7 +75,7 @@ export interface App {
  * after the log store it writes function output to, started before Lambda drives it, and stopped after Lambda.
  * It owns the launcher (the sandbox or plain processes) that it runs environments with.
  */
-const engineModule: ServiceModule<{ logs: LogsApi }, Engine> = {
+const engineModule: ServiceModule<{ logs: LogsApi; iam: IamApi }, Engine> = {
   name: 'engine',
   async create(ctx) {
     const c = ctx.config;
@@ -89,14 +89,15 @@ const engineModule: ServiceModule<{ logs: LogsApi }, Engine> = {
     const launcher = chosen.launcher;
     if (chosen.warning) ctx.log(chosen.warning);
     if (chosen.notice) ctx.log(chosen.notice);
+    const roles = new ExecutionRoles({ iam: ctx.deps.iam, mode: c.authMode, rootKey: c.rootKey, log: ctx.log });
     const engine = new Engine({
       clock: ctx.clock,
       launcher,
       dataDir: c.dataDir,
       logs: ctx.deps.logs,
       endpointUrl: () => c.endpointUrl(),
-      // For now functions call back as the account root (no session token); execution-role sessions come with STS.
-      functionKey: c.rootKey,
+      // Environments call back as their function's execution role (Lambda's rule, including dev mode's fallback).
+      credentialsFor: (spec) => roles.credentialsFor(spec),
       idleTimeoutMs: c.idleTimeoutMs,
       prestartPerKey: c.prestartPerKey,
       accountConcurrency: c.accountConcurrency,
@@ -128,12 +129,12 @@ const SERVICES = [
   entry(kmsService, () => ({})),
   entry(ssmService, (use) => ({ kms: use(kmsService) })),
   entry(secretsManagerService, (use) => ({ kms: use(kmsService) })),
-  entry(engineModule, (use) => ({ logs: use(logsService) })),
+  entry(engineModule, (use) => ({ logs: use(logsService), iam: use(iamService) })),
   entry(snsService, () => ({})),
   entry(eventsService, () => ({})),
   entry(kinesisService, () => ({})),
   entry(dynamodbService, () => ({})),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), iam: use(iamService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), events: use(eventsService) })),
   entry(snsDeliveryService, (use) => ({ sns: use(snsService), lambda: use(lambdaService), queues: use(sqsService) })),

@@ -19,8 +19,12 @@ export interface EngineOptions {
   logs: LogSink;
   /** This selfless's endpoint, given to functions as AWS_ENDPOINT_URL. */
   endpointUrl: () => string;
-  /** The key functions call back with (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); execution-role sessions come later. */
-  functionKey: FunctionKey;
+  /**
+   * The key an environment of a function calls back with (AWS_ACCESS_KEY_ID / SECRET / SESSION_TOKEN): its execution
+   * role's session, asked for at every environment start (pre-started runtimes when assigned). Lambda decides what
+   * it is; the engine imports no service. A rejection fails the start with that error.
+   */
+  credentialsFor: (spec: FunctionSpec) => Promise<FunctionKey>;
   idleTimeoutMs?: number;
   prestartPerKey?: number;
   accountConcurrency?: number;
@@ -221,6 +225,8 @@ export class Engine {
     const noNetwork = spec.noNetwork ?? spec.environment['SELFLESS_NETWORK'] === 'none';
     // Nor can one that needs a larger /tmp than pre-started sandboxes have (the default 512 MB).
     const sandboxed = this.o.launcher.mode === 'sandbox';
+    // Before any environment is taken, so a refused role leaves nothing to clean up.
+    const key = await this.o.credentialsFor(spec);
     const pre = sandboxed && (noNetwork || spec.ephemeralStorage !== 512) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
       try {
@@ -235,7 +241,8 @@ export class Engine {
       const cmd = await providedCommand(spec.codeDir, optDir);
       if (cmd) {
         const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir: pre.tmpDir });
-        const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType, this.o.functionKey);
+        const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+        pre.env.credentialsExpire = key.expiration;
         const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
         pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir });
         return { env: pre.env, init: await init };
@@ -245,7 +252,8 @@ export class Engine {
     } else if (pre) {
       const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
-      const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, this.o.functionKey);
+      const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+      pre.env.credentialsExpire = key.expiration;
       return { env: pre.env, init: await pre.env.init(spec, logStream, env, initTimeoutMs) };
     }
     const created = await this.pool.create();
@@ -262,7 +270,8 @@ export class Engine {
       };
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
-    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, this.o.functionKey);
+    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    env.credentialsExpire = key.expiration;
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
       env.attach(

@@ -57,6 +57,8 @@ export class Environment implements RuntimeApiTarget {
   invocations = 0;
   /** Initialised ahead of demand for provisioned concurrency: never reaped for idleness. */
   provisioned = false;
+  /** When the credentials it started with expire (epoch ms; undefined: they do not): it is replaced before then. */
+  credentialsExpire: number | undefined;
   private proc: RuntimeProcess | undefined;
   /** Only the environment's own processes may use its Runtime API, where the launcher can tell (sandbox). */
   private readonly api = new RuntimeApiServer(this, (peer, ours, address) => (this.proc?.ownsPeer ? this.proc.ownsPeer(peer, ours, address) : this.proc !== undefined));

@@ -107,6 +107,8 @@ export interface FunctionKey {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+  /** Epoch ms when a session key expires (the environment is replaced before then); none for a long-term key. */
+  expiration?: number;
 }
 
 /** The complete environment of a function's runtime, exactly the variables AWS sets plus the function's own. */

@@ -6,6 +6,9 @@ import { Environment, type LineListener } from './environment.js';
 import { baseEnv, runtimeCommand, type Family } from './launch.js';
 import type { Launcher } from './sandbox/launcher.js';
 
+/** An environment is replaced once its credentials have less than this left (the longest invocation, and some). */
+export const CREDENTIALS_MARGIN_MS = 20 * 60_000;
+
 export interface PoolOptions {
   clock: Clock;
   launcher: Launcher;
@@ -45,13 +48,22 @@ export class Pool {
     });
   }
 
-  /** Destroys idle environments unused for longer than the idle timeout. */
+  /**
+   * Whether an environment's credentials could expire during an invocation (the longest runs 15 minutes). AWS
+   * refreshes an environment's credentials in place; here the environment is replaced instead (a provisioned one is
+   * re-provisioned), which the function sees as a cold start.
+   */
+  private expiring(env: Environment): boolean {
+    return env.credentialsExpire !== undefined && env.credentialsExpire - this.o.clock.now() < CREDENTIALS_MARGIN_MS;
+  }
+
+  /** Destroys idle environments unused for longer than the idle timeout, and those whose credentials run out. */
   reap(): number {
     const cutoff = this.o.clock.now() - this.o.idleTimeoutMs;
     let n = 0;
     for (const list of this.idle.values()) {
       for (const env of [...list]) {
-        if (env.lastUsed <= cutoff && !env.provisioned) {
+        if ((env.lastUsed <= cutoff && !env.provisioned) || this.expiring(env)) {
           env.destroy();
           n++;
         }
@@ -63,7 +75,12 @@ export class Pool {
   /** An idle environment for this exact spec key (most recently used first), or undefined. */
   take(key: string): Environment | undefined {
     const list = this.idle.get(key);
-    const env = list?.pop();
+    let env = list?.pop();
+    // Between reaps: never hand out an environment whose credentials may lapse mid-invocation.
+    while (env && this.expiring(env)) {
+      env.destroy();
+      env = list?.pop();
+    }
     if (list && list.length === 0) this.idle.delete(key);
     return env;
   }

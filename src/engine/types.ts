@@ -10,6 +10,8 @@ export interface FunctionSpec {
   functionName: string;
   /** Unqualified ARN of the function. */
   functionArn: string;
+  /** The execution role's ARN (as configured; it may name no role in dev mode). */
+  role?: string;
   version: string;
   runtime: string;
   handler: string;

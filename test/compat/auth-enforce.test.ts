@@ -8,7 +8,7 @@ import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, C
 import { CreateQueueCommand, GetQueueUrlCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
-import { createFunction } from '../helpers/lambda.js';
+import { createFunction, createLambdaRole } from '../helpers/lambda.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { MAIN, removeServer, startServer, type Running } from '../helpers/server.js';
@@ -19,6 +19,8 @@ const ACCOUNT = '000000000000';
 let s: Running;
 before(async () => {
   s = await startServer({ args: ['--auth', 'enforce'] });
+  // The helper's functions use this role: enforce mode refuses a role Lambda cannot assume.
+  await createLambdaRole(client(IAMClient, ROOT));
 });
 after(async () => {
   await s.stop();

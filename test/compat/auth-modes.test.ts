@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateFunctionUrlConfigCommand, ListFunctionsCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { createFunction } from '../helpers/lambda.js';
+import { createFunction, createLambdaRole } from '../helpers/lambda.js';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -65,6 +66,7 @@ test('Auth modes: enforce refuses unsigned requests (MissingAuthenticationTokenâ
   // The health check stays open, and so does a function URL with AuthType NONE, as on AWS.
   assert.equal((await fetch(`${s.url}/_selfless/health`)).status, 200);
   const fns = client(LambdaClient, s.url);
+  await createLambdaRole(client(IAMClient, s.url));
   await createFunction(fns, 'open-url', { 'index.js': 'exports.handler = async () => ({ statusCode: 200, body: "open" });' });
   const u = await fns.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'open-url', AuthType: 'NONE' }));
   const id = /^https?:\/\/([a-z0-9]{32})\./.exec(u.FunctionUrl!)![1]!;

@@ -10,7 +10,8 @@ import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObje
 import { CreateTopicCommand, PublishCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { createFunction, lambdaClient } from '../helpers/lambda.js';
+import { createFunction, createLambdaRole, lambdaClient } from '../helpers/lambda.js';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { raw, s3Client } from '../helpers/s3.js';
 import { snsClient } from '../helpers/sns.js';
 import { sqsClient } from '../helpers/sqs.js';
@@ -35,6 +36,10 @@ let dev: Node;
 
 async function node(mode: 'dev' | 'enforce'): Promise<Node> {
   const s = await startServer({ args: ['--auth', mode], env: { SELFLESS_ISOLATION: 'process' } });
+  // The helper's functions use this role: enforce mode refuses a role Lambda cannot assume.
+  const iam = new IAMClient({ endpoint: s.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  await createLambdaRole(iam);
+  iam.destroy();
   return { s, lambda: lambdaClient(s.url), s3: s3Client(s.url), sns: snsClient(s.url), sqs: sqsClient(s.url) };
 }
 

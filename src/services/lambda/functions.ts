@@ -76,6 +76,9 @@ export class FunctionRegistry {
   /** Resolves and checks a function's layer ARNs (set by the layers part of the service). */
   layers: ((arns: readonly string[], functionUnzipped: number, current?: readonly string[]) => { Arn: string; CodeSize: number }[]) | undefined;
 
+  /** Refuses a role Lambda could not assume (enforce mode; set by the service from IAM). */
+  checkRole: ((roleArn: string) => Promise<void>) | undefined;
+
   onChange(fn: ChangeListener): void {
     this.listeners.push(fn);
   }
@@ -213,6 +216,7 @@ export class FunctionRegistry {
     }
     if (!input.Role) throw new AwsError('ValidationException', "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null");
     checkConfig(input);
+    await this.checkRole?.(input.Role);
     return this.createChecked(region, { ...input, Runtime: input.Runtime, Handler: input.Handler, Role: input.Role });
   }
 
@@ -286,6 +290,7 @@ export class FunctionRegistry {
     const cur = this.requireVersion(region, ref, LATEST);
     checkRevision(cur.config, input.RevisionId);
     checkConfig({ ...input, Runtime: input.Runtime });
+    if (input.Role !== undefined) await this.checkRole?.(input.Role);
     const c = cur.config;
     const next: StoredConfig = {
       ...c,

@@ -9,6 +9,8 @@ import { parseFunctionRef } from './arn.js';
 import type { SqsApi } from '../sqs/index.js';
 import type { SnsApi } from '../sns/index.js';
 import type { EventsApi } from '../events/index.js';
+import type { IamApi } from '../iam/index.js';
+import { ExecutionRoles } from './roles.js';
 import type { ShardStreamSource } from '../../lib/shard-stream.js';
 import { functionRoutes } from './api-functions.js';
 import { concurrencyRoutes } from './api-concurrency.js';
@@ -40,10 +42,13 @@ export { MAX_SYNC_PAYLOAD } from './api-invoke.js';
 export { parseFunctionRef, type FunctionRef } from './arn.js';
 export type { PolicyDocument, PolicyStatement } from './policies.js';
 export type { SourceFacts } from './source-permission.js';
+export { EXECUTION_SESSION_SECONDS, ExecutionRoles } from './roles.js';
 
 export interface LambdaDeps {
   /** The node's data plane: environments, admission, the Runtime API. */
   readonly engine: Engine;
+  /** Execution roles: whether a function's role exists and trusts Lambda (enforce mode's CreateFunction check). */
+  readonly iam: IamApi;
   /** Destinations, dead-letter queues and SQS event source mappings. */
   readonly queues: SqsApi;
   /** Destinations and dead-letter targets that are SNS topics. */
@@ -90,6 +95,8 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     await layers.load();
     registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
     registry.layersCodeSize = (region) => layers.totalCodeSize(region);
+    const roles = new ExecutionRoles({ iam: deps.iam, mode: ctx.config.authMode, rootKey: ctx.config.rootKey, log: ctx.log });
+    registry.checkRole = (role) => roles.check(role);
     const urls = new UrlRegistry(store, clock, ctx.notifier, onError);
     await urls.load();
     const urlTargetExists = (region: string, name: string, q: string | undefined): boolean => {

@@ -35,6 +35,7 @@ export class SpecCache {
       accountId: this.accountId,
       functionName: c.FunctionName,
       functionArn: functionArn(region, this.accountId, c.FunctionName),
+      ...(c.Role ? { role: c.Role } : {}),
       version: v.version,
       runtime: c.Runtime ?? 'provided.al2023',
       handler: c.Handler ?? '',
