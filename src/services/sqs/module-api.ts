@@ -21,7 +21,7 @@ export function createBroker(svc: SqsService): QueueBroker {
   // queue() is synchronous: it answers from the node's queue cache (kept current through the notifier).
   const queue = (arn: string): QueueInfo | undefined => {
     const q = svc.byArn(arn);
-    return q ? { arn: q.arn, url: svc.queueUrl(svc.endpointUrl(), q), fifo: q.fifo, visibilityTimeoutSeconds: q.attrs.VisibilityTimeout, policy: q.attrs.Policy } : undefined;
+    return q ? { arn: q.arn, url: svc.queueUrl(svc.endpointUrl(), q), fifo: q.fifo, visibilityTimeoutSeconds: q.attrs.VisibilityTimeout, ...(q.attrs.Policy !== undefined ? { policy: q.attrs.Policy } : {}) } : undefined;
   };
   return {
     queue,
