@@ -103,6 +103,7 @@ export async function run(): Promise<Section> {
     ),
     '',
     'Target: enforcement costs at most 10% of warm-invoke throughput (the IAM user row against dev signed ≥ 0.90×).',
+    'Read with care: the "enforce, signed by the root key" row does exactly the work of "dev, signed" (the root is never evaluated), so its spread is the noise of this 2-core machine (server, environment and client share it).',
   ];
   return { title: 'Authorization: dev and enforce modes (issue 18)', markdown: lines.join('\n') };
 }
