@@ -103,7 +103,7 @@ export async function run(): Promise<Section> {
     ),
     '',
     'Target: enforcement costs at most 10% of warm-invoke throughput (the IAM user row against dev signed ≥ 0.90×).',
-    'Read with care: the "enforce, signed by the root key" row does exactly the work of "dev, signed" (the root is never evaluated), so its spread is the noise of this 2-core machine (server, environment and client share it).',
+    'Read with care: the "enforce, signed by the root key" row should do the work of "dev, signed" (the root is never evaluated), yet on 2026-12-03 it measured lower in every round; the cause was not found, so the IAM user\'s cost against the target is not established by these figures.',
   ];
   return { title: 'Authorization: dev and enforce modes (issue 18)', markdown: lines.join('\n') };
 }
