@@ -3,10 +3,9 @@
 import { awsManaged } from './aws-managed.js';
 import { parseDocument } from './documents.js';
 import * as E from './errors.js';
-import { ARN, bool, DESCRIPTION, DOCUMENT, iso, mergeTags, NAME, need, opt, page, PATH_PREFIX, ROLE_NAME, tags, USER_NAME, VERSION_ID, type Form, type Rule } from './form.js';
+import { ARN, bool, DESCRIPTION, DOCUMENT, iso, mergeTags, NAME, need, opt, page, PATH_PREFIX, ROLE_NAME, tags, USER_NAME, VERSION_ID, withoutTags, type Form, type Rule } from './form.js';
 import type { Kind, Principal } from './model.js';
 import { encodeDoc, policyXml, type Ctx, type Op } from './shapes.js';
-import { listKeys } from './api-users.js';
 
 type Owner = 'User' | 'Group' | 'Role';
 const OWNERS: { word: Owner; kind: Kind; rule: Rule }[] = [
@@ -158,8 +157,7 @@ export const POLICY_OPS: Record<string, Op> = {
   async UntagPolicy(c, f) {
     const arn = policyArnOf(f);
     const v = await c.policies.get(arn);
-    const drop = new Set(listKeys(f));
-    await c.policies.tag(arn, v.tags.filter((t) => !drop.has(t.Key.toLowerCase())));
+    await c.policies.tag(arn, withoutTags(v.tags, f));
     return undefined;
   },
   async ListPolicyTags(c, f) {

@@ -1,10 +1,10 @@
 // IAM's roles and instance profiles on the wire: trust policies, session duration, boundaries, tags, profiles.
 import * as E from './errors.js';
-import { DESCRIPTION, DOCUMENT, int, mergeTags, NAME, need, opt, page, PATH, PATH_PREFIX, ROLE_NAME, tags, iso } from './form.js';
+import { DESCRIPTION, DOCUMENT, int, NAME, need, opt, page, PATH, PATH_PREFIX, ROLE_NAME, tags, iso } from './form.js';
 import { parseDocument } from './documents.js';
 import { newId, principalArn, type Principal } from './model.js';
 import { roleXml, type Op } from './shapes.js';
-import { listKeys } from './api-users.js';
+import { taggedPrincipalOps } from './api-principal.js';
 
 const profileXml = (p: Principal, roles: Principal[]) => ({ Path: p.path, InstanceProfileName: p.name, InstanceProfileId: p.id, Arn: p.arn, CreateDate: iso(p.created), Roles: roles.map((r) => roleXml(r)), Tags: p.tags.length ? p.tags : undefined });
 
@@ -62,37 +62,7 @@ export const ROLE_OPS: Record<string, Op> = {
     await c.dir.delete(await c.dir.get('role', need(f, 'RoleName', ROLE_NAME)));
     return undefined;
   },
-  async TagRole(c, f) {
-    const r = await c.dir.get('role', need(f, 'RoleName', ROLE_NAME));
-    r.tags = mergeTags(r.tags, tags(f));
-    await c.dir.save(r);
-    return undefined;
-  },
-  async UntagRole(c, f) {
-    const r = await c.dir.get('role', need(f, 'RoleName', ROLE_NAME));
-    const drop = new Set(listKeys(f));
-    r.tags = r.tags.filter((t) => !drop.has(t.Key.toLowerCase()));
-    await c.dir.save(r);
-    return undefined;
-  },
-  async ListRoleTags(c, f) {
-    const r = await c.dir.get('role', need(f, 'RoleName', ROLE_NAME));
-    const p = page(f, r.tags, (t) => t.Key.toLowerCase());
-    return { Tags: p.items, IsTruncated: p.IsTruncated, Marker: p.Marker };
-  },
-  async PutRolePermissionsBoundary(c, f) {
-    const r = await c.dir.get('role', need(f, 'RoleName', ROLE_NAME));
-    r.boundary = need(f, 'PermissionsBoundary');
-    await c.policies.attachable(r.boundary);
-    await c.dir.save(r);
-    return undefined;
-  },
-  async DeleteRolePermissionsBoundary(c, f) {
-    const r = await c.dir.get('role', need(f, 'RoleName', ROLE_NAME));
-    delete r.boundary;
-    await c.dir.save(r);
-    return undefined;
-  },
+  ...taggedPrincipalOps('role', 'Role', ROLE_NAME),
 
   // Instance profiles
   async CreateInstanceProfile(c, f) {

@@ -1,8 +1,9 @@
 // IAM's users, groups and access keys on the wire: create/get/list/update/delete, tags, group membership, keys.
 import * as E from './errors.js';
-import { ACCESS_KEY, iso, mergeTags, need, opt, page, PATH, PATH_PREFIX, NAME, tags, USER_NAME, type Form } from './form.js';
+import { ACCESS_KEY, iso, need, opt, page, PATH, PATH_PREFIX, NAME, tags, USER_NAME, type Form } from './form.js';
 import { newId, principalArn, type Principal } from './model.js';
 import { groupXml, userXml, type Ctx, type Op } from './shapes.js';
+import { taggedPrincipalOps } from './api-principal.js';
 
 /** The user a user-scoped call is about: the named one, else the caller (a user's own keys, GetUser without a name). */
 async function userOf(c: Ctx, f: Form): Promise<Principal | undefined> {
@@ -49,37 +50,7 @@ export const USER_OPS: Record<string, Op> = {
     await c.dir.delete(await c.dir.get('user', need(f, 'UserName', { ...USER_NAME, max: 128 })));
     return undefined;
   },
-  async TagUser(c, f) {
-    const u = await c.dir.get('user', need(f, 'UserName', USER_NAME));
-    u.tags = mergeTags(u.tags, tags(f));
-    await c.dir.save(u);
-    return undefined;
-  },
-  async UntagUser(c, f) {
-    const u = await c.dir.get('user', need(f, 'UserName', USER_NAME));
-    const drop = new Set(listKeys(f));
-    u.tags = u.tags.filter((t) => !drop.has(t.Key.toLowerCase()));
-    await c.dir.save(u);
-    return undefined;
-  },
-  async ListUserTags(c, f) {
-    const u = await c.dir.get('user', need(f, 'UserName', USER_NAME));
-    const p = page(f, u.tags, (t) => t.Key.toLowerCase());
-    return { Tags: p.items, IsTruncated: p.IsTruncated, Marker: p.Marker };
-  },
-  async PutUserPermissionsBoundary(c, f) {
-    const u = await c.dir.get('user', need(f, 'UserName', USER_NAME));
-    u.boundary = need(f, 'PermissionsBoundary');
-    await c.policies.attachable(u.boundary);
-    await c.dir.save(u);
-    return undefined;
-  },
-  async DeleteUserPermissionsBoundary(c, f) {
-    const u = await c.dir.get('user', need(f, 'UserName', USER_NAME));
-    delete u.boundary;
-    await c.dir.save(u);
-    return undefined;
-  },
+  ...taggedPrincipalOps('user', 'User', USER_NAME),
 
   // Groups
   async CreateGroup(c, f) {
@@ -168,8 +139,3 @@ export const USER_OPS: Record<string, Op> = {
 };
 
 /** TagKeys.member.N, lower-cased (tag keys are case-insensitive in IAM). */
-export function listKeys(f: Form): string[] {
-  const out: string[] = [];
-  for (let i = 1; f.has(`TagKeys.member.${i}`); i++) out.push(f.get(`TagKeys.member.${i}`)!.toLowerCase());
-  return out;
-}

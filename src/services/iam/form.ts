@@ -95,6 +95,13 @@ export function mergeTags(old: Tag[], add: Tag[]): Tag[] {
   return out;
 }
 
+/** Tags without those the request's `TagKeys.member.N` name (case-insensitively), as UntagUser does. */
+export function withoutTags(old: Tag[], f: Form): Tag[] {
+  const drop = new Set<string>();
+  for (let i = 1; f.has(`TagKeys.member.${i}`); i++) drop.add(f.get(`TagKeys.member.${i}`)!.toLowerCase());
+  return old.filter((t) => !drop.has(t.Key.toLowerCase()));
+}
+
 /** One page of a sorted list: Marker is the opaque key of the first item not yet shown. */
 export function page<T>(f: Form, items: T[], keyOf: (t: T) => string): { items: T[]; IsTruncated: boolean; Marker?: string } {
   const max = int(f, 'MaxItems', 1, 1000) ?? 100;
