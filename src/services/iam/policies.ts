@@ -7,18 +7,10 @@ import * as E from './errors.js';
 import type { Tag } from './form.js';
 import { newId, type ManagedPolicy, type PolicyVersion } from './model.js';
 
-/** A managed policy as the API shows it (GetPolicy, ListPolicies). */
-export interface PolicyView {
-  arn: string;
-  id: string;
-  name: string;
-  path: string;
-  description?: string;
-  created: number;
-  updated: number;
-  defaultVersion: string;
+/** A managed policy as the API shows it (GetPolicy, ListPolicies): the stored fields but the version counter, and
+ * how many entities it is attached to, and whether AWS manages it. */
+export interface PolicyView extends Omit<ManagedPolicy, 'nextVersion'> {
   attachmentCount: number;
-  tags: Tag[];
   aws: boolean;
 }
 
