@@ -1,48 +1,29 @@
 // EventBridge Pipes' control plane against a live server, with SigV4-signed rest-json requests (no client-pipes here).
 import { strict as assert } from 'node:assert';
-import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { signedHeaders } from '../../src/lib/sign.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { liveServer } from '../helpers/server.js';
 import { sqsClient } from '../helpers/sqs.js';
 
 const server = liveServer();
 
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: SourceData): string | Buffer => (typeof d === 'string' ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
-
-class Sha256 {
-  private readonly h;
-  constructor(secret?: SourceData) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(d: SourceData): void {
-    this.h.update(bytes(d));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
-const signer = new SignatureV4({ service: 'pipes', region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, sha256: Sha256 });
-
 /** One signed call: the status and the parsed JSON answer. */
 async function call(method: string, path: string, body?: unknown, query: Record<string, string> = {}): Promise<{ status: number; type: string; json: Record<string, any> }> {
-  const url = new URL(server().url);
   const text = body === undefined ? '' : JSON.stringify(body);
-  const signed = await signer.sign({
-    method,
-    protocol: 'http:',
-    hostname: url.hostname,
-    port: Number(url.port),
-    path,
-    query,
-    headers: { host: url.host, 'content-type': 'application/json', ...(text ? { 'content-length': String(Buffer.byteLength(text)) } : {}) },
-    body: text || undefined,
-  });
   const qs = new URLSearchParams(query).toString();
-  const res = await fetch(`${server().url}${path}${qs ? `?${qs}` : ''}`, { method, headers: signed.headers as Record<string, string>, ...(text ? { body: text } : {}) });
+  const url = `${server().url}${path}${qs ? `?${qs}` : ''}`;
+  const signed = await signedHeaders({
+    method,
+    url,
+    service: 'pipes',
+    region: 'us-east-1',
+    headers: { 'content-type': 'application/json', ...(text ? { 'content-length': String(Buffer.byteLength(text)) } : {}) },
+    body: text || undefined,
+    key: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const res = await fetch(url, { method, headers: signed, ...(text ? { body: text } : {}) });
   const raw = await res.text();
   return { status: res.status, type: (res.headers.get('x-amzn-errortype') ?? '').split(':')[0]!, json: raw ? (JSON.parse(raw) as Record<string, any>) : {} };
 }

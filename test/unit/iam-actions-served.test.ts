@@ -1,50 +1,32 @@
 // The authorization table covers every operation selfless serves: each botocore operation of each service is probed
 // on a live server with a signed request, and every one the server does not answer as unknown must be mapped.
 import { strict as assert } from 'node:assert';
-import { createHash, createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { authzTarget, KNOWN_OPERATIONS, MODELS, s3Operation, type ModelService } from '../../src/services/iam/actions/index.js';
+import { signedHeaders } from '../../src/lib/sign.js';
 import { liveServer, ROOT } from '../helpers/server.js';
 
 const server = liveServer();
 const scope = { region: 'us-east-1', account: '000000000000' };
 
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: SourceData): string | Buffer => (typeof d === 'string' ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
-class Sha256 {
-  private readonly h;
-  constructor(secret?: SourceData) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(d: SourceData): void {
-    this.h.update(bytes(d));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-}
-
 /** The signing name of a model's requests (= its IAM prefix, except DynamoDB Streams, signed as dynamodb). */
 const signingName = (m: ModelService): string => m.prefix;
 
 async function send(m: ModelService, method: string, path: string, query: Record<string, string>, headers: Record<string, string>, body: string): Promise<{ status: number; text: string; type: string }> {
-  const url = new URL(server().url);
-  const signer = new SignatureV4({ service: signingName(m), region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, sha256: Sha256 });
-  const signed = await signer.sign({
-    method,
-    protocol: 'http:',
-    hostname: url.hostname,
-    port: Number(url.port),
-    path,
-    query,
-    headers: { host: url.host, ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
-    body: body || undefined,
-  });
   const qs = new URLSearchParams(query).toString();
-  const res = await fetch(`${server().url}${path}${qs ? `?${qs}` : ''}`, { method, headers: signed.headers as Record<string, string>, ...(body ? { body } : {}) });
+  const url = `${server().url}${path}${qs ? `?${qs}` : ''}`;
+  const signed = await signedHeaders({
+    method,
+    url,
+    service: signingName(m),
+    region: 'us-east-1',
+    headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+    body: body || undefined,
+    key: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const res = await fetch(url, { method, headers: signed, ...(body ? { body } : {}) });
   return { status: res.status, text: await res.text(), type: (res.headers.get('x-amzn-errortype') ?? '').split(':')[0]! };
 }
 
