@@ -9,6 +9,7 @@ import { functionArn, type FunctionRef } from './arn.js';
 import { decodeZipField, storeZip, type CodePackage } from './code.js';
 import { LATEST, type FunctionRecord, type StoredAlias, type StoredConfig } from './model.js';
 import { syncRecord } from './functions-sync.js';
+import { functionNotFound, latestNotDeletable, notReachable } from './errors.js';
 import { checkConfig, type CreateFunctionInput, type UpdateCodeInput, type UpdateConfigurationInput } from './validate.js';
 
 export const LAMBDA_MIGRATIONS = [
@@ -188,17 +189,22 @@ export class FunctionRegistry {
     return functionArn(region, this.accountId, name, qualifier);
   }
 
+  /** The function of this name in a region, if there is one. */
+  find(region: string, name: string): FunctionRecord | undefined {
+    return this.fns.get(key(region, name));
+  }
+
   /** The function named by a ref in this region, or AWS's not-found error. */
-  requireFunction(region: string, ref: FunctionRef): FunctionRecord {
-    if (ref.accountId && ref.accountId !== this.accountId) throw notFound(`Function not found: ${this.arn(ref.region ?? region, ref.name)}`);
-    const fn = this.fns.get(key(ref.region ?? region, ref.name));
-    if (!fn) throw notFound(`Function not found: ${this.arn(ref.region ?? region, ref.name)}`);
+  requireFunction(region: string, ref: FunctionRef, qualifier?: string): FunctionRecord {
+    if (ref.region && ref.region !== region) throw notReachable(ref.region, region);
+    const fn = ref.accountId && ref.accountId !== this.accountId ? undefined : this.fns.get(key(region, ref.name));
+    if (!fn) throw functionNotFound(this.arn(region, ref.name, qualifier));
     return fn;
   }
 
   /** Resolves a qualifier: `$LATEST`, a version number, or an alias (to its primary version; invokes pick by weight). */
   requireVersion(region: string, ref: FunctionRef, qualifier: string | undefined): ResolvedVersion {
-    const fn = this.requireFunction(region, ref);
+    const fn = this.requireFunction(region, ref, qualifier);
     const version = qualifier === undefined ? LATEST : (fn.aliases.get(qualifier)?.FunctionVersion ?? qualifier);
     const config = fn.versions.get(version);
     if (!config) throw notFound(`Function not found: ${this.arn(fn.region, fn.name, version)}`);
@@ -458,9 +464,11 @@ export class FunctionRegistry {
   }
 
   async delete(region: string, ref: FunctionRef, qualifier: string | undefined): Promise<void> {
+    // AWS refuses $LATEST before it looks for the function, and deleting a version that is not there is a no-op.
+    if (qualifier === LATEST) throw latestNotDeletable();
     const fn = this.requireFunction(region, ref);
-    if (qualifier !== undefined && qualifier !== LATEST) {
-      if (!fn.versions.has(qualifier)) throw notFound(`Function not found: ${this.arn(region, fn.name, qualifier)}`);
+    if (qualifier !== undefined) {
+      if (!fn.versions.has(qualifier)) return;
       const users = [...fn.aliases.values()].filter((a) => a.FunctionVersion === qualifier || a.RoutingConfig?.AdditionalVersionWeights?.[qualifier] !== undefined);
       if (users.length > 0) {
         throw new AwsError('ResourceConflictException', `Unable to delete version because the following aliases reference it: [${users.map((a) => a.Name).join(', ')}]`);
@@ -470,8 +478,6 @@ export class FunctionRegistry {
       this.changed(fn, { version: qualifier, retire: true, deleted: true });
       this.announce(fn.region, fn.name);
       return;
-    } else if (qualifier === LATEST) {
-      throw new AwsError('InvalidParameterValueException', '$LATEST version cannot be deleted without deleting the function.');
     } else {
       await this.store.tx(async (q) => {
         await q.run('DELETE FROM lambda_versions WHERE region = ? AND name = ?', [fn.region, fn.name]);
