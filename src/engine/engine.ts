@@ -44,6 +44,11 @@ export class Engine {
   readonly concurrency: Concurrency;
   private readonly running = new Map<Environment, Running>();
 
+  /** How environments are isolated (image functions need the sandbox). */
+  get isolation(): 'process' | 'sandbox' {
+    return this.o.launcher.mode;
+  }
+
   constructor(private readonly o: EngineOptions) {
     this.pool = new Pool({
       clock: o.clock,
