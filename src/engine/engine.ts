@@ -6,7 +6,7 @@ import { AwsError } from '../lib/errors.js';
 import { hex } from '../lib/ids.js';
 import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
-import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand } from './launch.js';
+import { familyOf, functionEnv, type FunctionKey, imageCommand, imageEnv, providedCommand, resolvePython, runtimeCommand } from './launch.js';
 import { Pool } from './pool.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
 import type { Launcher } from './sandbox/launcher.js';
@@ -232,7 +232,8 @@ export class Engine {
     const sandboxed = this.o.launcher.mode === 'sandbox';
     // Before any environment is taken, so a refused role leaves nothing to clean up.
     const key = await this.o.credentialsFor(spec);
-    const pre = sandboxed && (noNetwork || spec.ephemeralStorage !== 512) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
+    // An image function runs its own root file system: nothing pre-started fits it.
+    const pre = spec.image || (sandboxed && (noNetwork || spec.ephemeralStorage !== 512)) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
       try {
         await pre.env.prepare(spec.codeDir, spec.optDir);
@@ -264,7 +265,13 @@ export class Engine {
     const created = await this.pool.create();
     const { env, tmpDir, runtimeApi } = created;
     const optDir = spec.optDir ?? created.optDir;
-    const cmd = family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize);
+    const cmd = spec.image ? imageCommand(spec.image) : family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize);
+    if (!cmd && spec.image) {
+      const init = env.init(spec, logStream, undefined, initTimeoutMs);
+      env.destroy();
+      await init;
+      return { env, init: { ok: false, initMs: 0, errorType: 'Runtime.InvalidEntrypoint', payload: errorBody('Runtime.InvalidEntrypoint', 'RequestId: Error: the image has no ENTRYPOINT or CMD, and ImageConfig sets none') } };
+    }
     if (!cmd) {
       const init = env.init(spec, logStream, undefined, initTimeoutMs);
       env.destroy();
@@ -275,7 +282,8 @@ export class Engine {
       };
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
-    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    const lambdaVars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    const vars = spec.image ? imageEnv(spec.image, lambdaVars, spec.environment) : lambdaVars;
     env.credentialsExpire = key.expiration;
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
@@ -284,7 +292,7 @@ export class Engine {
           command: cmd.command,
           args: cmd.args,
           env: vars,
-          cwd: paths.task,
+          cwd: spec.image ? spec.image.workdir : paths.task,
           memoryMB: spec.memorySize,
           tmpDir,
           tmpSizeMB: spec.ephemeralStorage,
@@ -292,6 +300,7 @@ export class Engine {
           optDir,
           runtimeDir: cmd.runtimeDir,
           noNetwork,
+          ...(spec.image ? { rootfs: spec.image.rootfs } : {}),
           adoptRuntimeApiConnection: (socket) => env.adoptConnection(socket),
         }),
       );

@@ -16,6 +16,8 @@ export interface LaunchOptions {
   optDir: string;
   runtimeDir: string;
   noNetwork?: boolean;
+  /** A container image's unpacked root: the environment's read-only `/` instead of the host's system view (sandbox only). */
+  rootfs?: string;
   /**
    * Pre-start without a command (custom runtimes, whose bootstrap is the function's own code): the environment is
    * built and waits; RuntimeProcess.start gives it the command later. Only where `Launcher.prestartsProvided`.

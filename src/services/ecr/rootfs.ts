@@ -111,7 +111,7 @@ export class RootfsCache {
         await run(this.bwrap, args, await layer.open());
       }
       // Mount points the sandbox needs in a read-only root, and the place host tools are bound at.
-      for (const d of ['tmp', 'proc', 'dev', '.selfless']) await mkdir(join(tmp, d), { recursive: true }).catch(() => undefined);
+      for (const d of ['tmp', 'proc', 'dev', '.selfless/usr']) await mkdir(join(tmp, d), { recursive: true }).catch(() => undefined);
       await rm(final, { recursive: true, force: true });
       await rename(tmp, final);
       return final;
