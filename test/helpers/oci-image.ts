@@ -93,7 +93,7 @@ export function buildNodeImage(o: { tag?: string; code?: Record<string, string> 
     const data = gzip ? execFileSync('gzip', ['-c', '-n', '-1', tarPath], { maxBuffer: 1 << 30 }) : raw;
     return { ...put(data), diffId: `sha256:${sha(raw)}`, mediaType: gzip ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar' };
   };
-  const l1 = layer('base', addNode, false);
+  const l1 = layer('base', addNode, true);
   const l2 = layer('code', (root) => {
     mkdirSync(join(root, 'var', 'task'), { recursive: true });
     mkdirSync(join(root, 'var', 'runtime'), { recursive: true });

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AwsError } from '../../lib/errors.js';
 import type { FunctionSpec } from '../../engine/types.js';
-import type { EcrApi, ResolvedImage } from '../ecr/index.js';
+import { parseImageUri, type EcrApi, type ResolvedImage } from '../ecr/index.js';
 import type { CodePackage } from './code.js';
 
 export const ImageConfigShape = z
@@ -52,6 +52,7 @@ export class ImagePackages {
     if (this.isolation() !== 'sandbox') {
       throw invalid('selfless runs container-image functions only in the sandbox (its image is the root file system); this server runs with --isolation process. Start it with --isolation sandbox on Linux with bubblewrap.');
     }
+    if (!parseImageUri(uri)) throw invalid(`Source image ${uri} is not valid. Provide a valid source image.`);
     const resolved = await this.ecr.resolve(region, uri);
     if (!resolved) throw invalid(`Source image ${uri} does not exist. Provide a valid source image.`);
     try {
