@@ -232,8 +232,22 @@ export class Engine {
     const sandboxed = this.o.launcher.mode === 'sandbox';
     // Before any environment is taken, so a refused role leaves nothing to clean up.
     const key = await this.o.credentialsFor(spec);
-    // An image function runs its own root file system: nothing pre-started fits it.
-    const pre = spec.image || (sandboxed && (noNetwork || spec.ephemeralStorage !== 512)) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
+    const fits = !(sandboxed && (noNetwork || spec.ephemeralStorage !== 512));
+    // An image function runs its own root: only a sandbox pre-built on that root (a deferred one) fits it.
+    if (spec.image) {
+      const pre = fits && sandboxed ? this.pool.takePrestarted('provided', spec.memorySize, spec.image.rootfs) : undefined;
+      const cmd = imageCommand(spec.image);
+      if (pre && cmd) {
+        const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: pre.optDir, runtimeDir: '', tmpDir: pre.tmpDir });
+        const vars = imageEnv(spec.image, functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType, key), spec.environment);
+        pre.env.credentialsExpire = key.expiration;
+        const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
+        pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir: pre.optDir, cwd: spec.image.workdir });
+        return { env: pre.env, init: await init };
+      }
+      pre?.env.destroy();
+    }
+    const pre = spec.image || !fits ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
       try {
         await pre.env.prepare(spec.codeDir, spec.optDir);

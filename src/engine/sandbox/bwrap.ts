@@ -215,7 +215,7 @@ export class SandboxLauncher implements Launcher {
       giveBack();
       throw e;
     }
-    const late = o.codeDir === undefined;
+    const late = o.codeDir === undefined && !o.rootfs;
     const runtimeSrc = o.runtimeDir && o.runtimeDir !== o.codeDir ? await this.runtimeDir(o.runtimeDir) : undefined;
     const points = late ? await this.mounts.points(id) : undefined;
     const taskSrc = points?.task ?? o.codeDir!;
@@ -230,7 +230,9 @@ export class SandboxLauncher implements Launcher {
     const env = image ? o.env : this.insideEnv(o.env, toInside);
     // In an image's root the host's tools are at /.selfless (host /usr), run through the host's own loader.
     const tool = (p: string): string[] => (image ? hostTool(p) : [p]);
-    const [command, commandArgs] = o.deferred ? ['/bin/bash', ['-c', WAITER]] : [toInside(o.command), o.args.map(toInside)];
+    const [command, commandArgs] = o.deferred
+      ? image ? [hostTool('/bin/bash')[0]!, [...hostTool('/bin/bash').slice(1), '-c', imageWaiter()]] : ['/bin/bash', ['-c', WAITER]]
+      : [toInside(o.command), o.args.map(toInside)];
     // Root: drop to the environment's own uid. Rootless: bwrap already made it uid 993 of its own user namespace;
     // the limits cgroups would give are set there (RLIMIT_NPROC counts per user namespace, so per environment).
     const drop = rootless
@@ -389,8 +391,12 @@ export class SandboxLauncher implements Launcher {
       thaw: () => freezer.thaw(),
       start: o.deferred
         ? (cmd, cmdArgs, vars, dirs) => {
-            const map = (p: string): string => inside(p, [[dirs.codeDir, '/var/task'], [dirs.optDir, '/opt'], ...this.langs]);
-            const items = [...Object.entries(this.insideEnv(vars, map)).map(([k, v]) => `${k}=${v}`), map(cmd), ...cmdArgs.map(map)];
+            const map = (p: string): string => (image ? p : inside(p, [[dirs.codeDir, '/var/task'], [dirs.optDir, '/opt'], ...this.langs]));
+            // An image's waiter takes the working directory first (the image's, or ImageConfig's).
+            const items = [
+              ...(image ? [dirs.cwd ?? '/'] : []),
+              ...Object.entries(image ? vars : this.insideEnv(vars, map)).map(([k, v]) => `${k}=${v}`), map(cmd), ...cmdArgs.map(map),
+            ];
             child.stdin!.on('error', () => undefined);
             child.stdin!.end(items.map((x) => `${x.replace(/\0/g, '')}\0`).join(''));
           }
@@ -474,6 +480,15 @@ function systemArgs(state: string, langs: [string, string][]): string[] {
   // bwrap leaves /proc/sys writable for root-owned entries; nothing in a function should tune the kernel.
   a.push('--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', '--dev', '/dev', '--dir', '/var/tmp');
   return a;
+}
+
+/**
+ * The deferred waiter of an image sandbox (host bash, through the host's loader): the first item is the working
+ * directory, the rest as WAITER's; the command runs through the host's env, which never loads the image's libc.
+ */
+function imageWaiter(): string {
+  const env = hostTool('/usr/bin/env').map((x) => `'${x}'`).join(' ');
+  return `args=(); while IFS= read -r -d '' x; do args+=("$x"); done; [ \${#args[@]} -gt 1 ] || exit 0; cd "\${args[0]}" && exec ${env} -i -- "\${args[@]:1}"`;
 }
 
 /** Where the host's /usr is inside an image's root (the image's own /usr stays its own). */

@@ -49,7 +49,7 @@ export interface RuntimeProcess {
   /** Pre-started sandboxes: make the function's code (and layers) appear at /var/task (and /opt) before assignment. */
   assign?(o: { codeDir: string; optDir?: string }): Promise<void>;
   /** Deferred launches: runs the command (host paths, mapped by the launcher) with this environment. */
-  start?(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string }): void;
+  start?(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string; cwd?: string }): void;
   /** Whether a loopback connection from `peerPort` to our `ourPort` comes from this environment (Runtime API guard). */
   ownsPeer?(peerPort: number, ourPort: number, peerAddress: string): Promise<boolean>;
 }
