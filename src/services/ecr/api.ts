@@ -255,5 +255,5 @@ export function ecrRoutes(reg: Registry, tokens: RegistryTokens, now: () => numb
       return { body: { downloadUrl: `${r.baseUrl}/v2/${repo}/blobs/${digest}`, layerDigest: digest } };
     },
   };
-  return { json: [{ targetPrefix: 'AmazonEC2ContainerRegistry_V20150921', errorNamespace: 'com.amazonaws.ecr', ops, maxBody: 64 * 1024 * 1024, validation: false }] };
+  return { json: [{ targetPrefix: 'AmazonEC2ContainerRegistry_V20150921', errorNamespace: 'com.amazonaws.ecr', ops, maxBody: 64 * 1024 * 1024 }] };
 }
