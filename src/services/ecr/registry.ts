@@ -2,7 +2,7 @@
 // each repository and blob uploads in progress. Blob bytes are the store's content-addressed object blobs.
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
-import { hex } from '../../lib/ids.js';
+import { uuid } from '../../lib/ids.js';
 import type { ObjectBlobs } from '../../store/object-blobs.js';
 import type { Migration, Store } from '../../store/store.js';
 import * as E from './errors.js';
@@ -141,7 +141,7 @@ export class Registry {
   // ---- uploads (OCI chunked uploads and ECR's layer-part API alike)
 
   async startUpload(region: string, repo: string): Promise<string> {
-    const id = `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`;
+    const id = uuid();
     await this.store.run('INSERT INTO ecr_uploads (id, region, repo, created_at) VALUES (?, ?, ?, ?)', [id, region, repo, this.clock.now()]);
     return id;
   }
