@@ -21,6 +21,7 @@ const SERVICES = [
   { name: 'kms', dir: 'kms', version: '2014-11-01', exportName: 'kmsShapes' },
   { name: 'secretsmanager', dir: 'secretsmanager', version: '2017-10-17', exportName: 'secretsmanagerShapes' },
   { name: 'ssm', dir: 'ssm', version: '2014-11-06', exportName: 'ssmShapes' },
+  { name: 'ecr', dir: 'ecr', version: '2015-09-21', exportName: 'ecrShapes' },
 ];
 
 /**

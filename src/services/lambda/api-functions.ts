@@ -90,7 +90,9 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         return {
           body: {
             Configuration: wire(req, v.version, v.config),
-            Code: { RepositoryType: 'S3', Location: `${req.baseUrl}/_selfless/code/${v.config.codeShaHex}.zip` },
+            Code: v.config.image
+              ? { RepositoryType: 'ECR', ImageUri: v.config.image.ImageUri, ResolvedImageUri: v.config.image.ResolvedImageUri }
+              : { RepositoryType: 'S3', Location: `${req.baseUrl}/_selfless/code/${v.config.codeShaHex}.zip` },
             ...(Object.keys(tags).length > 0 ? { Tags: tags } : {}),
             ...(d.getFunctionExtras?.(req.region, v.fn.name) ?? {}),
           },
