@@ -44,11 +44,19 @@ export async function start(p: Parsed): Promise<number> {
     }
     throw e;
   }
+  const stopSeconds = int(p, 'stop-timeout', 'SELFLESS_STOP_TIMEOUT_SECONDS', 30, 1, 3600);
   const ready = `selfless ready on ${app.url}\n`;
   return new Promise((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      // Draining is bounded (in-flight requests get up to 10 s, then each service's stop): a stop that hangs past the
+      // bound exits anyway. Every acknowledged write was durable before its answer, so nothing acknowledged is lost.
+      const bound = setTimeout(() => {
+        process.stderr.write(`selfless: did not stop within ${stopSeconds} s; exiting\n`);
+        resolve(1);
+      }, stopSeconds * 1000);
+      bound.unref();
       app.stop().then(
         () => resolve(0),
         (e: unknown) => {

@@ -108,7 +108,7 @@ export class HttpServer {
       onRequest,
     );
     this.server.on('clientError', onClientError);
-    this.listener = new DualProtocolListener(this.server, onRequest);
+    this.listener = new DualProtocolListener(this.server, onRequest, limits.headersTimeoutMs);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
