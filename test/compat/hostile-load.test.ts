@@ -44,7 +44,7 @@ async function drain(sqs: SQSClient, queueUrl: string, want: ReadonlySet<string>
   return got;
 }
 
-test('Hostile: SIGTERM under a stream of SendMessage and Invoke calls drains, exits 0, and every acknowledged message and event is there after restart', async () => {
+test('Hostile: SIGTERM under a stream of SendMessage and Invoke calls drains, exits 0, and every acknowledged message and event is there after restart', async (t) => {
   const outDir = mkdtempSync(join(tmpdir(), 'selfless-term-'));
   const out = join(outDir, 'seen.txt');
   const env = { SELFLESS_ISOLATION: 'process', SELFLESS_ASYNC_CONCURRENCY: '2' };
@@ -107,7 +107,7 @@ test('Hostile: SIGTERM under a stream of SendMessage and Invoke calls drains, ex
     assert.deepEqual([...acked.async].filter((a) => !seen.has(a)), [], `every acknowledged async Invoke (${acked.async.size}) ran`);
     assert.deepEqual([...acked.sync].filter((a) => !seen.has(a)), [], `every answered sync Invoke (${acked.sync.size}) ran`);
     // Recorded for docs/reliability.md: how much was answered between the signal and the exit.
-    process.stdout.write(`# SIGTERM: ${total()} acknowledged (${acked.sent.size} sent, ${acked.async.size} async, ${acked.sync.size} sync), ${answeredAfterSignal} answered after the signal, 0 lost\n`);
+    t.diagnostic(`SIGTERM: ${total()} acknowledged (${acked.sent.size} sent, ${acked.async.size} async, ${acked.sync.size} sync), ${answeredAfterSignal} answered after the signal, 0 lost`);
   } finally {
     sqs2.destroy();
     await second.stop();
