@@ -2,6 +2,7 @@
 // server in front of them, and tears them down in reverse.
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { HttpLimits } from './server/limits.js';
 import { Engine } from './engine/engine.js';
 import { resolvePython } from './engine/launch.js';
 import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
@@ -62,6 +63,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Where unexpected internal errors are reported. */
   log?: (msg: string) => void;
+  /** The HTTP listener's timeouts against slow and idle clients (default: DEFAULT_LIMITS of server/limits.ts). */
+  httpLimits?: HttpLimits;
 }
 
 export interface App {
@@ -273,6 +276,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     // Raw front doors (the gateway's) are tried before AWS protocol routing whatever the order here.
     services: [...services.routes(), healthRoutes(() => services.states())],
     onInternalError,
+    limits: o.httpLimits,
   });
   try {
     const addr = await http.listen(o.port, o.host);
