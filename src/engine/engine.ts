@@ -8,6 +8,7 @@ import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
 import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand } from './launch.js';
 import { Pool } from './pool.js';
+import { findExtensions, supervisorCommand, supervisorEnv } from './extensions/supervisor.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
 import type { Launcher } from './sandbox/launcher.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult, LogSink } from './types.js';
@@ -115,26 +116,39 @@ export class Engine {
     this.platformLine(env, startLine(req.requestId, spec.version));
     const t0 = performance.now();
     const outcome = await env.invoke(req, spec.timeout * 1000);
-    const durationMs = performance.now() - t0;
+    const runtimeMs = performance.now() - t0;
     // Output written just before the response may still be in the pipe: give it one turn of the loop.
     await new Promise((r) => setImmediate(r));
     const result = this.toResult(env, spec, req, outcome);
-    this.platformLine(env, endLine(req.requestId));
-    const maxMem = await env.maxMemoryMB(req.tail || cold);
-    this.platformLine(
-      env,
-      reportLine({
-        requestId: req.requestId,
-        durationMs: outcome.kind === 'timeout' ? spec.timeout * 1000 : durationMs,
-        memorySize: spec.memorySize,
-        maxMemoryUsedMB: maxMem,
-        initMs,
-        status: outcome.kind === 'timeout' ? 'timeout' : outcome.kind === 'exit' ? 'error' : undefined,
-        errorType: outcome.kind === 'exit' ? exitErrorType(env) : undefined,
-      }),
-    );
-    this.running.delete(env);
-    this.pool.release(env);
+    const post = env.takePostRuntime();
+    const finish = async (): Promise<number> => {
+      // Extensions still working on the invocation: the client has its answer, the environment is busy until they are done.
+      const ext = post ? await post : undefined;
+      const timedOut = outcome.kind === 'timeout' || ext?.timedOut === true;
+      const durationMs = timedOut ? spec.timeout * 1000 : runtimeMs + (ext?.ms ?? 0);
+      if (ext?.timedOut) {
+        const secs = timeoutSeconds(spec.timeout * 1000);
+        this.platformLine(env, `${new Date(this.o.clock.now()).toISOString()} ${req.requestId} Task timed out after ${secs} seconds`);
+      }
+      this.platformLine(env, endLine(req.requestId));
+      const maxMem = await env.maxMemoryMB(req.tail || cold);
+      const status = timedOut ? 'timeout' : outcome.kind === 'exit' ? 'error' : undefined;
+      const errorType = outcome.kind === 'exit' ? exitErrorType(env) : undefined;
+      this.platformLine(
+        env,
+        reportLine({ requestId: req.requestId, durationMs, memorySize: spec.memorySize, maxMemoryUsedMB: maxMem, initMs, status, errorType, postRuntimeMs: ext?.ms }),
+      );
+      env.reportTelemetry(reportRecord(req.requestId, durationMs, spec.memorySize, maxMem, initMs, status ?? (outcome.kind === 'response' ? 'success' : 'error'), errorType));
+      this.running.delete(env);
+      this.pool.release(env);
+      return durationMs;
+    };
+    // Tail carries the REPORT line: then the answer waits for the extensions too.
+    if (post && !req.tail) {
+      void finish().catch(() => undefined);
+      return { ...result, coldStart: cold, durationMs: runtimeMs };
+    }
+    const durationMs = await finish();
     return { ...result, coldStart: cold, logResult: running.tail ? tail(running.tail) : undefined, durationMs };
   }
 
@@ -227,7 +241,9 @@ export class Engine {
     const sandboxed = this.o.launcher.mode === 'sandbox';
     // Before any environment is taken, so a refused role leaves nothing to clean up.
     const key = await this.o.credentialsFor(spec);
-    const pre = sandboxed && (noNetwork || spec.ephemeralStorage !== 512) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
+    // External extensions start before the runtime, so a function with any cannot adopt a pre-started runtime.
+    const extensions = spec.optDir ? await findExtensions(spec.optDir) : [];
+    const pre = (sandboxed && (noNetwork || spec.ephemeralStorage !== 512)) || extensions.length > 0 ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
       try {
         await pre.env.prepare(spec.codeDir, spec.optDir);
@@ -270,14 +286,22 @@ export class Engine {
       };
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
-    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    let vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    let run: { command: string; args: string[] } = cmd;
+    if (extensions.length > 0) {
+      const sup = supervisorCommand(process.execPath, join(optDir, 'extensions'), extensions, cmd);
+      env.supervisorToken = sup.token;
+      env.extensions.expect(extensions);
+      run = sup;
+      vars = supervisorEnv(vars);
+    }
     env.credentialsExpire = key.expiration;
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
       env.attach(
         await this.o.launcher.launch({
-          command: cmd.command,
-          args: cmd.args,
+          command: run.command,
+          args: run.args,
           env: vars,
           cwd: paths.task,
           memoryMB: spec.memorySize,
@@ -296,6 +320,18 @@ export class Engine {
     }
     return { env, init: await init };
   }
+}
+
+/** platform.report's record (Telemetry API schema). */
+function reportRecord(requestId: string, durationMs: number, memorySizeMB: number, maxMemoryUsedMB: number, initMs: number | undefined, status: string, errorType?: string): Record<string, unknown> {
+  const metrics: Record<string, number> = {
+    durationMs: Math.round(durationMs * 1000) / 1000,
+    billedDurationMs: Math.max(1, Math.ceil(durationMs + (initMs ?? 0))),
+    memorySizeMB,
+    maxMemoryUsedMB,
+  };
+  if (initMs !== undefined) metrics['initDurationMs'] = Math.round(initMs * 1000) / 1000;
+  return { requestId, status, ...(errorType ? { errorType } : {}), metrics };
 }
 
 const exitErrorType = (env: Environment): string => (env.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError');

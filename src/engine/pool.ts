@@ -64,7 +64,7 @@ export class Pool {
     for (const list of this.idle.values()) {
       for (const env of [...list]) {
         if ((env.lastUsed <= cutoff && !env.provisioned) || this.expiring(env)) {
-          env.destroy();
+          this.spinDown(env);
           n++;
         }
       }
@@ -101,8 +101,19 @@ export class Pool {
   retire(match: (key: string) => boolean): void {
     for (const [key, list] of this.idle) {
       if (!match(key)) continue;
-      for (const env of [...list]) env.destroy();
+      for (const env of [...list]) this.spinDown(env);
     }
+  }
+
+  /** Takes an idle environment out of service and shuts it down (its extensions get SHUTDOWN first). */
+  private spinDown(env: Environment): Promise<void> {
+    if (env.spec) {
+      const list = this.idle.get(env.spec.key);
+      const i = list?.indexOf(env) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+      if (list?.length === 0) this.idle.delete(env.spec.key);
+    }
+    return env.shutdown('spindown').catch(() => env.destroy());
   }
 
   idleCount(key?: string): number {
@@ -197,7 +208,7 @@ export class Pool {
   async close(): Promise<void> {
     this.closed = true;
     this.cancelSweep?.();
-    for (const env of [...this.live]) env.destroy();
+    await Promise.all([...this.live].map((env) => (env.state === 'Idle' ? this.spinDown(env) : (env.destroy(), Promise.resolve()))));
     this.idle.clear();
     this.prestarted.clear();
   }
