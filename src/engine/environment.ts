@@ -154,11 +154,11 @@ export class Environment implements RuntimeApiTarget {
       const tag = this.supervisorToken ? parseSupervisorLine(l, this.supervisorToken) : undefined;
       if (!tag) {
         const text = scrubPaths(l);
-        if (this.extensions.telemetry.active) this.extensions.telemetry.emit('function', text.replace(/\r/g, '\n'));
+        if (this.extensions.telemetry.listening) this.extensions.telemetry.emit('function', text.replace(/\r/g, '\n'));
         this.onLine(text, this);
       } else if (tag.kind === 'log') {
         const text = scrubPaths(tag.text);
-        if (this.extensions.telemetry.active) this.extensions.telemetry.emit('extension', text.replace(/\r/g, '\n'));
+        if (this.extensions.telemetry.listening) this.extensions.telemetry.emit('extension', text.replace(/\r/g, '\n'));
         this.onLine(text, this);
       } else {
         this.extensions.exited(tag.name, tag.reason);

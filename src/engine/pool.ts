@@ -31,6 +31,8 @@ export class Pool {
   private readonly prestarted = new Map<string, Prestarted[]>();
   private readonly starting = new Map<string, number>();
   readonly live = new Set<Environment>();
+  /** Environments of a retired configuration that were busy when it was retired. */
+  private readonly retired = new Set<Environment>();
   private cancelSweep: (() => void) | undefined;
   private closed = false;
 
@@ -90,6 +92,10 @@ export class Pool {
       if (env.state !== 'Destroyed') env.destroy();
       return;
     }
+    if (this.retired.delete(env)) {
+      void this.spinDown(env);
+      return;
+    }
     let list = this.idle.get(env.spec.key);
     if (!list) this.idle.set(env.spec.key, (list = []));
     list.push(env);
@@ -99,6 +105,8 @@ export class Pool {
 
   /** Destroys idle environments whose key matches (a function changed or was deleted). */
   retire(match: (key: string) => boolean): void {
+    // Busy ones (an invocation, or extensions after it) go when they are released.
+    for (const env of this.live) if (env.spec && env.state !== 'Idle' && match(env.spec.key)) this.retired.add(env);
     for (const [key, list] of this.idle) {
       if (!match(key)) continue;
       for (const env of [...list]) this.spinDown(env);
@@ -135,6 +143,7 @@ export class Pool {
     this.live.add(env);
     env.whenDestroyed((e) => {
       this.live.delete(e);
+      this.retired.delete(e);
       if (e.spec) {
         const list = this.idle.get(e.spec.key);
         const i = list?.indexOf(e) ?? -1;

@@ -196,7 +196,7 @@ for (const mode of ['sandbox', 'process'] as const) {
       const id2 = json(r2.Payload).requestId as string;
       await waitFor(() => got.some((g) => g.kind === 'event' && g.event.requestId === id2));
       // A configuration change retires the idle environment: its extension gets SHUTDOWN before it goes.
-      await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ext-basic', Environment: { Variables: { COLLECTOR: collectorUrl, X: '1' } } }));
+      await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ext-basic', Environment: { Variables: { COLLECTOR: collectorUrl, CHANGED: '1' } } }));
       await waitFor(() => got.some((g) => g.kind === 'event' && g.event.eventType === 'SHUTDOWN'));
       const sd = got.find((g) => g.kind === 'event' && g.event.eventType === 'SHUTDOWN')!.event;
       assert.equal(sd.shutdownReason, 'spindown');

@@ -168,6 +168,11 @@ export class Telemetry {
     return this.subscribers.size > 0;
   }
 
+  /** Whether an event now could reach a subscriber (one exists, or Init is still on and one may come). */
+  get listening(): boolean {
+    return this.subscribers.size > 0 || this.backlog !== undefined;
+  }
+
   subscribe(extension: string, sub: SubscriptionRequest): void {
     const existing = this.subscribers.get(extension);
     if (existing) {
