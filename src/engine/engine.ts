@@ -8,7 +8,7 @@ import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
 import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand } from './launch.js';
 import { Pool } from './pool.js';
-import { findExtensions, supervisorCommand, supervisorEnv } from './extensions/supervisor.js';
+import { findExtensions, supervisorCommand } from './extensions/supervisor.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
 import type { Launcher } from './sandbox/launcher.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult, LogSink } from './types.js';
@@ -286,14 +286,13 @@ export class Engine {
       };
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
-    let vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
     let run: { command: string; args: string[] } = cmd;
     if (extensions.length > 0) {
-      const sup = supervisorCommand(process.execPath, join(optDir, 'extensions'), extensions, cmd);
+      const sup = supervisorCommand('/bin/bash', join(optDir, 'extensions'), extensions, cmd);
       env.supervisorToken = sup.token;
       env.extensions.expect(extensions);
       run = sup;
-      vars = supervisorEnv(vars);
     }
     env.credentialsExpire = key.expiration;
     const init = env.init(spec, logStream, undefined, initTimeoutMs);

@@ -40,92 +40,43 @@ export function parseSupervisorLine(line: string, token: string): SupervisorLine
 }
 
 /**
- * The supervisor itself, run as `node -e` (so it needs no file inside the environment). argv: token, extensions
- * dir, extension names…, `--`, the runtime command and its arguments. It starts every extension with the function's
- * environment, waits until the platform says they have all registered, then runs the runtime with inherited stdio
- * and ends as it ends. The function's NODE_OPTIONS reaches the children only (the supervisor is Node.js too).
+ * The supervisor itself, a bash script (a few MB, started in a millisecond or two; it ends by exec'ing the runtime,
+ * so it adds no process to the runtime's own life). argv: token, extensions dir, extension names…, `--`, the
+ * runtime command and its arguments. It starts every extension with the function's environment, tagging each line
+ * of its output (and its exit) on stdout, waits until the platform says that they have all registered, then becomes
+ * the runtime. The wait is one HTTP/1.0 exchange over bash's /dev/tcp.
  */
-function supervisorMain(): void {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const cp = require('node:child_process') as typeof import('node:child_process');
-  const http = require('node:http') as typeof import('node:http');
-  const path = require('node:path') as typeof import('node:path');
-  const argv = process.argv.slice(1);
-  const token = argv[0]!;
-  const dir = argv[1]!;
-  const sep = argv.indexOf('--');
-  const names = argv.slice(2, sep);
-  const runtime = argv.slice(sep + 1);
-  const env = { ...process.env };
-  delete env['NODE_OPTIONS'];
-  if (env['SELFLESS_NODE_OPTIONS'] !== undefined) env['NODE_OPTIONS'] = env['SELFLESS_NODE_OPTIONS'];
-  delete env['SELFLESS_NODE_OPTIONS'];
-  const out = (s: string): void => void process.stdout.write(`\u001e${token} ${s}\n`);
-  const lines = (name: string, stream: NodeJS.ReadableStream): void => {
-    let buf = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (c: string) => {
-      buf += c;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        out(`log ${name} ${buf.slice(0, i)}`);
-        buf = buf.slice(i + 1);
-      }
-    });
-    stream.on('end', () => {
-      if (buf) out(`log ${name} ${buf}`);
-    });
-  };
-  for (const name of names) {
-    const child = cp.spawn(path.join(dir, name), [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    lines(name, child.stdout!);
-    lines(name, child.stderr!);
-    let reported = false;
-    const exit = (reason: string): void => {
-      if (reported) return;
-      reported = true;
-      out(`exit ${name} ${reason}`);
-    };
-    child.on('error', (e: Error) => exit(`fork/exec ${path.join(dir, name)}: ${e.message}`));
-    child.on('exit', (code, signal) => exit(signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal.toLowerCase().replace(/^sig/, '')}` : `exit status ${code ?? 0}`));
-  }
-  const start = (): void => {
-    const rt = cp.spawn(runtime[0]!, runtime.slice(1), { env, stdio: 'inherit' });
-    rt.on('error', () => process.exit(127));
-    rt.on('exit', (code, signal) => {
-      if (signal) process.kill(process.pid, signal);
-      process.exit(code ?? 1);
-    });
-  };
-  const wait = (): void => {
-    const req = http.get(`http://${process.env['AWS_LAMBDA_RUNTIME_API']}/2020-01-01/selfless/extensions/registered`, (res) => {
-      res.resume();
-      res.on('end', start);
-    });
-    req.on('error', () => setTimeout(wait, 10));
-  };
-  if (names.length > 0) wait();
-  else start();
+const SUPERVISOR = String.raw`
+token=$1; dir=$2; shift 2
+names=()
+while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do names+=("$1"); shift; done
+shift
+tag() { local l; while IFS= read -r l || [ -n "$l" ]; do printf '\036%s log %s %s\n' "$token" "$1" "$l"; done; }
+reason() {
+  if [ "$1" -gt 128 ]; then
+    case $(kill -l $(($1 - 128)) 2>/dev/null) in KILL) echo 'signal: killed';; TERM) echo 'signal: terminated';; ABRT) echo 'signal: aborted';; SEGV) echo 'signal: segmentation fault';; *) echo "signal: $(($1 - 128))";; esac
+  else echo "exit status $1"; fi
 }
+for name in "\${names[@]}"; do
+  ( "$dir/$name" 2>&1 </dev/null | tag "$name"; st=\${PIPESTATUS[0]}; printf '\036%s exit %s %s\n' "$token" "$name" "$(reason "$st")" ) &
+done
+if [ "\${#names[@]}" -gt 0 ]; then
+  api=$AWS_LAMBDA_RUNTIME_API
+  until exec 3<>"/dev/tcp/\${api%:*}/\${api##*:}"; do sleep 0.01; done 2>/dev/null
+  printf 'GET /2020-01-01/selfless/extensions/registered HTTP/1.0\r\n\r\n' >&3
+  while IFS= read -r _ <&3; do :; done
+  exec 3<&-
+fi
+exec /usr/bin/env -u SHLVL -u _ -u OLDPWD "$@"
+`.replaceAll('\\${', '${');
 
 /** The command an environment with external extensions runs instead of the bare runtime command. */
 export function supervisorCommand(
-  node: string,
+  bash: string,
   extensionsDir: string,
   names: string[],
   runtime: { command: string; args: string[] },
 ): { command: string; args: string[]; token: string } {
   const token = randomBytes(12).toString('hex');
-  const code = `(${supervisorMain.toString()})()`;
-  return { command: node, args: ['-e', code, token, extensionsDir, ...names, '--', runtime.command, ...runtime.args], token };
-}
-
-/** The environment the supervisor starts with: the function's, with NODE_OPTIONS kept for its children only. */
-export function supervisorEnv(env: Record<string, string>): Record<string, string> {
-  const out = { ...env };
-  if (out['NODE_OPTIONS'] !== undefined) {
-    out['SELFLESS_NODE_OPTIONS'] = out['NODE_OPTIONS'];
-    delete out['NODE_OPTIONS'];
-  }
-  return out;
+  return { command: bash, args: ['-c', SUPERVISOR, 'supervisor', token, extensionsDir, ...names, '--', runtime.command, ...runtime.args], token };
 }
