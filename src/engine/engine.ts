@@ -92,14 +92,17 @@ export class Engine {
     const admitted = req.admitted ? undefined : this.concurrency.admit(spec);
     // A promise only with a cluster-wide counter: the one-node path stays synchronous.
     const release = typeof admitted === 'function' || admitted === undefined ? admitted : await admitted;
+    let busy: Promise<unknown> | undefined;
     try {
-      return await this.run(spec, req);
+      return await this.run(spec, req, (p) => (busy = p));
     } finally {
-      release?.();
+      // Extensions still at work after the response keep the environment, and so its concurrency, busy.
+      if (busy && release) void busy.finally(release);
+      else release?.();
     }
   }
 
-  private async run(spec: FunctionSpec, req: InvokeRequest): Promise<InvokeResult> {
+  private async run(spec: FunctionSpec, req: InvokeRequest, stillBusy: (p: Promise<unknown>) => void): Promise<InvokeResult> {
     let env = this.pool.take(spec.key);
     let initMs: number | undefined;
     const cold = !env;
@@ -145,7 +148,7 @@ export class Engine {
     };
     // Tail carries the REPORT line: then the answer waits for the extensions too.
     if (post && !req.tail) {
-      void finish().catch(() => undefined);
+      stillBusy(finish().catch(() => undefined));
       return { ...result, coldStart: cold, durationMs: runtimeMs };
     }
     const durationMs = await finish();
