@@ -31,6 +31,8 @@ export class Pool {
   private readonly prestarted = new Map<string, Prestarted[]>();
   private readonly starting = new Map<string, number>();
   readonly live = new Set<Environment>();
+  /** Environments of a retired configuration that were busy when it was retired. */
+  private readonly retired = new Set<Environment>();
   private cancelSweep: (() => void) | undefined;
   private closed = false;
 
@@ -64,7 +66,7 @@ export class Pool {
     for (const list of this.idle.values()) {
       for (const env of [...list]) {
         if ((env.lastUsed <= cutoff && !env.provisioned) || this.expiring(env)) {
-          env.destroy();
+          this.spinDown(env);
           n++;
         }
       }
@@ -90,6 +92,10 @@ export class Pool {
       if (env.state !== 'Destroyed') env.destroy();
       return;
     }
+    if (this.retired.delete(env)) {
+      void this.spinDown(env);
+      return;
+    }
     let list = this.idle.get(env.spec.key);
     if (!list) this.idle.set(env.spec.key, (list = []));
     list.push(env);
@@ -99,10 +105,23 @@ export class Pool {
 
   /** Destroys idle environments whose key matches (a function changed or was deleted). */
   retire(match: (key: string) => boolean): void {
+    // Busy ones (an invocation, or extensions after it) go when they are released.
+    for (const env of this.live) if (env.spec && env.state !== 'Idle' && match(env.spec.key)) this.retired.add(env);
     for (const [key, list] of this.idle) {
       if (!match(key)) continue;
-      for (const env of [...list]) env.destroy();
+      for (const env of [...list]) this.spinDown(env);
     }
+  }
+
+  /** Takes an idle environment out of service and shuts it down (its extensions get SHUTDOWN first). */
+  private spinDown(env: Environment): Promise<void> {
+    if (env.spec) {
+      const list = this.idle.get(env.spec.key);
+      const i = list?.indexOf(env) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+      if (list?.length === 0) this.idle.delete(env.spec.key);
+    }
+    return env.shutdown('spindown').catch(() => env.destroy());
   }
 
   idleCount(key?: string): number {
@@ -124,6 +143,7 @@ export class Pool {
     this.live.add(env);
     env.whenDestroyed((e) => {
       this.live.delete(e);
+      this.retired.delete(e);
       if (e.spec) {
         const list = this.idle.get(e.spec.key);
         const i = list?.indexOf(e) ?? -1;
@@ -202,7 +222,7 @@ export class Pool {
   async close(): Promise<void> {
     this.closed = true;
     this.cancelSweep?.();
-    for (const env of [...this.live]) env.destroy();
+    await Promise.all([...this.live].map((env) => (env.state === 'Idle' ? this.spinDown(env) : (env.destroy(), Promise.resolve()))));
     this.idle.clear();
     this.prestarted.clear();
   }

@@ -95,7 +95,10 @@ export class SandboxLauncher implements Launcher {
     const slots = this.c.rootless ? 1 : PASSWD_SLOTS;
     const users = Array.from({ length: slots }, (_, i) => `sbx_user1051:x:${base + i}:${base + i}::/tmp:/sbin/nologin\n`).join('');
     const groups = Array.from({ length: slots }, (_, i) => `sbx_user1051:x:${base + i}:\n`).join('');
+    // AWS's environments resolve sandbox.localdomain to themselves (Telemetry API listeners bind to it).
+    const hosts = `${await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1 localhost\n')}\n127.0.0.1 sandbox.localdomain sandbox\n`;
     await this.mounts.prepareEtc(join(this.state, 'etc'), ETC, {
+      hosts,
       passwd: `root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n${users}`,
       group: `root:x:0:\nnobody:x:65534:\n${groups}`,
     });
