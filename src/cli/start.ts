@@ -2,6 +2,7 @@
 import { startApp, StartupError } from '../app.js';
 import { authOptions } from './auth-options.js';
 import { int, str, type Parsed } from './options.js';
+import { runtimeOptions } from './runtimes.js';
 
 export async function start(p: Parsed): Promise<number> {
   const host = str(p, 'host', 'SELFLESS_HOST', '127.0.0.1');
@@ -13,6 +14,7 @@ export async function start(p: Parsed): Promise<number> {
   if (isolation !== 'auto' && isolation !== 'sandbox' && isolation !== 'process') {
     throw new StartupError(`--isolation must be sandbox, process or auto (got '${isolation}')`);
   }
+  const runtimes = runtimeOptions(p);
   let app;
   try {
     app = await startApp({
@@ -31,6 +33,7 @@ export async function start(p: Parsed): Promise<number> {
       gatewayConfig: str(p, 'gateway', 'SELFLESS_GATEWAY_CONFIG', '') || undefined,
       kmsMasterKeyFile: str(p, 'kms-master-key-file', 'SELFLESS_KMS_MASTER_KEY_FILE', '') || undefined,
       store: str(p, 'store', 'SELFLESS_STORE', '') || undefined,
+      runtimes,
     });
   } catch (e) {
     if (e instanceof StartupError) {

@@ -1,12 +1,14 @@
 // The invoke path: admission, take a warm environment or cold-start one, run the invocation, log and release.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import { AwsError } from '../lib/errors.js';
 import { hex } from '../lib/ids.js';
 import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
-import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand } from './launch.js';
+import { boto3PathFor } from './interpreters.js';
+import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand, type RuntimeCommand, type RuntimePaths, SDK_NODE_MODULES } from './launch.js';
+import { needsFreshProcess, type Platform } from './platform.js';
 import { Pool } from './pool.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
 import type { Launcher } from './sandbox/launcher.js';
@@ -25,6 +27,8 @@ export interface EngineOptions {
    * it is; the engine imports no service. A rejection fails the start with that error.
    */
   credentialsFor: (spec: FunctionSpec) => Promise<FunctionKey>;
+  /** The interpreter map and architecture rules (which runtimes run here, on what). */
+  platform: Platform;
   idleTimeoutMs?: number;
   prestartPerKey?: number;
   accountConcurrency?: number;
@@ -42,6 +46,7 @@ interface Running {
 export class Engine {
   readonly pool: Pool;
   readonly concurrency: Concurrency;
+  readonly platform: Platform;
   private readonly running = new Map<Environment, Running>();
 
   constructor(private readonly o: EngineOptions) {
@@ -54,13 +59,16 @@ export class Engine {
       onLine: (line, env) => this.line(env, line),
     });
     this.concurrency = new Concurrency(o.accountConcurrency ?? 1000);
+    this.platform = o.platform;
   }
 
   async start(): Promise<void> {
     await mkdir(join(this.o.dataDir, 'envs'), { recursive: true });
     await resolvePython();
     this.pool.start();
-    this.pool.fill('node', 128);
+    // The host's own Node.js line is what most functions run: keep runtimes of it ready.
+    const host = this.platform.interpreters.choose(`nodejs${process.versions.node.split('.')[0]}.x`)?.interpreter;
+    if (host) this.pool.fill('node', 128, host.path);
   }
 
   async close(): Promise<void> {
@@ -216,9 +224,31 @@ export class Engine {
     return { ok: true, env };
   }
 
+  /** The interpreter's bin dir first on PATH, and the SDK AWS's runtime includes at the end of the module path. */
+  private runtimePaths(family: string, interpreter: { path: string; version: string; family: string; libDir?: string } | undefined): RuntimePaths {
+    if (!interpreter) return {};
+    const bin = dirname(interpreter.path);
+    if (family === 'node') return { bin, ...(SDK_NODE_MODULES ? { modulePath: [SDK_NODE_MODULES] } : {}) };
+    if (family === 'python') {
+      const boto3 = boto3PathFor(this.platform.interpreters, interpreter);
+      return { bin, ...(boto3 ? { modulePath: [boto3] } : {}) };
+    }
+    return { bin };
+  }
+
+  /** Tells the function's log what actually runs when it is not what the function asked for. */
+  private coldStartNotes(env: Environment, spec: FunctionSpec): void {
+    for (const line of this.platform.coldStartLines(spec.runtime, spec.architecture ? [spec.architecture] : undefined)) this.platformLine(env, line);
+  }
+
   /** Starts (or adopts a pre-started) environment for a spec and runs its Init phase. */
   async coldStart(spec: FunctionSpec, initializationType: 'on-demand' | 'provisioned-concurrency' = 'on-demand'): Promise<{ env: Environment; init: InitOutcome }> {
     const family = familyOf(spec.runtime);
+    const choice = this.platform.interpreters.choose(spec.runtime);
+    // Created on a server that had the interpreter (or before the map changed): refused as AWS refuses a runtime.
+    if (choice && !choice.interpreter) throw new AwsError('InvalidRuntimeException', this.platform.refusal(spec.runtime, undefined) ?? `The runtime ${spec.runtime} is not available.`);
+    const exe = choice?.interpreter?.path;
+    const lang = this.runtimePaths(family, choice?.interpreter);
     const logStream = streamName(this.o.clock.now(), spec.version);
     const initTimeoutMs = Math.max(10_000, spec.timeout * 1000);
     // A function without network cannot adopt a runtime started in the shared network namespace.
@@ -227,7 +257,9 @@ export class Engine {
     const sandboxed = this.o.launcher.mode === 'sandbox';
     // Before any environment is taken, so a refused role leaves nothing to clean up.
     const key = await this.o.credentialsFor(spec);
-    const pre = sandboxed && (noNetwork || spec.ephemeralStorage !== 512) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
+    // Nor one whose variables the runtime reads at process start (NODE_OPTIONS, the exec wrapper, …).
+    const fresh = needsFreshProcess(spec.environment);
+    const pre = fresh || (sandboxed && (noNetwork || spec.ephemeralStorage !== 512)) ? undefined : this.pool.takePrestarted(family, spec.memorySize, exe);
     if (pre) {
       try {
         await pre.env.prepare(spec.codeDir, spec.optDir);
@@ -244,22 +276,25 @@ export class Engine {
         const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
         pre.env.credentialsExpire = key.expiration;
         const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
+        this.coldStartNotes(pre.env, spec);
         pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir });
         return { env: pre.env, init: await init };
       }
       // No bootstrap: the plain path below reports it as AWS does.
       pre.env.destroy();
     } else if (pre) {
-      const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize)!.runtimeDir, tmpDir: pre.tmpDir });
+      const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize, exe)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
-      const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+      const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key, lang);
       pre.env.credentialsExpire = key.expiration;
-      return { env: pre.env, init: await pre.env.init(spec, logStream, env, initTimeoutMs) };
+      const init = pre.env.init(spec, logStream, env, initTimeoutMs);
+      this.coldStartNotes(pre.env, spec);
+      return { env: pre.env, init: await init };
     }
     const created = await this.pool.create();
     const { env, tmpDir, runtimeApi } = created;
     const optDir = spec.optDir ?? created.optDir;
-    const cmd = family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize);
+    const cmd = family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize, exe);
     if (!cmd) {
       const init = env.init(spec, logStream, undefined, initTimeoutMs);
       env.destroy();
@@ -270,14 +305,16 @@ export class Engine {
       };
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
-    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key, lang);
     env.credentialsExpire = key.expiration;
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
+    this.coldStartNotes(env, spec);
+    const run = family === 'provided' ? cmd : wrapped(cmd, spec.environment['AWS_LAMBDA_EXEC_WRAPPER'], paths);
     try {
       env.attach(
         await this.o.launcher.launch({
-          command: cmd.command,
-          args: cmd.args,
+          command: run.command,
+          args: run.args,
           env: vars,
           cwd: paths.task,
           memoryMB: spec.memorySize,
@@ -296,6 +333,16 @@ export class Engine {
     }
     return { env, init: await init };
   }
+}
+
+/**
+ * AWS_LAMBDA_EXEC_WRAPPER: the wrapper is exec'd with the runtime's command line as its arguments. A wrapper named by
+ * its path in the function's view (/var/task/…, /opt/…) is found where that directory is on this host.
+ */
+function wrapped(cmd: RuntimeCommand, wrapper: string | undefined, paths: { task: string; opt: string }): RuntimeCommand {
+  if (!wrapper) return cmd;
+  const host = wrapper.startsWith('/var/task/') ? paths.task + wrapper.slice('/var/task'.length) : wrapper.startsWith('/opt/') ? paths.opt + wrapper.slice('/opt'.length) : wrapper;
+  return { command: host, args: [cmd.command, ...cmd.args], runtimeDir: cmd.runtimeDir };
 }
 
 const exitErrorType = (env: Environment): string => (env.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError');

@@ -1,4 +1,4 @@
-// The environment pool: idle environments per spec key, pre-started runtimes per (family, memory), idle reaping.
+// The environment pool: idle environments per spec key, pre-started runtimes per (interpreter, memory), idle reaping.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
@@ -135,10 +135,13 @@ export class Pool {
     return { env, tmpDir, optDir, runtimeApi };
   }
 
-  /** Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background. */
-  takePrestarted(family: Family, memoryMB: number): Prestarted | undefined {
+  /**
+   * Takes a pre-started runtime for (family, interpreter, memory) if one is ready, and starts a replacement in the
+   * background. `executable` is the interpreter the runtime's map chose (default: the host's).
+   */
+  takePrestarted(family: Family, memoryMB: number, executable?: string): Prestarted | undefined {
     if ((family === 'provided' && !this.o.launcher.prestartsProvided) || this.o.prestartPerKey <= 0) return undefined;
-    const key = `${family}:${memoryMB}`;
+    const key = `${family}:${executable ?? ''}:${memoryMB}`;
     const list = this.prestarted.get(key) ?? [];
     this.prestarted.set(key, list);
     let got: Prestarted | undefined;
@@ -146,17 +149,17 @@ export class Pool {
       const p = list.shift()!;
       if (p.env.state === 'Starting') got = p;
     }
-    this.fill(family, memoryMB);
+    this.fill(family, memoryMB, executable);
     return got;
   }
 
-  /** Starts pre-started runtimes for (family, memory) until the target count is reached. */
-  fill(family: Family, memoryMB: number): void {
-    const key = `${family}:${memoryMB}`;
+  /** Starts pre-started runtimes for (family, interpreter, memory) until the target count is reached. */
+  fill(family: Family, memoryMB: number, executable?: string): void {
+    const key = `${family}:${executable ?? ''}:${memoryMB}`;
     const have = (this.prestarted.get(key)?.length ?? 0) + (this.starting.get(key) ?? 0);
     for (let i = have; i < this.o.prestartPerKey && !this.closed; i++) {
       this.starting.set(key, (this.starting.get(key) ?? 0) + 1);
-      void this.prestart(family, memoryMB)
+      void this.prestart(family, memoryMB, executable)
         .then((p) => {
           if (!p) return;
           if (this.closed) return p.env.destroy();
@@ -169,11 +172,11 @@ export class Pool {
     }
   }
 
-  private async prestart(family: Family, memoryMB: number): Promise<Prestarted | undefined> {
+  private async prestart(family: Family, memoryMB: number, executable: string | undefined): Promise<Prestarted | undefined> {
     const { env, tmpDir, optDir, runtimeApi } = await this.create();
     const paths = this.o.launcher.paths({ codeDir: undefined, optDir, runtimeDir: '', tmpDir });
     // A custom runtime's bootstrap is the function's code: the launcher builds the environment now, runs it later.
-    const cmd = family === 'provided' && this.o.launcher.prestartsProvided ? { command: '', args: [], runtimeDir: '' } : runtimeCommand(family, memoryMB);
+    const cmd = family === 'provided' && this.o.launcher.prestartsProvided ? { command: '', args: [], runtimeDir: '' } : runtimeCommand(family, memoryMB, executable);
     if (!cmd) {
       env.destroy();
       return undefined;
