@@ -285,7 +285,8 @@ export class Engine {
     } else if (pre) {
       const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize, exe)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
-      const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key, lang);
+      const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key, lang);
+      const env = this.o.launcher.viewEnv?.(vars) ?? vars;
       pre.env.credentialsExpire = key.expiration;
       const init = pre.env.init(spec, logStream, env, initTimeoutMs);
       this.coldStartNotes(pre.env, spec);

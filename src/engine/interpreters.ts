@@ -213,7 +213,8 @@ export class InterpreterMap {
       const i = this.configured[runtime] ?? undefined;
       choice = { runtime, wanted, ...(i ? { interpreter: i } : {}), exact: !!i && lang.line(i.version) === wanted, configured: true };
     } else {
-      const same = this.found.filter((i) => i.family === lang.family);
+      const mapped = Object.values(this.configured).filter((i): i is Interpreter => !!i && !this.found.some((f) => f.path === i.path));
+      const same = [...this.found, ...mapped].filter((i) => i.family === lang.family);
       const exact = same.find((i) => lang.line(i.version) === wanted);
       const near = exact ?? (this.fallback ? [...same].sort((a, b) => distance(lang.line(a.version), wanted) - distance(lang.line(b.version), wanted) || newer(a.version, b.version))[0] : undefined);
       choice = { runtime, wanted, ...(near ? { interpreter: near } : {}), exact: !!exact, configured: false };
