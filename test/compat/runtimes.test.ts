@@ -144,6 +144,20 @@ exports.handler = async (e) => { const r = await sqs.send(new SendMessageCommand
   assert.equal(got.Messages?.[0]?.MessageId, json(r.Payload));
 });
 
+test('Runtimes: a Python function imports boto3 where its interpreter has it, and calls SQS with it', async (t) => {
+  const map = await resolveInterpreters({ dataDir: server.dataDir });
+  const runtime = ['python3.11', 'python3.12', 'python3.13', 'python3.10', 'python3.9'].find((r) => {
+    const i = map.choose(r)?.interpreter;
+    return map.choose(r)?.exact && i?.libDir && existsSync(join(i.libDir, 'boto3'));
+  });
+  if (!runtime) return t.skip('no Python interpreter here has boto3 installed');
+  const src = 'import boto3\nsqs = boto3.client("sqs")\ndef handler(event, context):\n    return sqs.create_queue(QueueName="from-boto3")["QueueUrl"]\n';
+  await createFunction(client, 'boto3-fn', { 'app.py': src }, { runtime, handler: 'app.handler' });
+  const r = await invoke(client, 'boto3-fn');
+  assert.equal(r.FunctionError, undefined, logOf(r));
+  assert.match(json(r.Payload), /\/from-boto3$/);
+});
+
 test('Runtimes: a function bundling its own copy of a package gets its own, not the runtime one', async () => {
   await createFunction(client, 'own-sdk', {
     'index.js': "exports.handler = async () => require('@aws-sdk/client-sqs').mine;",
