@@ -214,7 +214,7 @@ export class InterpreterMap {
       choice = { runtime, wanted, ...(i ? { interpreter: i } : {}), exact: !!i && lang.line(i.version) === wanted, configured: true };
     } else {
       const mapped = Object.values(this.configured).filter((i): i is Interpreter => !!i && !this.found.some((f) => f.path === i.path));
-      const same = [...this.found, ...mapped].filter((i) => i.family === lang.family);
+      const same = [...this.preferred(), ...mapped].filter((i) => i.family === lang.family);
       const exact = same.find((i) => lang.line(i.version) === wanted);
       const near = exact ?? (this.fallback ? [...same].sort((a, b) => distance(lang.line(a.version), wanted) - distance(lang.line(b.version), wanted) || newer(a.version, b.version))[0] : undefined);
       choice = { runtime, wanted, ...(near ? { interpreter: near } : {}), exact: !!exact, configured: false };
@@ -240,9 +240,21 @@ export class InterpreterMap {
     return `selfless: runtime ${runtime} runs ${lang.label} ${c.interpreter.version} (${c.interpreter.path}): ${why}\n`;
   }
 
+  /** The first interpreter found of each version line: the one a runtime of that line (or falling back to it) runs. */
+  preferred(): Interpreter[] {
+    const seen = new Set<string>();
+    return this.found.filter((i) => {
+      const lang = LANGUAGES.find((l) => l.family === i.family);
+      const line = `${i.family}:${lang ? lang.line(i.version) : i.version}`;
+      if (seen.has(line)) return false;
+      seen.add(line);
+      return true;
+    });
+  }
+
   /** Every executable a runtime may run (the sandbox mounts their installations). */
   executables(): string[] {
-    return [...new Set([...this.found, ...Object.values(this.configured).filter((i): i is Interpreter => !!i)].map((i) => i.path))];
+    return [...new Set([...this.preferred(), ...Object.values(this.configured).filter((i): i is Interpreter => !!i)].map((i) => i.path))];
   }
 }
 

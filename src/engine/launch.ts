@@ -37,6 +37,11 @@ export interface RuntimeCommand {
 
 let pythonExe: string | undefined;
 
+/** Takes the python3 the interpreter map found (saves resolvePython a spawn, through a pyenv shim at that). */
+export function usePython(executable: string): void {
+  pythonExe ??= executable;
+}
+
 /** Resolves the real python3 interpreter once (a pyenv shim would add tens of ms to every start). */
 export async function resolvePython(): Promise<string> {
   if (pythonExe) return pythonExe;
