@@ -57,9 +57,9 @@ function subdirs(dir: string): string[] {
  * Executables of these names in the directories of PATH. Version-manager shims (pyenv's, asdf's) are left out: each
  * would cost a manager run to probe, and the installations they point at are searched directly.
  */
-function onPath(names: string[]): string[] {
+function onPath(names: string[], dirs = (process.env['PATH'] ?? '').split(delimiter)): string[] {
   const out: string[] = [];
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter).filter((d) => d && !/\/shims\/?$/.test(d))) {
+  for (const dir of dirs.filter((d) => d && !/\/shims\/?$/.test(d))) {
     for (const n of names) if (existsSync(join(dir, n))) out.push(join(dir, n));
   }
   return out;
@@ -90,10 +90,17 @@ export const PYTHON: Language = {
   candidates: (dataDir) => {
     const pyenv = process.env['PYENV_ROOT'] || join(home(), '.pyenv');
     const inPrefix = (bin: string): string[] => ['python3', ...PY_MINORS.map((m) => `python${m}`)].map((n) => join(bin, n)).filter((p) => existsSync(p)).slice(0, 1);
+    const pyenvs = subdirs(join(pyenv, 'versions')).flatMap((v) => inPrefix(join(pyenv, 'versions', v, 'bin')));
+    // pyenv's shims on PATH mean "pyenv's Pythons here": its installations take the shims' place in the order.
+    const path = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
+    const shims = path.findIndex((d) => d.replace(/\/+$/, '') === join(pyenv, 'shims'));
+    const names = ['python3', ...PY_MINORS.map((m) => `python${m}`)];
     return [
-      ...onPath(['python3', ...PY_MINORS.map((m) => `python${m}`)]),
+      ...(shims >= 0 ? onPath(names, path.slice(0, shims)) : []),
+      ...(shims >= 0 ? pyenvs : []),
+      ...onPath(names, shims >= 0 ? path.slice(shims + 1) : path),
       ...subdirs(join(dataDir, 'runtimes')).filter((n) => /^python\d/.test(n)).flatMap((n) => inPrefix(join(dataDir, 'runtimes', n, 'bin'))),
-      ...subdirs(join(pyenv, 'versions')).flatMap((v) => inPrefix(join(pyenv, 'versions', v, 'bin'))),
+      ...pyenvs,
       ...PY_MINORS.flatMap((m) => [`/usr/local/bin/python${m}`, `/usr/bin/python${m}`]),
     ];
   },

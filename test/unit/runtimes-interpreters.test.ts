@@ -1,10 +1,10 @@
 // Unit: the interpreter map (exact choice, nearest-version fallback, refusals), start-up variables and arm64 rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InterpreterMap, parseRuntimeMap, resolveInterpreters, type Interpreter } from '../../src/engine/interpreters.js';
+import { boto3PathFor, InterpreterMap, parseRuntimeMap, resolveInterpreters, type Interpreter } from '../../src/engine/interpreters.js';
 import { arm64Emulated, needsFreshProcess, Platform } from '../../src/engine/platform.js';
 import { parseArgs } from '../../src/cli/options.js';
 
@@ -81,6 +81,23 @@ test('Platform: arm64 is refused without emulation, accepted with a warning in w
     assert.equal(arm64Emulated(dir), false);
     writeFileSync(join(dir, 'qemu-aarch64'), 'enabled\ninterpreter /usr/bin/qemu-aarch64\n');
     assert.equal(arm64Emulated(dir), true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Interpreters: boto3 from another installation of the same X.Y only, and none when the chosen one has it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'boto3-'));
+  try {
+    mkdirSync(join(dir, 'with', 'boto3'), { recursive: true });
+    mkdirSync(join(dir, 'without'), { recursive: true });
+    const bare = { ...py('3.11.4'), path: '/usr/bin/python3.11', libDir: join(dir, 'without') };
+    const rich = { ...py('3.11.7'), libDir: join(dir, 'with') };
+    const other = { ...py('3.12.1'), libDir: join(dir, 'without') };
+    const m = new InterpreterMap([bare, rich, other], {}, false);
+    assert.equal(boto3PathFor(m, bare), join(dir, 'with'));
+    assert.equal(boto3PathFor(m, rich), undefined, 'it has its own');
+    assert.equal(boto3PathFor(m, other), undefined, 'never another version’s packages');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
