@@ -1,5 +1,4 @@
-// What a function may run on this host: its runtime's interpreter, its architecture, and the start-up variables that
-// need a fresh process.
+// What a function may run on this host: its runtime's interpreter, its architecture, start-up variables needing a fresh process.
 import { existsSync, readFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import type { InterpreterMap } from './interpreters.js';
