@@ -17,7 +17,7 @@ function walk(dir) {
 
 // Suites whose behaviour does not depend on the store (the sandbox, runtimes, a browser) run once; so does Terraform's,
 // whose minutes go to the provider's own start-ups and waits, not to the store.
-const STORE_INDEPENDENT = ['sandbox-escape', 'sandbox-contract', 'aws-lambda-ric', 'cors', 'runtime-node', 'terraform'];
+const STORE_INDEPENDENT = ['sandbox-escape', 'sandbox-contract', 'aws-lambda-ric', 'cors', 'runtime-node', 'compat/runtimes.test', 'terraform'];
 
 const filters = process.argv.slice(2);
 const files = walk('dist/test').filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();

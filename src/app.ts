@@ -4,7 +4,9 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { HttpLimits } from './server/limits.js';
 import { Engine } from './engine/engine.js';
-import { resolvePython } from './engine/launch.js';
+import { resolveInterpreters } from './engine/interpreters.js';
+import { resolvePython, SDK_NODE_MODULES, usePython } from './engine/launch.js';
+import { Platform } from './engine/platform.js';
 import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
@@ -51,6 +53,8 @@ export interface AppOptions {
   asyncConcurrency?: number;
   /** sandbox | process | auto (the sandbox where this machine supports it). */
   isolation?: IsolationChoice;
+  /** The interpreter map and architecture rules (cli/runtimes.ts parses the flags). */
+  runtimes?: NodeConfig['runtimes'];
   /** A JSON file of gateway APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
   gatewayConfig?: string;
   /** The KMS node master key file (default `<data>/kms-master.key`). */
@@ -83,9 +87,16 @@ const engineModule: ServiceModule<{ logs: LogsApi; iam: IamApi }, Engine> = {
   name: 'engine',
   async create(ctx) {
     const c = ctx.config;
+    const rt = c.runtimes ?? { map: {}, discover: true, fallback: false, arm64: 'refuse' as const };
+    // Resolved once: every cold start uses the executables found here (never a pyenv shim per start).
+    const interpreters = await resolveInterpreters({ dataDir: c.dataDir, configured: { ...rt.map }, discover: rt.discover, fallback: rt.fallback });
+    const platform = new Platform({ interpreters, arm64: rt.arm64 });
+    // The sandbox's mount helper needs a python3 of 3.9 or later: the first the map found will do.
+    const helperPython = interpreters.found.find((i) => i.family === 'python' && /^3\.(9|[1-9]\d)\./.test(i.version));
+    if (helperPython) usePython(helperPython.path);
     let chosen;
     try {
-      chosen = await chooseLauncher(c.isolation, c.dataDir, await resolvePython());
+      chosen = await chooseLauncher(c.isolation, c.dataDir, await resolvePython(), interpreters.executables(), SDK_NODE_MODULES ? [SDK_NODE_MODULES] : []);
     } catch (e) {
       if (e instanceof SandboxUnavailable) throw new StartupError(e.message);
       throw e;
@@ -102,6 +113,7 @@ const engineModule: ServiceModule<{ logs: LogsApi; iam: IamApi }, Engine> = {
       endpointUrl: () => c.endpointUrl(),
       // Environments call back as their function's execution role (Lambda's rule, including dev mode's fallback).
       credentialsFor: (spec) => roles.credentialsFor(spec),
+      platform,
       idleTimeoutMs: c.idleTimeoutMs,
       prestartPerKey: c.prestartPerKey,
       accountConcurrency: c.accountConcurrency,
@@ -256,6 +268,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     asyncRetryDelaySeconds: o.asyncRetryDelaySeconds,
     asyncConcurrency: o.asyncConcurrency,
     gatewayConfig: o.gatewayConfig,
+    ...(o.runtimes ? { runtimes: o.runtimes } : {}),
     kmsMasterKeyFile: o.kmsMasterKeyFile ? resolve(o.kmsMasterKeyFile) : undefined,
   };
   let services: ServiceSet;

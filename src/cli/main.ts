@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, UsageError, type Parsed } from './options.js';
 import { start } from './start.js';
+import { RUNTIME_FLAGS, runtimes, RUNTIMES_USAGE } from './runtimes.js';
 import { invoke, sync, SYNC_USAGE } from './sync.js';
 import { generateEvent } from './generate-event.js';
 import { transform, TRANSFORM_USAGE } from './transform.js';
@@ -26,6 +27,7 @@ commands:
   stacks                list the server's stacks
   sync                  deploy a stack, then with --watch push code changes straight to its functions
   invoke <function>     invoke a function by name or a stack's logical id (--stack-name N, --event file.json)
+  runtimes              list each runtime's interpreter and version; runtimes install nodejsNN.x fetches a Node.js
   generate-event S E    print a sample event (s3 put, sqs receive-message, apigateway aws-proxy, …)
 `;
 
@@ -33,7 +35,8 @@ const START_USAGE = `usage: selfless start [--host 127.0.0.1] [--port 9000] [--d
                       [--account-id 000000000000] [--isolation auto|sandbox|process] [--idle-timeout S] [--prestart N]
                       [--account-concurrency N] [--async-retry-delay S] [--async-concurrency N] [--gateway FILE]
                       [--kms-master-key-file FILE] [--auth dev|enforce] [--root-access-key ID --root-secret-key SECRET]
-                      [--stop-timeout S]
+                      [--stop-timeout S] [--runtime RUNTIME=PATH …] [--runtime-fallback] [--runtime-discovery on|off]
+                      [--arm64 refuse|warn]
 (each flag also as a SELFLESS_* variable; see the README)
 `;
 
@@ -46,7 +49,8 @@ interface Command {
 
 const STACK = ['endpoint', 'stack-name', 'template-file', 'template', 'parameter-overrides', 'capabilities', 'no-execute-changeset', 'skip-unsupported'];
 const COMMANDS: Record<string, Command> = {
-  start: { run: start, usage: START_USAGE, flags: ['host', 'port', 'data', 'store', 'region', 'account-id', 'isolation', 'idle-timeout', 'prestart', 'account-concurrency', 'async-retry-delay', 'async-concurrency', 'gateway', 'kms-master-key-file', 'auth', 'root-access-key', 'root-secret-key', 'stop-timeout'] },
+  start: { run: start, usage: START_USAGE, flags: ['host', 'port', 'data', 'store', 'region', 'account-id', 'isolation', 'idle-timeout', 'prestart', 'account-concurrency', 'async-retry-delay', 'async-concurrency', 'gateway', 'kms-master-key-file', 'auth', 'root-access-key', 'root-secret-key', 'stop-timeout', ...RUNTIME_FLAGS] },
+  runtimes: { run: runtimes, usage: RUNTIMES_USAGE, flags: ['data', 'cache', ...RUNTIME_FLAGS] },
   audit: { run: audit, usage: 'usage: selfless audit [--follow] [--endpoint URL] [--region R]\n', flags: ['follow', 'endpoint', 'region'] },
   logs: { run: logs, usage: 'usage: selfless logs <function> [--follow] [--endpoint URL] [--region R] [--log-group NAME]\n', flags: ['follow', 'endpoint', 'region', 'log-group'] },
   transform: { run: transform, usage: TRANSFORM_USAGE, flags: ['region', 'account-id', 'parameter-overrides'] },

@@ -6,12 +6,19 @@ export interface Parsed {
   command: string;
   positional: string[];
   flags: Map<string, string | true>;
+  /** Every value of a flag given more than once, in order (`flags` keeps the last). */
+  repeated?: Map<string, string[]>;
 }
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;
   const flags = new Map<string, string | true>();
+  const repeated = new Map<string, string[]>();
   const positional: string[] = [];
+  const set = (k: string, v: string | true): void => {
+    flags.set(k, v);
+    if (v !== true) repeated.set(k, [...(repeated.get(k) ?? []), v]);
+  };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (!a.startsWith('--')) {
@@ -19,11 +26,11 @@ export function parseArgs(argv: string[]): Parsed {
       continue;
     }
     const eq = a.indexOf('=');
-    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (rest[i + 1] !== undefined && !rest[i + 1]!.startsWith('--')) flags.set(a.slice(2), rest[++i]!);
-    else flags.set(a.slice(2), true);
+    if (eq > 0) set(a.slice(2, eq), a.slice(eq + 1));
+    else if (rest[i + 1] !== undefined && !rest[i + 1]!.startsWith('--')) set(a.slice(2), rest[++i]!);
+    else set(a.slice(2), true);
   }
-  return { command, positional, flags };
+  return { command, positional, flags, repeated };
 }
 
 export function str(p: Parsed, flag: string, envName: string | undefined, dflt: string): string {

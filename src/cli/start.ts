@@ -3,6 +3,7 @@ import { startApp, StartupError } from '../app.js';
 import { authOptions } from './auth-options.js';
 import { limitsFromEnv, raiseFdLimit } from '../server/limits.js';
 import { int, str, type Parsed } from './options.js';
+import { runtimeOptions } from './runtimes.js';
 
 export async function start(p: Parsed): Promise<number> {
   const host = str(p, 'host', 'SELFLESS_HOST', '127.0.0.1');
@@ -17,6 +18,7 @@ export async function start(p: Parsed): Promise<number> {
   // Each connection and environment holds file descriptors: a low soft limit is raised towards the hard one.
   const fds = raiseFdLimit();
   if (fds.warning) process.stderr.write(`${fds.warning}\n`);
+  const runtimes = runtimeOptions(p);
   let app;
   try {
     app = await startApp({
@@ -36,6 +38,7 @@ export async function start(p: Parsed): Promise<number> {
       kmsMasterKeyFile: str(p, 'kms-master-key-file', 'SELFLESS_KMS_MASTER_KEY_FILE', '') || undefined,
       store: str(p, 'store', 'SELFLESS_STORE', '') || undefined,
       httpLimits: limitsFromEnv(),
+      runtimes,
     });
   } catch (e) {
     if (e instanceof StartupError) {

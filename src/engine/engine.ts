@@ -1,12 +1,14 @@
 // The invoke path: admission, take a warm environment or cold-start one, run the invocation, log and release.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import { AwsError } from '../lib/errors.js';
 import { hex } from '../lib/ids.js';
 import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
-import { familyOf, functionEnv, type FunctionKey, imageCommand, imageEnv, providedCommand, resolvePython, runtimeCommand } from './launch.js';
+import { boto3PathFor } from './interpreters.js';
+import { familyOf, functionEnv, type FunctionKey, imageCommand, imageEnv, providedCommand, resolvePython, runtimeCommand, type RuntimeCommand, type RuntimePaths, SDK_NODE_MODULES } from './launch.js';
+import { needsFreshProcess, type Platform } from './platform.js';
 import { Pool } from './pool.js';
 import { findExtensions, supervisorCommand } from './extensions/supervisor.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
@@ -26,6 +28,8 @@ export interface EngineOptions {
    * it is; the engine imports no service. A rejection fails the start with that error.
    */
   credentialsFor: (spec: FunctionSpec) => Promise<FunctionKey>;
+  /** The interpreter map and architecture rules (which runtimes run here, on what). */
+  platform: Platform;
   idleTimeoutMs?: number;
   prestartPerKey?: number;
   accountConcurrency?: number;
@@ -43,6 +47,7 @@ interface Running {
 export class Engine {
   readonly pool: Pool;
   readonly concurrency: Concurrency;
+  readonly platform: Platform;
   private readonly running = new Map<Environment, Running>();
 
   /** How environments are isolated (image functions need the sandbox). */
@@ -60,13 +65,16 @@ export class Engine {
       onLine: (line, env) => this.line(env, line),
     });
     this.concurrency = new Concurrency(o.accountConcurrency ?? 1000);
+    this.platform = o.platform;
   }
 
   async start(): Promise<void> {
     await mkdir(join(this.o.dataDir, 'envs'), { recursive: true });
     await resolvePython();
     this.pool.start();
-    this.pool.fill('node', 128);
+    // The host's own Node.js line is what most functions run: keep runtimes of it ready.
+    const host = this.platform.interpreters.choose(`nodejs${process.versions.node.split('.')[0]}.x`)?.interpreter;
+    if (host) this.pool.fill('node', 128, host.path);
   }
 
   async close(): Promise<void> {
@@ -238,9 +246,31 @@ export class Engine {
     return { ok: true, env };
   }
 
+  /** The interpreter's bin dir first on PATH, and the SDK AWS's runtime includes at the end of the module path. */
+  private runtimePaths(family: string, interpreter: { path: string; version: string; family: string; libDir?: string } | undefined): RuntimePaths {
+    if (!interpreter) return {};
+    const bin = dirname(interpreter.path);
+    if (family === 'node') return { bin, ...(SDK_NODE_MODULES ? { modulePath: [SDK_NODE_MODULES] } : {}) };
+    if (family === 'python') {
+      const boto3 = boto3PathFor(this.platform.interpreters, interpreter);
+      return { bin, ...(boto3 ? { modulePath: [boto3] } : {}) };
+    }
+    return { bin };
+  }
+
+  /** Tells the function's log what actually runs when it is not what the function asked for. */
+  private coldStartNotes(env: Environment, spec: FunctionSpec): void {
+    for (const line of this.platform.coldStartLines(spec.runtime, spec.architecture ? [spec.architecture] : undefined)) this.platformLine(env, line);
+  }
+
   /** Starts (or adopts a pre-started) environment for a spec and runs its Init phase. */
   async coldStart(spec: FunctionSpec, initializationType: 'on-demand' | 'provisioned-concurrency' = 'on-demand'): Promise<{ env: Environment; init: InitOutcome }> {
     const family = familyOf(spec.runtime);
+    const choice = this.platform.interpreters.choose(spec.runtime);
+    // Created on a server that had the interpreter (or before the map changed): refused as AWS refuses a runtime.
+    if (choice && !choice.interpreter) throw new AwsError('InvalidRuntimeException', this.platform.refusal(spec.runtime, undefined) ?? `The runtime ${spec.runtime} is not available.`);
+    const exe = choice?.interpreter?.path;
+    const lang = this.runtimePaths(family, choice?.interpreter);
     const logStream = streamName(this.o.clock.now(), spec.version);
     const initTimeoutMs = Math.max(10_000, spec.timeout * 1000);
     // A function without network cannot adopt a runtime started in the shared network namespace.
@@ -252,7 +282,7 @@ export class Engine {
     const fits = !(sandboxed && (noNetwork || spec.ephemeralStorage !== 512));
     // An image function runs its own root: only a sandbox pre-built on that root (a deferred one) fits it.
     if (spec.image) {
-      const pre = fits && sandboxed ? this.pool.takePrestarted('provided', spec.memorySize, spec.image.rootfs) : undefined;
+      const pre = fits && sandboxed ? this.pool.takePrestarted('provided', spec.memorySize, undefined, spec.image.rootfs) : undefined;
       const cmd = imageCommand(spec.image);
       if (pre && cmd) {
         const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: pre.optDir, runtimeDir: '', tmpDir: pre.tmpDir });
@@ -264,9 +294,11 @@ export class Engine {
       }
       pre?.env.destroy();
     }
-    // External extensions start before the runtime, so a function with any cannot adopt a pre-started runtime.
+    // External extensions start before the runtime, so a function with any cannot adopt a pre-started runtime; nor
+    // can one whose variables the runtime reads at process start (NODE_OPTIONS, the exec wrapper, …).
     const extensions = spec.optDir ? await findExtensions(spec.optDir) : [];
-    const pre = spec.image || !fits || extensions.length > 0 ? undefined : this.pool.takePrestarted(family, spec.memorySize);
+    const fresh = needsFreshProcess(spec.environment) || extensions.length > 0;
+    const pre = spec.image || !fits || fresh ? undefined : this.pool.takePrestarted(family, spec.memorySize, exe);
     if (pre) {
       try {
         await pre.env.prepare(spec.codeDir, spec.optDir);
@@ -283,22 +315,26 @@ export class Engine {
         const vars = functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
         pre.env.credentialsExpire = key.expiration;
         const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
+        this.coldStartNotes(pre.env, spec);
         pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir });
         return { env: pre.env, init: await init };
       }
       // No bootstrap: the plain path below reports it as AWS does.
       pre.env.destroy();
     } else if (pre) {
-      const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize)!.runtimeDir, tmpDir: pre.tmpDir });
+      const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: spec.optDir ?? pre.optDir, runtimeDir: runtimeCommand(family, spec.memorySize, exe)!.runtimeDir, tmpDir: pre.tmpDir });
       const runtimeApi = pre.env.runtimeApi;
-      const env = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+      const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key, lang);
+      const env = this.o.launcher.viewEnv?.(vars) ?? vars;
       pre.env.credentialsExpire = key.expiration;
-      return { env: pre.env, init: await pre.env.init(spec, logStream, env, initTimeoutMs) };
+      const init = pre.env.init(spec, logStream, env, initTimeoutMs);
+      this.coldStartNotes(pre.env, spec);
+      return { env: pre.env, init: await init };
     }
     const created = await this.pool.create();
     const { env, tmpDir, runtimeApi } = created;
     const optDir = spec.optDir ?? created.optDir;
-    const cmd = spec.image ? imageCommand(spec.image) : family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize);
+    const cmd = spec.image ? imageCommand(spec.image) : family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize, exe);
     if (!cmd && spec.image) {
       const init = env.init(spec, logStream, undefined, initTimeoutMs);
       env.destroy();
@@ -315,17 +351,18 @@ export class Engine {
       };
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
-    const lambdaVars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    const lambdaVars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key, lang);
     const vars = spec.image ? imageEnv(spec.image, lambdaVars, spec.environment) : lambdaVars;
-    let run: { command: string; args: string[] } = cmd;
+    env.credentialsExpire = key.expiration;
+    const init = env.init(spec, logStream, undefined, initTimeoutMs);
+    this.coldStartNotes(env, spec);
+    let run: { command: string; args: string[] } = family === 'provided' || spec.image ? cmd : wrapped(cmd, spec.environment['AWS_LAMBDA_EXEC_WRAPPER'], paths);
     if (extensions.length > 0) {
-      const sup = supervisorCommand('/bin/bash', join(optDir, 'extensions'), extensions, cmd);
+      const sup = supervisorCommand('/bin/bash', join(optDir, 'extensions'), extensions, run);
       env.supervisorToken = sup.token;
       env.extensions.expect(extensions);
       run = sup;
     }
-    env.credentialsExpire = key.expiration;
-    const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
       env.attach(
         await this.o.launcher.launch({
@@ -362,6 +399,16 @@ function reportRecord(requestId: string, durationMs: number, memorySizeMB: numbe
   };
   if (initMs !== undefined) metrics['initDurationMs'] = Math.round(initMs * 1000) / 1000;
   return { requestId, status, ...(errorType ? { errorType } : {}), metrics };
+}
+
+/**
+ * AWS_LAMBDA_EXEC_WRAPPER: the wrapper is exec'd with the runtime's command line as its arguments. A wrapper named by
+ * its path in the function's view (/var/task/…, /opt/…) is found where that directory is on this host.
+ */
+function wrapped(cmd: RuntimeCommand, wrapper: string | undefined, paths: { task: string; opt: string }): RuntimeCommand {
+  if (!wrapper) return cmd;
+  const host = wrapper.startsWith('/var/task/') ? paths.task + wrapper.slice('/var/task'.length) : wrapper.startsWith('/opt/') ? paths.opt + wrapper.slice('/opt'.length) : wrapper;
+  return { command: host, args: [cmd.command, ...cmd.args], runtimeDir: cmd.runtimeDir };
 }
 
 const exitErrorType = (env: Environment): string => (env.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError');

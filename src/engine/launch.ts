@@ -1,6 +1,6 @@
 // What an environment runs and sees: the runtime command per family and the environment variables AWS sets.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,18 @@ const PACKAGE_ROOT = join(here, '..', '..', '..');
 export const NODE_RUNTIME_DIR = join(here, 'runtimes', 'node');
 export const PYTHON_RUNTIME_DIR = join(PACKAGE_ROOT, 'src', 'engine', 'runtimes', 'python');
 
+/**
+ * selfless's own node_modules (it ships `@aws-sdk/client-*`): the end of a Node.js function's module path, as the
+ * SDK AWS's Node.js 18+ runtimes include sits behind the function's own modules and layers.
+ */
+export const SDK_NODE_MODULES: string | undefined = (() => {
+  try {
+    return realpathSync(join(PACKAGE_ROOT, 'node_modules'));
+  } catch {
+    return undefined;
+  }
+})();
+
 export interface RuntimeCommand {
   command: string;
   args: string[];
@@ -24,6 +36,11 @@ export interface RuntimeCommand {
 }
 
 let pythonExe: string | undefined;
+
+/** Takes the python3 the interpreter map found (saves resolvePython a spawn, through a pyenv shim at that). */
+export function usePython(executable: string): void {
+  pythonExe ??= executable;
+}
 
 /** Resolves the real python3 interpreter once (a pyenv shim would add tens of ms to every start). */
 export async function resolvePython(): Promise<string> {
@@ -40,16 +57,17 @@ export async function resolvePython(): Promise<string> {
 /** Node's heap cap for a memory size, leaving room for the rest of the process as AWS's runtime does. */
 export const nodeHeapMB = (memoryMB: number): number => Math.max(16, Math.floor(memoryMB * 0.85));
 
-export function runtimeCommand(family: Family, memoryMB: number): RuntimeCommand | undefined {
+/** The runtime process of a family; `executable` is the interpreter the runtime's map chose (default: the host's). */
+export function runtimeCommand(family: Family, memoryMB: number, executable?: string): RuntimeCommand | undefined {
   if (family === 'node') {
     return {
-      command: process.execPath,
+      command: executable ?? process.execPath,
       args: [`--max-old-space-size=${nodeHeapMB(memoryMB)}`, join(NODE_RUNTIME_DIR, 'bootstrap.js')],
       runtimeDir: NODE_RUNTIME_DIR,
     };
   }
   if (family === 'python') {
-    return { command: pythonExe ?? 'python3', args: ['-u', join(PYTHON_RUNTIME_DIR, 'bootstrap.py')], runtimeDir: PYTHON_RUNTIME_DIR };
+    return { command: executable ?? pythonExe ?? 'python3', args: ['-u', join(PYTHON_RUNTIME_DIR, 'bootstrap.py')], runtimeDir: PYTHON_RUNTIME_DIR };
   }
   return undefined;
 }
@@ -111,6 +129,14 @@ export interface FunctionKey {
   expiration?: number;
 }
 
+/** Where a runtime's language lives: its interpreter's bin dir, and what its module path ends with. */
+export interface RuntimePaths {
+  /** First on PATH (AWS: /var/lang/bin). */
+  bin?: string;
+  /** Appended to NODE_PATH (node) or PYTHONPATH (python), after the function's own and its layers' paths. */
+  modulePath?: string[];
+}
+
 /** The complete environment of a function's runtime, exactly the variables AWS sets plus the function's own. */
 export function functionEnv(
   spec: FunctionSpec,
@@ -120,10 +146,11 @@ export function functionEnv(
   endpointUrl: string,
   initializationType: 'on-demand' | 'provisioned-concurrency',
   key: FunctionKey,
+  lang: RuntimePaths = {},
 ): Record<string, string> {
   const family = familyOf(spec.runtime);
   const env: Record<string, string> = {
-    ...baseEnv(runtimeApi, paths, [`${paths.opt}/bin`]),
+    ...baseEnv(runtimeApi, paths, [...(lang.bin ? [lang.bin] : []), `${paths.opt}/bin`]),
     LD_LIBRARY_PATH: [`${paths.task}/lib`, paths.task, `${paths.opt}/lib`, '/lib64', '/usr/lib64'].join(':'),
     AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
@@ -151,10 +178,10 @@ export function functionEnv(
   if (family === 'node') {
     env['AWS_EXECUTION_ENV'] = `AWS_Lambda_${spec.runtime}`;
     const major = /nodejs(\d+)/.exec(spec.runtime)?.[1] ?? '20';
-    env['NODE_PATH'] = [`${paths.opt}/nodejs/node${major}/node_modules`, `${paths.opt}/nodejs/node_modules`, `${paths.runtime}/node_modules`].join(':');
+    env['NODE_PATH'] = [`${paths.opt}/nodejs/node${major}/node_modules`, `${paths.opt}/nodejs/node_modules`, `${paths.runtime}/node_modules`, ...(lang.modulePath ?? [])].join(':');
   } else if (family === 'python') {
     env['AWS_EXECUTION_ENV'] = `AWS_Lambda_${spec.runtime}`;
-    env['PYTHONPATH'] = [`${paths.opt}/python/lib/python${pythonMinor(spec.runtime)}/site-packages`, `${paths.opt}/python`, paths.runtime].join(':');
+    env['PYTHONPATH'] = [`${paths.opt}/python/lib/python${pythonMinor(spec.runtime)}/site-packages`, `${paths.opt}/python`, paths.runtime, ...(lang.modulePath ?? [])].join(':');
   }
   // The function's own variables win over the defaults AWS lets users override (PATH, LANG, NODE_PATH, …); reserved
   // names were refused at configuration time.

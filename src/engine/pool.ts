@@ -1,4 +1,4 @@
-// The environment pool: idle environments per spec key, pre-started runtimes per (family, memory), idle reaping.
+// The environment pool: idle environments per spec key, pre-started runtimes per (interpreter, memory), idle reaping.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
@@ -25,6 +25,10 @@ interface Prestarted {
   tmpDir: string;
   optDir: string;
 }
+
+/** The pre-started runtimes' key: family, interpreter, memory size and, for image functions, the image root. */
+const poolKey = (family: Family, memoryMB: number, executable?: string, rootfs?: string): string =>
+  `${family}:${executable ?? ''}:${memoryMB}${rootfs ? `:${rootfs}` : ''}`;
 
 export class Pool {
   private readonly idle = new Map<string, Environment[]>();
@@ -156,13 +160,14 @@ export class Pool {
   }
 
   /**
-   * Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background.
-   * `rootfs`: a deferred sandbox built on that image root (image functions; the launcher must prestart provided).
+   * Takes a pre-started runtime for (family, interpreter, memory) if one is ready, and starts a replacement in the
+   * background. `executable` is the interpreter the runtime's map chose (default: the host's); `rootfs`: a deferred
+   * sandbox built on that image root (image functions; the launcher must prestart provided).
    */
-  takePrestarted(family: Family, memoryMB: number, rootfs?: string): Prestarted | undefined {
+  takePrestarted(family: Family, memoryMB: number, executable?: string, rootfs?: string): Prestarted | undefined {
     if ((family === 'provided' && !this.o.launcher.prestartsProvided) || this.o.prestartPerKey <= 0) return undefined;
     if (rootfs && !this.o.launcher.prestartsProvided) return undefined;
-    const key = `${family}:${memoryMB}${rootfs ? `:${rootfs}` : ''}`;
+    const key = poolKey(family, memoryMB, executable, rootfs);
     const list = this.prestarted.get(key) ?? [];
     this.prestarted.set(key, list);
     let got: Prestarted | undefined;
@@ -170,17 +175,17 @@ export class Pool {
       const p = list.shift()!;
       if (p.env.state === 'Starting') got = p;
     }
-    this.fill(family, memoryMB, rootfs);
+    this.fill(family, memoryMB, executable, rootfs);
     return got;
   }
 
-  /** Starts pre-started runtimes for (family, memory) until the target count is reached. */
-  fill(family: Family, memoryMB: number, rootfs?: string): void {
-    const key = `${family}:${memoryMB}${rootfs ? `:${rootfs}` : ''}`;
+  /** Starts pre-started runtimes for (family, interpreter, memory[, image root]) until the target count is reached. */
+  fill(family: Family, memoryMB: number, executable?: string, rootfs?: string): void {
+    const key = poolKey(family, memoryMB, executable, rootfs);
     const have = (this.prestarted.get(key)?.length ?? 0) + (this.starting.get(key) ?? 0);
     for (let i = have; i < this.o.prestartPerKey && !this.closed; i++) {
       this.starting.set(key, (this.starting.get(key) ?? 0) + 1);
-      void this.prestart(family, memoryMB, rootfs)
+      void this.prestart(family, memoryMB, executable, rootfs)
         .then((p) => {
           if (!p) return;
           if (this.closed) return p.env.destroy();
@@ -193,11 +198,11 @@ export class Pool {
     }
   }
 
-  private async prestart(family: Family, memoryMB: number, rootfs?: string): Promise<Prestarted | undefined> {
+  private async prestart(family: Family, memoryMB: number, executable: string | undefined, rootfs?: string): Promise<Prestarted | undefined> {
     const { env, tmpDir, optDir, runtimeApi } = await this.create();
     const paths = this.o.launcher.paths({ codeDir: undefined, optDir, runtimeDir: '', tmpDir });
     // A custom runtime's bootstrap is the function's code: the launcher builds the environment now, runs it later.
-    const cmd = family === 'provided' && this.o.launcher.prestartsProvided ? { command: '', args: [], runtimeDir: '' } : runtimeCommand(family, memoryMB);
+    const cmd = family === 'provided' && this.o.launcher.prestartsProvided ? { command: '', args: [], runtimeDir: '' } : runtimeCommand(family, memoryMB, executable);
     if (!cmd) {
       env.destroy();
       return undefined;

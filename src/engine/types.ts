@@ -14,6 +14,8 @@ export interface FunctionSpec {
   role?: string;
   version: string;
   runtime: string;
+  /** The function's instruction set ('x86_64' or 'arm64'); absent: x86_64. */
+  architecture?: string;
   handler: string;
   memorySize: number;
   timeout: number;

@@ -46,6 +46,11 @@ export interface NodeConfig {
   readonly asyncRetryDelaySeconds?: number;
   /** Lambda async invoke: events of one function in flight at once. */
   readonly asyncConcurrency?: number;
+  /**
+   * Engine: the interpreter map (`--runtime RUNTIME=PATH`, `none` for missing), whether PATH/pyenv/nvm/the data dir
+   * are searched too, whether the nearest version stands in for a missing one, and arm64 on a host without emulation.
+   */
+  readonly runtimes?: { readonly map: Readonly<Record<string, string>>; readonly discover: boolean; readonly fallback: boolean; readonly arm64: 'refuse' | 'warn' };
   /** Gateway: a JSON file of APIs (`{"apis": {"<id>": {…}}}`) put into the route table at start. */
   readonly gatewayConfig?: string;
   /** KMS: the node master key file (default `<dataDir>/kms-master.key`); every node of a cluster needs the same one. */

@@ -91,7 +91,8 @@ export async function startInMode(mode: Mode, args: string[] = [], dataDir?: str
     const rootless = mode === 'rootless';
     return {
       server: await startServer({
-        args: ['--isolation', rootless ? 'sandbox' : mode, ...args],
+        // As nobody, root's pyenv is unreadable: the nearest Python the server does see stands in for python3.12.
+        args: ['--isolation', rootless ? 'sandbox' : mode, ...(rootless ? ['--runtime-fallback'] : []), ...args],
         dataDir: dataDir ?? (rootless ? rootlessDataDir() : undefined),
         wrap: rootless ? AS_NOBODY : undefined,
         env: rootless ? { HOME: tmpdir(), PATH: '/usr/local/bin:/usr/bin:/bin', ...env } : env,

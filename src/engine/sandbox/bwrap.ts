@@ -179,6 +179,10 @@ export class SandboxLauncher implements Launcher {
   }
 
   /** The environment as seen inside: interpreter paths moved to /var/lang, whose libraries the loader must find. */
+  viewEnv(env: Record<string, string>): Record<string, string> {
+    return this.insideEnv(env, (p) => inside(p, this.langs));
+  }
+
   private insideEnv(env: Record<string, string>, toInside: (p: string) => string): Record<string, string> {
     if (this.langs.length === 0) return env;
     const out = { ...env };
@@ -187,6 +191,7 @@ export class SandboxLauncher implements Launcher {
       out[k] = [...new Set([...extra, ...parts])].join(':');
     };
     fix('PATH', []);
+    for (const k of ['NODE_PATH', 'PYTHONPATH']) if (out[k] !== undefined) fix(k, []);
     // AWS's runtimes have /var/lang/lib first on the library path too.
     fix('LD_LIBRARY_PATH', this.langs.map(([, inside]) => `${inside}/lib`));
     return out;

@@ -87,17 +87,19 @@ async function probe(pythonExe: string | undefined): Promise<{ reason: string; f
  * Picks and prepares the launcher. `auto` takes the sandbox when it works and falls back to processes with a
  * warning; `sandbox` throws SandboxUnavailable (why + how to fix) when it does not work.
  */
-export async function chooseLauncher(choice: IsolationChoice, dataDir: string, pythonExe: string | undefined): Promise<Chosen> {
+export async function chooseLauncher(choice: IsolationChoice, dataDir: string, pythonExe: string | undefined, interpreters: string[] = [], dirs: string[] = []): Promise<Chosen> {
   if (choice === 'process') return { launcher: new ProcessLauncher(), warning: PROCESS_WARNING };
   const p = await probe(pythonExe);
   if ('reason' in p) {
     if (choice === 'sandbox') throw new SandboxUnavailable(`--isolation sandbox cannot work on this machine: ${p.reason}; to fix: ${p.fix}`);
     return { launcher: new ProcessLauncher(), warning: `${PROCESS_WARNING} (the sandbox is unavailable: ${p.reason})` };
   }
-  const extraRoots = [process.execPath, pythonExe]
+  // Every interpreter's installation (and the SDK's node_modules) is mounted read-only at /var/lang, /var/lang2, ….
+  const extraRoots = [process.execPath, pythonExe, ...interpreters]
     .filter((x): x is string => !!x && x.startsWith('/'))
     .map(prefixOutsideUsr)
-    .filter((x): x is string => !!x);
+    .filter((x): x is string => !!x)
+    .concat(dirs);
   const launcher = new SandboxLauncher({ dataDir, cgroups: p.cgroups, bwrap: p.bwrap, setpriv: p.setpriv, nsenter: p.nsenter, python: pythonExe?.startsWith('/') ? pythonExe : undefined, extraRoots: [...new Set(extraRoots)], rootless: p.rootless });
   try {
     await launcher.open();

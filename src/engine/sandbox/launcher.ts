@@ -61,6 +61,8 @@ export interface Launcher {
   /** Paths as the function sees them (process mode: host paths; sandbox: /var/task, /opt, /var/runtime, /tmp). */
   paths(o: Pick<LaunchOptions, 'codeDir' | 'optDir' | 'runtimeDir' | 'tmpDir'>): { task: string; opt: string; runtime: string; tmp: string };
   launch(o: LaunchOptions): RuntimeProcess | Promise<RuntimeProcess>;
+  /** A function's variables with host paths of interpreters (PATH, NODE_PATH, …) as the function sees them. */
+  viewEnv?(env: Record<string, string>): Record<string, string>;
   /** Prepares shared state (mount points, cgroups); called once before the first launch. */
   open?(): Promise<void>;
   /** Releases shared state after every environment is gone. */

@@ -81,6 +81,9 @@ export class FunctionRegistry {
   /** Refuses a role Lambda could not assume (enforce mode; set by the service from IAM). */
   checkRole: ((roleArn: string) => Promise<void>) | undefined;
 
+  /** Refuses a runtime or architecture this host cannot run (set by the service from the engine's platform). */
+  checkPlatform: ((runtime: string | undefined, architectures: readonly string[] | undefined) => void) | undefined;
+
   onChange(fn: ChangeListener): void {
     this.listeners.push(fn);
   }
@@ -227,6 +230,7 @@ export class FunctionRegistry {
     }
     if (!input.Role) throw new AwsError('ValidationException', "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null");
     checkConfig(input);
+    this.checkPlatform?.(input.Runtime, input.Architectures);
     await this.checkRole?.(input.Role);
     return this.createChecked(region, { ...input, Runtime: input.Runtime, Handler: input.Handler, Role: input.Role });
   }
@@ -321,6 +325,7 @@ export class FunctionRegistry {
     const cur = this.requireVersion(region, ref, LATEST);
     checkRevision(cur.config, input.RevisionId);
     checkConfig({ ...input, Runtime: input.Runtime });
+    if (input.Runtime !== undefined) this.checkPlatform?.(input.Runtime, undefined);
     if (input.Role !== undefined) await this.checkRole?.(input.Role);
     const c = cur.config;
     const next: StoredConfig = {
@@ -357,6 +362,7 @@ export class FunctionRegistry {
     const cur = this.requireVersion(region, ref, LATEST);
     checkRevision(cur.config, input.RevisionId);
     if (input.Architectures) checkConfig({ Architectures: input.Architectures });
+    if (input.Architectures) this.checkPlatform?.(undefined, input.Architectures);
     const isImage = cur.config.PackageType === 'Image';
     if (isImage && !input.ImageUri) throw new AwsError('InvalidParameterValueException', 'Please provide ImageUri when updating a function with packageType Image.');
     if (!isImage && input.ImageUri !== undefined) throw new AwsError('InvalidParameterValueException', 'Please don\'t provide ImageUri when updating a function with packageType Zip.');

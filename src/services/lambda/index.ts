@@ -3,6 +3,7 @@
 // (a cluster on PostgreSQL) every node caches the configuration and reloads what other nodes change (peers.ts), async
 // events are claimed work items, mappings and provisioned configurations are leased, and admission counts in the store.
 import type { Engine } from '../../engine/engine.js';
+import { AwsError } from '../../lib/errors.js';
 import type { ServiceModule } from '../../server/service.js';
 import type { RestRoute, ServiceRoutes } from '../../server/types.js';
 import { parseFunctionRef } from './arn.js';
@@ -103,6 +104,11 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     registry.images = images;
     const roles = new ExecutionRoles({ iam: deps.iam, mode: ctx.config.authMode, rootKey: ctx.config.rootKey, log: ctx.log });
     registry.checkRole = (role) => roles.check(role);
+    // A runtime without its interpreter here, or arm64 on a host that cannot run it, is refused at configuration time.
+    registry.checkPlatform = (runtime, architectures) => {
+      const why = deps.engine.platform.refusal(runtime, architectures);
+      if (why) throw new AwsError('InvalidParameterValueException', why);
+    };
     const urls = new UrlRegistry(store, clock, ctx.notifier, onError);
     await urls.load();
     const urlTargetExists = (region: string, name: string, q: string | undefined): boolean => {

@@ -9,9 +9,10 @@ export const MODEL_RUNTIMES = [
   'nodejs24.x', 'python3.14', 'java25', 'dotnet10', 'ruby4.0',
 ] as const;
 
+/** What selfless runs (each node/python one only where the server has its interpreter: engine/interpreters.ts). */
 export const SUPPORTED_RUNTIMES = [
-  'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'provided', 'provided.al2',
-  'provided.al2023',
+  'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14',
+  'provided', 'provided.al2', 'provided.al2023',
 ] as const;
 
 /** Runtimes AWS blocks for create and update, with the successor its message recommends. */

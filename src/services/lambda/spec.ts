@@ -42,6 +42,7 @@ export class SpecCache {
       ...(c.Role ? { role: c.Role } : {}),
       version: v.version,
       runtime: c.Runtime ?? 'provided.al2023',
+      architecture: c.Architectures[0] ?? 'x86_64',
       handler: c.Handler ?? '',
       memorySize: c.MemorySize,
       timeout: c.Timeout,
