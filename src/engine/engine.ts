@@ -7,7 +7,9 @@ import { hex } from '../lib/ids.js';
 import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
 import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand } from './launch.js';
+import { ensureJavaClient, javaFallbackNote } from './java.js';
 import { Pool } from './pool.js';
+import { rubyFallbackNote } from './ruby.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
 import type { Launcher } from './sandbox/launcher.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult, LogSink } from './types.js';
@@ -256,10 +258,18 @@ export class Engine {
       pre.env.credentialsExpire = key.expiration;
       return { env: pre.env, init: await pre.env.init(spec, logStream, env, initTimeoutMs) };
     }
+    // Java's runtime client is compiled on first use (before any environment exists, so a failure leaves none).
+    if (family === 'java') {
+      await ensureJavaClient(this.o.dataDir).catch((e: unknown) => {
+        throw new AwsError('ServiceException', `Could not prepare the Java runtime: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }
     const created = await this.pool.create();
     const { env, tmpDir, runtimeApi } = created;
     const optDir = spec.optDir ?? created.optDir;
-    const cmd = family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize);
+    const cmd = family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize, optDir);
+    const note = fallbackNote(spec.runtime);
+    if (note) this.o.logs.append(spec.region, spec.logGroup, logStream, [{ timestamp: this.o.clock.now(), message: note }]);
     if (!cmd) {
       const init = env.init(spec, logStream, undefined, initTimeoutMs);
       env.destroy();
@@ -297,6 +307,10 @@ export class Engine {
     return { env, init: await init };
   }
 }
+
+/** The line a function's log gets at each cold start when it runs on an older interpreter (--runtime-fallback). */
+const fallbackNote = (runtime: string): string | undefined =>
+  runtime.startsWith('java') ? javaFallbackNote(runtime) : runtime.startsWith('ruby') ? rubyFallbackNote(runtime) : undefined;
 
 const exitErrorType = (env: Environment): string => (env.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError');
 

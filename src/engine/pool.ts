@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import { Environment, type LineListener } from './environment.js';
-import { baseEnv, runtimeCommand, type Family } from './launch.js';
+import { baseEnv, prestartable, runtimeCommand, type Family } from './launch.js';
 import type { Launcher } from './sandbox/launcher.js';
 
 /** An environment is replaced once its credentials have less than this left (the longest invocation, and some). */
@@ -137,7 +137,7 @@ export class Pool {
 
   /** Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background. */
   takePrestarted(family: Family, memoryMB: number): Prestarted | undefined {
-    if ((family === 'provided' && !this.o.launcher.prestartsProvided) || this.o.prestartPerKey <= 0) return undefined;
+    if ((family === 'provided' && !this.o.launcher.prestartsProvided) || !prestartable(family) || this.o.prestartPerKey <= 0) return undefined;
     const key = `${family}:${memoryMB}`;
     const list = this.prestarted.get(key) ?? [];
     this.prestarted.set(key, list);

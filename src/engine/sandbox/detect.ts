@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { openCgroups, type CgroupRoot } from './cgroup.js';
+import { javaRoots } from '../java.js';
+import { rubyRoots } from '../ruby.js';
 import { prefixOutsideUsr, SandboxLauncher } from './bwrap.js';
 import type { Launcher } from './launcher.js';
 import { nprocPerUserNamespace } from './rootless.js';
@@ -94,7 +96,7 @@ export async function chooseLauncher(choice: IsolationChoice, dataDir: string, p
     if (choice === 'sandbox') throw new SandboxUnavailable(`--isolation sandbox cannot work on this machine: ${p.reason}; to fix: ${p.fix}`);
     return { launcher: new ProcessLauncher(), warning: `${PROCESS_WARNING} (the sandbox is unavailable: ${p.reason})` };
   }
-  const extraRoots = [process.execPath, pythonExe]
+  const extraRoots = [process.execPath, pythonExe, ...javaRoots(), ...rubyRoots()]
     .filter((x): x is string => !!x && x.startsWith('/'))
     .map(prefixOutsideUsr)
     .filter((x): x is string => !!x);
