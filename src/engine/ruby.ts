@@ -105,6 +105,10 @@ export function rubyEnv(runtime: string, paths: { task: string; opt: string; run
 
 /** Host paths a sandbox must see for this ruby (its prefix, when outside /usr). */
 export function rubyRoots(): string[] {
+  const onPathRuby = onPath('ruby');
+  if (!onPathRuby) return [];
+  // A distribution's ruby is under /usr, which every sandbox sees: no need to start it to find out where it lives.
+  if (/^\/usr\//.test(realpathSync(onPathRuby))) return [];
   const ruby = findRuby();
   return ruby ? [ruby.exe] : [];
 }
