@@ -68,6 +68,8 @@ public class Ctx implements RequestHandler<Object, Map<String, Object>> {
     m.put("arn", c.getInvokedFunctionArn()); m.put("logGroup", c.getLogGroupName()); m.put("logStream", c.getLogStreamName());
     m.put("remaining", c.getRemainingTimeInMillis()); m.put("greeting", System.getProperty("greeting"));
     m.put("maxHeapMB", Runtime.getRuntime().maxMemory() / 1048576); m.put("execEnv", System.getenv("AWS_EXECUTION_ENV"));
+    ClientContext cc = c.getClientContext();
+    if (cc != null) { m.put("custom", cc.getCustom()); m.put("appTitle", cc.getClient() == null ? null : cc.getClient().getAppTitle()); }
     return m;
   }
 }`,
@@ -183,8 +185,15 @@ for (const mode of ['sandbox', 'process'] as Mode[]) {
           Environment: o.env ? { Variables: o.env } : undefined,
         }),
       );
-    const invoke = (name: string, payload: string, tail = false) =>
-      client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(payload), LogType: tail ? 'Tail' : undefined }));
+    const invoke = (name: string, payload: string, tail = false, clientContext?: object) =>
+      client.send(
+        new InvokeCommand({
+          FunctionName: name,
+          Payload: Buffer.from(payload),
+          LogType: tail ? 'Tail' : undefined,
+          ClientContext: clientContext ? Buffer.from(JSON.stringify(clientContext)).toString('base64') : undefined,
+        }),
+      );
 
     test('Java: a RequestHandler<Map, String> in a jar answers through the SDK, and its LambdaLogger line is in the log stream', async (t) => {
       if (skip()) return t.skip(skip());
@@ -219,10 +228,10 @@ for (const mode of ['sandbox', 'process'] as Mode[]) {
       assert.equal(text(r.Payload), '{"SHOUT":"QUIET"}');
     });
 
-    test('Java: the Context has the function name, version, memory, request id, ARN, log names and remaining time; JAVA_TOOL_OPTIONS and the heap from the memory size apply', async (t) => {
+    test('Java: the Context has the function name, version, memory, request id, ARN, log names, remaining time and client context; JAVA_TOOL_OPTIONS and the heap from the memory size apply', async (t) => {
       if (skip()) return t.skip(skip());
       await create('ctx', 'example.Ctx::handleRequest', handlersJar, { memory: 256, env: { JAVA_TOOL_OPTIONS: '-Dgreeting=hi-from-tool-options' } });
-      const r = await invoke('ctx', 'null', true);
+      const r = await invoke('ctx', 'null', true, { client: { app_title: 'shop' }, custom: { tier: 'gold' } });
       assert.equal(r.FunctionError, undefined, text(r.Payload));
       const c = json(r.Payload);
       assert.equal(c.functionName, 'ctx');
@@ -235,6 +244,8 @@ for (const mode of ['sandbox', 'process'] as Mode[]) {
       assert.ok(c.remaining > 0 && c.remaining <= 30_000, String(c.remaining));
       assert.equal(c.greeting, 'hi-from-tool-options');
       assert.equal(c.execEnv, 'AWS_Lambda_java17');
+      assert.deepEqual(c.custom, { tier: 'gold' });
+      assert.equal(c.appTitle, 'shop');
       assert.ok(c.maxHeapMB <= 256 * 0.85 && c.maxHeapMB > 100, String(c.maxHeapMB));
       // The JVM says so on stderr while it starts (the init phase, before START).
       const found = await filterLog(started.server!.url, '/aws/lambda/ctx', '"Picked up JAVA_TOOL_OPTIONS"');
