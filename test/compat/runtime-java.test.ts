@@ -309,3 +309,24 @@ test('Java: java21 on a JDK older than 21 is refused at CreateFunction, naming t
     await removeServer(started.server!);
   }
 });
+
+test('Java: without a JDK on PATH (nor JAVA_HOME), java17 is refused at CreateFunction, naming what to install', async () => {
+  // A PATH with nothing on it: the server itself is started by its absolute node path.
+  const empty = mkdtempSync(join(tmpdir(), 'selfless-nopath-'));
+  const started = await startInMode('process', [], undefined, { PATH: empty, JAVA_HOME: '' });
+  try {
+    const client = lambdaClient(started.server!.url);
+    await assert.rejects(
+      client.send(new CreateFunctionCommand({ FunctionName: 'nojdk', Runtime: 'java17', Role: ROLE, Handler: 'example.Hello', Code: { ZipFile: await zip({ 'a.txt': 'x' }) } })),
+      (e: Error & { name: string }) => {
+        assert.equal(e.name, 'InvalidParameterValueException');
+        assert.match(e.message, /java17 cannot run on this selfless host: no Java runtime was found .*install a JDK 17 or later .*openjdk-17-jdk-headless/);
+        return true;
+      },
+    );
+  } finally {
+    await started.server!.stop();
+    await removeServer(started.server!);
+    rmSync(empty, { recursive: true, force: true });
+  }
+});

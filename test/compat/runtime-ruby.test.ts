@@ -2,6 +2,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateFunctionCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { removeServer } from '../helpers/server.js';
 import { ROLE, lambdaClient } from '../helpers/lambda.js';
@@ -148,5 +151,25 @@ test('Ruby: a runtime newer than the host ruby is refused at CreateFunction with
   } finally {
     await started.server!.stop();
     await removeServer(started.server!);
+  }
+});
+
+test('Ruby: without a ruby on PATH, ruby3.3 is refused at CreateFunction, naming what to install', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'selfless-nopath-'));
+  const started = await startInMode('process', [], undefined, { PATH: empty });
+  try {
+    const client = lambdaClient(started.server!.url);
+    await assert.rejects(
+      client.send(new CreateFunctionCommand({ FunctionName: 'noruby', Runtime: 'ruby3.3', Role: ROLE, Handler: 'a.b', Code: { ZipFile: await zip({ 'a.rb': '' }) } })),
+      (e: Error & { name: string }) => {
+        assert.equal(e.name, 'InvalidParameterValueException');
+        assert.match(e.message, /ruby3\.3 cannot run on this selfless host: no ruby was found on PATH\. To use it, install Ruby 3\.3/);
+        return true;
+      },
+    );
+  } finally {
+    await started.server!.stop();
+    await removeServer(started.server!);
+    rmSync(empty, { recursive: true, force: true });
   }
 });
