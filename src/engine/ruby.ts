@@ -14,6 +14,8 @@ export interface Ruby {
   version: string;
   /** The ABI directory gems are installed under (RbConfig's ruby_version), e.g. "3.1.0". */
   abi: string;
+  /** RubyGems' default path (where the interpreter's bundled gems are), kept behind Lambda's own gem directories. */
+  gemPath: string[];
 }
 
 let found: Ruby | null | undefined;
@@ -38,14 +40,14 @@ export function findRuby(): Ruby | undefined {
   const ruby = onPath('ruby');
   if (!ruby) return undefined;
   try {
-    const out = execFileSync(ruby, ['-e', 'print RUBY_VERSION, " ", RbConfig::CONFIG["ruby_version"], " ", RbConfig.ruby'], {
+    const out = execFileSync(ruby, ['-e', 'print RUBY_VERSION, " ", RbConfig::CONFIG["ruby_version"], " ", RbConfig.ruby, " ", Gem.default_path.join(":")'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 10_000,
     });
-    const [version, abi, exe] = out.trim().split(' ');
+    const [version, abi, exe, gems] = out.trim().split(' ');
     if (!version || !exe) return undefined;
-    found = { exe: realpathSync(exe), version, abi: abi ?? version };
+    found = { exe: realpathSync(exe), version, abi: abi ?? version, gemPath: (gems ?? '').split(':').filter(Boolean) };
   } catch {
     return undefined;
   }
@@ -87,7 +89,7 @@ export function rubyFallbackNote(runtime: string): string | undefined {
 export function rubyCommand(): { command: string; args: string[]; runtimeDir: string } | undefined {
   const ruby = findRuby();
   if (!ruby) return undefined;
-  return { command: ruby.exe, args: ['--disable-did_you_mean', join(RUBY_RUNTIME_DIR, 'bootstrap.rb')], runtimeDir: RUBY_RUNTIME_DIR };
+  return { command: ruby.exe, args: ['--disable-gems', join(RUBY_RUNTIME_DIR, 'bootstrap.rb')], runtimeDir: RUBY_RUNTIME_DIR };
 }
 
 /** Lambda's variables for Ruby runtimes (gem and load paths into the code, the layers and the runtime). */
@@ -95,7 +97,7 @@ export function rubyEnv(runtime: string, paths: { task: string; opt: string; run
   const labels = [`${runtimeVersion(runtime)}.0`];
   const abi = findRuby()?.abi;
   if (abi && !labels.includes(abi)) labels.push(abi);
-  const gems = labels.flatMap((l) => [`${paths.task}/vendor/bundle/ruby/${l}`, `${paths.opt}/ruby/gems/${l}`]);
+  const gems = [...labels.flatMap((l) => [`${paths.task}/vendor/bundle/ruby/${l}`, `${paths.opt}/ruby/gems/${l}`]), ...(findRuby()?.gemPath ?? [])];
   return {
     AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
     GEM_PATH: gems.join(':'),

@@ -123,6 +123,15 @@ for (const mode of ['sandbox', 'process'] as Mode[]) {
       assert.equal(json(again.Payload).errorMessage, 'bad input: y');
     });
 
+    test("Ruby: a handler that requires one of Ruby's bundled gems (rexml) loads it through RubyGems", async (t) => {
+      if (skip()) return t.skip(skip());
+      const src = "require 'rexml/document'\ndef handler(event:, context:)\n  REXML::Document.new(event['xml']).root.attributes['id']\nend\n";
+      await create('xml', 'xml.handler', { 'xml.rb': src });
+      const r = await invoke('xml', JSON.stringify({ xml: '<order id="o-7"/>' }));
+      assert.equal(r.FunctionError, undefined, text(r.Payload));
+      assert.equal(json(r.Payload), 'o-7');
+    });
+
     test('Ruby: a handler file that does not load fails init with Init<LoadError>', async (t) => {
       if (skip()) return t.skip(skip());
       await create('noload', 'missing.handler', { 'other.rb': 'x = 1' });

@@ -112,10 +112,28 @@ module SelflessRuntime
     [parts[0], parts.length > 2 ? parts[1..-2].join('.') : nil, parts[-1]]
   end
 
+  # The runtime starts without RubyGems (a third of Ruby's start-up): it is loaded before the handler when the code or
+  # a layer has gems, and otherwise as soon as the handler's file needs something the standard library lacks.
+  def self.gems?(task_root)
+    # Layers' Ruby directory (/opt/ruby) is the parent of RUBYLIB's …/ruby/lib entry.
+    layer_ruby = ENV['RUBYLIB'].to_s.split(':').find { |p| p.end_with?('/ruby/lib') }
+    %w[Gemfile Gemfile.lock vendor/bundle].any? { |p| File.exist?(File.join(task_root, p)) } ||
+      (layer_ruby && File.directory?(File.dirname(layer_ruby)))
+  end
+
+  def self.require_with_gems(target)
+    require target
+  rescue LoadError
+    raise if defined?(::Gem)
+    require 'rubygems'
+    require target
+  end
+
   def self.load_handler(handler, task_root)
     file, klass, method = parse_handler(handler)
     path = File.join(task_root, file)
-    require(File.exist?("#{path}.rb") ? path : file)
+    require 'rubygems' if !defined?(::Gem) && gems?(task_root)
+    require_with_gems(File.exist?("#{path}.rb") ? path : file)
     target = klass ? Object.const_get(klass) : Object.new
     unless target.respond_to?(method, true)
       raise NoMethodError, "undefined method `#{method}' for #{klass || 'main:Object'}"
