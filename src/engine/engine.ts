@@ -9,7 +9,7 @@ import { errorBody, type Environment, type InitOutcome, type Outcome } from './e
 import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand } from './launch.js';
 import { ensureJavaClient, javaFallbackNote } from './java.js';
 import { Pool } from './pool.js';
-import { rubyFallbackNote } from './ruby.js';
+import { rubyCommand, rubyFallbackNote, rubyProblem } from './ruby.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
 import type { Launcher } from './sandbox/launcher.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult, LogSink } from './types.js';
@@ -264,6 +264,7 @@ export class Engine {
         throw new AwsError('ServiceException', `Could not prepare the Java runtime: ${e instanceof Error ? e.message : String(e)}`);
       });
     }
+    if (family === 'ruby' && !rubyCommand()) throw new AwsError('ServiceException', `Could not prepare the Ruby runtime: ${rubyProblem(spec.runtime) ?? 'no ruby'}`);
     const created = await this.pool.create();
     const { env, tmpDir, runtimeApi } = created;
     const optDir = spec.optDir ?? created.optDir;
