@@ -154,7 +154,7 @@ async function filterLog(url: string, group: string, pattern: string): Promise<{
   return ((await res.json()) as { events: { message: string; logStreamName: string }[] }).events;
 }
 
-for (const mode of ['sandbox', 'process'] as Mode[]) {
+for (const mode of ['sandbox', 'process', 'rootless'] as Mode[]) {
   describe(`Java runtime (isolation ${mode})`, { skip: JDK_SKIP }, () => {
     let started: ModeServer;
     let client: LambdaClient;

@@ -47,7 +47,7 @@ const BOOM = `def handler(event:, context:)
 end
 `;
 
-for (const mode of ['sandbox', 'process'] as Mode[]) {
+for (const mode of ['sandbox', 'process', 'rootless'] as Mode[]) {
   describe(`Ruby runtime (isolation ${mode})`, { skip: RUBY_SKIP }, () => {
     let started: ModeServer;
     let client: LambdaClient;
