@@ -6,7 +6,7 @@ import { machine, type Section } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Sections by module; a module that is not built (not there yet) is skipped, and said so. */
-const SECTIONS = ['invoke', 'provisioned', 'sandbox', 'runtimes', 'async', 'sqs', 'sns', 's3', 'events', 'streams', 'http', 'states', 'sam', 'auth'];
+const SECTIONS = ['invoke', 'provisioned', 'sandbox', 'runtimes', 'async', 'sqs', 'sns', 's3', 'events', 'streams', 'http', 'states', 'sam', 'auth', 'images'];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -20,6 +20,7 @@ import { pipesService } from './services/pipes/index.js';
 import { kinesisService } from './services/kinesis/index.js';
 import { statesService } from './services/states/index.js';
 import { s3Service } from './services/s3/index.js';
+import { ecrService } from './services/ecr/index.js';
 import { clusterService } from './services/cluster/index.js';
 import { kmsService } from './services/kms/index.js';
 import { ssmService } from './services/ssm/index.js';
@@ -134,7 +135,9 @@ const SERVICES = [
   entry(eventsService, () => ({})),
   entry(kinesisService, () => ({})),
   entry(dynamodbService, () => ({})),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), iam: use(iamService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
+  // The container registry before Lambda: image functions are resolved and unpacked through it.
+  entry(ecrService, () => ({})),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), images: use(ecrService), iam: use(iamService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), events: use(eventsService) })),
   entry(snsDeliveryService, (use) => ({ sns: use(snsService), lambda: use(lambdaService), queues: use(sqsService) })),
@@ -142,7 +145,7 @@ const SERVICES = [
   entry(pipesService, (use) => ({ queues: use(sqsService), lambda: use(lambdaService), sns: use(snsService), events: use(eventsService), states: use(statesService) })),
   entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService), events: use(eventsService) })),
   // S3 notifications go to Lambda's async path, queues, topics and (with EventBridge enabled) the default bus.
-  entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
+  entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), blobHolders: [use(ecrService)] })),
   // CloudFormation last (before cluster): its resources are the other services'.
   entry(cloudformationService, (use) => ({ ssm: use(ssmService), secrets: use(secretsManagerService) })),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),

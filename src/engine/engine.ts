@@ -6,7 +6,7 @@ import { AwsError } from '../lib/errors.js';
 import { hex } from '../lib/ids.js';
 import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
-import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand } from './launch.js';
+import { familyOf, functionEnv, type FunctionKey, imageCommand, imageEnv, providedCommand, resolvePython, runtimeCommand } from './launch.js';
 import { ensureJavaClient, javaFallbackNote } from './java.js';
 import { Pool } from './pool.js';
 import { rubyCommand, rubyFallbackNote, rubyProblem } from './ruby.js';
@@ -45,6 +45,11 @@ export class Engine {
   readonly pool: Pool;
   readonly concurrency: Concurrency;
   private readonly running = new Map<Environment, Running>();
+
+  /** How environments are isolated (image functions need the sandbox). */
+  get isolation(): 'process' | 'sandbox' {
+    return this.o.launcher.mode;
+  }
 
   constructor(private readonly o: EngineOptions) {
     this.pool = new Pool({
@@ -229,7 +234,22 @@ export class Engine {
     const sandboxed = this.o.launcher.mode === 'sandbox';
     // Before any environment is taken, so a refused role leaves nothing to clean up.
     const key = await this.o.credentialsFor(spec);
-    const pre = sandboxed && (noNetwork || spec.ephemeralStorage !== 512) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
+    const fits = !(sandboxed && (noNetwork || spec.ephemeralStorage !== 512));
+    // An image function runs its own root: only a sandbox pre-built on that root (a deferred one) fits it.
+    if (spec.image) {
+      const pre = fits && sandboxed ? this.pool.takePrestarted('provided', spec.memorySize, spec.image.rootfs) : undefined;
+      const cmd = imageCommand(spec.image);
+      if (pre && cmd) {
+        const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: pre.optDir, runtimeDir: '', tmpDir: pre.tmpDir });
+        const vars = imageEnv(spec.image, functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType, key), spec.environment);
+        pre.env.credentialsExpire = key.expiration;
+        const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
+        pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir: pre.optDir, cwd: spec.image.workdir });
+        return { env: pre.env, init: await init };
+      }
+      pre?.env.destroy();
+    }
+    const pre = spec.image || !fits ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
       try {
         await pre.env.prepare(spec.codeDir, spec.optDir);
@@ -268,7 +288,13 @@ export class Engine {
     const created = await this.pool.create();
     const { env, tmpDir, runtimeApi } = created;
     const optDir = spec.optDir ?? created.optDir;
-    const cmd = family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize, optDir);
+    const cmd = spec.image ? imageCommand(spec.image) : family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize, optDir);
+    if (!cmd && spec.image) {
+      const init = env.init(spec, logStream, undefined, initTimeoutMs);
+      env.destroy();
+      await init;
+      return { env, init: { ok: false, initMs: 0, errorType: 'Runtime.InvalidEntrypoint', payload: errorBody('Runtime.InvalidEntrypoint', 'RequestId: Error: the image has no ENTRYPOINT or CMD, and ImageConfig sets none') } };
+    }
     const note = fallbackNote(spec.runtime);
     if (note) this.o.logs.append(spec.region, spec.logGroup, logStream, [{ timestamp: this.o.clock.now(), message: note }]);
     if (!cmd) {
@@ -281,7 +307,8 @@ export class Engine {
       };
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
-    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    const lambdaVars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    const vars = spec.image ? imageEnv(spec.image, lambdaVars, spec.environment) : lambdaVars;
     env.credentialsExpire = key.expiration;
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
@@ -290,7 +317,7 @@ export class Engine {
           command: cmd.command,
           args: cmd.args,
           env: vars,
-          cwd: paths.task,
+          cwd: spec.image ? spec.image.workdir : paths.task,
           memoryMB: spec.memorySize,
           tmpDir,
           tmpSizeMB: spec.ephemeralStorage,
@@ -298,6 +325,7 @@ export class Engine {
           optDir,
           runtimeDir: cmd.runtimeDir,
           noNetwork,
+          ...(spec.image ? { rootfs: spec.image.rootfs } : {}),
           adoptRuntimeApiConnection: (socket) => env.adoptConnection(socket),
         }),
       );

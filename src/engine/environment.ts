@@ -121,7 +121,7 @@ export class Environment implements RuntimeApiTarget {
   }
 
   /** Runs a deferred (pre-started custom runtime) environment's command. */
-  start(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string }): void {
+  start(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string; cwd?: string }): void {
     this.proc?.start?.(command, args, env, dirs);
   }
 

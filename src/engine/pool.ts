@@ -135,10 +135,14 @@ export class Pool {
     return { env, tmpDir, optDir, runtimeApi };
   }
 
-  /** Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background. */
-  takePrestarted(family: Family, memoryMB: number): Prestarted | undefined {
+  /**
+   * Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background.
+   * `rootfs`: a deferred sandbox built on that image root (image functions; the launcher must prestart provided).
+   */
+  takePrestarted(family: Family, memoryMB: number, rootfs?: string): Prestarted | undefined {
     if ((family === 'provided' && !this.o.launcher.prestartsProvided) || !prestartable(family) || this.o.prestartPerKey <= 0) return undefined;
-    const key = `${family}:${memoryMB}`;
+    if (rootfs && !this.o.launcher.prestartsProvided) return undefined;
+    const key = `${family}:${memoryMB}${rootfs ? `:${rootfs}` : ''}`;
     const list = this.prestarted.get(key) ?? [];
     this.prestarted.set(key, list);
     let got: Prestarted | undefined;
@@ -146,17 +150,17 @@ export class Pool {
       const p = list.shift()!;
       if (p.env.state === 'Starting') got = p;
     }
-    this.fill(family, memoryMB);
+    this.fill(family, memoryMB, rootfs);
     return got;
   }
 
   /** Starts pre-started runtimes for (family, memory) until the target count is reached. */
-  fill(family: Family, memoryMB: number): void {
-    const key = `${family}:${memoryMB}`;
+  fill(family: Family, memoryMB: number, rootfs?: string): void {
+    const key = `${family}:${memoryMB}${rootfs ? `:${rootfs}` : ''}`;
     const have = (this.prestarted.get(key)?.length ?? 0) + (this.starting.get(key) ?? 0);
     for (let i = have; i < this.o.prestartPerKey && !this.closed; i++) {
       this.starting.set(key, (this.starting.get(key) ?? 0) + 1);
-      void this.prestart(family, memoryMB)
+      void this.prestart(family, memoryMB, rootfs)
         .then((p) => {
           if (!p) return;
           if (this.closed) return p.env.destroy();
@@ -169,7 +173,7 @@ export class Pool {
     }
   }
 
-  private async prestart(family: Family, memoryMB: number): Promise<Prestarted | undefined> {
+  private async prestart(family: Family, memoryMB: number, rootfs?: string): Promise<Prestarted | undefined> {
     const { env, tmpDir, optDir, runtimeApi } = await this.create();
     const paths = this.o.launcher.paths({ codeDir: undefined, optDir, runtimeDir: '', tmpDir });
     // A custom runtime's bootstrap is the function's code: the launcher builds the environment now, runs it later.
@@ -182,13 +186,14 @@ export class Pool {
       command: cmd.command,
       args: cmd.args,
       env: { ...baseEnv(runtimeApi, paths), SELFLESS_PRESTART: '1' },
-      cwd: tmpDir,
+      cwd: rootfs ? '/' : tmpDir,
       memoryMB,
       tmpDir,
       tmpSizeMB: 512,
       optDir,
       runtimeDir: cmd.runtimeDir,
       deferred: family === 'provided',
+      ...(rootfs ? { rootfs } : {}),
     });
     env.attach(proc);
     return { env, tmpDir, optDir };

@@ -4,6 +4,7 @@ import type { BlobStore } from '../../store/store.js';
 import { functionArn } from './arn.js';
 import { codeDir } from './code.js';
 import type { ResolvedVersion } from './functions.js';
+import type { ImagePackages } from './images.js';
 
 export const specPrefix = (region: string, name: string): string => `${region}/${name}/`;
 
@@ -16,6 +17,8 @@ export class SpecCache {
     private readonly reservedFor: (region: string, name: string) => number | undefined,
     /** The merged layers directory for a function's layer list. */
     private readonly optDirFor?: (arns: readonly string[]) => Promise<string>,
+    /** Container images: their unpacked root and what runs in it. */
+    private readonly images?: ImagePackages,
   ) {}
 
   /** Drops cached specs of a function (after it changed). */
@@ -29,6 +32,7 @@ export class SpecCache {
     const key = `${specPrefix(region, v.fn.name)}${v.version}/${c.RevisionId}`;
     const cached = this.specs.get(key);
     if (cached) return cached;
+    const image = c.image && this.images ? await this.images.spec(region, c.image, c.ImageConfigResponse?.ImageConfig) : undefined;
     const spec: FunctionSpec = {
       key,
       region,
@@ -43,7 +47,8 @@ export class SpecCache {
       timeout: c.Timeout,
       ephemeralStorage: c.EphemeralStorage.Size,
       environment: c.Environment?.Variables ?? {},
-      codeDir: await codeDir(this.blobs, c.codeShaHex),
+      codeDir: image ? image.rootfs : await codeDir(this.blobs, c.codeShaHex),
+      ...(image ? { image } : {}),
       ...(c.Layers.length > 0 && this.optDirFor ? { optDir: await this.optDirFor(c.Layers.map((l) => l.Arn)) } : {}),
       logGroup: c.LoggingConfig.LogGroup,
       logFormat: c.LoggingConfig.LogFormat,
