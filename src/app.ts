@@ -7,6 +7,7 @@ import { Engine } from './engine/engine.js';
 import { resolveInterpreters } from './engine/interpreters.js';
 import { resolvePython, SDK_NODE_MODULES, usePython } from './engine/launch.js';
 import { Platform } from './engine/platform.js';
+import { setRuntimeFallback } from './engine/fallback.js';
 import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { HttpServer } from './server/http.js';
@@ -91,6 +92,8 @@ const engineModule: ServiceModule<{ logs: LogsApi; iam: IamApi }, Engine> = {
     // Resolved once: every cold start uses the executables found here (never a pyenv shim per start).
     const interpreters = await resolveInterpreters({ dataDir: c.dataDir, configured: { ...rt.map }, discover: rt.discover, fallback: rt.fallback });
     const platform = new Platform({ interpreters, arm64: rt.arm64 });
+    // Java and Ruby check their interpreters themselves (src/engine/java.ts, ruby.ts) and follow the same choice.
+    if (rt.fallback) setRuntimeFallback(true);
     // The sandbox's mount helper needs a python3 of 3.9 or later: the first the map found will do.
     const helperPython = interpreters.found.find((i) => i.family === 'python' && /^3\.(9|[1-9]\d)\./.test(i.version));
     if (helperPython) usePython(helperPython.path);

@@ -8,8 +8,10 @@ import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
 import { boto3PathFor } from './interpreters.js';
 import { familyOf, functionEnv, type FunctionKey, imageCommand, imageEnv, providedCommand, resolvePython, runtimeCommand, type RuntimeCommand, type RuntimePaths, SDK_NODE_MODULES } from './launch.js';
+import { ensureJavaClient, javaFallbackNote } from './java.js';
 import { needsFreshProcess, type Platform } from './platform.js';
 import { Pool } from './pool.js';
+import { rubyCommand, rubyFallbackNote, rubyProblem } from './ruby.js';
 import { findExtensions, supervisorCommand } from './extensions/supervisor.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
 import type { Launcher } from './sandbox/launcher.js';
@@ -331,16 +333,25 @@ export class Engine {
       this.coldStartNotes(pre.env, spec);
       return { env: pre.env, init: await init };
     }
+    // Java's runtime client is compiled on first use (before any environment exists, so a failure leaves none).
+    if (family === 'java') {
+      await ensureJavaClient(this.o.dataDir).catch((e: unknown) => {
+        throw new AwsError('ServiceException', `Could not prepare the Java runtime: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }
+    if (family === 'ruby' && !rubyCommand()) throw new AwsError('ServiceException', `Could not prepare the Ruby runtime: ${rubyProblem(spec.runtime) ?? 'no ruby'}`);
     const created = await this.pool.create();
     const { env, tmpDir, runtimeApi } = created;
     const optDir = spec.optDir ?? created.optDir;
-    const cmd = spec.image ? imageCommand(spec.image) : family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize, exe);
+    const cmd = spec.image ? imageCommand(spec.image) : family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize, exe, optDir);
     if (!cmd && spec.image) {
       const init = env.init(spec, logStream, undefined, initTimeoutMs);
       env.destroy();
       await init;
       return { env, init: { ok: false, initMs: 0, errorType: 'Runtime.InvalidEntrypoint', payload: errorBody('Runtime.InvalidEntrypoint', 'RequestId: Error: the image has no ENTRYPOINT or CMD, and ImageConfig sets none') } };
     }
+    const note = fallbackNote(spec.runtime);
+    if (note) this.o.logs.append(spec.region, spec.logGroup, logStream, [{ timestamp: this.o.clock.now(), message: note }]);
     if (!cmd) {
       const init = env.init(spec, logStream, undefined, initTimeoutMs);
       env.destroy();
@@ -410,6 +421,10 @@ function wrapped(cmd: RuntimeCommand, wrapper: string | undefined, paths: { task
   const host = wrapper.startsWith('/var/task/') ? paths.task + wrapper.slice('/var/task'.length) : wrapper.startsWith('/opt/') ? paths.opt + wrapper.slice('/opt'.length) : wrapper;
   return { command: host, args: [cmd.command, ...cmd.args], runtimeDir: cmd.runtimeDir };
 }
+
+/** The line a function's log gets at each cold start when it runs on an older interpreter (--runtime-fallback). */
+const fallbackNote = (runtime: string): string | undefined =>
+  runtime.startsWith('java') ? javaFallbackNote(runtime) : runtime.startsWith('ruby') ? rubyFallbackNote(runtime) : undefined;
 
 const exitErrorType = (env: Environment): string => (env.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError');
 

@@ -5,11 +5,16 @@ import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { javaCommand, javaEnv } from './java.js';
+import { rubyCommand, rubyEnv } from './ruby.js';
 import type { FunctionSpec } from './types.js';
 
-export type Family = 'node' | 'python' | 'provided';
+export type Family = 'node' | 'python' | 'java' | 'ruby' | 'provided';
 export const familyOf = (runtime: string): Family =>
-  runtime.startsWith('nodejs') ? 'node' : runtime.startsWith('python') ? 'python' : 'provided';
+  runtime.startsWith('nodejs') ? 'node' : runtime.startsWith('python') ? 'python' : runtime.startsWith('java') ? 'java' : runtime.startsWith('ruby') ? 'ruby' : 'provided';
+
+/** Families whose runtime client can be pre-started before a function is assigned to it. */
+export const prestartable = (family: Family): boolean => family !== 'java' && family !== 'ruby';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The package root (…/dist/src/engine → …). */
@@ -57,8 +62,13 @@ export async function resolvePython(): Promise<string> {
 /** Node's heap cap for a memory size, leaving room for the rest of the process as AWS's runtime does. */
 export const nodeHeapMB = (memoryMB: number): number => Math.max(16, Math.floor(memoryMB * 0.85));
 
-/** The runtime process of a family; `executable` is the interpreter the runtime's map chose (default: the host's). */
-export function runtimeCommand(family: Family, memoryMB: number, executable?: string): RuntimeCommand | undefined {
+/**
+ * The runtime process of a family; `executable` is the interpreter the runtime's map chose (default: the host's),
+ * `optDir` the layers' host directory (the Java client builds its class path from it).
+ */
+export function runtimeCommand(family: Family, memoryMB: number, executable?: string, optDir?: string): RuntimeCommand | undefined {
+  if (family === 'java') return javaCommand(memoryMB, optDir);
+  if (family === 'ruby') return rubyCommand();
   if (family === 'node') {
     return {
       command: executable ?? process.execPath,
@@ -182,6 +192,10 @@ export function functionEnv(
   } else if (family === 'python') {
     env['AWS_EXECUTION_ENV'] = `AWS_Lambda_${spec.runtime}`;
     env['PYTHONPATH'] = [`${paths.opt}/python/lib/python${pythonMinor(spec.runtime)}/site-packages`, `${paths.opt}/python`, paths.runtime, ...(lang.modulePath ?? [])].join(':');
+  } else if (family === 'java') {
+    Object.assign(env, javaEnv(spec.runtime));
+  } else if (family === 'ruby') {
+    Object.assign(env, rubyEnv(spec.runtime, paths));
   }
   // The function's own variables win over the defaults AWS lets users override (PATH, LANG, NODE_PATH, …); reserved
   // names were refused at configuration time.

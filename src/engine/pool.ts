@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import { Environment, type LineListener } from './environment.js';
-import { baseEnv, runtimeCommand, type Family } from './launch.js';
+import { baseEnv, prestartable, runtimeCommand, type Family } from './launch.js';
 import type { Launcher } from './sandbox/launcher.js';
 
 /** An environment is replaced once its credentials have less than this left (the longest invocation, and some). */
@@ -165,7 +165,7 @@ export class Pool {
    * sandbox built on that image root (image functions; the launcher must prestart provided).
    */
   takePrestarted(family: Family, memoryMB: number, executable?: string, rootfs?: string): Prestarted | undefined {
-    if ((family === 'provided' && !this.o.launcher.prestartsProvided) || this.o.prestartPerKey <= 0) return undefined;
+    if ((family === 'provided' && !this.o.launcher.prestartsProvided) || !prestartable(family) || this.o.prestartPerKey <= 0) return undefined;
     if (rootfs && !this.o.launcher.prestartsProvided) return undefined;
     const key = poolKey(family, memoryMB, executable, rootfs);
     const list = this.prestarted.get(key) ?? [];

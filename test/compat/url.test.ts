@@ -79,13 +79,15 @@ test('Function URLs: create, get, update, list and delete through the SDK, with 
   await assert.rejects(client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'crud', AuthType: 'NONE', Cors: { MaxAge: 90000 } })), {
     name: 'ValidationException',
   });
-  await client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'crud', AuthType: 'NONE', Qualifier: '$LATEST' }));
+  // The unqualified URL is $LATEST's; AWS refuses `$LATEST` as a qualifier (recorded: test_url_config_exceptions /
+  // create_function_url_config_qualifier_latest).
+  await assert.rejects(client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'crud', AuthType: 'NONE', Qualifier: '$LATEST' })), { name: 'ValidationException' });
   const l = await client.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'crud' }));
-  assert.equal(l.FunctionUrlConfigs?.length, 2);
+  assert.equal(l.FunctionUrlConfigs?.length, 1);
   await client.send(new DeleteFunctionUrlConfigCommand({ FunctionName: 'crud' }));
   await assert.rejects(client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'crud' })), { name: 'ResourceNotFoundException' });
   await assert.rejects(client.send(new GetFunctionUrlConfigCommand({ FunctionName: 'missing' })), { name: 'ResourceNotFoundException' });
-  assert.equal((await client.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'crud' }))).FunctionUrlConfigs?.length, 1);
+  assert.equal((await client.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'crud' }))).FunctionUrlConfigs?.length, 0);
 });
 
 test('Function URLs: the AWS CLI creates and reads a URL configuration', async () => {
@@ -146,7 +148,7 @@ test('Function URLs: the path form reaches a Python function with the same event
 });
 
 test('Function URLs: binary request bodies arrive base64-encoded', async () => {
-  const id = await newUrl('echo', { Qualifier: '$LATEST' });
+  const id = await newUrl('echo');
   const bytes = Buffer.from([0, 1, 2, 250, 251, 252]);
   const e = (await call(pathForm(id), { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes })).json();
   assert.equal(e.isBase64Encoded, true);
@@ -179,7 +181,7 @@ test('Function URLs: responses are interpreted as AWS does (status, headers, coo
 });
 
 test('Function URLs: function errors are 502, oversize bodies 413, unsigned calls to AWS_IAM URLs 403, unknown ids 404', async () => {
-  const id = await newUrl('respond', { Qualifier: '$LATEST' });
+  const id = await newUrl('respond');
   const err = await call(pathForm(id), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"throw":"bad"}' });
   assert.equal(err.status, 502);
   assert.equal(err.text, 'Internal Server Error');

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { CgroupRoot, EnvCgroup } from './cgroup.js';
@@ -32,7 +32,17 @@ const PASSWD_SLOTS = 1024;
 const ETC = [
   'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives', 'resolv.conf', 'hosts', 'host.conf', 'nsswitch.conf', 'gai.conf',
   'services', 'protocols', 'ssl', 'ca-certificates', 'ca-certificates.conf', 'pki', 'localtime', 'mime.types', 'os-release',
+  // A distribution's JDK keeps its configuration there (Debian: /usr/lib/jvm/*/conf → /etc/java-17-openjdk).
+  ...etcEntries((n) => /^java(-|$)/.test(n)),
 ];
+
+function etcEntries(keep: (name: string) => boolean): string[] {
+  try {
+    return readdirSync('/etc').filter(keep);
+  } catch {
+    return [];
+  }
+}
 
 export interface SandboxConfig {
   dataDir: string;

@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { openCgroups, type CgroupRoot } from './cgroup.js';
+import { javaRoots } from '../java.js';
+import { rubyRoots } from '../ruby.js';
 import { prefixOutsideUsr, SandboxLauncher } from './bwrap.js';
 import type { Launcher } from './launcher.js';
 import { nprocPerUserNamespace } from './rootless.js';
@@ -95,7 +97,7 @@ export async function chooseLauncher(choice: IsolationChoice, dataDir: string, p
     return { launcher: new ProcessLauncher(), warning: `${PROCESS_WARNING} (the sandbox is unavailable: ${p.reason})` };
   }
   // Every interpreter's installation (and the SDK's node_modules) is mounted read-only at /var/lang, /var/lang2, ….
-  const extraRoots = [process.execPath, pythonExe, ...interpreters]
+  const extraRoots = [process.execPath, pythonExe, ...interpreters, ...javaRoots(), ...rubyRoots()]
     .filter((x): x is string => !!x && x.startsWith('/'))
     .map(prefixOutsideUsr)
     .filter((x): x is string => !!x)

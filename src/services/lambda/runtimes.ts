@@ -1,4 +1,6 @@
 // The Lambda runtime list: which identifiers exist, which selfless runs, and which AWS has deprecated.
+import { javaProblem } from '../../engine/java.js';
+import { rubyProblem } from '../../engine/ruby.js';
 
 /** Every value of the model's Runtime enum. */
 export const MODEL_RUNTIMES = [
@@ -12,7 +14,7 @@ export const MODEL_RUNTIMES = [
 /** What selfless runs (each node/python one only where the server has its interpreter: engine/interpreters.ts). */
 export const SUPPORTED_RUNTIMES = [
   'nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'python3.14',
-  'provided', 'provided.al2', 'provided.al2023',
+  'java11', 'java17', 'java21', 'ruby3.2', 'ruby3.3', 'ruby3.4', 'provided', 'provided.al2', 'provided.al2023',
 ] as const;
 
 /** Runtimes AWS blocks for create and update, with the successor its message recommends. */
@@ -24,10 +26,10 @@ const DEPRECATED: Record<string, string> = {
   'ruby2.5': 'ruby3.3', 'ruby2.7': 'ruby3.3', 'go1.x': 'provided.al2023', java8: 'java21',
 };
 
-export type RuntimeFamily = 'node' | 'python' | 'provided';
+export type RuntimeFamily = 'node' | 'python' | 'java' | 'ruby' | 'provided';
 
 export const runtimeFamily = (runtime: string): RuntimeFamily =>
-  runtime.startsWith('nodejs') ? 'node' : runtime.startsWith('python') ? 'python' : 'provided';
+  runtime.startsWith('nodejs') ? 'node' : runtime.startsWith('python') ? 'python' : runtime.startsWith('java') ? 'java' : runtime.startsWith('ruby') ? 'ruby' : 'provided';
 
 export type RuntimeCheck = { ok: true } | { ok: false; kind: 'unknown' | 'deprecated' | 'unsupported'; message: string };
 
@@ -54,5 +56,8 @@ export function checkRuntime(runtime: string): RuntimeCheck {
       message: `The runtime parameter of ${runtime} is not supported by selfless. Supported runtimes: ${SUPPORTED_RUNTIMES.join(', ')}.`,
     };
   }
+  // Java and Ruby run on the host's JDK and ruby: refused with what to install when there is none (or too old a one).
+  const problem = runtime.startsWith('java') ? javaProblem(runtime) : runtime.startsWith('ruby') ? rubyProblem(runtime) : undefined;
+  if (problem) return { ok: false, kind: 'unsupported', message: problem };
   return { ok: true };
 }
