@@ -26,7 +26,7 @@ import { ssmService } from './services/ssm/index.js';
 import { secretsManagerService } from './services/secretsmanager/index.js';
 import { cloudformationService } from './services/cloudformation/index.js';
 import { dynamodbService } from './services/dynamodb/index.js';
-import { AUDIT_LOG_GROUP, type IamApi, iamService, policyAuthorizer } from './services/iam/index.js';
+import { AUDIT_LOG_GROUP, type IamApi, iamService, policyAuthorizer, type ResourcePolicyAnswer } from './services/iam/index.js';
 import { stsService } from './services/sts/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
@@ -160,7 +160,9 @@ function authorizerOf(services: ServiceSet, mode: AuthMode, clock: Clock, log: (
   const topics = services.api(snsService);
   const buckets = services.api(s3Service);
   const logs = services.api(logsService);
-  const resourcePolicy = async (arn: string): Promise<string | undefined> => {
+  const secrets = services.api(secretsManagerService);
+  const kms = services.api(kmsService);
+  const resourcePolicy = async (arn: string): Promise<ResourcePolicyAnswer> => {
     const p = arn.split(':');
     if (p[2] === 'lambda' && p[5] === 'function' && p[6]) {
       const doc = lambda.policyFor(p[3] ?? '', p[6], p[7]);
@@ -170,6 +172,12 @@ function authorizerOf(services: ServiceSet, mode: AuthMode, clock: Clock, log: (
     if (p[2] === 'sns' && p.length === 6) return topics.topicPolicy(arn);
     // arn:aws:s3:::bucket or arn:aws:s3:::bucket/key: the bucket's policy speaks for both.
     if (p[2] === 's3' && p[5]) return buckets.bucketPolicy(p[5].split('/')[0] ?? '');
+    if (p[2] === 'secretsmanager' && p[5] === 'secret') return secrets.resourcePolicy(arn);
+    // A key policy must allow, also within the key's account (directly, or by naming the account, which delegates to IAM).
+    if (p[2] === 'kms' && p[5]) {
+      const policy = await kms.keyPolicy(arn);
+      return policy === undefined ? undefined : { policy, mustAllow: true };
+    }
     return undefined;
   };
   const authz = policyAuthorizer({

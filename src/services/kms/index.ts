@@ -14,6 +14,8 @@ export interface KmsApi {
   encrypt(region: string, keyId: string, plaintext: Buffer, context?: Record<string, string>): Promise<{ blob: Buffer; keyArn: string }>;
   /** Decrypts a blob made by encrypt(); the blob names its key. */
   decrypt(region: string, blob: Buffer, context?: Record<string, string>): Promise<{ plaintext: Buffer; keyArn: string }>;
+  /** The key policy of a key named by key or alias ARN (the authorizer's resource policy for KMS); undefined if none. */
+  keyPolicy(arn: string): Promise<string | undefined>;
 }
 
 export type KmsDeps = Record<string, never>;
@@ -33,6 +35,13 @@ export const kmsService: ServiceModule<KmsDeps, KmsApi> = {
       encrypt: async (region, keyId, plaintext, context) => {
         const k = await keys.usable(region, keyId);
         return { blob: keys.encrypt(k, plaintext, context), keyArn: k.arn };
+      },
+      keyPolicy: async (arn) => {
+        try {
+          return (await keys.find(arn.split(':')[3] ?? '', arn)).policy;
+        } catch {
+          return undefined;
+        }
       },
       decrypt: async (region, blob, context) => {
         const r = await keys.decrypt(region, blob, context);
