@@ -133,7 +133,7 @@ const SERVICES = [
   entry(eventsService, () => ({})),
   entry(kinesisService, () => ({})),
   entry(dynamodbService, () => ({})),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), iam: use(iamService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), iam: use(iamService), kms: use(kmsService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
   // Secrets Manager after Lambda: rotation invokes the secret's rotation function.
   entry(secretsManagerService, (use) => ({ kms: use(kmsService), lambda: use(lambdaService) })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),

@@ -4,6 +4,7 @@ import type { BlobStore } from '../../store/store.js';
 import { functionArn } from './arn.js';
 import { codeDir } from './code.js';
 import type { ResolvedVersion } from './functions.js';
+import type { StoredConfig } from './model.js';
 
 export const specPrefix = (region: string, name: string): string => `${region}/${name}/`;
 
@@ -16,6 +17,8 @@ export class SpecCache {
     private readonly reservedFor: (region: string, name: string) => number | undefined,
     /** The merged layers directory for a function's layer list. */
     private readonly optDirFor?: (arns: readonly string[]) => Promise<string>,
+    /** Decrypts a revision's sealed environment variables at an environment start (throws Lambda's KMS errors). */
+    private readonly checkEnvironment?: (region: string, c: StoredConfig) => Promise<void>,
   ) {}
 
   /** Drops cached specs of a function (after it changed). */
@@ -51,6 +54,7 @@ export class SpecCache {
       systemLogLevel: c.LoggingConfig.SystemLogLevel,
       concurrencyKey: `${region}/${v.fn.name}`,
       reservedConcurrency: this.reservedFor(region, v.fn.name),
+      ...(this.checkEnvironment ? { prepare: () => this.checkEnvironment!(region, c) } : {}),
     };
     this.specs.set(key, spec);
     return spec;
