@@ -9,6 +9,9 @@ import {
   ValidateResourcePolicyCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { execFile } from 'node:child_process';
+import { AddPermissionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { createFunction, createLambdaRole } from '../helpers/lambda.js';
 import { removeServer, startServer, type Running } from '../helpers/server.js';
 import { failure } from '../helpers/errors.js';
 
@@ -122,4 +125,18 @@ test('KMS key policy: enforced; an IAM allow is not enough for a key whose polic
   ].join('\n'));
   assert.equal(bypass['bypass'], 'ok');
   assert.match(String(bypass['after']), /^AccessDeniedException/);
+});
+
+test('Secrets policy: in enforce mode RotateSecret needs the rotation function\'s permission for secretsmanager.amazonaws.com', async () => {
+  await createLambdaRole(client(IAMClient, ROOT));
+  const lam = client(LambdaClient, ROOT);
+  const fn = (await createFunction(lam, 'rotator-perm', { 'index.js': 'exports.handler = async () => { throw new Error("not a real rotator"); };' })).FunctionArn!;
+  const sm = client(SecretsManagerClient, ROOT);
+  const made = await sm.send(new CreateSecretCommand({ Name: 'policy/rotated', SecretString: 'v' }));
+  const refused = await failure(sm.send(new RotateSecretCommand({ SecretId: 'policy/rotated', RotationLambdaARN: fn, RotationRules: { AutomaticallyAfterDays: 30 } })));
+  assert.equal(refused.name, 'AccessDeniedException');
+  assert.equal(refused.message, 'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.');
+  await lam.send(new AddPermissionCommand({ FunctionName: 'rotator-perm', StatementId: 'sm', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com', SourceArn: made.ARN }));
+  const ok = await sm.send(new RotateSecretCommand({ SecretId: 'policy/rotated', RotationLambdaARN: fn, RotationRules: { AutomaticallyAfterDays: 30 } }));
+  assert.ok(ok.VersionId);
 });

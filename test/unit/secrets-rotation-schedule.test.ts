@@ -77,7 +77,7 @@ test('Scheduled rotation: two nodes on one store rotate a secret once when NextR
         return { payload: Buffer.from('null'), executedVersion: '$LATEST', streamed: false, coldStart: false };
       },
     } as unknown as LambdaInvoker;
-    const r = new Rotation({ secrets, invoker: () => invoker, work, clock, log: () => undefined });
+    const r = new Rotation({ secrets, invoker: () => invoker, work, clock, mayInvoke: () => true, log: () => undefined });
     await r.start();
     nodes.push(r);
   }

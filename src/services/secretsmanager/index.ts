@@ -25,7 +25,15 @@ export const secretsManagerService: ServiceModule<SecretsDeps, SecretsApi> = {
   async create(ctx) {
     const secrets = new Secrets({ store: ctx.store, clock: ctx.clock, kms: ctx.deps.kms, accountId: ctx.config.accountId });
     await secrets.init();
-    const rotation = new Rotation({ secrets, invoker: () => ctx.deps.lambda.invoker, work: ctx.cluster.work, clock: ctx.clock, log: ctx.log });
+    // AWS invokes a rotation function as secretsmanager.amazonaws.com: its resource policy must allow that (enforce
+    // mode refuses; dev mode logs what AWS would refuse).
+    const mayInvoke = (region: string, functionArn: string, secretArn: string): boolean => {
+      if (ctx.deps.lambda.allowsService(region, functionArn, 'secretsmanager.amazonaws.com', { sourceArn: secretArn, sourceAccount: ctx.config.accountId })) return true;
+      if (ctx.config.authMode === 'enforce') return false;
+      ctx.log(`selfless: would be refused on AWS: the policy of ${functionArn} does not allow secretsmanager.amazonaws.com to invoke it (AddPermission with Principal secretsmanager.amazonaws.com); dev mode allows it`);
+      return true;
+    };
+    const rotation = new Rotation({ secrets, invoker: () => ctx.deps.lambda.invoker, work: ctx.cluster.work, clock: ctx.clock, mayInvoke, log: ctx.log });
     const api: SecretsApi = {
       resourcePolicy: async (arn) => {
         try {

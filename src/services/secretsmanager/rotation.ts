@@ -19,6 +19,8 @@ export interface RotationDeps {
   invoker: () => LambdaInvoker;
   work: WorkQueues;
   clock: Clock;
+  /** Whether the function's resource policy lets secretsmanager.amazonaws.com invoke it for this secret (enforce mode). */
+  mayInvoke(region: string, functionArn: string, secretArn: string): boolean;
   log(msg: string): void;
 }
 
@@ -53,6 +55,7 @@ export class Rotation {
       if (e instanceof AwsError && e.code === 'ResourceNotFoundException') throw cannotInvoke();
       throw e;
     }
+    if (!this.d.mayInvoke(x.region, lambdaArn, x.arn)) throw cannotInvoke();
     const versions = await this.d.secrets.versions(x.arn);
     const pending = versions.find((v) => stagesOf(v).includes('AWSPENDING') && !stagesOf(v).includes('AWSCURRENT'));
     if (pending && pending.version_id !== o.token) throw E.rotationInProgress();
@@ -165,6 +168,10 @@ export class Rotation {
     await this.d.work.complete(ROTATION_QUEUE, it.id);
     // A changed schedule or a cancelled rotation left this item behind: the secret's own NextRotationDate decides.
     if (!x || !x.rotation_enabled || x.next_rotation !== at || !x.rotation_lambda) return;
+    if (!this.d.mayInvoke(x.region, x.rotation_lambda, x.arn)) {
+      this.d.log(`selfless: secretsmanager: scheduled rotation of ${arn}: the policy of ${x.rotation_lambda} does not allow secretsmanager.amazonaws.com to invoke it`);
+      return;
+    }
     const pending = (await this.d.secrets.versions(arn)).find((v) => stagesOf(v).includes('AWSPENDING') && !stagesOf(v).includes('AWSCURRENT'));
     await this.run(x, pending?.version_id ?? randomUUID());
   }
