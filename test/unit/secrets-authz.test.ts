@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Caller, OperationContext } from '../../src/server/auth.js';
 import { policyAuthorizer, type ResourcePolicyAnswer } from '../../src/services/iam/index.js';
 import { parsePolicy } from '../../src/services/iam/policy/index.js';
-import { checkKeyPolicy } from '../../src/services/kms/key-policy.js';
+import { checkKeyPolicy, withGrants } from '../../src/services/kms/key-policy.js';
 
 const ACCT = '000000000000';
 const OTHER = '111111111111';
@@ -71,4 +71,20 @@ test('KMS key policy: PutKeyPolicy refuses a policy that would lock the caller o
   const denyPut = doc([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCT}:root` }, Action: 'kms:*', Resource: '*' }, { Effect: 'Deny', Principal: '*', Action: 'kms:PutKeyPolicy', Resource: '*' }]);
   assert.throws(() => checkKeyPolicy(denyPut, root, KEY, false), { code: 'MalformedPolicyDocumentException' });
   assert.throws(() => checkKeyPolicy('{"Statement": 5}', root, KEY, true), { code: 'MalformedPolicyDocumentException' });
+});
+
+test('KMS grants: the grantee may perform the grant\'s operations on the key without an IAM policy, within its encryption-context constraints', async () => {
+  const carol: Caller = { arn: `arn:aws:iam::${ACCT}:user/carol`, accountId: ACCT, userId: 'AIDACAROL', kind: 'user' };
+  const policy = doc([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCT}:root` }, Action: 'kms:*', Resource: '*' }]);
+  const grants = [
+    { GrantId: 'g1', GranteePrincipal: carol.arn, Operations: ['Encrypt'] },
+    { GrantId: 'g2', GranteePrincipal: carol.arn, Operations: ['Decrypt'], Constraints: { EncryptionContextEquals: { app: 'billing' } } },
+  ];
+  const a = authz({ [KEY]: { policy: withGrants(policy, grants), mustAllow: true } }, {});
+  assert.equal(await decide(a, carol, op('kms', 'Encrypt', { KeyId: KEY, Plaintext: 'eA==' })), 'allow');
+  assert.equal(await decide(a, carol, op('kms', 'Decrypt', { KeyId: KEY, CiphertextBlob: 'eA==', EncryptionContext: { app: 'billing' } })), 'allow');
+  assert.match(await decide(a, carol, op('kms', 'Decrypt', { KeyId: KEY, CiphertextBlob: 'eA==', EncryptionContext: { app: 'billing', extra: '1' } })), /^AccessDeniedException/);
+  assert.match(await decide(a, carol, op('kms', 'Decrypt', { KeyId: KEY, CiphertextBlob: 'eA==' })), /^AccessDeniedException/);
+  assert.match(await decide(a, carol, op('kms', 'ReEncrypt', { SourceKeyId: KEY, DestinationKeyId: KEY, CiphertextBlob: 'eA==' })), /^AccessDeniedException/);
+  assert.equal(withGrants(policy, []), policy);
 });

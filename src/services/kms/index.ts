@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { ServiceModule } from '../../server/service.js';
 import { kmsRoutes } from './api.js';
+import { withGrants } from './key-policy.js';
 import { Keys } from './keys.js';
 import { MasterKey } from './master.js';
 
@@ -14,7 +15,7 @@ export interface KmsApi {
   encrypt(region: string, keyId: string, plaintext: Buffer, context?: Record<string, string>): Promise<{ blob: Buffer; keyArn: string }>;
   /** Decrypts a blob made by encrypt(); the blob names its key. */
   decrypt(region: string, blob: Buffer, context?: Record<string, string>): Promise<{ plaintext: Buffer; keyArn: string }>;
-  /** The key policy of a key named by key or alias ARN (the authorizer's resource policy for KMS); undefined if none. */
+  /** The key policy of a key named by key or alias ARN, its grants as further statements (the authorizer's resource policy for KMS). */
   keyPolicy(arn: string): Promise<string | undefined>;
 }
 
@@ -38,7 +39,8 @@ export const kmsService: ServiceModule<KmsDeps, KmsApi> = {
       },
       keyPolicy: async (arn) => {
         try {
-          return (await keys.find(arn.split(':')[3] ?? '', arn)).policy;
+          const k = await keys.find(arn.split(':')[3] ?? '', arn);
+          return withGrants(k.policy, await keys.grants(k.arn));
         } catch {
           return undefined;
         }
