@@ -6,13 +6,16 @@ import { machine, type Section } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Sections by module; a module that is not built (not there yet) is skipped, and said so. */
-const SECTIONS = ['invoke', 'provisioned', 'sandbox', 'async', 'sqs', 'sns', 's3', 'events', 'streams', 'http', 'states', 'sam', 'auth'];
+const SECTIONS = ['invoke', 'provisioned', 'sandbox', 'extensions', 'async', 'sqs', 'sns', 's3', 'events', 'streams', 'http', 'states', 'sam', 'auth', 'images', 'soak'];
+/** Sections that run only when named (`npm run bench soak`): the soak lasts SELFLESS_SOAK_MINUTES (default 30). */
+const ON_REQUEST = ['soak'];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const out: string[] = [];
   for (const name of SECTIONS) {
     if (only.length > 0 && !only.includes(name)) continue;
+    if (ON_REQUEST.includes(name) && !only.includes(name)) continue;
     const file = join(here, `${name}.js`);
     if (!existsSync(file)) continue;
     process.stderr.write(`bench: ${name}…\n`);

@@ -2,6 +2,7 @@
 // server in front of them, and tears them down in reverse.
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { HttpLimits } from './server/limits.js';
 import { Engine } from './engine/engine.js';
 import { resolvePython } from './engine/launch.js';
 import { chooseLauncher, SandboxUnavailable, type IsolationChoice } from './engine/sandbox/detect.js';
@@ -20,6 +21,7 @@ import { pipesService } from './services/pipes/index.js';
 import { kinesisService } from './services/kinesis/index.js';
 import { statesService } from './services/states/index.js';
 import { s3Service } from './services/s3/index.js';
+import { ecrService } from './services/ecr/index.js';
 import { clusterService } from './services/cluster/index.js';
 import { kmsService } from './services/kms/index.js';
 import { ssmService } from './services/ssm/index.js';
@@ -61,6 +63,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Where unexpected internal errors are reported. */
   log?: (msg: string) => void;
+  /** The HTTP listener's timeouts against slow and idle clients (default: DEFAULT_LIMITS of server/limits.ts). */
+  httpLimits?: HttpLimits;
 }
 
 export interface App {
@@ -133,7 +137,9 @@ const SERVICES = [
   entry(eventsService, () => ({})),
   entry(kinesisService, () => ({})),
   entry(dynamodbService, () => ({})),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), iam: use(iamService), kms: use(kmsService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
+  // The container registry before Lambda: image functions are resolved and unpacked through it.
+  entry(ecrService, () => ({})),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), images: use(ecrService), iam: use(iamService), kms: use(kmsService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
   // Secrets Manager after Lambda: rotation invokes the secret's rotation function.
   entry(secretsManagerService, (use) => ({ kms: use(kmsService), lambda: use(lambdaService) })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
@@ -143,7 +149,7 @@ const SERVICES = [
   entry(pipesService, (use) => ({ queues: use(sqsService), lambda: use(lambdaService), sns: use(snsService), events: use(eventsService), states: use(statesService) })),
   entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService), events: use(eventsService) })),
   // S3 notifications go to Lambda's async path, queues, topics and (with EventBridge enabled) the default bus.
-  entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService) })),
+  entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), blobHolders: [use(ecrService)] })),
   // CloudFormation last (before cluster): its resources are the other services'.
   entry(cloudformationService, (use) => ({ ssm: use(ssmService), secrets: use(secretsManagerService) })),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),
@@ -279,6 +285,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     // Raw front doors (the gateway's) are tried before AWS protocol routing whatever the order here.
     services: [...services.routes(), healthRoutes(() => services.states())],
     onInternalError,
+    limits: o.httpLimits,
   });
   try {
     const addr = await http.listen(o.port, o.host);

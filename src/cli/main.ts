@@ -33,6 +33,7 @@ const START_USAGE = `usage: selfless start [--host 127.0.0.1] [--port 9000] [--d
                       [--account-id 000000000000] [--isolation auto|sandbox|process] [--idle-timeout S] [--prestart N]
                       [--account-concurrency N] [--async-retry-delay S] [--async-concurrency N] [--gateway FILE]
                       [--kms-master-key-file FILE] [--auth dev|enforce] [--root-access-key ID --root-secret-key SECRET]
+                      [--stop-timeout S]
 (each flag also as a SELFLESS_* variable; see the README)
 `;
 
@@ -45,7 +46,7 @@ interface Command {
 
 const STACK = ['endpoint', 'stack-name', 'template-file', 'template', 'parameter-overrides', 'capabilities', 'no-execute-changeset', 'skip-unsupported'];
 const COMMANDS: Record<string, Command> = {
-  start: { run: start, usage: START_USAGE, flags: ['host', 'port', 'data', 'store', 'region', 'account-id', 'isolation', 'idle-timeout', 'prestart', 'account-concurrency', 'async-retry-delay', 'async-concurrency', 'gateway', 'kms-master-key-file', 'auth', 'root-access-key', 'root-secret-key'] },
+  start: { run: start, usage: START_USAGE, flags: ['host', 'port', 'data', 'store', 'region', 'account-id', 'isolation', 'idle-timeout', 'prestart', 'account-concurrency', 'async-retry-delay', 'async-concurrency', 'gateway', 'kms-master-key-file', 'auth', 'root-access-key', 'root-secret-key', 'stop-timeout'] },
   audit: { run: audit, usage: 'usage: selfless audit [--follow] [--endpoint URL] [--region R]\n', flags: ['follow', 'endpoint', 'region'] },
   logs: { run: logs, usage: 'usage: selfless logs <function> [--follow] [--endpoint URL] [--region R] [--log-group NAME]\n', flags: ['follow', 'endpoint', 'region', 'log-group'] },
   transform: { run: transform, usage: TRANSFORM_USAGE, flags: ['region', 'account-id', 'parameter-overrides'] },

@@ -1,6 +1,7 @@
 // `selfless start`: runs the server until SIGINT/SIGTERM, printing the ready line the contract promises.
 import { startApp, StartupError } from '../app.js';
 import { authOptions } from './auth-options.js';
+import { limitsFromEnv, raiseFdLimit } from '../server/limits.js';
 import { int, str, type Parsed } from './options.js';
 
 export async function start(p: Parsed): Promise<number> {
@@ -13,6 +14,9 @@ export async function start(p: Parsed): Promise<number> {
   if (isolation !== 'auto' && isolation !== 'sandbox' && isolation !== 'process') {
     throw new StartupError(`--isolation must be sandbox, process or auto (got '${isolation}')`);
   }
+  // Each connection and environment holds file descriptors: a low soft limit is raised towards the hard one.
+  const fds = raiseFdLimit();
+  if (fds.warning) process.stderr.write(`${fds.warning}\n`);
   let app;
   try {
     app = await startApp({
@@ -31,6 +35,7 @@ export async function start(p: Parsed): Promise<number> {
       gatewayConfig: str(p, 'gateway', 'SELFLESS_GATEWAY_CONFIG', '') || undefined,
       kmsMasterKeyFile: str(p, 'kms-master-key-file', 'SELFLESS_KMS_MASTER_KEY_FILE', '') || undefined,
       store: str(p, 'store', 'SELFLESS_STORE', '') || undefined,
+      httpLimits: limitsFromEnv(),
     });
   } catch (e) {
     if (e instanceof StartupError) {
@@ -39,11 +44,19 @@ export async function start(p: Parsed): Promise<number> {
     }
     throw e;
   }
+  const stopSeconds = int(p, 'stop-timeout', 'SELFLESS_STOP_TIMEOUT_SECONDS', 30, 1, 3600);
   const ready = `selfless ready on ${app.url}\n`;
   return new Promise((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      // Draining is bounded (in-flight requests get up to 10 s, then each service's stop): a stop that hangs past the
+      // bound exits anyway. Every acknowledged write was durable before its answer, so nothing acknowledged is lost.
+      const bound = setTimeout(() => {
+        process.stderr.write(`selfless: did not stop within ${stopSeconds} s; exiting\n`);
+        resolve(1);
+      }, stopSeconds * 1000);
+      bound.unref();
       app.stop().then(
         () => resolve(0),
         (e: unknown) => {

@@ -6,8 +6,9 @@ import { AwsError } from '../lib/errors.js';
 import { hex } from '../lib/ids.js';
 import { Concurrency } from './concurrency.js';
 import { errorBody, type Environment, type InitOutcome, type Outcome } from './environment.js';
-import { familyOf, functionEnv, type FunctionKey, providedCommand, resolvePython, runtimeCommand } from './launch.js';
+import { familyOf, functionEnv, type FunctionKey, imageCommand, imageEnv, providedCommand, resolvePython, runtimeCommand } from './launch.js';
 import { Pool } from './pool.js';
+import { findExtensions, supervisorCommand } from './extensions/supervisor.js';
 import { endLine, initReportLine, reportLine, startLine, tail, timeoutSeconds } from './report.js';
 import type { Launcher } from './sandbox/launcher.js';
 import type { FunctionSpec, InvokeRequest, InvokeResult, LogSink } from './types.js';
@@ -43,6 +44,11 @@ export class Engine {
   readonly pool: Pool;
   readonly concurrency: Concurrency;
   private readonly running = new Map<Environment, Running>();
+
+  /** How environments are isolated (image functions need the sandbox). */
+  get isolation(): 'process' | 'sandbox' {
+    return this.o.launcher.mode;
+  }
 
   constructor(private readonly o: EngineOptions) {
     this.pool = new Pool({
@@ -91,14 +97,17 @@ export class Engine {
     const admitted = req.admitted ? undefined : this.concurrency.admit(spec);
     // A promise only with a cluster-wide counter: the one-node path stays synchronous.
     const release = typeof admitted === 'function' || admitted === undefined ? admitted : await admitted;
+    let busy: Promise<unknown> | undefined;
     try {
-      return await this.run(spec, req);
+      return await this.run(spec, req, (p) => (busy = p));
     } finally {
-      release?.();
+      // Extensions still at work after the response keep the environment, and so its concurrency, busy.
+      if (busy && release) void busy.finally(release);
+      else release?.();
     }
   }
 
-  private async run(spec: FunctionSpec, req: InvokeRequest): Promise<InvokeResult> {
+  private async run(spec: FunctionSpec, req: InvokeRequest, stillBusy: (p: Promise<unknown>) => void): Promise<InvokeResult> {
     let env = this.pool.take(spec.key);
     let initMs: number | undefined;
     const cold = !env;
@@ -115,26 +124,39 @@ export class Engine {
     this.platformLine(env, startLine(req.requestId, spec.version));
     const t0 = performance.now();
     const outcome = await env.invoke(req, spec.timeout * 1000);
-    const durationMs = performance.now() - t0;
+    const runtimeMs = performance.now() - t0;
     // Output written just before the response may still be in the pipe: give it one turn of the loop.
     await new Promise((r) => setImmediate(r));
     const result = this.toResult(env, spec, req, outcome);
-    this.platformLine(env, endLine(req.requestId));
-    const maxMem = await env.maxMemoryMB(req.tail || cold);
-    this.platformLine(
-      env,
-      reportLine({
-        requestId: req.requestId,
-        durationMs: outcome.kind === 'timeout' ? spec.timeout * 1000 : durationMs,
-        memorySize: spec.memorySize,
-        maxMemoryUsedMB: maxMem,
-        initMs,
-        status: outcome.kind === 'timeout' ? 'timeout' : outcome.kind === 'exit' ? 'error' : undefined,
-        errorType: outcome.kind === 'exit' ? exitErrorType(env) : undefined,
-      }),
-    );
-    this.running.delete(env);
-    this.pool.release(env);
+    const post = env.takePostRuntime();
+    const finish = async (): Promise<number> => {
+      // Extensions still working on the invocation: the client has its answer, the environment is busy until they are done.
+      const ext = post ? await post : undefined;
+      const timedOut = outcome.kind === 'timeout' || ext?.timedOut === true;
+      const durationMs = timedOut ? spec.timeout * 1000 : runtimeMs + (ext?.ms ?? 0);
+      if (ext?.timedOut) {
+        const secs = timeoutSeconds(spec.timeout * 1000);
+        this.platformLine(env, `${new Date(this.o.clock.now()).toISOString()} ${req.requestId} Task timed out after ${secs} seconds`);
+      }
+      this.platformLine(env, endLine(req.requestId));
+      const maxMem = await env.maxMemoryMB(req.tail || cold);
+      const status = timedOut ? 'timeout' : outcome.kind === 'exit' ? 'error' : undefined;
+      const errorType = outcome.kind === 'exit' ? exitErrorType(env) : undefined;
+      this.platformLine(
+        env,
+        reportLine({ requestId: req.requestId, durationMs, memorySize: spec.memorySize, maxMemoryUsedMB: maxMem, initMs, status, errorType, postRuntimeMs: ext?.ms }),
+      );
+      env.reportTelemetry(reportRecord(req.requestId, durationMs, spec.memorySize, maxMem, initMs, status ?? (outcome.kind === 'response' ? 'success' : 'error'), errorType));
+      this.running.delete(env);
+      this.pool.release(env);
+      return durationMs;
+    };
+    // Tail carries the REPORT line: then the answer waits for the extensions too.
+    if (post && !req.tail) {
+      stillBusy(finish().catch(() => undefined));
+      return { ...result, coldStart: cold, durationMs: runtimeMs };
+    }
+    const durationMs = await finish();
     return { ...result, coldStart: cold, logResult: running.tail ? tail(running.tail) : undefined, durationMs };
   }
 
@@ -228,7 +250,24 @@ export class Engine {
     // Before any environment is taken, so a refused role (or an undecryptable environment) leaves nothing to clean up.
     await spec.prepare?.();
     const key = await this.o.credentialsFor(spec);
-    const pre = sandboxed && (noNetwork || spec.ephemeralStorage !== 512) ? undefined : this.pool.takePrestarted(family, spec.memorySize);
+    const fits = !(sandboxed && (noNetwork || spec.ephemeralStorage !== 512));
+    // An image function runs its own root: only a sandbox pre-built on that root (a deferred one) fits it.
+    if (spec.image) {
+      const pre = fits && sandboxed ? this.pool.takePrestarted('provided', spec.memorySize, spec.image.rootfs) : undefined;
+      const cmd = imageCommand(spec.image);
+      if (pre && cmd) {
+        const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir: pre.optDir, runtimeDir: '', tmpDir: pre.tmpDir });
+        const vars = imageEnv(spec.image, functionEnv(spec, paths, pre.env.runtimeApi, logStream, this.o.endpointUrl(), initializationType, key), spec.environment);
+        pre.env.credentialsExpire = key.expiration;
+        const init = pre.env.init(spec, logStream, undefined, initTimeoutMs);
+        pre.env.start(cmd.command, cmd.args, vars, { codeDir: spec.codeDir, optDir: pre.optDir, cwd: spec.image.workdir });
+        return { env: pre.env, init: await init };
+      }
+      pre?.env.destroy();
+    }
+    // External extensions start before the runtime, so a function with any cannot adopt a pre-started runtime.
+    const extensions = spec.optDir ? await findExtensions(spec.optDir) : [];
+    const pre = spec.image || !fits || extensions.length > 0 ? undefined : this.pool.takePrestarted(family, spec.memorySize);
     if (pre) {
       try {
         await pre.env.prepare(spec.codeDir, spec.optDir);
@@ -260,7 +299,13 @@ export class Engine {
     const created = await this.pool.create();
     const { env, tmpDir, runtimeApi } = created;
     const optDir = spec.optDir ?? created.optDir;
-    const cmd = family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize);
+    const cmd = spec.image ? imageCommand(spec.image) : family === 'provided' ? await providedCommand(spec.codeDir, optDir) : runtimeCommand(family, spec.memorySize);
+    if (!cmd && spec.image) {
+      const init = env.init(spec, logStream, undefined, initTimeoutMs);
+      env.destroy();
+      await init;
+      return { env, init: { ok: false, initMs: 0, errorType: 'Runtime.InvalidEntrypoint', payload: errorBody('Runtime.InvalidEntrypoint', 'RequestId: Error: the image has no ENTRYPOINT or CMD, and ImageConfig sets none') } };
+    }
     if (!cmd) {
       const init = env.init(spec, logStream, undefined, initTimeoutMs);
       env.destroy();
@@ -271,16 +316,24 @@ export class Engine {
       };
     }
     const paths = this.o.launcher.paths({ codeDir: spec.codeDir, optDir, runtimeDir: cmd.runtimeDir, tmpDir });
-    const vars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    const lambdaVars = functionEnv(spec, paths, runtimeApi, logStream, this.o.endpointUrl(), initializationType, key);
+    const vars = spec.image ? imageEnv(spec.image, lambdaVars, spec.environment) : lambdaVars;
+    let run: { command: string; args: string[] } = cmd;
+    if (extensions.length > 0) {
+      const sup = supervisorCommand('/bin/bash', join(optDir, 'extensions'), extensions, cmd);
+      env.supervisorToken = sup.token;
+      env.extensions.expect(extensions);
+      run = sup;
+    }
     env.credentialsExpire = key.expiration;
     const init = env.init(spec, logStream, undefined, initTimeoutMs);
     try {
       env.attach(
         await this.o.launcher.launch({
-          command: cmd.command,
-          args: cmd.args,
+          command: run.command,
+          args: run.args,
           env: vars,
-          cwd: paths.task,
+          cwd: spec.image ? spec.image.workdir : paths.task,
           memoryMB: spec.memorySize,
           tmpDir,
           tmpSizeMB: spec.ephemeralStorage,
@@ -288,6 +341,7 @@ export class Engine {
           optDir,
           runtimeDir: cmd.runtimeDir,
           noNetwork,
+          ...(spec.image ? { rootfs: spec.image.rootfs } : {}),
           adoptRuntimeApiConnection: (socket) => env.adoptConnection(socket),
         }),
       );
@@ -297,6 +351,18 @@ export class Engine {
     }
     return { env, init: await init };
   }
+}
+
+/** platform.report's record (Telemetry API schema). */
+function reportRecord(requestId: string, durationMs: number, memorySizeMB: number, maxMemoryUsedMB: number, initMs: number | undefined, status: string, errorType?: string): Record<string, unknown> {
+  const metrics: Record<string, number> = {
+    durationMs: Math.round(durationMs * 1000) / 1000,
+    billedDurationMs: Math.max(1, Math.ceil(durationMs + (initMs ?? 0))),
+    memorySizeMB,
+    maxMemoryUsedMB,
+  };
+  if (initMs !== undefined) metrics['initDurationMs'] = Math.round(initMs * 1000) / 1000;
+  return { requestId, status, ...(errorType ? { errorType } : {}), metrics };
 }
 
 const exitErrorType = (env: Environment): string => (env.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError');

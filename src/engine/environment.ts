@@ -5,8 +5,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { hex } from '../lib/ids.js';
+import { errorBody, initTimeoutPayload, signalText, splitLines, traceId, trailerError } from './environment-text.js';
 import { accepted, MAX_RUNTIME_PAYLOAD, reply, RuntimeApiServer, type RuntimeApiTarget } from './runtime-api/server.js';
 import type { RuntimeProcess } from './sandbox/launcher.js';
+import { ExtensionHost, SHUTDOWN_BUDGET_MS, type FunctionInfo } from './extensions/host.js';
+import { parseSupervisorLine } from './extensions/supervisor.js';
+import { routeExtensions } from './runtime-api/extensions.js';
 import type { FunctionSpec, InvokeRequest, StreamSink } from './types.js';
 
 export type EnvState = 'Starting' | 'Initializing' | 'Idle' | 'Invoking' | 'Destroyed';
@@ -35,9 +39,19 @@ export type Outcome =
 
 export type InitOutcome = { ok: true; initMs: number } | { ok: false; payload: Buffer; errorType: string; initMs: number };
 
+/** The extensions' share of an invocation after the runtime's response. */
+export interface PostRuntime {
+  ms: number;
+  /** They were still busy at the invocation's deadline (the environment was destroyed). */
+  timedOut: boolean;
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+
 interface Current {
   req: InvokeRequest;
   deadlineMs: number;
+  startedAt: number;
   delivered: boolean;
   settle: (o: Outcome) => void;
   cancelTimer: () => void;
@@ -77,11 +91,56 @@ export class Environment implements RuntimeApiTarget {
   /** The runtime's last request for work said nothing of it is left running (selfless's Node runtime tells). */
   private quiet = false;
   private readonly onDestroyed: ((env: Environment) => void)[] = [];
+  /** The Extensions and Telemetry APIs' state (external extensions, internal ones, subscribers). */
+  readonly extensions: ExtensionHost;
+  /** Set when the environment runs its external extensions through the supervisor: tags their output lines. */
+  supervisorToken: string | undefined;
+  /** The runtime asked for its first invocation; Init still waits for the extensions. */
+  private runtimeReady = false;
+  /** After the runtime's response: resolves once the extensions are done with the invocation (or time ran out). */
+  private postRuntime: Promise<PostRuntime> | undefined;
+  private shutdownStarted = false;
 
   constructor(
     private readonly clock: Clock,
     private readonly onLine: LineListener,
-  ) {}
+  ) {
+    this.extensions = new ExtensionHost(clock, () => this.extensionsChanged(), (l) => this.onLine(l, this));
+  }
+
+  functionInfo(): FunctionInfo {
+    const s = this.spec;
+    return { functionName: s?.functionName ?? '', functionVersion: s?.version ?? '', handler: s?.handler ?? '', accountId: s?.accountId ?? '' };
+  }
+
+  initializing(): boolean {
+    return this.state === 'Initializing' || this.state === 'Starting';
+  }
+
+  extensionRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    return routeExtensions(this, req, res);
+  }
+
+  /** Re-checks what waits on the extensions: the end of Init, a failed Init, a broken environment. */
+  private extensionsChanged(): void {
+    if (this.state === 'Initializing') {
+      const f = this.extensions.failure;
+      if (f) {
+        const initMs = this.clock.now() - this.initStarted;
+        this.extensions.telemetry.emit('platform.initReport', { initializationType: this.initType(), phase: 'init', status: 'error', errorType: f.errorType, metrics: { durationMs: round(initMs) } });
+        this.finishInit({ ok: false, initMs, errorType: f.errorType, payload: errorBody(f.errorType, f.message) });
+        this.destroy();
+        return;
+      }
+      if (this.runtimeReady && this.extensions.initDone()) this.initComplete();
+      return;
+    }
+    if (this.state === 'Idle' && this.extensions.broken) this.destroy();
+  }
+
+  private initType(): string {
+    return this.provisioned ? 'provisioned-concurrency' : 'on-demand';
+  }
 
   /** Starts listening; returns the `host:port` for AWS_LAMBDA_RUNTIME_API. */
   async open(): Promise<string> {
@@ -92,8 +151,22 @@ export class Environment implements RuntimeApiTarget {
 
   attach(proc: RuntimeProcess): void {
     this.proc = proc;
-    splitLines(proc.stdout, (l) => this.onLine(scrubPaths(l), this));
-    splitLines(proc.stderr, (l) => this.onLine(scrubPaths(l), this));
+    const line = (l: string): void => {
+      const tag = this.supervisorToken ? parseSupervisorLine(l, this.supervisorToken) : undefined;
+      if (!tag) {
+        const text = scrubPaths(l);
+        if (this.extensions.telemetry.listening) this.extensions.telemetry.emit('function', text.replace(/\r/g, '\n'));
+        this.onLine(text, this);
+      } else if (tag.kind === 'log') {
+        const text = scrubPaths(tag.text);
+        if (this.extensions.telemetry.listening) this.extensions.telemetry.emit('extension', text.replace(/\r/g, '\n'));
+        this.onLine(text, this);
+      } else {
+        this.extensions.exited(tag.name, tag.reason);
+      }
+    };
+    splitLines(proc.stdout, line);
+    splitLines(proc.stderr, line);
     proc.onExit((code, signal) => {
       if (proc.oomKilled) this.outOfMemory = true;
       this.exitedWithSignal(code, signal);
@@ -121,7 +194,7 @@ export class Environment implements RuntimeApiTarget {
   }
 
   /** Runs a deferred (pre-started custom runtime) environment's command. */
-  start(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string }): void {
+  start(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string; cwd?: string }): void {
     this.proc?.start?.(command, args, env, dirs);
   }
 
@@ -170,6 +243,14 @@ export class Environment implements RuntimeApiTarget {
     this.spec = spec;
     this.logStream = logStream;
     this.initStarted = this.clock.now();
+    this.extensions.telemetry.emit('platform.initStart', {
+      initializationType: this.initType(),
+      phase: 'init',
+      runtimeVersion: spec.runtime,
+      runtimeVersionArn: `arn:aws:lambda:${spec.region}::runtime:${spec.runtime}`,
+      functionName: spec.functionName,
+      functionVersion: spec.version,
+    });
     if (env) {
       this.assignedEnv = env;
       if (this.pendingAssignment) this.sendAssignment(this.pendingAssignment);
@@ -188,6 +269,16 @@ export class Environment implements RuntimeApiTarget {
     });
   }
 
+  /** The runtime and every extension have asked for their next event: Init is over. */
+  private initComplete(): void {
+    this.to('Idle');
+    this.lastUsed = this.clock.now();
+    const initMs = this.clock.now() - this.initStarted;
+    this.extensions.closeRegistration();
+    if (this.extensions.any) this.extensions.telemetry.emit('platform.initReport', { initializationType: this.initType(), phase: 'init', status: 'success', metrics: { durationMs: round(initMs) } });
+    this.finishInit({ ok: true, initMs });
+  }
+
   private finishInit(o: InitOutcome): void {
     const w = this.initWaiter;
     this.initWaiter = undefined;
@@ -198,10 +289,17 @@ export class Environment implements RuntimeApiTarget {
   invoke(req: InvokeRequest, timeoutMs: number): Promise<Outcome> {
     this.to('Invoking');
     this.invocations++;
+    this.postRuntime = undefined;
     return new Promise((settle) => {
       const deadlineMs = this.clock.now() + timeoutMs;
       const cancelTimer = this.clock.setTimer(timeoutMs, () => this.complete({ kind: 'timeout' }));
-      this.current = { req, deadlineMs, delivered: false, settle, cancelTimer };
+      this.current = { req, deadlineMs, delivered: false, settle, cancelTimer, startedAt: this.clock.now() };
+      if (!req.traceId) req.traceId = traceId(this.clock.now());
+      if (this.extensions.any) {
+        const tracing = { type: 'X-Amzn-Trace-Id' as const, value: req.traceId };
+        this.extensions.invoke({ eventType: 'INVOKE', deadlineMs, requestId: req.requestId, invokedFunctionArn: req.invokedArn, tracing });
+        this.extensions.telemetry.emit('platform.start', { requestId: req.requestId, version: this.spec?.version ?? '$LATEST', tracing });
+      }
       if (this.pendingNext) {
         const res = this.pendingNext;
         this.pendingNext = undefined;
@@ -215,13 +313,91 @@ export class Environment implements RuntimeApiTarget {
     if (!c) return;
     this.current = undefined;
     c.cancelTimer();
+    if (this.extensions.telemetry.active) this.runtimeDone(c, o);
     if (o.kind === 'timeout' || o.kind === 'exit' || this.doomed) {
       if (this.state !== 'Destroyed') this.destroy();
+    } else if (this.state === 'Invoking' && this.extensions.busy) {
+      // The client has its answer; the invocation (and the environment) is done once the extensions are.
+      this.postRuntime = this.awaitExtensions(c.deadlineMs);
     } else if (this.state === 'Invoking') {
-      this.to('Idle');
-      this.lastUsed = this.clock.now();
+      this.toIdle();
     }
     c.settle(o);
+  }
+
+  private toIdle(): void {
+    if (this.extensions.broken || this.doomed) {
+      this.destroy();
+      return;
+    }
+    this.to('Idle');
+    this.lastUsed = this.clock.now();
+  }
+
+  private awaitExtensions(deadlineMs: number): Promise<PostRuntime> {
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      let done = false;
+      const cancel = this.clock.setTimer(Math.max(0, deadlineMs - this.clock.now()), () => {
+        if (done) return;
+        done = true;
+        if (this.state !== 'Destroyed') this.destroy();
+        resolve({ ms: performance.now() - t0, timedOut: true });
+      });
+      void this.extensions.drained().then(() => {
+        if (done) return;
+        done = true;
+        cancel();
+        if (this.state === 'Invoking') this.toIdle();
+        resolve({ ms: performance.now() - t0, timedOut: false });
+      });
+    });
+  }
+
+  /** The extensions' time after the runtime's response, once they are done; undefined when none was busy. */
+  takePostRuntime(): Promise<PostRuntime> | undefined {
+    const p = this.postRuntime;
+    this.postRuntime = undefined;
+    return p;
+  }
+
+  private runtimeDone(c: Current, o: Outcome): void {
+    const status = o.kind === 'response' ? (o.streamError ? 'error' : 'success') : o.kind === 'timeout' ? 'timeout' : o.kind === 'exit' ? 'failure' : 'error';
+    const record: Record<string, unknown> = {
+      requestId: c.req.requestId,
+      status,
+      metrics: { durationMs: round(this.clock.now() - c.startedAt), producedBytes: o.kind === 'response' ? o.payload.length : 0 },
+      tracing: { type: 'X-Amzn-Trace-Id', value: c.req.traceId },
+    };
+    if (o.kind === 'error') record['errorType'] = o.errorType;
+    if (o.kind === 'timeout') record['errorType'] = 'Sandbox.Timedout';
+    if (o.kind === 'exit') record['errorType'] = this.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+    this.extensions.telemetry.emit('platform.runtimeDone', record);
+  }
+
+  /** platform.report for an invocation (the engine knows its figures). */
+  reportTelemetry(record: Record<string, unknown>): void {
+    if (this.extensions.telemetry.active) this.extensions.telemetry.emit('platform.report', record);
+  }
+
+  /**
+   * Ends the environment as AWS spins one down: extensions registered for SHUTDOWN get the event and up to 2 s to
+   * ask for the next one (or exit), then everything is killed. Without such extensions it is `destroy`.
+   */
+  async shutdown(reason: 'spindown' | 'timeout' | 'failure' = 'spindown'): Promise<void> {
+    if (this.state === 'Destroyed') return;
+    if (this.shutdownStarted || !this.extensions.wantsShutdown || this.state === 'Invoking') return this.destroy();
+    this.shutdownStarted = true;
+    await this.thaw()?.catch(() => undefined);
+    await this.extensions.telemetry.flush();
+    await new Promise<void>((resolve) => {
+      const cancel = this.clock.setTimer(SHUTDOWN_BUDGET_MS, resolve);
+      void this.extensions.shutdown(reason).then(() => {
+        cancel();
+        resolve();
+      });
+    });
+    this.destroy();
   }
 
   private deliver(res: ServerResponse): void {
@@ -259,10 +435,12 @@ export class Environment implements RuntimeApiTarget {
 
   next(res: ServerResponse): void {
     if (this.state === 'Initializing') {
-      this.to('Idle');
-      this.lastUsed = this.clock.now();
       this.pendingNext = res;
-      this.finishInit({ ok: true, initMs: this.clock.now() - this.initStarted });
+      if (this.extensions.any && !this.runtimeReady) {
+        this.extensions.telemetry.emit('platform.initRuntimeDone', { initializationType: this.initType(), phase: 'init', status: 'success' });
+      }
+      this.runtimeReady = true;
+      if (!this.extensions.any || this.extensions.initDone()) this.initComplete();
       return;
     }
     if (this.state === 'Invoking' && this.current && !this.current.delivered) {
@@ -376,6 +554,7 @@ export class Environment implements RuntimeApiTarget {
   destroy(): void {
     if (this.state === 'Destroyed') return;
     this.to('Destroyed');
+    this.extensions.dispose();
     this.proc?.kill();
     this.api.close();
     this.pendingNext?.destroy();
@@ -389,63 +568,4 @@ export class Environment implements RuntimeApiTarget {
   }
 }
 
-/** Signals named as AWS's platform (written in Go) prints them: "signal: killed", "signal: aborted", … */
-const SIGNAL_TEXT: Record<string, string> = {
-  SIGKILL: 'killed',
-  SIGABRT: 'aborted',
-  SIGSEGV: 'segmentation fault',
-  SIGTERM: 'terminated',
-  SIGBUS: 'bus error',
-  SIGILL: 'illegal instruction',
-  SIGFPE: 'floating point exception',
-  SIGINT: 'interrupt',
-  SIGHUP: 'hangup',
-  SIGPIPE: 'broken pipe',
-  SIGQUIT: 'quit',
-  SIGTRAP: 'trace/breakpoint trap',
-  SIGXCPU: 'CPU time limit exceeded',
-  SIGXFSZ: 'file size limit exceeded',
-};
-export const signalText = (signal: string): string => SIGNAL_TEXT[signal] ?? signal.toLowerCase().replace(/^sig/, '');
-
-export function errorBody(errorType: string, errorMessage: string): Buffer {
-  return Buffer.from(JSON.stringify({ errorType, errorMessage }));
-}
-
-function initTimeoutPayload(ms: number): Buffer {
-  return errorBody('Runtime.InitTimeout', `Init phase timed out after ${(ms / 1000).toFixed(2)} seconds`);
-}
-
-function trailerError(req: IncomingMessage): { errorType: string; body: string } | undefined {
-  const t = req.trailers['lambda-runtime-function-error-type'];
-  if (!t) return undefined;
-  const b = req.trailers['lambda-runtime-function-error-body'];
-  let body = '';
-  try {
-    body = b ? Buffer.from(b, 'base64').toString('utf8') : '';
-  } catch {
-    body = '';
-  }
-  return { errorType: t, body };
-}
-
-function traceId(now: number): string {
-  return `Root=1-${Math.floor(now / 1000).toString(16)}-${hex(12)};Parent=${hex(8)};Sampled=0;Lineage=1:${hex(4)}:0`;
-}
-
-function splitLines(stream: NodeJS.ReadableStream, onLine: (l: string) => void): void {
-  let buf = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buf += chunk;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  });
-  stream.on('end', () => {
-    if (buf.length > 0) onLine(buf);
-    buf = '';
-  });
-}
+export { errorBody, signalText };

@@ -160,3 +160,25 @@ export function functionEnv(
   // names were refused at configuration time.
   return { ...env, ...spec.environment };
 }
+
+/** An image function's process: ENTRYPOINT followed by CMD (ImageConfig's over the image's), as a container runs. */
+export function imageCommand(image: NonNullable<FunctionSpec['image']>): RuntimeCommand | undefined {
+  const argv = [...image.entrypoint, ...image.cmd];
+  if (argv.length === 0) return undefined;
+  return { command: argv[0]!, args: argv.slice(1), runtimeDir: '' };
+}
+
+/** The default PATH of a container without its own. */
+const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Variables of the host runtimes that mean nothing inside an image (its own ENV says what it needs). */
+const HOST_ONLY = ['PATH', 'LD_LIBRARY_PATH', 'NODE_PATH', 'PYTHONPATH', 'LAMBDA_RUNTIME_DIR'];
+
+/**
+ * An image function's environment: the image's ENV, then the variables Lambda sets, then the function's own.
+ * `_HANDLER` is the CMD's first word, as AWS's base images read it.
+ */
+export function imageEnv(image: NonNullable<FunctionSpec['image']>, lambdaVars: Record<string, string>, own: Readonly<Record<string, string>>): Record<string, string> {
+  const set = { ...lambdaVars };
+  for (const k of HOST_ONLY) if (!(k in own)) delete set[k];
+  return { PATH: CONTAINER_PATH, ...image.env, ...set, _HANDLER: image.cmd[0] ?? '', LAMBDA_RUNTIME_DIR: '/var/runtime', ...own };
+}

@@ -31,6 +31,8 @@ export class Pool {
   private readonly prestarted = new Map<string, Prestarted[]>();
   private readonly starting = new Map<string, number>();
   readonly live = new Set<Environment>();
+  /** Environments of a retired configuration that were busy when it was retired. */
+  private readonly retired = new Set<Environment>();
   private cancelSweep: (() => void) | undefined;
   private closed = false;
 
@@ -64,7 +66,7 @@ export class Pool {
     for (const list of this.idle.values()) {
       for (const env of [...list]) {
         if ((env.lastUsed <= cutoff && !env.provisioned) || this.expiring(env)) {
-          env.destroy();
+          this.spinDown(env);
           n++;
         }
       }
@@ -90,6 +92,10 @@ export class Pool {
       if (env.state !== 'Destroyed') env.destroy();
       return;
     }
+    if (this.retired.delete(env)) {
+      void this.spinDown(env);
+      return;
+    }
     let list = this.idle.get(env.spec.key);
     if (!list) this.idle.set(env.spec.key, (list = []));
     list.push(env);
@@ -99,10 +105,23 @@ export class Pool {
 
   /** Destroys idle environments whose key matches (a function changed or was deleted). */
   retire(match: (key: string) => boolean): void {
+    // Busy ones (an invocation, or extensions after it) go when they are released.
+    for (const env of this.live) if (env.spec && env.state !== 'Idle' && match(env.spec.key)) this.retired.add(env);
     for (const [key, list] of this.idle) {
       if (!match(key)) continue;
-      for (const env of [...list]) env.destroy();
+      for (const env of [...list]) this.spinDown(env);
     }
+  }
+
+  /** Takes an idle environment out of service and shuts it down (its extensions get SHUTDOWN first). */
+  private spinDown(env: Environment): Promise<void> {
+    if (env.spec) {
+      const list = this.idle.get(env.spec.key);
+      const i = list?.indexOf(env) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+      if (list?.length === 0) this.idle.delete(env.spec.key);
+    }
+    return env.shutdown('spindown').catch(() => env.destroy());
   }
 
   idleCount(key?: string): number {
@@ -124,6 +143,7 @@ export class Pool {
     this.live.add(env);
     env.whenDestroyed((e) => {
       this.live.delete(e);
+      this.retired.delete(e);
       if (e.spec) {
         const list = this.idle.get(e.spec.key);
         const i = list?.indexOf(e) ?? -1;
@@ -135,10 +155,14 @@ export class Pool {
     return { env, tmpDir, optDir, runtimeApi };
   }
 
-  /** Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background. */
-  takePrestarted(family: Family, memoryMB: number): Prestarted | undefined {
+  /**
+   * Takes a pre-started runtime for (family, memory) if one is ready, and starts a replacement in the background.
+   * `rootfs`: a deferred sandbox built on that image root (image functions; the launcher must prestart provided).
+   */
+  takePrestarted(family: Family, memoryMB: number, rootfs?: string): Prestarted | undefined {
     if ((family === 'provided' && !this.o.launcher.prestartsProvided) || this.o.prestartPerKey <= 0) return undefined;
-    const key = `${family}:${memoryMB}`;
+    if (rootfs && !this.o.launcher.prestartsProvided) return undefined;
+    const key = `${family}:${memoryMB}${rootfs ? `:${rootfs}` : ''}`;
     const list = this.prestarted.get(key) ?? [];
     this.prestarted.set(key, list);
     let got: Prestarted | undefined;
@@ -146,17 +170,17 @@ export class Pool {
       const p = list.shift()!;
       if (p.env.state === 'Starting') got = p;
     }
-    this.fill(family, memoryMB);
+    this.fill(family, memoryMB, rootfs);
     return got;
   }
 
   /** Starts pre-started runtimes for (family, memory) until the target count is reached. */
-  fill(family: Family, memoryMB: number): void {
-    const key = `${family}:${memoryMB}`;
+  fill(family: Family, memoryMB: number, rootfs?: string): void {
+    const key = `${family}:${memoryMB}${rootfs ? `:${rootfs}` : ''}`;
     const have = (this.prestarted.get(key)?.length ?? 0) + (this.starting.get(key) ?? 0);
     for (let i = have; i < this.o.prestartPerKey && !this.closed; i++) {
       this.starting.set(key, (this.starting.get(key) ?? 0) + 1);
-      void this.prestart(family, memoryMB)
+      void this.prestart(family, memoryMB, rootfs)
         .then((p) => {
           if (!p) return;
           if (this.closed) return p.env.destroy();
@@ -169,7 +193,7 @@ export class Pool {
     }
   }
 
-  private async prestart(family: Family, memoryMB: number): Promise<Prestarted | undefined> {
+  private async prestart(family: Family, memoryMB: number, rootfs?: string): Promise<Prestarted | undefined> {
     const { env, tmpDir, optDir, runtimeApi } = await this.create();
     const paths = this.o.launcher.paths({ codeDir: undefined, optDir, runtimeDir: '', tmpDir });
     // A custom runtime's bootstrap is the function's code: the launcher builds the environment now, runs it later.
@@ -182,13 +206,14 @@ export class Pool {
       command: cmd.command,
       args: cmd.args,
       env: { ...baseEnv(runtimeApi, paths), SELFLESS_PRESTART: '1' },
-      cwd: tmpDir,
+      cwd: rootfs ? '/' : tmpDir,
       memoryMB,
       tmpDir,
       tmpSizeMB: 512,
       optDir,
       runtimeDir: cmd.runtimeDir,
       deferred: family === 'provided',
+      ...(rootfs ? { rootfs } : {}),
     });
     env.attach(proc);
     return { env, tmpDir, optDir };
@@ -197,7 +222,7 @@ export class Pool {
   async close(): Promise<void> {
     this.closed = true;
     this.cancelSweep?.();
-    for (const env of [...this.live]) env.destroy();
+    await Promise.all([...this.live].map((env) => (env.state === 'Idle' ? this.spinDown(env) : (env.destroy(), Promise.resolve()))));
     this.idle.clear();
     this.prestarted.clear();
   }

@@ -11,6 +11,8 @@ export interface ReportFields {
   initMs?: number;
   status?: 'timeout' | 'error';
   errorType?: string;
+  /** The extensions' time after the runtime's response (part of Duration), when the function has extensions. */
+  postRuntimeMs?: number;
 }
 
 export function reportLine(f: ReportFields): string {
@@ -23,6 +25,7 @@ export function reportLine(f: ReportFields): string {
     `Max Memory Used: ${f.maxMemoryUsedMB} MB`,
   ];
   if (f.initMs !== undefined) parts.push(`Init Duration: ${f.initMs.toFixed(2)} ms`);
+  if (f.postRuntimeMs !== undefined) parts.push(`PostRuntimeExtensionsDuration: ${f.postRuntimeMs.toFixed(2)} ms`);
   if (f.status) parts.push(`Status: ${f.status}`);
   if (f.errorType) parts.push(`Error Type: ${f.errorType}`);
   return `${parts.join('\t')}\t`;

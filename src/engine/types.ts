@@ -34,6 +34,12 @@ export interface FunctionSpec {
   /** Concurrency bookkeeping key (the function, across versions). */
   concurrencyKey: string;
   reservedConcurrency?: number;
+  /**
+   * Container-image functions: the image's unpacked root (read-only, the environment's `/`), and what runs in it:
+   * entrypoint + cmd (ImageConfig over the image's), the working directory, the image's environment (the Lambda
+   * variables go on top). Sandbox mode only.
+   */
+  image?: { rootfs: string; entrypoint: string[]; cmd: string[]; workdir: string; env: Readonly<Record<string, string>> };
   /** Per-function switch: run with no network (sandbox mode only). */
   noNetwork?: boolean;
 }

@@ -20,6 +20,8 @@ export const ERROR_TABLE = {
   SerializationException: { status: 400 },
   InternalFailure: { status: 500 },
   ServiceException: { status: 500 },
+  // AWS's common 503 (every protocol; S3's own code too): the data volume is full, a write was not done (see isStorageFull).
+  ServiceUnavailable: { status: 503, queryCode: 'ServiceUnavailable' },
   ThrottlingException: { status: 400 },
   // Lambda (rest-json)
   InvalidParameterValueException: { status: 400 },
@@ -132,10 +134,36 @@ export function toAwsError(e: unknown, onInternal?: (e: unknown) => void): AwsEr
   } catch {
     /* instanceof on a revoked proxy throws */
   }
+  const full = isStorageFull(e);
   try {
-    onInternal?.(e);
+    // A full volume is reported once in a while, not once per refused request.
+    if (!full || storageFullSeen++ % 1000 === 0) onInternal?.(e);
   } catch {
     /* the reporter must not break serialisation */
   }
+  if (full) return new AwsError('ServiceUnavailable', STORAGE_FULL_MESSAGE);
   return new AwsError('ServiceException', 'An internal error occurred.');
+}
+
+let storageFullSeen = 0;
+
+export const STORAGE_FULL_MESSAGE = "Service unavailable: no space left on the server's data volume; the request was not carried out. Retry once space is freed.";
+
+/**
+ * Whether an error is the store or the file system refusing a write for lack of space: SQLite's SQLITE_FULL
+ * ("database or disk is full", also as the journal thread's message), ENOSPC/EDQUOT from the file system, and
+ * PostgreSQL's disk_full (SQLSTATE 53100).
+ */
+export function isStorageFull(e: unknown, depth = 0): boolean {
+  try {
+    if (e === null || typeof e !== 'object') return false;
+    const o = e as { code?: unknown; message?: unknown; cause?: unknown };
+    const code = typeof o.code === 'string' ? o.code : '';
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || code === '53100') return true;
+    const msg = typeof o.message === 'string' ? o.message : '';
+    if (/database or disk is full|ENOSPC|EDQUOT|no space left on device|could not extend file/i.test(msg)) return true;
+    return depth < 4 && o.cause !== undefined && isStorageFull(o.cause, depth + 1);
+  } catch {
+    return false;
+  }
 }

@@ -46,6 +46,8 @@ export class DualProtocolListener {
   constructor(
     private readonly http1: Server,
     onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+    /** A connection that sends no byte within this is closed (HTTP/1.1's headersTimeout starts only with its first byte). */
+    firstByteTimeoutMs = 20_000,
   ) {
     this.h2 = createH2Server({}, (req: Http2ServerRequest, res: Http2ServerResponse) => {
       // The handlers read the Host header; HTTP/2 carries it as :authority.
@@ -63,7 +65,11 @@ export class DualProtocolListener {
         this.pending.delete(socket);
         this.sockets.delete(socket);
       });
+      const silent = setTimeout(() => socket.destroy(), firstByteTimeoutMs);
+      silent.unref();
+      socket.once('close', () => clearTimeout(silent));
       socket.once('data', (first: Buffer) => {
+        clearTimeout(silent);
         this.pending.delete(socket);
         socket.pause();
         socket.unshift(first);
@@ -77,6 +83,9 @@ export class DualProtocolListener {
       });
       socket.on('error', () => socket.destroy());
     });
+    // The HTTP/1.1 server starts its connection tracking (the sweep that enforces headersTimeout and requestTimeout,
+    // and the list closeIdleConnections uses) when it hears 'listening'; it never listens itself, so it is told.
+    this.net.on('listening', () => this.http1.emit('listening'));
   }
 
   /** Asks every HTTP/2 session to end and drops the connections that never sent a request. */

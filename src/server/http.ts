@@ -7,6 +7,7 @@ import { AwsError, toAwsError } from '../lib/errors.js';
 import { uuid } from '../lib/ids.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { onClientError } from './client-error.js';
+import { DEFAULT_LIMITS, watchBody, type HttpLimits } from './limits.js';
 import { RestRouter } from './router.js';
 import { jsonModel, restModel } from './shapes/index.js';
 import { credentialScope } from './sigv4.js';
@@ -32,6 +33,8 @@ export interface HttpServerOptions {
     authorizer?: Authorizer;
     now?: () => number;
   };
+  /** Timeouts against slow and idle clients (default: DEFAULT_LIMITS). */
+  limits?: HttpLimits;
 }
 
 const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
@@ -79,7 +82,9 @@ export class HttpServer {
       s.query?.forEach((q) => this.query.push(q));
     }
     // requireHostHeader off: a request without Host is served (as 127.0.0.1) rather than answered with an empty 400.
+    const limits = opts.limits ?? DEFAULT_LIMITS;
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      watchBody(req, res, limits.bodyIdleMs);
       this.inFlight++;
       res.once('close', () => {
         if (--this.inFlight === 0) this.drained?.();
@@ -90,9 +95,20 @@ export class HttpServer {
         else res.destroy();
       });
     };
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, requireHostHeader: false }, onRequest);
+    // Node checks the header and request timeouts every connectionsCheckingInterval (30 s by default): often enough
+    // here that a limit is a limit.
+    this.server = createServer(
+      {
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        connectionsCheckingInterval: Math.max(250, Math.min(5000, Math.floor(limits.headersTimeoutMs / 4))),
+        requireHostHeader: false,
+      },
+      onRequest,
+    );
     this.server.on('clientError', onClientError);
-    this.listener = new DualProtocolListener(this.server, onRequest);
+    this.listener = new DualProtocolListener(this.server, onRequest, limits.headersTimeoutMs);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {

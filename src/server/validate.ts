@@ -35,6 +35,17 @@ function regex(s: Shape): RegExp {
   return re;
 }
 
+/** Every constraint of a string shape in the order AWS lists them inside "Member must satisfy constraint: [...]". */
+function memberConstraints(s: Shape): string[] {
+  const out: string[] = [];
+  if (s.max !== undefined) out.push(`Member must have length less than or equal to ${s.max}`);
+  if (s.min !== undefined) out.push(`Member must have length greater than or equal to ${s.min}`);
+  if (s.pt !== undefined) out.push(`Member must satisfy regular expression pattern: ${s.pt}`);
+  // Enum members are also declared non-null (seen in AWS's answers for Lambda's architectures lists).
+  if (s.e) out.push(`Member must satisfy enum value set: [${s.e.join(', ')}]`, 'Member must not be null');
+  return out;
+}
+
 /** A value as AWS's messages show it (Java's toString: lists `[a, b]`, maps `{k=v}`). */
 export function shown(v: unknown, depth = 0): string {
   if (v === null || v === undefined) return 'null';
@@ -141,6 +152,13 @@ class Walk {
       case 'list': {
         if (!Array.isArray(v)) throw typeError(this.protocol, 'list', v, path);
         if (c) this.length(path, v, v.length, s);
+        const member = this.model.shapes[s.m as string];
+        if (c && member && member.t === 'string' && v.every((x) => typeof x === 'string') && v.some((x) => !this.scalarOk(member, x as string))) {
+          // Coral reports a list of scalars whose member breaks a constraint once, at the list, naming every
+          // constraint of the member: "Member must satisfy constraint: [...]".
+          this.fail(path, v, `Member must satisfy constraint: [${memberConstraints(member).join(', ')}]`, member.x === 1);
+          return v;
+        }
         v.forEach((x, i) => {
           const p = `${path}.${i + 1}.member`;
           if (x === null) this.fail(p, x, 'Member must not be null');
@@ -153,6 +171,7 @@ class Walk {
         const o = v as Record<string, unknown>;
         const keys = Object.keys(o);
         if (c) this.length(path, v, keys.length, s);
+        if (c && this.mapOfScalars(s, o, path)) return v;
         for (const k of keys) {
           this.value(s.k!, k, path, depth + 1);
           if (o[k] === null) this.fail(`${path}.${k}`, null, 'Member must not be null');
@@ -195,6 +214,43 @@ class Walk {
       default:
         return v;
     }
+  }
+
+  /**
+   * Coral reports a map of scalars once, at the map, shown as Java prints it: "Map keys must satisfy constraint: [...]"
+   * and "Map value must satisfy constraint: [...]". Returns whether it did (the members are then not checked one by one).
+   */
+  private mapOfScalars(s: Shape, o: Record<string, unknown>, path: string): boolean {
+    const ks = this.model.shapes[s.k!];
+    const vs = this.model.shapes[s.v!];
+    const numeric = vs && (vs.t === 'double' || vs.t === 'float' || vs.t === 'integer' || vs.t === 'long');
+    if (!ks || ks.t !== 'string' || !vs || !(numeric || vs.t === 'string')) return false;
+    const entries = Object.entries(o);
+    if (!entries.every(([, x]) => typeof x === (numeric ? 'number' : 'string'))) return false;
+    const real = vs.t === 'double' || vs.t === 'float';
+    const num = (n: number): string => (real && Number.isInteger(n) ? n.toFixed(1) : String(n));
+    const keysBad = entries.some(([k]) => !this.scalarOk(ks, k));
+    const valuesBad = entries.some(([, x]) =>
+      numeric ? (vs.min !== undefined && (x as number) < vs.min) || (vs.max !== undefined && (x as number) > vs.max) : !this.scalarOk(vs, x as string),
+    );
+    if (!keysBad && !valuesBad) return false;
+    const shownMap = `{${entries.map(([k, x]) => `${k}=${numeric ? num(x as number) : String(x)}`).join(', ')}}`;
+    if (keysBad) this.fail(path, shownMap, `Map keys must satisfy constraint: [${memberConstraints(ks).join(', ')}]`);
+    if (valuesBad) {
+      const rules = numeric
+        ? [
+            ...(vs.max !== undefined ? [`Member must have value less than or equal to ${num(vs.max)}`] : []),
+            ...(vs.min !== undefined ? [`Member must have value greater than or equal to ${num(vs.min)}`] : []),
+            'Member must not be null',
+          ]
+        : memberConstraints(vs);
+      this.fail(path, shownMap, `Map value must satisfy constraint: [${rules.join(', ')}]`);
+    }
+    return true;
+  }
+
+  private scalarOk(s: Shape, v: string): boolean {
+    return (!s.e || s.e.includes(v)) && (s.pt === undefined || regex(s).test(v)) && (s.min === undefined || v.length >= s.min) && (s.max === undefined || v.length <= s.max);
   }
 
   private range(path: string, n: number, s: Shape): void {

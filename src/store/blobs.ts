@@ -48,9 +48,13 @@ export class DiskBlobStore implements BlobStore {
     try {
       await fh.writeFile(data);
       await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (e) {
+      // A full volume (ENOSPC) leaves no partial temp file behind.
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw e;
     }
+    await fh.close();
     try {
       await rename(tmp, final);
     } catch (e) {

@@ -44,6 +44,7 @@ export async function openStore(url: string | undefined, dataDir: string): Promi
     try {
       store = new SqliteStore(dataDir);
     } catch (e) {
+      if (e instanceof StoreOpenError) throw e;
       throw new StoreOpenError(`cannot open the database in ${dataDir}: ${e instanceof Error ? e.message : String(e)}`);
     }
     return opened(store, new LocalNotifier());

@@ -238,7 +238,12 @@ export class Journal {
           const results = all.length > 0 ? await this.send(all) : [];
           const offset = loose.length > 0 ? 1 : 0;
           const looseResult = offset ? results[0] : undefined;
-          if (looseResult && 'error' in looseResult) throw new Error(looseResult.error);
+          // The loose statements failing (rolled back alone) fails commit() waiters; the groups that committed
+          // beside them are still answered by their own results, never refused after being made durable.
+          if (looseResult && 'error' in looseResult) {
+            failure = { e: new Error(looseResult.error) };
+            this.onError(failure.e);
+          }
           groups.forEach((g, i) => {
             const r = results[i + offset];
             if (!r) g.reject(new Error('the journal lost a write'));

@@ -6,7 +6,42 @@ import { DiskBlobStore } from './blobs.js';
 import { SQLITE } from './dialect.js';
 import { Journal } from './journal.js';
 import { INLINE_BLOBS_DDL } from './object-blobs.js';
-import { checkNotNewer } from './schema.js';
+import { checkNotNewer, StoreOpenError } from './schema.js';
+
+/** `PRAGMA application_id` of a selfless database ('SLFS'), so that another program's SQLite file is told apart. */
+const APPLICATION_ID = 0x534c4653;
+
+/**
+ * Refuses, before anything is written to it, a file that is not a selfless database: not SQLite at all (random bytes,
+ * a truncated or damaged header), another application's SQLite file (its own application_id, or tables without
+ * selfless's bookkeeping), or a damaged one (SQLite's quick_check, which reads every page once).
+ */
+function checkOurs(db: Database.Database, path: string): void {
+  let appId: number;
+  let tables: string[];
+  try {
+    appId = Number(db.pragma('application_id', { simple: true }));
+    tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/malformed|corrupt/i.test(msg)) throw new StoreOpenError(`${path} is damaged (${msg}); restore it from a backup or move it away`);
+    throw new StoreOpenError(`${path} is not a selfless database (${msg}); move it away or choose another data directory with --data`);
+  }
+  if (appId !== 0 && appId !== APPLICATION_ID) {
+    throw new StoreOpenError(`${path} is the SQLite database of another application (application_id 0x${appId.toString(16)}), not selfless's; move it away or choose another data directory with --data`);
+  }
+  if (tables.length > 0 && !tables.includes('store_migrations')) {
+    const some = tables.slice(0, 3).join(', ');
+    throw new StoreOpenError(`${path} is the SQLite database of another application (tables ${some}${tables.length > 3 ? ', …' : ''}), not selfless's; move it away or choose another data directory with --data`);
+  }
+  let verdict: string;
+  try {
+    verdict = String(db.pragma('quick_check(1)', { simple: true }));
+  } catch (e) {
+    verdict = e instanceof Error ? e.message : String(e);
+  }
+  if (verdict !== 'ok') throw new StoreOpenError(`${path} is damaged (SQLite quick_check: ${verdict.split('\n')[0]}); restore it from a backup or move it away`);
+}
 
 /** Serialises async transactions: better-sqlite3 has one connection, and an async tx must not interleave. */
 class Mutex {
@@ -34,11 +69,18 @@ export class SqliteStore implements Store {
   constructor(dataDir: string) {
     this.path = join(dataDir, 'selfless.db');
     this.db = new Database(this.path);
+    try {
+      checkOurs(this.db, this.path);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.db.exec('CREATE TABLE IF NOT EXISTS store_migrations (owner TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (owner, version))');
+    if (this.db.pragma('application_id', { simple: true }) === 0) this.db.pragma(`application_id = ${APPLICATION_ID}`);
     this.blobs = new DiskBlobStore(join(dataDir, 'blobs'));
     this.journal = new Journal(this, (e) => process.stderr.write(`selfless: journal write failed: ${e instanceof Error ? e.message : String(e)}\n`), this.path);
     this.db.exec(INLINE_BLOBS_DDL);

@@ -190,12 +190,12 @@ test('Provisioned concurrency: beyond the provisioned number on-demand environme
     assert.equal(cold(r), false);
   }
 
-  // Deleting the alias deletes its configuration.
+  // Deleting the alias deletes its configuration; AWS then answers for the alias that is gone (recorded:
+  // test/fixtures/lambda-aws-errors.json's source, test_lambda_provisioned_lifecycle / get_provisioned_alias_postaliasdelete).
   await client.send(new DeleteAliasCommand({ FunctionName: 'pa', Name: 'live' }));
-  assert.equal(
-    (await errOf(client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'pa', Qualifier: 'live' })))).name,
-    'ProvisionedConcurrencyConfigNotFoundException',
-  );
+  const gone = await errOf(client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'pa', Qualifier: 'live' })));
+  assert.equal(gone.name, 'ResourceNotFoundException');
+  assert.equal((gone as unknown as Error).message, 'Cannot find alias arn: arn:aws:lambda:us-east-1:000000000000:function:pa:live');
 });
 
 test('Provisioned concurrency: on a weighted alias the environments are split between its two versions', async () => {

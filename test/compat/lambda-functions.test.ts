@@ -175,7 +175,8 @@ test('Functions API: invalid inputs get AWS exceptions naming the problem and wr
   const base = { Runtime: 'nodejs20.x' as const, Role: ROLE, Handler: 'index.handler', Code: { ZipFile: buf } };
   const cases: [Record<string, unknown>, string, RegExp][] = [
     [{ FunctionName: 'bad name!' }, 'ValidationException', /at 'functionName'/],
-    [{ FunctionName: 'x'.repeat(65) }, 'ValidationException', /functionName/],
+    // AWS answers an over-long name with InvalidParameterValueException (recorded: test_function_arns / long_function_name_exc).
+    [{ FunctionName: 'x'.repeat(65) }, 'InvalidParameterValueException', /at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64/],
     [{ FunctionName: 'v-mem', MemorySize: 64 }, 'ValidationException', /memorySize/],
     [{ FunctionName: 'v-timeout', Timeout: 901 }, 'ValidationException', /timeout/],
     [{ FunctionName: 'v-eph', EphemeralStorage: { Size: 100 } }, 'ValidationException', /ephemeralStorage/],

@@ -16,6 +16,8 @@ export interface RuntimeApiTarget {
   initError(errorType: string | undefined, body: Buffer, res: ServerResponse): void;
   /** Each request for the next invocation says whether the runtime left anything running (timers, sockets, children). */
   idle(quiet: boolean): void;
+  /** The Extensions and Telemetry APIs on the same address (runtime-api/extensions.ts); false: not theirs. */
+  extensionRequest?(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
 export function reply(res: ServerResponse, status: number, body: unknown): void {
@@ -112,6 +114,7 @@ export class RuntimeApiServer {
       return this.target.response(decodeURIComponent(chained[1]!), req, res, true);
     }
     if (!url.startsWith(PREFIX)) {
+      if (this.target.extensionRequest && (await this.target.extensionRequest(req, res))) return;
       req.resume();
       return reply(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
     }

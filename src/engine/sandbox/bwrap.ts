@@ -95,7 +95,10 @@ export class SandboxLauncher implements Launcher {
     const slots = this.c.rootless ? 1 : PASSWD_SLOTS;
     const users = Array.from({ length: slots }, (_, i) => `sbx_user1051:x:${base + i}:${base + i}::/tmp:/sbin/nologin\n`).join('');
     const groups = Array.from({ length: slots }, (_, i) => `sbx_user1051:x:${base + i}:\n`).join('');
+    // AWS's environments resolve sandbox.localdomain to themselves (Telemetry API listeners bind to it).
+    const hosts = `${await readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1 localhost\n')}\n127.0.0.1 sandbox.localdomain sandbox\n`;
     await this.mounts.prepareEtc(join(this.state, 'etc'), ETC, {
+      hosts,
       passwd: `root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n${users}`,
       group: `root:x:0:\nnobody:x:65534:\n${groups}`,
     });
@@ -215,28 +218,33 @@ export class SandboxLauncher implements Launcher {
       giveBack();
       throw e;
     }
-    const late = o.codeDir === undefined;
+    const late = o.codeDir === undefined && !o.rootfs;
     const runtimeSrc = o.runtimeDir && o.runtimeDir !== o.codeDir ? await this.runtimeDir(o.runtimeDir) : undefined;
     const points = late ? await this.mounts.points(id) : undefined;
     const taskSrc = points?.task ?? o.codeDir!;
     const optSrc = points?.opt ?? o.optDir;
-    const toInside = (p: string): string => inside(p, [
+    const image = o.rootfs;
+    const toInside = (p: string): string => image ? p : inside(p, [
       [o.codeDir, '/var/task'],
       [o.runtimeDir, '/var/runtime'],
       [o.optDir, '/opt'],
       ...this.langs,
     ]);
-    const env = this.insideEnv(o.env, toInside);
-    const [command, commandArgs] = o.deferred ? ['/bin/bash', ['-c', WAITER]] : [toInside(o.command), o.args.map(toInside)];
+    const env = image ? o.env : this.insideEnv(o.env, toInside);
+    // In an image's root the host's tools are at /.selfless (host /usr), run through the host's own loader.
+    const tool = (p: string): string[] => (image ? hostTool(p) : [p]);
+    const [command, commandArgs] = o.deferred
+      ? image ? [hostTool('/bin/bash')[0]!, [...hostTool('/bin/bash').slice(1), '-c', imageWaiter()]] : ['/bin/bash', ['-c', WAITER]]
+      : [toInside(o.command), o.args.map(toInside)];
     // Root: drop to the environment's own uid. Rootless: bwrap already made it uid 993 of its own user namespace;
     // the limits cgroups would give are set there (RLIMIT_NPROC counts per user namespace, so per environment).
     const drop = rootless
       ? [
-          rootless.prlimit, ...(rootless.nproc ? [`--nproc=${PIDS_MAX}:${PIDS_MAX}`] : []), `--nofile=${NOFILE_MAX}:${NOFILE_MAX}`,
+          ...tool(rootless.prlimit), ...(rootless.nproc ? [`--nproc=${PIDS_MAX}:${PIDS_MAX}`] : []), `--nofile=${NOFILE_MAX}:${NOFILE_MAX}`,
           ...(cg ? [] : [`--data=${o.memoryMB * 1048576}:${o.memoryMB * 1048576}`]),
           '--',
         ]
-      : [this.c.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
+      : [...tool(this.c.setpriv), `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
     // Rootless sandboxes always report their init's pid (fd 4): their processes are found by its PID namespace.
     const info = !!o.noNetwork || !!rootless;
     const args = [
@@ -244,12 +252,16 @@ export class SandboxLauncher implements Launcher {
       // No network: a namespace with only loopback; bwrap waits (fd 3) until the Runtime API forwarder listens in it.
       ...(o.noNetwork ? ['--unshare-net', '--block-fd', '3'] : []),
       ...(info ? ['--info-fd', '4'] : []),
-      ...this.rootArgs,
+      ...(image ? imageArgs(image) : this.rootArgs),
       '--perms', '1777', '--size', String(o.tmpSizeMB * 1024 * 1024), '--tmpfs', '/tmp',
-      '--ro-bind', taskSrc, '/var/task',
-      '--ro-bind', optSrc, '/opt',
-      ...(runtimeSrc ? ['--ro-bind', runtimeSrc, '/var/runtime'] : ['--symlink', '/var/task', '/var/runtime']),
-      '--chdir', o.cwd === o.codeDir || o.cwd === '/var/task' ? '/var/task' : '/tmp',
+      ...(image
+        ? ['--chdir', o.cwd]
+        : [
+            '--ro-bind', taskSrc, '/var/task',
+            '--ro-bind', optSrc, '/opt',
+            ...(runtimeSrc ? ['--ro-bind', runtimeSrc, '/var/runtime'] : ['--symlink', '/var/task', '/var/runtime']),
+            '--chdir', o.cwd === o.codeDir || o.cwd === '/var/task' ? '/var/task' : '/tmp',
+          ]),
       // Rootless, the sandbox's own root and /dev (tmpfs, no size limit) belong to the function's uid: make them
       // read-only, or it could fill memory through them.
       ...(rootless ? ['--remount-ro', '/dev', '--remount-ro', '/'] : []),
@@ -258,7 +270,7 @@ export class SandboxLauncher implements Launcher {
       '--',
       ...drop,
       // The function's variables are set only after privileges are gone: LD_PRELOAD & co. never touch a privileged process.
-      '/usr/bin/env', '-i', '--', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      ...tool('/usr/bin/env'), '-i', '--', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
       command, ...commandArgs,
     ];
     // The shell joins the cgroup before bwrap starts, so everything the function ever forks is inside it.
@@ -382,8 +394,12 @@ export class SandboxLauncher implements Launcher {
       thaw: () => freezer.thaw(),
       start: o.deferred
         ? (cmd, cmdArgs, vars, dirs) => {
-            const map = (p: string): string => inside(p, [[dirs.codeDir, '/var/task'], [dirs.optDir, '/opt'], ...this.langs]);
-            const items = [...Object.entries(this.insideEnv(vars, map)).map(([k, v]) => `${k}=${v}`), map(cmd), ...cmdArgs.map(map)];
+            const map = (p: string): string => (image ? p : inside(p, [[dirs.codeDir, '/var/task'], [dirs.optDir, '/opt'], ...this.langs]));
+            // An image's waiter takes the working directory first (the image's, or ImageConfig's).
+            const items = [
+              ...(image ? [dirs.cwd ?? '/'] : []),
+              ...Object.entries(image ? vars : this.insideEnv(vars, map)).map(([k, v]) => `${k}=${v}`), map(cmd), ...cmdArgs.map(map),
+            ];
             child.stdin!.on('error', () => undefined);
             child.stdin!.end(items.map((x) => `${x.replace(/\0/g, '')}\0`).join(''));
           }
@@ -467,6 +483,48 @@ function systemArgs(state: string, langs: [string, string][]): string[] {
   // bwrap leaves /proc/sys writable for root-owned entries; nothing in a function should tune the kernel.
   a.push('--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', '--dev', '/dev', '--dir', '/var/tmp');
   return a;
+}
+
+/**
+ * The deferred waiter of an image sandbox (host bash, through the host's loader): the first item is the working
+ * directory, the rest as WAITER's; the command runs through the host's env, which never loads the image's libc.
+ */
+function imageWaiter(): string {
+  const env = hostTool('/usr/bin/env').map((x) => `'${x}'`).join(' ');
+  return `args=(); while IFS= read -r -d '' x; do args+=("$x"); done; [ \${#args[@]} -gt 1 ] || exit 0; cd "\${args[0]}" && exec ${env} -i -- "\${args[@]:1}"`;
+}
+
+/** Where the host's /usr is inside an image's root (the image's own /usr stays its own). */
+const HOST_USR = '/.selfless/usr';
+/** The host's dynamic loader (real path, under /usr on merged-/usr systems). */
+const LOADER = ((): string => {
+  for (const l of ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1']) {
+    try {
+      return realpathSync(l);
+    } catch {
+      /* another architecture */
+    }
+  }
+  return '/lib64/ld-linux-x86-64.so.2';
+})();
+
+/**
+ * A host tool as a command inside an image's root: the host's loader (from the host /usr bound at /.selfless/usr)
+ * runs it with the host's libraries, so the image's own libc is never mixed with the host's.
+ */
+function hostTool(p: string): string[] {
+  const real = realpathSync(p);
+  const mapped = (x: string): string => (x.startsWith('/usr/') ? HOST_USR + x.slice(4) : x);
+  return [mapped(LOADER), '--library-path', mapped(dirname(LOADER)), mapped(real)];
+}
+
+/** The namespaces and root of an image function: the image read-only as `/`, the host's /usr at /.selfless/usr. */
+function imageArgs(rootfs: string): string[] {
+  return [
+    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session', '--hostname', 'localhost',
+    '--ro-bind', rootfs, '/', '--ro-bind', '/usr', HOST_USR,
+    '--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', '--dev', '/dev',
+  ];
 }
 
 /** The "type" of the nearest package.json at or above a directory. */

@@ -16,6 +16,8 @@ export interface LaunchOptions {
   optDir: string;
   runtimeDir: string;
   noNetwork?: boolean;
+  /** A container image's unpacked root: the environment's read-only `/` instead of the host's system view (sandbox only). */
+  rootfs?: string;
   /**
    * Pre-start without a command (custom runtimes, whose bootstrap is the function's own code): the environment is
    * built and waits; RuntimeProcess.start gives it the command later. Only where `Launcher.prestartsProvided`.
@@ -47,7 +49,7 @@ export interface RuntimeProcess {
   /** Pre-started sandboxes: make the function's code (and layers) appear at /var/task (and /opt) before assignment. */
   assign?(o: { codeDir: string; optDir?: string }): Promise<void>;
   /** Deferred launches: runs the command (host paths, mapped by the launcher) with this environment. */
-  start?(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string }): void;
+  start?(command: string, args: string[], env: Record<string, string>, dirs: { codeDir: string; optDir: string; cwd?: string }): void;
   /** Whether a loopback connection from `peerPort` to our `ourPort` comes from this environment (Runtime API guard). */
   ownsPeer?(peerPort: number, ourPort: number, peerAddress: string): Promise<boolean>;
 }

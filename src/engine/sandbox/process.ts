@@ -15,6 +15,8 @@ export class ProcessLauncher implements Launcher {
   }
 
   launch(o: LaunchOptions): RuntimeProcess {
+    // An image's root file system needs a mount namespace; the Lambda service refuses image functions before this.
+    if (o.rootfs) throw new Error('container-image functions need the sandbox (--isolation sandbox)');
     // AWS's quota: 1,024 open files. (Process counts cannot be capped for root without the sandbox's pids cgroup.)
     const [cmd, args] = PRLIMIT ? [PRLIMIT, ['--nofile=1024:1024', '--', o.command, ...o.args]] : [o.command, o.args];
     const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -7,11 +7,12 @@ import { statesShapes } from './states.js';
 import { kmsShapes } from './kms.js';
 import { secretsmanagerShapes } from './secretsmanager.js';
 import { ssmShapes } from './ssm.js';
+import { ecrShapes } from './ecr.js';
 import type { ServiceShapes } from './types.js';
 
 export type { ServiceShapes } from './types.js';
 
-export const MODELS: readonly ServiceShapes[] = [lambdaShapes, sqsShapes, statesShapes, logsShapes, eventsShapes, kmsShapes, secretsmanagerShapes, ssmShapes];
+export const MODELS: readonly ServiceShapes[] = [lambdaShapes, sqsShapes, statesShapes, logsShapes, eventsShapes, kmsShapes, secretsmanagerShapes, ssmShapes, ecrShapes];
 
 const byPrefix = new Map(MODELS.filter((m) => m.targetPrefix).map((m) => [m.targetPrefix!, m]));
 

@@ -8,6 +8,8 @@ import { combineQualifier, parseFunctionRef } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
 import type { ProvisionedConcurrency } from './provisioned.js';
 import { checkMaxItems, Constraints } from './validate.js';
+import { notReachable, provisionedOnUnpublished, unqualifiedOnly } from './errors.js';
+import { LATEST } from './model.js';
 import { parseJsonBody, shape } from '../../lib/validate.js';
 
 const ReservedShape = z.object({ ReservedConcurrentExecutions: z.number().int().optional() });
@@ -17,14 +19,18 @@ const ProvisionedShape = z.object({ ProvisionedConcurrentExecutions: z.number().
 export const minUnreserved = (accountLimit: number): number => Math.min(100, Math.floor(accountLimit / 10));
 
 export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concurrency, provisioned: ProvisionedConcurrency): RestRoute[] {
-  const fnOf = (req: ApiRequest) => {
-    const r = parseFunctionRef(req.params['FunctionName'] ?? '');
-    return { fn: registry.requireFunction(req.region, r), qualifier: combineQualifier(r, req.query.get('Qualifier')) };
+  const refOf = (req: ApiRequest) => {
+    const ref = parseFunctionRef(req.params['FunctionName'] ?? '');
+    const qualifier = combineQualifier(ref, req.query.get('Qualifier'));
+    if (ref.region && ref.region !== req.region) throw notReachable(ref.region, req.region);
+    return { ref, qualifier };
   };
-  const unqualifiedFn = (req: ApiRequest) => {
-    const { fn, qualifier } = fnOf(req);
-    if (qualifier !== undefined) throw new AwsError('InvalidParameterValueException', 'This operation does not support a qualifier; use the unqualified function name.');
-    return fn;
+  /** The function itself (reserved concurrency is not set on versions or aliases). `asNamed`: AWS's not-found names $LATEST. */
+  const unqualifiedFn = (req: ApiRequest, asNamed?: string) => {
+    const { ref, qualifier } = refOf(req);
+    const fn = registry.find(req.region, ref.name);
+    if (fn && qualifier !== undefined) throw unqualifiedOnly();
+    return registry.requireFunction(req.region, ref, asNamed);
   };
 
   // Puts check the account-wide minimum against every other reservation: one at a time, so two cannot both pass it.
@@ -41,7 +47,7 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
       method: 'PUT',
       path: '/2017-10-31/functions/{FunctionName}/concurrency',
       handler: (req) => serial(async () => {
-        const fn = unqualifiedFn(req);
+        const fn = unqualifiedFn(req, LATEST);
         const input = shape(ReservedShape, parseJsonBody(req.body));
         const n = input.ReservedConcurrentExecutions;
         const c = new Constraints();
@@ -100,7 +106,8 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
       method: 'PUT',
       path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
       handler: (req) => serial(async () => {
-        const { fn, qualifier } = fnOf(req);
+        const { ref, qualifier } = refOf(req);
+        const { fn } = provisioned.target(req.region, ref.name, qualifier, provisionedOnUnpublished);
         const input = shape(ProvisionedShape, parseJsonBody(req.body));
         const n = input.ProvisionedConcurrentExecutions;
         const c = new Constraints();
@@ -126,8 +133,8 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
       method: 'GET',
       path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
       handler: async (req) => {
-        const { fn, qualifier } = fnOf(req);
-        return { body: provisioned.get(req.region, fn.name, qualifier) };
+        const { ref, qualifier } = refOf(req);
+        return { body: provisioned.get(req.region, ref.name, qualifier) };
       },
     },
     {
@@ -135,8 +142,8 @@ export function concurrencyRoutes(registry: FunctionRegistry, concurrency: Concu
       method: 'DELETE',
       path: '/2019-09-30/functions/{FunctionName}/provisioned-concurrency',
       handler: async (req) => {
-        const { fn, qualifier } = fnOf(req);
-        await provisioned.delete(req.region, fn.name, qualifier);
+        const { ref, qualifier } = refOf(req);
+        await provisioned.delete(req.region, ref.name, qualifier);
         return { status: 204 };
       },
     },

@@ -5,8 +5,9 @@ import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { combineQualifier, parseFunctionRef, validationError } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
 import { LATEST, toWire } from './model.js';
-import { checkMaxItems, CreateFunctionShape, UpdateCodeShape, UpdateConfigurationShape } from './validate.js';
+import { checkMaxItems, Constraints, CreateFunctionShape, UpdateCodeShape, UpdateConfigurationShape } from './validate.js';
 import { parseJsonBody, shape } from '../../lib/validate.js';
+import { notReachable, tooManyTags } from './errors.js';
 
 const CODE_REQUEST_LIMIT = 69_905_067;
 const codeTooLarge = (op: string) => (): AwsError =>
@@ -51,6 +52,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         const input = shape(CreateFunctionShape, parseJsonBody(req.body));
         const r = parseFunctionRef(input.FunctionName, 140);
         if (r.qualifier !== undefined) throw validationError('functionName', input.FunctionName, 'Member must not contain a qualifier');
+        if (r.region && r.region !== req.region) throw notReachable(r.region, req.region);
         const created = await registry.create(req.region, { ...input, FunctionName: r.name });
         if (input.Publish) {
           const v = await registry.publish(req.region, { name: r.name }, {});
@@ -66,7 +68,9 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       handler: async (req) => {
         const max = Math.min(checkMaxItems(req.query.get('MaxItems')) ?? 50, 50);
         const marker = req.query.get('Marker');
-        const all = req.query.get('FunctionVersion') === 'ALL';
+        const version = req.query.get('FunctionVersion');
+        new Constraints().oneOf('functionVersion', version ?? undefined, ['ALL']).throwIfAny();
+        const all = version === 'ALL';
         const fns = registry.list(req.region).filter((f) => marker === null || f.name > marker);
         const page = fns.slice(0, max);
         const Functions = page.flatMap((f) =>
@@ -86,7 +90,9 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         return {
           body: {
             Configuration: wire(req, v.version, v.config),
-            Code: { RepositoryType: 'S3', Location: `${req.baseUrl}/_selfless/code/${v.config.codeShaHex}.zip` },
+            Code: v.config.image
+              ? { RepositoryType: 'ECR', ImageUri: v.config.image.ImageUri, ResolvedImageUri: v.config.image.ResolvedImageUri }
+              : { RepositoryType: 'S3', Location: `${req.baseUrl}/_selfless/code/${v.config.codeShaHex}.zip` },
             ...(Object.keys(tags).length > 0 ? { Tags: tags } : {}),
             ...(d.getFunctionExtras?.(req.region, v.fn.name) ?? {}),
           },
@@ -146,8 +152,8 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       method: 'GET',
       path: '/2020-06-30/functions/{FunctionName}/code-signing-config',
       handler: async (req) => {
-        const v = registry.requireVersion(req.region, ref(req), LATEST);
-        return { body: { CodeSigningConfigArn: '', FunctionName: v.fn.name } };
+        const fn = registry.requireFunction(req.region, ref(req));
+        return { body: { CodeSigningConfigArn: '', FunctionName: fn.name } };
       },
     },
     {
@@ -178,7 +184,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
           if (typeof v !== 'string' || v.length > 256) throw new AwsError('InvalidParameterValueException', `Tag value for key '${k}' must be a string of at most 256 characters.`);
         }
         const merged = { ...fn.tags, ...(tags as Record<string, string>) };
-        if (Object.keys(merged).length > 50) throw new AwsError('InvalidParameterValueException', 'A function can have at most 50 tags.');
+        if (Object.keys(merged).length > 50) throw tooManyTags();
         await fn.setTags(merged);
         return { status: 204 };
       },

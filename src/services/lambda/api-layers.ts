@@ -6,6 +6,17 @@ import { decodeZipField } from './code.js';
 import { LAYER_NAME_PATTERN, type LayerRegistry, type LayerVersion } from './layers.js';
 import { checkMaxItems, Constraints } from './validate.js';
 import { parseJsonBody, shape } from '../../lib/validate.js';
+import { layerVersionBelowOne } from './errors.js';
+
+/** ListLayers' CompatibleRuntime values, in the order AWS's validation message lists them (recorded 2025–2026). */
+const LIST_LAYERS_RUNTIMES = [
+  'ruby3.5', 'ruby2.6', 'dotnetcore1.0', 'python3.7', 'nodejs8.10', 'nasa', 'ruby2.7', 'python2.7-greengrass', 'dotnetcore2.0', 'python3.8',
+  'java21', 'dotnet6', 'dotnetcore2.1', 'python3.9', 'java11', 'nodejs6.10', 'provided', 'dotnetcore3.1', 'dotnet8', 'java25',
+  'java17', 'nodejs', 'nodejs4.3', 'java8.al2', 'go1.x', 'dotnet10', 'nodejs20.x', 'go1.9', 'byol', 'nodejs10.x',
+  'provided.al2023', 'nodejs22.x', 'python3.10', 'java8', 'nodejs12.x', 'python3.11', 'nodejs24.x', 'nodejs8.x', 'python3.12', 'nodejs14.x',
+  'nodejs8.9', 'nodejs26.x', 'python3.13', 'python3.14', 'nodejs16.x', 'python3.15', 'provided.al2', 'nodejs4.3-edge', 'nodejs18.x', 'ruby3.2',
+  'python3.4', 'ruby3.3', 'ruby3.4', 'ruby2.5', 'python3.6', 'python2.7',
+];
 
 const CODE_REQUEST_LIMIT = 69_905_067;
 
@@ -45,12 +56,14 @@ export function layerRoutes(layers: LayerRegistry): RestRoute[] {
   };
   const versionOf = (req: ApiRequest): number => {
     const raw = req.params['VersionNumber'] ?? '';
-    if (!/^[0-9]+$/.test(raw)) throw new AwsError('ValidationException', `1 validation error detected: Value '${raw}' at 'versionNumber' failed to satisfy constraint: Member must be a number`);
+    if (!/^-?[0-9]+$/.test(raw)) throw new AwsError('ValidationException', `1 validation error detected: Value '${raw}' at 'versionNumber' failed to satisfy constraint: Member must be a number`);
+    if (Number(raw) < 1) throw layerVersionBelowOne();
     return Number(raw);
   };
   const matches = (req: ApiRequest) => {
     const runtime = req.query.get('CompatibleRuntime');
     const arch = req.query.get('CompatibleArchitecture');
+    new Constraints().oneOf('compatibleRuntime', runtime ?? undefined, LIST_LAYERS_RUNTIMES).oneOf('compatibleArchitecture', arch ?? undefined, ['x86_64', 'arm64']).throwIfAny();
     return (lv: LayerVersion) =>
       (runtime === null || (lv.CompatibleRuntimes ?? []).includes(runtime)) && (arch === null || (lv.CompatibleArchitectures ?? []).includes(arch));
   };

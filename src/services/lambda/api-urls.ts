@@ -7,9 +7,10 @@ import type { FunctionRegistry } from './functions.js';
 import { LATEST, type FunctionRecord } from './model.js';
 import { newUrlId, UrlCorsShape, type UrlConfig, type UrlCors, type UrlRegistry } from './urls.js';
 import { checkMaxItems, Constraints } from './validate.js';
+import { notReachable, resourceMissing, urlFunctionMissing } from './errors.js';
 import { parseJsonBody, shape } from '../../lib/validate.js';
 
-const QUALIFIER_PATTERN = '((?!^\\d+$)^[0-9a-zA-Z-_]+$)|(^\\$LATEST$)';
+const QUALIFIER_PATTERN = '((?!^\\d+$)^[0-9a-zA-Z-_]+$)';
 const CreateShape = z.object({ AuthType: z.string().optional(), Cors: UrlCorsShape.optional(), InvokeMode: z.string().optional() });
 const UpdateShape = CreateShape;
 
@@ -35,7 +36,11 @@ function checkCors(c: Constraints, cors: UrlCors | undefined): void {
 
 export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRoute[] {
   /** The function and the qualifier the URL hangs on ($LATEST or an alias; never a version number). */
-  const target = (req: ApiRequest): { fn: FunctionRecord; qualifier: string | undefined } => {
+  /**
+   * The function and the qualifier the URL hangs on (an alias, or none for $LATEST). `absent`: AWS's answer when the
+   * function or alias is missing, which differs between the operations that write a config and those that read one.
+   */
+  const target = (req: ApiRequest, absent: () => AwsError): { fn: FunctionRecord; qualifier: string | undefined } => {
     const ref = parseFunctionRef(req.params['FunctionName'] ?? '', 140);
     const q = req.query.get('Qualifier') ?? undefined;
     if (q !== undefined && ref.qualifier !== undefined && q !== ref.qualifier) {
@@ -46,10 +51,9 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
       if (qualifier.length < 1 || qualifier.length > 128) throw validationError('qualifier', qualifier, 'Member must have length less than or equal to 128');
       if (!new RegExp(QUALIFIER_PATTERN).test(qualifier)) throw validationError('qualifier', qualifier, `Member must satisfy regular expression pattern: ${QUALIFIER_PATTERN}`);
     }
-    const fn = registry.requireFunction(req.region, { name: ref.name });
-    if (qualifier !== undefined && qualifier !== LATEST && !fn.aliases.has(qualifier)) {
-      throw notFound(`Function not found: ${functionArn(req.region, registry.accountId, fn.name, qualifier)}`);
-    }
+    if (ref.region && ref.region !== req.region) throw notReachable(ref.region, req.region);
+    const fn = registry.find(req.region, ref.name);
+    if (!fn || (qualifier !== undefined && !fn.aliases.has(qualifier))) throw absent();
     return { fn, qualifier };
   };
   const port = (req: ApiRequest): string => {
@@ -68,8 +72,6 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
     ...(withModified ? { LastModifiedTime: c.LastModifiedTime } : {}),
     InvokeMode: c.InvokeMode,
   });
-  const missing = (req: ApiRequest, fn: FunctionRecord, qualifier: string | undefined): AwsError =>
-    notFound(`The resource you requested does not exist. (FunctionUrlConfig for ${functionArn(req.region, registry.accountId, fn.name, qualifier)})`);
   const check = (input: z.infer<typeof CreateShape>, requireAuth: boolean): void => {
     const c = new Constraints();
     if (requireAuth && input.AuthType === undefined) c.custom('authType', null, 'Member must not be null');
@@ -84,7 +86,7 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
       method: 'POST',
       path: '/2021-10-31/functions/{FunctionName}/url',
       handler: async (req) => {
-        const { fn, qualifier } = target(req);
+        const { fn, qualifier } = target(req, urlFunctionMissing);
         const input = shape(CreateShape, parseJsonBody(req.body));
         check(input, true);
         if (urls.get(req.region, fn.name, qualifier)) {
@@ -114,9 +116,9 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
       method: 'GET',
       path: '/2021-10-31/functions/{FunctionName}/url',
       handler: async (req) => {
-        const { fn, qualifier } = target(req);
+        const { fn, qualifier } = target(req, resourceMissing);
         const c = urls.get(req.region, fn.name, qualifier);
-        if (!c) throw missing(req, fn, qualifier);
+        if (!c) throw resourceMissing();
         return { body: wire(req, c, true) };
       },
     },
@@ -125,11 +127,11 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
       method: 'PUT',
       path: '/2021-10-31/functions/{FunctionName}/url',
       handler: async (req) => {
-        const { fn, qualifier } = target(req);
+        const { fn, qualifier } = target(req, urlFunctionMissing);
         const input = shape(UpdateShape, parseJsonBody(req.body));
         check(input, false);
         const c = urls.get(req.region, fn.name, qualifier);
-        if (!c) throw missing(req, fn, qualifier);
+        if (!c) throw resourceMissing();
         const next: UrlConfig = {
           ...c,
           AuthType: (input.AuthType ?? c.AuthType) as UrlConfig['AuthType'],
@@ -146,9 +148,9 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
       method: 'DELETE',
       path: '/2021-10-31/functions/{FunctionName}/url',
       handler: async (req) => {
-        const { fn, qualifier } = target(req);
+        const { fn, qualifier } = target(req, resourceMissing);
         const c = urls.get(req.region, fn.name, qualifier);
-        if (!c) throw missing(req, fn, qualifier);
+        if (!c) throw resourceMissing();
         await urls.delete(c);
         return { status: 204 };
       },
@@ -159,7 +161,9 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
       path: '/2021-10-31/functions/{FunctionName}/urls',
       handler: async (req) => {
         const ref = parseFunctionRef(req.params['FunctionName'] ?? '', 140);
-        const fn = registry.requireFunction(req.region, { name: ref.name });
+        if (ref.region && ref.region !== req.region) throw notReachable(ref.region, req.region);
+        const fn = registry.find(req.region, ref.name);
+        if (!fn) throw urlFunctionMissing();
         const max = checkMaxItems(req.query.get('MaxItems'), 50) ?? 50;
         const all = urls.list(req.region, fn.name);
         const marker = req.query.get('Marker');

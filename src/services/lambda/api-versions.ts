@@ -7,6 +7,7 @@ import { checkRevision, type FunctionRegistry } from './functions.js';
 import { LATEST, toWire, type FunctionRecord, type StoredAlias } from './model.js';
 import { checkMaxItems, Constraints } from './validate.js';
 import { parseJsonBody, shape } from '../../lib/validate.js';
+import { aliasNotFound, aliasToUpdateNotFound } from './errors.js';
 import { z } from 'zod';
 
 const ALIAS_PATTERN = '(?!^[0-9]+$)([a-zA-Z0-9-_]+)';
@@ -18,10 +19,11 @@ const CreateAliasShape = z.object({ Name: z.string().optional(), FunctionVersion
 const UpdateAliasShape = z.object({ FunctionVersion: z.string().optional(), Description: z.string().optional(), RoutingConfig: Routing, RevisionId: z.string().optional() });
 
 export function versionRoutes(registry: FunctionRegistry, onPublished?: (region: string, name: string, version: string) => void): RestRoute[] {
-  const fnOf = (req: ApiRequest): FunctionRecord => {
+  /** The function; `asNamed`: the qualifier AWS's not-found names (CreateAlias names the target version). */
+  const fnOf = (req: ApiRequest, asNamed?: string): FunctionRecord => {
     const r = parseFunctionRef(req.params['FunctionName'] ?? '');
     if (r.qualifier !== undefined) throw new AwsError('InvalidParameterValueException', 'Unsupported qualifier in function name; use the unqualified function name.');
-    return registry.requireFunction(req.region, r);
+    return registry.requireFunction(req.region, r, asNamed);
   };
   const aliasWire = (req: ApiRequest, fn: FunctionRecord, a: StoredAlias) => ({
     AliasArn: functionArn(req.region, registry.accountId, fn.name, a.Name),
@@ -31,10 +33,11 @@ export function versionRoutes(registry: FunctionRegistry, onPublished?: (region:
     ...(a.RoutingConfig ? { RoutingConfig: a.RoutingConfig } : {}),
     RevisionId: a.RevisionId,
   });
-  const requireAlias = (req: ApiRequest, fn: FunctionRecord): StoredAlias => {
+  /** `absent`: GetAlias and UpdateAlias word a missing alias differently. */
+  const requireAlias = (req: ApiRequest, fn: FunctionRecord, absent: (arn: string) => AwsError): StoredAlias => {
     const name = req.params['Name'] ?? '';
     const a = fn.aliases.get(name);
-    if (!a) throw notFound(`Alias not found: ${functionArn(req.region, registry.accountId, fn.name, name)}`);
+    if (!a) throw absent(functionArn(req.region, registry.accountId, fn.name, name));
     return a;
   };
 
@@ -43,12 +46,6 @@ export function versionRoutes(registry: FunctionRegistry, onPublished?: (region:
     if (!fn.versions.has(version)) throw notFound(`Function not found: ${functionArn(req.region, registry.accountId, fn.name, version)}`);
     const weights = routing?.AdditionalVersionWeights;
     if (!weights || Object.keys(weights).length === 0) return;
-    const c = new Constraints();
-    for (const [v, w] of Object.entries(weights)) {
-      c.len('routingConfig.additionalVersionWeights.key', v, 1, 1024).pattern('routingConfig.additionalVersionWeights.key', v, '[0-9]+');
-      if (!(w >= 0 && w <= 1)) c.custom(`routingConfig.additionalVersionWeights.${v}`, w, 'Member must have value between 0.0 and 1.0');
-    }
-    c.throwIfAny();
     if (Object.keys(weights).length > 1) throw new AwsError('InvalidParameterValueException', 'Number of items in AdditionalVersionWeights cannot be greater than 1');
     if (version === LATEST) throw new AwsError('InvalidParameterValueException', '$LATEST is not supported for an alias pointing to more than 1 version');
     for (const v of Object.keys(weights)) {
@@ -95,8 +92,8 @@ export function versionRoutes(registry: FunctionRegistry, onPublished?: (region:
       method: 'POST',
       path: '/2015-03-31/functions/{FunctionName}/aliases',
       handler: async (req) => {
-        const fn = fnOf(req);
         const input = shape(CreateAliasShape, parseJsonBody(req.body));
+        const fn = fnOf(req, input.FunctionVersion);
         const c = new Constraints();
         if (input.Name === undefined) c.custom('name', null, 'Member must not be null');
         if (input.FunctionVersion === undefined) c.custom('functionVersion', null, 'Member must not be null');
@@ -140,7 +137,7 @@ export function versionRoutes(registry: FunctionRegistry, onPublished?: (region:
       path: '/2015-03-31/functions/{FunctionName}/aliases/{Name}',
       handler: async (req) => {
         const fn = fnOf(req);
-        return { body: aliasWire(req, fn, requireAlias(req, fn)) };
+        return { body: aliasWire(req, fn, requireAlias(req, fn, aliasNotFound)) };
       },
     },
     {
@@ -149,7 +146,7 @@ export function versionRoutes(registry: FunctionRegistry, onPublished?: (region:
       path: '/2015-03-31/functions/{FunctionName}/aliases/{Name}',
       handler: async (req) => {
         const fn = fnOf(req);
-        const cur = requireAlias(req, fn);
+        const cur = requireAlias(req, fn, aliasToUpdateNotFound);
         const input = shape(UpdateAliasShape, parseJsonBody(req.body));
         new Constraints()
           .len('functionVersion', input.FunctionVersion, 1, 1024)

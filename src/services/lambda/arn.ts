@@ -1,9 +1,13 @@
 // Function names, ARNs and qualifiers in every form Lambda accepts, parsed and validated as AWS does.
 import { AwsError } from '../../lib/errors.js';
 
+/** The functionName pattern AWS's messages name (recorded in 2025–2026; newer than the machine's botocore model). */
 export const FUNCTION_NAME_PATTERN =
-  '(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?';
-const FUNCTION_NAME_RE = new RegExp(`^${FUNCTION_NAME_PATTERN}$`);
+  '(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?';
+/** Invoke's own, looser pattern (dots in names, `$LATEST.PUBLISHED`). */
+export const INVOKE_FUNCTION_NAME_PATTERN =
+  '(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?';
+const patternRegex = new Map<string, RegExp>();
 const QUALIFIER_RE = /^(|[a-zA-Z0-9$_-]+)$/;
 
 export interface FunctionRef {
@@ -20,12 +24,14 @@ export function validationError(field: string, value: unknown, constraint: strin
 }
 
 /** Parses `name`, `name:qualifier`, `123456789012:function:name[:q]` or a full ARN. */
-export function parseFunctionRef(input: string, maxLength = 170, field = 'functionName'): FunctionRef {
+export function parseFunctionRef(input: string, maxLength = 170, field = 'functionName', pattern = FUNCTION_NAME_PATTERN): FunctionRef {
   if (input.length < 1 || input.length > maxLength) {
     throw validationError(field, input, `Member must have length ${input.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${maxLength}`}`);
   }
-  if (!FUNCTION_NAME_RE.test(input)) {
-    throw validationError(field, input, `Member must satisfy regular expression pattern: ${FUNCTION_NAME_PATTERN}`);
+  let re = patternRegex.get(pattern);
+  if (!re) patternRegex.set(pattern, (re = new RegExp(`^${pattern}$`)));
+  if (!re.test(input)) {
+    throw validationError(field, input, `Member must satisfy regular expression pattern: ${pattern}`);
   }
   const parts = input.split(':');
   let ref: FunctionRef;
@@ -40,7 +46,10 @@ export function parseFunctionRef(input: string, maxLength = 170, field = 'functi
   } else {
     throw invalidArn(input);
   }
-  if (ref.name.length > 64) throw validationError(field, input, 'Member must have length less than or equal to 64');
+  // AWS answers an over-long name with InvalidParameterValueException, in the words of a validation error.
+  if (ref.name.length > 64) {
+    throw new AwsError('InvalidParameterValueException', `1 validation error detected: Value '${input}' at '${field}' failed to satisfy constraint: Member must have length less than or equal to 64`);
+  }
   return ref;
 }
 

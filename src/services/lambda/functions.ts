@@ -10,6 +10,8 @@ import { decodeZipField, storeZip, type CodePackage } from './code.js';
 import { LATEST, type FunctionRecord, type StoredAlias, type StoredConfig } from './model.js';
 import { syncRecord } from './functions-sync.js';
 import type { EnvCrypto } from './env-crypto.js';
+import { functionNotFound, latestNotDeletable, notReachable } from './errors.js';
+import { checkImageConfig, imageConfigResponse, type ImagePackages, type StoredImage } from './images.js';
 import { checkConfig, type CreateFunctionInput, type UpdateCodeInput, type UpdateConfigurationInput } from './validate.js';
 
 export const LAMBDA_MIGRATIONS = [
@@ -183,6 +185,9 @@ export class FunctionRegistry {
     return n;
   }
 
+  /** Container images (resolved and unpacked through the registry); set by the service module. */
+  images: ImagePackages | undefined;
+
   /** Storage used by layer archives in a region (AWS counts them in the account's TotalCodeSize); set by the layers part. */
   layersCodeSize: ((region: string) => number) | undefined;
 
@@ -204,17 +209,22 @@ export class FunctionRegistry {
     return functionArn(region, this.accountId, name, qualifier);
   }
 
+  /** The function of this name in a region, if there is one. */
+  find(region: string, name: string): FunctionRecord | undefined {
+    return this.fns.get(key(region, name));
+  }
+
   /** The function named by a ref in this region, or AWS's not-found error. */
-  requireFunction(region: string, ref: FunctionRef): FunctionRecord {
-    if (ref.accountId && ref.accountId !== this.accountId) throw notFound(`Function not found: ${this.arn(ref.region ?? region, ref.name)}`);
-    const fn = this.fns.get(key(ref.region ?? region, ref.name));
-    if (!fn) throw notFound(`Function not found: ${this.arn(ref.region ?? region, ref.name)}`);
+  requireFunction(region: string, ref: FunctionRef, qualifier?: string): FunctionRecord {
+    if (ref.region && ref.region !== region) throw notReachable(ref.region, region);
+    const fn = ref.accountId && ref.accountId !== this.accountId ? undefined : this.fns.get(key(region, ref.name));
+    if (!fn) throw functionNotFound(this.arn(region, ref.name, qualifier));
     return fn;
   }
 
   /** Resolves a qualifier: `$LATEST`, a version number, or an alias (to its primary version; invokes pick by weight). */
   requireVersion(region: string, ref: FunctionRef, qualifier: string | undefined): ResolvedVersion {
-    const fn = this.requireFunction(region, ref);
+    const fn = this.requireFunction(region, ref, qualifier);
     const version = qualifier === undefined ? LATEST : (fn.aliases.get(qualifier)?.FunctionVersion ?? qualifier);
     const config = fn.versions.get(version);
     if (!config) throw notFound(`Function not found: ${this.arn(fn.region, fn.name, version)}`);
@@ -226,7 +236,8 @@ export class FunctionRegistry {
   }
 
   async create(region: string, input: CreateFunctionInput): Promise<ResolvedVersion> {
-    if (input.PackageType === 'Image') throw new AwsError('InvalidParameterValueException', 'PackageType Image is not supported by selfless; use a .zip file archive.');
+    if (input.PackageType === 'Image') return this.createImage(region, input);
+    if (input.Code.ImageUri !== undefined) throw new AwsError('InvalidParameterValueException', 'Please provide ImageUri only when the intended function PackageType is Image.');
     if (!input.Runtime || !input.Handler) {
       throw new AwsError('InvalidParameterValueException', 'Runtime and Handler are mandatory parameters for functions created with deployment packages.');
     }
@@ -236,26 +247,44 @@ export class FunctionRegistry {
     return this.createChecked(region, { ...input, Runtime: input.Runtime, Handler: input.Handler, Role: input.Role });
   }
 
-  private async createChecked(region: string, input: CreateFunctionInput & { Runtime: string; Handler: string; Role: string }): Promise<ResolvedVersion> {
+  /** CreateFunction with PackageType Image: no Runtime, Handler or Layers; the ImageUri resolved to its digest. */
+  private async createImage(region: string, input: CreateFunctionInput): Promise<ResolvedVersion> {
+    if (input.Runtime !== undefined || input.Handler !== undefined || (input.Layers?.length ?? 0) > 0) {
+      throw new AwsError('InvalidParameterValueException', "Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image.");
+    }
+    if (!input.Code.ImageUri) throw new AwsError('InvalidParameterValueException', 'Please provide ImageUri when the intended function PackageType is Image.');
+    if (input.Code.ZipFile !== undefined || input.Code.S3Bucket !== undefined) throw new AwsError('InvalidParameterValueException', 'Please do not provide ZipFile or S3 code when the intended function PackageType is Image.');
+    if (!input.Role) throw new AwsError('ValidationException', "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null");
+    const imageConfig = checkImageConfig(input.ImageConfig);
+    checkConfig(input);
+    await this.checkRole?.(input.Role);
+    return this.createChecked(region, { ...input, Role: input.Role }, imageConfig);
+  }
+
+  private async createChecked(region: string, input: CreateFunctionInput & { Role: string }, imageConfig?: ReturnType<typeof checkImageConfig>): Promise<ResolvedVersion> {
     const k = key(region, input.FunctionName);
     if (this.fns.has(k) || this.creating.has(k)) {
       throw new AwsError('ResourceConflictException', `Function already exist: ${input.FunctionName}`);
     }
     this.creating.add(k);
     try {
+      if (input.PackageType === 'Image') {
+        const { pkg, image } = await this.imagePackage(region, input.Code.ImageUri ?? '');
+        return await this.insert(region, input, pkg, { image, ImageConfigResponse: imageConfigResponse(imageConfig) });
+      }
       return await this.insert(region, input, await this.packageFrom(input.Code));
     } finally {
       this.creating.delete(k);
     }
   }
 
-  private async insert(region: string, input: CreateFunctionInput & { Runtime: string; Handler: string; Role: string }, pkg: CodePackage): Promise<ResolvedVersion> {
+  private async insert(region: string, input: CreateFunctionInput & { Role: string }, pkg: CodePackage, img?: { image: StoredImage; ImageConfigResponse?: StoredConfig['ImageConfigResponse'] }): Promise<ResolvedVersion> {
     const now = this.clock.now();
     const config: StoredConfig = {
       FunctionName: input.FunctionName,
-      Runtime: input.Runtime,
+      ...(input.Runtime !== undefined ? { Runtime: input.Runtime } : {}),
       Role: input.Role,
-      Handler: input.Handler,
+      ...(input.Handler !== undefined ? { Handler: input.Handler } : {}),
       Description: input.Description ?? '',
       Timeout: input.Timeout ?? 3,
       MemorySize: input.MemorySize ?? 128,
@@ -275,7 +304,9 @@ export class FunctionRegistry {
         LogGroup: input.LoggingConfig?.LogGroup ?? `/aws/lambda/${input.FunctionName}`,
       },
       SnapStart: { ApplyOn: input.SnapStart?.ApplyOn ?? 'None', OptimizationStatus: 'Off' },
-      PackageType: 'Zip',
+      PackageType: img ? 'Image' : 'Zip',
+      ...(img?.ImageConfigResponse ? { ImageConfigResponse: img.ImageConfigResponse } : {}),
+      ...(img ? { image: img.image } : {}),
       LastModified: lambdaTimestamp(now),
       RevisionId: uuid(),
       CodeSha256: pkg.sha256,
@@ -327,6 +358,12 @@ export class FunctionRegistry {
       ...(input.LoggingConfig !== undefined ? { LoggingConfig: { ...c.LoggingConfig, ...input.LoggingConfig } } : {}),
       ...(input.SnapStart?.ApplyOn ? { SnapStart: { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' } } : {}),
     };
+    if (input.ImageConfig !== undefined) {
+      if (c.PackageType !== 'Image') throw new AwsError('InvalidParameterValueException', 'ImageConfig is only supported for functions with PackageType Image.');
+      const ic = imageConfigResponse(checkImageConfig(input.ImageConfig));
+      if (ic) next.ImageConfigResponse = ic;
+      else delete next.ImageConfigResponse;
+    }
     if (!next.Handler && next.PackageType === 'Zip') {
       throw new AwsError('InvalidParameterValueException', 'Runtime and Handler are mandatory parameters for functions created with deployment packages.');
     }
@@ -337,9 +374,14 @@ export class FunctionRegistry {
     const cur = this.requireVersion(region, ref, LATEST);
     checkRevision(cur.config, input.RevisionId);
     if (input.Architectures) checkConfig({ Architectures: input.Architectures });
-    const pkg = await this.packageFrom(input);
+    const isImage = cur.config.PackageType === 'Image';
+    if (isImage && !input.ImageUri) throw new AwsError('InvalidParameterValueException', 'Please provide ImageUri when updating a function with packageType Image.');
+    if (!isImage && input.ImageUri !== undefined) throw new AwsError('InvalidParameterValueException', 'Please don\'t provide ImageUri when updating a function with packageType Zip.');
+    const img = isImage ? await this.imagePackage(region, input.ImageUri ?? '') : undefined;
+    const pkg = img?.pkg ?? (await this.packageFrom(input));
     const next: StoredConfig = {
       ...cur.config,
+      ...(img ? { image: img.image } : {}),
       CodeSha256: pkg.sha256,
       CodeSize: pkg.size,
       codeShaHex: pkg.shaHex,
@@ -477,9 +519,11 @@ export class FunctionRegistry {
   }
 
   async delete(region: string, ref: FunctionRef, qualifier: string | undefined): Promise<void> {
+    // AWS refuses $LATEST before it looks for the function, and deleting a version that is not there is a no-op.
+    if (qualifier === LATEST) throw latestNotDeletable();
     const fn = this.requireFunction(region, ref);
-    if (qualifier !== undefined && qualifier !== LATEST) {
-      if (!fn.versions.has(qualifier)) throw notFound(`Function not found: ${this.arn(region, fn.name, qualifier)}`);
+    if (qualifier !== undefined) {
+      if (!fn.versions.has(qualifier)) return;
       const users = [...fn.aliases.values()].filter((a) => a.FunctionVersion === qualifier || a.RoutingConfig?.AdditionalVersionWeights?.[qualifier] !== undefined);
       if (users.length > 0) {
         throw new AwsError('ResourceConflictException', `Unable to delete version because the following aliases reference it: [${users.map((a) => a.Name).join(', ')}]`);
@@ -489,8 +533,6 @@ export class FunctionRegistry {
       this.changed(fn, { version: qualifier, retire: true, deleted: true });
       this.announce(fn.region, fn.name);
       return;
-    } else if (qualifier === LATEST) {
-      throw new AwsError('InvalidParameterValueException', '$LATEST version cannot be deleted without deleting the function.');
     } else {
       await this.store.tx(async (q) => {
         await q.run('DELETE FROM lambda_versions WHERE region = ? AND name = ?', [fn.region, fn.name]);
@@ -517,6 +559,11 @@ export class FunctionRegistry {
 
   private changed(fn: FunctionRecord, scope: ChangeScope): void {
     for (const l of this.listeners) l(fn.region, fn.name, scope);
+  }
+
+  private async imagePackage(region: string, uri: string): Promise<{ pkg: CodePackage; image: StoredImage }> {
+    if (!this.images) throw new AwsError('InvalidParameterValueException', 'Container images are not available in this build of selfless.');
+    return this.images.resolve(region, uri);
   }
 
   private async packageFrom(code: { ZipFile?: string; S3Bucket?: string; ImageUri?: string }): Promise<CodePackage> {

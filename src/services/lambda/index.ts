@@ -36,6 +36,8 @@ import { policyRoutes } from './api-policy.js';
 import { documentOf, PolicyStore, type PolicyDocument } from './policies.js';
 import { ClusterConcurrency } from './cluster-concurrency.js';
 import { SourcePermissions, type SourceFacts } from './source-permission.js';
+import { ImagePackages } from './images.js';
+import type { EcrApi } from '../ecr/index.js';
 
 export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
@@ -57,6 +59,8 @@ export interface LambdaDeps {
   readonly sns: SnsApi;
   /** Async invoke destinations that are EventBridge buses. */
   readonly events: EventsApi;
+  /** The container registry that image functions are resolved and unpacked through (absent: no image functions). */
+  readonly images?: EcrApi;
   /** Environment variables are sealed at rest under the function's KMS key (or alias/aws/lambda). */
   readonly kms: KmsApi;
   /** Sharded streams that event source mappings read (Kinesis, DynamoDB Streams); none when absent. */
@@ -101,6 +105,8 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     await layers.load();
     registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
     registry.layersCodeSize = (region) => layers.totalCodeSize(region);
+    const images = deps.images ? new ImagePackages(deps.images, () => deps.engine.isolation) : undefined;
+    registry.images = images;
     const roles = new ExecutionRoles({ iam: deps.iam, mode: ctx.config.authMode, rootKey: ctx.config.rootKey, log: ctx.log });
     registry.checkRole = (role) => roles.check(role);
     const urls = new UrlRegistry(store, clock, ctx.notifier, onError);
@@ -129,6 +135,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       accountId,
       (region, name) => registry.requireFunction(region, { name }).reserved,
       (arns) => layers.optDir(arns),
+      images,
       (region, c) => envCrypto.check(region, c),
     );
     concurrency.setReservedTotal(registry.reservedTotal());

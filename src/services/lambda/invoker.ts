@@ -2,7 +2,7 @@
 // resolve a function reference as the Invoke API does and run it through the engine.
 import type { Engine } from '../../engine/engine.js';
 import type { InvokeResult, StreamSink } from '../../engine/types.js';
-import { combineQualifier, parseFunctionRef } from './arn.js';
+import { combineQualifier, parseFunctionRef, INVOKE_FUNCTION_NAME_PATTERN } from './arn.js';
 import type { FunctionRegistry, ResolvedVersion } from './functions.js';
 import { pickVersion } from './routing.js';
 import type { SpecCache } from './spec.js';
@@ -52,7 +52,7 @@ export interface InvokerDeps {
 
 export function createInvoker(d: InvokerDeps): LambdaInvoker {
   const resolve = (region: string, functionName: string, qualifierParam?: string): Resolved => {
-    const ref = parseFunctionRef(functionName);
+    const ref = parseFunctionRef(functionName, 170, 'functionName', INVOKE_FUNCTION_NAME_PATTERN);
     const qualifier = combineQualifier(ref, qualifierParam);
     const fn = d.registry.requireFunction(region, ref);
     // An alias picks its version per invocation by its routing weights; versions pass through.

@@ -1,5 +1,6 @@
 // The stored shape of a function version and its rendering as AWS's FunctionConfiguration.
 import { functionArn } from './arn.js';
+import type { ImageConfig, StoredImage } from './images.js';
 
 /** One version's configuration as stored (the wire shape minus computed members, plus the code's hex hash). */
 export interface StoredConfig {
@@ -20,7 +21,11 @@ export interface StoredConfig {
   EphemeralStorage: { Size: number };
   LoggingConfig: { LogFormat: 'JSON' | 'Text'; ApplicationLogLevel?: string; SystemLogLevel?: string; LogGroup: string };
   SnapStart: { ApplyOn: string; OptimizationStatus: string };
-  PackageType: 'Zip';
+  PackageType: 'Zip' | 'Image';
+  /** Image functions: ImageConfig as set (the wire's ImageConfigResponse). */
+  ImageConfigResponse?: { ImageConfig: ImageConfig };
+  /** Image functions: the image as resolved at create (hidden; GetFunction's Code shows its URIs). */
+  image?: StoredImage;
   LastModified: string;
   RevisionId: string;
   CodeSha256: string;
@@ -56,7 +61,7 @@ export const LATEST = '$LATEST';
 
 /** FunctionConfiguration exactly as Lambda returns it. */
 export function toWire(accountId: string, region: string, version: string, c: StoredConfig): Record<string, unknown> {
-  const { codeShaHex: _hidden, unzippedSize: _internal, ...rest } = c;
+  const { codeShaHex: _hidden, unzippedSize: _internal, image: _image, ...rest } = c;
   return {
     ...rest,
     FunctionArn: functionArn(region, accountId, c.FunctionName, version === LATEST ? undefined : version),

@@ -12,7 +12,8 @@ import type { Store } from '../../store/store.js';
 import type { Notifier } from '../../store/notifier.js';
 import type { Leases } from '../../store/leases.js';
 import type { FunctionRegistry } from './functions.js';
-import { LATEST } from './model.js';
+import { LATEST, type FunctionRecord } from './model.js';
+import { aliasNotFound, functionNotFound, provisionedNeedsPublished, provisionedOnUnpublished } from './errors.js';
 import type { SpecCache } from './spec.js';
 
 const MIGRATIONS = [
@@ -193,13 +194,28 @@ export class ProvisionedConcurrency {
     this.balance().catch((e: unknown) => this.onError(e));
   }
 
-  async put(region: string, name: string, qualifier: string | undefined, requested: number): Promise<Record<string, unknown>> {
-    const fn = this.registry.requireFunction(region, { name });
+  /**
+   * The function whose published version or alias `qualifier` names, with AWS's error for each way it is missing: a
+   * number is a version ("Function not found"), anything else an alias ("Cannot find alias arn"); `$LATEST` gets
+   * `onLatest` (Put and Get/Delete word it differently).
+   */
+  target(region: string, name: string, qualifier: string | undefined, onLatest: () => AwsError): { fn: FunctionRecord; qualifier: string } {
     if (qualifier === undefined) throw new AwsError('ValidationException', "1 validation error detected: Value null at 'qualifier' failed to satisfy constraint: Member must not be null");
-    if (qualifier === LATEST) throw new AwsError('InvalidParameterValueException', 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
-    if (this.registry.requireVersion(region, { name }, qualifier).version === LATEST) {
-      throw new AwsError('InvalidParameterValueException', 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+    const fn = this.registry.find(region, name);
+    if (qualifier === LATEST) {
+      if (!fn) throw functionNotFound(this.registry.arn(region, name, qualifier));
+      throw onLatest();
     }
+    const isVersion = /^\d+$/.test(qualifier);
+    const arn = this.registry.arn(region, name, qualifier);
+    const alias = fn?.aliases.get(qualifier);
+    if (isVersion ? !fn?.versions.has(qualifier) : !alias) throw isVersion ? functionNotFound(arn) : aliasNotFound(arn);
+    if (alias?.FunctionVersion === LATEST) throw onLatest();
+    return { fn: fn!, qualifier };
+  }
+
+  async put(region: string, name: string, named: string | undefined, requested: number): Promise<Record<string, unknown>> {
+    const { fn, qualifier } = this.target(region, name, named, provisionedOnUnpublished);
     if (fn.reserved !== undefined && requested > fn.reserved) {
       throw new AwsError('InvalidParameterValueException', `Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function: ${requested} > ${fn.reserved}`);
     }
@@ -225,7 +241,7 @@ export class ProvisionedConcurrency {
   }
 
   get(region: string, name: string, qualifier: string | undefined): Record<string, unknown> {
-    this.registry.requireFunction(region, { name });
+    this.target(region, name, qualifier, provisionedNeedsPublished);
     const c = qualifier === undefined ? undefined : this.configs.get(keyOf(region, name, qualifier));
     if (!c) throw new AwsError('ProvisionedConcurrencyConfigNotFoundException', 'No Provisioned Concurrency Config found for this function');
     return this.wire(c);
@@ -239,7 +255,7 @@ export class ProvisionedConcurrency {
   }
 
   async delete(region: string, name: string, qualifier: string | undefined): Promise<void> {
-    this.registry.requireFunction(region, { name });
+    this.target(region, name, qualifier, provisionedNeedsPublished);
     const c = qualifier === undefined ? undefined : this.configs.get(keyOf(region, name, qualifier));
     if (!c) throw new AwsError('ProvisionedConcurrencyConfigNotFoundException', 'No Provisioned Concurrency Config found for this function');
     await this.drop(c);

@@ -4,6 +4,7 @@ import type { BlobStore } from '../../store/store.js';
 import { functionArn } from './arn.js';
 import { codeDir } from './code.js';
 import type { ResolvedVersion } from './functions.js';
+import type { ImagePackages } from './images.js';
 import type { StoredConfig } from './model.js';
 
 export const specPrefix = (region: string, name: string): string => `${region}/${name}/`;
@@ -17,6 +18,8 @@ export class SpecCache {
     private readonly reservedFor: (region: string, name: string) => number | undefined,
     /** The merged layers directory for a function's layer list. */
     private readonly optDirFor?: (arns: readonly string[]) => Promise<string>,
+    /** Container images: their unpacked root and what runs in it. */
+    private readonly images?: ImagePackages,
     /** Decrypts a revision's sealed environment variables at an environment start (throws Lambda's KMS errors). */
     private readonly checkEnvironment?: (region: string, c: StoredConfig) => Promise<void>,
   ) {}
@@ -32,6 +35,7 @@ export class SpecCache {
     const key = `${specPrefix(region, v.fn.name)}${v.version}/${c.RevisionId}`;
     const cached = this.specs.get(key);
     if (cached) return cached;
+    const image = c.image && this.images ? await this.images.spec(region, c.image, c.ImageConfigResponse?.ImageConfig) : undefined;
     const spec: FunctionSpec = {
       key,
       region,
@@ -46,7 +50,8 @@ export class SpecCache {
       timeout: c.Timeout,
       ephemeralStorage: c.EphemeralStorage.Size,
       environment: c.Environment?.Variables ?? {},
-      codeDir: await codeDir(this.blobs, c.codeShaHex),
+      codeDir: image ? image.rootfs : await codeDir(this.blobs, c.codeShaHex),
+      ...(image ? { image } : {}),
       ...(c.Layers.length > 0 && this.optDirFor ? { optDir: await this.optDirFor(c.Layers.map((l) => l.Arn)) } : {}),
       logGroup: c.LoggingConfig.LogGroup,
       logFormat: c.LoggingConfig.LogFormat,

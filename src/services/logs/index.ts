@@ -3,6 +3,7 @@ import type { LogSink } from '../../engine/types.js';
 import type { ServiceModule } from '../../server/service.js';
 import { logsRoutes } from './api.js';
 import { LogStore } from './store.js';
+import { startLogRetention } from './retention.js';
 
 export type { LogEvent, LogSink } from '../../engine/types.js';
 
@@ -14,12 +15,18 @@ export const logsService: ServiceModule<Record<string, never>, LogsApi> = {
   async create(ctx) {
     const logs = new LogStore(ctx.store, ctx.clock, ctx.journal);
     await logs.init();
+    let stopRetention = (): void => undefined;
     return {
       routes: logsRoutes(ctx.store, logs, ctx.clock, ctx.config.accountId),
       api: logs,
-      start: async () => {},
+      start: async () => {
+        stopRetention = startLogRetention(ctx.store, ctx.journal, ctx.clock, ctx.log);
+      },
       // Writes the lines still buffered.
-      stop: () => logs.close(),
+      stop: () => {
+        stopRetention();
+        return logs.close();
+      },
     };
   },
 };

@@ -1,4 +1,5 @@
-// What the S3 service uses of other services: Lambda's async invoke, SQS, SNS and EventBridge.
+// What the S3 service uses of other services: Lambda's async invoke, SQS, SNS and EventBridge, and the other
+// holders of object blobs (the container registry), whose blobs its sweep must keep.
 import type { LambdaApi } from '../lambda/index.js';
 import type { EventsApi } from '../events/index.js';
 import type { SnsApi } from '../sns/index.js';
@@ -9,4 +10,6 @@ export interface S3Deps {
   readonly queues: SqsApi;
   readonly sns: SnsApi;
   readonly events: EventsApi;
+  /** Other users of the store's object blobs: what they reference is never swept. */
+  readonly blobHolders?: readonly { referencedBlobs(): Promise<Set<string>> }[];
 }

@@ -32,7 +32,7 @@ export const s3Service: ServiceModule<S3Deps, S3Api> = {
     };
     const s3: S3Ctx = { data, blobs: ctx.store.blobs.objects, clock: ctx.clock, cluster: ctx.cluster, accountId, mayInvoke };
     const worker = new NotificationWorker(ctx.cluster, ctx.clock, ctx.deps, ctx.log);
-    const sweeper = new BlobSweeper(data, ctx.store.blobs.objects, ctx.clock, ctx.cluster, ctx.log);
+    const sweeper = new BlobSweeper(data, ctx.store.blobs.objects, ctx.clock, ctx.cluster, ctx.log, undefined, ctx.deps.blobHolders ?? []);
     return {
       routes: {
         raw: [

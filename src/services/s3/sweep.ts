@@ -20,6 +20,8 @@ export class BlobSweeper {
     private readonly cluster: ClusterContext,
     private readonly log: (m: string) => void,
     private readonly graceMs = GRACE_MS,
+    /** Other holders of object blobs (the registry): their blobs are kept too. */
+    private readonly others: readonly { referencedBlobs(): Promise<Set<string>> }[] = [],
   ) {}
 
   start(): void {
@@ -49,6 +51,7 @@ export class BlobSweeper {
       // Blobs are listed before the references are read: a blob written after the listing is not a candidate.
       const blobs = await this.blobs.list();
       const used = await this.data.referencedBlobs();
+      for (const o of this.others) for (const sha of await o.referencedBlobs()) used.add(sha);
       // Blob times are the files' (or rows') wall-clock creation times, so the cutoff is wall-clock time too.
       const cutoff = Date.now() - this.graceMs;
       let n = 0;

@@ -1,6 +1,7 @@
 // The Step Functions service: the model (machines, executions, tokens, activities) and its API routes; at start
 // this node takes over the Standard executions no node runs (all of them on the embedded store), and in a cluster
 // keeps sweeping for executions of nodes that died.
+import { startExecutionRetention } from './retention.js';
 import type { ServiceModule } from '../../server/service.js';
 import type { EventsApi, EventsPutEntry } from '../events/index.js';
 import type { LambdaApi } from '../lambda/index.js';
@@ -44,6 +45,7 @@ export const statesService: ServiceModule<StatesDeps, StatesApi> = {
     });
     await model.init();
     const cluster = new StatesCluster(model);
+    let stopRetention = (): void => undefined;
     return {
       routes: statesRoutes(model, cluster),
       api: {
@@ -52,10 +54,14 @@ export const statesService: ServiceModule<StatesDeps, StatesApi> = {
           return { executionArn: r.executionArn, startDate: r.startDate };
         },
       },
-      start: () => cluster.start(),
+      start: async () => {
+        await cluster.start();
+        stopRetention = startExecutionRetention(ctx.store, ctx.journal, ctx.clock, ctx.log);
+      },
       beforeHttpClose: () => cluster.endPolls(),
       // Stops the timers, flushes the history writes, then hands the executions back.
       stop: async () => {
+        stopRetention();
         await model.close();
         await cluster.close();
       },

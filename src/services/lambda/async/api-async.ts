@@ -8,6 +8,7 @@ import { combineQualifier, functionArn, parseFunctionRef } from '../arn.js';
 import type { EventInvokeConfig, EventInvokeConfigs } from './event-invoke-config.js';
 import type { LambdaInvoker } from '../invoker.js';
 import { Constraints } from '../validate.js';
+import { destinationConfigInvalid, destinationInvalid, destinationIsSelf, functionDoesntExist, noErrorHandlingOrDestination, noEventInvokeConfig, notReachable } from '../errors.js';
 import { parseJsonBody, shape } from '../../../lib/validate.js';
 
 const Dest = z.object({ Destination: z.string().optional() }).optional();
@@ -26,23 +27,49 @@ export interface AsyncApiDeps {
   enqueue(region: string, functionName: string, qualifier: string | undefined, payload: Buffer, requestId: string): Promise<void>;
 }
 
-/** Checks a destination ARN: selfless delivers to SQS queues, SNS topics and Lambda functions. */
+/** Checks a destination ARN's form (the semantic checks need the function and run in `checkTargets`). */
 function checkDestination(c: Constraints, field: string, arn: string | undefined): void {
   if (arn === undefined || arn === '') return;
   c.len(field, arn, 0, 350).pattern(field, arn, DESTINATION_PATTERN);
-  const service = arn.split(':')[2];
-  if (/^arn:/.test(arn) && service !== 'sqs' && service !== 'sns' && service !== 'lambda' && service !== 'events') {
-    throw new AwsError('InvalidParameterValueException', `The destination ARN ${arn} is not supported: selfless delivers to SQS queues, SNS topics, EventBridge buses and Lambda functions.`);
-  }
 }
 
+/** The services Lambda delivers async results to. */
+const DESTINATION_SERVICES = new Set(['sqs', 'sns', 'lambda', 'events']);
+
 export function asyncRoutes(d: AsyncApiDeps): RestRoute[] {
-  const target = (req: ApiRequest) => {
+  /**
+   * The function and qualifier a config hangs on. `absent(arn)`: AWS's answer for a missing function or qualifier,
+   * which is "doesn't exist" where a config is written or listed and "doesn't have an EventInvokeConfig" where one is
+   * read or deleted (`arn` carries the qualifier, `$LATEST` when none was named).
+   */
+  const target = (req: ApiRequest, absent: (arn: string) => AwsError) => {
     const ref = parseFunctionRef(req.params['FunctionName'] ?? '', 140);
     const qualifier = combineQualifier(ref, req.query.get('Qualifier'));
-    const r = d.invoker.resolve(req.region, ref.name, qualifier);
+    if (ref.region && ref.region !== req.region) throw notReachable(ref.region, req.region);
     const q = qualifier ?? '$LATEST';
-    return { name: r.fn.name, qualifier: q, arn: functionArn(req.region, d.accountId, r.fn.name, q) };
+    const arn = functionArn(req.region, d.accountId, ref.name, q);
+    try {
+      d.invoker.resolve(req.region, ref.name, qualifier);
+    } catch {
+      throw absent(arn);
+    }
+    return { name: ref.name, qualifier: q, arn };
+  };
+  /** A destination must be a service Lambda delivers to, and a function destination another existing function. */
+  const checkTargets = (req: ApiRequest, name: string, cfg: z.infer<typeof ConfigShape>['DestinationConfig']): void => {
+    const arns = [cfg?.OnSuccess?.Destination, cfg?.OnFailure?.Destination];
+    for (const arn of arns) {
+      if (!arn) continue;
+      const [, , service, , , type, target] = arn.split(':');
+      if (!DESTINATION_SERVICES.has(service ?? '')) throw destinationConfigInvalid(arns[0] || undefined, arns[1] || undefined);
+      if (service !== 'lambda') continue;
+      if (type === 'function' && target === name) throw destinationIsSelf();
+      try {
+        d.invoker.resolve(req.region, arn);
+      } catch {
+        throw destinationInvalid(arn);
+      }
+    }
   };
   const wire = (arn: string, c: EventInvokeConfig) => ({
     LastModified: c.lastModified / 1000,
@@ -62,7 +89,6 @@ export function asyncRoutes(d: AsyncApiDeps): RestRoute[] {
     return input;
   };
   const dest = (x: { Destination?: string } | undefined) => (x?.Destination ? { Destination: x.Destination } : {});
-  const missing = (arn: string) => new AwsError('ResourceNotFoundException', `The function ${arn} doesn't have an EventInvokeConfig`);
   const path = '/2019-09-25/functions/{FunctionName}/event-invoke-config';
 
   return [
@@ -71,8 +97,12 @@ export function asyncRoutes(d: AsyncApiDeps): RestRoute[] {
       method: 'PUT',
       path,
       handler: async (req) => {
-        const t = target(req);
         const input = parse(req);
+        if (input.MaximumRetryAttempts === undefined && input.MaximumEventAgeInSeconds === undefined && input.DestinationConfig === undefined) {
+          throw noErrorHandlingOrDestination();
+        }
+        const t = target(req, functionDoesntExist);
+        checkTargets(req, t.name, input.DestinationConfig);
         const c = await d.configs.put(req.region, t.name, t.qualifier, {
           MaximumRetryAttempts: input.MaximumRetryAttempts,
           MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds,
@@ -86,10 +116,11 @@ export function asyncRoutes(d: AsyncApiDeps): RestRoute[] {
       method: 'POST',
       path,
       handler: async (req) => {
-        const t = target(req);
         const input = parse(req);
+        const t = target(req, functionDoesntExist);
+        checkTargets(req, t.name, input.DestinationConfig);
         const old = d.configs.get(req.region, t.name, t.qualifier);
-        if (!old) throw missing(t.arn);
+        if (!old) throw noEventInvokeConfig(t.arn);
         const c = await d.configs.put(req.region, t.name, t.qualifier, {
           MaximumRetryAttempts: input.MaximumRetryAttempts ?? old.MaximumRetryAttempts,
           MaximumEventAgeInSeconds: input.MaximumEventAgeInSeconds ?? old.MaximumEventAgeInSeconds,
@@ -106,9 +137,9 @@ export function asyncRoutes(d: AsyncApiDeps): RestRoute[] {
       method: 'GET',
       path,
       handler: async (req) => {
-        const t = target(req);
+        const t = target(req, noEventInvokeConfig);
         const c = d.configs.get(req.region, t.name, t.qualifier);
-        if (!c) throw missing(t.arn);
+        if (!c) throw noEventInvokeConfig(t.arn);
         return { body: wire(t.arn, c) };
       },
     },
@@ -117,8 +148,8 @@ export function asyncRoutes(d: AsyncApiDeps): RestRoute[] {
       method: 'DELETE',
       path,
       handler: async (req) => {
-        const t = target(req);
-        if (!d.configs.get(req.region, t.name, t.qualifier)) throw missing(t.arn);
+        const t = target(req, noEventInvokeConfig);
+        if (!d.configs.get(req.region, t.name, t.qualifier)) throw noEventInvokeConfig(t.arn);
         await d.configs.delete(req.region, t.name, t.qualifier);
         return { status: 204 };
       },
@@ -129,7 +160,13 @@ export function asyncRoutes(d: AsyncApiDeps): RestRoute[] {
       path: `${path}/list`,
       handler: async (req) => {
         const ref = parseFunctionRef(req.params['FunctionName'] ?? '', 140);
-        const name = d.invoker.resolve(req.region, ref.name).fn.name;
+        if (ref.region && ref.region !== req.region) throw notReachable(ref.region, req.region);
+        let name: string;
+        try {
+          name = d.invoker.resolve(req.region, ref.name).fn.name;
+        } catch {
+          throw functionDoesntExist();
+        }
         const maxRaw = req.query.get('MaxItems');
         const max = maxRaw === null ? 50 : Number(maxRaw);
         new Constraints().int('maxItems', Number.isInteger(max) ? max : 0, 1, 50).throwIfAny();

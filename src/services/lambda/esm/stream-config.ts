@@ -8,7 +8,8 @@ import { Constraints } from '../validate.js';
 import type { StreamMappingConfig } from './stream-shard.js';
 import type { StreamSourceName } from './stream-records.js';
 
-export const STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;
+/** In the order AWS's validation message lists them. */
+export const STARTING_POSITIONS = ['LATEST', 'AT_TIMESTAMP', 'TRIM_HORIZON'] as const;
 export type StartingPosition = (typeof STARTING_POSITIONS)[number];
 
 /** What a stream mapping records beyond the fields every mapping has. */
