@@ -31,7 +31,7 @@ import { ssmService } from './services/ssm/index.js';
 import { secretsManagerService } from './services/secretsmanager/index.js';
 import { cloudformationService } from './services/cloudformation/index.js';
 import { dynamodbService } from './services/dynamodb/index.js';
-import { AUDIT_LOG_GROUP, type IamApi, iamService, policyAuthorizer } from './services/iam/index.js';
+import { AUDIT_LOG_GROUP, type IamApi, iamService, policyAuthorizer, type ResourcePolicyAnswer } from './services/iam/index.js';
 import { stsService } from './services/sts/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
@@ -147,7 +147,6 @@ const SERVICES = [
   entry(sqsService, () => ({})),
   entry(kmsService, () => ({})),
   entry(ssmService, (use) => ({ kms: use(kmsService) })),
-  entry(secretsManagerService, (use) => ({ kms: use(kmsService) })),
   entry(engineModule, (use) => ({ logs: use(logsService), iam: use(iamService) })),
   entry(snsService, () => ({})),
   entry(eventsService, () => ({})),
@@ -155,7 +154,9 @@ const SERVICES = [
   entry(dynamodbService, () => ({})),
   // The container registry before Lambda: image functions are resolved and unpacked through it.
   entry(ecrService, () => ({})),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), images: use(ecrService), iam: use(iamService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), images: use(ecrService), iam: use(iamService), kms: use(kmsService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams] })),
+  // Secrets Manager after Lambda: rotation invokes the secret's rotation function.
+  entry(secretsManagerService, (use) => ({ kms: use(kmsService), lambda: use(lambdaService) })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
   entry(statesService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), events: use(eventsService) })),
   entry(snsDeliveryService, (use) => ({ sns: use(snsService), lambda: use(lambdaService), queues: use(sqsService) })),
@@ -180,7 +181,9 @@ function authorizerOf(services: ServiceSet, mode: AuthMode, clock: Clock, log: (
   const topics = services.api(snsService);
   const buckets = services.api(s3Service);
   const logs = services.api(logsService);
-  const resourcePolicy = async (arn: string): Promise<string | undefined> => {
+  const secrets = services.api(secretsManagerService);
+  const kms = services.api(kmsService);
+  const resourcePolicy = async (arn: string): Promise<ResourcePolicyAnswer> => {
     const p = arn.split(':');
     if (p[2] === 'lambda' && p[5] === 'function' && p[6]) {
       const doc = lambda.policyFor(p[3] ?? '', p[6], p[7]);
@@ -190,6 +193,12 @@ function authorizerOf(services: ServiceSet, mode: AuthMode, clock: Clock, log: (
     if (p[2] === 'sns' && p.length === 6) return topics.topicPolicy(arn);
     // arn:aws:s3:::bucket or arn:aws:s3:::bucket/key: the bucket's policy speaks for both.
     if (p[2] === 's3' && p[5]) return buckets.bucketPolicy(p[5].split('/')[0] ?? '');
+    if (p[2] === 'secretsmanager' && p[5] === 'secret') return secrets.resourcePolicy(arn);
+    // A key policy must allow, also within the key's account (directly, or by naming the account, which delegates to IAM).
+    if (p[2] === 'kms' && p[5]) {
+      const policy = await kms.keyPolicy(arn);
+      return policy === undefined ? undefined : { policy, mustAllow: true };
+    }
     return undefined;
   };
   const authz = policyAuthorizer({

@@ -279,7 +279,8 @@ export class Engine {
     const noNetwork = spec.noNetwork ?? spec.environment['SELFLESS_NETWORK'] === 'none';
     // Nor can one that needs a larger /tmp than pre-started sandboxes have (the default 512 MB).
     const sandboxed = this.o.launcher.mode === 'sandbox';
-    // Before any environment is taken, so a refused role leaves nothing to clean up.
+    // Before any environment is taken, so a refused role (or an undecryptable environment) leaves nothing to clean up.
+    await spec.prepare?.();
     const key = await this.o.credentialsFor(spec);
     const fits = !(sandboxed && (noNetwork || spec.ephemeralStorage !== 512));
     // An image function runs its own root: only a sandbox pre-built on that root (a deferred one) fits it.

@@ -5,6 +5,11 @@ import type { Writable } from 'node:stream';
 export interface FunctionSpec {
   /** Unique per code + configuration: environments are bound to one key for their whole life. */
   key: string;
+  /**
+   * Called at every environment start, before an environment is taken; a throw (an AwsError) refuses the start and is
+   * the invocation's answer. Lambda decrypts the function's environment variables here (its KMS key's state).
+   */
+  prepare?: () => Promise<void>;
   region: string;
   accountId: string;
   functionName: string;

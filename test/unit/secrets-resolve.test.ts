@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../src/lib/clock.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { LocalNotifier } from '../../src/store/notifier.js';
+import { WorkQueues } from '../../src/store/work.js';
 import { kmsService } from '../../src/services/kms/index.js';
 import { Params } from '../../src/services/ssm/params.js';
 import { ssmService } from '../../src/services/ssm/index.js';
@@ -20,7 +22,9 @@ test('resolve: {{resolve:ssm:name:version}} and {{resolve:secretsmanager:id:Secr
     const base = { store, clock, config: { dataDir: dir, accountId: '000000000000' }, log: () => undefined } as never as Parameters<typeof kmsService.create>[0];
     const kms = (await kmsService.create({ ...base, deps: {} })).api;
     const ssm = (await ssmService.create({ ...base, deps: { kms } } as never)).api;
-    const sm = (await secretsManagerService.create({ ...base, deps: { kms } } as never)).api;
+    // Secrets Manager's scheduled rotations are work items: it needs the node's work queues (and Lambda, unused here).
+    const cluster = { work: new WorkQueues(store, new LocalNotifier(), clock, 'n1') };
+    const sm = (await secretsManagerService.create({ ...base, cluster, deps: { kms, lambda: undefined } } as never)).api;
     const params = new Params({ store, clock, kms, accountId: '000000000000' });
     await params.put('us-east-1', { name: '/a/b', value: 'one', type: 'String', overwrite: false });
     await params.put('us-east-1', { name: '/a/b', value: 'two', overwrite: true });

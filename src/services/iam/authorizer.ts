@@ -8,8 +8,12 @@ import { authzTarget, resourceAccount, s3Input, s3Operation, type AuthzScope } f
 import { contextFor, denialMessage, evaluate, parsePolicy, type AuthzRequest, type Decision, type PolicyDocument, type PolicySet } from './policy/index.js';
 import type { CallerPolicies } from './access.js';
 
-/** The resource policy of an ARN (a function's, a queue's, a bucket's …) as JSON text, if the resource has one. */
-export type ResourcePolicyLookup = (arn: string) => string | undefined | Promise<string | undefined>;
+/**
+ * The resource policy of an ARN (a function's, a queue's, a bucket's, a secret's …) as JSON text, if the resource has
+ * one; a KMS key's policy comes with `mustAllow`, since a key policy must allow even callers of the key's account.
+ */
+export type ResourcePolicyLookup = (arn: string) => ResourcePolicyAnswer | Promise<ResourcePolicyAnswer>;
+export type ResourcePolicyAnswer = string | { policy: string; mustAllow: boolean } | undefined;
 
 /** The log group every decision about a non-root caller is written to (`selfless audit` reads it). */
 export const AUDIT_LOG_GROUP = '/selfless/audit';
@@ -74,15 +78,20 @@ export function policyAuthorizer(deps: AuthorizerDeps): Authorizer {
       resourceAccount: resourceAccount(resource, scope),
       context: contextFor(caller, { ...context, 'aws:CurrentTime': new Date(now).toISOString(), 'aws:EpochTime': String(Math.floor(now / 1000)), 'aws:SecureTransport': 'false' }),
     };
-    const text = resource === '*' ? undefined : await deps.resourcePolicy(resource);
-    const set: PolicySet = { identity: policies.identity, boundary: policies.boundary, session: policies.session, resource: text ? resourceDoc(text) : undefined };
+    const found = resource === '*' ? undefined : await deps.resourcePolicy(resource);
+    const text = typeof found === 'string' ? found : found?.policy;
+    const set: PolicySet = {
+      identity: policies.identity, boundary: policies.boundary, session: policies.session, resource: text ? resourceDoc(text) : undefined,
+      ...(typeof found === 'object' && found.mustAllow ? { resourceMustAllow: true } : {}),
+    };
     return { req, decision: evaluate(req, set) };
   };
 
   return {
     async authorize(caller, op) {
-      // The account's root may do everything in its own account (no policy can limit it but an SCP, which we lack).
-      if (caller.kind === 'root' && caller.accountId === op.accountId) return 'allow';
+      // The account's root may do everything in its own account (no policy can limit it but an SCP, which we lack),
+      // except use a KMS key whose key policy does not allow it: key policies can lock out the root user too.
+      if (caller.kind === 'root' && caller.accountId === op.accountId && op.service !== 'kms') return 'allow';
       // STS answers who the caller is and issues sessions without identity permissions of its own: GetCallerIdentity
       // and GetSessionToken need none, and AssumeRole is decided by STS against the role's trust policy.
       if (op.service === 'sts') return 'allow';

@@ -12,10 +12,10 @@ import { IAM_MIGRATIONS } from './model.js';
 import { Policies } from './policies.js';
 
 export type { CallerPolicies } from './access.js';
-export { AUDIT_LOG_GROUP, policyAuthorizer, type AuditEntry, type AuthorizerDeps, type ResourcePolicyLookup } from './authorizer.js';
+export { AUDIT_LOG_GROUP, policyAuthorizer, type AuditEntry, type AuthorizerDeps, type ResourcePolicyAnswer, type ResourcePolicyLookup } from './authorizer.js';
 export type { TemporaryCredentials } from './credentials.js';
 // The policy language for services that decide with their own resource policies (Lambda: may a service invoke).
-export { evaluate, parsePolicy, type AuthzRequest, type PolicyDocument as ParsedPolicy } from './policy/index.js';
+export { contextFor, evaluate, parsePolicy, type AuthzRequest, type PolicyDocument as ParsedPolicy } from './policy/index.js';
 
 /** A role as STS needs it. */
 export interface RoleInfo {

@@ -4,6 +4,7 @@ import { AwsError } from '../../lib/errors.js';
 import { need, parseJsonObject, str, type JsonObject } from '../../lib/validate.js';
 import type { ApiRequest, Handler, ServiceRoutes } from '../../server/types.js';
 import * as E from './errors.js';
+import { checkKeyPolicy } from './key-policy.js';
 import type { KeyRow, Keys } from './keys.js';
 
 type Body = JsonObject;
@@ -74,7 +75,7 @@ export function kmsRoutes(keys: Keys, accountId: string): ServiceRoutes {
       const usage = str(b, 'KeyUsage') ?? 'ENCRYPT_DECRYPT';
       if (usage !== 'ENCRYPT_DECRYPT') throw E.validation(`KeyUsage ${usage} is not compatible with KeySpec SYMMETRIC_DEFAULT`);
       const policy = str(b, 'Policy');
-      if (policy !== undefined) checkPolicy(policy);
+      if (policy !== undefined) checkKeyPolicy(policy, r.caller, `arn:aws:kms:${r.region}:${r.accountId}:key/*`, b['BypassPolicyLockoutSafetyCheck'] === true);
       const k = await keys.create(r.region, { description: str(b, 'Description'), policy, tags: tagsIn(b['Tags']) });
       return { body: { KeyMetadata: meta(k) } };
     },
@@ -203,7 +204,7 @@ export function kmsRoutes(keys: Keys, accountId: string): ServiceRoutes {
       const name = str(b, 'PolicyName') ?? 'default';
       if (name !== 'default') throw new AwsError('NotFoundException', 'No such policy exists');
       const policy = need(b, 'Policy');
-      checkPolicy(policy);
+      checkKeyPolicy(policy, r.caller, k.arn, b['BypassPolicyLockoutSafetyCheck'] === true);
       await keys.update(k, { policy });
       return { body: {} };
     },
@@ -300,14 +301,4 @@ export function kmsRoutes(keys: Keys, accountId: string): ServiceRoutes {
 function algorithm(b: Body): void {
   const a = str(b, 'EncryptionAlgorithm');
   if (a !== undefined && a !== 'SYMMETRIC_DEFAULT') throw new AwsError('InvalidKeyUsageException', `Algorithm ${a} is incompatible with key spec SYMMETRIC_DEFAULT.`);
-}
-
-function checkPolicy(p: string): void {
-  let v: unknown;
-  try {
-    v = JSON.parse(p);
-  } catch {
-    throw E.malformedPolicy('The policy document is not valid JSON.');
-  }
-  if (!v || typeof v !== 'object' || !Array.isArray((v as Body)['Statement'])) throw E.malformedPolicy('The new key policy will not allow you to update the key policy in the future.');
 }

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { ServiceModule } from '../../server/service.js';
 import { kmsRoutes } from './api.js';
+import { withGrants } from './key-policy.js';
 import { Keys } from './keys.js';
 import { MasterKey } from './master.js';
 
@@ -14,6 +15,8 @@ export interface KmsApi {
   encrypt(region: string, keyId: string, plaintext: Buffer, context?: Record<string, string>): Promise<{ blob: Buffer; keyArn: string }>;
   /** Decrypts a blob made by encrypt(); the blob names its key. */
   decrypt(region: string, blob: Buffer, context?: Record<string, string>): Promise<{ plaintext: Buffer; keyArn: string }>;
+  /** The key policy of a key named by key or alias ARN, its grants as further statements (the authorizer's resource policy for KMS). */
+  keyPolicy(arn: string): Promise<string | undefined>;
 }
 
 export type KmsDeps = Record<string, never>;
@@ -33,6 +36,14 @@ export const kmsService: ServiceModule<KmsDeps, KmsApi> = {
       encrypt: async (region, keyId, plaintext, context) => {
         const k = await keys.usable(region, keyId);
         return { blob: keys.encrypt(k, plaintext, context), keyArn: k.arn };
+      },
+      keyPolicy: async (arn) => {
+        try {
+          const k = await keys.find(arn.split(':')[3] ?? '', arn);
+          return withGrants(k.policy, await keys.grants(k.arn));
+        } catch {
+          return undefined;
+        }
       },
       decrypt: async (region, blob, context) => {
         const r = await keys.decrypt(region, blob, context);

@@ -9,6 +9,7 @@ import { functionArn, type FunctionRef } from './arn.js';
 import { decodeZipField, storeZip, type CodePackage } from './code.js';
 import { LATEST, type FunctionRecord, type StoredAlias, type StoredConfig } from './model.js';
 import { syncRecord } from './functions-sync.js';
+import type { EnvCrypto } from './env-crypto.js';
 import { functionNotFound, latestNotDeletable, notReachable } from './errors.js';
 import { checkImageConfig, imageConfigResponse, type ImagePackages, type StoredImage } from './images.js';
 import { checkConfig, type CreateFunctionInput, type UpdateCodeInput, type UpdateConfigurationInput } from './validate.js';
@@ -78,6 +79,20 @@ export class FunctionRegistry {
   /** Resolves and checks a function's layer ARNs (set by the layers part of the service). */
   layers: ((arns: readonly string[], functionUnzipped: number, current?: readonly string[]) => { Arn: string; CodeSize: number }[]) | undefined;
 
+  /** Seals environment variables in stored rows and opens them on load (set by the service from KMS). */
+  envCrypto: EnvCrypto | undefined;
+
+  /** A configuration as its row stores it (variables sealed). */
+  private rowText(region: string, c: StoredConfig): Promise<string> {
+    return this.envCrypto ? this.envCrypto.seal(region, c) : Promise.resolve(JSON.stringify(c));
+  }
+
+  /** A stored row's configuration text with its variables opened. */
+  private opened<T extends { config: string }>(region: string, rows: T[]): Promise<T[]> {
+    const crypto = this.envCrypto;
+    return crypto ? Promise.all(rows.map(async (r) => ({ ...r, config: await crypto.open(region, r.config) }))) : Promise.resolve(rows);
+  }
+
   /** Refuses a role Lambda could not assume (enforce mode; set by the service from IAM). */
   checkRole: ((roleArn: string) => Promise<void>) | undefined;
 
@@ -102,7 +117,8 @@ export class FunctionRegistry {
         ...(r.reserved !== null ? { reserved: r.reserved } : {}),
       });
     }
-    const versions = await this.store.all<{ region: string; name: string; version: string; config: string }>('SELECT * FROM lambda_versions');
+    const versions: { region: string; name: string; version: string; config: string }[] = [];
+    for (const v of await this.store.all<{ region: string; name: string; version: string; config: string }>('SELECT * FROM lambda_versions')) versions.push(...(await this.opened(v.region, [v])));
     for (const v of versions) this.fns.get(key(v.region, v.name))?.versions.set(v.version, JSON.parse(v.config) as StoredConfig);
     const aliases = await this.store.all<{ region: string; name: string; alias: string; config: string }>('SELECT * FROM lambda_aliases');
     for (const a of aliases) this.fns.get(key(a.region, a.name))?.aliases.set(a.alias, JSON.parse(a.config) as StoredAlias);
@@ -157,7 +173,7 @@ export class FunctionRegistry {
       }
       return;
     }
-    const versions = await this.store.all<{ version: string; config: string }>('SELECT version, config FROM lambda_versions WHERE region = ? AND name = ?', [region, name]);
+    const versions = await this.opened(region, await this.store.all<{ version: string; config: string }>('SELECT version, config FROM lambda_versions WHERE region = ? AND name = ?', [region, name]));
     const aliases = await this.store.all<{ alias: string; config: string }>('SELECT alias, config FROM lambda_aliases WHERE region = ? AND name = ?', [region, name]);
     // The record is updated in place: callers hold references to it.
     const fn: FunctionRecord = cur ?? { region, name, nextVersion: row.next_version, tags: {}, versions: new Map(), aliases: new Map() };
@@ -310,11 +326,12 @@ export class FunctionRegistry {
       versions: new Map([[LATEST, config]]),
       aliases: new Map(),
     };
+    const row = await this.rowText(region, config);
     await this.store.tx(async (q) => {
       await q.run('INSERT INTO lambda_functions (region, name, next_version, tags, created_at) VALUES (?, ?, ?, ?, ?)', [
         region, fn.name, fn.nextVersion, JSON.stringify(fn.tags), now,
       ]);
-      await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [region, fn.name, LATEST, JSON.stringify(config)]);
+      await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [region, fn.name, LATEST, row]);
     });
     this.fns.set(key(region, fn.name), fn);
     this.announce(region, fn.name);
@@ -384,7 +401,7 @@ export class FunctionRegistry {
 
   private async saveLatest(fn: FunctionRecord, config: StoredConfig): Promise<ResolvedVersion> {
     const next = { ...config, LastModified: lambdaTimestamp(this.clock.now()), RevisionId: uuid() };
-    await this.store.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [JSON.stringify(next), fn.region, fn.name, LATEST]);
+    await this.store.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [await this.rowText(fn.region, next), fn.region, fn.name, LATEST]);
     fn.versions.set(LATEST, next);
     this.changed(fn, { version: LATEST, retire: true });
     this.announce(fn.region, fn.name);
@@ -421,8 +438,9 @@ export class FunctionRegistry {
     if (last && sameContent(last.config, cur.config)) return { fn, version: last.version, config: last.config };
     const version = String(fn.nextVersion);
     const config: StoredConfig = { ...cur.config, Description: opts.Description ?? cur.config.Description, RevisionId: uuid(), LastModified: lambdaTimestamp(this.clock.now()) };
+    const row = await this.rowText(fn.region, config);
     await this.store.tx(async (q) => {
-      await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [fn.region, fn.name, version, JSON.stringify(config)]);
+      await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [fn.region, fn.name, version, row]);
       await q.run('UPDATE lambda_functions SET next_version = ? WHERE region = ? AND name = ?', [fn.nextVersion + 1, fn.region, fn.name]);
     });
     fn.nextVersion++;
@@ -476,11 +494,12 @@ export class FunctionRegistry {
     const alias = fn.aliases.get(qualifier);
     const config = alias ? undefined : fn.versions.get(qualifier);
     if (!alias && !config) throw notFound(`Function not found: ${this.arn(fn.region, fn.name, qualifier)}`);
+    const row = config ? await this.rowText(fn.region, { ...config, RevisionId: revisionId }) : '';
     const result = await this.store.tx(async (q) => {
       if (alias) {
         await q.run('UPDATE lambda_aliases SET config = ? WHERE region = ? AND name = ? AND alias = ?', [JSON.stringify({ ...alias, RevisionId: revisionId }), fn.region, fn.name, qualifier]);
       } else {
-        await q.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [JSON.stringify({ ...config, RevisionId: revisionId }), fn.region, fn.name, qualifier]);
+        await q.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [row, fn.region, fn.name, qualifier]);
       }
       return write(q);
     });

@@ -11,6 +11,8 @@ import type { SqsApi } from '../sqs/index.js';
 import type { SnsApi } from '../sns/index.js';
 import type { EventsApi } from '../events/index.js';
 import type { IamApi } from '../iam/index.js';
+import type { KmsApi } from '../kms/index.js';
+import { EnvCrypto } from './env-crypto.js';
 import { ExecutionRoles } from './roles.js';
 import type { ShardStreamSource } from '../../lib/shard-stream.js';
 import { functionRoutes } from './api-functions.js';
@@ -60,6 +62,8 @@ export interface LambdaDeps {
   readonly events: EventsApi;
   /** The container registry that image functions are resolved and unpacked through (absent: no image functions). */
   readonly images?: EcrApi;
+  /** Environment variables are sealed at rest under the function's KMS key (or alias/aws/lambda). */
+  readonly kms: KmsApi;
   /** Sharded streams that event source mappings read (Kinesis, DynamoDB Streams); none when absent. */
   readonly streams?: readonly ShardStreamSource[];
 }
@@ -95,6 +99,8 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     // Other nodes share the store: caches follow their writes through the notifier, work goes by claims and leases.
     const shared = store.kind === 'postgres';
     const registry = new FunctionRegistry(store, clock, accountId, ctx.notifier, onError);
+    const envCrypto = new EnvCrypto(ctx.deps.kms);
+    registry.envCrypto = envCrypto;
     await registry.load();
     const layers = new LayerRegistry(store, clock, accountId, ctx.notifier, onError);
     await layers.load();
@@ -136,6 +142,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       (region, name) => registry.requireFunction(region, { name }).reserved,
       (arns) => layers.optDir(arns),
       images,
+      (region, c) => envCrypto.check(region, c),
     );
     concurrency.setReservedTotal(registry.reservedTotal());
     registry.onChange((region, name, scope) => {

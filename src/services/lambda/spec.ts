@@ -5,6 +5,7 @@ import { functionArn } from './arn.js';
 import { codeDir } from './code.js';
 import type { ResolvedVersion } from './functions.js';
 import type { ImagePackages } from './images.js';
+import type { StoredConfig } from './model.js';
 
 export const specPrefix = (region: string, name: string): string => `${region}/${name}/`;
 
@@ -19,6 +20,8 @@ export class SpecCache {
     private readonly optDirFor?: (arns: readonly string[]) => Promise<string>,
     /** Container images: their unpacked root and what runs in it. */
     private readonly images?: ImagePackages,
+    /** Decrypts a revision's sealed environment variables at an environment start (throws Lambda's KMS errors). */
+    private readonly checkEnvironment?: (region: string, c: StoredConfig) => Promise<void>,
   ) {}
 
   /** Drops cached specs of a function (after it changed). */
@@ -57,6 +60,7 @@ export class SpecCache {
       systemLogLevel: c.LoggingConfig.SystemLogLevel,
       concurrencyKey: `${region}/${v.fn.name}`,
       reservedConcurrency: this.reservedFor(region, v.fn.name),
+      ...(this.checkEnvironment ? { prepare: () => this.checkEnvironment!(region, c) } : {}),
     };
     this.specs.set(key, spec);
     return spec;

@@ -4,6 +4,8 @@ import { AwsError } from '../../lib/errors.js';
 import { need, parseJsonObject, str, type JsonObject } from '../../lib/validate.js';
 import type { ApiRequest, Handler, ServiceRoutes } from '../../server/types.js';
 import * as E from './errors.js';
+import { rotationOps } from './api-rotation.js';
+import type { Rotation } from './rotation.js';
 import type { SecretRow, Secrets } from './secrets.js';
 
 type Body = JsonObject;
@@ -24,12 +26,14 @@ function valueIn(b: Body): { value: Buffer; binary: boolean } | undefined {
   return undefined;
 }
 
-export function secretsRoutes(s: Secrets): ServiceRoutes {
+export function secretsRoutes(s: Secrets, rotation: Rotation): ServiceRoutes {
   const describe = async (x: SecretRow): Promise<Body> => {
     const vs = await s.versions(x.arn);
     return {
       ARN: x.arn, Name: x.name, ...(x.description ? { Description: x.description } : {}), ...(x.kms_key ? { KmsKeyId: x.kms_key } : {}),
-      RotationEnabled: false, LastChangedDate: x.changed, CreatedDate: x.created, ...(x.deleted !== null ? { DeletedDate: x.deleted } : {}),
+      RotationEnabled: x.rotation_enabled === 1, ...(x.rotation_lambda ? { RotationLambdaARN: x.rotation_lambda } : {}),
+      ...(x.rotation_rules ? { RotationRules: JSON.parse(x.rotation_rules) as Body } : {}), ...(x.last_rotated !== null ? { LastRotatedDate: x.last_rotated } : {}),
+      ...(x.rotation_enabled === 1 && x.next_rotation !== null ? { NextRotationDate: x.next_rotation } : {}), LastChangedDate: x.changed, CreatedDate: x.created, ...(x.deleted !== null ? { DeletedDate: x.deleted } : {}),
       Tags: tagList(x.tags), VersionIdsToStages: Object.fromEntries(vs.filter((v) => (JSON.parse(v.stages) as string[]).length).map((v) => [v.version_id, JSON.parse(v.stages) as string[]])),
     };
   };
@@ -42,6 +46,7 @@ export function secretsRoutes(s: Secrets): ServiceRoutes {
     };
   };
   const ops: Record<string, Handler> = {
+    ...rotationOps(s, rotation),
     CreateSecret: async (r) => {
       const b = parse(r);
       const name = need(b, 'Name');

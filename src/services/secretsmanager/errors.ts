@@ -9,3 +9,8 @@ export const markedForDeletion = (): AwsError => e('InvalidRequestException', "Y
 export const invalidParam = (m: string): AwsError => e('InvalidParameterException', m);
 export const invalidRequest = (m: string): AwsError => e('InvalidRequestException', m);
 export const encryptionFailure = (): AwsError => e('EncryptionFailure', "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.");
+export const resourceExists = (m: string): AwsError => e('ResourceExistsException', m);
+export const malformedPolicy = (m: string): AwsError => e('MalformedPolicyDocumentException', m);
+export const publicPolicy = (): AwsError => e('PublicPolicyException', 'This resource policy contains a statement that grants public access to this secret.');
+export const rotationInProgress = (): AwsError => e('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
+export const noRotationLambda = (): AwsError => e('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');

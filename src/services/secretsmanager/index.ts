@@ -1,6 +1,8 @@
 // The Secrets Manager module and its module API: resolve() answers `{{resolve:secretsmanager:…}}` references.
 import type { ServiceModule } from '../../server/service.js';
 import type { KmsApi } from '../kms/index.js';
+import type { LambdaApi } from '../lambda/index.js';
+import { Rotation } from './rotation.js';
 import { AwsError } from '../../lib/errors.js';
 import { secretsRoutes } from './api.js';
 import { Secrets } from './secrets.js';
@@ -12,15 +14,34 @@ export interface SecretsApi {
    * InvalidRequestException as the API does.
    */
   resolve(region: string, reference: string): Promise<string>;
+  /** The resource policy (PutResourcePolicy's text) of a secret named by full or partial ARN; undefined when none. */
+  resourcePolicy(arn: string): Promise<string | undefined>;
 }
-export interface SecretsDeps { readonly kms: KmsApi }
+/** KMS encrypts the values; Lambda runs the rotation functions. */
+export interface SecretsDeps { readonly kms: KmsApi; readonly lambda: LambdaApi }
 
 export const secretsManagerService: ServiceModule<SecretsDeps, SecretsApi> = {
   name: 'secretsmanager',
   async create(ctx) {
     const secrets = new Secrets({ store: ctx.store, clock: ctx.clock, kms: ctx.deps.kms, accountId: ctx.config.accountId });
     await secrets.init();
+    // AWS invokes a rotation function as secretsmanager.amazonaws.com: its resource policy must allow that (enforce
+    // mode refuses; dev mode logs what AWS would refuse).
+    const mayInvoke = (region: string, functionArn: string, secretArn: string): boolean => {
+      if (ctx.deps.lambda.allowsService(region, functionArn, 'secretsmanager.amazonaws.com', { sourceArn: secretArn, sourceAccount: ctx.config.accountId })) return true;
+      if (ctx.config.authMode === 'enforce') return false;
+      ctx.log(`selfless: would be refused on AWS: the policy of ${functionArn} does not allow secretsmanager.amazonaws.com to invoke it (AddPermission with Principal secretsmanager.amazonaws.com); dev mode allows it`);
+      return true;
+    };
+    const rotation = new Rotation({ secrets, invoker: () => ctx.deps.lambda.invoker, work: ctx.cluster.work, clock: ctx.clock, mayInvoke, log: ctx.log });
     const api: SecretsApi = {
+      resourcePolicy: async (arn) => {
+        try {
+          return (await secrets.find(arn.split(':')[3] ?? '', arn, { deleted: true })).policy ?? undefined;
+        } catch {
+          return undefined;
+        }
+      },
       resolve: async (region, reference) => {
         const m = /^\{\{resolve:secretsmanager:(.+)\}\}$/.exec(reference.trim());
         let inner = m ? m[1]! : reference;
@@ -52,6 +73,6 @@ export const secretsManagerService: ServiceModule<SecretsDeps, SecretsApi> = {
         return typeof v === 'string' ? v : JSON.stringify(v);
       },
     };
-    return { routes: secretsRoutes(secrets), api, start: async () => {}, stop: async () => {} };
+    return { routes: secretsRoutes(secrets, rotation), api, start: () => rotation.start(), stop: () => rotation.stop() };
   },
 };

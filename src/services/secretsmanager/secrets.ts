@@ -17,10 +17,27 @@ CREATE TABLE secretsmanager_versions (arn TEXT NOT NULL, version_id TEXT NOT NUL
   stages TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY (arn, version_id));
 `,
   },
+  {
+    // Rotation (its function, rules and dates), the resource policy, and versions a rotation has started but whose
+    // value its createSecret step has not put yet (has_value 0: AWSPENDING on a version without a value).
+    version: 2,
+    up: `
+ALTER TABLE secretsmanager_secrets ADD COLUMN rotation_enabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE secretsmanager_secrets ADD COLUMN rotation_lambda TEXT;
+ALTER TABLE secretsmanager_secrets ADD COLUMN rotation_rules TEXT;
+ALTER TABLE secretsmanager_secrets ADD COLUMN last_rotated REAL;
+ALTER TABLE secretsmanager_secrets ADD COLUMN next_rotation REAL;
+ALTER TABLE secretsmanager_secrets ADD COLUMN policy TEXT;
+ALTER TABLE secretsmanager_versions ADD COLUMN has_value INTEGER NOT NULL DEFAULT 1;
+`,
+  },
 ];
 
-export interface SecretRow { arn: string; region: string; name: string; kms_key: string | null; description: string | null; created: number; changed: number; accessed: number | null; deleted: number | null; tags: string }
-export interface VersionRow { arn: string; version_id: string; value: Buffer; is_binary: number; stages: string; created: number }
+export interface SecretRow { arn: string; region: string; name: string; kms_key: string | null; description: string | null; created: number; changed: number; accessed: number | null; deleted: number | null; tags: string;
+  rotation_enabled: number; rotation_lambda: string | null; rotation_rules: string | null; last_rotated: number | null; next_rotation: number | null; policy: string | null }
+export interface VersionRow { arn: string; version_id: string; value: Buffer; is_binary: number; stages: string; created: number; has_value: number }
+
+export const stagesOf = (v: Pick<VersionRow, 'stages'>): string[] => JSON.parse(v.stages) as string[];
 
 const SUFFIX = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -55,7 +72,8 @@ export class Secrets {
     const suffix = Array.from(randomBytes(6), (b) => SUFFIX[b % SUFFIX.length]).join('');
     const kms = p.kmsKeyId ? await this.o.kms.keyArn(region, p.kmsKeyId) : null;
     const now = this.now();
-    const row: SecretRow = { arn: `arn:aws:secretsmanager:${region}:${this.o.accountId}:secret:${p.name}-${suffix}`, region, name: p.name, kms_key: kms, description: p.description ?? null, created: now, changed: now, accessed: null, deleted: null, tags: JSON.stringify(p.tags ?? {}) };
+    const row: SecretRow = { arn: `arn:aws:secretsmanager:${region}:${this.o.accountId}:secret:${p.name}-${suffix}`, region, name: p.name, kms_key: kms, description: p.description ?? null, created: now, changed: now, accessed: null, deleted: null, tags: JSON.stringify(p.tags ?? {}),
+      rotation_enabled: 0, rotation_lambda: null, rotation_rules: null, last_rotated: null, next_rotation: null, policy: null };
     const r = await this.o.store.run(
       'INSERT INTO secretsmanager_secrets (arn, region, name, kms_key, description, created, changed, accessed, deleted, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (region, name) DO NOTHING',
       [row.arn, region, row.name, kms, row.description, now, now, null, null, row.tags],
@@ -72,7 +90,12 @@ export class Secrets {
   async putValue(s: SecretRow, value: Buffer, binary: boolean, token: string | undefined, stages: string[] = ['AWSCURRENT']): Promise<{ versionId: string; stages: string[] }> {
     const versionId = token ?? randomUUID();
     const existing = (await this.versions(s.arn)).find((v) => v.version_id === versionId);
-    if (existing) return { versionId, stages: JSON.parse(existing.stages) as string[] };
+    if (existing && existing.has_value) {
+      // The same request again answers as the first; another value under an existing version id is refused.
+      const { value: old } = await this.value(s, versionId);
+      if (!old.equals(value) || Boolean(existing.is_binary) !== binary) throw E.resourceExists("You can't modify an existing version, you can only create a new version.");
+      return { versionId, stages: stagesOf(existing) };
+    }
     const key = s.kms_key ?? (await this.o.kms.awsManagedKey(s.region, 'alias/aws/secretsmanager'));
     // A key that is missing, disabled or pending deletion is Secrets Manager's EncryptionFailure, not KMS's own error.
     const blob = (
@@ -92,7 +115,9 @@ export class Secrets {
         st = st.filter((x) => x === 'AWSPREVIOUS' || !stages.includes(x));
         if (st.join(',') !== before) await q.run('UPDATE secretsmanager_versions SET stages = ? WHERE arn = ? AND version_id = ?', [JSON.stringify(st), s.arn, v.version_id]);
       }
-      await q.run('INSERT INTO secretsmanager_versions (arn, version_id, value, is_binary, stages, created) VALUES (?, ?, ?, ?, ?, ?)', [s.arn, versionId, blob, binary ? 1 : 0, JSON.stringify(stages), this.now()]);
+      // A rotation's placeholder (AWSPENDING before createSecret put its value) gets the value and the stages asked for.
+      await q.run('DELETE FROM secretsmanager_versions WHERE arn = ? AND version_id = ? AND has_value = 0', [s.arn, versionId]);
+      await q.run('INSERT INTO secretsmanager_versions (arn, version_id, value, is_binary, stages, created, has_value) VALUES (?, ?, ?, ?, ?, ?, 1)', [s.arn, versionId, blob, binary ? 1 : 0, JSON.stringify(stages), this.now()]);
       await q.run('UPDATE secretsmanager_secrets SET changed = ? WHERE arn = ?', [this.now(), s.arn]);
     });
     return { versionId, stages };
@@ -101,15 +126,75 @@ export class Secrets {
   async value(s: SecretRow, versionId?: string, stage?: string): Promise<{ v: VersionRow; value: Buffer }> {
     const all = await this.versions(s.arn);
     const want = stage ?? (versionId ? undefined : 'AWSCURRENT');
-    const v = all.find((x) => (versionId === undefined || x.version_id === versionId) && (want === undefined || (JSON.parse(x.stages) as string[]).includes(want)));
-    if (!v) throw versionId || stage ? E.notFound() : E.versionNotFound();
+    const v = all.find((x) => (versionId === undefined || x.version_id === versionId) && (want === undefined || stagesOf(x).includes(want)));
+    if (!v || !v.has_value) throw versionId || stage ? E.notFound() : E.versionNotFound();
     const { plaintext } = await this.o.kms.decrypt(s.region, v.value, { SecretARN: s.arn, SecretVersionId: v.version_id });
     return { v, value: plaintext };
   }
 
-  async update(s: SecretRow, set: Partial<Pick<SecretRow, 'description' | 'kms_key' | 'deleted' | 'tags'>>): Promise<void> {
+  async update(s: SecretRow, set: Partial<Pick<SecretRow, 'description' | 'kms_key' | 'deleted' | 'tags' | 'policy'>>): Promise<void> {
     const n = { ...s, ...set };
-    await this.o.store.run('UPDATE secretsmanager_secrets SET description = ?, kms_key = ?, deleted = ?, tags = ?, changed = ? WHERE arn = ?', [n.description, n.kms_key, n.deleted, n.tags, this.now(), s.arn]);
+    await this.o.store.run('UPDATE secretsmanager_secrets SET description = ?, kms_key = ?, deleted = ?, tags = ?, policy = ?, changed = ? WHERE arn = ?', [n.description, n.kms_key, n.deleted, n.tags, n.policy, this.now(), s.arn]);
+  }
+
+  /** Rotation's settings and dates (not a change of the secret's LastChangedDate). */
+  async setRotation(arn: string, r: Pick<SecretRow, 'rotation_enabled' | 'rotation_lambda' | 'rotation_rules' | 'last_rotated' | 'next_rotation'>): Promise<void> {
+    await this.o.store.run('UPDATE secretsmanager_secrets SET rotation_enabled = ?, rotation_lambda = ?, rotation_rules = ?, last_rotated = ?, next_rotation = ? WHERE arn = ?', [
+      r.rotation_enabled, r.rotation_lambda, r.rotation_rules, r.last_rotated, r.next_rotation, arn,
+    ]);
+  }
+
+  /** A rotation's new version before its value exists: AWSPENDING on the token (createSecret then puts the value). */
+  async addPending(s: SecretRow, versionId: string): Promise<void> {
+    await this.o.store.tx(async (q) => {
+      for (const v of await q.all<{ version_id: string; stages: string }>('SELECT version_id, stages FROM secretsmanager_versions WHERE arn = ?', [s.arn])) {
+        const st = stagesOf(v);
+        if (st.includes('AWSPENDING') && v.version_id !== versionId) await q.run('UPDATE secretsmanager_versions SET stages = ? WHERE arn = ? AND version_id = ?', [JSON.stringify(st.filter((x) => x !== 'AWSPENDING')), s.arn, v.version_id]);
+      }
+      await q.run('INSERT INTO secretsmanager_versions (arn, version_id, value, is_binary, stages, created, has_value) VALUES (?, ?, ?, 0, ?, ?, 0) ON CONFLICT (arn, version_id) DO NOTHING', [s.arn, versionId, Buffer.alloc(0), JSON.stringify(['AWSPENDING']), this.now()]);
+    });
+  }
+
+  /**
+   * UpdateSecretVersionStage: `stage` leaves `from` (which must hold it, if given) and goes to `to` (if given);
+   * AWSCURRENT moving leaves AWSPREVIOUS on the version it left, as AWS does.
+   */
+  async moveStage(s: SecretRow, stage: string, from: string | undefined, to: string | undefined): Promise<void> {
+    await this.o.store.tx(async (q) => {
+      const all = await q.all<{ version_id: string; stages: string; has_value: number }>('SELECT version_id, stages, has_value FROM secretsmanager_versions WHERE arn = ?', [s.arn]);
+      const holder = all.find((v) => stagesOf(v).includes(stage));
+      if (to !== undefined && !all.some((v) => v.version_id === to)) throw E.invalidParam(`The version ${to} does not exist.`);
+      if (from !== undefined && !all.some((v) => v.version_id === from)) throw E.invalidParam(`The version ${from} does not exist.`);
+      if (holder && holder.version_id !== to && holder.version_id !== from) {
+        throw E.invalidParam(`The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.version_id}, so you must explicitly reference that version in RemoveFromVersionId.`);
+      }
+      if (from !== undefined && holder?.version_id !== from) throw E.invalidParam(`The staging label ${stage} is not attached to version ${from}.`);
+      const set = new Map(all.map((v) => [v.version_id, stagesOf(v)]));
+      if (holder && holder.version_id !== to) set.set(holder.version_id, set.get(holder.version_id)!.filter((x) => x !== stage));
+      if (to !== undefined && !set.get(to)!.includes(stage)) set.set(to, [...set.get(to)!, stage]);
+      if (stage === 'AWSCURRENT' && holder && to !== undefined && holder.version_id !== to) {
+        for (const [id, st] of set) if (st.includes('AWSPREVIOUS')) set.set(id, st.filter((x) => x !== 'AWSPREVIOUS'));
+        set.set(holder.version_id, [...set.get(holder.version_id)!, 'AWSPREVIOUS']);
+      }
+      for (const v of all) {
+        const st = set.get(v.version_id)!;
+        if (st.join(',') !== stagesOf(v).join(',')) await q.run('UPDATE secretsmanager_versions SET stages = ? WHERE arn = ? AND version_id = ?', [JSON.stringify(st), s.arn, v.version_id]);
+      }
+      await q.run('UPDATE secretsmanager_secrets SET changed = ? WHERE arn = ?', [this.now(), s.arn]);
+    });
+  }
+
+  /** Drops AWSPENDING from every version (a finished rotation), and versions left with neither label nor value. */
+  async clearPending(arn: string): Promise<void> {
+    await this.o.store.tx(async (q) => {
+      for (const v of await q.all<{ version_id: string; stages: string; has_value: number }>('SELECT version_id, stages, has_value FROM secretsmanager_versions WHERE arn = ?', [arn])) {
+        const st = stagesOf(v);
+        if (!st.includes('AWSPENDING')) continue;
+        const rest = st.filter((x) => x !== 'AWSPENDING');
+        if (!v.has_value && rest.length === 0) await q.run('DELETE FROM secretsmanager_versions WHERE arn = ? AND version_id = ?', [arn, v.version_id]);
+        else await q.run('UPDATE secretsmanager_versions SET stages = ? WHERE arn = ? AND version_id = ?', [JSON.stringify(rest), arn, v.version_id]);
+      }
+    });
   }
 
   async remove(s: SecretRow): Promise<void> {
