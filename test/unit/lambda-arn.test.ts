@@ -16,13 +16,20 @@ test('ARN parsing: a plain name, name:qualifier, partial ARN and full ARN name t
   });
 });
 
-test('ARN parsing: names with bad characters or over 64 characters are ValidationExceptions naming the field', () => {
-  for (const bad of ['bad name', 'x/y', 'a'.repeat(65), '']) {
+test('ARN parsing: names with bad characters are ValidationExceptions naming the field', () => {
+  for (const bad of ['bad name', 'x/y', '']) {
     assert.throws(
       () => parseFunctionRef(bad),
       (e: unknown) => e instanceof AwsError && e.code === 'ValidationException' && /at 'functionName'/.test(e.message),
     );
   }
+});
+
+test('ARN parsing: a name over 64 characters is an InvalidParameterValueException in the words of a validation error, as AWS answers it', () => {
+  assert.throws(
+    () => parseFunctionRef('a'.repeat(65)),
+    (e: unknown) => e instanceof AwsError && e.code === 'InvalidParameterValueException' && /at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64$/.test(e.message),
+  );
 });
 
 test('ARN parsing: an ARN of another service is refused', () => {
