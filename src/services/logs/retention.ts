@@ -4,6 +4,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Journal } from '../../store/journal.js';
 import type { Store } from '../../store/store.js';
+import { every } from '../../lib/periodic.js';
 
 const SWEEP_MS = 3_600_000;
 const BATCH = 5000;
@@ -26,19 +27,6 @@ export async function pruneLogEvents(store: Store, journal: Journal, now: number
 
 /** Sweeps a minute after start, then every hour; returns the stop function. */
 export function startLogRetention(store: Store, journal: Journal, clock: Clock, log: (m: string) => void): () => void {
-  let cancel = (): void => undefined;
-  let stopped = false;
-  const sweep = (): void => {
-    if (stopped) return;
-    pruneLogEvents(store, journal, clock.now())
-      .catch((e: unknown) => log(`selfless: logs: retention sweep failed: ${e instanceof Error ? e.message : String(e)}`))
-      .finally(() => {
-        if (!stopped) cancel = clock.setTimer(SWEEP_MS, sweep);
-      });
-  };
-  cancel = clock.setTimer(60_000, sweep);
-  return () => {
-    stopped = true;
-    cancel();
-  };
+  const why = (e: unknown): void => log(`selfless: logs: retention sweep failed: ${e instanceof Error ? e.message : String(e)}`);
+  return every(clock, 60_000, SWEEP_MS, () => pruneLogEvents(store, journal, clock.now()), why);
 }

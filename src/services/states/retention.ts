@@ -3,6 +3,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Journal } from '../../store/journal.js';
 import type { Store } from '../../store/store.js';
+import { every } from '../../lib/periodic.js';
 
 export const EXECUTION_RETENTION_MS = 90 * 86_400_000;
 const SWEEP_MS = 3_600_000;
@@ -33,19 +34,6 @@ export async function pruneExecutions(store: Store, journal: Journal, now: numbe
 
 /** Sweeps once a minute after start, then every hour; returns the stop function. */
 export function startExecutionRetention(store: Store, journal: Journal, clock: Clock, log: (m: string) => void): () => void {
-  let cancel = (): void => undefined;
-  let stopped = false;
-  const sweep = (): void => {
-    if (stopped) return;
-    pruneExecutions(store, journal, clock.now())
-      .catch((e: unknown) => log(`selfless: states: retention sweep failed: ${e instanceof Error ? e.message : String(e)}`))
-      .finally(() => {
-        if (!stopped) cancel = clock.setTimer(SWEEP_MS, sweep);
-      });
-  };
-  cancel = clock.setTimer(60_000, sweep);
-  return () => {
-    stopped = true;
-    cancel();
-  };
+  const why = (e: unknown): void => log(`selfless: states: retention sweep failed: ${e instanceof Error ? e.message : String(e)}`);
+  return every(clock, 60_000, SWEEP_MS, () => pruneExecutions(store, journal, clock.now()), why);
 }
