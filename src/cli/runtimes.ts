@@ -10,6 +10,9 @@ import { languageOf, NODE, parseRuntimeMap, resolveInterpreters } from '../engin
 import { SUPPORTED_RUNTIMES } from '../services/lambda/runtimes.js';
 import type { NodeConfig } from '../server/service.js';
 import { str, UsageError, type Parsed } from './options.js';
+import { setRuntimeFallback } from '../engine/fallback.js';
+import { findJdk, javaFallbackNote, javaProblem } from '../engine/java.js';
+import { findRuby, rubyFallbackNote, rubyProblem } from '../engine/ruby.js';
 
 const run = promisify(execFile);
 
@@ -51,10 +54,21 @@ export async function runtimes(p: Parsed): Promise<number> {
   if (sub === 'install') return install(args, dataDir, str(p, 'cache', 'SELFLESS_RUNTIMES_CACHE', ''));
   if (sub !== undefined && sub !== 'list') throw new UsageError(`unknown runtimes command '${sub}'\n${RUNTIMES_USAGE}`);
   const o = runtimeOptions(p);
+  if (o.fallback) setRuntimeFallback(true);
   const map = await resolveInterpreters({ dataDir, configured: o.map, discover: o.discover, fallback: o.fallback });
   const rows: string[][] = [['RUNTIME', 'VERSION', 'INTERPRETER']];
   for (const runtime of SUPPORTED_RUNTIMES) {
     const c = map.choose(runtime);
+    const jvm = runtime.startsWith('java') ? findJdk() : runtime.startsWith('ruby') ? findRuby() : undefined;
+    if (!c && (runtime.startsWith('java') || runtime.startsWith('ruby'))) {
+      // Java and Ruby find their interpreters themselves (src/engine/java.ts, ruby.ts).
+      const problem = runtime.startsWith('java') ? javaProblem(runtime) : rubyProblem(runtime);
+      const where = jvm ? ('java' in jvm ? `${jvm.home} (java ${jvm.version})` : `${jvm.exe}`) : '';
+      const older = runtime.startsWith('java') ? javaFallbackNote(runtime) : rubyFallbackNote(runtime);
+      if (problem) rows.push([runtime, 'missing', `(${problem.replace(/^The runtime parameter of \S+ cannot run on this selfless host: /, '')})`]);
+      else rows.push([runtime, jvm?.version ?? '-', `${where}${older ? '  (nearest version: --runtime-fallback)' : ''}`]);
+      continue;
+    }
     if (!c) {
       rows.push([runtime, '-', "the function's own bootstrap"]);
       continue;
