@@ -318,12 +318,17 @@ export async function resolveInterpreters(o: MapOptions): Promise<InterpreterMap
   return new InterpreterMap(found, configured, !!o.fallback);
 }
 
-/** A dir beside an interpreter's site-packages with boto3, for interpreters without it (same X.Y only). */
+/**
+ * A site-packages dir with boto3, for interpreters without it: AWS's Python runtimes all include boto3. One of the same
+ * X.Y first; else any (boto3, botocore and their dependencies are pure Python; the dir goes last on PYTHONPATH, so it
+ * only serves what the function and its layers do not have).
+ */
 export function boto3PathFor(map: InterpreterMap, interpreter: Interpreter): string | undefined {
   const has = (i: Interpreter): boolean => !!i.libDir && existsSync(join(i.libDir, 'boto3'));
   if (has(interpreter)) return undefined;
   const line = PYTHON.line(interpreter.version);
-  return map.found.find((i) => i.family === 'python' && PYTHON.line(i.version) === line && has(i))?.libDir;
+  const withBoto3 = map.found.filter((i) => i.family === 'python' && has(i));
+  return (withBoto3.find((i) => PYTHON.line(i.version) === line) ?? withBoto3[0])?.libDir;
 }
 
 export const interpreterDir = (i: Interpreter): string => dirname(i.path);

@@ -148,6 +148,19 @@ exports.handler = async (e) => { const r = await sqs.send(new SendMessageCommand
   assert.equal(got.Messages?.[0]?.MessageId, json(r.Payload));
 });
 
+test('Runtimes: an ES-module handler imports the AWS SDK v3 it does not bundle (import, not require) and calls SQS with it', async () => {
+  const sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'from-esm-sdk' }));
+  const src = `import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+const sqs = new SQSClient({});
+export const handler = async (e) => (await sqs.send(new SendMessageCommand({ QueueUrl: e.url, MessageBody: 'hi from an ES module' }))).MessageId;`;
+  await createFunction(client, 'sdk-v3-esm', { 'index.mjs': src });
+  const r = await invoke(client, 'sdk-v3-esm', { url: QueueUrl });
+  assert.equal(r.FunctionError, undefined, logOf(r));
+  const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
+  assert.equal(got.Messages?.[0]?.Body, 'hi from an ES module');
+});
+
 test('Runtimes: a Python function imports boto3 where its interpreter has it, and calls SQS with it', async (t) => {
   const map = await resolveInterpreters({ dataDir: server.dataDir });
   const runtime = ['python3.11', 'python3.12', 'python3.13', 'python3.10', 'python3.9'].find((r) => {

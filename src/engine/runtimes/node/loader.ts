@@ -1,7 +1,7 @@
 // Loads the user's handler as AWS's Node runtime does: `path/module.nested.fn` from LAMBDA_TASK_ROOT, CommonJS or
 // ES module (.js by the nearest package.json, .mjs, .cjs), then node_modules; failures with AWS's error types.
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RuntimeError } from './errors.js';
@@ -26,13 +26,24 @@ function isEsm(file: string): boolean {
   }
 }
 
+let hooked = false;
+
+/** Imports an ES module, with NODE_PATH's directories behind the task root for its bare imports (esm-paths.ts). */
+async function importEsm(file: string): Promise<Record<string, unknown>> {
+  if (!hooked && process.env['NODE_PATH']) {
+    register(new URL('./esm-paths.js', import.meta.url));
+    hooked = true;
+  }
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
 async function loadModule(root: string, modulePath: string): Promise<Record<string, unknown>> {
   const base = resolve(root, modulePath);
   const req = createRequire(join(root, 'noop.js'));
   for (const ext of ['.js', '.mjs', '.cjs']) {
     const file = base + ext;
     if (!existsSync(file)) continue;
-    if (isEsm(file)) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    if (isEsm(file)) return importEsm(file);
     return req(file) as Record<string, unknown>;
   }
   // Not a file in the task root: a package or a path Node can resolve (node_modules, NODE_PATH).
@@ -42,7 +53,7 @@ async function loadModule(root: string, modulePath: string): Promise<Record<stri
   } catch (e) {
     throw new RuntimeError('Runtime.ImportModuleError', `Error: Cannot find module '${modulePath}'\nRequire stack:\n- ${process.env['LAMBDA_RUNTIME_DIR'] ?? ''}/index.mjs`, e);
   }
-  return isEsm(resolved) ? ((await import(pathToFileURL(resolved).href)) as Record<string, unknown>) : (req(resolved) as Record<string, unknown>);
+  return isEsm(resolved) ? importEsm(resolved) : (req(resolved) as Record<string, unknown>);
 }
 
 function classify(e: unknown): unknown {
