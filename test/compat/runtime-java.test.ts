@@ -277,6 +277,19 @@ for (const mode of ['sandbox', 'process', 'rootless'] as Mode[]) {
       assert.equal(json(r.Payload), 'Greetings, zip from lib');
     });
 
+    test('Java: an AWS_LAMBDA_EXEC_WRAPPER script runs with the JVM command as its arguments and can change its options', async (t) => {
+      if (skip()) return t.skip(skip());
+      const wrapper = '#!/bin/bash\nexport JAVA_TOOL_OPTIONS="-Dgreeting=from-wrapper"\nexec "$@"\n';
+      const code = await zip([
+        { name: 'lib/handlers.jar', content: handlersJar },
+        { name: 'wrapper.sh', content: wrapper, mode: 0o100755 },
+      ]);
+      await create('wrapped', 'example.Ctx::handleRequest', code, { env: { AWS_LAMBDA_EXEC_WRAPPER: '/var/task/wrapper.sh' } });
+      const r = await invoke('wrapped', 'null');
+      assert.equal(r.FunctionError, undefined, text(r.Payload));
+      assert.equal(json(r.Payload).greeting, 'from-wrapper');
+    });
+
     test('Java: a handler class that does not exist fails init with ClassNotFoundException', async (t) => {
       if (skip()) return t.skip(skip());
       await create('missing', 'example.Nope::handle', handlersJar);
