@@ -86,18 +86,22 @@ test('Platform: arm64 is refused without emulation, accepted with a warning in w
   }
 });
 
-test('Interpreters: boto3 from another installation of the same X.Y only, and none when the chosen one has it', () => {
+test('Interpreters: boto3 from another installation, one of the same X.Y first, and none when the chosen one has it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'boto3-'));
   try {
     mkdirSync(join(dir, 'with', 'boto3'), { recursive: true });
+    mkdirSync(join(dir, 'with312', 'boto3'), { recursive: true });
     mkdirSync(join(dir, 'without'), { recursive: true });
     const bare = { ...py('3.11.4'), path: '/usr/bin/python3.11', libDir: join(dir, 'without') };
     const rich = { ...py('3.11.7'), libDir: join(dir, 'with') };
     const other = { ...py('3.12.1'), libDir: join(dir, 'without') };
+    const rich312 = { ...py('3.12.3'), path: '/usr/bin/python3.12', libDir: join(dir, 'with312') };
     const m = new InterpreterMap([bare, rich, other], {}, false);
     assert.equal(boto3PathFor(m, bare), join(dir, 'with'));
     assert.equal(boto3PathFor(m, rich), undefined, 'it has its own');
-    assert.equal(boto3PathFor(m, other), undefined, 'never another version’s packages');
+    // AWS's Python runtimes all include boto3 (pure Python): another version's, last on PYTHONPATH, when no X.Y match has it.
+    assert.equal(boto3PathFor(m, other), join(dir, 'with'));
+    assert.equal(boto3PathFor(new InterpreterMap([bare, rich, other, rich312], {}, false), other), join(dir, 'with312'), 'the same X.Y first');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
