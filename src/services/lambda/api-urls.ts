@@ -1,10 +1,10 @@
 // Function URL control plane: Create/Get/Update/Delete/ListFunctionUrlConfigs, with AWS's checks and wire shapes.
 import { z } from 'zod';
-import { AwsError, notFound } from '../../lib/errors.js';
+import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { functionArn, parseFunctionRef, validationError } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
-import { LATEST, type FunctionRecord } from './model.js';
+import type { FunctionRecord } from './model.js';
 import { newUrlId, UrlCorsShape, type UrlConfig, type UrlCors, type UrlRegistry } from './urls.js';
 import { checkMaxItems, Constraints } from './validate.js';
 import { notReachable, resourceMissing, urlFunctionMissing } from './errors.js';
