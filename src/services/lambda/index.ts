@@ -151,6 +151,9 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       specs.forget(region, name);
       concurrency.setReservedTotal(registry.reservedTotal());
       if (scope.retire) deps.engine.retire(`${specPrefix(region, name)}${scope.version !== undefined ? `${scope.version}/` : ''}`);
+      // A new or changed function's first invoke should find a runtime of its kind already started.
+      const config = scope.deleted ? undefined : registry.find(region, name)?.versions.get(scope.version ?? '$LATEST');
+      if (config?.Runtime && config.PackageType !== 'Image') deps.engine.expect(config.Runtime, config.MemorySize);
       if (scope.retire && scope.version !== '$LATEST') {
         provisioned.forget(region, name, scope.version).catch((e: unknown) => onError(e));
       }
