@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   CreateEventSourceMappingCommand,
   GetFunctionRecursionConfigCommand,
+  InvokeCommand,
   PutFunctionRecursionConfigCommand,
   UpdateFunctionConfigurationCommand,
   type LambdaClient,
@@ -211,6 +212,53 @@ test('Recursion: an S3 put → notification → function → put loop stops afte
   const lines = await droppedLogLines('s3-loop');
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /recursive loop with Amazon S3/);
+});
+
+const SELF_LOOP = `${RECORD}
+const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
+const lambda = new LambdaClient({ maxAttempts: 1 });
+exports.handler = async (event) => {
+  record(event.n);
+  if (more(event.n)) await lambda.send(new InvokeCommand({ FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME, InvocationType: 'Event', Payload: JSON.stringify({ n: event.n + 1 }) }));
+};`;
+
+test('Recursion: a function invoking itself asynchronously stops after 16; the 17th event goes to its dead-letter queue', async () => {
+  const out = join(outDir, 'self-terminate.jsonl');
+  const dlq = await queue('self-loop-dlq');
+  await createFunction(lambda, 'self-loop', { 'index.js': SELF_LOOP }, { env: { OUT: out, STOP: '1000' } });
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'self-loop', DeadLetterConfig: { TargetArn: dlq.arn } }));
+  await lambda.send(new InvokeCommand({ FunctionName: 'self-loop', InvocationType: 'Event', Payload: JSON.stringify({ n: 1 }) }));
+  const stopped = await until('the 17th event in the DLQ', async () => (await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq.url, MessageAttributeNames: ['All'] }))).Messages?.[0]);
+  assert.deepEqual(JSON.parse(stopped.Body!), { n: 17 });
+  assert.match(stopped.MessageAttributes?.['ErrorMessage']?.StringValue ?? '', /recursive loop with AWS Lambda/);
+  await settle();
+  assertChain(recorded(out) as Seen[], 16);
+  assert.equal((await dropped('self-loop')).RecursiveInvocationsDropped, 1);
+});
+
+test('Recursion: a synchronous Invoke whose X-Amzn-Trace-Id is 16 invocations deep is refused with RecursiveInvocationException (unless Allow)', async () => {
+  await createFunction(lambda, 'echo-trace', { 'index.js': 'exports.handler = async () => process.env._X_AMZN_TRACE_ID;' });
+  const root = '1-5759e988-bd862e3fe1be46a994272793';
+  const invoke = (loops: number) =>
+    fetch(`${server.url}/2015-03-31/functions/echo-trace/invocations`, { method: 'POST', headers: { 'X-Amzn-Trace-Id': `Root=${root};Parent=53995c3f42cd8ad8;Sampled=1;Lineage=1:a87bd80c:${loops}` }, body: '{}' });
+  const ran = await invoke(14);
+  assert.equal(ran.status, 200);
+  const seen = (await ran.json()) as string;
+  assert.equal(rootOf(seen), root);
+  assert.equal(lineageLoops(seen), 15);
+  assert.match(seen, /;Sampled=1;/);
+  const refused = await invoke(15);
+  assert.equal(refused.status, 400);
+  assert.equal(refused.headers.get('x-amzn-errortype')?.split(':')[0], 'RecursiveInvocationException');
+  assert.match(((await refused.json()) as { Message?: string; message?: string }).Message ?? '', /recursive loop/);
+  // Without a Lineage the request starts a chain: the function runs at count 0.
+  const fresh = await fetch(`${server.url}/2015-03-31/functions/echo-trace/invocations`, { method: 'POST', headers: { 'X-Amzn-Trace-Id': `Root=${root}` }, body: '{}' });
+  assert.equal(lineageLoops((await fresh.json()) as string), 0);
+  await lambda.send(new PutFunctionRecursionConfigCommand({ FunctionName: 'echo-trace', RecursiveLoop: 'Allow' }));
+  const allowed = await invoke(40);
+  assert.equal(allowed.status, 200);
+  assert.equal(lineageLoops((await allowed.json()) as string), 41);
+  assert.equal((await dropped('echo-trace')).RecursiveInvocationsDropped, 1);
 });
 
 /** Runs a boto3 script against the server; its stdout is JSON. */
