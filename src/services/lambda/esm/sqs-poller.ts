@@ -8,7 +8,6 @@ import type { LambdaInvoker, Resolved } from '../invoker.js';
 import type { RecursionControl } from '../recursion.js';
 import { filterView, sqsRecord, type QueueBroker, type ReceivedMessage } from '../../sqs/index.js';
 import { matches } from '../../../lib/event-pattern.js';
-import { nextInvocationHeader } from '../../../lib/trace-header.js';
 
 export interface PollerConfig {
   uuid: string;
@@ -180,15 +179,15 @@ export class SqsPoller {
     let failed: Set<string>;
     try {
       const resolved = this.d.invoker.resolve(c.region, c.functionName, c.qualifier);
-      const trace = await this.admitLoops(resolved, records);
-      if (trace === undefined) return 0;
+      const admitted = await this.admitLoops(resolved, records);
+      if (admitted === undefined) return 0;
       const result = await this.d.invoker.invoke({
         region: c.region,
         functionName: c.functionName,
         resolved,
         payload: Buffer.from(JSON.stringify({ Records: records })),
         requestId: uuid(),
-        traceId: trace,
+        ...(admitted.traceId !== undefined ? { traceId: admitted.traceId } : {}),
       });
       if (result.functionError) failed = new Set(records.map((r) => r['messageId'] as string));
       else failed = c.reportBatchItemFailures ? itemFailures(result.payload, records) : new Set();
@@ -211,8 +210,8 @@ export class SqsPoller {
    * none. Returns the header the invocation runs with (the longest chain of the batch's messages), or undefined when
    * no message is left to invoke with. `records` is filtered in place.
    */
-  private async admitLoops(resolved: Resolved, records: Record<string, unknown>[]): Promise<string | undefined> {
-    if (!this.d.recursion) return nextInvocationHeader(undefined, resolved.invokedArn, this.d.clock.now()).header;
+  private async admitLoops(resolved: Resolved, records: Record<string, unknown>[]): Promise<{ traceId?: string } | undefined> {
+    if (!this.d.recursion) return {};
     const stopped: string[] = [];
     let best: { header: string; loops: number } | undefined;
     for (let i = records.length - 1; i >= 0; i--) {
@@ -228,7 +227,7 @@ export class SqsPoller {
       }
     }
     if (stopped.length > 0 && !((await this.d.queues.moveToDeadLetter?.(this.config.queueArn, stopped)) ?? false)) await this.d.queues.deleteMessages(this.config.queueArn, stopped);
-    return records.length > 0 ? best?.header : undefined;
+    return records.length > 0 ? (best ? { traceId: best.header } : {}) : undefined;
   }
 }
 
