@@ -57,8 +57,19 @@ export function formatTraceHeader(t: TraceHeader): string {
 /** A new trace's root id at `now` (epoch ms). */
 export const newRoot = (now: number): string => `1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${hex(12)}`;
 
+/** Hashes of the resources seen lately (every invocation needs its function's; a SHA-256 is most of the cost). */
+const hashes = new Map<string, string>();
+
 /** 8 hex digits standing for a resource in a Lineage. */
-export const lineageHash = (resource: string): string => createHash('sha256').update(resource).digest('hex').slice(0, 8);
+export function lineageHash(resource: string): string {
+  let h = hashes.get(resource);
+  if (h === undefined) {
+    if (hashes.size >= 4096) hashes.clear();
+    h = createHash('sha256').update(resource).digest('hex').slice(0, 8);
+    hashes.set(resource, h);
+  }
+  return h;
+}
 
 /**
  * The header an invocation of `functionArn` runs with, caused by a request that carried `incoming` (or none): the same

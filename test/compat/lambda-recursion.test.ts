@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -25,6 +25,7 @@ import { sqsClient } from '../helpers/sqs.js';
 import { s3Client } from '../helpers/s3.js';
 import { removeDir, removeServer, startServer, type Running } from '../helpers/server.js';
 import { recorded, until } from '../helpers/wait.js';
+import { boto3PathFor, resolveInterpreters } from '../../src/engine/interpreters.js';
 
 let server: Running;
 let lambda: LambdaClient;
@@ -259,6 +260,35 @@ test('Recursion: a synchronous Invoke whose X-Amzn-Trace-Id is 16 invocations de
   assert.equal(allowed.status, 200);
   assert.equal(lineageLoops((await allowed.json()) as string), 41);
   assert.equal((await dropped('echo-trace')).RecursiveInvocationsDropped, 1);
+});
+
+const PY_SQS_LOOP = `import json, os, boto3
+sqs = boto3.client('sqs')
+def handler(event, context):
+    for r in event['Records']:
+        n = json.loads(r['body'])['n']
+        with open(os.environ['OUT'], 'a') as f:
+            f.write(json.dumps({'n': n, 'trace': os.environ.get('_X_AMZN_TRACE_ID')}) + '\\n')
+        sqs.send_message(QueueUrl=os.environ['QUEUE'], MessageBody=json.dumps({'n': n + 1}))
+`;
+
+test('Recursion: a Python function’s boto3 forwards _X_AMZN_TRACE_ID too: its SQS loop stops after 16 (no DLQ: the 17th message is deleted)', async (t) => {
+  const map = await resolveInterpreters({ dataDir: server.dataDir });
+  const runtime = ['python3.12', 'python3.11', 'python3.13', 'python3.10'].find((r) => {
+    const i = map.choose(r)?.interpreter;
+    return map.choose(r)?.exact && i && ((i.libDir && existsSync(join(i.libDir, 'boto3'))) || boto3PathFor(map, i));
+  });
+  if (!runtime) return t.skip('no Python interpreter here has boto3 installed');
+  const out = join(outDir, 'py-terminate.jsonl');
+  const src = await queue('py-loop-src');
+  await createFunction(lambda, 'py-loop', { 'app.py': PY_SQS_LOOP }, { runtime, handler: 'app.handler', env: { OUT: out, QUEUE: src.url } });
+  await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'py-loop', EventSourceArn: src.arn, BatchSize: 1 }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: src.url, MessageBody: JSON.stringify({ n: 1 }) }));
+  await until('the 17th invocation dropped', async () => (await dropped('py-loop')).RecursiveInvocationsDropped === 1 || undefined);
+  await settle();
+  assertChain(recorded(out) as Seen[], 16);
+  const left = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: src.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes!;
+  assert.deepEqual([left['ApproximateNumberOfMessages'], left['ApproximateNumberOfMessagesNotVisible']], ['0', '0']);
 });
 
 /** Runs a boto3 script against the server; its stdout is JSON. */
