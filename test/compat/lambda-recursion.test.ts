@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateEventSourceMappingCommand,
+  DeleteFunctionCommand,
   GetFunctionRecursionConfigCommand,
   InvokeCommand,
   PutFunctionRecursionConfigCommand,
@@ -305,6 +306,13 @@ function boto3(script: string): Promise<any> {
 
 test('Recursion: boto3 Put/GetFunctionRecursionConfig, AWS’s errors, and the setting survives a restart', async () => {
   await createFunction(lambda, 'cfg-fn', { 'index.js': 'exports.handler = async () => 1;' });
+  // One invocation stopped while the setting is still Terminate (a request 16 invocations deep).
+  const deep = await fetch(`${server.url}/2015-03-31/functions/cfg-fn/invocations`, {
+    method: 'POST',
+    headers: { 'X-Amzn-Trace-Id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Lineage=1:a87bd80c:15' },
+    body: '{}',
+  });
+  assert.equal(deep.status, 400);
   const r = await boto3(`
 out = {'default': c.get_function_recursion_config(FunctionName='cfg-fn')['RecursiveLoop']}
 out['put'] = c.put_function_recursion_config(FunctionName='cfg-fn', RecursiveLoop='Allow')['RecursiveLoop']
@@ -333,7 +341,11 @@ print(json.dumps(out))`);
   await server.stop();
   await start(dataDir);
   assert.equal((await boto3(`print(json.dumps(c.get_function_recursion_config(FunctionName='cfg-fn')))`)).RecursiveLoop, 'Allow');
-  assert.equal((await lambda.send(new GetFunctionRecursionConfigCommand({ FunctionName: 'sqs-loop' }))).RecursiveLoop, 'Terminate');
   // The RecursiveInvocationsDropped count is in the store too.
-  assert.equal((await dropped('sqs-loop')).RecursiveInvocationsDropped, 1);
+  assert.deepEqual(await dropped('cfg-fn').then((d) => [d.RecursiveLoop, d.RecursiveInvocationsDropped]), ['Allow', 1]);
+  // DeleteFunction takes the setting with it: a new function of the name starts at Terminate.
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: 'cfg-fn' }));
+  await createFunction(lambda, 'cfg-fn', { 'index.js': 'exports.handler = async () => 2;' });
+  assert.equal((await lambda.send(new GetFunctionRecursionConfigCommand({ FunctionName: 'cfg-fn' }))).RecursiveLoop, 'Terminate');
+  assert.equal((await dropped('cfg-fn')).RecursiveInvocationsDropped, 0);
 });

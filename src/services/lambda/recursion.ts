@@ -87,8 +87,9 @@ export class RecursionControl {
 
   /** DeleteFunction takes the setting and the count with it (a new function of that name starts at Terminate). */
   async forget(region: string, name: string): Promise<void> {
-    await this.store.run('DELETE FROM lambda_recursion WHERE region = ? AND function_name = ?', [region, name]);
+    // The cache first: DeleteFunction has answered by the time this row goes, and the name may be reused at once.
     this.loops.delete(key(region, name));
+    await this.store.run('DELETE FROM lambda_recursion WHERE region = ? AND function_name = ?', [region, name]);
     announce(this.notifier, CHANNEL);
   }
 
