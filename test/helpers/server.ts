@@ -62,7 +62,11 @@ export async function startServer(o: StartOptions = {}): Promise<Running> {
   proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
   const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`selfless did not start in 20s:\n${out}`)), 20_000);
+    const t = setTimeout(() => {
+      // A server that is late is ended, so that it cannot hold the test file open until the runner's own limit.
+      proc.kill('SIGKILL');
+      reject(new Error(`selfless did not start in 20s:\n${out}`));
+    }, 20_000);
     const check = (): void => {
       const m = /selfless ready on (http:\/\/\S+)/.exec(out);
       if (m) {
