@@ -437,14 +437,25 @@ export class FunctionRegistry {
     const last = latestPublished(fn);
     if (last && sameContent(last.config, cur.config)) return { fn, version: last.version, config: last.config };
     const version = String(fn.nextVersion);
-    const config: StoredConfig = { ...cur.config, Description: opts.Description ?? cur.config.Description, RevisionId: uuid(), LastModified: lambdaTimestamp(this.clock.now()) };
+    const config: StoredConfig = {
+      ...cur.config,
+      Description: opts.Description ?? cur.config.Description,
+      latestDescription: cur.config.Description,
+      RevisionId: uuid(),
+      LastModified: lambdaTimestamp(this.clock.now()),
+    };
+    // Publishing gives $LATEST a new revision too, as AWS does (a RevisionId read before the publish no longer holds).
+    const latest: StoredConfig = { ...cur.config, RevisionId: uuid() };
     const row = await this.rowText(fn.region, config);
+    const latestRow = await this.rowText(fn.region, latest);
     await this.store.tx(async (q) => {
       await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [fn.region, fn.name, version, row]);
+      await q.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [latestRow, fn.region, fn.name, LATEST]);
       await q.run('UPDATE lambda_functions SET next_version = ? WHERE region = ? AND name = ?', [fn.nextVersion + 1, fn.region, fn.name]);
     });
     fn.nextVersion++;
     fn.versions.set(version, config);
+    fn.versions.set(LATEST, latest);
     this.announce(fn.region, fn.name);
     return { fn, version, config };
   }
@@ -591,10 +602,14 @@ function latestPublished(fn: FunctionRecord): { version: string; config: StoredC
   return best;
 }
 
-/** Same code and configuration (what PublishVersion compares; timestamps, revision and description aside). */
+/**
+ * $LATEST (`b`) unchanged since version `a` was published from it (what PublishVersion compares): the same code and
+ * configuration, timestamps and revisions aside; the description compared with the one $LATEST had then (the
+ * version's own may be PublishVersion's).
+ */
 function sameContent(a: StoredConfig, b: StoredConfig): boolean {
-  const strip = ({ LastModified: _l, RevisionId: _r, Description: _d, ...rest }: StoredConfig) => canonical(rest);
-  return strip(a) === strip(b);
+  const strip = ({ LastModified: _l, RevisionId: _r, Description: _d, latestDescription: _p, ...rest }: StoredConfig) => canonical(rest);
+  return strip(a) === strip(b) && (a.latestDescription ?? b.Description) === b.Description;
 }
 
 /** JSON with object keys sorted at every level, so equal values compare equal whatever their key order. */
