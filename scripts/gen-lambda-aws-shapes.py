@@ -29,7 +29,7 @@ class Case:
         """Replaces a value in the case's recorded answers (and calls) that AWS no longer accepts."""
         self.c['steps'] = json.loads(json.dumps(self.c['steps']).replace(json.dumps(old), json.dumps(new)))
         return self
-    def step(self, op, params, key=None, wait=False, sort=None, only=None):
+    def step(self, op, params, key=None, wait=False, sort=None, only=None, as_key=None):
         """One call; with `key` its answer is compared with the recorded one. wait: poll until $FN is Active and its
         last update Successful (the Python test's waiter). sort: sort that list member by that field (the test's
         SortingTransformer). only: keep only list items whose FunctionName is one of the case's functions."""
@@ -39,6 +39,7 @@ class Case:
             s.update(key=key, response=resp)
             if status is None: s['paginate'] = True
             else: s['status'] = status
+        if as_key: s['key'] = as_key  # kept for later steps' references, not compared
         if wait: s['wait'] = True
         if sort: s['sort'] = sort
         if only: s['only'] = only
@@ -216,6 +217,84 @@ S3SRC = 'arn:aws:s3:::test-bucket'
  .step('DeleteAlias', {**FN, 'Name': 'alias-pc'}, 'delete_alias_result')
  .step('ListProvisionedConcurrencyConfigs', FN, 'list_response_postdeletes'))
 
+(Case('advanced logging configuration', 'test_function_advanced_logging_configuration')
+ .step('CreateFunction', fixture_fn(MemorySize=256, Timeout=5, LoggingConfig={'LogFormat': 'JSON'}), 'create_response', wait=True)
+ .step('GetFunction', FN, 'get_function_response')
+ .step('GetFunctionConfiguration', FN, 'function_config')
+ .step('UpdateFunctionConfiguration', {**FN, 'LoggingConfig': {'LogFormat': 'JSON', 'ApplicationLogLevel': 'INFO', 'SystemLogLevel': 'INFO', 'LogGroup': 'cool_lambda'}}, 'updated_config', wait=True)
+ .step('GetFunctionConfiguration', FN, 'received_config'))
+
+ARNREF = ref('get_fn_arn', 'Configuration.FunctionArn')
+def tags_of(case, suffix):
+    return case.step('ListTags', {'Resource': ARNREF}, f'list_tags_response_{suffix}').step('GetFunction', {'FunctionName': ARNREF}, f'get_fn_response_{suffix}')
+t = (Case('tag lifecycle: ListTags and GetFunction\'s Tags', 'TestLambdaTags::test_tag_lifecycle')
+     .step('CreateFunction', fixture_fn(Tags={'key_a': 'value_a'}), wait=True)
+     .step('GetFunction', FN, as_key='get_fn_arn'))
+tags_of(t, 'postfncreate')
+t.step('TagResource', {'Resource': ARNREF, 'Tags': {'key_b': 'value_b', 'key_c': 'value_c', 'key_d': 'value_d', 'key_e': 'value_e'}}, 'tag_resource_response')
+tags_of(t, 'postaddtags')
+t.step('TagResource', {'Resource': ARNREF, 'Tags': {'key_b': 'value_b', 'key_c': 'value_x'}}, 'tag_resource_overwrite')
+tags_of(t, 'overwrite')
+t.step('UntagResource', {'Resource': ARNREF, 'TagKeys': ['key_c', 'key_d']})
+tags_of(t, 'postuntag')
+t.step('UntagResource', {'Resource': ARNREF, 'TagKeys': ['key_a', 'key_b', 'key_e']})
+tags_of(t, 'postuntagall')
+
+LAYER = {'LayerName': '$LAYER', 'CompatibleRuntimes': ['python3.12'], 'LicenseInfo': 'licenseinfo-x', 'Description': 'description-x', 'Content': {'ZipFile': '$LAYERZIP'}, 'CompatibleArchitectures': ['x86_64']}
+(Case('layer lifecycle: versions, a function using one, deletes', 'test_layer_lifecycle')
+ .step('CreateFunction', fixture_fn(), wait=True)
+ .step('GetFunction', FN, 'get_fn_result')
+ .step('GetFunctionConfiguration', FN, 'get_fn_config_result')
+ .step('PublishLayerVersion', LAYER, 'publish_result')
+ .step('PublishLayerVersion', LAYER, 'publish_result_2')
+ .step('UpdateFunctionConfiguration', {**FN, 'Layers': [ref('publish_result', 'LayerVersionArn')]}, 'update_fn_config', wait=True)
+ .step('GetFunctionConfiguration', FN, 'get_fn_config')
+ .step('GetLayerVersion', {'LayerName': '$LAYER', 'VersionNumber': 1}, 'get_layer_ver_result')
+ .step('GetLayerVersionByArn', {'Arn': ref('publish_result', 'LayerVersionArn')}, 'get_layer_by_arn_version')
+ .step('ListLayerVersions', {'LayerName': '$LAYER'}, 'list_layer_versions_predelete')
+ .step('DeleteLayerVersion', {'LayerName': '$LAYER', 'VersionNumber': 1}, 'delete_layer_1')
+ .step('GetFunctionConfiguration', FN, 'get_fn_config_postdelete')
+ .step('DeleteLayerVersion', {'LayerName': '$LAYER', 'VersionNumber': 2}, 'delete_layer_2')
+ .step('ListLayerVersions', {'LayerName': '$LAYER'}, 'list_layer_versions_postdelete')
+ .step('PublishLayerVersion', LAYER, 'publish_result_3'))
+
+LP = {'LayerName': '$LAYER', 'VersionNumber': 1, 'Action': 'lambda:GetLayerVersion', 'Principal': '*'}
+(Case('layer version policy lifecycle', 'test_layer_policy_lifecycle')
+ .step('PublishLayerVersion', {'LayerName': '$LAYER', 'CompatibleRuntimes': ['python3.12'], 'Content': {'ZipFile': '$LAYERZIP'}, 'CompatibleArchitectures': ['x86_64']}, 'publish_result')
+ .step('AddLayerVersionPermission', {**LP, 'StatementId': 's1'}, 'add_policy_s1')
+ .step('GetLayerVersionPolicy', {'LayerName': '$LAYER', 'VersionNumber': 1}, 'get_layer_version_policy')
+ .step('AddLayerVersionPermission', {**LP, 'StatementId': 's2', 'RevisionId': ref('get_layer_version_policy', 'RevisionId')}, 'add_policy_s2')
+ .step('GetLayerVersionPolicy', {'LayerName': '$LAYER', 'VersionNumber': 1}, 'get_layer_version_policy_postadd2')
+ .step('RemoveLayerVersionPermission', {'LayerName': '$LAYER', 'VersionNumber': 1, 'StatementId': 's2', 'RevisionId': ref('get_layer_version_policy_postadd2', 'RevisionId')}, 'remove_s2')
+ .step('GetLayerVersionPolicy', {'LayerName': '$LAYER', 'VersionNumber': 1}, 'get_layer_version_policy_postdeletes2'))
+
+PERM = {'Action': 'lambda:InvokeFunction', 'StatementId': 's3', 'Principal': 's3.amazonaws.com', 'SourceArn': S3SRC}
+(Case('permissions across versions and aliases', 'test_lambda_permission_fn_versioning')
+ .step('CreateFunction', fixture_fn(), wait=True)
+ .step('AddPermission', {**FN, **PERM}, 'add_permission')
+ .step('GetPolicy', FN, 'get_policy')
+ .step('PublishVersion', FN, 'publish_version_result')
+ .step('GetFunction', FN, 'get_function_result_after_publishing')
+ .step('GetPolicy', FN, 'get_policy_after_publishing_latest')
+ .step('AddPermission', {'FunctionName': '$FN:1', **PERM, 'Qualifier': '1'})
+ .step('GetPolicy', {**FN, 'Qualifier': '1'}, 'get_policy_version')
+ .step('CreateAlias', {**FN, 'Name': 'permission-alias', 'FunctionVersion': '1'}, 'create_alias_response')
+ .step('GetAlias', {**FN, 'Name': 'permission-alias'}, 'get_alias')
+ .step('AddPermission', {'FunctionName': '$FN:permission-alias', **PERM, 'Qualifier': 'permission-alias', 'RevisionId': ref('create_alias_response', 'RevisionId')})
+ .step('GetPolicy', {**FN, 'Qualifier': 'permission-alias'}, 'get_policy_alias')
+ .step('GetPolicy', FN, 'get_policy_after_adding_to_new_version')
+ .step('AddPermission', {**FN, **PERM, 'StatementId': 's3_2', 'RevisionId': ref('get_policy_after_adding_to_new_version', 'RevisionId')})
+ .step('GetPolicy', FN, 'get_policy_after_adding_2'))
+
+(Case('function URLs of a function and an alias, listed', 'test_url_config_list_paging')
+ .step('CreateFunction', fixture_fn(Runtime='nodejs20.x', Handler='lambda_handler.handler', Code={'ZipFile': '$ZIPJS'}), wait=True)
+ .step('PublishVersion', FN, 'fn_version_result')
+ .step('CreateAlias', {**FN, 'Name': 'urlalias', 'FunctionVersion': '1'}, 'create_alias_result')
+ .step('ListFunctionUrlConfigs', FN, 'list_all_empty')
+ .step('CreateFunctionUrlConfig', {**FN, 'AuthType': 'NONE'}, 'url_config_fn')
+ .step('CreateFunctionUrlConfig', {'FunctionName': '$FN:urlalias', 'Qualifier': 'urlalias', 'AuthType': 'NONE'}, 'url_config_alias')
+ .step('ListFunctionUrlConfigs', FN, 'list_all', sort='FunctionUrlConfigs.FunctionArn'))
+
 # Left out, with the reason:
 EXCLUDED = {
     'test_lambda_code_location_s3': 'code from an S3 bucket: the replay has no bucket fixture',
@@ -230,7 +309,7 @@ EXCLUDED = {
     'delete_response (test_function_lifecycle)': 'DeleteFunction answers 204 without a body; boto3\'s StatusCode member is not a wire field',
 }
 
-out = {'about': 'Lambda control-plane call sequences and the successful answers AWS gave, as recorded against AWS in LocalStack\'s AWS-validated snapshot tests (github.com/localstack/localstack, tests/aws/services/lambda_/test_lambda_api.snapshot.json; each case names its test, each compared step its snapshot key). Recorded values keep LocalStack\'s placeholders: <kind:N> stands for one value throughout a case (different N: different values), <kind> for any value, "date" for a timestamp, 111111111111 for the account, <partition>/<region> for aws and the region. Parameters: $FN and $FN2 fresh function names, $ROLE a role ARN, $ZIP a python handler zip, $ZIP2 another, $ZIPJS a node handler zip, $ZIPB another zip of the python handler; {"$ref": key, "path": p} a value of the answer recorded under key.',
+out = {'about': 'Lambda control-plane call sequences and the successful answers AWS gave, as recorded against AWS in LocalStack\'s AWS-validated snapshot tests (github.com/localstack/localstack, tests/aws/services/lambda_/test_lambda_api.snapshot.json; each case names its test, each compared step its snapshot key). Recorded values keep LocalStack\'s placeholders: <kind:N> stands for one value throughout a case (different N: different values), <kind> for any value, "date" for a timestamp, 111111111111 for the account, <partition>/<region> for aws and the region. Parameters: $FN and $FN2 fresh function names, $ROLE a role ARN, $ZIP a python handler zip, $ZIP2 another, $ZIPJS a node handler zip, $ZIPB another zip of the python handler, $LAYER a fresh layer name, $LAYERZIP a layer zip; {"$ref": key, "path": p} a value of the answer recorded under key.',
        'excluded': EXCLUDED, 'cases': cases}
 json.dump(out, open(sys.argv[2], 'w'), indent=1)
 print(len(cases), sum(1 for c in cases for s in c['steps'] if 'key' in s))

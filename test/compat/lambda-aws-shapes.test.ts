@@ -42,6 +42,7 @@ const VOLATILE = new Set(['date', 'datetime', 'lambda-url']);
 interface Ctx {
   fn: string;
   fn2: string;
+  layer: string;
   zips: Record<string, Uint8Array>;
   answers: Map<string, unknown>;
 }
@@ -53,7 +54,7 @@ function pick(v: unknown, path: string): unknown {
 function fill(v: unknown, c: Ctx): unknown {
   if (typeof v === 'string') {
     if (v in c.zips) return c.zips[v];
-    return v.replaceAll('$FN2', c.fn2).replaceAll('$FN', c.fn).replaceAll('$ROLE', ROLE).replaceAll('$ACCT', ACCT).replaceAll('$REGION', REGION);
+    return v.replaceAll('$LAYER', c.layer).replaceAll('$FN2', c.fn2).replaceAll('$FN', c.fn).replaceAll('$ROLE', ROLE).replaceAll('$ACCT', ACCT).replaceAll('$REGION', REGION);
   }
   if (Array.isArray(v)) return v.map((x) => fill(x, c));
   if (v && typeof v === 'object') {
@@ -196,24 +197,25 @@ const zips = Promise.all([
   zip({ 'lambda_handler.js': 'exports.handler = async (e) => e;' }),
   // LocalStack zips each function anew (another archive, another CodeSha256 for the same source)
   zip({ 'index.py': 'def handler(event, context):\n    return event\n', 'handler.py': 'def handler(event, context):\n    return event  # b\n' }),
+  zip({ 'python/lib.py': 'VALUE = 1\n' }),
 ]);
 
 cases.forEach((k, i) => {
   test(`Lambda answers shaped as AWS's: ${k.name} (${k.source})`, async () => {
     const client = lambdaClient(server().url);
     const fn = `s${i}-${randomBytes(3).toString('hex')}`;
-    const [z1, z2, zjs, zb] = await zips;
-    const c: Ctx = { fn, fn2: `${fn}z`, zips: { $ZIP: z1, $ZIP2: z2, $ZIPJS: zjs, $ZIPB: zb }, answers: new Map() };
+    const [z1, z2, zjs, zb, zl] = await zips;
+    const c: Ctx = { fn, fn2: `${fn}z`, layer: `${fn}-layer`, zips: { $ZIP: z1, $ZIP2: z2, $ZIPJS: zjs, $ZIPB: zb, $LAYERZIP: zl }, answers: new Map() };
     const b = new Bindings();
     const problems: string[] = [];
     for (const s of k.steps) {
       const input = fill(s.params, c) as Record<string, unknown>;
       const r = await answer(client, s, input, c);
-      if (s.key !== undefined) {
-        c.answers.set(s.key, r);
+      if (s.key !== undefined) c.answers.set(s.key, r);
+      if (s.response !== undefined) {
         const status = (r['$metadata'] as { httpStatusCode?: number } | undefined)?.httpStatusCode;
         if (s.status !== undefined && status !== s.status) problems.push(`${s.key}: HTTP ${status}, AWS ${s.status}`);
-        compare(s.response, r, b, problems, s.key);
+        compare(s.response, r, b, problems, s.key ?? s.op);
       }
       if (s.wait) await settle(client, typeof input['FunctionName'] === 'string' ? input['FunctionName'] : fn);
     }

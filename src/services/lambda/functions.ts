@@ -500,7 +500,7 @@ export class FunctionRegistry {
    * change: AWS changes the revision of what the policy hangs on). The row is updated first, so that concurrent
    * changes of one target (on any node) run one after another; a throw from `write` rolls both back.
    */
-  async newRevision<T>(fn: FunctionRecord, qualifier: string, write: (q: Queryable) => Promise<T>): Promise<{ revisionId: string; result: T }> {
+  async newRevision<T>(fn: FunctionRecord, qualifier: string, write: (q: Queryable, revisionId: string) => Promise<T>): Promise<{ revisionId: string; result: T }> {
     const revisionId = uuid();
     const alias = fn.aliases.get(qualifier);
     const config = alias ? undefined : fn.versions.get(qualifier);
@@ -512,7 +512,7 @@ export class FunctionRegistry {
       } else {
         await q.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [row, fn.region, fn.name, qualifier]);
       }
-      return write(q);
+      return write(q, revisionId);
     });
     if (alias) fn.aliases.set(qualifier, { ...(fn.aliases.get(qualifier) ?? alias), RevisionId: revisionId });
     else fn.versions.set(qualifier, { ...(fn.versions.get(qualifier) ?? config!), RevisionId: revisionId });
@@ -562,10 +562,10 @@ export class FunctionRegistry {
     this.announce(fn.region, fn.name);
   }
 
+  /** TagResource/UntagResource: the tags, and a new revision of $LATEST with them (AWS changes it on each). */
   async setTags(fn: FunctionRecord, tags: Record<string, string>): Promise<void> {
-    await this.store.run('UPDATE lambda_functions SET tags = ? WHERE region = ? AND name = ?', [JSON.stringify(tags), fn.region, fn.name]);
+    await this.newRevision(fn, LATEST, (q) => q.run('UPDATE lambda_functions SET tags = ? WHERE region = ? AND name = ?', [JSON.stringify(tags), fn.region, fn.name]));
     fn.tags = tags;
-    this.announce(fn.region, fn.name);
   }
 
   private resolveLayers(arns: readonly string[], functionUnzipped: number, current: readonly { Arn: string }[] = []): { Arn: string; CodeSize: number }[] {
