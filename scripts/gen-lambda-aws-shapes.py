@@ -295,6 +295,33 @@ PERM = {'Action': 'lambda:InvokeFunction', 'StatementId': 's3', 'Principal': 's3
  .step('CreateFunctionUrlConfig', {'FunctionName': '$FN:urlalias', 'Qualifier': 'urlalias', 'AuthType': 'NONE'}, 'url_config_alias')
  .step('ListFunctionUrlConfigs', FN, 'list_all', sort='FunctionUrlConfigs.FunctionArn'))
 
+(Case('LogFormat switched to JSON and back', 'test_advanced_logging_configuration_format_switch')
+ .step('CreateFunction', fixture_fn(MemorySize=256, Timeout=5), 'create_response', wait=True)
+ .step('GetFunction', FN, 'get_function_response')
+ .step('GetFunctionConfiguration', FN, 'function_config')
+ .step('UpdateFunctionConfiguration', {**FN, 'LoggingConfig': {'LogFormat': 'JSON'}}, 'updated_config', wait=True)
+ .step('GetFunctionConfiguration', FN, 'received_config')
+ .step('UpdateFunctionConfiguration', {**FN, 'LoggingConfig': {'LogFormat': 'Text'}}, 'updated_config_v2', wait=True)
+ .step('GetFunctionConfiguration', FN, 'received_config_v2'))
+
+for i, partial in enumerate([{'LogFormat': 'JSON'}, {'LogFormat': 'JSON', 'ApplicationLogLevel': 'DEBUG'}, {'LogFormat': 'JSON', 'SystemLogLevel': 'DEBUG'}, {'LogGroup': 'cool_lambda'}]):
+    (Case(f'partial LoggingConfig update {json.dumps(partial)}', f'test_function_partial_advanced_logging_configuration_update[partial_config{i}]')
+     .step('CreateFunction', fixture_fn(MemorySize=256, Timeout=5), 'create_response', wait=True)
+     .step('GetFunction', FN, 'get_function_response')
+     .step('GetFunctionConfiguration', FN, 'function_config')
+     .step('UpdateFunctionConfiguration', {**FN, 'LoggingConfig': partial}, 'updated_config', wait=True)
+     .step('GetFunctionConfiguration', FN, 'received_config'))
+
+(Case('CreateFunction named by a full and by a partial ARN', 'test_function_arns')
+ .step('CreateFunction', fixture_fn('arn:aws:lambda:$REGION:$ACCT:function:$FN'), 'create-function-arn-response', wait=True)
+ .step('CreateFunction', fixture_fn('$ACCT:function:$FN2', Code={'ZipFile': '$ZIPB'}), 'create-function-partial-arn-response', wait=True))
+
+(Case('an alias named like a date', 'test_alias_naming')
+ .step('CreateFunction', aws_fn(Environment={'Variables': {'testenv': 'staging'}}), 'create_response', wait=True)
+ .step('PublishVersion', FN, 'publish_v1')
+ .step('CreateAlias', {**FN, 'Name': '2024-01-02', 'FunctionVersion': '1', 'Description': 'custom-alias'}, 'create_alias_date')
+ .step('GetAlias', {**FN, 'Name': '2024-01-02'}, 'get_alias_date'))
+
 # Left out, with the reason:
 EXCLUDED = {
     'test_lambda_code_location_s3': 'code from an S3 bucket: the replay has no bucket fixture',

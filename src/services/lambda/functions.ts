@@ -360,7 +360,7 @@ export class FunctionRegistry {
       ...(input.VpcConfig !== undefined ? { VpcConfig: vpc(input.VpcConfig) } : {}),
       ...(input.Layers !== undefined ? { Layers: this.resolveLayers(input.Layers, c.unzippedSize ?? 0, c.Layers) } : {}),
       ...(input.EphemeralStorage !== undefined ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
-      ...(input.LoggingConfig !== undefined ? { LoggingConfig: { ...c.LoggingConfig, ...input.LoggingConfig } } : {}),
+      ...(input.LoggingConfig !== undefined ? { LoggingConfig: mergedLogging(c.LoggingConfig, input.LoggingConfig) } : {}),
       ...(input.SnapStart?.ApplyOn ? { SnapStart: { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' } } : {}),
     };
     if (input.ImageConfig !== undefined) {
@@ -633,6 +633,17 @@ export function checkRevision(c: { RevisionId: string }, revisionId: string | un
       'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
     );
   }
+}
+
+/**
+ * UpdateFunctionConfiguration's LoggingConfig over the current one, as AWS merges it: members not given are kept; JSON
+ * logs have both levels (INFO unless set), Text logs neither.
+ */
+function mergedLogging(cur: StoredConfig['LoggingConfig'], given: NonNullable<UpdateConfigurationInput['LoggingConfig']>): StoredConfig['LoggingConfig'] {
+  const m = { ...cur, ...given } as StoredConfig['LoggingConfig'];
+  if (m.LogFormat === 'JSON') return { ...m, ApplicationLogLevel: m.ApplicationLogLevel ?? 'INFO', SystemLogLevel: m.SystemLogLevel ?? 'INFO' };
+  const { ApplicationLogLevel: _a, SystemLogLevel: _s, ...text } = m;
+  return text;
 }
 
 function vpc(v: NonNullable<CreateFunctionInput['VpcConfig']>): NonNullable<StoredConfig['VpcConfig']> {
