@@ -2,12 +2,13 @@
 // AWS gave, recorded against AWS) replayed with @aws-sdk/client-lambda. Each recorded answer is compared with ours: the
 // same members recursively, the same stable values, ARNs of the same form, and LocalStack's placeholders as relations:
 // <kind:N> is one value throughout a case and <kind:M> (M ≠ N) another one — so a RevisionId that AWS changed must
-// change here, and one it kept must stay.
+// change here, and one it kept must stay. All of them again through boto3 (test/helpers/lambda-aws-shapes.py).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import * as sdk from '@aws-sdk/client-lambda';
 import { liveServer, ROOT } from '../helpers/server.js';
 import { lambdaClient, ROLE } from '../helpers/lambda.js';
@@ -221,4 +222,13 @@ cases.forEach((k, i) => {
     }
     assert.deepEqual(problems, [], k.source);
   });
+});
+
+const boto3 = spawnSync('python3', ['-c', 'import boto3'], { encoding: 'utf8' }).status === 0;
+
+test("Lambda answers shaped as AWS's, through boto3: every recorded answer of the table has the same shape", { skip: boto3 ? false : 'boto3 is not installed' }, () => {
+  const script = join(ROOT, 'test', 'helpers', 'lambda-aws-shapes.py');
+  const r = spawnSync('python3', [script, FIXTURE, server().url, ACCT, REGION, ROLE], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), []);
 });
