@@ -370,7 +370,7 @@ EXCLUDED = {
     'test_function_code_signing_config': 'code signing is another helper\'s work (signing)',
     'test_event_source_mapping_lifecycle / test_function_name_variations': 'event source mappings against DynamoDB/Kinesis tables: not control-plane shapes of functions',
     'test_create_event_source_self_managed': 'self-managed Kafka',
-    'test_snapstart_lifecycle': 'Java runtimes with SnapStart published',
+    'test_snapstart_lifecycle': 'a Java function: whether selfless creates it depends on the host\'s JDK (it refuses a runtime it cannot run); the SnapStart members it records are the defaults every other case checks',
     'get_function_version_result, get_function_latest_result (test_publish_with_update)': 'recorded mid-change (the test reads without a waiter: Pending, InProgress); selfless has settled by then',
     'test_account_settings': 'account limits depend on the account',
     'delete_response (test_function_lifecycle)': 'DeleteFunction answers 204 without a body; boto3\'s StatusCode member is not a wire field',
