@@ -362,6 +362,31 @@ ALIAS_ARN = ref('fn_alias_result', 'AliasArn')
  .step('PublishVersion', FN, 'publish_version_result')
  .step('ListProvisionedConcurrencyConfigs', FN, 'list_provisioned_noconfigs'))
 
+IV = {**FN, 'Action': 'lambda:InvokeFunction'}
+(Case('AddPermission with each kind of principal and the optional fields', 'test_add_lambda_permission_fields')
+ .step('CreateFunction', fixture_fn(), wait=True)
+ .step('AddPermission', {**IV, 'StatementId': 'wilcard', 'Principal': '*', 'SourceAccount': '$ACCT'}, 'add_permission_principal_wildcard')
+ .step('AddPermission', {**IV, 'StatementId': 'lambda', 'Principal': 'lambda.amazonaws.com', 'SourceAccount': '$ACCT'}, 'add_permission_principal_service')
+ .step('AddPermission', {**IV, 'StatementId': 'account-id', 'Principal': '$ACCT'}, 'add_permission_principal_account')
+ .step('AddPermission', {**IV, 'StatementId': 'user-arn', 'Principal': 'arn:aws:iam::$ACCT:user/shapes', 'SourceAccount': '$ACCT'}, 'add_permission_principal_arn')
+ .step('AddPermission', {**FN, 'StatementId': 'urlPermission', 'Action': 'lambda:InvokeFunctionUrl', 'Principal': '*', 'SourceArn': S3SRC, 'SourceAccount': '$ACCT', 'PrincipalOrgID': 'o-1234567890', 'FunctionUrlAuthType': 'NONE'}, 'add_permission_optional_fields')
+ .step('AddPermission', {**IV, 'StatementId': 'alexaSkill', 'Principal': '*', 'EventSourceToken': 'amzn1.ask.skill.xxxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx'}, 'add_permission_alexa_skill'))
+
+(Case('two service permissions and the policy', 'test_create_multiple_lambda_permissions')
+ .step('CreateFunction', fixture_fn(), wait=True)
+ .step('AddPermission', {**IV, 'StatementId': 'logs', 'Principal': 'logs.amazonaws.com'}, 'add_permission_response_1')
+ .step('AddPermission', {**IV, 'StatementId': 'kinesis', 'Principal': 'kinesis.amazonaws.com'}, 'add_permission_response_2')
+ .step('GetPolicy', FN, 'policy_after_2_add'))
+
+(Case('layer edge cases that succeed: absent layers and versions, empty compatibilities', 'test_layer_exceptions')
+ .step('PublishLayerVersion', {'LayerName': '$LAYER', 'CompatibleRuntimes': ['python3.12'], 'Content': {'ZipFile': '$LAYERZIP'}, 'CompatibleArchitectures': ['x86_64']}, 'publish_result')
+ .step('ListLayerVersions', {'LayerName': '$LAYER-doesnotexist'}, 'list_nonexistent_layer')
+ .step('DeleteLayerVersion', {'LayerName': '$LAYER-doesnotexist', 'VersionNumber': 1}, 'delete_nonexistent_response')
+ .step('DeleteLayerVersion', {'LayerName': '$LAYER', 'VersionNumber': 2}, 'delete_nonexistent_version_response')
+ .step('DeleteLayerVersion', {'LayerName': '$LAYER', 'VersionNumber': 1}, 'delete_layer_response')
+ .step('DeleteLayerVersion', {'LayerName': '$LAYER', 'VersionNumber': 1}, 'delete_layer_again_response')
+ .step('PublishLayerVersion', {'LayerName': '$LAYER-empty', 'Content': {'ZipFile': '$LAYERZIP'}, 'CompatibleRuntimes': [], 'CompatibleArchitectures': []}, 'publish_empty_result'))
+
 # Left out, with the reason:
 EXCLUDED = {
     'test_lambda_code_location_s3': 'code from an S3 bucket: the replay has no bucket fixture',
