@@ -445,17 +445,24 @@ export class FunctionRegistry {
       LastModified: lambdaTimestamp(this.clock.now()),
     };
     // Publishing gives $LATEST a new revision too, as AWS does (a RevisionId read before the publish no longer holds).
+    // Only the $LATEST this version was taken from: an update that got in meanwhile (here or on another node) gave it
+    // a revision of its own, and its row must not be overwritten with the older configuration.
     const latest: StoredConfig = { ...cur.config, RevisionId: uuid() };
     const row = await this.rowText(fn.region, config);
     const latestRow = await this.rowText(fn.region, latest);
+    let bumped = false;
     await this.store.tx(async (q) => {
       await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [fn.region, fn.name, version, row]);
-      await q.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [latestRow, fn.region, fn.name, LATEST]);
+      const stored = await q.get<{ config: string }>('SELECT config FROM lambda_versions WHERE region = ? AND name = ? AND version = ?', [fn.region, fn.name, LATEST]);
+      if (stored && (JSON.parse(stored.config) as { RevisionId?: string }).RevisionId === cur.config.RevisionId) {
+        const r = await q.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ? AND config = ?', [latestRow, fn.region, fn.name, LATEST, stored.config]);
+        bumped = r.changes > 0;
+      }
       await q.run('UPDATE lambda_functions SET next_version = ? WHERE region = ? AND name = ?', [fn.nextVersion + 1, fn.region, fn.name]);
     });
     fn.nextVersion++;
     fn.versions.set(version, config);
-    fn.versions.set(LATEST, latest);
+    if (bumped && fn.versions.get(LATEST) === cur.config) fn.versions.set(LATEST, latest);
     this.announce(fn.region, fn.name);
     return { fn, version, config };
   }
