@@ -71,7 +71,9 @@ describe('Lambda on a three-node cluster', { skip, timeout: 300_000 }, () => {
     const [a, b] = clients as [LambdaClient, LambdaClient];
     await createFunction(a, 'versioned', { 'index.js': answer('old') });
     assert.equal(text((await b.send(new InvokeCommand({ FunctionName: 'versioned' }))).Payload), '"old"');
-    const updated = await a.send(new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: await zip({ 'index.js': answer('new') }) }));
+    await a.send(new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: await zip({ 'index.js': answer('new') }) }));
+    // The update's answer shows the InProgress revision (as AWS); A's settled one is what B must come to report.
+    const updated = (await a.send(new GetFunctionCommand({ FunctionName: 'versioned' }))).Configuration!;
     // The change reaches B by notification (milliseconds): wait until B reports the new revision, then invoke there.
     await until('the new revision on B', async () => ((await b.send(new GetFunctionCommand({ FunctionName: 'versioned' }))).Configuration?.RevisionId === updated.RevisionId ? true : undefined), 10_000);
     assert.equal(text((await b.send(new InvokeCommand({ FunctionName: 'versioned' }))).Payload), '"new"');

@@ -56,8 +56,10 @@ test('Functions API: CreateFunction returns FunctionConfiguration exactly as AWS
   assert.equal(out.CodeSize, buf.length);
   assert.match(out.LastModified!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
   assert.equal(out.Version, '$LATEST');
-  assert.equal(out.State, 'Active');
-  assert.equal(out.LastUpdateStatus, 'Successful');
+  // AWS answers a create as Pending (the function becomes Active right after; selfless: before the next call).
+  assert.equal(out.State, 'Pending');
+  assert.equal(out.StateReasonCode, 'Creating');
+  assert.equal(out.LastUpdateStatus, undefined);
   assert.equal(out.PackageType, 'Zip');
   assert.deepEqual(out.Architectures, ['x86_64']);
   assert.deepEqual(out.EphemeralStorage, { Size: 512 });
@@ -113,8 +115,9 @@ test('Functions API: ListFunctions pages with Marker/MaxItems and never more tha
 });
 
 test('Functions API: UpdateFunctionConfiguration applies changes, and a stale RevisionId is 412 PreconditionFailed', async () => {
-  const created = await createFunction(client, 'upd', SRC);
-  const stale = created.RevisionId!;
+  await createFunction(client, 'upd', SRC);
+  // The revision of the active function (the create's answer shows the Pending one, replaced on activation, as AWS).
+  const stale = (await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'upd' }))).RevisionId!;
   const updated = await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'upd', MemorySize: 256, Timeout: 10, Environment: { Variables: { A1: '1' } }, RevisionId: stale }));
   assert.equal(updated.MemorySize, 256);
   assert.equal(updated.Timeout, 10);

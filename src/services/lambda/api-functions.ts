@@ -4,7 +4,8 @@ import { AwsError } from '../../lib/errors.js';
 import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { combineQualifier, parseFunctionRef, validationError } from './arn.js';
 import type { FunctionRegistry } from './functions.js';
-import { LATEST, toWire } from './model.js';
+import { LATEST, toWire, type WireView } from './model.js';
+import { uuid } from '../../lib/ids.js';
 import { checkMaxItems, Constraints, CreateFunctionShape, UpdateCodeShape, UpdateConfigurationShape } from './validate.js';
 import { parseJsonBody, shape } from '../../lib/validate.js';
 import { notReachable, tooManyTags } from './errors.js';
@@ -34,7 +35,7 @@ export interface FunctionsApiDeps {
 
 export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
   const { registry } = d;
-  const wire = (req: ApiRequest, version: string, c: Parameters<typeof toWire>[3]) => toWire(registry.accountId, req.region, version, c);
+  const wire = (req: ApiRequest, version: string, c: Parameters<typeof toWire>[3], view?: WireView) => toWire(registry.accountId, req.region, version, c, view);
   const ref = (req: ApiRequest) => parseFunctionRef(req.params['FunctionName'] ?? '');
   const qualified = (req: ApiRequest) => {
     const r = ref(req);
@@ -54,11 +55,13 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         if (r.qualifier !== undefined) throw validationError('functionName', input.FunctionName, 'Member must not contain a qualifier');
         if (r.region && r.region !== req.region) throw notReachable(r.region, req.region);
         const created = await registry.create(req.region, { ...input, FunctionName: r.name });
+        // AWS answers the function as Pending, with a revision that its activation replaces; with Publish, the version
+        // it published (under the unqualified ARN).
         if (input.Publish) {
           const v = await registry.publish(req.region, { name: r.name }, {});
-          return { status: 201, body: wire(req, v.version, v.config) };
+          return { status: 201, body: wire(req, v.version, v.config, { qualifier: null, phase: 'creating', revisionId: uuid() }) };
         }
-        return { status: 201, body: wire(req, LATEST, created.config) };
+        return { status: 201, body: wire(req, LATEST, created.config, { phase: 'creating', revisionId: uuid() }) };
       },
     },
     {
@@ -74,7 +77,9 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         const fns = registry.list(req.region).filter((f) => marker === null || f.name > marker);
         const page = fns.slice(0, max);
         const Functions = page.flatMap((f) =>
-          all ? [...f.versions.entries()].map(([v, c]) => wire(req, v, c)) : [wire(req, LATEST, f.versions.get(LATEST)!)],
+          all
+            ? registry.versionsOf(f).map(([v, c]) => wire(req, v, c, { qualifier: v, listItem: true }))
+            : [wire(req, LATEST, f.versions.get(LATEST)!, { listItem: true })],
         );
         return { body: { Functions, ...(fns.length > max ? { NextMarker: page[page.length - 1]!.name } : {}) } };
       },
@@ -89,7 +94,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         const tags = v.fn.tags;
         return {
           body: {
-            Configuration: wire(req, v.version, v.config),
+            Configuration: wire(req, v.version, v.config, { qualifier: q }),
             Code: v.config.image
               ? { RepositoryType: 'ECR', ImageUri: v.config.image.ImageUri, ResolvedImageUri: v.config.image.ResolvedImageUri }
               : { RepositoryType: 'S3', Location: `${req.baseUrl}/_selfless/code/${v.config.codeShaHex}.zip` },
@@ -106,7 +111,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       handler: async (req) => {
         const { r, q } = qualified(req);
         const v = registry.requireVersion(req.region, r, q);
-        return { body: wire(req, v.version, v.config) };
+        return { body: wire(req, v.version, v.config, { qualifier: q }) };
       },
     },
     {
@@ -116,7 +121,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       handler: async (req) => {
         const input = shape(UpdateConfigurationShape, parseJsonBody(req.body));
         const v = await registry.updateConfiguration(req.region, unqualified(ref(req)), input);
-        return { body: wire(req, v.version, v.config) };
+        return { body: wire(req, v.version, v.config, { phase: 'updating', revisionId: uuid() }) };
       },
     },
     {
@@ -130,9 +135,9 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         const v = await registry.updateCode(req.region, unqualified(ref(req)), input);
         if (input.Publish && !input.DryRun) {
           const p = await registry.publish(req.region, { name: v.fn.name }, {});
-          return { body: wire(req, p.version, p.config) };
+          return { body: wire(req, p.version, p.config, { phase: 'creating' }) };
         }
-        return { body: wire(req, v.version, v.config) };
+        return { body: wire(req, v.version, v.config, input.DryRun ? {} : { phase: 'updating', revisionId: uuid() }) };
       },
     },
     {

@@ -69,7 +69,9 @@ export function policyRoutes(registry: FunctionRegistry, policies: PolicyStore):
     }
     return { key: qualifier, resource };
   };
-  const revisionOf = (fn: FunctionRecord, key: string): string | undefined => fn.aliases.get(key)?.RevisionId ?? fn.versions.get(key)?.RevisionId;
+  /** The revision a RevisionId precondition compares with: the policy's own, else (no policy yet) its target's. */
+  const revisionOf = (fn: FunctionRecord, key: string): string | undefined =>
+    policies.revision(fn.region, fn.name, key) ?? fn.aliases.get(key)?.RevisionId ?? fn.versions.get(key)?.RevisionId;
   /** Reads the policy inside the transaction (another node may just have changed it). */
   const readIn = async (q: { get: <T>(sql: string, p: readonly string[]) => Promise<T | undefined> }, req: ApiRequest, fn: FunctionRecord, key: string): Promise<PolicyStatement[]> => {
     const row = await q.get<{ statements: string }>('SELECT statements FROM lambda_policies WHERE region = ? AND name = ? AND qualifier = ?', [req.region, fn.name, key]);
@@ -108,16 +110,16 @@ export function policyRoutes(registry: FunctionRegistry, policies: PolicyStore):
         const principal = principalOf(input.Principal!);
         if (!principal) throw badPrincipal();
         const statement = statementOf({ ...input, StatementId: sid, Action: input.Action!, Principal: input.Principal! }, resource, principal);
-        const { result: next } = await registry.newRevision(fn, key, async (q) => {
+        const { result: next, revisionId } = await registry.newRevision(fn, key, async (q, revision) => {
           const cur = await readIn(q, req, fn, key);
           if (cur.some((s) => s.Sid === sid)) throw sidExists(sid);
           const next = [...cur, statement];
           const size = JSON.stringify(documentOf(next)).length;
           if (size > POLICY_LIMIT) throw tooLong(size);
-          await policies.write(q, req.region, fn.name, key, next);
+          await policies.write(q, req.region, fn.name, key, next, revision);
           return next;
         });
-        policies.committed(req.region, fn.name, key, next);
+        policies.committed(req.region, fn.name, key, next, revisionId);
         return { status: 201, body: { Statement: JSON.stringify(statement) } };
       },
     },
@@ -157,14 +159,14 @@ export function policyRoutes(registry: FunctionRegistry, policies: PolicyStore):
         if (!statements.some((s) => s.Sid === sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
         const revisionId = req.query.get('RevisionId') ?? undefined;
         if (revisionId !== undefined && revisionId !== revisionOf(fn, key)) throw revisionMismatch();
-        const { result: next } = await registry.newRevision(fn, key, async (q) => {
+        const { result: next, revisionId: revised } = await registry.newRevision(fn, key, async (q, revision) => {
           const cur = await readIn(q, req, fn, key);
           if (!cur.some((s) => s.Sid === sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
           const next = cur.filter((s) => s.Sid !== sid);
-          await policies.write(q, req.region, fn.name, key, next);
+          await policies.write(q, req.region, fn.name, key, next, revision);
           return next;
         });
-        policies.committed(req.region, fn.name, key, next);
+        policies.committed(req.region, fn.name, key, next, revised);
         return { status: 204 };
       },
     },

@@ -63,14 +63,19 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
       return '';
     }
   };
-  const wire = (req: ApiRequest, c: UrlConfig, withModified: boolean): Record<string, unknown> => ({
+  /**
+   * A URL config on the wire. AWS's answers differ by operation: GetFunctionUrlConfig and the list carry
+   * LastModifiedTime and InvokeMode; CreateFunctionUrlConfig neither, UpdateFunctionUrlConfig LastModifiedTime; both
+   * echo an InvokeMode the call gave (`withMode`).
+   */
+  const wire = (req: ApiRequest, c: UrlConfig, withModified: boolean, withMode = true): Record<string, unknown> => ({
     FunctionUrl: `http://${urlHost(c.urlId, c.region)}${port(req) ? `:${port(req)}` : ''}/`,
     FunctionArn: functionArn(c.region, registry.accountId, c.functionName, c.qualifier),
     AuthType: c.AuthType,
     ...(c.Cors ? { Cors: c.Cors } : {}),
     CreationTime: c.CreationTime,
     ...(withModified ? { LastModifiedTime: c.LastModifiedTime } : {}),
-    InvokeMode: c.InvokeMode,
+    ...(withMode ? { InvokeMode: c.InvokeMode } : {}),
   });
   const check = (input: z.infer<typeof CreateShape>, requireAuth: boolean): void => {
     const c = new Constraints();
@@ -108,7 +113,7 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
           LastModifiedTime: now,
         };
         await urls.put(c);
-        return { status: 201, body: wire(req, c, false) };
+        return { status: 201, body: wire(req, c, false, input.InvokeMode !== undefined) };
       },
     },
     {
@@ -140,7 +145,7 @@ export function urlRoutes(registry: FunctionRegistry, urls: UrlRegistry): RestRo
           LastModifiedTime: urls.now(),
         };
         await urls.put(next);
-        return { body: wire(req, next, true) };
+        return { body: wire(req, next, true, input.InvokeMode !== undefined) };
       },
     },
     {

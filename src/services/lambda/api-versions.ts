@@ -81,7 +81,7 @@ export function versionRoutes(registry: FunctionRegistry, onPublished?: (region:
         const page = all.slice(start, start + max);
         return {
           body: {
-            Versions: page.map(([v, c]) => toWire(registry.accountId, req.region, v, c)),
+            Versions: page.map(([v, c]) => toWire(registry.accountId, req.region, v, c, { qualifier: v, listItem: true })),
             ...(start + max < all.length ? { NextMarker: page[page.length - 1]![0] } : {}),
           },
         };

@@ -360,7 +360,7 @@ export class FunctionRegistry {
       ...(input.VpcConfig !== undefined ? { VpcConfig: vpc(input.VpcConfig) } : {}),
       ...(input.Layers !== undefined ? { Layers: this.resolveLayers(input.Layers, c.unzippedSize ?? 0, c.Layers) } : {}),
       ...(input.EphemeralStorage !== undefined ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
-      ...(input.LoggingConfig !== undefined ? { LoggingConfig: { ...c.LoggingConfig, ...input.LoggingConfig } } : {}),
+      ...(input.LoggingConfig !== undefined ? { LoggingConfig: mergedLogging(c.LoggingConfig, input.LoggingConfig) } : {}),
       ...(input.SnapStart?.ApplyOn ? { SnapStart: { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' } } : {}),
     };
     if (input.ImageConfig !== undefined) {
@@ -437,14 +437,32 @@ export class FunctionRegistry {
     const last = latestPublished(fn);
     if (last && sameContent(last.config, cur.config)) return { fn, version: last.version, config: last.config };
     const version = String(fn.nextVersion);
-    const config: StoredConfig = { ...cur.config, Description: opts.Description ?? cur.config.Description, RevisionId: uuid(), LastModified: lambdaTimestamp(this.clock.now()) };
+    const config: StoredConfig = {
+      ...cur.config,
+      Description: opts.Description ?? cur.config.Description,
+      latestDescription: cur.config.Description,
+      RevisionId: uuid(),
+      LastModified: lambdaTimestamp(this.clock.now()),
+    };
+    // Publishing gives $LATEST a new revision too, as AWS does (a RevisionId read before the publish no longer holds).
+    // Only the $LATEST this version was taken from: an update that got in meanwhile (here or on another node) gave it
+    // a revision of its own, and its row must not be overwritten with the older configuration.
+    const latest: StoredConfig = { ...cur.config, RevisionId: uuid() };
     const row = await this.rowText(fn.region, config);
+    const latestRow = await this.rowText(fn.region, latest);
+    let bumped = false;
     await this.store.tx(async (q) => {
       await q.run('INSERT INTO lambda_versions (region, name, version, config) VALUES (?, ?, ?, ?)', [fn.region, fn.name, version, row]);
+      const stored = await q.get<{ config: string }>('SELECT config FROM lambda_versions WHERE region = ? AND name = ? AND version = ?', [fn.region, fn.name, LATEST]);
+      if (stored && (JSON.parse(stored.config) as { RevisionId?: string }).RevisionId === cur.config.RevisionId) {
+        const r = await q.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ? AND config = ?', [latestRow, fn.region, fn.name, LATEST, stored.config]);
+        bumped = r.changes > 0;
+      }
       await q.run('UPDATE lambda_functions SET next_version = ? WHERE region = ? AND name = ?', [fn.nextVersion + 1, fn.region, fn.name]);
     });
     fn.nextVersion++;
     fn.versions.set(version, config);
+    if (bumped && fn.versions.get(LATEST) === cur.config) fn.versions.set(LATEST, latest);
     this.announce(fn.region, fn.name);
     return { fn, version, config };
   }
@@ -489,7 +507,7 @@ export class FunctionRegistry {
    * change: AWS changes the revision of what the policy hangs on). The row is updated first, so that concurrent
    * changes of one target (on any node) run one after another; a throw from `write` rolls both back.
    */
-  async newRevision<T>(fn: FunctionRecord, qualifier: string, write: (q: Queryable) => Promise<T>): Promise<{ revisionId: string; result: T }> {
+  async newRevision<T>(fn: FunctionRecord, qualifier: string, write: (q: Queryable, revisionId: string) => Promise<T>): Promise<{ revisionId: string; result: T }> {
     const revisionId = uuid();
     const alias = fn.aliases.get(qualifier);
     const config = alias ? undefined : fn.versions.get(qualifier);
@@ -501,7 +519,7 @@ export class FunctionRegistry {
       } else {
         await q.run('UPDATE lambda_versions SET config = ? WHERE region = ? AND name = ? AND version = ?', [row, fn.region, fn.name, qualifier]);
       }
-      return write(q);
+      return write(q, revisionId);
     });
     if (alias) fn.aliases.set(qualifier, { ...(fn.aliases.get(qualifier) ?? alias), RevisionId: revisionId });
     else fn.versions.set(qualifier, { ...(fn.versions.get(qualifier) ?? config!), RevisionId: revisionId });
@@ -551,10 +569,10 @@ export class FunctionRegistry {
     this.announce(fn.region, fn.name);
   }
 
+  /** TagResource/UntagResource: the tags, and a new revision of $LATEST with them (AWS changes it on each). */
   async setTags(fn: FunctionRecord, tags: Record<string, string>): Promise<void> {
-    await this.store.run('UPDATE lambda_functions SET tags = ? WHERE region = ? AND name = ?', [JSON.stringify(tags), fn.region, fn.name]);
+    await this.newRevision(fn, LATEST, (q) => q.run('UPDATE lambda_functions SET tags = ? WHERE region = ? AND name = ?', [JSON.stringify(tags), fn.region, fn.name]));
     fn.tags = tags;
-    this.announce(fn.region, fn.name);
   }
 
   private resolveLayers(arns: readonly string[], functionUnzipped: number, current: readonly { Arn: string }[] = []): { Arn: string; CodeSize: number }[] {
@@ -591,10 +609,14 @@ function latestPublished(fn: FunctionRecord): { version: string; config: StoredC
   return best;
 }
 
-/** Same code and configuration (what PublishVersion compares; timestamps, revision and description aside). */
+/**
+ * $LATEST (`b`) unchanged since version `a` was published from it (what PublishVersion compares): the same code and
+ * configuration, timestamps and revisions aside; the description compared with the one $LATEST had then (the
+ * version's own may be PublishVersion's).
+ */
 function sameContent(a: StoredConfig, b: StoredConfig): boolean {
-  const strip = ({ LastModified: _l, RevisionId: _r, Description: _d, ...rest }: StoredConfig) => canonical(rest);
-  return strip(a) === strip(b);
+  const strip = ({ LastModified: _l, RevisionId: _r, Description: _d, latestDescription: _p, ...rest }: StoredConfig) => canonical(rest);
+  return strip(a) === strip(b) && (a.latestDescription ?? b.Description) === b.Description;
 }
 
 /** JSON with object keys sorted at every level, so equal values compare equal whatever their key order. */
@@ -618,6 +640,17 @@ export function checkRevision(c: { RevisionId: string }, revisionId: string | un
       'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
     );
   }
+}
+
+/**
+ * UpdateFunctionConfiguration's LoggingConfig over the current one, as AWS merges it: members not given are kept; JSON
+ * logs have both levels (INFO unless set), Text logs neither.
+ */
+function mergedLogging(cur: StoredConfig['LoggingConfig'], given: NonNullable<UpdateConfigurationInput['LoggingConfig']>): StoredConfig['LoggingConfig'] {
+  const m = { ...cur, ...given } as StoredConfig['LoggingConfig'];
+  if (m.LogFormat === 'JSON') return { ...m, ApplicationLogLevel: m.ApplicationLogLevel ?? 'INFO', SystemLogLevel: m.SystemLogLevel ?? 'INFO' };
+  const { ApplicationLogLevel: _a, SystemLogLevel: _s, ...text } = m;
+  return text;
 }
 
 function vpc(v: NonNullable<CreateFunctionInput['VpcConfig']>): NonNullable<StoredConfig['VpcConfig']> {

@@ -12,6 +12,9 @@ const MIGRATIONS: Migration[] = [
     up: `CREATE TABLE lambda_policies (region TEXT NOT NULL, name TEXT NOT NULL, qualifier TEXT NOT NULL, statements TEXT NOT NULL,
          PRIMARY KEY (region, name, qualifier))`,
   },
+  // The policy's own RevisionId (AWS's GetPolicy answers the revision its last change gave the target; a later
+  // change of the target alone, such as a publish, leaves it). NULL in older rows: the target's revision stands in.
+  { version: 2, up: 'ALTER TABLE lambda_policies ADD COLUMN revision TEXT' },
 ];
 
 /** One statement, its members in the order AWS writes them. */
@@ -86,6 +89,7 @@ const key = (region: string, name: string, qualifier: string): string => `${regi
 /** The policies table with its cache; `qualifier` is `$LATEST` for the unqualified function, a version or an alias. */
 export class PolicyStore {
   private readonly byKey = new Map<string, PolicyStatement[]>();
+  private readonly revisions = new Map<string, string>();
   private unlisten: (() => void) | undefined;
 
   constructor(
@@ -105,9 +109,19 @@ export class PolicyStore {
   }
 
   private async refresh(): Promise<void> {
-    const rows = await this.store.all<{ region: string; name: string; qualifier: string; statements: string }>('SELECT * FROM lambda_policies');
+    const rows = await this.store.all<{ region: string; name: string; qualifier: string; statements: string; revision: string | null }>('SELECT * FROM lambda_policies');
     this.byKey.clear();
-    for (const r of rows) this.byKey.set(key(r.region, r.name, r.qualifier), JSON.parse(r.statements) as PolicyStatement[]);
+    this.revisions.clear();
+    for (const r of rows) {
+      const k = key(r.region, r.name, r.qualifier);
+      this.byKey.set(k, JSON.parse(r.statements) as PolicyStatement[]);
+      if (r.revision) this.revisions.set(k, r.revision);
+    }
+  }
+
+  /** The policy's RevisionId: the one its last change gave (undefined: no policy, or a row from before revisions). */
+  revision(region: string, name: string, qualifier: string): string | undefined {
+    return this.revisions.get(key(region, name, qualifier));
   }
 
   get(region: string, name: string, qualifier: string): PolicyStatement[] | undefined {
@@ -123,21 +137,27 @@ export class PolicyStore {
   }
 
   /** Writes (or, with no statements left, deletes) one policy inside the caller's transaction. */
-  async write(q: Queryable, region: string, name: string, qualifier: string, statements: readonly PolicyStatement[]): Promise<void> {
+  async write(q: Queryable, region: string, name: string, qualifier: string, statements: readonly PolicyStatement[], revision: string): Promise<void> {
     if (statements.length === 0) {
       await q.run('DELETE FROM lambda_policies WHERE region = ? AND name = ? AND qualifier = ?', [region, name, qualifier]);
     } else {
       await q.run(
-        'INSERT INTO lambda_policies (region, name, qualifier, statements) VALUES (?, ?, ?, ?) ON CONFLICT (region, name, qualifier) DO UPDATE SET statements = excluded.statements',
-        [region, name, qualifier, JSON.stringify(statements)],
+        'INSERT INTO lambda_policies (region, name, qualifier, statements, revision) VALUES (?, ?, ?, ?, ?) ON CONFLICT (region, name, qualifier) DO UPDATE SET statements = excluded.statements, revision = excluded.revision',
+        [region, name, qualifier, JSON.stringify(statements), revision],
       );
     }
   }
 
   /** After the transaction committed: the cache follows, the other nodes re-read. */
-  committed(region: string, name: string, qualifier: string, statements: readonly PolicyStatement[]): void {
-    if (statements.length === 0) this.byKey.delete(key(region, name, qualifier));
-    else this.byKey.set(key(region, name, qualifier), [...statements]);
+  committed(region: string, name: string, qualifier: string, statements: readonly PolicyStatement[], revision: string): void {
+    const k = key(region, name, qualifier);
+    if (statements.length === 0) {
+      this.byKey.delete(k);
+      this.revisions.delete(k);
+    } else {
+      this.byKey.set(k, [...statements]);
+      this.revisions.set(k, revision);
+    }
     announce(this.notifier, POLICIES_CHANNEL);
   }
 
@@ -147,7 +167,10 @@ export class PolicyStore {
     if (doomed.length === 0) return;
     // Gone from memory before the delete is awaited: the deleting call answers without waiting for this, and the
     // next request (GetPolicy on an alias made again at once) must not see the old policy.
-    for (const k of doomed) this.byKey.delete(key(k.region, k.name, k.qualifier));
+    for (const k of doomed) {
+      this.byKey.delete(key(k.region, k.name, k.qualifier));
+      this.revisions.delete(key(k.region, k.name, k.qualifier));
+    }
     if (qualifier === undefined) await this.store.run('DELETE FROM lambda_policies WHERE region = ? AND name = ?', [region, name]);
     else await this.store.run('DELETE FROM lambda_policies WHERE region = ? AND name = ? AND qualifier = ?', [region, name, qualifier]);
     announce(this.notifier, POLICIES_CHANNEL);
