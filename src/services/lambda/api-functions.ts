@@ -30,6 +30,8 @@ export interface FunctionsApiDeps {
   getFunctionExtras?(region: string, name: string): Record<string, unknown>;
   /** The tags of an event source mapping by UUID (undefined: no such mapping in the region). */
   mappingTags?(region: string, uuid: string): TagTarget | undefined;
+  /** Attaches CreateFunction's CodeSigningConfigArn once the function exists (code-signing.ts). */
+  attachCodeSigning?(region: string, name: string, configArn: string): Promise<void>;
 }
 
 export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
@@ -54,6 +56,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         if (r.qualifier !== undefined) throw validationError('functionName', input.FunctionName, 'Member must not contain a qualifier');
         if (r.region && r.region !== req.region) throw notReachable(r.region, req.region);
         const created = await registry.create(req.region, { ...input, FunctionName: r.name });
+        if (input.CodeSigningConfigArn) await d.attachCodeSigning?.(req.region, r.name, input.CodeSigningConfigArn);
         if (input.Publish) {
           const v = await registry.publish(req.region, { name: r.name }, {});
           return { status: 201, body: wire(req, v.version, v.config) };
@@ -143,17 +146,6 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
         const { r, q } = qualified(req);
         await registry.delete(req.region, r, q);
         return { status: 204 };
-      },
-    },
-    {
-      // Code signing is not offered here, so no function has a configuration: both members the model requires are
-      // present, the ARN empty (the SDKs and Terraform read an empty ARN as "none").
-      op: 'GetFunctionCodeSigningConfig',
-      method: 'GET',
-      path: '/2020-06-30/functions/{FunctionName}/code-signing-config',
-      handler: async (req) => {
-        const fn = registry.requireFunction(req.region, ref(req));
-        return { body: { CodeSigningConfigArn: '', FunctionName: fn.name } };
       },
     },
     {

@@ -39,6 +39,11 @@ import { ClusterConcurrency } from './cluster-concurrency.js';
 import { SourcePermissions, type SourceFacts } from './source-permission.js';
 import { ImagePackages } from './images.js';
 import type { EcrApi } from '../ecr/index.js';
+import type { SignerApi } from '../signer/index.js';
+import { CodeSigning } from './code-signing.js';
+import { codeSigningRoutes } from './api-code-signing.js';
+import { RuntimeManagementConfigs } from './runtime-management.js';
+import { managedInstancesRoutes, runtimeManagementRoutes } from './api-runtime-management.js';
 
 export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
@@ -66,6 +71,8 @@ export interface LambdaDeps {
   readonly kms: KmsApi;
   /** Sharded streams that event source mappings read (Kinesis, DynamoDB Streams); none when absent. */
   readonly streams?: readonly ShardStreamSource[];
+  /** Code signing: the signatures of deployed packages are checked through Signer (absent: every package is unsigned). */
+  readonly signer?: SignerApi;
 }
 
 /** The Lambda module API. */
@@ -108,6 +115,11 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     registry.layersCodeSize = (region) => layers.totalCodeSize(region);
     const images = deps.images ? new ImagePackages(deps.images, () => deps.engine.isolation) : undefined;
     registry.images = images;
+    const codeSigning = new CodeSigning(store, clock, accountId, deps.signer, ctx.log);
+    await codeSigning.init();
+    registry.checkCode = (region, name, zip, configArn) => codeSigning.check(region, name, zip, configArn);
+    const runtimeManagement = new RuntimeManagementConfigs(store);
+    await runtimeManagement.init();
     const roles = new ExecutionRoles({ iam: deps.iam, mode: ctx.config.authMode, rootKey: ctx.config.rootKey, log: ctx.log });
     registry.checkRole = (role) => roles.check(role);
     // A runtime without its interpreter here, or arm64 on a host that cannot run it, is refused at configuration time.
@@ -160,6 +172,8 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       if (scope.deleted) policies.forget(region, name, scope.version).catch((e: unknown) => onError(e));
       if (scope.alias?.deleted) policies.forget(region, name, scope.alias.name).catch((e: unknown) => onError(e));
       if (scope.deleted) {
+        runtimeManagement.forget(region, name, scope.version).catch((e: unknown) => onError(e));
+        if (scope.version === undefined) codeSigning.detach(region, name).catch((e: unknown) => onError(e));
         eventConfigs.delete(region, name, scope.version).catch((e: unknown) => onError(e));
         if (scope.version === undefined) asyncWorker.forget(region, name);
       }
@@ -225,7 +239,11 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
           const m = mappings.get(id);
           return m && m.region === region ? { tags: m.tags ?? {}, setTags: (tags) => mappings.setTags(m, tags) } : undefined;
         },
+        attachCodeSigning: (region, name, arn) => codeSigning.attach(region, name, arn),
       }),
+      ...codeSigningRoutes(registry, codeSigning),
+      ...runtimeManagementRoutes(registry, runtimeManagement),
+      ...managedInstancesRoutes(registry),
       ...versionRoutes(registry),
       ...concurrencyRoutes(registry, concurrency, provisioned),
       ...layerRoutes(layers),

@@ -34,6 +34,9 @@ export interface StoredConfig {
   codeShaHex: string;
   /** Unpacked size of the code (function plus layers must stay within 250 MB); absent in older records. */
   unzippedSize?: number;
+  /** A package whose signature passed the integrity check (code-signing.ts): who signed it and in which job. */
+  SigningProfileVersionArn?: string;
+  SigningJobArn?: string;
 }
 
 export interface FunctionRecord {
