@@ -7,7 +7,7 @@ import type { FunctionRegistry } from './functions.js';
 import { LATEST, toWire } from './model.js';
 import { checkMaxItems, Constraints, CreateFunctionShape, UpdateCodeShape, UpdateConfigurationShape } from './validate.js';
 import { parseJsonBody, shape } from '../../lib/validate.js';
-import { notReachable, tooManyTags } from './errors.js';
+import { managedInstancesUnsupported, notReachable, tooManyTags } from './errors.js';
 
 const CODE_REQUEST_LIMIT = 69_905_067;
 const codeTooLarge = (op: string) => (): AwsError =>
@@ -51,7 +51,10 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       maxBody: CODE_REQUEST_LIMIT,
       tooLarge: codeTooLarge('CreateFunction'),
       handler: async (req) => {
-        const input = shape(CreateFunctionShape, parseJsonBody(req.body));
+        const body = parseJsonBody(req.body);
+        const input = shape(CreateFunctionShape, body);
+        // Lambda Managed Instances are not offered: a function on a capacity provider is refused, not run elsewhere.
+        if ((body as { CapacityProviderConfig?: unknown }).CapacityProviderConfig != null) throw managedInstancesUnsupported('CapacityProviderConfig');
         const r = parseFunctionRef(input.FunctionName, 140);
         if (r.qualifier !== undefined) throw validationError('functionName', input.FunctionName, 'Member must not contain a qualifier');
         if (r.region && r.region !== req.region) throw notReachable(r.region, req.region);
