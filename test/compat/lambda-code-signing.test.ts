@@ -15,12 +15,15 @@ import {
   GetCodeSigningConfigCommand,
   GetFunctionCodeSigningConfigCommand,
   GetFunctionConfigurationCommand,
+  GetLayerVersionCommand,
   InvokeCommand,
   ListCodeSigningConfigsCommand,
   ListFunctionsByCodeSigningConfigCommand,
   PutFunctionCodeSigningConfigCommand,
   UpdateCodeSigningConfigCommand,
+  PublishLayerVersionCommand,
   UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -222,6 +225,30 @@ test('Warn: unsigned and foreign packages deploy (with a warning in the log); a 
   assert.equal((await errOf(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'warned', ZipFile: tampered })))).name, 'InvalidCodeSignatureException');
   const back = await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'warned', ZipFile: await pkg('plain again') }));
   assert.equal(back.SigningProfileVersionArn, undefined, 'an unsigned package drops the previous signer');
+});
+
+test('Layers: a function with an Enforce configuration may add only layers signed by an allowed publisher; the layer shows its signer', { skip: !hasBoto3 && 'boto3 missing' }, async () => {
+  const allowed = await profile('layer_allowed');
+  const csc = (await config([allowed], 'Enforce')).CodeSigningConfigArn!;
+  const layerZip = await zip({ 'nodejs/node_modules/greet/index.js': 'module.exports = () => "hi";' });
+  const plain = await lambda.send(new PublishLayerVersionCommand({ LayerName: 'unsigned-layer', Content: { ZipFile: layerZip } }));
+  assert.equal(plain.Content?.SigningProfileVersionArn, undefined);
+  const signedLayer = await signed('layer_allowed', layerZip);
+  const good = await lambda.send(new PublishLayerVersionCommand({ LayerName: 'signed-layer', Content: { ZipFile: signedLayer.zip } }));
+  assert.equal(good.Content?.SigningProfileVersionArn, allowed);
+  assert.equal(good.Content?.SigningJobArn, `arn:aws:signer:us-east-1:000000000000:/signing-jobs/${signedLayer.jobId}`);
+  assert.equal((await lambda.send(new GetLayerVersionCommand({ LayerName: 'signed-layer', VersionNumber: good.Version }))).Content?.SigningProfileVersionArn, allowed);
+
+  const fnCode = (await signed('layer_allowed', await pkg('with layers'))).zip;
+  const refused = await errOf(
+    lambda.send(new CreateFunctionCommand({ FunctionName: 'layered', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: fnCode }, CodeSigningConfigArn: csc, Layers: [plain.LayerVersionArn!] })),
+  );
+  assert.equal(refused.name, 'CodeVerificationFailedException');
+  await lambda.send(new CreateFunctionCommand({ FunctionName: 'layered', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: fnCode }, CodeSigningConfigArn: csc, Layers: [good.LayerVersionArn!] }));
+  const adding = await errOf(lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'layered', Layers: [good.LayerVersionArn!, plain.LayerVersionArn!] })));
+  assert.equal(adding.name, 'CodeVerificationFailedException');
+  const kept = await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'layered', Layers: [good.LayerVersionArn!], Description: 'same layers' }));
+  assert.deepEqual(kept.Layers?.map((l) => l.Arn), [good.LayerVersionArn]);
 });
 
 test('Revocation: a revoked signature (RevokeSignature) or profile (RevokeSigningProfile) no longer deploys under Enforce', { skip: !hasBoto3 && 'boto3 missing' }, async () => {

@@ -147,19 +147,42 @@ export class CodeSigning {
     const arn = configArn ?? (await this.attached(region, functionName));
     if (!arn) return undefined;
     const csc = await this.requireForFunction(region, arn);
+    return this.judge(region, functionName, 'code package', csc, zip);
+  }
+
+  /**
+   * The same checks for layers a function with a configuration adds (CreateFunction, UpdateFunctionConfiguration):
+   * each must be signed by an allowed publisher. `layers` are the zips of the layer versions, by ARN.
+   */
+  async checkLayers(region: string, functionName: string, layers: { arn: string; zip: () => Promise<Buffer> }[], configArn?: string): Promise<void> {
+    if (layers.length === 0) return;
+    const arn = configArn ?? (await this.attached(region, functionName));
+    if (!arn) return;
+    const csc = await this.requireForFunction(region, arn);
+    for (const l of layers) await this.judge(region, functionName, `layer ${l.arn}`, csc, await l.zip());
+  }
+
+  /** What a package records of its signature when it is intact (PublishLayerVersion's Content shows it). */
+  async signatureFacts(zip: Buffer): Promise<SigningFacts | undefined> {
+    const v = this.signer ? await this.signer.inspect(zip) : undefined;
+    return v?.signed && v.known && v.intact ? { SigningProfileVersionArn: v.profileVersionArn, SigningJobArn: v.jobArn } : undefined;
+  }
+
+  private async judge(region: string, functionName: string, what: string, csc: CodeSigningConfig, zip: Buffer): Promise<SigningFacts | undefined> {
+    const arn = csc.CodeSigningConfigArn;
     const verdict = this.signer ? await this.signer.inspect(zip) : ({ signed: false } as const);
     if (verdict.signed && verdict.known && !verdict.intact) throw invalidCodeSignature(functionName);
     const allowed = csc.AllowedPublishers.SigningProfileVersionArns;
     const problem = !verdict.signed
-      ? 'the code package is not signed'
+      ? `the ${what} is not signed`
       : !allowed.includes(verdict.profileVersionArn)
         ? `the signing profile version ${verdict.profileVersionArn} is not an allowed publisher of ${arn}`
         : !verdict.known
           ? `the signing profile version ${verdict.profileVersionArn} is unknown`
           : verdict.revoked
-            ? 'the signature is revoked'
+            ? `the signature of the ${what} is revoked`
             : verdict.expired
-              ? 'the signature has expired'
+              ? `the signature of the ${what} has expired`
               : undefined;
     if (problem) {
       if (csc.CodeSigningPolicies.UntrustedArtifactOnDeployment === 'Enforce') throw codeVerificationFailed(functionName);

@@ -103,6 +103,8 @@ export class FunctionRegistry {
    * configuration named (CreateFunction) or attached; throws AWS's refusal; returns what to record of the signature.
    */
   checkCode: ((region: string, name: string, zip: Buffer, configArn?: string) => Promise<SigningFacts | undefined>) | undefined;
+  /** The same check for layers being added to a function (each must be signed by an allowed publisher). */
+  checkLayers: ((region: string, name: string, layerArns: readonly string[], configArn?: string) => Promise<void>) | undefined;
 
   /** Refuses a runtime or architecture this host cannot run (set by the service from the engine's platform). */
   checkPlatform: ((runtime: string | undefined, architectures: readonly string[] | undefined) => void) | undefined;
@@ -285,7 +287,9 @@ export class FunctionRegistry {
         const { pkg, image } = await this.imagePackage(region, input.Code.ImageUri ?? '');
         return await this.insert(region, input, pkg, { image, ImageConfigResponse: imageConfigResponse(imageConfig) });
       }
-      return await this.insert(region, input, await this.packageFrom(input.Code, region, input.FunctionName, input.CodeSigningConfigArn));
+      const pkg = await this.packageFrom(input.Code, region, input.FunctionName, input.CodeSigningConfigArn);
+      await this.checkLayers?.(region, input.FunctionName, input.Layers ?? [], input.CodeSigningConfigArn);
+      return await this.insert(region, input, pkg);
     } finally {
       this.creating.delete(k);
     }
@@ -355,6 +359,7 @@ export class FunctionRegistry {
     if (input.Runtime !== undefined) this.checkPlatform?.(input.Runtime, undefined);
     if (input.Role !== undefined) await this.checkRole?.(input.Role);
     const c = cur.config;
+    if (input.Layers !== undefined) await this.checkLayers?.(region, cur.fn.name, input.Layers.filter((a) => !c.Layers.some((l) => l.Arn === a)));
     const next: StoredConfig = {
       ...c,
       ...(input.Role !== undefined ? { Role: input.Role } : {}),

@@ -109,14 +109,17 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     const envCrypto = new EnvCrypto(ctx.deps.kms);
     registry.envCrypto = envCrypto;
     await registry.load();
+    const codeSigning = new CodeSigning(store, clock, accountId, deps.signer, ctx.log);
+    await codeSigning.init();
     const layers = new LayerRegistry(store, clock, accountId, ctx.notifier, onError);
     await layers.load();
     registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
     registry.layersCodeSize = (region) => layers.totalCodeSize(region);
+    layers.signatureOf = (zip) => codeSigning.signatureFacts(zip);
+    registry.checkLayers = (region, name, arns, configArn) =>
+      codeSigning.checkLayers(region, name, arns.map((arn) => ({ arn, zip: () => layers.archive(arn) })), configArn);
     const images = deps.images ? new ImagePackages(deps.images, () => deps.engine.isolation) : undefined;
     registry.images = images;
-    const codeSigning = new CodeSigning(store, clock, accountId, deps.signer, ctx.log);
-    await codeSigning.init();
     registry.checkCode = (region, name, zip, configArn) => codeSigning.check(region, name, zip, configArn);
     const runtimeManagement = new RuntimeManagementConfigs(store);
     await runtimeManagement.init();
