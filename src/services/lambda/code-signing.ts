@@ -87,6 +87,18 @@ export class CodeSigning {
     return c;
   }
 
+  /** A configuration's tags and how to replace them (TagResource, UntagResource, ListTags); undefined when missing. */
+  async tags(region: string, arn: string): Promise<{ tags: Record<string, string>; setTags(tags: Record<string, string>): Promise<void> } | undefined> {
+    const r = await this.store.get<{ tags: string }>('SELECT tags FROM lambda_code_signing_configs WHERE arn = ? AND region = ?', [arn, region]);
+    if (!r) return undefined;
+    return {
+      tags: JSON.parse(r.tags) as Record<string, string>,
+      setTags: async (tags) => {
+        await this.store.run('UPDATE lambda_code_signing_configs SET tags = ? WHERE arn = ?', [JSON.stringify(tags), arn]);
+      },
+    };
+  }
+
   async update(region: string, arn: string, input: { Description?: string; AllowedPublishers?: { SigningProfileVersionArns: string[] }; CodeSigningPolicies?: { UntrustedArtifactOnDeployment?: CodeSigningPolicy } }): Promise<CodeSigningConfig> {
     const cur = await this.require(region, arn);
     const next: CodeSigningConfig = {

@@ -243,6 +243,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
           return m && m.region === region ? { tags: m.tags ?? {}, setTags: (tags) => mappings.setTags(m, tags) } : undefined;
         },
         attachCodeSigning: (region, name, arn) => codeSigning.attach(region, name, arn),
+        cscTags: (region, arn) => codeSigning.tags(region, arn),
       }),
       ...codeSigningRoutes(registry, codeSigning),
       ...runtimeManagementRoutes(registry, runtimeManagement),

@@ -97,7 +97,45 @@ function profileOut(data: SignerData, p: ProfileRow): Record<string, unknown> {
 
 /** Platforms and profiles: what Lambda's deploy-time checks read too. */
 export function signerRoutes(data: SignerData): RestRoute[] {
+  const tagged = { name: 'resourceArn', prefix: 'arn:aws:signer:' };
+  const tagsOf = (p: ProfileRow): Record<string, string> => JSON.parse(p.tags) as Record<string, string>;
   return [
+    {
+      op: 'ListTagsForResource',
+      method: 'GET',
+      path: '/tags/{resourceArn}',
+      paramPrefix: tagged,
+      handler: async (req) => ({ body: { tags: tagsOf(await data.profileByArn(req.region, req.params['resourceArn'] ?? '')) } }),
+    },
+    {
+      op: 'TagResource',
+      method: 'POST',
+      path: '/tags/{resourceArn}',
+      paramPrefix: tagged,
+      handler: async (req) => {
+        const p = await data.profileByArn(req.region, req.params['resourceArn'] ?? '');
+        const input = body(z.object({ tags: z.record(z.string(), z.string()) }), req);
+        const tags = { ...tagsOf(p), ...input.tags };
+        if (Object.keys(tags).length > 200) throw validation('A resource can have at most 200 tags.');
+        await data.setTags(p, tags);
+        return { status: 200, body: {} };
+      },
+    },
+    {
+      op: 'UntagResource',
+      method: 'DELETE',
+      path: '/tags/{resourceArn}',
+      paramPrefix: tagged,
+      handler: async (req) => {
+        const p = await data.profileByArn(req.region, req.params['resourceArn'] ?? '');
+        const keys = req.query.getAll('tagKeys');
+        if (keys.length === 0) throw invalidMember('tagKeys', undefined, 'Member must not be null');
+        const tags = tagsOf(p);
+        for (const k of keys) delete tags[k];
+        await data.setTags(p, tags);
+        return { status: 200, body: {} };
+      },
+    },
     {
       op: 'ListSigningPlatforms',
       method: 'GET',

@@ -151,6 +151,17 @@ export class SignerData {
     return (await this.profile(region, p.name))!;
   }
 
+  /** A profile named by its ARN (with or without a version), for the tag operations. */
+  async profileByArn(region: string, arn: string): Promise<ProfileRow> {
+    const m = /^arn:aws:signer:([a-z0-9-]+):(\d{12}):\/signing-profiles\/([a-zA-Z0-9_]+)(\/[a-zA-Z0-9]{10})?$/.exec(arn);
+    if (!m || m[1] !== region || m[2] !== this.accountId) throw profileNotFound(arn);
+    return this.requireProfile(region, m[3]!);
+  }
+
+  async setTags(p: ProfileRow, tags: Record<string, string>): Promise<void> {
+    await this.store.run('UPDATE signer_profiles SET tags = ? WHERE region = ? AND name = ?', [JSON.stringify(tags), p.region, p.name]);
+  }
+
   async cancel(region: string, name: string): Promise<void> {
     const p = await this.requireProfile(region, name);
     if (p.status === 'Active') await this.store.run("UPDATE signer_profiles SET status = 'Canceled' WHERE region = ? AND name = ?", [region, name]);
