@@ -18,6 +18,8 @@ import {
   GetLayerVersionCommand,
   InvokeCommand,
   ListCodeSigningConfigsCommand,
+  ListTagsCommand,
+  TagResourceCommand,
   ListFunctionsByCodeSigningConfigCommand,
   PutFunctionCodeSigningConfigCommand,
   UpdateCodeSigningConfigCommand,
@@ -115,6 +117,14 @@ test('Signer: PutSigningProfile makes an active Lambda profile with a version; G
   const rest = await signer('list_signing_profiles', { maxResults: 25, nextToken: first!.ok.nextToken });
   const names = [first!.ok.profiles[0].profileName, ...rest.ok.profiles.map((p: { profileName: string }) => p.profileName)];
   assert.ok(names.includes('listed_profile') && names.includes('listed_other'), names.join());
+  const [tagged, tags, schedulerTags] = await boto([
+    { service: 'signer', op: 'tag_resource', params: { resourceArn: got.arn, tags: { team: 'build' } } },
+    { service: 'signer', op: 'list_tags_for_resource', params: { resourceArn: got.arn } },
+    { service: 'scheduler', op: 'list_tags_for_resource', params: { ResourceArn: 'arn:aws:scheduler:us-east-1:000000000000:schedule-group/default' } },
+  ]);
+  assert.ok(tagged!.ok, JSON.stringify(tagged));
+  assert.deepEqual(tags!.ok.tags, { team: 'build' });
+  assert.ok(schedulerTags!.ok, `Scheduler keeps its own /tags/{arn}: ${JSON.stringify(schedulerTags)}`);
   assert.ok((await signer('cancel_signing_profile', { profileName: 'listed_other' })).ok);
   assert.equal((await signer('get_signing_profile', { profileName: 'listed_other' })).ok.status, 'Canceled');
   const active = (await signer('list_signing_profiles')).ok.profiles.map((p: { profileName: string }) => p.profileName);
@@ -138,6 +148,8 @@ test('Code signing configs: create, get, update, list with pagination; delete re
   assert.equal(defaulted.CodeSigningPolicies?.UntrustedArtifactOnDeployment, 'Warn');
   const got = (await lambda.send(new GetCodeSigningConfigCommand({ CodeSigningConfigArn: a.CodeSigningConfigArn }))).CodeSigningConfig!;
   assert.deepEqual(got, a);
+  await lambda.send(new TagResourceCommand({ Resource: a.CodeSigningConfigArn, Tags: { team: 'sec' } }));
+  assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: a.CodeSigningConfigArn }))).Tags, { team: 'sec' });
   const up = (await lambda.send(new UpdateCodeSigningConfigCommand({ CodeSigningConfigArn: a.CodeSigningConfigArn, Description: 'strict', CodeSigningPolicies: { UntrustedArtifactOnDeployment: 'Enforce' } }))).CodeSigningConfig!;
   assert.equal(up.Description, 'strict');
   assert.equal(up.CodeSigningPolicies?.UntrustedArtifactOnDeployment, 'Enforce');
