@@ -6,7 +6,7 @@ import { machine, type Section } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Sections by module; a module that is not built (not there yet) is skipped, and said so. */
-const SECTIONS = ['invoke', 'provisioned', 'sandbox', 'runtimes', 'extensions', 'async', 'sqs', 'sns', 's3', 'events', 'streams', 'http', 'states', 'sam', 'auth', 'images', 'soak'];
+const SECTIONS = ['invoke', 'provisioned', 'sandbox', 'runtimes', 'extensions', 'async', 'sqs', 'sns', 's3', 'events', 'streams', 'http', 'states', 'sam', 'auth', 'images', 'scale', 'soak'];
 /** Sections that run only when named (`npm run bench soak`): the soak lasts SELFLESS_SOAK_MINUTES (default 30). */
 const ON_REQUEST = ['soak'];
 

@@ -156,7 +156,7 @@ const SERVICES = [
   entry(dynamodbService, () => ({})),
   // The container registry before Lambda: image functions are resolved and unpacked through it.
   entry(ecrService, () => ({})),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), images: use(ecrService), iam: use(iamService), kms: use(kmsService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams], signer: use(signerService) })),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), images: use(ecrService), iam: use(iamService), kms: use(kmsService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams], logs: use(logsService), signer: use(signerService) })),
   // Secrets Manager after Lambda: rotation invokes the secret's rotation function.
   entry(secretsManagerService, (use) => ({ kms: use(kmsService), lambda: use(lambdaService) })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),

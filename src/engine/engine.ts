@@ -83,6 +83,15 @@ export class Engine {
     await this.pool.close();
   }
 
+  /**
+   * A function of this runtime and memory size was created or changed: keep runtimes of its kind pre-started, so that
+   * its first invoke adopts one instead of starting a process.
+   */
+  expect(runtime: string, memoryMB: number): void {
+    const exe = this.platform.interpreters.choose(runtime)?.interpreter?.path;
+    this.pool.fill(familyOf(runtime), memoryMB, exe);
+  }
+
   /** Destroys idle environments of a function (its configuration changed or it was deleted). */
   retire(keyPrefix: string): void {
     this.pool.retire((k) => k.startsWith(keyPrefix));

@@ -72,7 +72,7 @@ export function runtimeCommand(family: Family, memoryMB: number, executable?: st
   if (family === 'node') {
     return {
       command: executable ?? process.execPath,
-      args: [`--max-old-space-size=${nodeHeapMB(memoryMB)}`, join(NODE_RUNTIME_DIR, 'bootstrap.js')],
+      args: [`--max-old-space-size=${nodeHeapMB(memoryMB)}`, join(NODE_RUNTIME_DIR, 'bootstrap.cjs')],
       runtimeDir: NODE_RUNTIME_DIR,
     };
   }

@@ -26,6 +26,9 @@ interface Prestarted {
   optDir: string;
 }
 
+/** How many kinds of runtime (family, interpreter, memory, image root) are kept pre-started at once. */
+const MAX_PRESTARTED_KINDS = 8;
+
 /** The pre-started runtimes' key: family, interpreter, memory size and, for image functions, the image root. */
 const poolKey = (family: Family, memoryMB: number, executable?: string, rootfs?: string): string =>
   `${family}:${executable ?? ''}:${memoryMB}${rootfs ? `:${rootfs}` : ''}`;
@@ -165,8 +168,7 @@ export class Pool {
    * sandbox built on that image root (image functions; the launcher must prestart provided).
    */
   takePrestarted(family: Family, memoryMB: number, executable?: string, rootfs?: string): Prestarted | undefined {
-    if ((family === 'provided' && !this.o.launcher.prestartsProvided) || !prestartable(family) || this.o.prestartPerKey <= 0) return undefined;
-    if (rootfs && !this.o.launcher.prestartsProvided) return undefined;
+    if (!this.prestarts(family, rootfs)) return undefined;
     const key = poolKey(family, memoryMB, executable, rootfs);
     const list = this.prestarted.get(key) ?? [];
     this.prestarted.set(key, list);
@@ -179,22 +181,47 @@ export class Pool {
     return got;
   }
 
+  /** Whether runtimes of this family (on this image root) can be started before they are needed. */
+  private prestarts(family: Family, rootfs?: string): boolean {
+    if (!prestartable(family) || this.o.prestartPerKey <= 0) return false;
+    return (family !== 'provided' && !rootfs) || !!this.o.launcher.prestartsProvided;
+  }
+
   /** Starts pre-started runtimes for (family, interpreter, memory[, image root]) until the target count is reached. */
   fill(family: Family, memoryMB: number, executable?: string, rootfs?: string): void {
+    if (!this.prestarts(family, rootfs)) return;
     const key = poolKey(family, memoryMB, executable, rootfs);
+    this.keepFew(key);
     const have = (this.prestarted.get(key)?.length ?? 0) + (this.starting.get(key) ?? 0);
     for (let i = have; i < this.o.prestartPerKey && !this.closed; i++) {
       this.starting.set(key, (this.starting.get(key) ?? 0) + 1);
       void this.prestart(family, memoryMB, executable, rootfs)
         .then((p) => {
           if (!p) return;
-          if (this.closed) return p.env.destroy();
-          const list = this.prestarted.get(key) ?? [];
-          this.prestarted.set(key, list);
+          const list = this.prestarted.get(key);
+          // Closed, or this kind stopped being kept while the runtime started.
+          if (this.closed || !list) return p.env.destroy();
           list.push(p);
         })
         .catch(() => undefined)
         .finally(() => this.starting.set(key, (this.starting.get(key) ?? 1) - 1));
+    }
+  }
+
+  /**
+   * Pre-started runtimes are kept for the few kinds used last: a new kind beyond MAX_PRESTARTED_KINDS ends the
+   * runtimes of the kind least recently asked for (a server with many memory sizes would otherwise keep two idle
+   * processes for each).
+   */
+  private keepFew(key: string): void {
+    const list = this.prestarted.get(key);
+    // Map order is insertion order: re-inserting marks this kind as the most recently used.
+    this.prestarted.delete(key);
+    this.prestarted.set(key, list ?? []);
+    while (this.prestarted.size > MAX_PRESTARTED_KINDS) {
+      const [oldest, envs] = this.prestarted.entries().next().value as [string, Prestarted[]];
+      this.prestarted.delete(oldest);
+      for (const p of envs) p.env.destroy();
     }
   }
 

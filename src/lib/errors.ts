@@ -39,6 +39,7 @@ export const ERROR_TABLE = {
   UnsupportedMediaTypeException: { status: 415 },
   TooManyRequestsException: { status: 429 },
   ResourceNotReadyException: { status: 502 },
+  RecursiveInvocationException: { status: 400 },
   InvalidRuntimeException: { status: 502 },
   InvalidZipFileException: { status: 502 },
   ServiceQuotaExceededException: { status: 402 },

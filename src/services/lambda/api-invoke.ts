@@ -61,6 +61,9 @@ export function readInvoke(
     payload,
     clientContext: clientContext(req.header('x-amz-client-context')),
     tail: logType === 'Tail',
+    // A function invoking a function: the SDK in it forwards its _X_AMZN_TRACE_ID (recursive loop detection).
+    traceHeader: req.header('x-amzn-trace-id'),
+    source: 'lambda',
   });
   return { type, resolved, payload, input };
 }

@@ -44,6 +44,9 @@ import { CodeSigning } from './code-signing.js';
 import { codeSigningRoutes } from './api-code-signing.js';
 import { RuntimeManagementConfigs } from './runtime-management.js';
 import { managedInstancesRoutes, runtimeManagementRoutes } from './api-runtime-management.js';
+import type { LogSink } from '../../engine/types.js';
+import { RecursionControl, type InvocationSource } from './recursion.js';
+import { recursionRoutes } from './api-recursion.js';
 
 export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
@@ -52,6 +55,7 @@ export { MAX_SYNC_PAYLOAD } from './api-invoke.js';
 export { parseFunctionRef, type FunctionRef } from './arn.js';
 export type { PolicyDocument, PolicyStatement } from './policies.js';
 export type { SourceFacts } from './source-permission.js';
+export type { InvocationSource } from './recursion.js';
 export { EXECUTION_SESSION_SECONDS, ExecutionRoles } from './roles.js';
 
 export interface LambdaDeps {
@@ -73,6 +77,8 @@ export interface LambdaDeps {
   readonly streams?: readonly ShardStreamSource[];
   /** Code signing: the signatures of deployed packages are checked through Signer (absent: every package is unsigned). */
   readonly signer?: SignerApi;
+  /** Function log groups (recursive loop detection notes the invocations it stops there). */
+  readonly logs?: LogSink;
 }
 
 /** The Lambda module API. */
@@ -82,7 +88,7 @@ export interface LambdaApi {
   /** Function URL configurations (the front door in services/gateway reads them). */
   readonly urls: UrlRegistry;
   /** Accepts an async (Event) invocation durably, as the Invoke API does with a 202 (schedules, destinations). */
-  enqueueAsync(region: string, functionName: string, qualifier: string | undefined, payload: Buffer): Promise<void>;
+  enqueueAsync(region: string, functionName: string, qualifier: string | undefined, payload: Buffer, trace?: { header?: string; source: InvocationSource }): Promise<void>;
   /**
    * The resource-based policy (AddPermission's statements) of a function (qualifier undefined or `$LATEST`), a
    * version or an alias, as GetPolicy shows it; undefined when there is none. Sources record and check with it.
@@ -166,6 +172,9 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       specs.forget(region, name);
       concurrency.setReservedTotal(registry.reservedTotal());
       if (scope.retire) deps.engine.retire(`${specPrefix(region, name)}${scope.version !== undefined ? `${scope.version}/` : ''}`);
+      // A new or changed function's first invoke should find a runtime of its kind already started.
+      const config = scope.deleted ? undefined : registry.find(region, name)?.versions.get(scope.version ?? '$LATEST');
+      if (config?.Runtime && config.PackageType !== 'Image') deps.engine.expect(config.Runtime, config.MemorySize);
       if (scope.retire && scope.version !== '$LATEST') {
         provisioned.forget(region, name, scope.version).catch((e: unknown) => onError(e));
       }
@@ -179,15 +188,19 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         if (scope.version === undefined) codeSigning.detach(region, name).catch((e: unknown) => onError(e));
         eventConfigs.delete(region, name, scope.version).catch((e: unknown) => onError(e));
         if (scope.version === undefined) asyncWorker.forget(region, name);
+        if (scope.version === undefined) recursion.forget(region, name).catch((e: unknown) => onError(e));
       }
       // Provisioned concurrency on an alias follows the alias to its new version, or goes with it.
       if (scope.alias) provisioned.aliasChanged(region, name, scope.alias.name, scope.alias.deleted).catch((e: unknown) => onError(e));
     });
     const provisioned = new ProvisionedConcurrency(store, clock, registry, specs, deps.engine, shared ? { notifier: ctx.notifier, leases: ctx.cluster.leases } : undefined, onError);
+    const recursion = new RecursionControl(store, clock, deps.logs, ctx.notifier, onError);
+    await recursion.load();
     const invoker = createInvoker({
       registry,
       specs,
       engine: deps.engine,
+      recursion,
     });
     const eventConfigs = new EventInvokeConfigs(store, clock, ctx.notifier, onError);
     await eventConfigs.load();
@@ -222,6 +235,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       clock,
       accountId,
       invoker,
+      recursion,
       queues: deps.queues,
       sns: deps.sns,
       streams: deps.streams ?? [],
@@ -254,7 +268,11 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       ...streamRoutes({ invoker }),
       ...urlRoutes(registry, urls),
       ...policyRoutes(registry, policies),
-      ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
+      ...invokeRoutes({
+        invoker,
+        enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId, { header: req.header('x-amzn-trace-id'), source: 'lambda' }),
+      }),
+      ...recursionRoutes(registry, recursion),
       ...asyncRoutes({ invoker, configs: eventConfigs, accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
       ...esmRoutes({ mappings, invoker, queues: deps.queues, clock, accountId }),
     ];
@@ -287,7 +305,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       api: {
         invoker,
         urls,
-        enqueueAsync: (region, name, qualifier, payload) => asyncWorker.enqueue(region, name, qualifier, payload),
+        enqueueAsync: (region, name, qualifier, payload, trace) => asyncWorker.enqueue(region, name, qualifier, payload, undefined, trace),
         policyFor: (region, name, qualifier) => {
           const statements = policies.get(region, name, qualifier ?? '$LATEST');
           return statements ? documentOf(statements) : undefined;
@@ -318,7 +336,7 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         await mappings.stop();
         await asyncWorker.stop();
         await clusterConcurrency?.stop();
-        for (const c of [registry, layers, urls, policies, eventConfigs]) c.close();
+        for (const c of [registry, layers, urls, policies, eventConfigs, recursion]) c.close();
       },
     };
   },

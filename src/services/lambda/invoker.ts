@@ -6,6 +6,7 @@ import { combineQualifier, parseFunctionRef, INVOKE_FUNCTION_NAME_PATTERN } from
 import type { FunctionRegistry, ResolvedVersion } from './functions.js';
 import { pickVersion } from './routing.js';
 import type { SpecCache } from './spec.js';
+import type { InvocationSource, RecursionControl } from './recursion.js';
 
 export interface InvokeInput {
   region: string;
@@ -22,6 +23,14 @@ export interface InvokeInput {
   admitted?: boolean;
   /** Already resolved by the caller (so that alias routing picks a version once); skips resolution. */
   resolved?: Resolved;
+  /**
+   * The X-Ray trace header of the request or event that causes this invocation (recursive loop detection counts
+   * its Lineage); with `source`, what caused it. Ignored when `traceId` is set.
+   */
+  traceHeader?: string;
+  source?: InvocationSource;
+  /** The header the invocation runs with, already admitted by the caller (RecursionControl.admit). */
+  traceId?: string;
 }
 
 export interface Resolved extends ResolvedVersion {
@@ -48,6 +57,7 @@ export interface InvokerDeps {
   registry: FunctionRegistry;
   specs: SpecCache;
   engine: Engine;
+  recursion: RecursionControl;
 }
 
 export function createInvoker(d: InvokerDeps): LambdaInvoker {
@@ -80,6 +90,7 @@ export function createInvoker(d: InvokerDeps): LambdaInvoker {
     resolveFresh,
     async invoke(i) {
       const r = i.resolved ?? (await resolveFresh(i.region, i.functionName, i.qualifier));
+      const traceId = i.traceId ?? (await d.recursion.admit(r, i.traceHeader, i.source ?? 'lambda')).header;
       const spec = await d.specs.get(i.region, r);
       return d.engine.invoke(spec, {
         requestId: i.requestId,
@@ -89,6 +100,7 @@ export function createInvoker(d: InvokerDeps): LambdaInvoker {
         tail: i.tail ?? false,
         stream: i.stream,
         admitted: i.admitted,
+        traceId,
       });
     },
   };

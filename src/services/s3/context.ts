@@ -58,7 +58,8 @@ export async function commit(ctx: S3Ctx, b: Bucket, stmts: Stmt[], events: Objec
 }
 
 export function event(ctx: S3Ctx, r: S3Request, b: Bucket, e: Omit<ObjectEvent, 'region' | 'time' | 'requestId' | 'hostId' | 'sourceIp' | 'accountId'>): ObjectEvent {
-  return { ...e, region: b.region, time: ctx.clock.now(), requestId: r.requestId, hostId: r.hostId, sourceIp: r.sourceIp, accountId: ctx.accountId };
+  const trace = r.header('x-amzn-trace-id');
+  return { ...e, region: b.region, time: ctx.clock.now(), requestId: r.requestId, hostId: r.hostId, sourceIp: r.sourceIp, accountId: ctx.accountId, ...(trace !== undefined ? { trace } : {}) };
 }
 
 export function requireKey(r: S3Request): string {

@@ -28,6 +28,8 @@ export interface ObjectEvent {
   /** EventBridge's reason: PutObject, CopyObject, CompleteMultipartUpload, DeleteObject, DeleteObjects. */
   reason: string;
   deletionType?: 'Permanently Deleted' | 'Delete Marker Created';
+  /** The request's X-Amzn-Trace-Id (Lambda's recursive loop detection counts its Lineage). */
+  trace?: string;
 }
 
 interface Delivery {
@@ -35,6 +37,7 @@ interface Delivery {
   arn: string;
   region: string;
   body: string;
+  trace?: string;
 }
 
 /** S3's sequencer: a hex string that sorts the events of one key in write order. */
@@ -89,7 +92,7 @@ export function notificationStmts(cluster: ClusterContext, b: Bucket, e: ObjectE
   const items: Delivery[] = [];
   const c = b.config.notification;
   for (const d of destinationsFor(c, `s3:${e.name}`, e.key)) {
-    items.push({ kind: d.kind, arn: d.arn, region: b.region, body: JSON.stringify({ Records: [eventRecord(b, d, e)] }) });
+    items.push({ kind: d.kind, arn: d.arn, region: b.region, body: JSON.stringify({ Records: [eventRecord(b, d, e)] }), ...(e.trace !== undefined ? { trace: e.trace } : {}) });
   }
   if (c?.eventBridge) {
     const type = e.name.startsWith('ObjectCreated') ? 'Object Created' : e.name.startsWith('ObjectRemoved') ? 'Object Deleted' : undefined;
@@ -192,9 +195,9 @@ export class NotificationWorker {
   private async deliver(d: Delivery): Promise<void> {
     switch (d.kind) {
       case 'lambda':
-        return this.deps.lambda.enqueueAsync(arnRegion(d.arn) ?? d.region, d.arn, undefined, Buffer.from(d.body));
+        return this.deps.lambda.enqueueAsync(arnRegion(d.arn) ?? d.region, d.arn, undefined, Buffer.from(d.body), { ...(d.trace !== undefined ? { header: d.trace } : {}), source: 's3' });
       case 'sqs':
-        await this.deps.queues.send(d.arn, { body: d.body });
+        await this.deps.queues.send(d.arn, { body: d.body, ...(d.trace !== undefined ? { traceHeader: d.trace } : {}) });
         return;
       case 'sns':
         await this.deps.sns.publish(arnRegion(d.arn) ?? d.region, { topicArn: d.arn, message: d.body, subject: 'Amazon S3 Notification' });

@@ -9,7 +9,7 @@ import { sendError } from '../../server/wire.js';
 import { batchIdsNotDistinct, batchTooLong, emptyBatch, invalidAction, invalidBatchEntryId, invalidParameter, notImplemented, tooManyEntries } from './errors.js';
 import type { Intake } from './intake.js';
 import { parseTopicArn, type Subscription } from './model.js';
-import { MAX_MESSAGE_BYTES, preparePublish, type PublishRequest } from './publish.js';
+import { MAX_MESSAGE_BYTES, preparePublish, type Prepared, type PublishRequest } from './publish.js';
 import { bool, el, list, map, messageAttributes, str, structs, tags, xmlList, xmlMap, xmlResponse, type Form } from './query.js';
 import type { Registry } from './registry.js';
 import type { Signer } from './signing.js';
@@ -28,9 +28,13 @@ export interface ApiDeps {
 interface Ctx {
   region: string;
   requestId: string;
+  /** The request's X-Amzn-Trace-Id: deliveries carry it on (recursive loop detection counts its Lineage). */
+  traceHeader?: string;
 }
 
 type Op = (d: ApiDeps, form: Form, c: Ctx) => Promise<string | undefined>;
+
+const traced = (p: Prepared, c: Ctx): Prepared => (c.traceHeader !== undefined ? { ...p, traceHeader: c.traceHeader } : p);
 
 const PAGE = 100;
 
@@ -145,7 +149,7 @@ const OPS: Record<string, Op> = {
     await d.subscriptions.setAttribute(s, str(f, 'AttributeName'), str(f, 'AttributeValue'));
     return undefined;
   },
-  async Publish(d, f) {
+  async Publish(d, f, c) {
     const topicArn = str(f, 'TopicArn');
     const targetArn = str(f, 'TargetArn');
     const phone = str(f, 'PhoneNumber');
@@ -160,10 +164,10 @@ const OPS: Record<string, Op> = {
     const arn = (topicArn ?? targetArn)!;
     if (targetArn !== undefined && !parseTopicArn(arn)) throw invalidParameter('Invalid parameter: TargetArn Reason: ARN is not a topic or endpoint');
     const t = await d.topics.require(arn, topicArn !== undefined ? 'TopicArn' : 'TargetArn');
-    const r = await d.intake.publish(t, preparePublish(t, publishRequest(f)));
+    const r = await d.intake.publish(t, traced(preparePublish(t, publishRequest(f)), c));
     return el('MessageId', r.messageId) + el('SequenceNumber', r.sequenceNumber);
   },
-  async PublishBatch(d, f) {
+  async PublishBatch(d, f, c) {
     const t = await d.topics.require(str(f, 'TopicArn'));
     const entries = structs(f, 'PublishBatchRequestEntries');
     if (entries.length === 0) throw emptyBatch();
@@ -178,7 +182,7 @@ const OPS: Record<string, Op> = {
     const results = await Promise.all(
       entries.map(async (e, i) => {
         try {
-          const r = await d.intake.publish(t, preparePublish(t, publishRequest(e)));
+          const r = await d.intake.publish(t, traced(preparePublish(t, publishRequest(e)), c));
           return { ok: true as const, id: ids[i]!, ...r };
         } catch (err) {
           if (!(err instanceof AwsError) || err.status >= 500) throw err;
@@ -271,7 +275,11 @@ export function snsRoutes(d: ApiDeps): ServiceRoutes {
           return form.get('Version') === '2010-03-31' || SNS_ONLY.has(form.get('Action') ?? '');
         },
         handle: async (req: ApiRequest, form: URLSearchParams): Promise<ApiResponse> => {
-          const body = await run(d, form.get('Action') ?? '', form, { region: req.region, requestId: req.requestId });
+          const body = await run(d, form.get('Action') ?? '', form, {
+            region: req.region,
+            requestId: req.requestId,
+            ...(req.header('x-amzn-trace-id') !== undefined ? { traceHeader: req.header('x-amzn-trace-id')! } : {}),
+          });
           return { status: 200, headers: { 'content-type': 'text/xml' }, body };
         },
       },

@@ -285,7 +285,7 @@ export class DeliveryWorker {
         this.d.lambda.invoker.resolve(p[3]!, p[6]!, p[7]);
         this.checkInvoke(sub.endpoint, m.topicArn);
         const event = lambdaEvent(m, sub.arn, v, this.urls(sub), (s) => this.d.source.sign(s, v));
-        await this.d.lambda.enqueueAsync(p[3]!, p[6]!, p[7], Buffer.from(JSON.stringify(event)));
+        await this.d.lambda.enqueueAsync(p[3]!, p[6]!, p[7], Buffer.from(JSON.stringify(event)), { ...(m.trace !== undefined ? { header: m.trace } : {}), source: 'sns' });
         return;
       }
       case 'sqs': {
@@ -297,6 +297,7 @@ export class DeliveryWorker {
           ...(raw && Object.keys(m.attributes).length > 0 ? { messageAttributes: sqsAttributes(m.attributes) } : {}),
           ...(q.fifo && m.groupId !== undefined ? { messageGroupId: m.groupId } : {}),
           ...(q.fifo && m.dedupId !== undefined ? { messageDeduplicationId: m.dedupId } : {}),
+          ...(m.trace !== undefined ? { traceHeader: m.trace } : {}),
         });
         return;
       }

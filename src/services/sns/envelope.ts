@@ -15,6 +15,8 @@ export interface Delivered {
   groupId?: string;
   dedupId?: string;
   sequenceNumber?: string;
+  /** The publisher's X-Ray trace header (Lambda's recursive loop detection; SQS's AWSTraceHeader). */
+  trace?: string;
 }
 
 export interface Urls {

@@ -92,6 +92,7 @@ export class Intake {
         ...(p.groupId !== undefined ? { groupId: p.groupId } : {}),
         ...(p.dedupId !== undefined ? { dedupId: p.dedupId } : {}),
         ...(sequenceNumber !== undefined ? { sequenceNumber } : {}),
+        ...(p.traceHeader !== undefined ? { trace: p.traceHeader } : {}),
       };
       const payload: WorkPayload = { kind: 'notify', sub: s.arn, msg, retries: 0 };
       const q = queueOf(s.arn);

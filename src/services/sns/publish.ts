@@ -35,6 +35,8 @@ export interface Prepared {
   groupId?: string;
   /** FIFO: the explicit id, or the SHA-256 of the message with ContentBasedDeduplication. */
   dedupId?: string;
+  /** The publisher's X-Amzn-Trace-Id (each delivery carries it on). */
+  traceHeader?: string;
 }
 
 export const MAX_MESSAGE_BYTES = 262_144;

@@ -16,6 +16,8 @@ export interface Ctx {
   /** The request path (the query protocol may address a queue by posting to its URL). */
   path: string;
   signal: AbortSignal;
+  /** The request's X-Amzn-Trace-Id (SQS keeps it with sent messages as AWSTraceHeader). */
+  traceHeader?: string;
 }
 export type Op = (s: SqsService, input: Input, ctx: Ctx) => Promise<Record<string, unknown>>;
 
@@ -78,7 +80,8 @@ function wireMessage(m: Msg, sysNames: Set<string>, attrFilter: string[]): Recor
   return out;
 }
 
-const sendInput = (e: Input) => ({
+const sendInput = (e: Input, ctx: Ctx) => ({
+  ...(ctx.traceHeader !== undefined ? { traceHeader: ctx.traceHeader } : {}),
   body: e['MessageBody'],
   messageAttributes: e['MessageAttributes'],
   systemAttributes: e['MessageSystemAttributes'],
@@ -154,7 +157,7 @@ export const OPERATIONS: Record<string, Op> = {
   },
   SendMessage: async (s, input, ctx) => {
     const q = (await queueOf(s, input, ctx));
-    const r = await s.sendOne(q, sendInput(input), s.accountId);
+    const r = await s.sendOne(q, sendInput(input, ctx), s.accountId);
     return {
       MessageId: r.messageId,
       MD5OfMessageBody: r.md5Body,
@@ -173,7 +176,7 @@ export const OPERATIONS: Record<string, Op> = {
     const Successful: unknown[] = [];
     const Failed: unknown[] = [];
     // One group (one statement on a standard queue) for every valid entry.
-    const results = await s.send(q, entries.map(sendInput), s.accountId);
+    const results = await s.send(q, entries.map((e) => sendInput(e, ctx)), s.accountId);
     entries.forEach((e, i) => {
       const id = e['Id'] as string;
       const r = results[i]!;
@@ -368,6 +371,7 @@ export const ctxOf = (req: ApiRequest): Ctx => ({
   region: req.region,
   baseUrl: req.baseUrl,
   path: req.path,
+  ...(req.header('x-amzn-trace-id') !== undefined ? { traceHeader: req.header('x-amzn-trace-id')! } : {}),
   // Read only by long polls: the server makes the signal on first use.
   get signal() {
     return req.signal;

@@ -10,6 +10,8 @@ export interface MessageAttribute {
 
 export interface OutgoingMessage {
   body: string;
+  /** The X-Ray trace header of the request that caused it: the message's AWSTraceHeader system attribute. */
+  traceHeader?: string;
   messageAttributes?: Record<string, MessageAttribute>;
   delaySeconds?: number;
   /** FIFO queues only. */
@@ -62,6 +64,9 @@ export interface QueueBroker {
   /** Durable before it resolves; a receipt handle of a message already gone is ignored, as SQS does. */
   deleteMessages(queueArn: string, receiptHandles: string[]): Promise<void>;
   changeVisibility(queueArn: string, receiptHandle: string, seconds: number): Promise<void>;
+  /** Moves received messages to the queue's dead-letter queue now (durable); false when it has none (or the broker
+   *  cannot: a test's). */
+  moveToDeadLetter?(queueArn: string, receiptHandles: string[]): Promise<boolean>;
   /** Called (without arguments) whenever a message may have become available in the queue (sent, or made visible
    *  again, through any node of a cluster: it listens on the queue's notifier channel, plus a timer for delays and
    *  visibility timeouts ending); returns an unsubscribe. */

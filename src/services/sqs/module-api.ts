@@ -40,6 +40,7 @@ export function createBroker(svc: SqsService): QueueBroker {
           groupId: msg.messageGroupId,
           // Internal senders to a FIFO queue without content-based deduplication get a fresh id (never deduplicated).
           dedupId: msg.messageDeduplicationId ?? (q.fifo && !q.attrs.ContentBasedDeduplication ? uuid() : undefined),
+          ...(msg.traceHeader !== undefined ? { traceHeader: msg.traceHeader } : {}),
         },
         svc.accountId,
       );
@@ -66,6 +67,7 @@ export function createBroker(svc: SqsService): QueueBroker {
       const q = await svc.requireArn(arn);
       await svc.changeVisibility(q, handle, seconds);
     },
+    moveToDeadLetter: async (arn, handles) => svc.deadLetterNow(await svc.requireArn(arn), handles),
     onAvailable: (arn, listener) => svc.onAvailable(arn, listener),
   };
 }

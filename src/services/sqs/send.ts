@@ -20,6 +20,8 @@ export interface SendInput {
   delaySeconds?: unknown;
   groupId?: unknown;
   dedupId?: unknown;
+  /** The request's X-Amzn-Trace-Id: AWSTraceHeader when MessageSystemAttributes does not set it. */
+  traceHeader?: string;
 }
 
 export interface SendResult {
@@ -93,7 +95,7 @@ export class Messages {
     const delay = checkDelay(s.delaySeconds);
     const id = uuid();
     const result: SendResult = { messageId: id, md5Body: md5Hex(body), md5Attrs: md5OfAttributes(attrs), md5Sys: md5OfAttributes(sysAttrs), seqNumber: undefined };
-    const trace = sysAttrs['AWSTraceHeader']?.StringValue;
+    const trace = sysAttrs['AWSTraceHeader']?.StringValue ?? s.traceHeader;
     if (!q.fifo) {
       if (s.dedupId !== undefined && s.dedupId !== null)
         throw new AwsError('InvalidParameterValue', 'Value for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.');
@@ -255,6 +257,38 @@ export class Messages {
     for (const p of parsed) if (left.has(p.id)) out[p.i] = new AwsError('ReceiptHandleIsInvalid', `The receipt handle "${String(handles[p.i])}" has expired.`);
     if (parsed.some((p) => !left.has(p.id))) this.svc.watches.announce(q.arn, 1);
     return out;
+  }
+
+  /**
+   * Moves messages in flight (their current receive's handles) to the queue's dead-letter queue now, as the redrive
+   * policy would once they exceed maxReceiveCount (Lambda's recursive loop detection stops them this way). False when
+   * the queue has no dead-letter queue to move to; handles of messages gone or received again are skipped.
+   */
+  async deadLetterNow(q: Queue, handles: readonly string[]): Promise<boolean> {
+    const dlq = q.redrive ? this.svc.byArn(q.redrive.deadLetterTargetArn) : undefined;
+    if (!dlq || dlq === q) return false;
+    const now = this.clock.now();
+    const group: Stmt[] = [];
+    for (const h of handles) {
+      let p: { id: string; receiveCount: number };
+      try {
+        p = this.handles.parse(q.arn, h);
+      } catch {
+        continue;
+      }
+      group.push(['UPDATE sqs_queues SET seq = seq + 1 WHERE arn = ?', [dlq.arn]]);
+      group.push([
+        "UPDATE sqs_messages SET queue = ?, seq = (SELECT seq FROM sqs_queues WHERE arn = ?), dlq_source = ?, receive_count = 0, first_receive = 0, received_at = 0, visible_at = ?, group_id = COALESCE(group_id, 'default') " +
+          'WHERE queue = ? AND id = ? AND receive_count = ? AND visible_at > ?',
+        [dlq.arn, dlq.arn, q.arn, now, q.arn, p.id, p.receiveCount, now],
+      ]);
+    }
+    if (group.length === 0) return true;
+    await this.write(group);
+    this.svc.watches.announce(dlq.arn, group.length / 2);
+    // A FIFO group blocked by the moved message is free again.
+    if (q.fifo) this.svc.watches.announce(q.arn, 1);
+    return true;
   }
 
   /** ChangeMessageVisibility(Batch): only the current receive's handle of a message in flight, within 12 h of it. */

@@ -334,6 +334,10 @@ export class SqsService {
   async deleteMessages(q: Queue, handles: readonly unknown[]): Promise<(AwsError | undefined)[]> {
     return this.messages.delete(q, handles);
   }
+
+  deadLetterNow(q: Queue, handles: readonly string[]): Promise<boolean> {
+    return this.messages.deadLetterNow(q, handles);
+  }
   async deleteMessage(q: Queue, handle: unknown): Promise<void> {
     const [e] = await this.messages.delete(q, [handle]);
     if (e) throw e;

@@ -7,6 +7,7 @@
 // is lazy: a crash before it commits only runs the event again, which AWS's at-least-once contract allows.
 import type { Store } from '../../../store/store.js';
 import type { WorkItem, WorkQueues } from '../../../store/work.js';
+import type { InvocationSource } from '../recursion.js';
 
 /** The table of selfless before events became work items; its rows move to the work queues at start. */
 export const ASYNC_MIGRATIONS = [
@@ -68,6 +69,13 @@ export interface AsyncEvent {
   throttles: number;
   /** Set when the function was deleted while the event was pending or running: it is not run or retried again. */
   dropped?: boolean;
+  /** The X-Ray trace header of the request that queued it, and what that was (recursive loop detection). */
+  trace?: EventTrace;
+}
+
+export interface EventTrace {
+  header?: string;
+  source: InvocationSource;
 }
 
 export const queueOf = (region: string, functionName: string): string => `${QUEUE_PREFIX}${region}/${functionName}`;
@@ -81,11 +89,14 @@ interface Header {
   ic: number;
   ru: number;
   th: number;
+  /** The trace header and its source (absent in events queued before recursive loop detection). */
+  x?: string;
+  s?: InvocationSource;
 }
 
 /** The item's payload: one JSON line of metadata, then the event's bytes as they came. */
 function encode(e: AsyncEvent): Buffer {
-  const h: Header = { id: e.id, r: e.region, f: e.functionName, t: e.enqueuedAt, ic: e.invokeCount, ru: e.retriesUsed, th: e.throttles, ...(e.qualifier !== undefined ? { q: e.qualifier } : {}) };
+  const h: Header = { id: e.id, r: e.region, f: e.functionName, t: e.enqueuedAt, ic: e.invokeCount, ru: e.retriesUsed, th: e.throttles, ...(e.qualifier !== undefined ? { q: e.qualifier } : {}), ...(e.trace?.header !== undefined ? { x: e.trace.header } : {}), ...(e.trace ? { s: e.trace.source } : {}) };
   return Buffer.concat([Buffer.from(`${JSON.stringify(h)}\n`), e.payload]);
 }
 
@@ -104,6 +115,7 @@ function decode(it: WorkItem): AsyncEvent {
     retriesUsed: h.ru,
     throttles: h.th,
     nextAt: it.availableAt,
+    ...(h.s !== undefined ? { trace: { source: h.s, ...(h.x !== undefined ? { header: h.x } : {}) } } : {}),
   };
 }
 

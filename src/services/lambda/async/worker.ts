@@ -12,7 +12,7 @@ import type { EventsApi } from '../../events/index.js';
 import type { Store } from '../../../store/store.js';
 import { LocalNotifier } from '../../../store/notifier.js';
 import { WorkQueues } from '../../../store/work.js';
-import { AsyncEventStore, type AsyncEvent } from './event-store.js';
+import { AsyncEventStore, type AsyncEvent, type EventTrace } from './event-store.js';
 import { AdaptiveLimit } from './limiter.js';
 import { deadLetterMessage, invocationRecord, type Condition, type ResponseInfo } from './records.js';
 
@@ -194,9 +194,9 @@ export class AsyncWorker {
   }
 
   /** Accepts an event durably: resolves once it is committed (the caller answers 202 after that). */
-  async enqueue(region: string, functionName: string, qualifier: string | undefined, payload: Buffer, requestId: string = uuid()): Promise<void> {
+  async enqueue(region: string, functionName: string, qualifier: string | undefined, payload: Buffer, requestId: string = uuid(), trace?: EventTrace): Promise<void> {
     const now = this.d.clock.now();
-    const e: AsyncEvent = { id: requestId, workId: this.events.nextId(now), region, functionName, qualifier, payload, enqueuedAt: now, invokeCount: 0, retriesUsed: 0, nextAt: now, throttles: 0 };
+    const e: AsyncEvent = { id: requestId, workId: this.events.nextId(now), region, functionName, qualifier, payload, enqueuedAt: now, invokeCount: 0, retriesUsed: 0, nextAt: now, throttles: 0, ...(trace ? { trace } : {}) };
     await this.events.insert(e);
     this.stats.accepted++;
     if (this.running) this.schedule(e);
@@ -352,7 +352,7 @@ export class AsyncWorker {
     }
     let result: InvokeResult;
     try {
-      result = await this.d.invoker.invoke({ region: e.region, functionName: e.functionName, resolved, payload: e.payload, requestId: e.id });
+      result = await this.d.invoker.invoke({ region: e.region, functionName: e.functionName, resolved, payload: e.payload, requestId: e.id, traceHeader: e.trace?.header, source: e.trace?.source ?? 'lambda' });
     } catch (err) {
       // Stopping: the row stays and the event runs again after the next start (at least once).
       if (!this.running || e.dropped) return;

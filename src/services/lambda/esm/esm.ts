@@ -4,7 +4,7 @@ import { announce, reloadOnPeers } from '../peers.js';
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import { parsePattern } from '../../../lib/event-pattern.js';
-import { SqsPoller } from './sqs-poller.js';
+import { SqsPoller, type LoopAdmission } from './sqs-poller.js';
 import { Checkpoints, CHECKPOINTS_MIGRATION, StreamPoller } from './stream-poller.js';
 import { pollerConfig, streamWire, type StreamSettings } from './stream-config.js';
 import type { ShardStreamSource } from '../../../lib/shard-stream.js';
@@ -90,6 +90,8 @@ export class EventSourceMappings {
       clock: Clock;
       accountId: string;
       invoker: LambdaInvoker;
+      /** Recursive loop detection of SQS messages (each message's AWSTraceHeader); absent in unit tests. */
+      recursion?: LoopAdmission;
       queues: QueueBroker;
       /** OnFailure destinations of stream mappings that are SNS topics. */
       sns?: SnsApi;
@@ -348,6 +350,7 @@ export class EventSourceMappings {
         clock: this.d.clock,
         queues: this.d.queues,
         invoker: this.d.invoker,
+        ...(this.d.recursion ? { recursion: this.d.recursion } : {}),
         log: this.d.log,
         onResult: (id, result) => {
           const x = this.byId.get(id);

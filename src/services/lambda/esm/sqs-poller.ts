@@ -4,7 +4,8 @@
 import type { Clock } from '../../../lib/clock.js';
 import { AwsError } from '../../../lib/errors.js';
 import { uuid } from '../../../lib/ids.js';
-import type { LambdaInvoker } from '../invoker.js';
+import type { LambdaInvoker, Resolved } from '../invoker.js';
+import type { RecursionControl } from '../recursion.js';
 import { filterView, sqsRecord, type QueueBroker, type ReceivedMessage } from '../../sqs/index.js';
 import { matches } from '../../../lib/event-pattern.js';
 
@@ -23,10 +24,15 @@ export interface PollerConfig {
   filters: Record<string, unknown>[];
 }
 
+/** Recursive loop detection (RecursionControl): the header a message's invocation runs with, or a throw to stop it. */
+export type LoopAdmission = Pick<RecursionControl, 'admit'>;
+
 export interface PollerDeps {
   clock: Clock;
   queues: QueueBroker;
   invoker: LambdaInvoker;
+  /** Absent (unit tests of the poller alone): every message's invocation starts a new chain. */
+  recursion?: LoopAdmission;
   log(msg: string): void;
   /** Reports the outcome of each batch (LastProcessingResult). */
   onResult?(uuid: string, result: string): void;
@@ -172,12 +178,16 @@ export class SqsPoller {
     if (records.length === 0) return 0;
     let failed: Set<string>;
     try {
+      const resolved = this.d.invoker.resolve(c.region, c.functionName, c.qualifier);
+      const admitted = await this.admitLoops(resolved, records);
+      if (admitted === undefined) return 0;
       const result = await this.d.invoker.invoke({
         region: c.region,
         functionName: c.functionName,
-        qualifier: c.qualifier,
+        resolved,
         payload: Buffer.from(JSON.stringify({ Records: records })),
         requestId: uuid(),
+        ...(admitted.traceId !== undefined ? { traceId: admitted.traceId } : {}),
       });
       if (result.functionError) failed = new Set(records.map((r) => r['messageId'] as string));
       else failed = c.reportBatchItemFailures ? itemFailures(result.payload, records) : new Set();
@@ -192,6 +202,32 @@ export class SqsPoller {
     if (done.length > 0) await this.d.queues.deleteMessages(c.queueArn, done);
     this.d.onResult?.(c.uuid, failed.size > 0 ? 'PROBLEM: Function call failed' : 'OK');
     return 0;
+  }
+
+  /**
+   * Recursive loop detection, per message (each carries its sender's trace header as AWSTraceHeader): a message whose
+   * chain is stopped leaves the batch and goes to the queue's dead-letter queue now, or is deleted when the queue has
+   * none. Returns the header the invocation runs with (the longest chain of the batch's messages), or undefined when
+   * no message is left to invoke with. `records` is filtered in place.
+   */
+  private async admitLoops(resolved: Resolved, records: Record<string, unknown>[]): Promise<{ traceId?: string } | undefined> {
+    if (!this.d.recursion) return {};
+    const stopped: string[] = [];
+    let best: { header: string; loops: number } | undefined;
+    for (let i = records.length - 1; i >= 0; i--) {
+      const rec = records[i]!;
+      const incoming = (rec['attributes'] as Record<string, string> | undefined)?.['AWSTraceHeader'];
+      try {
+        const next = await this.d.recursion.admit(resolved, incoming, 'sqs');
+        if (!best || next.loops > best.loops) best = next;
+      } catch (e) {
+        if (!(e instanceof AwsError) || e.code !== 'RecursiveInvocationException') throw e;
+        stopped.push(rec['receiptHandle'] as string);
+        records.splice(i, 1);
+      }
+    }
+    if (stopped.length > 0 && !((await this.d.queues.moveToDeadLetter?.(this.config.queueArn, stopped)) ?? false)) await this.d.queues.deleteMessages(this.config.queueArn, stopped);
+    return records.length > 0 ? (best ? { traceId: best.header } : {}) : undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 // Error shapes of AWS's Node runtime: what a thrown value becomes on the wire, and the init failure types.
 import { format } from 'node:util';
-import type { ErrorBody } from './rapid.js';
+import type { ErrorBody } from './rapid.cjs';
 
 /** An error the runtime raises itself while loading the handler (Runtime.ImportModuleError, …). */
 export class RuntimeError extends Error {

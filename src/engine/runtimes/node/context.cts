@@ -1,5 +1,5 @@
 // The `context` object AWS's Node runtime hands to handlers, built from the invocation's headers and environment.
-import type { Invocation } from './rapid.js';
+import type { Invocation } from './rapid.cjs';
 
 export interface LambdaContext {
   callbackWaitsForEmptyEventLoop: boolean;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RuntimeError } from './errors.js';
+import { RuntimeError } from './errors.cjs';
 
 export type Handler = (event: unknown, context: object, callback: (err?: unknown, result?: unknown) => void) => unknown;
 
@@ -31,7 +31,7 @@ let hooked = false;
 /** Imports an ES module, with NODE_PATH's directories behind the task root for its bare imports (esm-paths.ts). */
 async function importEsm(file: string): Promise<Record<string, unknown>> {
   if (!hooked && process.env['NODE_PATH']) {
-    register(new URL('./esm-paths.js', import.meta.url));
+    register(pathToFileURL(join(__dirname, 'esm-paths.js')));
     hooked = true;
   }
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;

@@ -1,8 +1,10 @@
 // The Node runtime client's Runtime API client: next / response / error / init-error over one keep-alive socket.
-import { Agent, request, type ClientRequest } from 'node:http';
-import { WireClient, type WireResponse } from './wire.js';
+import type { Agent, ClientRequest } from 'node:http';
+import { WireClient, type WireResponse } from './wire.cjs';
 
-const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+/** Node's HTTP client serves only streamed responses: loaded on first use, it costs an idle runtime nothing. */
+let agent: Agent | undefined;
+const http = (): typeof import('node:http') => require('node:http') as typeof import('node:http');
 
 export interface Invocation {
   requestId: string;
@@ -110,7 +112,8 @@ export class RuntimeApi {
 
   /** Opens a streaming response (chunked, with error trailers declared); the caller writes and ends it. */
   streamingResponse(requestId: string, contentType: string, onDone: (err?: Error) => void): ClientRequest {
-    const req = request({
+    agent ??= new (http().Agent)({ keepAlive: true, maxSockets: 2 });
+    const req = http().request({
       host: this.host,
       port: this.port,
       method: 'POST',

@@ -1,12 +1,13 @@
 // selfless's Node.js runtime client: adopt a function (pre-start hand-over), run Init (load the handler), then serve
-// invocations one at a time over the Runtime API exactly as AWS's Node runtime does.
-import { createRequire } from 'node:module';
-import { buildContext } from './context.js';
-import { log, patchConsole, setRequestId } from './console.js';
-import { formatted, RuntimeError, toErrorBody } from './errors.js';
-import { loadHandler, type Handler } from './loader.js';
-import { RuntimeApi, type Invocation } from './rapid.js';
-import { highWaterMarkOf, installGlobal, isStreaming, ResponseStream } from './streaming.js';
+// invocations one at a time over the Runtime API exactly as AWS's Node runtime does. It is CommonJS (.cts) with as few
+// modules as it needs: loaded as ES modules it cost each idle environment about 1.5 MB more (8.8 against 7.2 MB of
+// private memory, measured 2026-12-04), and Node's HTTP client is loaded only for streamed responses.
+import { buildContext } from './context.cjs';
+import { log, patchConsole, setRequestId } from './console.cjs';
+import { formatted, RuntimeError, toErrorBody } from './errors.cjs';
+import { loadHandler, type Handler } from './loader.cjs';
+import { RuntimeApi, type Invocation } from './rapid.cjs';
+import { highWaterMarkOf, installGlobal, isStreaming, ResponseStream } from './streaming.cjs';
 
 const api = new RuntimeApi(process.env['AWS_LAMBDA_RUNTIME_API'] ?? '127.0.0.1:9001');
 /** The invocation in progress (for errors that escape the handler). */
@@ -22,7 +23,7 @@ async function adopt(): Promise<void> {
   Object.assign(process.env, env);
   if (env['LAMBDA_TASK_ROOT']) process.chdir(env['LAMBDA_TASK_ROOT']);
   // Node reads NODE_PATH once at start-up; re-read it so layers' node_modules resolve for the assigned function.
-  (createRequire(import.meta.url)('node:module') as { _initPaths(): void })._initPaths();
+  (require('node:module') as { _initPaths(): void })._initPaths();
 }
 
 function fatal(e: unknown, kind: 'Uncaught Exception' | 'Unhandled Promise Rejection', exitCode: number): void {

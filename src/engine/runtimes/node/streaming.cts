@@ -2,8 +2,8 @@
 // HttpResponseStream, and a response stream that POSTs chunks to the Runtime API as they are written.
 import type { ClientRequest } from 'node:http';
 import { Writable } from 'node:stream';
-import { toErrorBody } from './errors.js';
-import type { RuntimeApi } from './rapid.js';
+import { toErrorBody } from './errors.cjs';
+import type { RuntimeApi } from './rapid.cjs';
 
 export const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 const HIGH_WATER_MARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
