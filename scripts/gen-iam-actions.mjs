@@ -33,6 +33,7 @@ const SERVICES = [
   ['cloudformation', 'cloudformation', '2010-05-15'],
   ['iam', 'iam', '2010-05-08'],
   ['sts', 'sts', '2011-06-15'],
+  ['signer', 'signer', '2017-08-25'],
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

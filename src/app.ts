@@ -33,6 +33,7 @@ import { cloudformationService } from './services/cloudformation/index.js';
 import { dynamodbService } from './services/dynamodb/index.js';
 import { AUDIT_LOG_GROUP, type IamApi, iamService, policyAuthorizer, type ResourcePolicyAnswer } from './services/iam/index.js';
 import { stsService } from './services/sts/index.js';
+import { signerJobsService, signerService } from './services/signer/index.js';
 import { coordination, lockDataDir, nodeIdentity, openStore, StoreOpenError, type OpenedStore } from './store/index.js';
 
 export { StartupError } from './server/service.js';
@@ -147,6 +148,7 @@ const SERVICES = [
   entry(sqsService, () => ({})),
   entry(kmsService, () => ({})),
   entry(ssmService, (use) => ({ kms: use(kmsService) })),
+  entry(signerService, (use) => ({ kms: use(kmsService) })),
   entry(engineModule, (use) => ({ logs: use(logsService), iam: use(iamService) })),
   entry(snsService, () => ({})),
   entry(eventsService, () => ({})),
@@ -154,7 +156,7 @@ const SERVICES = [
   entry(dynamodbService, () => ({})),
   // The container registry before Lambda: image functions are resolved and unpacked through it.
   entry(ecrService, () => ({})),
-  entry(lambdaService, (use) => ({ engine: use(engineModule), images: use(ecrService), iam: use(iamService), kms: use(kmsService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams], logs: use(logsService) })),
+  entry(lambdaService, (use) => ({ engine: use(engineModule), images: use(ecrService), iam: use(iamService), kms: use(kmsService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), streams: [use(kinesisService).streams, use(dynamodbService).streams], logs: use(logsService), signer: use(signerService) })),
   // Secrets Manager after Lambda: rotation invokes the secret's rotation function.
   entry(secretsManagerService, (use) => ({ kms: use(kmsService), lambda: use(lambdaService) })),
   entry(gatewayService, (use) => ({ lambda: use(lambdaService) })),
@@ -165,6 +167,8 @@ const SERVICES = [
   entry(eventSchedulerService, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), states: use(statesService), sns: use(snsService), events: use(eventsService) })),
   // S3 notifications go to Lambda's async path, queues, topics and (with EventBridge enabled) the default bus.
   entry(s3Service, (use) => ({ lambda: use(lambdaService), queues: use(sqsService), sns: use(snsService), events: use(eventsService), blobHolders: [use(ecrService)] })),
+  // Signing jobs read their source from S3 and write the signed package to it.
+  entry(signerJobsService, (use) => ({ signer: use(signerService), s3: use(s3Service) })),
   // CloudFormation last (before cluster): its resources are the other services'.
   entry(cloudformationService, (use) => ({ ssm: use(ssmService), secrets: use(secretsManagerService) })),
   entry(clusterService, (use) => ({ engine: use(engineModule) })),

@@ -29,8 +29,9 @@ export class RestRouter {
       })
       .join('/');
     this.routes.push({ route, model, re: new RegExp(`^${re}/?$`), names, literalLength });
-    // Most specific first: routes with a query discriminator, then longer literal paths.
-    this.routes.sort((a, b) => Number(!!b.route.query) - Number(!!a.route.query) || b.literalLength - a.literalLength);
+    // Most specific first: routes with a query or parameter discriminator, then longer literal paths.
+    const specific = (r: RestRoute): number => Number(!!r.query || !!r.paramPrefix);
+    this.routes.sort((a, b) => specific(b.route) - specific(a.route) || b.literalLength - a.literalLength);
   }
 
   /** Returns the route and its decoded path params; `methodMismatch` when the path exists under another method. */
@@ -51,6 +52,8 @@ export class RestRouter {
       } catch {
         continue;
       }
+      const p = c.route.paramPrefix;
+      if (p && !(params[p.name] ?? '').startsWith(p.prefix)) continue;
       return { route: c.route, params, model: c.model };
     }
     return { methodMismatch };

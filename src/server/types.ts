@@ -43,6 +43,11 @@ export interface RestRoute {
   path: string;
   /** Required query parameter for routes that share a path (e.g. `find=LayerVersion`). */
   query?: { name: string; value?: string };
+  /**
+   * Required prefix of a path parameter, for services that share a path on the one endpoint: Signer's and Scheduler's
+   * `/tags/{resourceArn}` are told apart by the ARN (`arn:aws:signer:`).
+   */
+  paramPrefix?: { name: string; prefix: string };
   maxBody?: number;
   tooLarge?: (limit: number) => AwsError;
   /** How the edge validator checks the body against the operation's model (false: not at all). */

@@ -8,13 +8,13 @@ import { LATEST, toWire, type WireView } from './model.js';
 import { uuid } from '../../lib/ids.js';
 import { checkMaxItems, Constraints, CreateFunctionShape, UpdateCodeShape, UpdateConfigurationShape } from './validate.js';
 import { parseJsonBody, shape } from '../../lib/validate.js';
-import { notReachable, tooManyTags } from './errors.js';
+import { managedInstancesUnsupported, notReachable, tooManyTags } from './errors.js';
 
 const CODE_REQUEST_LIMIT = 69_905_067;
 const codeTooLarge = (op: string) => (): AwsError =>
   new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${CODE_REQUEST_LIMIT} bytes for the ${op} operation`);
 
-/** The model's TaggableResource pattern: functions and event source mappings (code signing configs are not offered). */
+/** The model's TaggableResource pattern: functions, code signing configurations and event source mappings (capacity providers are not offered). */
 const TAGGABLE =
   /^arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)$/;
 
@@ -31,6 +31,10 @@ export interface FunctionsApiDeps {
   getFunctionExtras?(region: string, name: string): Record<string, unknown>;
   /** The tags of an event source mapping by UUID (undefined: no such mapping in the region). */
   mappingTags?(region: string, uuid: string): TagTarget | undefined;
+  /** The tags of a code signing configuration by ARN (undefined: none such in the region). */
+  cscTags?(region: string, arn: string): Promise<TagTarget | undefined>;
+  /** Attaches CreateFunction's CodeSigningConfigArn once the function exists (code-signing.ts). */
+  attachCodeSigning?(region: string, name: string, configArn: string): Promise<void>;
 }
 
 export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
@@ -50,11 +54,15 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       maxBody: CODE_REQUEST_LIMIT,
       tooLarge: codeTooLarge('CreateFunction'),
       handler: async (req) => {
-        const input = shape(CreateFunctionShape, parseJsonBody(req.body));
+        const body = parseJsonBody(req.body);
+        const input = shape(CreateFunctionShape, body);
+        // Lambda Managed Instances are not offered: a function on a capacity provider is refused, not run elsewhere.
+        if ((body as { CapacityProviderConfig?: unknown }).CapacityProviderConfig != null) throw managedInstancesUnsupported('CapacityProviderConfig');
         const r = parseFunctionRef(input.FunctionName, 140);
         if (r.qualifier !== undefined) throw validationError('functionName', input.FunctionName, 'Member must not contain a qualifier');
         if (r.region && r.region !== req.region) throw notReachable(r.region, req.region);
         const created = await registry.create(req.region, { ...input, FunctionName: r.name });
+        if (input.CodeSigningConfigArn) await d.attachCodeSigning?.(req.region, r.name, input.CodeSigningConfigArn);
         // AWS answers the function as Pending, with a revision that its activation replaces; with Publish, the version
         // it published (under the unqualified ARN).
         if (input.Publish) {
@@ -151,17 +159,6 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       },
     },
     {
-      // Code signing is not offered here, so no function has a configuration: both members the model requires are
-      // present, the ARN empty (the SDKs and Terraform read an empty ARN as "none").
-      op: 'GetFunctionCodeSigningConfig',
-      method: 'GET',
-      path: '/2020-06-30/functions/{FunctionName}/code-signing-config',
-      handler: async (req) => {
-        const fn = registry.requireFunction(req.region, ref(req));
-        return { body: { CodeSigningConfigArn: '', FunctionName: fn.name } };
-      },
-    },
-    {
       op: 'GetAccountSettings',
       method: 'GET',
       path: '/2016-08-19/account-settings',
@@ -180,7 +177,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       method: 'POST',
       path: '/2017-03-31/tags/{Resource}',
       handler: async (req) => {
-        const fn = taggable(req);
+        const fn = await taggable(req);
         const body = parseJsonBody(req.body) as { Tags?: unknown };
         if (!body.Tags || typeof body.Tags !== 'object') throw validationError('tags', null, 'Member must not be null');
         const tags = body.Tags as Record<string, unknown>;
@@ -199,7 +196,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       method: 'DELETE',
       path: '/2017-03-31/tags/{Resource}',
       handler: async (req) => {
-        const fn = taggable(req);
+        const fn = await taggable(req);
         const keys = req.query.getAll('tagKeys');
         if (keys.length === 0) throw validationError('tagKeys', null, 'Member must not be null');
         const next = { ...fn.tags };
@@ -212,7 +209,7 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
       op: 'ListTags',
       method: 'GET',
       path: '/2017-03-31/tags/{Resource}',
-      handler: async (req) => ({ body: { Tags: taggable(req).tags } }),
+      handler: async (req) => ({ body: { Tags: (await taggable(req)).tags } }),
     },
     {
       op: 'selfless:DownloadCode',
@@ -233,13 +230,18 @@ export function functionRoutes(d: FunctionsApiDeps): RestRoute[] {
     },
   ];
 
-  function taggable(req: ApiRequest): TagTarget {
+  async function taggable(req: ApiRequest): Promise<TagTarget> {
     const arn = req.params['Resource'] ?? '';
     const m = TAGGABLE.exec(arn);
     if (!m) throw validationError('resource', arn, `Member must satisfy regular expression pattern: ${TAGGABLE.source.slice(1, -1)}`);
     const esm = /:event-source-mapping:(.+)$/.exec(arn);
     if (esm) {
       const t = d.mappingTags?.(req.region, esm[1]!);
+      if (!t) throw new AwsError('ResourceNotFoundException', 'The resource you requested does not exist.');
+      return t;
+    }
+    if (m[6]!.startsWith('code-signing-config:')) {
+      const t = await d.cscTags?.(req.region, arn);
       if (!t) throw new AwsError('ResourceNotFoundException', 'The resource you requested does not exist.');
       return t;
     }

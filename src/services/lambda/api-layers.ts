@@ -45,7 +45,10 @@ export function layerRoutes(layers: LayerRegistry): RestRoute[] {
     ...(lv.CompatibleArchitectures ? { CompatibleArchitectures: lv.CompatibleArchitectures } : {}),
   });
   const full = (req: ApiRequest, lv: LayerVersion) => ({
-    Content: { Location: `${req.baseUrl}/_selfless/code/${lv.codeShaHex}.zip`, CodeSha256: lv.CodeSha256, CodeSize: lv.CodeSize },
+    Content: {
+      Location: `${req.baseUrl}/_selfless/code/${lv.codeShaHex}.zip`, CodeSha256: lv.CodeSha256, CodeSize: lv.CodeSize,
+      ...(lv.SigningProfileVersionArn ? { SigningProfileVersionArn: lv.SigningProfileVersionArn, SigningJobArn: lv.SigningJobArn } : {}),
+    },
     LayerArn: layers.layerArn(lv.region, lv.name),
     ...versionItem(lv),
   });

@@ -55,3 +55,33 @@ export const destinationConfigInvalid = (onSuccess: string | undefined, onFailur
 export const tooManyTags = (): AwsError => invalid('Number of tags exceeds resource tag limit.');
 
 export const layerVersionBelowOne = (): AwsError => invalid('Layer Version Cannot be less than 1');
+
+// ---- code signing (code-signing.ts); the three codes are new, so their statuses are given here (the model's).
+
+export const codeSigningConfigNotFound = (arn: string): AwsError =>
+  new AwsError('CodeSigningConfigNotFoundException', `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${arn}.`, { status: 404 });
+
+/** Get/Update/DeleteCodeSigningConfig and ListFunctionsByCodeSigningConfig of a missing configuration. */
+export const codeSigningConfigMissing = (arn: string): AwsError => notFound(`The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${arn}.`);
+
+export const codeSigningConfigInUse = (arn: string): AwsError =>
+  new AwsError('ResourceConflictException', `The code signing configuration ${arn} cannot be deleted because it is used by one or more functions.`);
+
+/** Expiry, mismatch or revocation under `Enforce` (an unsigned package too). */
+export const codeVerificationFailed = (functionName: string): AwsError =>
+  new AwsError(
+    'CodeVerificationFailedException',
+    `Lambda cannot deploy the function. The function or layer might be signed using a signature that the client is not configured to accept. Check the provided signature for ${functionName}.`,
+    { status: 400 },
+  );
+
+/** The integrity check: blocks the deployment under `Warn` too. */
+export const invalidCodeSignature = (functionName: string): AwsError =>
+  new AwsError('InvalidCodeSignatureException', `Lambda cannot deploy the function. The code signature failed the integrity check: the code package of ${functionName} was modified after it was signed.`, { status: 400 });
+
+export const codeSigningOnImage = (): AwsError => invalid('Code signing is not supported for functions created with container images.');
+
+// ---- Lambda Managed Instances (capacity providers): not offered by this server.
+
+export const managedInstancesUnsupported = (what: string): AwsError =>
+  invalid(`${what} requires Lambda Managed Instances (capacity providers), which are not supported on this server.`);

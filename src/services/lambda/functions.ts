@@ -13,6 +13,8 @@ import type { EnvCrypto } from './env-crypto.js';
 import { functionNotFound, latestNotDeletable, notReachable } from './errors.js';
 import { checkImageConfig, imageConfigResponse, type ImagePackages, type StoredImage } from './images.js';
 import { checkConfig, type CreateFunctionInput, type UpdateCodeInput, type UpdateConfigurationInput } from './validate.js';
+import type { SigningFacts } from './code-signing.js';
+import { codeSigningOnImage } from './errors.js';
 
 export const LAMBDA_MIGRATIONS = [
   {
@@ -95,6 +97,14 @@ export class FunctionRegistry {
 
   /** Refuses a role Lambda could not assume (enforce mode; set by the service from IAM). */
   checkRole: ((roleArn: string) => Promise<void>) | undefined;
+
+  /**
+   * The deploy-time code signing check of a zip for a function (set by the service from code-signing.ts): the
+   * configuration named (CreateFunction) or attached; throws AWS's refusal; returns what to record of the signature.
+   */
+  checkCode: ((region: string, name: string, zip: Buffer, configArn?: string) => Promise<SigningFacts | undefined>) | undefined;
+  /** The same check for layers being added to a function (each must be signed by an allowed publisher). */
+  checkLayers: ((region: string, name: string, layerArns: readonly string[], configArn?: string) => Promise<void>) | undefined;
 
   /** Refuses a runtime or architecture this host cannot run (set by the service from the engine's platform). */
   checkPlatform: ((runtime: string | undefined, architectures: readonly string[] | undefined) => void) | undefined;
@@ -257,6 +267,7 @@ export class FunctionRegistry {
       throw new AwsError('InvalidParameterValueException', "Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image.");
     }
     if (!input.Code.ImageUri) throw new AwsError('InvalidParameterValueException', 'Please provide ImageUri when the intended function PackageType is Image.');
+    if (input.CodeSigningConfigArn) throw codeSigningOnImage();
     if (input.Code.ZipFile !== undefined || input.Code.S3Bucket !== undefined) throw new AwsError('InvalidParameterValueException', 'Please do not provide ZipFile or S3 code when the intended function PackageType is Image.');
     if (!input.Role) throw new AwsError('ValidationException', "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null");
     const imageConfig = checkImageConfig(input.ImageConfig);
@@ -276,13 +287,15 @@ export class FunctionRegistry {
         const { pkg, image } = await this.imagePackage(region, input.Code.ImageUri ?? '');
         return await this.insert(region, input, pkg, { image, ImageConfigResponse: imageConfigResponse(imageConfig) });
       }
-      return await this.insert(region, input, await this.packageFrom(input.Code));
+      const pkg = await this.packageFrom(input.Code, region, input.FunctionName, input.CodeSigningConfigArn);
+      await this.checkLayers?.(region, input.FunctionName, input.Layers ?? [], input.CodeSigningConfigArn);
+      return await this.insert(region, input, pkg);
     } finally {
       this.creating.delete(k);
     }
   }
 
-  private async insert(region: string, input: CreateFunctionInput & { Role: string }, pkg: CodePackage, img?: { image: StoredImage; ImageConfigResponse?: StoredConfig['ImageConfigResponse'] }): Promise<ResolvedVersion> {
+  private async insert(region: string, input: CreateFunctionInput & { Role: string }, pkg: CodePackage & { signing?: SigningFacts }, img?: { image: StoredImage; ImageConfigResponse?: StoredConfig['ImageConfigResponse'] }): Promise<ResolvedVersion> {
     const now = this.clock.now();
     const config: StoredConfig = {
       FunctionName: input.FunctionName,
@@ -317,6 +330,7 @@ export class FunctionRegistry {
       CodeSize: pkg.size,
       codeShaHex: pkg.shaHex,
       unzippedSize: pkg.unzippedSize,
+      ...(pkg.signing ?? {}),
     };
     const fn: FunctionRecord = {
       region,
@@ -345,6 +359,7 @@ export class FunctionRegistry {
     if (input.Runtime !== undefined) this.checkPlatform?.(input.Runtime, undefined);
     if (input.Role !== undefined) await this.checkRole?.(input.Role);
     const c = cur.config;
+    if (input.Layers !== undefined) await this.checkLayers?.(region, cur.fn.name, input.Layers.filter((a) => !c.Layers.some((l) => l.Arn === a)));
     const next: StoredConfig = {
       ...c,
       ...(input.Role !== undefined ? { Role: input.Role } : {}),
@@ -384,9 +399,11 @@ export class FunctionRegistry {
     if (isImage && !input.ImageUri) throw new AwsError('InvalidParameterValueException', 'Please provide ImageUri when updating a function with packageType Image.');
     if (!isImage && input.ImageUri !== undefined) throw new AwsError('InvalidParameterValueException', 'Please don\'t provide ImageUri when updating a function with packageType Zip.');
     const img = isImage ? await this.imagePackage(region, input.ImageUri ?? '') : undefined;
-    const pkg = img?.pkg ?? (await this.packageFrom(input));
+    const pkg: CodePackage & { signing?: SigningFacts } = img?.pkg ?? (await this.packageFrom(input, region, cur.fn.name));
+    const { SigningProfileVersionArn: _p, SigningJobArn: _j, ...unsigned } = cur.config;
     const next: StoredConfig = {
-      ...cur.config,
+      ...unsigned,
+      ...(pkg.signing ?? {}),
       ...(img ? { image: img.image } : {}),
       CodeSha256: pkg.sha256,
       CodeSize: pkg.size,
@@ -590,14 +607,17 @@ export class FunctionRegistry {
     return this.images.resolve(region, uri);
   }
 
-  private async packageFrom(code: { ZipFile?: string; S3Bucket?: string; ImageUri?: string }): Promise<CodePackage> {
+  private async packageFrom(code: { ZipFile?: string; S3Bucket?: string; ImageUri?: string }, region: string, name: string, configArn?: string): Promise<CodePackage & { signing?: SigningFacts }> {
     if (code.ZipFile === undefined) {
       if (code.S3Bucket !== undefined || code.ImageUri !== undefined) {
         throw new AwsError('InvalidParameterValueException', 'selfless accepts code as Code.ZipFile only (no S3 or container images).');
       }
       throw new AwsError('InvalidParameterValueException', 'Please provide a source for function code.');
     }
-    return storeZip(this.store.blobs, decodeZipField(code.ZipFile));
+    const zip = decodeZipField(code.ZipFile);
+    const signing = await this.checkCode?.(region, name, zip, configArn);
+    const pkg = await storeZip(this.store.blobs, zip);
+    return signing ? { ...pkg, signing } : pkg;
   }
 }
 

@@ -39,6 +39,11 @@ import { ClusterConcurrency } from './cluster-concurrency.js';
 import { SourcePermissions, type SourceFacts } from './source-permission.js';
 import { ImagePackages } from './images.js';
 import type { EcrApi } from '../ecr/index.js';
+import type { SignerApi } from '../signer/index.js';
+import { CodeSigning } from './code-signing.js';
+import { codeSigningRoutes } from './api-code-signing.js';
+import { RuntimeManagementConfigs } from './runtime-management.js';
+import { managedInstancesRoutes, runtimeManagementRoutes } from './api-runtime-management.js';
 import type { LogSink } from '../../engine/types.js';
 import { RecursionControl, type InvocationSource } from './recursion.js';
 import { recursionRoutes } from './api-recursion.js';
@@ -70,6 +75,8 @@ export interface LambdaDeps {
   readonly kms: KmsApi;
   /** Sharded streams that event source mappings read (Kinesis, DynamoDB Streams); none when absent. */
   readonly streams?: readonly ShardStreamSource[];
+  /** Code signing: the signatures of deployed packages are checked through Signer (absent: every package is unsigned). */
+  readonly signer?: SignerApi;
   /** Function log groups (recursive loop detection notes the invocations it stops there). */
   readonly logs?: LogSink;
 }
@@ -108,12 +115,20 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
     const envCrypto = new EnvCrypto(ctx.deps.kms);
     registry.envCrypto = envCrypto;
     await registry.load();
+    const codeSigning = new CodeSigning(store, clock, accountId, deps.signer, ctx.log);
+    await codeSigning.init();
     const layers = new LayerRegistry(store, clock, accountId, ctx.notifier, onError);
     await layers.load();
     registry.layers = (arns, unzipped, current) => layers.resolve(arns, unzipped, current);
     registry.layersCodeSize = (region) => layers.totalCodeSize(region);
+    layers.signatureOf = (zip) => codeSigning.signatureFacts(zip);
+    registry.checkLayers = (region, name, arns, configArn) =>
+      codeSigning.checkLayers(region, name, arns.map((arn) => ({ arn, zip: () => layers.archive(arn) })), configArn);
     const images = deps.images ? new ImagePackages(deps.images, () => deps.engine.isolation) : undefined;
     registry.images = images;
+    registry.checkCode = (region, name, zip, configArn) => codeSigning.check(region, name, zip, configArn);
+    const runtimeManagement = new RuntimeManagementConfigs(store);
+    await runtimeManagement.init();
     const roles = new ExecutionRoles({ iam: deps.iam, mode: ctx.config.authMode, rootKey: ctx.config.rootKey, log: ctx.log });
     registry.checkRole = (role) => roles.check(role);
     // A runtime without its interpreter here, or arm64 on a host that cannot run it, is refused at configuration time.
@@ -169,6 +184,8 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       if (scope.deleted) policies.forget(region, name, scope.version).catch((e: unknown) => onError(e));
       if (scope.alias?.deleted) policies.forget(region, name, scope.alias.name).catch((e: unknown) => onError(e));
       if (scope.deleted) {
+        runtimeManagement.forget(region, name, scope.version).catch((e: unknown) => onError(e));
+        if (scope.version === undefined) codeSigning.detach(region, name).catch((e: unknown) => onError(e));
         eventConfigs.delete(region, name, scope.version).catch((e: unknown) => onError(e));
         if (scope.version === undefined) asyncWorker.forget(region, name);
         if (scope.version === undefined) recursion.forget(region, name).catch((e: unknown) => onError(e));
@@ -239,7 +256,12 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
           const m = mappings.get(id);
           return m && m.region === region ? { tags: m.tags ?? {}, setTags: (tags) => mappings.setTags(m, tags) } : undefined;
         },
+        attachCodeSigning: (region, name, arn) => codeSigning.attach(region, name, arn),
+        cscTags: (region, arn) => codeSigning.tags(region, arn),
       }),
+      ...codeSigningRoutes(registry, codeSigning),
+      ...runtimeManagementRoutes(registry, runtimeManagement),
+      ...managedInstancesRoutes(registry),
       ...versionRoutes(registry),
       ...concurrencyRoutes(registry, concurrency, provisioned),
       ...layerRoutes(layers),

@@ -41,6 +41,9 @@ export interface LayerVersion {
   CodeSize: number;
   unzippedSize: number;
   codeShaHex: string;
+  /** An archive whose signature passed the integrity check when it was published (code-signing.ts). */
+  SigningProfileVersionArn?: string;
+  SigningJobArn?: string;
   policy: Statement[];
   policyRevision: string;
 }
@@ -73,6 +76,14 @@ export class LayerRegistry {
   ) {}
 
   private unlisten: (() => void) | undefined;
+
+  /** Who signed an archive, when its signature is intact (set by the service from code-signing.ts). */
+  signatureOf: ((zip: Buffer) => Promise<{ SigningProfileVersionArn: string; SigningJobArn: string } | undefined>) | undefined;
+
+  /** The archive of a layer version a function is adding (for its code signing check). */
+  archive(arn: string): Promise<Buffer> {
+    return this.store.blobs.read(this.byArn(arn).codeShaHex);
+  }
 
   async load(): Promise<void> {
     await this.store.migrate('lambda-layers', MIGRATIONS);
@@ -135,6 +146,7 @@ export class LayerRegistry {
 
   async publish(region: string, name: string, input: Omit<LayerVersion, 'region' | 'name' | 'version' | 'CreatedDate' | 'CodeSha256' | 'CodeSize' | 'unzippedSize' | 'codeShaHex' | 'policy' | 'policyRevision'>, zip: Buffer): Promise<LayerVersion> {
     const pkg: CodePackage = await storeZip(this.store.blobs, zip);
+    const signing = await this.signatureOf?.(zip);
     // The number is taken in the store, so that publishes of one layer on any node (or at once) get distinct ones;
     // numbers are never reused, also after a version is deleted.
     const lv = await this.store.tx(async (q) => {
@@ -153,6 +165,7 @@ export class LayerRegistry {
         CodeSize: pkg.size,
         unzippedSize: pkg.unzippedSize,
         codeShaHex: pkg.shaHex,
+        ...(signing ?? {}),
         policy: [],
         policyRevision: hex(16),
       };

@@ -39,6 +39,9 @@ export interface StoredConfig {
    * Description may replace it on the version), so that a later change of $LATEST's description alone publishes anew.
    */
   latestDescription?: string;
+  /** A package whose signature passed the integrity check (code-signing.ts): who signed it and in which job. */
+  SigningProfileVersionArn?: string;
+  SigningJobArn?: string;
 }
 
 export interface FunctionRecord {

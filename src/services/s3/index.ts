@@ -8,13 +8,18 @@ import { NotificationWorker } from './notify.js';
 import { BlobSweeper } from './sweep.js';
 import type { S3Ctx } from './context.js';
 import type { S3Deps } from './deps.js';
+import { readObject, writeObject } from './module-objects.js';
 
 export type { S3Deps } from './deps.js';
 
-/** Nothing yet: no other service uses S3 directly. */
+/** What other services use of S3: bucket policies (the authorizer), object bytes (Signer's signing jobs). */
 export interface S3Api {
   /** A bucket's policy (PutBucketPolicy's text), if the bucket exists and has one. */
   bucketPolicy(bucket: string): string | undefined;
+  /** An object's bytes (a version, or the current one); S3's NoSuchBucket/NoSuchKey/NoSuchVersion errors otherwise. */
+  readObject(bucket: string, key: string, versionId?: string): Promise<{ body: Buffer; versionId: string }>;
+  /** Writes an object as PutObject does, notifications included. */
+  writeObject(bucket: string, key: string, body: Buffer, contentType: string): Promise<{ versionId: string; etag: string }>;
 }
 
 export const s3Service: ServiceModule<S3Deps, S3Api> = {
@@ -46,7 +51,11 @@ export const s3Service: ServiceModule<S3Deps, S3Api> = {
           }),
         ],
       },
-      api: { bucketPolicy: (bucket) => data.findBucket(bucket)?.config.policy },
+      api: {
+        bucketPolicy: (bucket) => data.findBucket(bucket)?.config.policy,
+        readObject: (bucket, key, versionId) => readObject(s3, bucket, key, versionId),
+        writeObject: (bucket, key, body, contentType) => writeObject(s3, bucket, key, body, contentType),
+      },
       start: async () => {
         worker.start();
         sweeper.start();

@@ -8,6 +8,7 @@ import { lambdaRules } from './lambda.js';
 import { snsRules, sqsRules } from './messaging.js';
 import { MODELS } from './models.js';
 import { s3Rules } from './s3.js';
+import { signerRules } from './signer.js';
 import { kmsRules, secretsmanagerRules, ssmRules } from './secrets.js';
 import type { AuthzAnswer, AuthzInput, AuthzScope, Rule, ServiceRules } from './types.js';
 import { eventsRules, pipesRules, schedulerRules, statesRules } from './workflows.js';
@@ -27,7 +28,7 @@ const selflessRules: ServiceRules = {
 
 const ALL: readonly ServiceRules[] = [
   lambdaRules, sqsRules, snsRules, s3Rules, statesRules, eventsRules, schedulerRules, pipesRules, logsRules, kinesisRules,
-  dynamodbRules, kmsRules, ssmRules, secretsmanagerRules, cloudformationRules, iamRules, stsRules, selflessRules,
+  dynamodbRules, kmsRules, ssmRules, secretsmanagerRules, cloudformationRules, iamRules, stsRules, signerRules, selflessRules,
 ];
 const BY_PREFIX = new Map(ALL.map((r) => [r.prefix, r]));
 

@@ -504,4 +504,28 @@ export const MODELS: readonly ModelService[] = [
       GetCallerIdentity GetDelegatedAccessToken GetFederationToken GetSessionToken GetWebIdentityToken
     `),
   },
+  {
+    model: "signer", prefix: "signer", protocol: "rest-json", version: "2017-08-25",
+    ops: {
+      AddProfilePermission: "POST /signing-profiles/{profileName}/permissions",
+      CancelSigningProfile: "DELETE /signing-profiles/{profileName}",
+      DescribeSigningJob: "GET /signing-jobs/{jobId}",
+      GetRevocationStatus: "GET /revocations",
+      GetSigningPlatform: "GET /signing-platforms/{platformId}",
+      GetSigningProfile: "GET /signing-profiles/{profileName}",
+      ListProfilePermissions: "GET /signing-profiles/{profileName}/permissions",
+      ListSigningJobs: "GET /signing-jobs",
+      ListSigningPlatforms: "GET /signing-platforms",
+      ListSigningProfiles: "GET /signing-profiles",
+      ListTagsForResource: "GET /tags/{resourceArn}",
+      PutSigningProfile: "PUT /signing-profiles/{profileName}",
+      RemoveProfilePermission: "DELETE /signing-profiles/{profileName}/permissions/{statementId}",
+      RevokeSignature: "PUT /signing-jobs/{jobId}/revoke",
+      RevokeSigningProfile: "PUT /signing-profiles/{profileName}/revoke",
+      SignPayload: "POST /signing-jobs/with-payload",
+      StartSigningJob: "POST /signing-jobs",
+      TagResource: "POST /tags/{resourceArn}",
+      UntagResource: "DELETE /tags/{resourceArn}",
+    },
+  },
 ];
