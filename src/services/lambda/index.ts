@@ -39,6 +39,7 @@ import { ClusterConcurrency } from './cluster-concurrency.js';
 import { SourcePermissions, type SourceFacts } from './source-permission.js';
 import { ImagePackages } from './images.js';
 import type { EcrApi } from '../ecr/index.js';
+import { createDurable } from './durable/index.js';
 
 export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
@@ -213,6 +214,8 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       ...(shared ? { cluster: { notifier: ctx.notifier, leases: ctx.cluster.leases, membership: ctx.cluster.membership } } : {}),
     });
     await mappings.load();
+    // Durable functions: executions, checkpoints and their driver (durable/).
+    const durable = await createDurable({ store, work: ctx.cluster.work, clock, notifier: ctx.notifier, invoker, accountId, shared, log: (m) => onError(new Error(m)) });
     const rest: RestRoute[] = [
       ...functionRoutes({
         registry,
@@ -232,7 +235,12 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       ...streamRoutes({ invoker }),
       ...urlRoutes(registry, urls),
       ...policyRoutes(registry, policies),
-      ...invokeRoutes({ invoker, enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId) }),
+      ...invokeRoutes({
+        invoker,
+        enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId),
+        durable: (req, type, resolved, payload) => durable.invoke(req, type, resolved, payload),
+      }),
+      ...durable.routes,
       ...asyncRoutes({ invoker, configs: eventConfigs, accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
       ...esmRoutes({ mappings, invoker, queues: deps.queues, clock, accountId }),
     ];
@@ -288,12 +296,14 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         provisioned.resume();
         asyncWorker.start();
         mappings.start();
+        durable.start();
         clusterConcurrency?.start();
       },
       // Stops the pollers and the async worker, and flushes the worker's writes.
       stop: async () => {
         provisioned.stop();
         await mappings.stop();
+        await durable.stop();
         await asyncWorker.stop();
         await clusterConcurrency?.stop();
         for (const c of [registry, layers, urls, policies, eventConfigs]) c.close();
