@@ -35,7 +35,6 @@ const UpdateShape = z.object({
   ChainedInvokeOptions: z.object({ FunctionName: z.string(), TenantId: z.string().optional() }).optional(),
 });
 const CheckpointShape = z.object({ CheckpointToken: z.string(), Updates: z.array(UpdateShape).optional(), ClientToken: z.string().optional() });
-const StopShape = z.object({ Error: ErrorShape.optional() });
 
 const secs = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
 
@@ -212,8 +211,9 @@ export function durableRoutes(x: DurableExecutions): RestRoute[] {
       method: 'POST',
       path: '/2025-12-01/durable-executions/{DurableExecutionArn}/stop',
       handler: async (req) => {
-        const b = shape(StopShape, parseJsonBody(req.body));
-        return { body: { StopTimestamp: secs(await x.stop(arnOf(req), b.Error)) } };
+        // The Error member is the request's payload (the whole body).
+        const e = req.body.length ? shape(ErrorShape, parseJsonBody(req.body)) : undefined;
+        return { body: { StopTimestamp: secs(await x.stop(arnOf(req), e)) } };
       },
     },
     {

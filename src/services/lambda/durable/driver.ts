@@ -242,7 +242,8 @@ export class DurableDriver {
       const after = await this.d.store.update(arn, (x) =>
         x.status === 'RUNNING' && x.invocation === e.invocation ? { value: true, change: { ops: [], events: [completed] }, set: { failures: 0 } } : { value: false },
       );
-      if (after?.value) await this.handBack(arn, after.execution, { invocation: after.execution.invocation, signal: after.execution.signal });
+      // The mark is what this invocation started from: a callback that landed while it ran moved the signal past it.
+      if (after?.value) await this.handBack(arn, after.execution, { invocation: e.invocation, signal: e.signal });
     }
   }
 

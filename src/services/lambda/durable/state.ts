@@ -108,7 +108,7 @@ export function applyUpdates(arn: string, current: ReadonlyMap<string, StoredOpe
           const seconds = u.WaitOptions?.WaitSeconds ?? 1;
           op.WaitDetails = { ScheduledEndTimestamp: now + seconds * 1000 };
           op.timers = { waitSeconds: seconds };
-          events.push(event(op, 'WaitStarted', now, 'WaitStartedDetails', { Duration: seconds, ScheduledEndTimestamp: now + seconds * 1000 }));
+          events.push(event(op, 'WaitStarted', now, 'WaitStartedDetails', { Duration: seconds, ScheduledEndTimestamp: (now + seconds * 1000) / 1000 }));
         } else if (u.Action === 'CANCEL') {
           finish('CANCELLED');
           events.push(event(op, 'WaitCancelled', now, 'WaitCancelledDetails', { Error: error(u.Error) }));

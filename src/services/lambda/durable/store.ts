@@ -147,6 +147,8 @@ export class DurableStore {
           if (!row) return undefined;
           const e = record(row);
           const ops = new Map((await this.operations(arn, q)).map((o) => [o.Id, o]));
+          // What is stored already decides insert or update (fn may change the map it is given).
+          const existing = new Set(ops.keys());
           const out = fn(e, ops);
           const next: ExecutionRecord = { ...e, ...out.set, rev: e.rev + 1 };
           const ch = out.change;
@@ -157,12 +159,12 @@ export class DurableStore {
                next_seq = ?, next_event = ? WHERE arn = ? AND rev = ?`,
             [
               next.status, next.result ?? null, next.error ? JSON.stringify(next.error) : null, next.endedAt ?? null, next.invocation, next.signal,
-              next.failures, next.rev, seq + (ch?.ops.filter((o) => !ops.has(o.Id)).length ?? 0), eventId + (ch?.events.length ?? 0), arn, e.rev,
+              next.failures, next.rev, seq + (ch?.ops.filter((o) => !existing.has(o.Id)).length ?? 0), eventId + (ch?.events.length ?? 0), arn, e.rev,
             ],
           );
           if (written.changes !== 1) throw new RevConflict();
           for (const op of ch?.ops ?? []) {
-            if (ops.has(op.Id)) await q.run('UPDATE lambda_durable_operations SET body = ? WHERE arn = ? AND id = ?', [JSON.stringify(op), arn, op.Id]);
+            if (existing.has(op.Id)) await q.run('UPDATE lambda_durable_operations SET body = ? WHERE arn = ? AND id = ?', [JSON.stringify(op), arn, op.Id]);
             else await q.run('INSERT INTO lambda_durable_operations (arn, id, seq, body) VALUES (?, ?, ?, ?)', [arn, op.Id, seq++, JSON.stringify(op)]);
           }
           for (const ev of ch?.events ?? []) {
