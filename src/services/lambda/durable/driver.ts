@@ -215,6 +215,9 @@ export class DurableDriver {
       payload = r.payload;
       if (r.functionError) failed = invocationError(r.payload);
     } catch (err) {
+      // The node is stopping (its environments are being shut down): not the function's failure; the claim goes back
+      // with the node's releaseAll and the next claimer invokes again from the last checkpoint.
+      if (!this.running) return;
       if (err instanceof AwsError && err.code === 'TooManyRequestsException') {
         // Throttled: not the function's failure; try again in a second, from the same checkpoint.
         await this.d.work.release(QUEUE, arn, { availableAt: this.d.clock.now() + 1000, payload: mark({ invocation: -1, signal: -1 }) });
@@ -226,6 +229,7 @@ export class DurableDriver {
       }
       throw err;
     }
+    if (!this.running) return;
     const completed = this.completed(startedAt, requestId, failed);
     if (failed) {
       await this.failedInvocation(e, failed, completed);
