@@ -102,6 +102,7 @@ test('Durable functions: an hour-long wait holds no environment: with reserved c
   assert.equal(s.Error?.ErrorMessage, 'no longer needed');
   assert.equal((await history(lambda, arn)).at(-1)?.EventType, 'ExecutionStopped');
   await assert.rejects(lambda.send(new StopDurableExecutionCommand({ DurableExecutionArn: arn })), (x: Error) => x.name === 'InvalidParameterValueException');
+  await assert.rejects(lambda.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: 'no-such-function' })), (x: Error) => x.name === 'ResourceNotFoundException');
   await assert.rejects(lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn.replace(/[0-9a-f-]+$/, '00000000-0000-0000-0000-000000000000') })), (x: Error) => x.name === 'ResourceNotFoundException');
 });
 

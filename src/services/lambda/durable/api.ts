@@ -126,7 +126,8 @@ export async function durableInvoke(x: DurableExecutions, req: ApiRequest, type:
   };
 }
 
-export function durableRoutes(x: DurableExecutions): RestRoute[] {
+/** `functionExists` throws ResourceNotFoundException for a function this account does not have. */
+export function durableRoutes(x: DurableExecutions, functionExists: (region: string, name: string) => Promise<void>): RestRoute[] {
   const arnOf = (req: ApiRequest): string => req.params['DurableExecutionArn'] ?? '';
   return [
     {
@@ -172,6 +173,7 @@ export function durableRoutes(x: DurableExecutions): RestRoute[] {
       path: '/2025-12-01/functions/{FunctionName}/durable-executions',
       handler: async (req) => {
         const ref = parseFunctionRef(req.params['FunctionName'] ?? '');
+        await functionExists(req.region, ref.name);
         const qualifier = req.query.get('Qualifier') ?? ref.qualifier;
         const statuses = req.query.getAll('Statuses').filter((s) => (EXECUTION_STATUSES as readonly string[]).includes(s));
         const offset = offsetOf(req.query.get('Marker'));

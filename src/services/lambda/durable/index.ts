@@ -41,7 +41,7 @@ export async function createDurable(d: DurableDeps): Promise<Durable> {
   await driver.init();
   const executions = new DurableExecutions({ store, driver, work: d.work, clock: d.clock, notifier: d.notifier, accountId: d.accountId });
   return {
-    routes: durableRoutes(executions),
+    routes: durableRoutes(executions, async (region, name) => void (await d.invoker.resolveFresh(region, name))),
     invoke: (req, type, resolved, payload) => durableInvoke(executions, req, type, resolved, payload),
     driver,
     start: () => driver.start(),
