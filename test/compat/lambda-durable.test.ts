@@ -134,6 +134,27 @@ test('Durable functions: a callback failed from outside fails the execution with
   assert.match(e.Error?.ErrorMessage ?? '', /request denied/);
 });
 
+test('Durable functions: a failing step is retried by its retry strategy after its delay, each retry a new invocation', async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'selfless-durable-'));
+  try {
+    const lambda = lambdaClient(server().url);
+    await createDurable(lambda, 'flaky', { env: { OUT: join(outDir, 'notes.txt') } });
+    const r = await lambda.send(new InvokeCommand({ FunctionName: 'flaky', Qualifier: '$LATEST', Payload: Buffer.from(JSON.stringify({ x: 1, flaky: 2 })) }));
+    assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
+    assert.deepEqual(JSON.parse(Buffer.from(r.Payload!).toString()), { a: 2, b: 4, f: 3 });
+    const events = await history(lambda, r.DurableExecutionArn!);
+    const flaky = events.filter((x) => x.Name === 'flaky');
+    const failed = flaky.filter((x) => x.EventType === 'StepFailed');
+    assert.equal(failed.length, 2, JSON.stringify(flaky));
+    assert.deepEqual(failed.map((x) => x.StepFailedDetails?.RetryDetails?.CurrentAttempt), [1, 2]);
+    assert.match(failed[0]!.StepFailedDetails?.Error?.Payload?.ErrorMessage ?? '', /attempt 1 fails/);
+    assert.equal(flaky.filter((x) => x.EventType === 'StepSucceeded').length, 1);
+    assert.ok(events.filter((x) => x.EventType === 'InvocationCompleted').length >= 3, 'each retry ran in an invocation of its own');
+  } finally {
+    removeDir(outDir);
+  }
+});
+
 test('Durable functions: kill -9 of the server mid-invocation; after a restart the execution resumes from its last checkpoint and completes', { timeout: 180_000 }, async () => {
   const outDir = mkdtempSync(join(tmpdir(), 'selfless-durable-'));
   const out = join(outDir, 'notes.txt');

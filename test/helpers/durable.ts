@@ -44,7 +44,17 @@ export const handler = withDurableExecution(async (event, context) => {
     note('double-end');
     return a * 2;
   });
-  return { a, b, cb };
+  let f;
+  if (event.flaky) {
+    // Fails until it has been tried more than event.flaky times (counted in the notes file), retried after 1 s.
+    f = await context.step('flaky', async () => {
+      note('flaky');
+      const n = fs.readFileSync(process.env.OUT, 'utf8').split('\\n').filter((l) => l === 'flaky').length;
+      if (n <= event.flaky) throw new Error('attempt ' + n + ' fails');
+      return n;
+    }, { retryStrategy: (e, attempt) => ({ shouldRetry: attempt < 5, delay: { seconds: 1 } }) });
+  }
+  return { a, b, cb, f };
 });`;
 
 export async function createDurable(lambda: LambdaClient, name: string, o: { env?: Record<string, string>; timeout?: number; executionTimeout?: number } = {}): Promise<void> {
