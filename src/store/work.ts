@@ -134,6 +134,14 @@ export class WorkQueues {
     return r?.changes === 1;
   }
 
+  /** Brings an item forward to be claimable by `at` (now by default), whoever holds it; wakes its queue. A holder that
+   *  releases it later sets its own time, so callers that must not be missed also leave a mark the holder re-reads. */
+  async advance(queue: string, id: string, at = this.clock.now()): Promise<boolean> {
+    const r = await this.store.run('UPDATE store_work SET available_at = ? WHERE queue = ? AND id = ? AND available_at > ?', [at, queue, id, at]);
+    if (at <= this.clock.now()) this.wake(queue);
+    return r.changes === 1;
+  }
+
   /** Removes an item whoever holds it (the function was deleted, say). */
   async remove(queue: string, id?: string): Promise<number> {
     const r = id === undefined ? await this.store.run('DELETE FROM store_work WHERE queue = ?', [queue]) : await this.store.run('DELETE FROM store_work WHERE queue = ? AND id = ?', [queue, id]);

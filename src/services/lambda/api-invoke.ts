@@ -11,6 +11,8 @@ export interface InvokeDeps {
   invoker: LambdaInvoker;
   /** Accepts an Event invocation durably (set by the async part of the service). */
   enqueueEvent?(req: ApiRequest, functionRef: { region: string; name: string; qualifier?: string }, payload: Buffer): Promise<void>;
+  /** Invoke of a function with a DurableConfig: each invocation starts a durable execution (durable/). */
+  durable?(req: ApiRequest, type: string, resolved: Resolved, payload: Buffer): Promise<ApiResponse>;
 }
 
 /** Checks that a payload is JSON, as Lambda does before invoking. */
@@ -75,6 +77,7 @@ export function invokeRoutes(d: InvokeDeps): RestRoute[] {
   const invoke = async (req: ApiRequest): Promise<ApiResponse> => {
     const { type, resolved, payload, input } = readInvoke(req, d.invoker, ['Event', 'RequestResponse', 'DryRun']);
     if (type === 'DryRun') return dryRun(resolved);
+    if (resolved.config.DurableConfig && d.durable) return d.durable(req, type, resolved, payload);
     if (type === 'Event') {
       if (payload.length > 1_048_576) {
         throw new AwsError('RequestTooLargeException', `Request must be smaller than 1048576 bytes for the InvokeFunction operation`);

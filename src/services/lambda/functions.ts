@@ -15,6 +15,13 @@ import { checkImageConfig, imageConfigResponse, type ImagePackages, type StoredI
 import { checkConfig, type CreateFunctionInput, type UpdateCodeInput, type UpdateConfigurationInput } from './validate.js';
 import type { SigningFacts } from './code-signing.js';
 import { codeSigningOnImage } from './errors.js';
+import { checkDurableConfig, type DurableConfig } from './durable/index.js';
+
+/** The DurableConfig member of a stored configuration (durable/config.ts checks it). */
+const durableConfigOf = (input: DurableConfig | undefined, current: DurableConfig | undefined, creating: boolean): { DurableConfig?: DurableConfig } => {
+  const c = checkDurableConfig(input, current, creating);
+  return c ? { DurableConfig: c } : {};
+};
 
 export const LAMBDA_MIGRATIONS = [
   {
@@ -321,6 +328,7 @@ export class FunctionRegistry {
         LogGroup: input.LoggingConfig?.LogGroup ?? `/aws/lambda/${input.FunctionName}`,
       },
       SnapStart: { ApplyOn: input.SnapStart?.ApplyOn ?? 'None', OptimizationStatus: 'Off' },
+      ...durableConfigOf(input.DurableConfig, undefined, true),
       PackageType: img ? 'Image' : 'Zip',
       ...(img?.ImageConfigResponse ? { ImageConfigResponse: img.ImageConfigResponse } : {}),
       ...(img ? { image: img.image } : {}),
@@ -377,6 +385,7 @@ export class FunctionRegistry {
       ...(input.EphemeralStorage !== undefined ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
       ...(input.LoggingConfig !== undefined ? { LoggingConfig: mergedLogging(c.LoggingConfig, input.LoggingConfig) } : {}),
       ...(input.SnapStart?.ApplyOn ? { SnapStart: { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' } } : {}),
+      ...durableConfigOf(input.DurableConfig, c.DurableConfig, false),
     };
     if (input.ImageConfig !== undefined) {
       if (c.PackageType !== 'Image') throw new AwsError('InvalidParameterValueException', 'ImageConfig is only supported for functions with PackageType Image.');

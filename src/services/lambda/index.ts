@@ -47,6 +47,7 @@ import { managedInstancesRoutes, runtimeManagementRoutes } from './api-runtime-m
 import type { LogSink } from '../../engine/types.js';
 import { RecursionControl, type InvocationSource } from './recursion.js';
 import { recursionRoutes } from './api-recursion.js';
+import { createDurable } from './durable/index.js';
 
 export type { InvokeInput, LambdaInvoker, Resolved } from './invoker.js';
 export type { UrlConfig, UrlCors, UrlRegistry } from './urls.js';
@@ -244,6 +245,8 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       ...(shared ? { cluster: { notifier: ctx.notifier, leases: ctx.cluster.leases, membership: ctx.cluster.membership } } : {}),
     });
     await mappings.load();
+    // Durable functions: executions, checkpoints and their driver (durable/).
+    const durable = await createDurable({ store, work: ctx.cluster.work, clock, notifier: ctx.notifier, invoker, accountId, shared, log: (m) => onError(new Error(m)) });
     const rest: RestRoute[] = [
       ...functionRoutes({
         registry,
@@ -271,8 +274,10 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
       ...invokeRoutes({
         invoker,
         enqueueEvent: (req, ref, payload) => asyncWorker.enqueue(ref.region, ref.name, ref.qualifier, payload, req.requestId, { header: req.header('x-amzn-trace-id'), source: 'lambda' }),
+        durable: (req, type, resolved, payload) => durable.invoke(req, type, resolved, payload),
       }),
       ...recursionRoutes(registry, recursion),
+      ...durable.routes,
       ...asyncRoutes({ invoker, configs: eventConfigs, accountId, enqueue: (...a) => asyncWorker.enqueue(...a) }),
       ...esmRoutes({ mappings, invoker, queues: deps.queues, clock, accountId }),
     ];
@@ -328,12 +333,14 @@ export const lambdaService: ServiceModule<LambdaDeps, LambdaApi> = {
         provisioned.resume();
         asyncWorker.start();
         mappings.start();
+        durable.start();
         clusterConcurrency?.start();
       },
       // Stops the pollers and the async worker, and flushes the worker's writes.
       stop: async () => {
         provisioned.stop();
         await mappings.stop();
+        await durable.stop();
         await asyncWorker.stop();
         await clusterConcurrency?.stop();
         for (const c of [registry, layers, urls, policies, eventConfigs, recursion]) c.close();

@@ -1,6 +1,7 @@
 // The stored shape of a function version and its rendering as AWS's FunctionConfiguration.
 import { functionArn } from './arn.js';
 import type { ImageConfig, StoredImage } from './images.js';
+import type { DurableConfig } from './durable/index.js';
 
 /** One version's configuration as stored (the wire shape minus computed members, plus the code's hex hash). */
 export interface StoredConfig {
@@ -32,6 +33,8 @@ export interface StoredConfig {
   CodeSize: number;
   /** Hex SHA-256 of the zip: the key of its blob and of its unpacked directory. */
   codeShaHex: string;
+  /** Durable functions (durable/): set at CreateFunction, its values changed by UpdateFunctionConfiguration. */
+  DurableConfig?: DurableConfig;
   /** Unpacked size of the code (function plus layers must stay within 250 MB); absent in older records. */
   unzippedSize?: number;
   /**

@@ -76,6 +76,7 @@ const configFields = {
   SnapStart: z.object({ ApplyOn: z.enum(['PublishedVersions', 'None']).optional() }).optional(),
   FileSystemConfigs: z.array(z.object({ Arn: z.string(), LocalMountPath: z.string() })).optional(),
   ImageConfig: z.unknown().optional(),
+  DurableConfig: z.object({ RetentionPeriodInDays: z.number().int().optional(), ExecutionTimeout: z.number().int().optional() }).optional(),
 };
 
 /** Where code comes from: CreateFunction's `Code` and UpdateFunctionCode's top level. */
