@@ -26,7 +26,7 @@ export const CRASH_ENV = { SELFLESS_ISOLATION: 'process' };
  * One recorder for every pipeline: it appends one line per thing it was given to $OUT, and answers `{ id }` (which the
  * async OnSuccess destination carries on as `responsePayload`). Lines: `q:<id>` SQS sends, `d:<id>` destination records,
  * `n:<id>` SNS publishes, `s3:<key>` S3 notifications, `ddb:<id>` DynamoDB INSERTs, `k:<id>` Kinesis records, and
- * `<kind>:<id>` for a direct event (`a:` async invoke, `t:` Step Functions task).
+ * `<kind>:<id>` for a direct event (`a:` async invoke, `t:` Step Functions task). It takes DELAY_MS per call first.
  */
 const RECORDER = {
   'index.js': `const fs = require('fs');
@@ -46,6 +46,8 @@ exports.handler = async (event) => {
       } else if (r.eventSource === 'aws:kinesis') lines.push('k:' + Buffer.from(r.kinesis.data, 'base64').toString());
     }
   } else if (event.kind) lines.push(event.kind + ':' + event.id);
+  // A little work time, so that batches are in flight (and a backlog waits) when the server is killed.
+  await new Promise((r) => setTimeout(r, Number(process.env.DELAY_MS)));
   if (lines.length) fs.appendFileSync(process.env.OUT, lines.join('\\n') + '\\n');
   return { id: event.id };
 };`,
@@ -142,8 +144,8 @@ export async function setUp(url: string, out: string): Promise<World> {
     const queueUrl = await queue('crash-in');
     const fanUrl = await queue('crash-fan');
     const fanArn = (await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: fanUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
-    await createFunction(c.lambda, 'crash-rec', RECORDER, { env: { OUT: out }, timeout: 30 });
-    await createFunction(c.lambda, 'crash-async', RECORDER, { env: { OUT: out }, timeout: 30 });
+    await createFunction(c.lambda, 'crash-rec', RECORDER, { env: { OUT: out, DELAY_MS: '150' }, timeout: 30 });
+    await createFunction(c.lambda, 'crash-async', RECORDER, { env: { OUT: out, DELAY_MS: '150' }, timeout: 30 });
     await c.lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'crash-async', DestinationConfig: { OnSuccess: { Destination: fanArn } } }));
     const topicArn = (await c.sns.send(new CreateTopicCommand({ Name: 'crash-topic' }))).TopicArn!;
     await c.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: fanArn, Attributes: { RawMessageDelivery: 'true' } }));
