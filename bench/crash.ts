@@ -106,7 +106,7 @@ export async function run(): Promise<Section> {
     await attempt('2-node cluster, PostgreSQL', () => cluster(kills, seed));
   }
   const rows = outcomes.map((o) => {
-    if (o.error || !o.last) return `| ${o.config} | failed: ${o.error ?? 'no round ran'} | | | | | | | |`;
+    if (o.error || !o.last) return `| ${o.config} | failed: ${(o.error ?? 'no round ran').split('\n').slice(0, 2).join(' ').replace(/\|/g, '/')} | | | | | | | | |`;
     const writes = KINDS.reduce((n, k) => n + o.ledger.acked[k], 0);
     const dup = Object.entries(o.last.duplicates).map(([k, n]) => `${k} ${n}`).join(', ') || '0';
     return `| ${o.config} | ${o.kills} | ${writes} | ${o.last.expected} | ${o.last.found} | ${o.last.missing.length} (${o.badRounds} rounds) | ${o.pendingAtKill} | ${dup} | ${o.last.unacknowledged} | ${(pct(o.settle, 50) / 1000).toFixed(1)} / ${(Math.max(...o.settle) / 1000).toFixed(1)} s |`;
