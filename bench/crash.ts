@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CRASH_ENV, KINDS, newLedger, rng, settleAndCheck, setUp, trafficThenKill, type Ledger, type Verdict } from '../test/helpers/crash.js';
+import { CRASH_ENV, KINDS, mixSeed, newLedger, rng, settleAndCheck, setUp, trafficThenKill, type Ledger, type Verdict } from '../test/helpers/crash.js';
 import { freshPgDatabase, pgUnavailable, type PgDatabase } from '../test/helpers/pg.js';
 import { removeDir, startCluster, startServer, type Running } from '../test/helpers/server.js';
 import { pct, type Section } from './lib.js';
@@ -24,12 +24,13 @@ interface Outcome {
 
 /** The kill/restart loop over `nodes` (one: that node; two: a random one of them each round). */
 async function rounds(config: string, kills: number, seed: number, nodes: Running[], restart: (victim: Running) => Promise<Running>, out: string): Promise<Outcome> {
-  const random = rng(seed);
+  const schedule = rng(seed);
+  const random = rng(mixSeed(seed));
   const world = await setUp(nodes[0]!.url, out);
   const ledger = newLedger();
   const o: Outcome = { config, kills: 0, ledger, last: undefined as never, pendingAtKill: 0, settle: [], badRounds: 0 };
   for (let round = 0; round < kills; round++) {
-    const v = Math.floor(random() * nodes.length);
+    const v = Math.floor(schedule() * nodes.length);
     const victim = nodes[v]!;
     const r = await trafficThenKill(
       world,
@@ -37,8 +38,8 @@ async function rounds(config: string, kills: number, seed: number, nodes: Runnin
       {
         urls: nodes.map((n) => n.url),
         kill: async () => void (await victim.stop('SIGKILL')),
-        killAfter: 40 + Math.floor(random() * 160),
-        extraMs: Math.floor(random() * 2_000),
+        killAfter: 40 + Math.floor(schedule() * 160),
+        extraMs: Math.floor(schedule() * 2_000),
         writers: 6,
         prefix: `r${round}`,
         random,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CRASH_ENV, describeVerdict, newLedger, rng, settleAndCheck, setUp, trafficThenKill } from '../helpers/crash.js';
+import { CRASH_ENV, describeVerdict, mixSeed, newLedger, rng, settleAndCheck, setUp, trafficThenKill } from '../helpers/crash.js';
 import { pgUnavailable } from '../helpers/pg.js';
 import { removeDir, startCluster, type Cluster, type Running } from '../helpers/server.js';
 
@@ -25,17 +25,18 @@ describe('Crash in a cluster (two nodes on one PostgreSQL)', { skip, timeout: 56
 
   test(`Crash cluster: ${KILLS} kill -9 of a random node amid traffic through both lose no acknowledged effect (seed ${seed})`, async (t) => {
     console.log(`crash-random cluster: seed ${seed} (replay with SELFLESS_CRASH_SEED=${seed})`);
-    const random = rng(seed);
+    const schedule = rng(seed);
+    const random = rng(mixSeed(seed));
     const out = join(outDir, 'effects.txt');
     cluster = await startCluster(2, { env: CRASH_ENV });
     const live: Running[] = [...cluster.nodes];
     const world = await setUp(live[0]!.url, out);
     const ledger = newLedger();
     for (let round = 0; round < KILLS; round++) {
-      const v = Math.floor(random() * live.length);
+      const v = Math.floor(schedule() * live.length);
       const victim = live[v]!;
-      const killAfter = 40 + Math.floor(random() * 160);
-      const extraMs = Math.floor(random() * 2_000);
+      const killAfter = 40 + Math.floor(schedule() * 160);
+      const extraMs = Math.floor(schedule() * 2_000);
       const r = await trafficThenKill(
         world,
         ledger,

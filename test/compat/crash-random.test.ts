@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CRASH_ENV, describeVerdict, newLedger, rng, settleAndCheck, setUp, trafficThenKill } from '../helpers/crash.js';
+import { CRASH_ENV, describeVerdict, mixSeed, newLedger, rng, settleAndCheck, setUp, trafficThenKill } from '../helpers/crash.js';
 import { removeDir, removeServer, startServer, type Running } from '../helpers/server.js';
 
 const KILLS = 3;
@@ -24,7 +24,8 @@ after(async () => {
 test(`Crash: ${KILLS} kill -9 at random moments of mixed traffic lose no acknowledged effect (seed ${seed})`, { timeout: 540_000 }, async (t) => {
   const store = process.env['SELFLESS_TEST_STORE'] === 'postgres' ? 'PostgreSQL' : 'SQLite';
   console.log(`crash-random: seed ${seed} on ${store} (replay with SELFLESS_CRASH_SEED=${seed})`);
-  const random = rng(seed);
+  const schedule = rng(seed);
+  const random = rng(mixSeed(seed));
   const out = join(outDir, 'effects.txt');
   let s = await startServer({ env: CRASH_ENV });
   servers.push(s);
@@ -32,8 +33,8 @@ test(`Crash: ${KILLS} kill -9 at random moments of mixed traffic lose no acknowl
   const ledger = newLedger();
   for (let round = 0; round < KILLS; round++) {
     const victim = s;
-    const killAfter = 40 + Math.floor(random() * 160);
-    const extraMs = Math.floor(random() * 2_000);
+    const killAfter = 40 + Math.floor(schedule() * 160);
+    const extraMs = Math.floor(schedule() * 2_000);
     const r = await trafficThenKill(world, ledger, {
       urls: [victim.url],
       kill: async () => void assert.equal((await victim.stop('SIGKILL')).signal, 'SIGKILL'),

@@ -58,7 +58,11 @@ const MACHINE = {
   States: { Call: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'crash-rec', 'Payload.$': '$' }, OutputPath: '$.Payload', End: true } },
 };
 
-/** mulberry32: a small seeded generator, so that a run's mix and kill points follow from its printed seed. */
+/**
+ * mulberry32: a small seeded generator. A run draws its kill schedule (kill points, victims) from `rng(seed)` and its
+ * traffic mix from `rng(mixSeed(seed))`, so that a replay with the same seed kills at the same points; which writer
+ * issues which call still depends on timing.
+ */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -69,6 +73,8 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+export const mixSeed = (seed: number): number => (seed ^ 0x9e3779b9) >>> 0;
 
 export const KINDS = ['sqs', 'sqs-batch', 'async', 'sfn', 'sns', 's3', 'ddb', 'kinesis'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -258,6 +264,7 @@ export interface Round {
   writers: number;
   /** A prefix for this round's ids (unique over a run). */
   prefix: string;
+  /** Draws the traffic mix (kinds, and which server each call goes to). */
   random: () => number;
   /** Whether a server at this URL is the victim (a refusal by it after the kill is not counted). */
   isVictim: (url: string) => boolean;
@@ -284,7 +291,15 @@ export async function trafficThenKill(w: World, l: Ledger, r: Round, out: string
       }
     }
   });
-  await poll(`${r.killAfter} acknowledged writes`, async () => l.lines.size - start >= r.killAfter || l.refused.length > 20, 120_000);
+  try {
+    await poll(`${r.killAfter} acknowledged writes`, async () => l.lines.size - start >= r.killAfter || l.refused.length > 20, 120_000);
+  } catch (e) {
+    // Never leave the writers running behind a failed wait.
+    killing = dead = true;
+    await Promise.all(loops);
+    for (const c of cs.values()) c.destroy();
+    throw e;
+  }
   await new Promise((res) => setTimeout(res, r.extraMs));
   killing = true;
   await r.kill();
