@@ -6,9 +6,9 @@ import { machine, type Section } from './lib.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Sections by module; a module that is not built (not there yet) is skipped, and said so. */
-const SECTIONS = ['invoke', 'provisioned', 'sandbox', 'runtimes', 'extensions', 'async', 'sqs', 'sns', 's3', 'events', 'streams', 'http', 'states', 'sam', 'auth', 'images', 'scale', 'soak'];
-/** Sections that run only when named (`npm run bench soak`): the soak lasts SELFLESS_SOAK_MINUTES (default 30). */
-const ON_REQUEST = ['soak'];
+const SECTIONS = ['invoke', 'provisioned', 'sandbox', 'runtimes', 'extensions', 'async', 'sqs', 'sns', 's3', 'events', 'streams', 'http', 'states', 'sam', 'auth', 'images', 'scale', 'soak', 'crash'];
+/** Sections that run only when named (`npm run bench soak`): the soak lasts SELFLESS_SOAK_MINUTES (default 30); the crash run, SELFLESS_CRASH_KILLS (default 10) kills per store. */
+const ON_REQUEST = ['soak', 'crash'];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -14,11 +14,13 @@ import type { OutgoingMessage, QueueBroker } from '../../src/services/sqs/broker
 
 type Behaviour = (payload: any) => { error?: boolean; throttle?: boolean; result?: unknown };
 
-function fakeQueues(sent: { arn: string; msg: OutgoingMessage }[]): QueueBroker {
+function fakeQueues(sent: { arn: string; msg: OutgoingMessage }[], refuse?: (arn: string) => Error | undefined): QueueBroker {
   return {
     queue: () => undefined,
     queueByUrl: () => undefined,
     send: async (arn, msg) => {
+      const refused = refuse?.(arn);
+      if (refused) throw refused;
       sent.push({ arn, msg });
       return { messageId: 'm', md5OfBody: 'md5' };
     },
@@ -29,7 +31,7 @@ function fakeQueues(sent: { arn: string; msg: OutgoingMessage }[]): QueueBroker 
   };
 }
 
-async function setup(o: { behaviour: Behaviour; policy?: Partial<AsyncPolicy>; reserved?: number; dir?: string; retryDelaySeconds?: number; clock?: FakeClock }) {
+async function setup(o: { behaviour: Behaviour; policy?: Partial<AsyncPolicy>; reserved?: number; dir?: string; retryDelaySeconds?: number; clock?: FakeClock; refuse?: (arn: string) => Error | undefined }) {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'async-'));
   const clock = o.clock ?? new FakeClock();
   const store = new SqliteStore(dir);
@@ -56,7 +58,7 @@ async function setup(o: { behaviour: Behaviour; policy?: Partial<AsyncPolicy>; r
     store,
     invoker: invoker as never,
     accountId: '123456789012',
-    queues: fakeQueues(sent),
+    queues: fakeQueues(sent, o.refuse),
     policy: () => ({ maxRetries: 2, maxAgeSeconds: 21600, ...o.policy }),
     retryDelaySeconds: o.retryDelaySeconds ?? 60,
     perFunctionConcurrency: 4,
@@ -238,4 +240,70 @@ test('Async worker: an event waiting for its retry when the node stopped runs at
   await b.worker.stop();
   await b.store.close();
   rmSync(a.dir, { recursive: true, force: true });
+});
+
+/** What SQLite throws when the disk is full (the code isStorageFull recognises). */
+const diskFull = (): Error => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+
+test('Async worker: an OnSuccess record refused by a full disk is retried until durable; the event is done only then, and the function runs once', async () => {
+  let refusals = 3;
+  const t = await setup({ behaviour: () => ({ result: { ok: 1 } }), policy: { onSuccess: 'arn:aws:sqs:us-east-1:123456789012:ok' }, refuse: () => (refusals-- > 0 ? diskFull() : undefined) });
+  t.worker.start();
+  await t.worker.enqueue('us-east-1', 'f', undefined, Buffer.from('{"n":1}'), 'req-1');
+  await settle();
+  assert.equal(t.invocations.length, 1);
+  assert.equal(t.sent.length, 0);
+  assert.equal(t.worker.pending(), 1, 'the event is not done while its destination record is not durable');
+  // Retries after 1, 2 and 4 s.
+  for (const step of [1000, 2000, 4000]) {
+    t.clock.advance(step);
+    await settle();
+  }
+  assert.equal(t.sent.length, 1, 'the record was delivered once the disk took it');
+  assert.equal(JSON.parse(t.sent[0]!.msg.body).requestContext.condition, 'Success');
+  await settle();
+  assert.equal(t.worker.pending(), 0);
+  assert.equal(t.invocations.length, 1, 'the function is not invoked again for a delivery retry');
+  await t.worker.stop();
+  await t.store.close();
+  rmSync(t.dir, { recursive: true, force: true });
+});
+
+test('Async worker: a DLQ message refused by a full disk when the worker stops leaves the event to run again after a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'async-'));
+  const t = await setup({ dir, behaviour: () => ({ error: true }), policy: { maxRetries: 0, deadLetter: 'arn:aws:sqs:us-east-1:123456789012:dlq' }, refuse: () => diskFull() });
+  t.worker.start();
+  await t.worker.enqueue('us-east-1', 'f', undefined, Buffer.from('{"n":2}'), 'req-2');
+  await settle();
+  assert.equal(t.invocations.length, 1);
+  assert.equal(t.worker.pending(), 1, 'not done: the dead-letter message is not durable');
+  await t.worker.stop();
+  await t.store.close();
+  const u = await setup({ dir, behaviour: () => ({ error: true }), policy: { maxRetries: 0, deadLetter: 'arn:aws:sqs:us-east-1:123456789012:dlq' } });
+  u.worker.start();
+  await u.worker.started;
+  await settle();
+  assert.equal(u.invocations.length, 1, 'the event ran again after the restart');
+  assert.equal(u.sent.filter((s) => s.arn.endsWith(':dlq')).length, 1, 'and its dead-letter message was sent');
+  await settle();
+  assert.equal(u.worker.pending(), 0);
+  await u.worker.stop();
+  await u.store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('Async worker: a destination that does not exist (a 4xx) drops the record at once, as AWS does, and the event is done', async () => {
+  const t = await setup({
+    behaviour: () => ({ result: null }),
+    policy: { onSuccess: 'arn:aws:sqs:us-east-1:123456789012:gone' },
+    refuse: () => new AwsError('QueueDoesNotExist', 'The specified queue does not exist.'),
+  });
+  t.worker.start();
+  await t.worker.enqueue('us-east-1', 'f', undefined, Buffer.from('{}'));
+  await settle();
+  assert.equal(t.invocations.length, 1);
+  assert.equal(t.worker.pending(), 0);
+  await t.worker.stop();
+  await t.store.close();
+  rmSync(t.dir, { recursive: true, force: true });
 });

@@ -152,7 +152,7 @@ function config(over: Partial<StreamMappingConfig> = {}): StreamMappingConfig {
 }
 
 /** A store, clock, source and a poller factory; `close` stops everything and removes the store. */
-async function harness(respond: Respond) {
+async function harness(respond: Respond, refuse?: () => Error | undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'esm-stream-'));
   const store = new SqliteStore(dir);
   await store.migrate('lambda_esm', ESM_MIGRATIONS);
@@ -170,7 +170,11 @@ async function harness(respond: Respond) {
         invoker: invoker as never,
         source: mem.source,
         checkpoints,
-        deliver: async (destination, body) => void delivered.push({ destination, body: JSON.parse(body) }),
+        deliver: async (destination, body) => {
+          const refused = refuse?.();
+          if (refused) throw refused;
+          delivered.push({ destination, body: JSON.parse(body) });
+        },
         log: () => undefined,
         notifier,
         ...(cluster ? { cluster } : {}),
@@ -499,5 +503,46 @@ test('Stream mapping: the batching window waits for a fuller batch, and a full b
   for (const n of [2, 3, 4]) h.mem.put('shardId-000000000000', 'k', { n });
   await h.settle();
   assert.deepEqual(h.calls.map(recordIds), [[1], [2, 3, 4]], 'a full batch does not wait');
+  await h.close();
+});
+
+test('Stream mapping: an OnFailure record refused by a full disk is retried; the checkpoint passes the discarded records only once it is delivered', async () => {
+  let refusals = 3;
+  const h = await harness(
+    (inv) => (inv.data.some((d: any) => d.bad) ? { error: true } : {}),
+    () => (refusals-- > 0 ? Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }) : undefined),
+  );
+  h.mem.addShard('shardId-000000000000');
+  const bad = h.mem.put('shardId-000000000000', 'k', { n: 1, bad: true });
+  h.poller({ maxRetries: 0, onFailure: DLQ });
+  await h.settle();
+  assert.equal(h.delivered.length, 0);
+  const before = await h.checkpoints.get('m1', 'shardId-000000000000');
+  assert.notDeepEqual(before?.position, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: bad.sequenceNumber }, 'no checkpoint past the record while its failure record is not durable');
+  await h.settle(20, 1000);
+  assert.equal(h.delivered.length, 1, 'delivered once the disk took it');
+  assert.equal(h.delivered[0]!.body.requestContext.condition, 'RetryAttemptsExhausted');
+  const cp = await h.checkpoints.get('m1', 'shardId-000000000000');
+  assert.deepEqual(cp?.position, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: bad.sequenceNumber });
+  assert.equal(h.calls.length, 1, 'the function is not invoked again for a delivery retry');
+  await h.close();
+});
+
+test('Stream mapping: stopped while an OnFailure record cannot be written, the shard keeps its checkpoint and a restart reads the records again', async () => {
+  const full = (): Error => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  let refusing = true;
+  const h = await harness((inv) => (inv.data.some((d: any) => d.bad) ? { error: true } : {}), () => (refusing ? full() : undefined));
+  h.mem.addShard('shardId-000000000000');
+  const bad = h.mem.put('shardId-000000000000', 'k', { n: 1, bad: true });
+  const p = h.poller({ maxRetries: 0, onFailure: DLQ });
+  await h.settle(5, 1000);
+  await p.stop();
+  const cp = await h.checkpoints.get('m1', 'shardId-000000000000');
+  assert.notDeepEqual(cp?.position, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: bad.sequenceNumber });
+  refusing = false;
+  h.poller({ maxRetries: 0, onFailure: DLQ });
+  await h.settle(10, 1000);
+  assert.equal(h.delivered.length, 1, 'the restarted poller read the record again and delivered its failure record');
+  assert.equal(h.calls.length, 2, 'at least once: the record was invoked again after the restart');
   await h.close();
 });

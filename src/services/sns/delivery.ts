@@ -4,7 +4,7 @@
 // order is kept) and, once retries are exhausted or the endpoint is gone, sent to the RedrivePolicy's queue.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { AwsError } from '../../lib/errors.js';
+import { AwsError, isStorageFull } from '../../lib/errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Notifier } from '../../store/notifier.js';
 import type { WorkItem, WorkQueues } from '../../store/work.js';
@@ -192,7 +192,13 @@ export class DeliveryWorker {
     const outcome = await this.attempt(p, sub);
     const delay = outcome === undefined ? undefined : this.retryDelay(p, sub, outcome);
     if (outcome === undefined) this.stats.delivered++;
-    else if (delay === undefined) await this.giveUp(p, sub, outcome);
+    else if (delay === undefined && !(await this.giveUp(p, sub, outcome)) && p.kind === 'notify') {
+      // The dead-letter queue could not take it for a reason that passes (a full disk, a store error): the item stays
+      // and the whole give-up runs again later (the message is not completed before it is durable somewhere).
+      this.stats.retried++;
+      p.deadLetterAttempts = (p.deadLetterAttempts ?? 0) + 1;
+      return Math.min(300_000, 1000 * 2 ** Math.min(p.deadLetterAttempts - 1, 9));
+    }
     if (delay === undefined) {
       await this.d.work.complete(queue, it.id, true);
       return undefined;
@@ -348,13 +354,16 @@ export class DeliveryWorker {
     if (status < 200 || status >= 500) throw new DeliveryFailure(`HTTP ${status}`, false);
   }
 
-  /** Retries exhausted (or a client error): to the subscription's dead-letter queue if it has one, else dropped. */
-  private async giveUp(p: WorkPayload, sub: Subscription | undefined, f: DeliveryFailure): Promise<void> {
+  /**
+   * Retries exhausted (or a client error): to the subscription's dead-letter queue if it has one, else dropped. False
+   * when the dead-letter queue refused it for a reason that passes (the item must then stay); true when it is done.
+   */
+  private async giveUp(p: WorkPayload, sub: Subscription | undefined, f: DeliveryFailure): Promise<boolean> {
     const redrive = sub?.attributes['RedrivePolicy'];
     if (p.kind !== 'notify' || !sub || !redrive) {
       this.stats.dropped++;
       this.d.log(`selfless: SNS delivery to ${p.kind === 'notify' ? (sub?.endpoint ?? p.sub) : p.endpoint} failed and was dropped: ${f.message}`);
-      return;
+      return true;
     }
     const dlq = (JSON.parse(redrive) as { deadLetterTargetArn: string }).deadLetterTargetArn;
     const q = this.d.queues.queue(dlq);
@@ -367,9 +376,16 @@ export class DeliveryWorker {
         ...(q?.fifo && p.msg.dedupId !== undefined ? { messageDeduplicationId: p.msg.dedupId } : {}),
       });
       this.stats.deadLettered++;
+      return true;
     } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (isStorageFull(e) || !(e instanceof AwsError) || e.status >= 500 || e.status === 429) {
+        this.d.log(`selfless: SNS dead-letter delivery to ${dlq} failed (retrying): ${msg}`);
+        return false;
+      }
       this.stats.dropped++;
-      this.d.log(`selfless: SNS dead-letter delivery to ${dlq} failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.d.log(`selfless: SNS dead-letter delivery to ${dlq} failed: ${msg}`);
+      return true;
     }
   }
 }

@@ -20,7 +20,7 @@ export const DEDUP_WINDOW_MS = 300_000;
 
 /** A work item's payload. */
 export type WorkPayload =
-  | { kind: 'notify'; sub: string; msg: Delivered; retries: number }
+  | { kind: 'notify'; sub: string; msg: Delivered; retries: number; /** Give-ups the dead-letter queue refused (a full disk): retried. */ deadLetterAttempts?: number }
   | { kind: 'SubscriptionConfirmation' | 'UnsubscribeConfirmation'; sub: string; topicArn: string; protocol: string; endpoint: string; token: string; id: string; timestamp: number; retries: number };
 
 /** Protocols selfless delivers to (others are accepted and stay pending: email, sms, application, firehose). */

@@ -1,7 +1,7 @@
 // The async invoke worker: a durable queue per function feeding the normal invoke path, with AWS's retry rules
 // (function errors: MaximumRetryAttempts after 1 then 2 minutes; throttles and system errors: backoff from 1 s to
 // 5 min until MaximumEventAgeInSeconds) and the outcome sent to destinations and the dead-letter queue.
-import { AwsError } from '../../../lib/errors.js';
+import { AwsError, isStorageFull } from '../../../lib/errors.js';
 import type { Clock } from '../../../lib/clock.js';
 import { uuid } from '../../../lib/ids.js';
 import type { InvokeResult } from '../../../engine/types.js';
@@ -57,6 +57,9 @@ const SWEEP_MS = 2_000;
 /** Events claimed from a queue at once (the rest wait in the store). */
 const CLAIM_BATCH = 512;
 
+/** A delivery its target refuses for good (unlike a full disk or a store error, which pass). */
+class Undeliverable extends Error {}
+
 /** A FIFO with O(1) push/shift. */
 class Fifo<T> {
   private items: (T | undefined)[] = [];
@@ -100,6 +103,8 @@ export class AsyncWorker {
   /** Queues whose last claim was a full batch: more wait in the store. */
   private readonly more = new Set<string>();
   private cancelSweep: (() => void) | undefined;
+  /** Wakes the deliveries waiting to retry (stop(): their events stay, to run again after the next start). */
+  private readonly wakeOnStop = new Set<() => void>();
   /** Per queue, the timer of its next due item (one node alone: what the sweep does in a cluster). */
   private readonly dueTimers = new Map<string, () => void>();
   /** Counters for tests and benchmarks. */
@@ -140,6 +145,7 @@ export class AsyncWorker {
 
   async stop(): Promise<void> {
     this.running = false;
+    for (const wake of [...this.wakeOnStop]) wake();
     const c = this.cancelSweep;
     this.cancelSweep = undefined;
     c?.();
@@ -365,7 +371,7 @@ export class AsyncWorker {
     const response: ResponseInfo = { statusCode: 200, executedVersion: result.executedVersion, functionError: result.functionError, payload: result.payload };
     if (!result.functionError) {
       this.stats.succeeded++;
-      if (policy.onSuccess) await this.deliverRecord(policy.onSuccess, invocationRecord(this.d.clock.now(), e, this.arnOf(e), 'Success', response));
+      if (policy.onSuccess && !(await this.deliverRecord(policy.onSuccess, invocationRecord(this.d.clock.now(), e, this.arnOf(e), 'Success', response), e, policy))) return;
       // Not awaited: the slot takes the next event while the delete rides the next group commit; stop() drains it.
       this.events.remove(e);
       return;
@@ -412,17 +418,57 @@ export class AsyncWorker {
   private async fail(e: AsyncEvent, resolved: Resolved, policy: AsyncPolicy, condition: Condition, response: ResponseInfo & { errorCode: string; errorMessage: string }): Promise<void> {
     this.stats.failed++;
     if (policy.deadLetter) {
-      try {
-        const m = deadLetterMessage(e, response.errorCode, response.errorMessage);
-        if (policy.deadLetter.split(':')[2] === 'sns') await this.publish(policy.deadLetter, m.body, m.messageAttributes);
-        else await this.d.queues.send(policy.deadLetter, m);
-      } catch (err) {
-        this.d.log(`selfless: dead-letter delivery of ${e.id} to ${policy.deadLetter} failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
+      const m = deadLetterMessage(e, response.errorCode, response.errorMessage);
+      const target = policy.deadLetter;
+      const sent = await this.untilDelivered(`dead-letter delivery of ${e.id} to ${target}`, e, policy, async () => {
+        if (target.split(':')[2] === 'sns') await this.publish(target, m.body, m.messageAttributes);
+        else await this.d.queues.send(target, m);
+      });
+      if (!sent) return;
     }
-    if (policy.onFailure) await this.deliverRecord(policy.onFailure, invocationRecord(this.d.clock.now(), e, this.arnOf(e), condition, response));
+    if (policy.onFailure && !(await this.deliverRecord(policy.onFailure, invocationRecord(this.d.clock.now(), e, this.arnOf(e), condition, response), e, policy))) return;
     void resolved;
     this.events.remove(e);
+  }
+
+  /**
+   * Runs one delivery (a destination record, a dead-letter message) until it is durable at its target; only then may
+   * the event's row go (its removal is the event's "done"). A delivery the target refuses for good (no such queue or
+   * topic, access denied: a 4xx) is dropped and logged, as AWS drops it (DestinationDeliveryFailures). A failure that
+   * passes (a full disk, a store or 5xx error, a throttle) is retried on the clock, 1 s doubling to 5 min, until it
+   * succeeds or the event is older than MaximumEventAgeInSeconds. Returns false when the worker stopped (or the event
+   * was dropped) meanwhile: the row stays, and the event runs again after the next start (at least once).
+   */
+  private async untilDelivered(what: string, e: AsyncEvent, policy: AsyncPolicy, deliver: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deliver();
+        return true;
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        const passing = isStorageFull(err) || (!(err instanceof Undeliverable) && (!(err instanceof AwsError) || err.status >= 500 || err.status === 429));
+        if (!passing) {
+          this.d.log(`selfless: ${what} failed: ${msg}`);
+          return true;
+        }
+        const wait = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
+        if (this.d.clock.now() + wait - e.enqueuedAt > policy.maxAgeSeconds * 1000) {
+          this.d.log(`selfless: ${what} failed, given up at MaximumEventAgeInSeconds: ${msg}`);
+          return true;
+        }
+        if (attempt === 0 || attempt % 10 === 0) this.d.log(`selfless: ${what} failed (retrying): ${msg}`);
+        await new Promise<void>((r) => {
+          const wake = (): void => {
+            this.wakeOnStop.delete(wake);
+            cancel();
+            r();
+          };
+          const cancel = this.d.clock.setTimer(wait, wake);
+          this.wakeOnStop.add(wake);
+        });
+        if (!this.running || e.dropped) return false;
+      }
+    }
   }
 
   private arnOf(e: AsyncEvent): string {
@@ -431,14 +477,14 @@ export class AsyncWorker {
 
   /** Publishes to an SNS topic (a destination or dead-letter target), as AWS does with the function's role. */
   private async publish(topicArn: string, message: string, messageAttributes?: Record<string, { DataType: string; StringValue?: string }>): Promise<void> {
-    if (!this.d.sns) throw new Error('SNS is not available');
+    if (!this.d.sns) throw new Undeliverable('SNS is not available');
     await this.d.sns.publish(topicArn.split(':')[3] ?? '', { topicArn, message, ...(messageAttributes ? { messageAttributes } : {}) });
   }
 
-  /** Sends an invocation record to an SQS queue, an SNS topic or (asynchronously) to another function. */
-  private async deliverRecord(destination: string, record: Record<string, unknown>): Promise<void> {
+  /** Sends an invocation record to an SQS queue, an SNS topic or (asynchronously) to another function; see untilDelivered. */
+  private deliverRecord(destination: string, record: Record<string, unknown>, e: AsyncEvent, policy: AsyncPolicy): Promise<boolean> {
     const body = JSON.stringify(record);
-    try {
+    return this.untilDelivered(`delivery to ${destination}`, e, policy, async () => {
       const p = destination.split(':');
       if (p[2] === 'sqs') {
         await this.d.queues.send(destination, { body });
@@ -454,14 +500,14 @@ export class AsyncWorker {
           { Source: 'lambda', DetailType: `Lambda Function Invocation Result - ${success ? 'Success' : 'Failure'}`, Detail: body, EventBusName: destination, Resources: [destination, ...(fn ? [fn] : [])] },
         ]);
         const entry = r.Entries[0];
-        if (entry && 'ErrorCode' in entry) throw new Error(`${entry.ErrorCode}: ${entry.ErrorMessage}`);
+        if (entry && 'ErrorCode' in entry) {
+          const msg = `${entry.ErrorCode}: ${entry.ErrorMessage}`;
+          throw /InternalFailure|Throttl/.test(String(entry.ErrorCode)) ? new Error(msg) : new Undeliverable(msg);
+        }
       } else {
-        throw new Error('unsupported destination type');
+        throw new Undeliverable('unsupported destination type');
       }
-    } catch (err) {
-      // AWS drops a record it cannot deliver (and counts it in DestinationDeliveryFailures).
-      this.d.log(`selfless: delivery to ${destination} failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    });
   }
 }
 

@@ -407,7 +407,7 @@ export class EventSourceMappings {
     const p = destination.split(':');
     if (p[2] === 'sqs') await this.d.queues.send(destination, { body });
     else if (p[2] === 'sns' && this.d.sns) await this.d.sns.publish(p[3] ?? '', { topicArn: destination, message: body });
-    else throw new Error(`unsupported destination ${destination}`);
+    else throw new AwsError('InvalidParameterValueException', `unsupported destination ${destination}`);
   }
 
   /** The mapping as Lambda's EventSourceMappingConfiguration. */

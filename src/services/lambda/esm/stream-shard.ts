@@ -3,7 +3,7 @@
 // failed batches, discards what exhausted its retries or aged out to OnFailure, checkpoints after each batch, and
 // runs tumbling windows (state carried between invocations, a final invocation per window).
 import type { Clock } from '../../../lib/clock.js';
-import { AwsError } from '../../../lib/errors.js';
+import { AwsError, isStorageFull } from '../../../lib/errors.js';
 import { uuid } from '../../../lib/ids.js';
 import { matches } from '../../../lib/event-pattern.js';
 import type { ShardPosition, ShardStreamSource, StreamRecordRead } from '../../../lib/shard-stream.js';
@@ -343,10 +343,22 @@ export class ShardWorker {
       streamArn: this.c.streamArn,
       records,
     });
-    try {
-      await this.d.deliver(this.c.onFailure, JSON.stringify(body));
-    } catch (e) {
-      this.d.log(`selfless: event source mapping ${this.c.uuid}: delivering to ${this.c.onFailure}: ${e instanceof Error ? e.message : String(e)}`);
+    // The checkpoint moves past the records only once their failure record is durable at the destination: a failure
+    // that passes (a full disk, a store or 5xx error, a throttle) is retried with backoff; one the destination refuses
+    // for good (a 4xx: no such queue) is logged and the records go without it, as AWS does. Stopped meanwhile: throws,
+    // so no checkpoint is saved and the records are read again after the next start.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.d.deliver(this.c.onFailure, JSON.stringify(body));
+        return;
+      } catch (e) {
+        const msg = `selfless: event source mapping ${this.c.uuid}: delivering to ${this.c.onFailure}: ${e instanceof Error ? e.message : String(e)}`;
+        const passing = isStorageFull(e) || !(e instanceof AwsError) || e.status >= 500 || e.status === 429;
+        if (!passing) return this.d.log(msg);
+        if (attempt === 0 || attempt % 10 === 0) this.d.log(`${msg} (retrying)`);
+        await this.sleep(Math.min(RETRY_BASE_MS * 2 ** attempt, RETRY_MAX_MS));
+        if (!this.running) throw new Error(`stopped before the failure record of ${first}..${last} was delivered; the records are read again after the next start`);
+      }
     }
   }
 
