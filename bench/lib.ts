@@ -25,10 +25,13 @@ export async function sign(url: string, method: string, service: string, headers
   return signedHeaders({ method, url, service, region: 'us-east-1', headers: h, body, key: { accessKeyId: 'test', secretAccessKey: 'test' } });
 }
 
-export function http(url: string, method: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<HttpResult> {
+/** For many requests at once (more than `agent`'s 256 sockets): one connection each, not kept. */
+export const wideAgent = new Agent({ keepAlive: false, maxSockets: Infinity });
+
+export function http(url: string, method: string, body?: Buffer | string, headers: Record<string, string> = {}, via: Agent = agent): Promise<HttpResult> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent, headers }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent: via, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

@@ -5,7 +5,7 @@ import { CreateFunctionCommand, type Runtime } from '@aws-sdk/client-lambda';
 import { startServer } from '../test/helpers/server.js';
 import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
 import { zip } from '../test/helpers/zip.js';
-import { f2, http, type Section } from './lib.js';
+import { f2, http, wideAgent, type Section } from './lib.js';
 
 const IDLE = Number(process.env['SELFLESS_BENCH_IDLE'] ?? 1000);
 const BURST = Number(process.env['SELFLESS_BENCH_BURST'] ?? 500);
@@ -32,6 +32,13 @@ const rollup = (pid: string, field: string): number => {
     return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
   } catch {
     return 0;
+  }
+};
+const cmdline = (pid: string): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
   }
 };
 const comm = (pid: string): string => {
@@ -67,13 +74,13 @@ async function idle(runtime: string, n: number): Promise<Idle> {
     const t0 = performance.now();
     // Every invocation holds its environment until all can have started (cold starts of n environments on this machine).
     const until = Date.now() + Math.max(20_000, n * 60);
-    const rs = await Promise.all(Array.from({ length: n }, () => http(`${server.url}/2015-03-31/functions/idle/invocations`, 'POST', JSON.stringify({ until }), {}).catch(() => ({ status: 0 }))));
+    const rs = await Promise.all(Array.from({ length: n }, () => http(`${server.url}/2015-03-31/functions/idle/invocations`, 'POST', JSON.stringify({ until }), {}, wideAgent).catch(() => ({ status: 0 }))));
     const seconds = (performance.now() - t0) / 1000;
     // Let them settle into their idle (frozen) state.
     await new Promise((r) => setTimeout(r, 5000));
     const procs = descendants(server.proc.pid!);
     const family = runtime.startsWith('python') ? 'python' : 'node';
-    const runtimeProcs = procs.filter((p) => comm(p).startsWith(family)).length;
+    const runtimeProcs = procs.filter((p) => comm(p).startsWith(family) && cmdline(p).includes('bootstrap')).length;
     const pss = procs.reduce((a, p) => a + rollup(p, 'Pss'), 0);
     return { runtime, envs: n, seconds, failures: rs.filter((r) => r.status !== 200).length, pssMiB: pss / 1024, serverMiB: rollup(String(server.proc.pid), 'Pss') / 1024, runtimeProcs };
   } finally {
@@ -88,7 +95,7 @@ async function burst(n: number): Promise<{ seconds: number; failures: number; st
     const client = lambdaClient(server.url);
     await client.send(new CreateFunctionCommand({ FunctionName: 'burst', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: await zip({ 'index.js': 'exports.handler = async () => ({ ok: true });' }) } }));
     const t0 = performance.now();
-    const rs = await Promise.all(Array.from({ length: n }, () => http(`${server.url}/2015-03-31/functions/burst/invocations`, 'POST', '{}', {}).catch(() => ({ status: 0 }))));
+    const rs = await Promise.all(Array.from({ length: n }, () => http(`${server.url}/2015-03-31/functions/burst/invocations`, 'POST', '{}', {}, wideAgent).catch(() => ({ status: 0 }))));
     const seconds = (performance.now() - t0) / 1000;
     const statuses: Record<string, number> = {};
     for (const r of rs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
@@ -103,14 +110,14 @@ export async function run(): Promise<Section> {
   const python = await idle('python3.12', IDLE);
   const b = await burst(BURST);
   const row = (i: Idle): string =>
-    `| ${i.runtime} | ${i.envs} (${i.runtimeProcs} runtime processes) | ${f2(i.seconds)} s | ${i.failures} | ${f2(i.pssMiB / 1024)} GiB | ${f2(i.pssMiB / i.envs)} MiB | ${f2(i.serverMiB)} MiB |`;
+    `| ${i.runtime} | ${i.envs} (${i.runtimeProcs} runtime processes) | ${f2(i.seconds)} s | ${i.failures} | ${f2(i.pssMiB / 1024)} GiB | ${f2(i.pssMiB / i.runtimeProcs)} MiB | ${f2(i.serverMiB)} MiB |`;
   const lines = [
     `Default mode (the sandbox where it works), \`--idle-timeout 3600\`. Idle: ${IDLE} concurrent invokes of one function whose`,
     'handler waits until all can have started, so each gets its own environment; 5 s later, with every environment idle',
     '(frozen), the PSS (proportional set size: shared pages counted once) of all the server\'s descendants is summed from',
     '`/proc/<pid>/smaps_rollup` (runtimes, bwrap, helpers; the pre-started runtimes included).',
     '',
-    '| function | environments | all invokes answered in | failed | PSS of all environments | per environment | server process |',
+    '| function | invokes (runtime processes) | all answered in | failed | PSS of all environments | per runtime process | server process |',
     '|---|---|---|---|---|---|---|',
     row(node),
     row(python),
@@ -120,8 +127,8 @@ export async function run(): Promise<Section> {
     '',
     // The issue's targets are for 1,000 environments (6 GiB: 6.14 MiB each) and a burst of 500 (10 s).
     `Targets (1,000 idle environments within 6 GiB, so 6.14 MiB each; a burst of 500 with 0 errors within 10 s): Node.js`,
-    `${node.pssMiB / node.envs <= 6.144 ? 'met' : '**missed**'} (${f2(node.pssMiB / node.envs)} MiB), Python ${python.pssMiB / python.envs <= 6.144 ? 'met' : '**missed**'}`,
-    `(${f2(python.pssMiB / python.envs)} MiB); burst ${BURST === 500 ? (b.failures === 0 && b.seconds <= 10 ? 'met' : '**missed**') : `not comparable (${BURST} invokes, not 500)`}.`,
+    `${node.pssMiB / node.runtimeProcs <= 6.144 ? 'met' : '**missed**'} (${f2(node.pssMiB / node.runtimeProcs)} MiB), Python ${python.pssMiB / python.runtimeProcs <= 6.144 ? 'met' : '**missed**'}`,
+    `(${f2(python.pssMiB / python.runtimeProcs)} MiB); burst ${BURST === 500 ? (b.failures === 0 && b.seconds <= 10 ? 'met' : '**missed**') : `not comparable (${BURST} invokes, not 500)`}.`,
   ];
   return { title: 'Scale on one node (issue 19)', markdown: lines.join('\n') };
 }
