@@ -7,7 +7,7 @@ import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { startServer, type Running } from '../test/helpers/server.js';
 import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
 import { zip } from '../test/helpers/zip.js';
-import { f2, http, latencies, pct, ratio, startOffline, throughput, wrk, WRK, type Section } from './lib.js';
+import { descendants, f2, http, latencies, pct, procText, ratio, startOffline, throughput, wrk, WRK, type Section } from './lib.js';
 
 const HANDLER = 'exports.handler = async (event) => ({ ok: true, n: event.n ?? 0 });';
 const COLD = Number(process.env['SELFLESS_BENCH_COLD'] ?? 30);
@@ -49,31 +49,7 @@ function cpuMicros(pid: number | undefined): { self: number; children: number } 
   return { self: ticks(String(pid)) * 10_000, children: descendants(pid).reduce((a, c) => a + ticks(c), 0) * 10_000 };
 }
 
-/** Every live descendant of `pid` (a sandbox puts bwrap between the server and the runtime). */
-function descendants(pid: number | undefined): string[] {
-  const childrenOf = (p: string): string[] => {
-    try {
-      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    } catch {
-      return [];
-    }
-  };
-  const all: string[] = [];
-  for (let queue = pid === undefined ? [] : childrenOf(String(pid)); queue.length > 0; ) {
-    const c = queue.shift()!;
-    all.push(c);
-    queue = queue.concat(childrenOf(c));
-  }
-  return all;
-}
-
-const comm = (pid: string): string => {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-};
+const comm = (pid: string): string => procText(pid, 'comm').trim();
 
 interface Target {
   /** URL of the warm function's invoke (or the echo server). */

@@ -1,6 +1,6 @@
 // Shared benchmark tools: a lean keep-alive HTTP client, percentiles, timed load loops, and serverless-offline setup.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -174,4 +174,25 @@ export async function startOffline(functions: Record<string, string>, ports = { 
     }, 100);
   });
   return { lambdaUrl: `http://127.0.0.1:${ports.lambda}`, httpUrl: `http://127.0.0.1:${ports.http}`, stop: () => proc.kill('SIGKILL') };
+}
+
+/** A /proc file of a process as text ('' once the process is gone). */
+export function procText(pid: string, file: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Every live descendant of `pid`, breadth first (a sandbox puts bwrap between the server and the runtime). */
+export function descendants(pid: number | undefined): string[] {
+  const childrenOf = (p: string): string[] => procText(p, `task/${p}/children`).trim().split(/\s+/).filter(Boolean);
+  const all: string[] = [];
+  for (let queue = pid === undefined ? [] : childrenOf(String(pid)); queue.length > 0; ) {
+    const c = queue.shift()!;
+    all.push(c);
+    queue = queue.concat(childrenOf(c));
+  }
+  return all;
 }

@@ -1,53 +1,17 @@
 // Scale on one node (issue 19, item 3), in the default mode: the memory (PSS) of many warm idle environments of a
 // Node.js and of a Python function, and a burst of first invokes of one function.
-import { readFileSync } from 'node:fs';
 import { CreateFunctionCommand, type Runtime } from '@aws-sdk/client-lambda';
 import { startServer } from '../test/helpers/server.js';
 import { lambdaClient, ROLE } from '../test/helpers/lambda.js';
 import { zip } from '../test/helpers/zip.js';
-import { f2, http, wideAgent, type Section } from './lib.js';
+import { descendants, f2, http, procText, wideAgent, type Section } from './lib.js';
 
 const IDLE = Number(process.env['SELFLESS_BENCH_IDLE'] ?? 1000);
 const BURST = Number(process.env['SELFLESS_BENCH_BURST'] ?? 500);
 
-const kids = (p: string): string[] => {
-  try {
-    return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  } catch {
-    return [];
-  }
-};
-const descendants = (pid: number): string[] => {
-  const all: string[] = [];
-  for (let q = kids(String(pid)); q.length > 0; ) {
-    const x = q.shift()!;
-    all.push(x);
-    q.push(...kids(x));
-  }
-  return all;
-};
 /** A field of /proc/<pid>/smaps_rollup in KiB (0 when the process is gone). */
-const rollup = (pid: string, field: string): number => {
-  try {
-    return Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-};
-const cmdline = (pid: string): string => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return '';
-  }
-};
-const comm = (pid: string): string => {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-};
+const rollup = (pid: string, field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(procText(pid, 'smaps_rollup'))?.[1] ?? 0);
+const comm = (pid: string): string => procText(pid, 'comm').trim();
 
 interface Idle {
   runtime: string;
@@ -78,9 +42,9 @@ async function idle(runtime: string, n: number): Promise<Idle> {
     const seconds = (performance.now() - t0) / 1000;
     // Let them settle into their idle (frozen) state.
     await new Promise((r) => setTimeout(r, 5000));
-    const procs = descendants(server.proc.pid!);
+    const procs = descendants(server.proc.pid);
     const family = runtime.startsWith('python') ? 'python' : 'node';
-    const runtimeProcs = procs.filter((p) => comm(p).startsWith(family) && cmdline(p).includes('bootstrap')).length;
+    const runtimeProcs = procs.filter((p) => comm(p).startsWith(family) && procText(p, 'cmdline').includes('bootstrap')).length;
     const pss = procs.reduce((a, p) => a + rollup(p, 'Pss'), 0);
     return { runtime, envs: n, seconds, failures: rs.filter((r) => r.status !== 200).length, pssMiB: pss / 1024, serverMiB: rollup(String(server.proc.pid), 'Pss') / 1024, runtimeProcs };
   } finally {
