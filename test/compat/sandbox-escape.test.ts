@@ -137,14 +137,20 @@ for (const mode of MODES) describe(`escape (${mode === 'sandbox' ? 'root' : 'roo
     assert.deepEqual(json((await invoke(client, NODE, { action: 'ticks' })).Payload).ticks >= 0, true, 'a fresh environment serves the function');
   });
 
-  test('Escape (rootless): allocating 3× the memory size fails inside the function at its data limit; the platform keeps serving', async (t) => {
+  test('Escape (rootless): allocating 3× the memory size is stopped at its data limit (the allocation fails, or the runtime aborts); the platform keeps serving', async (t) => {
     if (s.skip) return t.skip(s.skip);
     if (!rootless) return t.skip('root mode: the cgroup kills the environment instead (previous test)');
     const r = await invoke(client, NODE, { action: 'alloc', mb: 3 * 128 }, true);
     assert.equal(r.FunctionError, 'Unhandled', text(r.Payload));
-    assert.match(json(r.Payload).errorMessage, /Array buffer allocation failed/, text(r.Payload));
+    // Where the last 16 MB buffer lands against the limit decides which: the allocation fails inside the function, or
+    // V8 cannot grow its own heap afterwards and aborts the runtime (AWS's Runtime.OutOfMemory). Either way the limit held.
+    const body = json(r.Payload);
+    if (body.errorType === 'Runtime.OutOfMemory') assert.match(body.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Runtime exited with error: signal: aborted$/);
+    else assert.match(body.errorMessage, /Array buffer allocation failed/, text(r.Payload));
     const used = Number(/Max Memory Used: (\d+) MB/.exec(logOf(r))?.[1]);
-    assert.ok(used > 0 && used <= 128, `Max Memory Used ${used} MB\n${logOf(r)}`);
+    // An aborted runtime's peak cannot be read rootless (its /proc is gone before REPORT is written): it shows 0.
+    const aborted = body.errorType === 'Runtime.OutOfMemory';
+    assert.ok((aborted || used > 0) && used <= 128, `Max Memory Used ${used} MB\n${logOf(r)}`);
     await platformHealthy();
   });
 
