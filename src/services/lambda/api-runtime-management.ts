@@ -6,7 +6,7 @@ import { parseJsonBody, shape } from '../../lib/validate.js';
 import type { ApiRequest, RestRoute } from '../../server/types.js';
 import { combineQualifier, parseFunctionRef } from './arn.js';
 import { managedInstancesUnsupported, notReachable } from './errors.js';
-import type { FunctionRegistry } from './functions.js';
+import type { FunctionRegistry, ResolvedVersion } from './functions.js';
 import { LATEST, toWire } from './model.js';
 import type { RuntimeManagementConfigs } from './runtime-management.js';
 import { checkMaxItems } from './validate.js';
@@ -14,23 +14,25 @@ import { checkMaxItems } from './validate.js';
 const PutShape = z.object({ UpdateRuntimeOn: z.enum(['Auto', 'FunctionUpdate', 'Manual']), RuntimeVersionArn: z.string().optional() });
 const invalid = (message: string): AwsError => new AwsError('InvalidParameterValueException', message);
 
+/** The version the path's function name and `?Qualifier=` name (AWS's not-found and other-region errors). */
+function versionOf(registry: FunctionRegistry, req: ApiRequest): ResolvedVersion {
+  const ref = parseFunctionRef(req.params['FunctionName'] ?? '');
+  if (ref.region && ref.region !== req.region) throw notReachable(ref.region, req.region);
+  return registry.requireVersion(req.region, ref, combineQualifier(ref, req.query.get('Qualifier')));
+}
+
 export function runtimeManagementRoutes(registry: FunctionRegistry, configs: RuntimeManagementConfigs): RestRoute[] {
-  const resolve = (req: ApiRequest) => {
-    const ref = parseFunctionRef(req.params['FunctionName'] ?? '');
-    if (ref.region && ref.region !== req.region) throw notReachable(ref.region, req.region);
-    return registry.requireVersion(req.region, ref, combineQualifier(ref, req.query.get('Qualifier')));
-  };
   /** The one runtime version selfless runs a version's runtime at (what GetFunctionConfiguration shows). */
-  const runtimeVersionOf = (req: ApiRequest, v: ReturnType<typeof resolve>): string | undefined =>
+  const runtimeVersionOf = (req: ApiRequest, v: ResolvedVersion): string | undefined =>
     (toWire(registry.accountId, req.region, v.version, v.config).RuntimeVersionConfig as { RuntimeVersionArn?: string } | undefined)?.RuntimeVersionArn;
-  const arnOf = (req: ApiRequest, v: ReturnType<typeof resolve>): string => registry.arn(req.region, v.fn.name, v.version === LATEST ? LATEST : v.version);
+  const arnOf = (req: ApiRequest, v: ResolvedVersion): string => registry.arn(req.region, v.fn.name, v.version === LATEST ? LATEST : v.version);
   return [
     {
       op: 'PutRuntimeManagementConfig',
       method: 'PUT',
       path: '/2021-07-20/functions/{FunctionName}/runtime-management-config',
       handler: async (req) => {
-        const v = resolve(req);
+        const v = versionOf(registry, req);
         const input = shape(PutShape, parseJsonBody(req.body));
         const current = runtimeVersionOf(req, v);
         if (!current) throw invalid('Runtime management configuration is not supported for functions created with container images.');
@@ -51,7 +53,7 @@ export function runtimeManagementRoutes(registry: FunctionRegistry, configs: Run
       method: 'GET',
       path: '/2021-07-20/functions/{FunctionName}/runtime-management-config',
       handler: async (req) => {
-        const v = resolve(req);
+        const v = versionOf(registry, req);
         const c = await configs.get(req.region, v.fn.name, v.version);
         return { body: { UpdateRuntimeOn: c.UpdateRuntimeOn, FunctionArn: arnOf(req, v), ...(c.RuntimeVersionArn ? { RuntimeVersionArn: c.RuntimeVersionArn } : {}) } };
       },
@@ -61,11 +63,6 @@ export function runtimeManagementRoutes(registry: FunctionRegistry, configs: Run
 
 /** Lambda Managed Instances: function scaling configs and capacity providers. No function of this server runs on one. */
 export function managedInstancesRoutes(registry: FunctionRegistry): RestRoute[] {
-  const fnOf = (req: ApiRequest) => {
-    const ref = parseFunctionRef(req.params['FunctionName'] ?? '');
-    if (ref.region && ref.region !== req.region) throw notReachable(ref.region, req.region);
-    return registry.requireVersion(req.region, ref, combineQualifier(ref, req.query.get('Qualifier')));
-  };
   const providerMissing = (req: ApiRequest) => notFound(`Capacity provider not found: ${req.params['CapacityProviderName'] ?? ''}. Lambda Managed Instances (capacity providers) are not supported on this server.`);
   return [
     {
@@ -73,7 +70,7 @@ export function managedInstancesRoutes(registry: FunctionRegistry): RestRoute[] 
       method: 'PUT',
       path: '/2025-11-30/functions/{FunctionName}/function-scaling-config',
       handler: async (req) => {
-        fnOf(req);
+        versionOf(registry, req);
         throw managedInstancesUnsupported('A function scaling configuration');
       },
     },
@@ -82,7 +79,7 @@ export function managedInstancesRoutes(registry: FunctionRegistry): RestRoute[] 
       method: 'GET',
       path: '/2025-11-30/functions/{FunctionName}/function-scaling-config',
       handler: async (req) => {
-        fnOf(req);
+        versionOf(registry, req);
         throw managedInstancesUnsupported('A function scaling configuration');
       },
     },
