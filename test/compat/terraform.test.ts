@@ -1,10 +1,9 @@
 // Compatibility: Terraform's hashicorp/aws provider applies, re-plans without drift, updates and destroys a Lambda stack.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import {
   CreateEventSourceMappingCommand,
   GetAliasCommand,
@@ -27,6 +26,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand } fro
 import { CreateStateMachineCommand, DescribeStateMachineCommand, ListStateMachineAliasesCommand, ListStateMachineVersionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { removeDir, removeServer, ROOT, startServer, type Running } from '../helpers/server.js';
+import { terraform, terraformSkip, terraformStack, type Terraform } from '../helpers/terraform.js';
 import { createFunction, lambdaClient } from '../helpers/lambda.js';
 import { sqsClient } from '../helpers/sqs.js';
 import { sfnClient } from '../helpers/states.js';
@@ -34,16 +34,15 @@ import { awsCli } from '../helpers/aws-cli.js';
 import { zip } from '../helpers/zip.js';
 import { call } from '../fixtures/gateway/http.js';
 
-const PLUGINS = '/opt/tf-plugins';
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'terraform', 'main.tf');
-const onPath = (cmd: string): boolean => (process.env['PATH'] ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, cmd)));
-const skip = !onPath('terraform') ? 'terraform is not installed' : !existsSync(PLUGINS) ? `no provider mirror at ${PLUGINS}` : false;
+const skip = terraformSkip;
 
 let server: Running;
 let lambda: LambdaClient;
 let sfn: SFNClient;
 let events: EventBridgeClient;
 let work: string;
+let tf: Terraform;
 
 before(async () => {
   server = await startServer();
@@ -51,6 +50,7 @@ before(async () => {
   sfn = sfnClient(server.url);
   events = new EventBridgeClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   work = mkdtempSync(join(tmpdir(), 'selfless-tf-'));
+  tf = terraform(work, server);
 });
 after(async () => {
   await server.stop();
@@ -61,46 +61,13 @@ after(async () => {
 const errName = (p: Promise<unknown>): Promise<string> => p.then(() => 'no error', (e: { name: string }) => e.name);
 const payload = (b?: Uint8Array): unknown => JSON.parse(Buffer.from(b ?? []).toString('utf8'));
 
-interface TfResult {
-  code: number;
-  out: string;
-}
-
-/** Runs terraform in the configuration dir with only the local provider mirror (nothing is downloaded). */
-function terraform(args: string[], vars: Record<string, string> = {}): Promise<TfResult> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    TF_CLI_CONFIG_FILE: join(work, 'cli.tfrc'),
-    TF_DATA_DIR: join(work, '.terraform'),
-    TF_PLUGIN_CACHE_DIR: undefined,
-    TF_IN_AUTOMATION: '1',
-    CHECKPOINT_DISABLE: '1',
-    TF_INPUT: '0',
-    TF_VAR_endpoint: server.url,
-  };
-  for (const [k, v] of Object.entries(vars)) env[`TF_VAR_${k}`] = v;
-  return new Promise((resolve) => {
-    execFile('terraform', [...args, '-no-color'], { cwd: join(work, 'stack'), env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
-    );
-  });
-}
-
-function expectCode(r: TfResult, code: number, what: string): void {
-  assert.equal(r.code, code, `${what} exited ${r.code}:\n${r.out.slice(-6000)}\n--- server:\n${server.output().slice(-3000)}`);
-}
-
 test('Terraform: the hashicorp/aws provider applies a Lambda stack, plans no changes, updates it in place and destroys it', { skip, timeout: 15 * 60_000 }, async () => {
-  const stack = join(work, 'stack');
-  // The CLI config names only the local mirror, so init installs the provider without the network.
-  writeFileSync(join(work, 'cli.tfrc'), `provider_installation {\n  filesystem_mirror {\n    path = "${PLUGINS}"\n  }\n}\n`);
-  mkdirSync(stack);
-  copyFileSync(FIXTURE, join(stack, 'main.tf'));
+  const stack = terraformStack(work, FIXTURE);
   writeFileSync(join(stack, 'fn.zip'), await zip({ 'index.js': 'const greet = require("greet"); exports.handler = async () => ({ msg: greet(process.env.GREETING) });' }));
   writeFileSync(join(stack, 'layer.zip'), await zip({ 'nodejs/node_modules/greet/index.js': 'module.exports = (n) => `${n} from the layer`;' }));
 
-  expectCode(await terraform(['init', '-input=false']), 0, 'terraform init');
-  expectCode(await terraform(['apply', '-auto-approve', '-input=false', '-parallelism=4']), 0, 'terraform apply');
+  tf.expectCode(await tf.run(['init', '-input=false']), 0, 'terraform init');
+  tf.expectCode(await tf.run(['apply', '-auto-approve', '-input=false', '-parallelism=4']), 0, 'terraform apply');
 
   // What Terraform made is there, as written.
   const fn = await lambda.send(new GetFunctionCommand({ FunctionName: 'tf-fn' }));
@@ -143,13 +110,13 @@ test('Terraform: the hashicorp/aws provider applies a Lambda stack, plans no cha
   assert.equal(groups.logGroups[0]?.retentionInDays, 7);
 
   // Everything reads back as written: a second plan has nothing to do.
-  expectCode(await terraform(['plan', '-detailed-exitcode', '-input=false', '-parallelism=4']), 0, 'terraform plan after apply');
+  tf.expectCode(await tf.run(['plan', '-detailed-exitcode', '-input=false', '-parallelism=4']), 0, 'terraform plan after apply');
 
   // In place: new memory, description, environment and tags publish version 2; the alias moves to it and routes a
   // quarter of its traffic to version 1.
   const changed = { memory: '256', description: 'second', greeting: 'howdy', stage: 'two', routed: 'true' };
-  const update = await terraform(['apply', '-auto-approve', '-input=false', '-parallelism=4'], changed);
-  expectCode(update, 0, 'terraform apply (update)');
+  const update = await tf.run(['apply', '-auto-approve', '-input=false', '-parallelism=4'], changed);
+  tf.expectCode(update, 0, 'terraform apply (update)');
   assert.match(update.out, /0 added, \d+ changed, 0 destroyed/);
   const fn2 = await lambda.send(new GetFunctionCommand({ FunctionName: 'tf-fn' }));
   assert.equal(fn2.Configuration?.MemorySize, 256);
@@ -161,9 +128,9 @@ test('Terraform: the hashicorp/aws provider applies a Lambda stack, plans no cha
   assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: esm!.EventSourceMappingArn! }))).Tags, { stage: 'two' });
   const latest = await lambda.send(new InvokeCommand({ FunctionName: 'tf-fn', Payload: Buffer.from('{}') }));
   assert.deepEqual(payload(latest.Payload), { msg: 'howdy from the layer' });
-  expectCode(await terraform(['plan', '-detailed-exitcode', '-input=false', '-parallelism=4'], changed), 0, 'terraform plan after the update');
+  tf.expectCode(await tf.run(['plan', '-detailed-exitcode', '-input=false', '-parallelism=4'], changed), 0, 'terraform plan after the update');
 
-  expectCode(await terraform(['destroy', '-auto-approve', '-input=false', '-parallelism=4'], changed), 0, 'terraform destroy');
+  tf.expectCode(await tf.run(['destroy', '-auto-approve', '-input=false', '-parallelism=4'], changed), 0, 'terraform destroy');
   assert.equal(await errName(lambda.send(new GetFunctionCommand({ FunctionName: 'tf-fn' }))), 'ResourceNotFoundException');
   assert.equal(await errName(lambda.send(new GetLayerVersionByArnCommand({ Arn: layerArn }))), 'ResourceNotFoundException');
   assert.equal(await errName(lambda.send(new GetEventSourceMappingCommand({ UUID: esm!.UUID! }))), 'ResourceNotFoundException');
